@@ -1,0 +1,177 @@
+/**
+ * The `aft` command line: parses argv and dispatches to `src/commands/`. Command modules are
+ * loaded only when their command runs, so `aft version` does not pay for the engine.
+ *
+ * @module
+ */
+
+import { Command, CommanderError, Option } from "commander";
+import { CliError, EXIT_USAGE } from "./src/errors.ts";
+import { VERSION } from "./src/version.ts";
+
+/** What every command module exports: runs `action` and returns the exit code. */
+export type CommandModule = {
+  default(action: string, args: string[], opts: Record<string, unknown>): Promise<number | void>;
+};
+
+// Literal import() calls so `deno compile` includes every command module.
+const loaders: Record<string, () => Promise<CommandModule>> = {
+  run: () => import("./src/commands/run.ts"),
+  settings: () => import("./src/commands/settings.ts"),
+  script: () => import("./src/commands/script.ts"),
+  vfs: () => import("./src/commands/vfs.ts"),
+  secret: () => import("./src/commands/secret.ts"),
+  jobs: () => import("./src/commands/jobs.ts"),
+};
+
+let exitCode = 0;
+
+function dispatch(module: string, action = module) {
+  return async (...argv: unknown[]) => {
+    const cmd = argv.at(-1) as Command;
+    const positional = argv.slice(0, -2).flatMap((a) =>
+      Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]
+    );
+    const load = loaders[module];
+    if (!load) throw new CliError(`Unknown command "${module}"`, EXIT_USAGE);
+    const mod = await load();
+    exitCode = (await mod.default(action, positional, cmd.optsWithGlobals())) ?? 0;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const JSON_HELP = "print JSON only";
+
+/** Builds the command tree. Exported for the help test. */
+export function buildProgram(): Command {
+  const program = new Command("aft")
+    .description(
+      "Scriptable automated file transfer: run SyncJS scripts, serve the REST API and web UI,\n" +
+        "and move files between local disk, SFTP, FTP(S), S3, Azure Blob and GCS.",
+    )
+    .option("--data <dir>", "data directory (default: $AFT_HOME, else ~/.aft)")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+
+  program.command("version").description("print the version").action(() => {
+    console.log(`aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
+  });
+
+  program.command("run")
+    .description(
+      "run a .syncjs script file to completion in this process, printing its log\n" +
+        "(exit 0 on success, 1 on failure; needs the setting allowCliRun)",
+    )
+    .requiredOption("-f, --file <path>", "script file (.syncjs, .js or .ts)")
+    .option("-p, --params <json>", 'parameters: {"k":"v"} or [{"name":"k","value":"v"}]')
+    .option("--no-progress", "do not show a progress line on a terminal")
+    .action(dispatch("run"));
+
+  const settings = program.command("settings").description("read and change service settings");
+  settings.command("get").argument("[key]").description("print one setting or all of them")
+    .option("--json", JSON_HELP).action(dispatch("settings", "get"));
+  settings.command("set").argument("<key>").argument("<value>")
+    .description("change a setting, e.g. `aft settings set allowCliRun true`")
+    .action(dispatch("settings", "set"));
+
+  const script = program.command("script").description("manage stored scripts");
+  script.command("add").argument("<name>").requiredOption("-f, --file <path>", "script file")
+    .option("--replace", "replace the script if one has that name")
+    .description("store a script under a name").action(dispatch("script", "add"));
+  script.command("list").option("--json", JSON_HELP).description("list stored scripts")
+    .action(dispatch("script", "list"));
+  script.command("show").argument("<name>").option("--json", JSON_HELP)
+    .description("print a stored script").action(dispatch("script", "show"));
+  script.command("rm").argument("<name>").description("remove a stored script")
+    .action(dispatch("script", "rm"));
+
+  const vfs = program.command("vfs").description("manage the VFS Library (named connections)");
+  vfs.command("add").argument("<name>")
+    .addOption(
+      new Option("--type <type>", "backend type").choices([
+        "disk",
+        "sftp",
+        "ftp",
+        "ftps",
+        "s3",
+        "azure",
+        "gcs",
+      ]).makeOptionMandatory(),
+    )
+    .requiredOption("--target <target>", "local folder for disk, else a URL (sftp://user@host/dir)")
+    .option("--opt <key=value>", "backend option, repeatable (pass=..., passSecret=NAME)", collect)
+    .option("--replace", "replace the entry if one has that name")
+    .description("add a named connection").action(dispatch("vfs", "add"));
+  vfs.command("list").option("--json", JSON_HELP).description("list the VFS Library")
+    .action(dispatch("vfs", "list"));
+  vfs.command("show").argument("<name>").option("--json", JSON_HELP)
+    .description("show one entry (credentials are never shown)").action(dispatch("vfs", "show"));
+  vfs.command("rm").argument("<name>").description("remove an entry").action(dispatch("vfs", "rm"));
+  vfs.command("test").argument("<name>").description("connect and list the root")
+    .action(dispatch("vfs", "test"));
+
+  const secret = program.command("secret").description("manage secrets (values are write-only)");
+  secret.command("set").argument("<name>").argument("[value]")
+    .option("--from-file <path>", "read the value from a file")
+    .description("set a secret from the argument, a file, or standard input")
+    .action(dispatch("secret", "set"));
+  secret.command("list").option("--json", JSON_HELP).description("list secret names and dates")
+    .action(dispatch("secret", "list"));
+  secret.command("rm").argument("<name>").description("remove a secret")
+    .action(dispatch("secret", "rm"));
+
+  const jobs = program.command("jobs").description("job history");
+  jobs.command("list").option("--json", JSON_HELP)
+    .option("--status <status>", "queued, running, succeeded, failed or halted")
+    .option("--script <name>", "only jobs of this script")
+    .option("--limit <n>", "at most this many", "50")
+    .description("list jobs, newest first").action(dispatch("jobs", "list"));
+  jobs.command("show").argument("<id>").option("--json", JSON_HELP).description("show one job")
+    .action(dispatch("jobs", "show"));
+  jobs.command("log").argument("<id>").option("--json", JSON_HELP)
+    .description("print a job's log").action(dispatch("jobs", "log"));
+
+  return program;
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args[0] === "__runner") {
+    // Hidden: the runner process that executes one job at a time for a parent.
+    const { runnerMain } = await import("./src/runtime/runner_main.ts");
+    return await runnerMain();
+  }
+  const program = buildProgram();
+  if (args.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  const debug = args.includes("--debug");
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (err: unknown) {
+    if (err instanceof CommanderError) {
+      // Help and version are printed by commander itself; anything else is a usage error.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return 0;
+      if (err.code === "commander.version") return 0;
+      return EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      console.error(`aft: ${err.message}`);
+      if (debug && err.cause) console.error(err.cause);
+      return err.exitCode;
+    }
+    console.error(`aft: ${err instanceof Error ? err.message : String(err)}`);
+    if (debug) console.error(err);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,99 @@
+/**
+ * `aft run -f FILE [-p JSON]`: runs a script file to completion in this process, printing its
+ * log; exit code 0 on success, 1 on failure. Refused (exit 4) while `allowCliRun` is off.
+ *
+ * @module
+ */
+
+import { basename, resolve } from "node:path";
+import { RefusedError, UsageError } from "../errors.ts";
+import { createEngine } from "../engine/engine.ts";
+import { executeJob, type JobProgress } from "../engine/execute.ts";
+import { ParamsError, parseParams } from "../engine/params.ts";
+import { RunnerPool } from "../runtime/runner_pool.ts";
+import type { LogLine } from "../store/types.ts";
+import { ProgressLine } from "./_progress.ts";
+
+/** Entry of `aft run`. */
+export default async function run(
+  _action: string,
+  _args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const file = String(opts.file);
+  let params: Record<string, string>;
+  try {
+    params = parseParams(opts.params);
+  } catch (err) {
+    if (err instanceof ParamsError) throw new UsageError(`Bad --params: ${err.message}`);
+    throw err;
+  }
+  let source: string;
+  try {
+    source = await Deno.readTextFile(file);
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message;
+    throw new UsageError(`Cannot read script file "${file}": ${why}`);
+  }
+
+  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const pool = new RunnerPool();
+  try {
+    const settings = await engine.settings();
+    if (!settings.allowCliRun) {
+      throw new RefusedError(
+        "Running scripts from the command line is off: an administrator can allow it with `aft settings set allowCliRun true`",
+      );
+    }
+    const abs = resolve(file);
+    const job = await engine.store.jobs.create({
+      scriptId: null,
+      scriptName: basename(abs),
+      filePath: abs,
+      params,
+      trigger: "cli",
+    });
+
+    const progress = new ProgressLine(opts.progress !== false && Deno.stderr.isTerminal());
+    const print = (line: LogLine) => {
+      progress.clear();
+      console.log(`${line.ts} ${line.level.toUpperCase().padEnd(5)} ${line.text}`);
+    };
+    const halt = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        progress.clear();
+        console.error("aft: halting the script (press Ctrl-C again to stop at once)");
+        halt.abort();
+      } else {
+        console.error("aft: stopped");
+        engine.store.jobs.update(job.id, {
+          status: "halted",
+          exitCode: 1,
+          error: "Stopped from the terminal",
+          finishedAt: new Date().toISOString(),
+        }).finally(() => Deno.exit(130));
+      }
+    };
+    Deno.addSignalListener("SIGINT", onSigint);
+    try {
+      const record = await executeJob(engine, job, { source, fileName: basename(abs) }, {
+        pool,
+        signal: halt.signal,
+        onLog: print,
+        onProgress: (p: JobProgress) => progress.update(p),
+      });
+      progress.clear();
+      if (record.status === "succeeded" || (record.status === "halted" && record.exitCode === 0)) return 0;
+      console.error(`aft: job ${record.id} ${record.status}: ${record.error ?? `exit code ${record.exitCode}`}`);
+      return 1;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSigint);
+    }
+  } finally {
+    await pool.close();
+    await engine.close();
+  }
+}

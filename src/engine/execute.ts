@@ -1,0 +1,204 @@
+/**
+ * Runs one job on a runner process and records it: status, log lines (redacted), exit code,
+ * timeout and halt with a grace period, memory limit, crashes. `aft run`, the service's job
+ * queue and schedules all come through here.
+ *
+ * @module
+ */
+
+import type { JobRecord, LogLevel, LogLine } from "../store/types.ts";
+import type { JobSpec, RunnerMessage } from "../runtime/protocol.ts";
+import type { RunnerPool, RunnerProcess } from "../runtime/runner_pool.ts";
+import type { Engine } from "./types.ts";
+import { Redactor } from "./redact.ts";
+
+const CREDENTIAL_OPTION = /pass|secret|key|token|credential/i;
+const LOG_FLUSH_MS = 200;
+
+/** Progress of the job's current transfer. */
+export interface JobProgress {
+  files: number;
+  bytes: number;
+  rate: number;
+  path: string;
+  done: boolean;
+}
+
+export interface ExecuteOptions {
+  pool: RunnerPool;
+  /** Aborting it halts the job (Ctrl-C, API halt, service shutdown). */
+  signal?: AbortSignal;
+  onLog?(line: LogLine): void;
+  onProgress?(p: JobProgress): void;
+}
+
+/** What the script source is and how stack traces name it. */
+export interface JobSource {
+  source: string;
+  fileName: string;
+}
+
+/** Runs `job` (already recorded as queued) to its end and returns the final record. */
+export async function executeJob(
+  engine: Engine,
+  job: JobRecord,
+  src: JobSource,
+  opts: ExecuteOptions,
+): Promise<JobRecord> {
+  const settings = await engine.settings();
+  const redactor = new Redactor();
+  let seq = 0;
+  let buffered: LogLine[] = [];
+  let flushing = Promise.resolve();
+
+  const flush = () => {
+    if (buffered.length === 0) return flushing;
+    const lines = buffered;
+    buffered = [];
+    flushing = flushing.then(() => engine.store.jobs.appendLogs(lines)).catch((err) => {
+      console.error(`aft: cannot store log lines of job ${job.id}: ${String(err)}`);
+    });
+    return flushing;
+  };
+  const flushTimer = setInterval(flush, LOG_FLUSH_MS);
+
+  const log = (level: LogLevel, text: string, ts = new Date().toISOString()) => {
+    const line: LogLine = { jobId: job.id, seq: ++seq, ts, level, text: redactor.apply(text) };
+    buffered.push(line);
+    engine.bus.emit({ type: "log", line });
+    opts.onLog?.(line);
+  };
+
+  let record = await engine.store.jobs.update(job.id, {
+    status: "running",
+    startedAt: new Date().toISOString(),
+    node: engine.node,
+  });
+  engine.bus.emit({ type: "job", job: record });
+
+  let runner: RunnerProcess | undefined;
+  let outcome: { code: number | null; error: string | null; reusable: boolean; bytes: number };
+  let haltRequested = false;
+  let timedOut = false;
+  let killTimer: number | undefined;
+  let timeoutTimer: number | undefined;
+
+  try {
+    runner = await opts.pool.acquire(settings.jobMemoryMiB);
+    const r = runner;
+    const halt = (why: string) => {
+      if (killTimer !== undefined) return;
+      log("warn", why);
+      r.send({ t: "halt" });
+      killTimer = setTimeout(() => {
+        log("error", `The script did not stop within ${settings.haltGraceSeconds} s of the halt signal: killing it`);
+        r.kill();
+      }, settings.haltGraceSeconds * 1000);
+    };
+    const onAbort = () => {
+      haltRequested = true;
+      halt("Halt requested: sending the halt signal to the script");
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    if (settings.jobTimeoutSeconds > 0) {
+      timeoutTimer = setTimeout(() => {
+        timedOut = true;
+        halt(`The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds): halting it`);
+      }, settings.jobTimeoutSeconds * 1000);
+    }
+
+    const exitMsg = new Promise<Extract<RunnerMessage, { t: "exit" }>>((resolve) => {
+      r.listen((m) => {
+        switch (m.t) {
+          case "log":
+            log(m.level, m.text, m.ts);
+            break;
+          case "progress":
+            opts.onProgress?.(m);
+            engine.bus.emit({ type: "progress", jobId: job.id, ...m });
+            break;
+          case "request":
+            answer(engine, redactor, m).then(
+              (value) => r.send({ t: "reply", id: m.id, ok: true, value }),
+              (err) => r.send({ t: "reply", id: m.id, ok: false, error: String(err) }),
+            );
+            break;
+          case "exit":
+            resolve(m);
+            break;
+        }
+      });
+    });
+    const spec: JobSpec = {
+      jobId: job.id,
+      scriptName: job.scriptName,
+      source: src.source,
+      fileName: src.fileName,
+      params: job.params,
+      limits: { localRoots: settings.localRoots },
+    };
+    r.send({ t: "start", job: spec });
+    const ended = await Promise.race([exitMsg, r.exited]);
+    if ("t" in ended) {
+      outcome = { code: ended.code, error: ended.error ?? null, reusable: ended.reusable, bytes: ended.bytesTransferred };
+    } else {
+      const error = killTimer !== undefined && !r.alive && /SIGKILL|SIGTERM/.test(String(ended.signal))
+        ? (timedOut
+          ? `The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds) and was killed`
+          : "The job was halted and killed after the grace period")
+        : r.describeExit(ended);
+      outcome = { code: null, error, reusable: false, bytes: 0 };
+    }
+  } catch (err: unknown) {
+    outcome = { code: null, error: `Cannot start the job: ${err instanceof Error ? err.message : String(err)}`, reusable: false, bytes: 0 };
+  } finally {
+    clearTimeout(timeoutTimer);
+    clearTimeout(killTimer);
+  }
+
+  if (outcome.error) log("error", outcome.error);
+  const status = timedOut
+    ? "failed"
+    : haltRequested
+    ? "halted"
+    : outcome.code === 0
+    ? "succeeded"
+    : "failed";
+  const error = status === "succeeded"
+    ? null
+    : outcome.error?.split("\n")[0] ?? (outcome.code !== null ? `The script exited with code ${outcome.code}` : null);
+  if (status === "failed" && !outcome.error && outcome.code !== null) log("error", `The script exited with code ${outcome.code}`);
+
+  clearInterval(flushTimer);
+  await flush();
+  if (runner) opts.pool.release(runner, outcome.reusable && runner.alive);
+  record = await engine.store.jobs.update(job.id, {
+    status,
+    exitCode: outcome.code ?? (status === "succeeded" ? 0 : 1),
+    error: error === null ? null : redactor.apply(error),
+    finishedAt: new Date().toISOString(),
+    bytesTransferred: outcome.bytes,
+  });
+  engine.bus.emit({ type: "job", job: record });
+  return record;
+}
+
+/** Answers a runner's request for a secret or a VFS Library entry, learning what to redact. */
+async function answer(
+  engine: Engine,
+  redactor: Redactor,
+  req: Extract<RunnerMessage, { t: "request" }>,
+): Promise<unknown> {
+  if (req.op === "secret") {
+    const value = await engine.secrets.get(req.name);
+    redactor.add(value);
+    return value ?? null;
+  }
+  const def = await engine.vfs.get(req.name);
+  if (!def) return null;
+  for (const [k, v] of Object.entries(def.options)) {
+    if (CREDENTIAL_OPTION.test(k) && !/Secret$/.test(k)) redactor.add(v);
+  }
+  return def;
+}

@@ -1,0 +1,207 @@
+/**
+ * Service settings: their defaults, their types, and parsing of `aft settings set KEY VALUE`.
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import type { Store } from "../store/types.ts";
+
+export type SmtpTls = "none" | "starttls" | "tls";
+
+/** Every setting with its type. Keys with a dot (`smtp.host`) are flat keys in the store. */
+export interface Settings {
+  allowCliRun: boolean;
+  maxConcurrentJobs: number;
+  jobTimeoutSeconds: number;
+  haltGraceSeconds: number;
+  jobMemoryMiB: number;
+  localRoots: string[];
+  jobRetentionDays: number;
+  listen: string;
+  corsOrigins: string[];
+  sessionLifetimeMinutes: number;
+  "smtp.host": string;
+  "smtp.port": number;
+  "smtp.tls": SmtpTls;
+  "smtp.user": string;
+  "smtp.passSecret": string;
+  "smtp.from": string;
+}
+
+export type SettingKey = keyof Settings;
+
+interface SettingSpec {
+  kind: "boolean" | "integer" | "string" | "string[]" | "enum";
+  default: unknown;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  /** Reset by `aft reinit`. */
+  network?: boolean;
+  help: string;
+}
+
+/** The settings table: defaults, types and one line of help each. */
+export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
+  allowCliRun: { kind: "boolean", default: false, help: "`aft run` may run scripts" },
+  maxConcurrentJobs: {
+    kind: "integer",
+    default: 4,
+    min: 1,
+    max: 256,
+    help: "jobs running at once on this node",
+  },
+  jobTimeoutSeconds: {
+    kind: "integer",
+    default: 0,
+    min: 0,
+    help: "a job running longer is halted, then killed (0 = no limit)",
+  },
+  haltGraceSeconds: {
+    kind: "integer",
+    default: 10,
+    min: 0,
+    max: 3600,
+    help: "time a halted script gets to finish before its runner is killed",
+  },
+  jobMemoryMiB: {
+    kind: "integer",
+    default: 512,
+    min: 32,
+    max: 65536,
+    help: "heap limit of a job's runner process",
+  },
+  localRoots: {
+    kind: "string[]",
+    default: [],
+    help: "folders outside which scripts may not touch the local disk ([] = no limit)",
+  },
+  jobRetentionDays: {
+    kind: "integer",
+    default: 90,
+    min: 1,
+    help: "finished jobs and their logs are kept this long",
+  },
+  listen: {
+    kind: "string",
+    default: "127.0.0.1:44399",
+    network: true,
+    help: "address the service listens on",
+  },
+  corsOrigins: { kind: "string[]", default: [], network: true, help: "origins allowed by CORS" },
+  sessionLifetimeMinutes: {
+    kind: "integer",
+    default: 480,
+    min: 1,
+    network: true,
+    help: "web UI session lifetime",
+  },
+  "smtp.host": { kind: "string", default: "", help: "SMTP server for SendMail" },
+  "smtp.port": { kind: "integer", default: 587, min: 1, max: 65535, help: "SMTP port" },
+  "smtp.tls": {
+    kind: "enum",
+    default: "starttls",
+    values: ["none", "starttls", "tls"],
+    help: "SMTP transport security",
+  },
+  "smtp.user": { kind: "string", default: "", help: "SMTP user name" },
+  "smtp.passSecret": { kind: "string", default: "", help: "name of the secret holding the SMTP password" },
+  "smtp.from": { kind: "string", default: "", help: "default sender address" },
+};
+
+/** The defaults of every setting. */
+export function defaultSettings(): Settings {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SETTINGS)) out[key] = structuredClone(spec.default);
+  return out as unknown as Settings;
+}
+
+/** True when `key` names a setting. */
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}
+
+/**
+ * Parses a value given on the command line (or in JSON from the API) for `key`.
+ * Lists accept JSON arrays (`["/data","/srv"]`) or comma-separated text.
+ *
+ * @throws {UsageError} for an unknown key or a value of the wrong type.
+ */
+export function parseSettingValue(key: string, raw: unknown): unknown {
+  if (!isSettingKey(key)) {
+    throw new UsageError(
+      `Unknown setting "${key}": known settings are ${Object.keys(SETTINGS).join(", ")}`,
+    );
+  }
+  const spec = SETTINGS[key];
+  const text = typeof raw === "string" ? raw.trim() : raw;
+  switch (spec.kind) {
+    case "boolean":
+      if (text === true || text === "true" || text === "on" || text === "1") return true;
+      if (text === false || text === "false" || text === "off" || text === "0") return false;
+      throw new UsageError(`Setting "${key}" takes true or false, not ${JSON.stringify(raw)}`);
+    case "integer": {
+      const n = typeof text === "number" ? text : /^-?\d+$/.test(String(text)) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(n)) {
+        throw new UsageError(`Setting "${key}" takes a whole number, not ${JSON.stringify(raw)}`);
+      }
+      if (spec.min !== undefined && n < spec.min) {
+        throw new UsageError(`Setting "${key}" must be at least ${spec.min}`);
+      }
+      if (spec.max !== undefined && n > spec.max) {
+        throw new UsageError(`Setting "${key}" must be at most ${spec.max}`);
+      }
+      return n;
+    }
+    case "string":
+      if (typeof text !== "string") throw new UsageError(`Setting "${key}" takes a string`);
+      return text;
+    case "enum":
+      if (typeof text !== "string" || !spec.values?.includes(text)) {
+        throw new UsageError(`Setting "${key}" takes one of ${spec.values?.join(", ")}`);
+      }
+      return text;
+    case "string[]": {
+      if (Array.isArray(text)) {
+        if (!text.every((v) => typeof v === "string")) {
+          throw new UsageError(`Setting "${key}" takes a list of strings`);
+        }
+        return text;
+      }
+      if (typeof text !== "string") throw new UsageError(`Setting "${key}" takes a list of strings`);
+      if (text.startsWith("[")) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new UsageError(`Setting "${key}": ${JSON.stringify(raw)} is not a JSON array`);
+        }
+        return parseSettingValue(key, parsed);
+      }
+      return text === "" ? [] : text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    }
+  }
+}
+
+/** Reads all settings, stored values over defaults. */
+export async function loadSettings(store: Store): Promise<Settings> {
+  const stored = await store.settings.all();
+  const out = defaultSettings() as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(stored)) {
+    if (isSettingKey(key)) out[key] = value;
+  }
+  return out as unknown as Settings;
+}
+
+/** Validates and stores one setting; returns the parsed value. */
+export async function saveSetting(store: Store, key: string, raw: unknown): Promise<unknown> {
+  const value = parseSettingValue(key, raw);
+  await store.settings.set(key, value);
+  return value;
+}
+
+/** Keys that `aft reinit` resets. */
+export function networkSettingKeys(): SettingKey[] {
+  return (Object.keys(SETTINGS) as SettingKey[]).filter((k) => SETTINGS[k].network);
+}

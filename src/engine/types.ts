@@ -1,0 +1,57 @@
+/**
+ * The engine every command builds: one object over the data directory that the CLI, the
+ * REST API and the job runner share.
+ *
+ * @module
+ */
+
+import type { JobRecord, LogLine, SecretRecord, Store } from "../store/types.ts";
+import type { VfsDefinition } from "../vfs/types.ts";
+import type { Settings } from "./settings.ts";
+
+/** A job status change or log line, fanned out to API streams, the UI and `aft run`. */
+export type EngineEvent =
+  | { type: "log"; line: LogLine }
+  | { type: "job"; job: JobRecord }
+  | { type: "progress"; jobId: string; files: number; bytes: number; rate: number; path?: string };
+
+export interface EventBus {
+  emit(event: EngineEvent): void;
+  /** Returns an unsubscribe function. */
+  on(listener: (event: EngineEvent) => void): () => void;
+}
+
+export interface Secrets {
+  /** Plain value, or undefined when no secret has that name (names are case-sensitive). */
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string): Promise<SecretRecord>;
+  /** Metadata only: never values. */
+  list(): Promise<Omit<SecretRecord, "valueEnc">[]>;
+  remove(name: string): Promise<boolean>;
+  /** Encrypts with the master key (AES-256-GCM), for other encrypted columns. */
+  encrypt(plain: string): Promise<string>;
+  decrypt(cipher: string): Promise<string>;
+}
+
+export interface VfsLibrary {
+  /** The entry with decrypted options, by name (case-insensitive); undefined when missing. */
+  get(name: string): Promise<VfsDefinition | undefined>;
+  list(): Promise<{ id: string; name: string; type: string; target: string; createdAt: string }[]>;
+  /** Validates type and target; options are encrypted at rest. */
+  add(def: VfsDefinition): Promise<{ id: string; name: string }>;
+  remove(name: string): Promise<boolean>;
+}
+
+export interface Engine {
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  /** This node's name (host name). */
+  readonly node: string;
+  readonly store: Store;
+  readonly secrets: Secrets;
+  readonly vfs: VfsLibrary;
+  readonly bus: EventBus;
+  /** Current settings (read from the store each call: another process may have changed them). */
+  settings(): Promise<Settings>;
+  close(): Promise<void>;
+}
