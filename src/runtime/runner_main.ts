@@ -35,6 +35,10 @@ export async function runnerMain(): Promise<number> {
   const err = (...a: unknown[]) => console.error(...a);
   Object.assign(console, { log: err, info: err, debug: err });
 
+  // Ctrl-C in a terminal reaches the whole process group: the parent decides what a halt
+  // means, so the runner ignores SIGINT and waits for the parent's "halt".
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGINT", () => {});
+
   const out = new FrameWriter(Deno.stdout.writable);
   const send = (m: RunnerMessage) => out.send(m);
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
