@@ -80,8 +80,8 @@ export async function executeJob(
   let outcome: { code: number | null; error: string | null; reusable: boolean; bytes: number };
   let haltRequested = false;
   let timedOut = false;
-  let killTimer: number | undefined;
-  let timeoutTimer: number | undefined;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
 
   try {
     runner = await opts.pool.acquire(settings.jobMemoryMiB);

@@ -147,10 +147,10 @@ export interface Store {
   };
 }
 
-/** A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`). */
+/** A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`). */
 export class StoreError extends Error {
   override name = "StoreError";
-  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT";
+  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT" | "INVALID";
   constructor(code: StoreError["code"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

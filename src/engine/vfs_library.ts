@@ -1,0 +1,75 @@
+/**
+ * The VFS Library: named connections with their options encrypted at rest.
+ *
+ * @module
+ */
+
+import { isAbsolute } from "node:path";
+import { UsageError } from "../errors.ts";
+import type { Store } from "../store/types.ts";
+import type { VfsDefinition, VfsType } from "../vfs/types.ts";
+import type { Secrets, VfsLibrary } from "./types.ts";
+
+/** Backend types a library entry may have, with the URL scheme of their target. */
+export const VFS_SCHEMES: Readonly<Record<Exclude<VfsType, "memory">, string | null>> = {
+  disk: null,
+  sftp: "sftp:",
+  ftp: "ftp:",
+  ftps: "ftps:",
+  s3: "s3:",
+  azure: "azure:",
+  gcs: "gcs:",
+};
+
+/** Checks a definition's type and target; throws a UsageError saying what is wrong. */
+export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
+  if (!Object.hasOwn(VFS_SCHEMES, def.type)) {
+    throw new UsageError(`Unknown VFS type "${def.type}": use one of ${Object.keys(VFS_SCHEMES).join(", ")}`);
+  }
+  if (def.type === "disk") {
+    if (!isAbsolute(def.target)) throw new UsageError(`A disk VFS needs an absolute folder path, not "${def.target}"`);
+    let st: Deno.FileInfo;
+    try {
+      st = await Deno.stat(def.target);
+    } catch {
+      throw new UsageError(`Folder "${def.target}" does not exist`);
+    }
+    if (!st.isDirectory) throw new UsageError(`"${def.target}" is not a folder`);
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(def.target);
+  } catch {
+    throw new UsageError(`The target of a ${def.type} VFS must be a URL like ${VFS_SCHEMES[def.type as "sftp"]}//host/path, not "${def.target}"`);
+  }
+  const want = VFS_SCHEMES[def.type as Exclude<VfsType, "memory" | "disk">];
+  if (url.protocol !== want) {
+    throw new UsageError(`The target of a ${def.type} VFS must start with ${want}//, not "${url.protocol}//"`);
+  }
+}
+
+/** The library over the store, with options encrypted by `secrets`. */
+export function createVfsLibrary(store: Store, secrets: Secrets): VfsLibrary {
+  return {
+    async get(name) {
+      const rec = await store.vfs.getByName(name);
+      if (!rec) return undefined;
+      const options = JSON.parse(await secrets.decrypt(rec.optionsEnc)) as Record<string, string>;
+      return { name: rec.name, type: rec.type as VfsType, target: rec.target, options };
+    },
+    async list() {
+      return (await store.vfs.list()).map(({ id, name, type, target, createdAt }) => ({ id, name, type, target, createdAt }));
+    },
+    async add(def) {
+      await validateVfsDefinition(def);
+      const optionsEnc = await secrets.encrypt(JSON.stringify(def.options));
+      const rec = await store.vfs.create({ name: def.name, type: def.type, target: def.target, optionsEnc });
+      return { id: rec.id, name: rec.name };
+    },
+    async remove(name) {
+      const rec = await store.vfs.getByName(name);
+      return rec ? await store.vfs.remove(rec.id) : false;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The SQLite schema, as numbered migrations applied in order inside a transaction. Never edit
+ * a released migration: add a new one.
+ *
+ * @module
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the spine
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE scripts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE vfs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    target TEXT NOT NULL,
+    options_enc TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE secrets (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    value_enc TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    script_id TEXT,
+    script_name TEXT NOT NULL,
+    file_path TEXT,
+    params TEXT NOT NULL,
+    status TEXT NOT NULL,
+    exit_code INTEGER,
+    error TEXT,
+    trigger TEXT NOT NULL,
+    node TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    bytes_transferred INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX jobs_status ON jobs (status, id);
+  CREATE INDEX jobs_script ON jobs (script_name COLLATE NOCASE, id);
+  CREATE TABLE job_logs (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    ts TEXT NOT NULL,
+    level TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  ) WITHOUT ROWID;
+  `,
+];

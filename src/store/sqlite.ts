@@ -1,0 +1,379 @@
+/**
+ * The embedded store: SQLite through `node:sqlite`, in WAL mode so the service and `aft run`
+ * can share one database file.
+ *
+ * @module
+ */
+
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { newId } from "../engine/ids.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import {
+  type JobFilter,
+  type JobRecord,
+  type LogLine,
+  type ScriptRecord,
+  type SecretRecord,
+  type Store,
+  StoreError,
+  type VfsRecord,
+} from "./types.ts";
+
+type Row = Record<string, SQLInputValue>;
+const now = () => new Date().toISOString();
+
+function checkName(name: string): string {
+  const n = name.trim();
+  if (n === "") throw new StoreError("INVALID", "A name cannot be empty");
+  if (n.length > 200) throw new StoreError("INVALID", "A name cannot be longer than 200 characters");
+  return n;
+}
+
+function isUnique(err: unknown): boolean {
+  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+}
+
+function toScript(r: Row): ScriptRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    source: r.source as string,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toVfs(r: Row): VfsRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    type: r.type as string,
+    target: r.target as string,
+    optionsEnc: r.options_enc as string,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toSecret(r: Row): SecretRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    valueEnc: r.value_enc as string,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toJob(r: Row): JobRecord {
+  return {
+    id: r.id as string,
+    scriptId: (r.script_id as string | null) ?? null,
+    scriptName: r.script_name as string,
+    filePath: (r.file_path as string | null) ?? null,
+    params: JSON.parse(r.params as string),
+    status: r.status as JobRecord["status"],
+    exitCode: r.exit_code === null ? null : Number(r.exit_code),
+    error: (r.error as string | null) ?? null,
+    trigger: r.trigger as JobRecord["trigger"],
+    node: (r.node as string | null) ?? null,
+    createdAt: r.created_at as string,
+    startedAt: (r.started_at as string | null) ?? null,
+    finishedAt: (r.finished_at as string | null) ?? null,
+    bytesTransferred: Number(r.bytes_transferred ?? 0),
+  };
+}
+
+const JOB_COLUMNS: Record<string, string> = {
+  scriptId: "script_id",
+  scriptName: "script_name",
+  filePath: "file_path",
+  params: "params",
+  status: "status",
+  exitCode: "exit_code",
+  error: "error",
+  trigger: "trigger",
+  node: "node",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+  bytesTransferred: "bytes_transferred",
+};
+
+/** Opens (and creates) the database at `path`; call `migrate()` before use. */
+export class SqliteStore implements Store {
+  #db: DatabaseSync;
+
+  constructor(path: string) {
+    try {
+      this.#db = new DatabaseSync(path);
+      this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+    } catch (err) {
+      throw new StoreError("CORRUPT", `Cannot open the database "${path}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.#db.prepare(sql).all(...params) as Row[];
+  }
+
+  #get(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.#db.prepare(sql).get(...params) as Row | undefined;
+  }
+
+  #run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.#db.prepare(sql).run(...params).changes);
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      this.#db.exec("COMMIT");
+      return out;
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  migrate(): Promise<void> {
+    try {
+      this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      this.#tx(() => {
+        const row = this.#get("SELECT max(version) AS v FROM schema_version");
+        const current = Number(row?.v ?? 0);
+        if (current > MIGRATIONS.length) {
+          throw new StoreError("CORRUPT", `The database has schema version ${current}, newer than this aft knows (${MIGRATIONS.length}): upgrade aft`);
+        }
+        for (let v = current; v < MIGRATIONS.length; v++) {
+          this.#db.exec(MIGRATIONS[v]!);
+          this.#run("INSERT INTO schema_version (version) VALUES (?)", v + 1);
+        }
+      });
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, { cause: err });
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+    return Promise.resolve();
+  }
+
+  settings: Store["settings"] = {
+    all: () => {
+      const out: Record<string, unknown> = {};
+      for (const r of this.#all("SELECT key, value FROM settings")) out[r.key as string] = JSON.parse(r.value as string);
+      return Promise.resolve(out);
+    },
+    set: (key, value) => {
+      this.#run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+      return Promise.resolve();
+    },
+    remove: (key) => {
+      this.#run("DELETE FROM settings WHERE key = ?", key);
+      return Promise.resolve();
+    },
+  };
+
+  scripts: Store["scripts"] = {
+    list: () => Promise.resolve(this.#all("SELECT * FROM scripts ORDER BY name_key").map(toScript)),
+    get: (id) => {
+      const r = this.#get("SELECT * FROM scripts WHERE id = ?", id);
+      return Promise.resolve(r && toScript(r));
+    },
+    getByName: (name) => {
+      const r = this.#get("SELECT * FROM scripts WHERE name_key = ?", name.trim().toLowerCase());
+      return Promise.resolve(r && toScript(r));
+    },
+    create: ({ name, source }) => {
+      const n = checkName(name);
+      const id = newId();
+      const t = now();
+      try {
+        this.#run("INSERT INTO scripts (id, name, name_key, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", id, n, n.toLowerCase(), source, t, t);
+      } catch (err) {
+        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A script named "${n}" already exists`);
+        throw err;
+      }
+      return Promise.resolve({ id, name: n, source, createdAt: t, updatedAt: t });
+    },
+    update: (id, patch) => {
+      const cur = this.#get("SELECT * FROM scripts WHERE id = ?", id);
+      if (!cur) throw new StoreError("NOT_FOUND", `No script with ID "${id}"`);
+      const name = patch.name === undefined ? cur.name as string : checkName(patch.name);
+      const source = patch.source ?? cur.source as string;
+      try {
+        this.#run("UPDATE scripts SET name = ?, name_key = ?, source = ?, updated_at = ? WHERE id = ?", name, name.toLowerCase(), source, now(), id);
+      } catch (err) {
+        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A script named "${name}" already exists`);
+        throw err;
+      }
+      return Promise.resolve(toScript(this.#get("SELECT * FROM scripts WHERE id = ?", id)!));
+    },
+    remove: (id) => Promise.resolve(this.#run("DELETE FROM scripts WHERE id = ?", id) > 0),
+  };
+
+  vfs: Store["vfs"] = {
+    list: () => Promise.resolve(this.#all("SELECT * FROM vfs ORDER BY name_key").map(toVfs)),
+    get: (id) => {
+      const r = this.#get("SELECT * FROM vfs WHERE id = ?", id);
+      return Promise.resolve(r && toVfs(r));
+    },
+    getByName: (name) => {
+      const r = this.#get("SELECT * FROM vfs WHERE name_key = ?", name.trim().toLowerCase());
+      return Promise.resolve(r && toVfs(r));
+    },
+    create: (input) => {
+      const n = checkName(input.name);
+      const id = newId();
+      const t = now();
+      try {
+        this.#run(
+          "INSERT INTO vfs (id, name, name_key, type, target, options_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          id, n, n.toLowerCase(), input.type, input.target, input.optionsEnc, t, t,
+        );
+      } catch (err) {
+        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A VFS named "${n}" already exists`);
+        throw err;
+      }
+      return Promise.resolve({ ...input, id, name: n, createdAt: t, updatedAt: t });
+    },
+    update: (id, patch) => {
+      const cur = this.#get("SELECT * FROM vfs WHERE id = ?", id);
+      if (!cur) throw new StoreError("NOT_FOUND", `No VFS with ID "${id}"`);
+      const v = { ...toVfs(cur), ...patch };
+      const name = checkName(v.name);
+      try {
+        this.#run(
+          "UPDATE vfs SET name = ?, name_key = ?, type = ?, target = ?, options_enc = ?, updated_at = ? WHERE id = ?",
+          name, name.toLowerCase(), v.type, v.target, v.optionsEnc, now(), id,
+        );
+      } catch (err) {
+        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A VFS named "${name}" already exists`);
+        throw err;
+      }
+      return Promise.resolve(toVfs(this.#get("SELECT * FROM vfs WHERE id = ?", id)!));
+    },
+    remove: (id) => Promise.resolve(this.#run("DELETE FROM vfs WHERE id = ?", id) > 0),
+  };
+
+  secrets: Store["secrets"] = {
+    list: () => Promise.resolve(this.#all("SELECT * FROM secrets ORDER BY name").map(toSecret)),
+    getByName: (name) => {
+      const r = this.#get("SELECT * FROM secrets WHERE name = ?", name);
+      return Promise.resolve(r && toSecret(r));
+    },
+    put: (name, valueEnc) => {
+      const n = checkName(name);
+      const t = now();
+      this.#run(
+        `INSERT INTO secrets (id, name, value_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET value_enc = excluded.value_enc, updated_at = excluded.updated_at`,
+        newId(), n, valueEnc, t, t,
+      );
+      return Promise.resolve(toSecret(this.#get("SELECT * FROM secrets WHERE name = ?", n)!));
+    },
+    remove: (name) => Promise.resolve(this.#run("DELETE FROM secrets WHERE name = ?", name) > 0),
+  };
+
+  jobs: Store["jobs"] = {
+    create: (input) => {
+      const job: JobRecord = {
+        id: newId(),
+        scriptId: input.scriptId,
+        scriptName: input.scriptName,
+        filePath: input.filePath,
+        params: input.params,
+        status: "queued",
+        exitCode: null,
+        error: null,
+        trigger: input.trigger,
+        node: null,
+        createdAt: now(),
+        startedAt: null,
+        finishedAt: null,
+        bytesTransferred: 0,
+      };
+      this.#run(
+        "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        job.id, job.scriptId, job.scriptName, job.filePath, JSON.stringify(job.params), job.status, job.trigger, job.createdAt,
+      );
+      return Promise.resolve(job);
+    },
+    get: (id) => {
+      const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
+      return Promise.resolve(r && toJob(r));
+    },
+    list: (filter: JobFilter = {}) => {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (filter.status) {
+        where.push("status = ?");
+        params.push(filter.status);
+      }
+      if (filter.script) {
+        where.push("script_name = ? COLLATE NOCASE");
+        params.push(filter.script);
+      }
+      if (filter.before) {
+        where.push("id < ?");
+        params.push(filter.before);
+      }
+      const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
+      const sql = `SELECT * FROM jobs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ${limit}`;
+      return Promise.resolve(this.#all(sql, ...params).map(toJob));
+    },
+    update: (id, patch) => {
+      const sets: string[] = [];
+      const params: SQLInputValue[] = [];
+      for (const [k, v] of Object.entries(patch)) {
+        const col = JOB_COLUMNS[k];
+        if (!col) continue;
+        sets.push(`${col} = ?`);
+        params.push(k === "params" ? JSON.stringify(v) : (v as SQLInputValue) ?? null);
+      }
+      if (sets.length > 0) this.#run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
+      const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
+      if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
+      return Promise.resolve(toJob(r));
+    },
+    failRunning: (node, reason) => {
+      const ids = this.#tx(() => {
+        const rows = this.#all("SELECT id FROM jobs WHERE status = 'running' AND node = ?", node).map((r) => r.id as string);
+        const t = now();
+        for (const id of rows) {
+          this.#run("UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ?", reason, t, id);
+          const seq = Number(this.#get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ?? 0);
+          this.#run("INSERT INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, 'error', ?)", id, seq + 1, t, reason);
+        }
+        return rows;
+      });
+      return Promise.resolve(ids);
+    },
+    appendLogs: (lines: LogLine[]) => {
+      if (lines.length === 0) return Promise.resolve();
+      this.#tx(() => {
+        const stmt = this.#db.prepare("INSERT OR REPLACE INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, ?, ?)");
+        for (const l of lines) stmt.run(l.jobId, l.seq, l.ts, l.level, l.text);
+      });
+      return Promise.resolve();
+    },
+    logs: (jobId, afterSeq = 0) =>
+      Promise.resolve(
+        this.#all("SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq", jobId, afterSeq).map((r) => ({
+          jobId: r.job_id as string,
+          seq: Number(r.seq),
+          ts: r.ts as string,
+          level: r.level as LogLine["level"],
+          text: r.text as string,
+        })),
+      ),
+    purge: (cutoff) =>
+      Promise.resolve(
+        this.#run("DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted') AND finished_at < ?", cutoff),
+      ),
+  };
+}
