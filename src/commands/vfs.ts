@@ -1,0 +1,107 @@
+/**
+ * `aft vfs add|list|show|rm|test`: the VFS Library.
+ *
+ * @module
+ */
+
+import { CliError, UsageError } from "../errors.ts";
+import { createEngine } from "../engine/engine.ts";
+import { StoreError } from "../store/types.ts";
+import { openVfs } from "../vfs/registry.ts";
+import type { VfsDefinition, VfsType } from "../vfs/types.ts";
+import { printJson, printTable, shortTime } from "./_output.ts";
+
+const CREDENTIAL = /pass|secret|key|token|credential/i;
+
+/** Options as shown to people: credentials hidden, `...Secret` options name their secret. */
+export function maskOptions(options: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(options).map(([k, v]) => [k, CREDENTIAL.test(k) && !/Secret$/.test(k) ? "***" : v]),
+  );
+}
+
+function parseOpts(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (raw as string[] | undefined) ?? []) {
+    const i = kv.indexOf("=");
+    if (i <= 0) throw new UsageError(`--opt takes key=value, not "${kv}"`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** Entry of `aft vfs`. */
+export default async function vfs(action: string, args: string[], opts: Record<string, unknown>): Promise<number> {
+  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  try {
+    const name = args[0] ?? "";
+    switch (action) {
+      case "add": {
+        const def: VfsDefinition = {
+          name,
+          type: String(opts.type) as VfsType,
+          target: String(opts.target),
+          options: parseOpts(opts.opt),
+        };
+        const existing = await engine.store.vfs.getByName(name);
+        if (existing && !opts.replace) throw new CliError(`A VFS named "${existing.name}" already exists: use --replace to replace it`);
+        if (existing) await engine.vfs.remove(existing.name);
+        const rec = await engine.vfs.add(def);
+        console.error(`${existing ? "replaced" : "added"} VFS "${rec.name}"`);
+        console.log(rec.id);
+        return 0;
+      }
+      case "list": {
+        const all = await engine.vfs.list();
+        if (opts.json) printJson(all);
+        else printTable(["id", "name", "type", "target", "created"], all.map((v) => [v.id, v.name, v.type, v.target, shortTime(v.createdAt)]), "(the VFS Library is empty)");
+        return 0;
+      }
+      case "show": {
+        const def = await engine.vfs.get(name);
+        const rec = await engine.store.vfs.getByName(name);
+        if (!def || !rec) throw new CliError(`No VFS named "${name}"`);
+        const shown = { id: rec.id, name: def.name, type: def.type, target: def.target, options: maskOptions(def.options), createdAt: rec.createdAt, updatedAt: rec.updatedAt };
+        if (opts.json) printJson(shown);
+        else {
+          printTable(["field", "value"], [
+            ["id", shown.id],
+            ["name", shown.name],
+            ["type", shown.type],
+            ["target", shown.target],
+            ...Object.entries(shown.options).map(([k, v]) => [`opt ${k}`, v]),
+          ]);
+        }
+        return 0;
+      }
+      case "rm": {
+        if (!(await engine.vfs.remove(name))) throw new CliError(`No VFS named "${name}"`);
+        console.error(`removed VFS "${name}"`);
+        return 0;
+      }
+      case "test": {
+        const def = await engine.vfs.get(name);
+        if (!def) throw new CliError(`No VFS named "${name}"`);
+        const settings = await engine.settings();
+        try {
+          const v = await openVfs(def, { getSecret: (n) => engine.secrets.get(n), localRoots: settings.localRoots });
+          try {
+            const entries = await v.list("/");
+            console.log(`ok: "${def.name}" answered with ${entries.length} entries at its root`);
+          } finally {
+            await v.close();
+          }
+        } catch (err) {
+          throw new CliError(`VFS "${def.name}" failed: ${(err as Error).message}`);
+        }
+        return 0;
+      }
+    }
+    throw new UsageError(`Unknown action "${action}"`);
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(err.message, err.code === "INVALID" ? 2 : 1);
+    throw err;
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The copy engine, written once over the VFS contract: CopyToVFS, MoveToVFS and the v3
+ * clients' Upload/Download all come here.
+ *
+ * Each file streams from source to destination with back-pressure (never buffered whole),
+ * under a temporary name in the destination folder, and is renamed into place only once its
+ * size (and, with `verify`, its hash) checks out. A failure, an abort or a source that breaks
+ * mid-stream removes the temporary file, so the final name never shows a partial file.
+ *
+ * @example
+ * ```ts
+ * const r = await copyToVfs(src, "/out/*.csv", dst, "/in", { overwrite: "ifNewer" });
+ * if (!r.ok) console.error(r.errors);
+ * ```
+ * @module
+ */
+
+import { hasGlob, matchGlob } from "./glob.ts";
+import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
+import { type FileInfo, type HashAlgorithm, isVfsError, type Vfs, VfsError } from "./types.ts";
+import { walk } from "./walk.ts";
+
+export type OverwritePolicy = "never" | "always" | "ifDiffSize" | "ifNewer";
+
+export interface CopyOptions {
+  /** What to do when the destination file exists (default `never`, as in AFT!). */
+  overwrite?: OverwritePolicy;
+  /** Compare a hash of both ends when both can give one (size is always checked). */
+  verify?: boolean;
+  /** Give the destination the source's modification time. */
+  preserveTime?: boolean;
+  /** Files copied at once (default 4). */
+  concurrency?: number;
+  /** Remove each source file once its copy is complete and verified. */
+  move?: boolean;
+  signal?: AbortSignal;
+  /** Called at most every 200 ms, and once at the end with `done: true`. */
+  onProgress?: (p: CopyProgress) => void;
+  /** Attempts after a transient failure (default 3), with backoff. */
+  retries?: number;
+}
+
+export interface CopyProgress {
+  files: number;
+  filesTotal: number;
+  bytes: number;
+  bytesTotal: number;
+  path: string;
+  /** Bytes per second over the run so far. */
+  rate: number;
+  done: boolean;
+}
+
+export interface CopyResult {
+  ok: boolean;
+  files: number;
+  bytes: number;
+  skipped: number;
+  errors: { path: string; code: string; message: string }[];
+}
+
+interface Item {
+  from: FileInfo;
+  to: string;
+}
+
+const PROGRESS_MS = 200;
+
+/** Copies a file, a folder's tree, or the files matching a glob into folder `dstDir`. */
+export async function copyToVfs(
+  src: Vfs,
+  srcPath: string,
+  dst: Vfs,
+  dstDir: string,
+  opts: CopyOptions = {},
+): Promise<CopyResult> {
+  const result: CopyResult = { ok: true, files: 0, bytes: 0, skipped: 0, errors: [] };
+  const fail = (path: string, err: unknown) => {
+    result.ok = false;
+    const e = isVfsError(err) ? err : new VfsError("IO", err instanceof Error ? err.message : String(err));
+    result.errors.push({ path, code: e.code, message: e.message });
+  };
+
+  let plan: { items: Item[]; dirs: string[]; srcDir?: string };
+  try {
+    plan = await makePlan(src, srcPath, normalizePath(dstDir));
+    await dst.mkdir(normalizePath(dstDir), { recursive: true });
+    for (const d of plan.dirs) await dst.mkdir(d, { recursive: true });
+  } catch (err) {
+    fail(srcPath, err);
+    return result;
+  }
+
+  const started = performance.now();
+  const bytesTotal = plan.items.reduce((n, i) => n + i.from.size, 0);
+  let lastReport = 0;
+  let current = "";
+  const report = (done = false) => {
+    if (!opts.onProgress) return;
+    const now = performance.now();
+    if (!done && now - lastReport < PROGRESS_MS) return;
+    lastReport = now;
+    const secs = Math.max((now - started) / 1000, 0.001);
+    opts.onProgress({
+      files: result.files,
+      filesTotal: plan.items.length,
+      bytes: result.bytes,
+      bytesTotal,
+      path: current,
+      rate: Math.round(result.bytes / secs),
+      done,
+    });
+  };
+
+  const queue = [...plan.items];
+  const moved: string[] = [];
+  const worker = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      if (opts.signal?.aborted) {
+        fail(item.from.path, new VfsError("CANCELLED", "Transfer cancelled"));
+        continue;
+      }
+      current = item.from.path;
+      try {
+        const copied = await withRetries(opts, () =>
+          copyOne(src, item!, dst, opts, (n) => {
+            result.bytes += n;
+            report();
+          }));
+        if (copied) result.files++;
+        else result.skipped++;
+        if (opts.move) {
+          await src.remove(item.from.path);
+          moved.push(item.from.path);
+        }
+      } catch (err) {
+        fail(item.from.path, err);
+      }
+      report();
+    }
+  };
+  const n = Math.max(1, Math.min(opts.concurrency ?? 4, 64, plan.items.length || 1));
+  await Promise.all(Array.from({ length: n }, worker));
+
+  if (opts.move && plan.srcDir && result.ok) await removeEmptied(src, plan.srcDir);
+  report(true);
+  return result;
+}
+
+async function makePlan(src: Vfs, srcPath: string, dstDir: string) {
+  const sp = normalizePath(srcPath);
+  const items: Item[] = [];
+  const dirs: string[] = [];
+  const last = basename(sp);
+  if (hasGlob(last)) {
+    for (const info of await src.list(dirname(sp))) {
+      if (!info.isDir && matchGlob(last, info.name)) items.push({ from: info, to: joinPath(dstDir, info.name) });
+    }
+    return { items, dirs };
+  }
+  const info = await src.stat(sp);
+  if (!info.isDir) return { items: [{ from: info, to: joinPath(dstDir, info.name) }], dirs };
+  for await (const e of walk(src, sp)) {
+    const to = joinPath(dstDir, relativeTo(sp, e.path) ?? e.name);
+    if (e.isDir) dirs.push(to);
+    else items.push({ from: e, to });
+  }
+  return { items, dirs, srcDir: sp };
+}
+
+/** Copies one file; false when the overwrite policy left an existing file alone. */
+async function copyOne(
+  src: Vfs,
+  { from, to }: Item,
+  dst: Vfs,
+  opts: CopyOptions,
+  onBytes: (n: number) => void,
+): Promise<boolean> {
+  const existing = await dst.stat(to).catch((e) => {
+    if (isVfsError(e, "NOT_FOUND")) return undefined;
+    throw e;
+  });
+  if (existing) {
+    if (existing.isDir) throw new VfsError("IS_DIR", `Destination is a folder: "${to}"`, { path: to });
+    const policy = opts.overwrite ?? "never";
+    if (policy === "never") return false;
+    if (policy === "ifDiffSize" && existing.size === from.size) return false;
+    if (policy === "ifNewer" && from.modTime.getTime() <= existing.modTime.getTime()) return false;
+  }
+  const tmp = joinPath(dirname(to), `.${basename(to)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+  let counted = 0;
+  try {
+    if (src === dst && src.copy) {
+      await src.copy(from.path, tmp);
+      counted = from.size;
+      onBytes(counted);
+    } else {
+      const reader = await src.openRead(from.path);
+      const writer = await dst.openWrite(tmp);
+      const counter = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, c) {
+          counted += chunk.length;
+          onBytes(chunk.length);
+          c.enqueue(chunk);
+        },
+      });
+      await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
+    }
+    const written = await dst.stat(tmp);
+    if (written.size !== counted || counted !== from.size) {
+      throw new VfsError(
+        "VERIFY_FAILED",
+        `Size check failed for "${from.path}": source ${from.size} bytes, read ${counted}, written ${written.size}`,
+        { path: to },
+      );
+    }
+    if (opts.verify) await verifyHash(src, from.path, dst, tmp);
+    await dst.rename(tmp, to);
+    if (opts.preserveTime && dst.setTimes) await dst.setTimes(to, from.modTime, from.modTime);
+    return true;
+  } catch (err) {
+    onBytes(-counted);
+    await dst.remove(tmp).catch(() => {});
+    if (opts.signal?.aborted) throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
+    throw err;
+  }
+}
+
+async function verifyHash(src: Vfs, a: string, dst: Vfs, b: string): Promise<void> {
+  const algo = (["sha256", "sha1", "md5"] as HashAlgorithm[]).find((h) =>
+    src.features.hashes.includes(h) && dst.features.hashes.includes(h)
+  );
+  if (!algo || !src.hash || !dst.hash) return; // size was checked; no common hash to compare
+  const [x, y] = await Promise.all([src.hash(a, algo), dst.hash(b, algo)]);
+  if (x !== y) throw new VfsError("VERIFY_FAILED", `${algo} mismatch after copying "${a}"`, { path: a });
+}
+
+async function withRetries<T>(opts: CopyOptions, fn: () => Promise<T>): Promise<T> {
+  const retries = opts.retries ?? 3;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= retries || !isVfsError(err) || !err.retryable || opts.signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
+    }
+  }
+}
+
+/** After a move, removes the folders under `dir` that the move emptied (deepest first). */
+async function removeEmptied(src: Vfs, dir: string): Promise<void> {
+  const dirs: string[] = [];
+  for await (const e of walk(src, dir)) if (e.isDir) dirs.push(e.path);
+  for (const d of dirs.reverse()) {
+    await src.remove(d).catch(() => {}); // still holds files: keep it
+  }
+}

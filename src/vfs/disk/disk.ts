@@ -1,0 +1,296 @@
+/**
+ * The `disk` backend: a local folder as a VFS. VFS paths never reach outside the folder: `..`
+ * is resolved by `normalizePath`, and a symbolic link whose real path leaves the folder is
+ * refused (PERMISSION_DENIED).
+ *
+ * @example
+ * ```ts
+ * const vfs = await DiskVfs.open("/srv/outbox");
+ * for (const f of await vfs.list("/")) console.log(f.name, f.size);
+ * ```
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { join, relative, sep } from "node:path";
+import { basename, normalizePath } from "../path.ts";
+import { type FileInfo, type HashAlgorithm, type ReadOptions, type Vfs, VfsError, type VfsFeatures, type WriteOptions } from "../types.ts";
+import { mapDiskError } from "./_map_error.ts";
+
+const CHUNK = 1024 * 1024;
+const WINDOWS = Deno.build.os === "windows";
+
+const FEATURES: VfsFeatures = {
+  setTimes: true,
+  chmod: !WINDOWS,
+  truncate: true,
+  serverSideCopy: true,
+  realDirs: true,
+  symlinks: true,
+  hashes: ["md5", "sha1", "sha256"],
+  rangedRead: true,
+  append: true,
+};
+
+/** A local folder as a VFS. */
+export class DiskVfs implements Vfs {
+  readonly type = "disk";
+  readonly features = FEATURES;
+  readonly root: string;
+  #realRoot: string;
+
+  private constructor(root: string, realRoot: string) {
+    this.root = root;
+    this.#realRoot = realRoot;
+  }
+
+  /** Opens a folder (which must exist) as a VFS. */
+  static async open(root: string): Promise<DiskVfs> {
+    let real: string;
+    try {
+      real = await Deno.realPath(root);
+      if (!(await Deno.stat(real)).isDirectory) throw new VfsError("NOT_DIR", `Not a folder: "${root}"`);
+    } catch (err) {
+      throw mapDiskError(err, root);
+    }
+    return new DiskVfs(root, real);
+  }
+
+  /** OS path of a VFS path. */
+  #os(p: string): string {
+    const n = normalizePath(p);
+    return n === "/" ? this.#realRoot : join(this.#realRoot, ...n.slice(1).split("/"));
+  }
+
+  /** Refuses an OS path whose real location (following links) is outside the root. */
+  async #contain(os: string, vpath: string): Promise<void> {
+    let real: string;
+    try {
+      real = await Deno.realPath(os);
+    } catch {
+      return; // does not exist (yet): its parent is checked when it matters
+    }
+    const rel = relative(this.#realRoot, real);
+    if (rel.startsWith("..") || rel.startsWith(sep) || /^[a-zA-Z]:/.test(rel)) {
+      throw new VfsError("PERMISSION_DENIED", `Path leads outside the VFS root through a link: "${vpath}"`, { path: vpath });
+    }
+  }
+
+  async #guard(p: string, parentToo = false): Promise<{ v: string; os: string }> {
+    const v = normalizePath(p);
+    const os = this.#os(v);
+    await this.#contain(os, v);
+    if (parentToo && v !== "/") await this.#contain(this.#os(v.slice(0, v.lastIndexOf("/")) || "/"), v);
+    return { v, os };
+  }
+
+  #info(v: string, st: Deno.FileInfo): FileInfo {
+    return {
+      name: basename(v),
+      path: v,
+      size: st.isDirectory ? 0 : st.size,
+      modTime: st.mtime ?? new Date(0),
+      isDir: st.isDirectory,
+      mode: (st.mode ?? 0) & 0o7777,
+      isSymlink: st.isSymlink,
+    };
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const { v, os } = await this.#guard(path);
+    try {
+      return this.#info(v, await Deno.stat(os));
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async lstat(path: string): Promise<FileInfo> {
+    const v = normalizePath(path);
+    try {
+      return this.#info(v, await Deno.lstat(this.#os(v)));
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async list(path: string): Promise<FileInfo[]> {
+    const { v, os } = await this.#guard(path);
+    const out: FileInfo[] = [];
+    try {
+      for await (const e of Deno.readDir(os)) {
+        const child = v === "/" ? `/${e.name}` : `${v}/${e.name}`;
+        try {
+          out.push(this.#info(child, await Deno.stat(join(os, e.name))));
+        } catch {
+          // A dangling link or an entry removed meanwhile: list what lstat sees.
+          try {
+            out.push(this.#info(child, await Deno.lstat(join(os, e.name))));
+          } catch { /* gone */ }
+        }
+      }
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+    return out;
+  }
+
+  async openRead(path: string, opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const { v, os } = await this.#guard(path);
+    let file: Deno.FsFile;
+    try {
+      if ((await Deno.stat(os)).isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      file = await Deno.open(os, { read: true });
+      if (opts.offset) await file.seek(opts.offset, Deno.SeekMode.Start);
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+    let left = opts.length ?? Infinity;
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (left <= 0) {
+          close();
+          return c.close();
+        }
+        const buf = new Uint8Array(Math.min(CHUNK, left));
+        try {
+          const n = await file.read(buf);
+          if (n === null) {
+            close();
+            return c.close();
+          }
+          left -= n;
+          c.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+        } catch (err) {
+          close();
+          c.error(mapDiskError(err, v));
+        }
+      },
+      cancel: close,
+    }, { highWaterMark: 1 });
+  }
+
+  async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
+    const { v, os } = await this.#guard(path, true);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(os, { write: true, create: true, append: opts.append, truncate: !opts.append });
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+    let closed = false;
+    const close = () => {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+    };
+    return new WritableStream<Uint8Array>({
+      async write(chunk) {
+        try {
+          let at = 0;
+          while (at < chunk.length) at += await file.write(chunk.subarray(at));
+        } catch (err) {
+          close();
+          throw mapDiskError(err, v);
+        }
+      },
+      close,
+      abort: close,
+    });
+  }
+
+  async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    const { v, os } = await this.#guard(path, true);
+    try {
+      await Deno.mkdir(os, { recursive: opts.recursive });
+    } catch (err) {
+      if (opts.recursive && err instanceof Deno.errors.AlreadyExists) {
+        const st = await Deno.stat(os);
+        if (st.isDirectory) return;
+        throw new VfsError("NOT_DIR", `Not a folder: "${v}"`, { path: v });
+      }
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    const v = normalizePath(path);
+    if (v === "/") throw new VfsError("PERMISSION_DENIED", "Cannot remove the root of a VFS", { path: v });
+    await this.#guard(dirnameOf(v));
+    try {
+      await Deno.remove(this.#os(v), { recursive: opts.recursive });
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const a = await this.#guard(from);
+    const b = await this.#guard(to, true);
+    try {
+      await Deno.rename(a.os, b.os);
+    } catch (err) {
+      throw mapDiskError(err, a.v);
+    }
+  }
+
+  async setTimes(path: string, atime: Date, mtime: Date): Promise<void> {
+    const { v, os } = await this.#guard(path);
+    try {
+      await Deno.utime(os, atime, mtime);
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    const { v, os } = await this.#guard(path);
+    try {
+      await Deno.chmod(os, mode & 0o7777);
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async truncate(path: string, size: number): Promise<void> {
+    const { v, os } = await this.#guard(path);
+    try {
+      await Deno.truncate(os, size);
+    } catch (err) {
+      throw mapDiskError(err, v);
+    }
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const a = await this.#guard(from);
+    const b = await this.#guard(to, true);
+    try {
+      if ((await Deno.stat(a.os)).isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
+      await Deno.copyFile(a.os, b.os);
+    } catch (err) {
+      throw mapDiskError(err, a.v);
+    }
+  }
+
+  async hash(path: string, algorithm: HashAlgorithm): Promise<string> {
+    const h = createHash(algorithm);
+    for await (const chunk of await this.openRead(path)) h.update(chunk);
+    return h.digest("hex");
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function dirnameOf(v: string): string {
+  return v.slice(0, v.lastIndexOf("/")) || "/";
+}

@@ -1,0 +1,70 @@
+/**
+ * Opens a VFS from its definition: one factory per backend type.
+ *
+ * @example
+ * ```ts
+ * const vfs = await openVfs({ name: "in", type: "disk", target: "/srv/in", options: {} }, ctx);
+ * ```
+ * @module
+ */
+
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { DiskVfs } from "./disk/disk.ts";
+import { MemoryVfs } from "./memory/memory.ts";
+import { type Vfs, type VfsContext, type VfsDefinition, VfsError } from "./types.ts";
+
+/** Builds a backend from a definition. */
+export type VfsFactory = (def: VfsDefinition, ctx: VfsContext) => Promise<Vfs>;
+
+const factories = new Map<string, VfsFactory>();
+
+/** Registers (or replaces) the factory of a backend type. */
+export function registerBackend(type: string, factory: VfsFactory): void {
+  factories.set(type, factory);
+}
+
+/** Opens the VFS a definition describes. */
+export async function openVfs(def: VfsDefinition, ctx: VfsContext): Promise<Vfs> {
+  const factory = factories.get(def.type);
+  if (!factory) {
+    throw new VfsError("NOT_SUPPORTED", `VFS type "${def.type}" is not available in this build yet`);
+  }
+  return await factory(def, ctx);
+}
+
+// Memory VFS sharing: entries with the same target in one process see one tree.
+const memoryTrees = new Map<string, MemoryVfs>();
+
+registerBackend("memory", (def) => {
+  let tree = memoryTrees.get(def.target);
+  if (!tree) memoryTrees.set(def.target, tree = new MemoryVfs());
+  return Promise.resolve(new MemoryVfs(tree));
+});
+
+registerBackend("disk", async (def, ctx) => {
+  if (!isAbsolute(def.target)) {
+    throw new VfsError("INVALID_PATH", `A disk VFS needs an absolute folder path, not "${def.target}"`);
+  }
+  const root = resolve(def.target);
+  if (ctx.localRoots.length > 0 && !ctx.localRoots.some((r) => inside(resolve(r), root))) {
+    throw new VfsError(
+      "PERMISSION_DENIED",
+      `Folder "${def.target}" is outside the allowed folders (setting localRoots: ${ctx.localRoots.join(", ")})`,
+    );
+  }
+  const vfs = await DiskVfs.open(root);
+  if (ctx.localRoots.length > 0) {
+    // The root's real path (after links) must be allowed too.
+    const real = await Deno.realPath(root);
+    const realRoots = await Promise.all(ctx.localRoots.map((r) => Deno.realPath(r).catch(() => resolve(r))));
+    if (!realRoots.some((r) => inside(r, real))) {
+      throw new VfsError("PERMISSION_DENIED", `Folder "${def.target}" leads outside the allowed folders (setting localRoots)`);
+    }
+  }
+  return vfs;
+});
+
+function inside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));
+}
