@@ -16,7 +16,8 @@ export function printTable(header: string[], rows: string[][], empty = "(none)")
     return;
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i]!)).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => i === cells.length - 1 ? c : c.padEnd(widths[i]!)).join("  ");
   console.log(line(header.map((h) => h.toUpperCase())));
   for (const r of rows) console.log(line(r));
 }

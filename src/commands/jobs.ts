@@ -12,22 +12,42 @@ import { printJson, printTable, shortTime } from "./_output.ts";
 const STATUSES: JobStatus[] = ["queued", "running", "succeeded", "failed", "halted"];
 
 /** Entry of `aft jobs`. */
-export default async function jobs(action: string, args: string[], opts: Record<string, unknown>): Promise<number> {
+export default async function jobs(
+  action: string,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
   if (opts.status !== undefined && !STATUSES.includes(opts.status as JobStatus)) {
     throw new UsageError(`--status takes one of ${STATUSES.join(", ")}`);
   }
   const limit = Number(opts.limit ?? 50);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit takes a positive whole number");
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError("--limit takes a positive whole number");
+  }
   const engine = await createEngine({ dataDir: opts.data as string | undefined });
   try {
     switch (action) {
       case "list": {
-        const all = await engine.store.jobs.list({ status: opts.status as JobStatus | undefined, script: opts.script as string | undefined, limit });
+        const all = await engine.store.jobs.list({
+          status: opts.status as JobStatus | undefined,
+          script: opts.script as string | undefined,
+          limit,
+        });
         if (opts.json) printJson(all);
         else {
           printTable(
             ["id", "script", "status", "exit", "trigger", "created", "finished"],
-            all.map((j) => [j.id, j.scriptName, j.status, j.exitCode === null ? "-" : String(j.exitCode), j.trigger, shortTime(j.createdAt), shortTime(j.finishedAt)]),
+            all.map((
+              j,
+            ) => [
+              j.id,
+              j.scriptName,
+              j.status,
+              j.exitCode === null ? "-" : String(j.exitCode),
+              j.trigger,
+              shortTime(j.createdAt),
+              shortTime(j.finishedAt),
+            ]),
             "(no jobs)",
           );
         }
@@ -37,7 +57,10 @@ export default async function jobs(action: string, args: string[], opts: Record<
         const job = await engine.store.jobs.get(args[0] ?? "");
         if (!job) throw new CliError(`No job with ID "${args[0]}"`);
         if (opts.json) printJson(job);
-        else printTable(["field", "value"], Object.entries(job).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        else {printTable(
+            ["field", "value"],
+            Object.entries(job).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+          );}
         return 0;
       }
       case "log": {
@@ -45,7 +68,9 @@ export default async function jobs(action: string, args: string[], opts: Record<
         if (!(await engine.store.jobs.get(id))) throw new CliError(`No job with ID "${id}"`);
         const lines = await engine.store.jobs.logs(id);
         if (opts.json) printJson(lines);
-        else for (const l of lines) console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
+        else {for (const l of lines) {
+            console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
+          }}
         return 0;
       }
     }

@@ -86,8 +86,12 @@ export default async function run(
         onProgress: (p: JobProgress) => progress.update(p),
       });
       progress.clear();
-      if (record.status === "succeeded" || (record.status === "halted" && record.exitCode === 0)) return 0;
-      console.error(`aft: job ${record.id} ${record.status}: ${record.error ?? `exit code ${record.exitCode}`}`);
+      if (record.status === "succeeded" || (record.status === "halted" && record.exitCode === 0)) {
+        return 0;
+      }
+      console.error(
+        `aft: job ${record.id} ${record.status}: ${record.error ?? `exit code ${record.exitCode}`}`,
+      );
       return 1;
     } finally {
       Deno.removeSignalListener("SIGINT", onSigint);

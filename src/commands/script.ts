@@ -10,7 +10,11 @@ import { StoreError } from "../store/types.ts";
 import { printJson, printTable, shortTime } from "./_output.ts";
 
 /** Entry of `aft script`. */
-export default async function script(action: string, args: string[], opts: Record<string, unknown>): Promise<number> {
+export default async function script(
+  action: string,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
   const engine = await createEngine({ dataDir: opts.data as string | undefined });
   const store = engine.store.scripts;
   try {
@@ -22,13 +26,21 @@ export default async function script(action: string, args: string[], opts: Recor
         try {
           source = await Deno.readTextFile(file);
         } catch (err) {
-          throw new UsageError(`Cannot read script file "${file}": ${err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message}`);
+          throw new UsageError(
+            `Cannot read script file "${file}": ${
+              err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message
+            }`,
+          );
         }
         const existing = await store.getByName(name);
         if (existing && !opts.replace) {
-          throw new CliError(`A script named "${existing.name}" already exists: use --replace to replace it`);
+          throw new CliError(
+            `A script named "${existing.name}" already exists: use --replace to replace it`,
+          );
         }
-        const rec = existing ? await store.update(existing.id, { name, source }) : await store.create({ name, source });
+        const rec = existing
+          ? await store.update(existing.id, { name, source })
+          : await store.create({ name, source });
         console.error(`${existing ? "replaced" : "stored"} script "${rec.name}"`);
         console.log(rec.id);
         return 0;
@@ -36,7 +48,11 @@ export default async function script(action: string, args: string[], opts: Recor
       case "list": {
         const all = await store.list();
         if (opts.json) printJson(all.map(({ source: _, ...meta }) => meta));
-        else printTable(["id", "name", "updated"], all.map((s) => [s.id, s.name, shortTime(s.updatedAt)]), "(no stored scripts)");
+        else {printTable(
+            ["id", "name", "updated"],
+            all.map((s) => [s.id, s.name, shortTime(s.updatedAt)]),
+            "(no stored scripts)",
+          );}
         return 0;
       }
       case "show": {

@@ -10,7 +10,9 @@ import { StoreError } from "../store/types.ts";
 import { printJson, printTable, shortTime } from "./_output.ts";
 
 async function readValue(args: string[], opts: Record<string, unknown>): Promise<string> {
-  if (args[1] !== undefined && opts.fromFile) throw new UsageError("Give the value or --from-file, not both");
+  if (args[1] !== undefined && opts.fromFile) {
+    throw new UsageError("Give the value or --from-file, not both");
+  }
   if (args[1] !== undefined) return args[1];
   let text: string;
   if (opts.fromFile) {
@@ -27,7 +29,11 @@ async function readValue(args: string[], opts: Record<string, unknown>): Promise
 }
 
 /** Entry of `aft secret`. */
-export default async function secret(action: string, args: string[], opts: Record<string, unknown>): Promise<number> {
+export default async function secret(
+  action: string,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
   const name = args[0] ?? "";
   const value = action === "set" ? await readValue(args, opts) : "";
   if (action === "set" && value === "") throw new UsageError("A secret's value cannot be empty");
@@ -43,7 +49,11 @@ export default async function secret(action: string, args: string[], opts: Recor
       case "list": {
         const all = await engine.secrets.list();
         if (opts.json) printJson(all);
-        else printTable(["name", "created", "updated"], all.map((s) => [s.name, shortTime(s.createdAt), shortTime(s.updatedAt)]), "(no secrets)");
+        else {printTable(
+            ["name", "created", "updated"],
+            all.map((s) => [s.name, shortTime(s.createdAt), shortTime(s.updatedAt)]),
+            "(no secrets)",
+          );}
         return 0;
       }
       case "rm": {

@@ -10,7 +10,11 @@ import { defaultSettings, isSettingKey, saveSetting, SETTINGS } from "../engine/
 import { printJson, printTable } from "./_output.ts";
 
 /** Entry of `aft settings`. */
-export default async function settings(action: string, args: string[], opts: Record<string, unknown>): Promise<number> {
+export default async function settings(
+  action: string,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
   const engine = await createEngine({ dataDir: opts.data as string | undefined });
   try {
     if (action === "set") {
@@ -22,9 +26,13 @@ export default async function settings(action: string, args: string[], opts: Rec
     const current = await engine.settings() as unknown as Record<string, unknown>;
     const key = args[0];
     if (key !== undefined) {
-      if (!isSettingKey(key)) throw new UsageError(`Unknown setting "${key}": see \`aft settings get\` for the list`);
+      if (!isSettingKey(key)) {
+        throw new UsageError(`Unknown setting "${key}": see \`aft settings get\` for the list`);
+      }
       if (opts.json) printJson({ [key]: current[key] });
-      else console.log(typeof current[key] === "string" ? current[key] : JSON.stringify(current[key]));
+      else {console.log(
+          typeof current[key] === "string" ? current[key] : JSON.stringify(current[key]),
+        );}
       return 0;
     }
     if (opts.json) {

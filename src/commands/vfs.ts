@@ -16,7 +16,9 @@ const CREDENTIAL = /pass|secret|key|token|credential/i;
 /** Options as shown to people: credentials hidden, `...Secret` options name their secret. */
 export function maskOptions(options: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(options).map(([k, v]) => [k, CREDENTIAL.test(k) && !/Secret$/.test(k) ? "***" : v]),
+    Object.entries(options).map((
+      [k, v],
+    ) => [k, CREDENTIAL.test(k) && !/Secret$/.test(k) ? "***" : v]),
   );
 }
 
@@ -31,7 +33,11 @@ function parseOpts(raw: unknown): Record<string, string> {
 }
 
 /** Entry of `aft vfs`. */
-export default async function vfs(action: string, args: string[], opts: Record<string, unknown>): Promise<number> {
+export default async function vfs(
+  action: string,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
   const engine = await createEngine({ dataDir: opts.data as string | undefined });
   try {
     const name = args[0] ?? "";
@@ -44,7 +50,11 @@ export default async function vfs(action: string, args: string[], opts: Record<s
           options: parseOpts(opts.opt),
         };
         const existing = await engine.store.vfs.getByName(name);
-        if (existing && !opts.replace) throw new CliError(`A VFS named "${existing.name}" already exists: use --replace to replace it`);
+        if (existing && !opts.replace) {
+          throw new CliError(
+            `A VFS named "${existing.name}" already exists: use --replace to replace it`,
+          );
+        }
         if (existing) await engine.vfs.remove(existing.name);
         const rec = await engine.vfs.add(def);
         console.error(`${existing ? "replaced" : "added"} VFS "${rec.name}"`);
@@ -54,14 +64,26 @@ export default async function vfs(action: string, args: string[], opts: Record<s
       case "list": {
         const all = await engine.vfs.list();
         if (opts.json) printJson(all);
-        else printTable(["id", "name", "type", "target", "created"], all.map((v) => [v.id, v.name, v.type, v.target, shortTime(v.createdAt)]), "(the VFS Library is empty)");
+        else {printTable(
+            ["id", "name", "type", "target", "created"],
+            all.map((v) => [v.id, v.name, v.type, v.target, shortTime(v.createdAt)]),
+            "(the VFS Library is empty)",
+          );}
         return 0;
       }
       case "show": {
         const def = await engine.vfs.get(name);
         const rec = await engine.store.vfs.getByName(name);
         if (!def || !rec) throw new CliError(`No VFS named "${name}"`);
-        const shown = { id: rec.id, name: def.name, type: def.type, target: def.target, options: maskOptions(def.options), createdAt: rec.createdAt, updatedAt: rec.updatedAt };
+        const shown = {
+          id: rec.id,
+          name: def.name,
+          type: def.type,
+          target: def.target,
+          options: maskOptions(def.options),
+          createdAt: rec.createdAt,
+          updatedAt: rec.updatedAt,
+        };
         if (opts.json) printJson(shown);
         else {
           printTable(["field", "value"], [
@@ -84,7 +106,10 @@ export default async function vfs(action: string, args: string[], opts: Record<s
         if (!def) throw new CliError(`No VFS named "${name}"`);
         const settings = await engine.settings();
         try {
-          const v = await openVfs(def, { getSecret: (n) => engine.secrets.get(n), localRoots: settings.localRoots });
+          const v = await openVfs(def, {
+            getSecret: (n) => engine.secrets.get(n),
+            localRoots: settings.localRoots,
+          });
           try {
             const entries = await v.list("/");
             console.log(`ok: "${def.name}" answered with ${entries.length} entries at its root`);

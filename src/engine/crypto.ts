@@ -29,12 +29,16 @@ function unb64(text: string): Uint8Array {
 /** Parses a master key given as base64 (32 bytes) or 64 hex digits. */
 export function parseMasterKey(text: string): Uint8Array {
   const t = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(t)) return Uint8Array.from(t.match(/../g)!.map((h) => parseInt(h, 16)));
+  if (/^[0-9a-fA-F]{64}$/.test(t)) {
+    return Uint8Array.from(t.match(/../g)!.map((h) => parseInt(h, 16)));
+  }
   try {
     const bytes = unb64(t);
     if (bytes.length === 32) return bytes;
   } catch { /* not base64 */ }
-  throw new CliError("The master key must be 32 bytes, as base64 or 64 hex digits (AFT_MASTER_KEY or master.key)");
+  throw new CliError(
+    "The master key must be 32 bytes, as base64 or 64 hex digits (AFT_MASTER_KEY or master.key)",
+  );
 }
 
 /**
@@ -45,7 +49,10 @@ export function parseMasterKey(text: string): Uint8Array {
 export async function loadMasterKey(dataDir: string): Promise<CryptoKey> {
   const env = Deno.env.get("AFT_MASTER_KEY");
   const raw = env ? parseMasterKey(env) : await readOrCreateKeyFile(join(dataDir, KEY_FILE));
-  return await crypto.subtle.importKey("raw", raw as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["encrypt", "decrypt"]);
+  return await crypto.subtle.importKey("raw", raw as Uint8Array<ArrayBuffer>, "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
 }
 
 async function readOrCreateKeyFile(path: string): Promise<Uint8Array> {
@@ -72,7 +79,11 @@ async function readOrCreateKeyFile(path: string): Promise<Uint8Array> {
 /** Encrypts a string. */
 export async function encrypt(key: CryptoKey, plain: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(plain));
+  const ct = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv },
+    key,
+    new TextEncoder().encode(plain),
+  );
   return `v1:${b64(iv)}:${b64(new Uint8Array(ct))}`;
 }
 
@@ -88,6 +99,8 @@ export async function decrypt(key: CryptoKey, cipher: string): Promise<string> {
     );
     return new TextDecoder().decode(plain);
   } catch (err) {
-    throw new CliError("Cannot decrypt secrets: the master key does not match this database", 1, { cause: err });
+    throw new CliError("Cannot decrypt secrets: the master key does not match this database", 1, {
+      cause: err,
+    });
   }
 }

@@ -20,7 +20,9 @@ export function resolveDataDir(flag?: string): string {
     if (base) return join(base, "aft");
   }
   const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-  if (!home) throw new CliError("Cannot find a home folder for the data directory: use --data or AFT_HOME");
+  if (!home) {
+    throw new CliError("Cannot find a home folder for the data directory: use --data or AFT_HOME");
+  }
   return join(home, ".aft");
 }
 
@@ -29,7 +31,9 @@ export async function ensureDataDir(dir: string): Promise<void> {
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new CliError(`Cannot create the data directory "${dir}": ${(err as Error).message}`, 1, { cause: err });
+    throw new CliError(`Cannot create the data directory "${dir}": ${(err as Error).message}`, 1, {
+      cause: err,
+    });
   }
   const st = await Deno.stat(dir);
   if (!st.isDirectory) throw new CliError(`The data directory "${dir}" is not a folder`);

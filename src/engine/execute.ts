@@ -91,7 +91,10 @@ export async function executeJob(
       log("warn", why);
       r.send({ t: "halt" });
       killTimer = setTimeout(() => {
-        log("error", `The script did not stop within ${settings.haltGraceSeconds} s of the halt signal: killing it`);
+        log(
+          "error",
+          `The script did not stop within ${settings.haltGraceSeconds} s of the halt signal: killing it`,
+        );
         r.kill();
       }, settings.haltGraceSeconds * 1000);
     };
@@ -104,7 +107,9 @@ export async function executeJob(
     if (settings.jobTimeoutSeconds > 0) {
       timeoutTimer = setTimeout(() => {
         timedOut = true;
-        halt(`The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds): halting it`);
+        halt(
+          `The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds): halting it`,
+        );
       }, settings.jobTimeoutSeconds * 1000);
     }
 
@@ -141,17 +146,28 @@ export async function executeJob(
     r.send({ t: "start", job: spec });
     const ended = await Promise.race([exitMsg, r.exited]);
     if ("t" in ended) {
-      outcome = { code: ended.code, error: ended.error ?? null, reusable: ended.reusable, bytes: ended.bytesTransferred };
+      outcome = {
+        code: ended.code,
+        error: ended.error ?? null,
+        reusable: ended.reusable,
+        bytes: ended.bytesTransferred,
+      };
     } else {
-      const error = killTimer !== undefined && !r.alive && /SIGKILL|SIGTERM/.test(String(ended.signal))
-        ? (timedOut
-          ? `The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds) and was killed`
-          : "The job was halted and killed after the grace period")
-        : r.describeExit(ended);
+      const error =
+        killTimer !== undefined && !r.alive && /SIGKILL|SIGTERM/.test(String(ended.signal))
+          ? (timedOut
+            ? `The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds) and was killed`
+            : "The job was halted and killed after the grace period")
+          : r.describeExit(ended);
       outcome = { code: null, error, reusable: false, bytes: 0 };
     }
   } catch (err: unknown) {
-    outcome = { code: null, error: `Cannot start the job: ${err instanceof Error ? err.message : String(err)}`, reusable: false, bytes: 0 };
+    outcome = {
+      code: null,
+      error: `Cannot start the job: ${err instanceof Error ? err.message : String(err)}`,
+      reusable: false,
+      bytes: 0,
+    };
   } finally {
     clearTimeout(timeoutTimer);
     clearTimeout(killTimer);
@@ -165,10 +181,11 @@ export async function executeJob(
     : outcome.code === 0
     ? "succeeded"
     : "failed";
-  const error = status === "succeeded"
-    ? null
-    : outcome.error?.split("\n")[0] ?? (outcome.code !== null ? `The script exited with code ${outcome.code}` : null);
-  if (status === "failed" && !outcome.error && outcome.code !== null) log("error", `The script exited with code ${outcome.code}`);
+  const error = status === "succeeded" ? null : outcome.error?.split("\n")[0] ??
+    (outcome.code !== null ? `The script exited with code ${outcome.code}` : null);
+  if (status === "failed" && !outcome.error && outcome.code !== null) {
+    log("error", `The script exited with code ${outcome.code}`);
+  }
 
   clearInterval(flushTimer);
   await flush();

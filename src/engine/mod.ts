@@ -7,5 +7,12 @@
 export { createEngine } from "./engine.ts";
 export { executeJob, type ExecuteOptions, type JobSource } from "./execute.ts";
 export { ParamsError, parseParams } from "./params.ts";
-export { defaultSettings, loadSettings, parseSettingValue, saveSetting, SETTINGS, type Settings } from "./settings.ts";
+export {
+  defaultSettings,
+  loadSettings,
+  parseSettingValue,
+  saveSetting,
+  SETTINGS,
+  type Settings,
+} from "./settings.ts";
 export type { Engine, EngineEvent, EventBus, Secrets, VfsLibrary } from "./types.ts";

@@ -30,7 +30,10 @@ export function parseParams(input: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
-      if (typeof item !== "object" || item === null || typeof item.name !== "string" || !("value" in item)) {
+      if (
+        typeof item !== "object" || item === null || typeof item.name !== "string" ||
+        !("value" in item)
+      ) {
         throw new ParamsError(`Parameter ${i + 1} must be an object with "name" and "value"`);
       }
       out[item.name] = text(item.value);
@@ -38,7 +41,9 @@ export function parseParams(input: unknown): Record<string, string> {
     return out;
   }
   if (typeof value !== "object" || value === null) {
-    throw new ParamsError('Parameters must be a JSON object ({"k":"v"}) or an array of {"name","value"}');
+    throw new ParamsError(
+      'Parameters must be a JSON object ({"k":"v"}) or an array of {"name","value"}',
+    );
   }
   for (const [k, v] of Object.entries(value)) out[k] = text(v);
   return out;

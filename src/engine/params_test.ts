@@ -12,14 +12,23 @@ Deno.test("parseParams() accepts a flat object, the v3 array and nothing", async
     ["", {}],
   ];
   for (const [input, want] of cases) {
-    await t.step(JSON.stringify(input) ?? "undefined", () => assert.deepEqual(parseParams(input), want));
+    await t.step(
+      JSON.stringify(input) ?? "undefined",
+      () => assert.deepEqual(parseParams(input), want),
+    );
   }
 });
 
 Deno.test("parseParams() refuses broken JSON and other shapes with one clear message", () => {
-  assert.throws(() => parseParams("{bad"), (e) => e instanceof ParamsError && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => parseParams("{bad"),
+    (e) => e instanceof ParamsError && /not valid JSON/.test(e.message),
+  );
   assert.throws(() => parseParams("42"), /must be a JSON object/);
   assert.throws(() => parseParams('"x"'), /must be a JSON object/);
-  assert.throws(() => parseParams('[{"name":"a"}]'), /Parameter 1 must be an object with "name" and "value"/);
+  assert.throws(
+    () => parseParams('[{"name":"a"}]'),
+    /Parameter 1 must be an object with "name" and "value"/,
+  );
   assert.throws(() => parseParams("[1]"), /Parameter 1/);
 });

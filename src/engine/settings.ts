@@ -106,7 +106,11 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     help: "SMTP transport security",
   },
   "smtp.user": { kind: "string", default: "", help: "SMTP user name" },
-  "smtp.passSecret": { kind: "string", default: "", help: "name of the secret holding the SMTP password" },
+  "smtp.passSecret": {
+    kind: "string",
+    default: "",
+    help: "name of the secret holding the SMTP password",
+  },
   "smtp.from": { kind: "string", default: "", help: "default sender address" },
 };
 
@@ -169,7 +173,9 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
         }
         return text;
       }
-      if (typeof text !== "string") throw new UsageError(`Setting "${key}" takes a list of strings`);
+      if (typeof text !== "string") {
+        throw new UsageError(`Setting "${key}" takes a list of strings`);
+      }
       if (text.startsWith("[")) {
         let parsed: unknown;
         try {

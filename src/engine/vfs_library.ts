@@ -24,10 +24,14 @@ export const VFS_SCHEMES: Readonly<Record<Exclude<VfsType, "memory">, string | n
 /** Checks a definition's type and target; throws a UsageError saying what is wrong. */
 export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
   if (!Object.hasOwn(VFS_SCHEMES, def.type)) {
-    throw new UsageError(`Unknown VFS type "${def.type}": use one of ${Object.keys(VFS_SCHEMES).join(", ")}`);
+    throw new UsageError(
+      `Unknown VFS type "${def.type}": use one of ${Object.keys(VFS_SCHEMES).join(", ")}`,
+    );
   }
   if (def.type === "disk") {
-    if (!isAbsolute(def.target)) throw new UsageError(`A disk VFS needs an absolute folder path, not "${def.target}"`);
+    if (!isAbsolute(def.target)) {
+      throw new UsageError(`A disk VFS needs an absolute folder path, not "${def.target}"`);
+    }
     let st: Deno.FileInfo;
     try {
       st = await Deno.stat(def.target);
@@ -41,11 +45,17 @@ export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
   try {
     url = new URL(def.target);
   } catch {
-    throw new UsageError(`The target of a ${def.type} VFS must be a URL like ${VFS_SCHEMES[def.type as "sftp"]}//host/path, not "${def.target}"`);
+    throw new UsageError(
+      `The target of a ${def.type} VFS must be a URL like ${
+        VFS_SCHEMES[def.type as "sftp"]
+      }//host/path, not "${def.target}"`,
+    );
   }
   const want = VFS_SCHEMES[def.type as Exclude<VfsType, "memory" | "disk">];
   if (url.protocol !== want) {
-    throw new UsageError(`The target of a ${def.type} VFS must start with ${want}//, not "${url.protocol}//"`);
+    throw new UsageError(
+      `The target of a ${def.type} VFS must start with ${want}//, not "${url.protocol}//"`,
+    );
   }
 }
 
@@ -59,12 +69,23 @@ export function createVfsLibrary(store: Store, secrets: Secrets): VfsLibrary {
       return { name: rec.name, type: rec.type as VfsType, target: rec.target, options };
     },
     async list() {
-      return (await store.vfs.list()).map(({ id, name, type, target, createdAt }) => ({ id, name, type, target, createdAt }));
+      return (await store.vfs.list()).map(({ id, name, type, target, createdAt }) => ({
+        id,
+        name,
+        type,
+        target,
+        createdAt,
+      }));
     },
     async add(def) {
       await validateVfsDefinition(def);
       const optionsEnc = await secrets.encrypt(JSON.stringify(def.options));
-      const rec = await store.vfs.create({ name: def.name, type: def.type, target: def.target, optionsEnc });
+      const rec = await store.vfs.create({
+        name: def.name,
+        type: def.type,
+        target: def.target,
+        optionsEnc,
+      });
       return { id: rec.id, name: rec.name };
     },
     async remove(name) {

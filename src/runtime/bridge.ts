@@ -41,7 +41,10 @@ export function createSharedBuffer(): SharedArrayBuffer {
 
 /** Views over a shared buffer. */
 export function views(sab: SharedArrayBuffer): { ctrl: Int32Array; data: Uint8Array } {
-  return { ctrl: new Int32Array(sab, 0, HEADER_BYTES / 4), data: new Uint8Array(sab, HEADER_BYTES) };
+  return {
+    ctrl: new Int32Array(sab, 0, HEADER_BYTES / 4),
+    data: new Uint8Array(sab, HEADER_BYTES),
+  };
 }
 
 const encoder = new TextEncoder();

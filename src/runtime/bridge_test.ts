@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { CHUNK_BYTES, createSharedBuffer, decodeValue, encodeValue, readReply, STATE, views, WAITING, writeReply } from "./bridge.ts";
+import {
+  CHUNK_BYTES,
+  createSharedBuffer,
+  decodeValue,
+  encodeValue,
+  readReply,
+  STATE,
+  views,
+  WAITING,
+  writeReply,
+} from "./bridge.ts";
 import { encodeFrame, FrameWriter, readFrames } from "./frames.ts";
 
 Deno.test("encodeValue() round-trips JSON values with byte arrays at any depth", () => {

@@ -54,7 +54,7 @@ export function installPrelude(
   init: WorkerInit,
   post: (m: WorkerMessage) => void,
   closeSelf: () => void,
-): () => void {
+): () => Promise<void> {
   const g = globalThis as Record<string, unknown>;
   const { ctrl } = views(init.sab);
   let seq = 0;
@@ -84,7 +84,12 @@ export function installPrelude(
     },
     halted: () => Atomics.load(ctrl, HALT) === 1,
     define(name, value) {
-      Object.defineProperty(g, name, { value, writable: false, enumerable: false, configurable: false });
+      Object.defineProperty(g, name, {
+        value,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
     },
   };
 
@@ -170,11 +175,13 @@ export function installPrelude(
   installHttp(bridge);
   installHelpers(bridge);
 
-  return () => {
+  return async () => {
     let code = 0;
     let error: string | undefined;
     try {
       (0, eval)(`${init.source}\n//# sourceURL=${init.fileName}`);
+      // Promise callbacks the script left pending get a few event-loop turns to run.
+      await settle(init.source);
     } catch (err: unknown) {
       if (err instanceof ExitSignal) {
         code = err.code;
@@ -187,6 +194,20 @@ export function installPrelude(
   };
 }
 
+/**
+ * Scripts are synchronous, but one that uses promises (`then`, `async`, `import()`) gets up to
+ * this long after its last line for the callbacks it left pending; others end at once.
+ */
+const SETTLE_MS = 200;
+const ASYNC_HINT = /\b(?:Promise|async|await|then|import|queueMicrotask|setTimeout|setInterval)\b/;
+
+async function settle(source: string): Promise<void> {
+  const until = performance.now() + (ASYNC_HINT.test(source) ? SETTLE_MS : 0);
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  } while (performance.now() < until);
+}
+
 /** Hooks run while the script waits in WaitForHaltSignal (watchers deliver events here). */
 export const waitHooks: (() => void)[] = [];
 
@@ -194,6 +215,13 @@ export const waitHooks: (() => void)[] = [];
 export function describeError(err: unknown, fileName: string): string {
   if (!(err instanceof Error)) return `Uncaught ${String(err)}`;
   const frames = (err.stack ?? "").split("\n").slice(1)
-    .filter((line) => line.includes(fileName) && !line.includes("/src/runtime/"));
+    .filter((line) => line.includes(fileName) && !line.includes("/src/runtime/"))
+    .map((line) => {
+      // V8 writes eval frames as "at fn (eval at ..., file, <anonymous>:3:5)".
+      const m = /at (?:([^\s(]+) \()?.*<anonymous>:(\d+):(\d+)\)?$/.exec(line);
+      if (!m) return line;
+      const where = `${fileName}:${m[2]}:${m[3]}`;
+      return m[1] && m[1] !== "eval" ? `    at ${m[1]} (${where})` : `    at ${where}`;
+    });
   return [`Uncaught ${err.name}: ${err.message}`, ...frames].join("\n");
 }

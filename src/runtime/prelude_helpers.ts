@@ -18,18 +18,31 @@ export function installHelpers(bridge: Bridge): void {
   const result = (op: string, ...args: unknown[]) =>
     new Result(bridge.call("local", op, args) as ResultData);
 
-  bridge.define("FileExists", (p: unknown) => bridge.call("local", "fileExists", [str(p, "FileExists")]) === true);
-  bridge.define("DirExists", (p: unknown) => bridge.call("local", "dirExists", [str(p, "DirExists")]) === true);
+  bridge.define(
+    "FileExists",
+    (p: unknown) => bridge.call("local", "fileExists", [str(p, "FileExists")]) === true,
+  );
+  bridge.define(
+    "DirExists",
+    (p: unknown) => bridge.call("local", "dirExists", [str(p, "DirExists")]) === true,
+  );
   bridge.define("ReadTextFile", (p: unknown) => {
     const r = bridge.call("local", "readTextFile", [str(p, "ReadTextFile")]) as ResultData;
     return r.ok ? r.text ?? "" : "";
   });
-  bridge.define("WriteTextFile", (p: unknown, text: unknown) =>
-    result("writeTextFile", str(p, "WriteTextFile"), String(text ?? "")));
-  bridge.define("CopyFile", (a: unknown, b: unknown) =>
-    result("copyFile", str(a, "CopyFile"), str(b, "CopyFile")));
-  bridge.define("MoveFile", (a: unknown, b: unknown) =>
-    result("moveFile", str(a, "MoveFile"), str(b, "MoveFile")));
+  bridge.define(
+    "WriteTextFile",
+    (p: unknown, text: unknown) =>
+      result("writeTextFile", str(p, "WriteTextFile"), String(text ?? "")),
+  );
+  bridge.define(
+    "CopyFile",
+    (a: unknown, b: unknown) => result("copyFile", str(a, "CopyFile"), str(b, "CopyFile")),
+  );
+  bridge.define(
+    "MoveFile",
+    (a: unknown, b: unknown) => result("moveFile", str(a, "MoveFile"), str(b, "MoveFile")),
+  );
   bridge.define("DelFile", (p: unknown) => result("delFile", str(p, "DelFile")));
   bridge.define("MakeDir", (p: unknown) => result("makeDir", str(p, "MakeDir")));
   bridge.define("ListLocal", (dir: unknown, mask?: unknown) => {
@@ -47,7 +60,9 @@ export function installHelpers(bridge: Bridge): void {
   bridge.define("JoinPath", (...parts: unknown[]) => joinPath(parts.map(String)));
   bridge.define("Timestamp", () => new Date().toISOString());
   bridge.define("FormatDateTime", (date: unknown, layout: unknown) => {
-    if (typeof layout !== "string") throw new TypeError("FormatDateTime(date, layout) takes a layout string");
+    if (typeof layout !== "string") {
+      throw new TypeError("FormatDateTime(date, layout) takes a layout string");
+    }
     return formatDateTime(date as Date | string | number, layout);
   });
 }

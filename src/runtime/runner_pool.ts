@@ -15,7 +15,9 @@ const CONFIG_URL = new URL("../../deno.json", import.meta.url);
 const STDERR_TAIL = 16 * 1024;
 
 /** The command line that starts a runner with a V8 heap limit of `memoryMiB`. */
-export function runnerCommand(memoryMiB: number): { cmd: string; args: string[]; env: Record<string, string> } {
+export function runnerCommand(
+  memoryMiB: number,
+): { cmd: string; args: string[]; env: Record<string, string> } {
   const v8 = `--max-old-space-size=${memoryMiB}`;
   if (Deno.build.standalone || MAIN_URL.protocol !== "file:") {
     // A compiled binary takes V8 flags from the environment.
@@ -31,7 +33,15 @@ export function runnerCommand(memoryMiB: number): { cmd: string; args: string[];
   })();
   return {
     cmd: Deno.execPath(),
-    args: ["run", "--allow-all", "--unstable-worker-options", `--v8-flags=${v8}`, ...config, fileURLToPath(MAIN_URL), "__runner"],
+    args: [
+      "run",
+      "--allow-all",
+      "--unstable-worker-options",
+      `--v8-flags=${v8}`,
+      ...config,
+      fileURLToPath(MAIN_URL),
+      "__runner",
+    ],
     env: {},
   };
 }

@@ -79,7 +79,9 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
       if (!handler) throw new ScriptCallError(`Unknown host call "${method}"`);
       reply = { ok: true, value: await handler(args) };
     } catch (err: unknown) {
-      if (!(err instanceof ScriptCallError)) link.log("debug", `host error in ${method}: ${String(err)}`);
+      if (!(err instanceof ScriptCallError)) {
+        link.log("debug", `host error in ${method}: ${String(err)}`);
+      }
       reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
     if (!ended) await writeReply(sab, encodeValue(reply));
@@ -101,7 +103,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   };
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
-    finish(1, `Uncaught ${e.message}`);
+    finish(1, e.message.startsWith("Uncaught") ? e.message : `Uncaught ${e.message}`);
   };
   worker.onmessageerror = () => finish(1, "The script sent a message the host could not read");
 

@@ -19,5 +19,5 @@ const closeSelf = scope.close.bind(scope);
 scope.onmessage = (e) => {
   scope.onmessage = null;
   const run = installPrelude(e.data, post, closeSelf);
-  run();
+  void run();
 };

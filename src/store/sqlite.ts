@@ -25,7 +25,9 @@ const now = () => new Date().toISOString();
 function checkName(name: string): string {
   const n = name.trim();
   if (n === "") throw new StoreError("INVALID", "A name cannot be empty");
-  if (n.length > 200) throw new StoreError("INVALID", "A name cannot be longer than 200 characters");
+  if (n.length > 200) {
+    throw new StoreError("INVALID", "A name cannot be longer than 200 characters");
+  }
   return n;
 }
 
@@ -106,9 +108,15 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     try {
       this.#db = new DatabaseSync(path);
-      this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+      this.#db.exec(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+      );
     } catch (err) {
-      throw new StoreError("CORRUPT", `Cannot open the database "${path}": ${(err as Error).message}`, { cause: err });
+      throw new StoreError(
+        "CORRUPT",
+        `Cannot open the database "${path}": ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
@@ -143,7 +151,10 @@ export class SqliteStore implements Store {
         const row = this.#get("SELECT max(version) AS v FROM schema_version");
         const current = Number(row?.v ?? 0);
         if (current > MIGRATIONS.length) {
-          throw new StoreError("CORRUPT", `The database has schema version ${current}, newer than this aft knows (${MIGRATIONS.length}): upgrade aft`);
+          throw new StoreError(
+            "CORRUPT",
+            `The database has schema version ${current}, newer than this aft knows (${MIGRATIONS.length}): upgrade aft`,
+          );
         }
         for (let v = current; v < MIGRATIONS.length; v++) {
           this.#db.exec(MIGRATIONS[v]!);
@@ -152,7 +163,9 @@ export class SqliteStore implements Store {
       });
     } catch (err) {
       if (err instanceof StoreError) throw err;
-      throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, { cause: err });
+      throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return Promise.resolve();
   }
@@ -165,11 +178,17 @@ export class SqliteStore implements Store {
   settings: Store["settings"] = {
     all: () => {
       const out: Record<string, unknown> = {};
-      for (const r of this.#all("SELECT key, value FROM settings")) out[r.key as string] = JSON.parse(r.value as string);
+      for (const r of this.#all("SELECT key, value FROM settings")) {
+        out[r.key as string] = JSON.parse(r.value as string);
+      }
       return Promise.resolve(out);
     },
     set: (key, value) => {
-      this.#run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+      this.#run(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key,
+        JSON.stringify(value),
+      );
       return Promise.resolve();
     },
     remove: (key) => {
@@ -193,9 +212,19 @@ export class SqliteStore implements Store {
       const id = newId();
       const t = now();
       try {
-        this.#run("INSERT INTO scripts (id, name, name_key, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", id, n, n.toLowerCase(), source, t, t);
+        this.#run(
+          "INSERT INTO scripts (id, name, name_key, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+          id,
+          n,
+          n.toLowerCase(),
+          source,
+          t,
+          t,
+        );
       } catch (err) {
-        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A script named "${n}" already exists`);
+        if (isUnique(err)) {
+          throw new StoreError("ALREADY_EXISTS", `A script named "${n}" already exists`);
+        }
         throw err;
       }
       return Promise.resolve({ id, name: n, source, createdAt: t, updatedAt: t });
@@ -206,9 +235,18 @@ export class SqliteStore implements Store {
       const name = patch.name === undefined ? cur.name as string : checkName(patch.name);
       const source = patch.source ?? cur.source as string;
       try {
-        this.#run("UPDATE scripts SET name = ?, name_key = ?, source = ?, updated_at = ? WHERE id = ?", name, name.toLowerCase(), source, now(), id);
+        this.#run(
+          "UPDATE scripts SET name = ?, name_key = ?, source = ?, updated_at = ? WHERE id = ?",
+          name,
+          name.toLowerCase(),
+          source,
+          now(),
+          id,
+        );
       } catch (err) {
-        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A script named "${name}" already exists`);
+        if (isUnique(err)) {
+          throw new StoreError("ALREADY_EXISTS", `A script named "${name}" already exists`);
+        }
         throw err;
       }
       return Promise.resolve(toScript(this.#get("SELECT * FROM scripts WHERE id = ?", id)!));
@@ -233,10 +271,19 @@ export class SqliteStore implements Store {
       try {
         this.#run(
           "INSERT INTO vfs (id, name, name_key, type, target, options_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          id, n, n.toLowerCase(), input.type, input.target, input.optionsEnc, t, t,
+          id,
+          n,
+          n.toLowerCase(),
+          input.type,
+          input.target,
+          input.optionsEnc,
+          t,
+          t,
         );
       } catch (err) {
-        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A VFS named "${n}" already exists`);
+        if (isUnique(err)) {
+          throw new StoreError("ALREADY_EXISTS", `A VFS named "${n}" already exists`);
+        }
         throw err;
       }
       return Promise.resolve({ ...input, id, name: n, createdAt: t, updatedAt: t });
@@ -249,10 +296,18 @@ export class SqliteStore implements Store {
       try {
         this.#run(
           "UPDATE vfs SET name = ?, name_key = ?, type = ?, target = ?, options_enc = ?, updated_at = ? WHERE id = ?",
-          name, name.toLowerCase(), v.type, v.target, v.optionsEnc, now(), id,
+          name,
+          name.toLowerCase(),
+          v.type,
+          v.target,
+          v.optionsEnc,
+          now(),
+          id,
         );
       } catch (err) {
-        if (isUnique(err)) throw new StoreError("ALREADY_EXISTS", `A VFS named "${name}" already exists`);
+        if (isUnique(err)) {
+          throw new StoreError("ALREADY_EXISTS", `A VFS named "${name}" already exists`);
+        }
         throw err;
       }
       return Promise.resolve(toVfs(this.#get("SELECT * FROM vfs WHERE id = ?", id)!));
@@ -272,7 +327,11 @@ export class SqliteStore implements Store {
       this.#run(
         `INSERT INTO secrets (id, name, value_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET value_enc = excluded.value_enc, updated_at = excluded.updated_at`,
-        newId(), n, valueEnc, t, t,
+        newId(),
+        n,
+        valueEnc,
+        t,
+        t,
       );
       return Promise.resolve(toSecret(this.#get("SELECT * FROM secrets WHERE name = ?", n)!));
     },
@@ -299,7 +358,14 @@ export class SqliteStore implements Store {
       };
       this.#run(
         "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        job.id, job.scriptId, job.scriptName, job.filePath, JSON.stringify(job.params), job.status, job.trigger, job.createdAt,
+        job.id,
+        job.scriptId,
+        job.scriptName,
+        job.filePath,
+        JSON.stringify(job.params),
+        job.status,
+        job.trigger,
+        job.createdAt,
       );
       return Promise.resolve(job);
     },
@@ -323,7 +389,9 @@ export class SqliteStore implements Store {
         params.push(filter.before);
       }
       const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
-      const sql = `SELECT * FROM jobs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ${limit}`;
+      const sql = `SELECT * FROM jobs ${
+        where.length ? "WHERE " + where.join(" AND ") : ""
+      } ORDER BY id DESC LIMIT ${limit}`;
       return Promise.resolve(this.#all(sql, ...params).map(toJob));
     },
     update: (id, patch) => {
@@ -335,19 +403,36 @@ export class SqliteStore implements Store {
         sets.push(`${col} = ?`);
         params.push(k === "params" ? JSON.stringify(v) : (v as SQLInputValue) ?? null);
       }
-      if (sets.length > 0) this.#run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
+      if (sets.length > 0) {
+        this.#run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
+      }
       const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
       if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
       return Promise.resolve(toJob(r));
     },
     failRunning: (node, reason) => {
       const ids = this.#tx(() => {
-        const rows = this.#all("SELECT id FROM jobs WHERE status = 'running' AND node = ?", node).map((r) => r.id as string);
+        const rows = this.#all("SELECT id FROM jobs WHERE status = 'running' AND node = ?", node)
+          .map((r) => r.id as string);
         const t = now();
         for (const id of rows) {
-          this.#run("UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ?", reason, t, id);
-          const seq = Number(this.#get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ?? 0);
-          this.#run("INSERT INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, 'error', ?)", id, seq + 1, t, reason);
+          this.#run(
+            "UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ?",
+            reason,
+            t,
+            id,
+          );
+          const seq = Number(
+            this.#get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ??
+              0,
+          );
+          this.#run(
+            "INSERT INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, 'error', ?)",
+            id,
+            seq + 1,
+            t,
+            reason,
+          );
         }
         return rows;
       });
@@ -356,14 +441,20 @@ export class SqliteStore implements Store {
     appendLogs: (lines: LogLine[]) => {
       if (lines.length === 0) return Promise.resolve();
       this.#tx(() => {
-        const stmt = this.#db.prepare("INSERT OR REPLACE INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, ?, ?)");
+        const stmt = this.#db.prepare(
+          "INSERT OR REPLACE INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, ?, ?)",
+        );
         for (const l of lines) stmt.run(l.jobId, l.seq, l.ts, l.level, l.text);
       });
       return Promise.resolve();
     },
     logs: (jobId, afterSeq = 0) =>
       Promise.resolve(
-        this.#all("SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq", jobId, afterSeq).map((r) => ({
+        this.#all(
+          "SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
+          jobId,
+          afterSeq,
+        ).map((r) => ({
           jobId: r.job_id as string,
           seq: Number(r.seq),
           ts: r.ts as string,
@@ -373,7 +464,10 @@ export class SqliteStore implements Store {
       ),
     purge: (cutoff) =>
       Promise.resolve(
-        this.#run("DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted') AND finished_at < ?", cutoff),
+        this.#run(
+          "DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted') AND finished_at < ?",
+          cutoff,
+        ),
       ),
   };
 }

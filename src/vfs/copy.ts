@@ -77,7 +77,9 @@ export async function copyToVfs(
   const result: CopyResult = { ok: true, files: 0, bytes: 0, skipped: 0, errors: [] };
   const fail = (path: string, err: unknown) => {
     result.ok = false;
-    const e = isVfsError(err) ? err : new VfsError("IO", err instanceof Error ? err.message : String(err));
+    const e = isVfsError(err)
+      ? err
+      : new VfsError("IO", err instanceof Error ? err.message : String(err));
     result.errors.push({ path, code: e.code, message: e.message });
   };
 
@@ -154,7 +156,9 @@ async function makePlan(src: Vfs, srcPath: string, dstDir: string) {
   const last = basename(sp);
   if (hasGlob(last)) {
     for (const info of await src.list(dirname(sp))) {
-      if (!info.isDir && matchGlob(last, info.name)) items.push({ from: info, to: joinPath(dstDir, info.name) });
+      if (!info.isDir && matchGlob(last, info.name)) {
+        items.push({ from: info, to: joinPath(dstDir, info.name) });
+      }
     }
     return { items, dirs };
   }
@@ -181,7 +185,9 @@ async function copyOne(
     throw e;
   });
   if (existing) {
-    if (existing.isDir) throw new VfsError("IS_DIR", `Destination is a folder: "${to}"`, { path: to });
+    if (existing.isDir) {
+      throw new VfsError("IS_DIR", `Destination is a folder: "${to}"`, { path: to });
+    }
     const policy = opts.overwrite ?? "never";
     if (policy === "never") return false;
     if (policy === "ifDiffSize" && existing.size === from.size) return false;
@@ -221,7 +227,9 @@ async function copyOne(
   } catch (err) {
     onBytes(-counted);
     await dst.remove(tmp).catch(() => {});
-    if (opts.signal?.aborted) throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
+    if (opts.signal?.aborted) {
+      throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
+    }
     throw err;
   }
 }
@@ -232,7 +240,9 @@ async function verifyHash(src: Vfs, a: string, dst: Vfs, b: string): Promise<voi
   );
   if (!algo || !src.hash || !dst.hash) return; // size was checked; no common hash to compare
   const [x, y] = await Promise.all([src.hash(a, algo), dst.hash(b, algo)]);
-  if (x !== y) throw new VfsError("VERIFY_FAILED", `${algo} mismatch after copying "${a}"`, { path: a });
+  if (x !== y) {
+    throw new VfsError("VERIFY_FAILED", `${algo} mismatch after copying "${a}"`, { path: a });
+  }
 }
 
 async function withRetries<T>(opts: CopyOptions, fn: () => Promise<T>): Promise<T> {
@@ -241,7 +251,9 @@ async function withRetries<T>(opts: CopyOptions, fn: () => Promise<T>): Promise<
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= retries || !isVfsError(err) || !err.retryable || opts.signal?.aborted) throw err;
+      if (attempt >= retries || !isVfsError(err) || !err.retryable || opts.signal?.aborted) {
+        throw err;
+      }
       await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
     }
   }

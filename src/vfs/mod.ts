@@ -9,6 +9,12 @@ export { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.t
 export { globToRegExp, hasGlob, matchGlob } from "./glob.ts";
 export { walk } from "./walk.ts";
 export { openVfs, registerBackend, type VfsFactory } from "./registry.ts";
-export { type CopyOptions, type CopyProgress, type CopyResult, copyToVfs, type OverwritePolicy } from "./copy.ts";
+export {
+  type CopyOptions,
+  type CopyProgress,
+  type CopyResult,
+  copyToVfs,
+  type OverwritePolicy,
+} from "./copy.ts";
 export { MemoryVfs } from "./memory/memory.ts";
 export { DiskVfs } from "./disk/disk.ts";

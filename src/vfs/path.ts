@@ -15,12 +15,16 @@ import { VfsError } from "./types.ts";
 /** Absolute, `.`/`..` resolved, no duplicate or trailing slash; refuses to climb above `/`. */
 export function normalizePath(p: string): string {
   if (typeof p !== "string") throw new VfsError("INVALID_PATH", "A path must be a string");
-  if (p.includes("\0")) throw new VfsError("INVALID_PATH", `Path contains a NUL character: ${JSON.stringify(p)}`);
+  if (p.includes("\0")) {
+    throw new VfsError("INVALID_PATH", `Path contains a NUL character: ${JSON.stringify(p)}`);
+  }
   const out: string[] = [];
   for (const seg of p.split("/")) {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") {
-      if (out.length === 0) throw new VfsError("INVALID_PATH", `Path goes above the root: "${p}"`, { path: p });
+      if (out.length === 0) {
+        throw new VfsError("INVALID_PATH", `Path goes above the root: "${p}"`, { path: p });
+      }
       out.pop();
     } else {
       out.push(seg);

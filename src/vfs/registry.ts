@@ -27,7 +27,10 @@ export function registerBackend(type: string, factory: VfsFactory): void {
 export async function openVfs(def: VfsDefinition, ctx: VfsContext): Promise<Vfs> {
   const factory = factories.get(def.type);
   if (!factory) {
-    throw new VfsError("NOT_SUPPORTED", `VFS type "${def.type}" is not available in this build yet`);
+    throw new VfsError(
+      "NOT_SUPPORTED",
+      `VFS type "${def.type}" is not available in this build yet`,
+    );
   }
   return await factory(def, ctx);
 }
@@ -43,22 +46,32 @@ registerBackend("memory", (def) => {
 
 registerBackend("disk", async (def, ctx) => {
   if (!isAbsolute(def.target)) {
-    throw new VfsError("INVALID_PATH", `A disk VFS needs an absolute folder path, not "${def.target}"`);
+    throw new VfsError(
+      "INVALID_PATH",
+      `A disk VFS needs an absolute folder path, not "${def.target}"`,
+    );
   }
   const root = resolve(def.target);
   if (ctx.localRoots.length > 0 && !ctx.localRoots.some((r) => inside(resolve(r), root))) {
     throw new VfsError(
       "PERMISSION_DENIED",
-      `Folder "${def.target}" is outside the allowed folders (setting localRoots: ${ctx.localRoots.join(", ")})`,
+      `Folder "${def.target}" is outside the allowed folders (setting localRoots: ${
+        ctx.localRoots.join(", ")
+      })`,
     );
   }
   const vfs = await DiskVfs.open(root);
   if (ctx.localRoots.length > 0) {
     // The root's real path (after links) must be allowed too.
     const real = await Deno.realPath(root);
-    const realRoots = await Promise.all(ctx.localRoots.map((r) => Deno.realPath(r).catch(() => resolve(r))));
+    const realRoots = await Promise.all(
+      ctx.localRoots.map((r) => Deno.realPath(r).catch(() => resolve(r))),
+    );
     if (!realRoots.some((r) => inside(r, real))) {
-      throw new VfsError("PERMISSION_DENIED", `Folder "${def.target}" leads outside the allowed folders (setting localRoots)`);
+      throw new VfsError(
+        "PERMISSION_DENIED",
+        `Folder "${def.target}" leads outside the allowed folders (setting localRoots)`,
+      );
     }
   }
   return vfs;

@@ -17,7 +17,12 @@ const MAX_DEPTH = 256;
 
 /** Every entry under `dir`, folders first, sorted by name within a folder. */
 export async function* walk(vfs: Vfs, dir: string, depth = 0): AsyncGenerator<FileInfo> {
-  if (depth > MAX_DEPTH) throw new VfsError("INVALID_PATH", `Folder tree deeper than ${MAX_DEPTH} levels (a link loop?): "${dir}"`);
+  if (depth > MAX_DEPTH) {
+    throw new VfsError(
+      "INVALID_PATH",
+      `Folder tree deeper than ${MAX_DEPTH} levels (a link loop?): "${dir}"`,
+    );
+  }
   const entries = await vfs.list(normalizePath(dir));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {

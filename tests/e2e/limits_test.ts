@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAft, tempDataDir } from "./_cli.ts";
 
-async function withData(settings: [string, string][], fn: (data: string, dir: string) => Promise<void>) {
+async function withData(
+  settings: [string, string][],
+  fn: (data: string, dir: string) => Promise<void>,
+) {
   const data = await tempDataDir();
   const dir = await Deno.makeTempDir({ prefix: "aft-lim-" });
   try {
@@ -42,7 +45,10 @@ Deno.test("a script stuck in for(;;){} ends as failed at the job timeout and lea
     await Deno.writeTextFile(f, 'Log.Info("spinning"); for (;;) {}');
     const marker = `AFT_TEST_MARK=${crypto.randomUUID()}`;
     const t0 = performance.now();
-    const r = await runAft(["run", "-f", f], { data, env: { AFT_TEST_MARK: marker.split("=")[1]! } });
+    const r = await runAft(["run", "-f", f], {
+      data,
+      env: { AFT_TEST_MARK: marker.split("=")[1]! },
+    });
     const seconds = (performance.now() - t0) / 1000;
     assert.equal(r.code, 1);
     assert.match(r.stdout + r.stderr, /longer than 2 s/);
@@ -65,7 +71,10 @@ Deno.test("a script stuck in for(;;){} ends as failed at the job timeout and lea
 Deno.test("a script that allocates without bound fails with a message naming the memory limit", async () => {
   await withData([["jobMemoryMiB", "64"]], async (data, dir) => {
     const f = join(dir, "hog.syncjs");
-    await Deno.writeTextFile(f, 'var keep = []; for (;;) { keep.push(new Array(100000).fill("x" + keep.length)); }');
+    await Deno.writeTextFile(
+      f,
+      'var keep = []; for (;;) { keep.push(new Array(100000).fill("x" + keep.length)); }',
+    );
     const r = await runAft(["run", "-f", f], { data });
     assert.equal(r.code, 1);
     assert.match(r.stdout + r.stderr, /memory limit of 64 MiB \(setting jobMemoryMiB\)/);

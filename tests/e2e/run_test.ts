@@ -55,7 +55,10 @@ Deno.test("aft run exits 0 and prints the log when the script succeeds", async (
 
 Deno.test("aft run accepts v3-style array params and non-string values as JSON text", async () => {
   await withData(async (data, dir) => {
-    const f = await script(dir, 'Log.Info(Params("job_id") + "|" + Params("n") + "|" + Params("o"));');
+    const f = await script(
+      dir,
+      'Log.Info(Params("job_id") + "|" + Params("n") + "|" + Params("o"));',
+    );
     let r = await runAft(["run", "-f", f, "-p", '[{"name":"job_id","value":"abc-123"}]'], { data });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /abc-123\|\|/);

@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAft, tempDataDir } from "./_cli.ts";
 
-async function withData(fn: (data: string, dir: string) => Promise<void>, settings: [string, string][] = []) {
+async function withData(
+  fn: (data: string, dir: string) => Promise<void>,
+  settings: [string, string][] = [],
+) {
   const data = await tempDataDir();
   const dir = await Deno.makeTempDir({ prefix: "aft-sbx-" });
   try {
@@ -23,10 +26,38 @@ async function withData(fn: (data: string, dir: string) => Promise<void>, settin
   }
 }
 
-Deno.test("a script cannot read files, open sockets, read the environment or run programs", async () => {
+const FILE_MARK = "TOP-SECRET-CONTENT-5f1d";
+const ENV_MARK = "ENV-MARK-a93c07";
+
+/** A script that runs each attempt and logs "blocked NAME", or "RESULT NAME: value" if it got one. */
+function attemptsScript(attempts: Record<string, string>): string {
+  const lines = Object.entries(attempts).map(([name, expr]) =>
+    `attempt(${JSON.stringify(name)}, function () { return ${expr}; });`
+  );
+  return `
+function attempt(name, fn) {
+  var report = function (ok, v) { Log.Info((ok ? "RESULT " + name + ": " + String(v).slice(0, 80) : "blocked " + name)); };
+  try {
+    var v = fn();
+    if (v && typeof v.then === "function") v.then(function (x) { report(true, x); }, function () { report(false); });
+    else report(true, v);
+  } catch (e) { report(false); }
+}
+${lines.join("\n")}
+`;
+}
+
+function assertNoLeak(out: string) {
+  assert.doesNotMatch(out, new RegExp(FILE_MARK));
+  assert.doesNotMatch(out, new RegExp(ENV_MARK));
+  assert.doesNotMatch(out, /uid=\d+/);
+}
+
+Deno.test("a script cannot read files, open sockets, read the environment or run programs", async (t) => {
   await withData(async (data, dir) => {
     const secretFile = join(dir, "secret.txt");
-    await Deno.writeTextFile(secretFile, "TOP-SECRET-CONTENT");
+    const f = JSON.stringify(secretFile);
+    await Deno.writeTextFile(secretFile, FILE_MARK);
     let connections = 0;
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepting = (async () => {
@@ -36,64 +67,67 @@ Deno.test("a script cannot read files, open sockets, read the environment or run
       }
     })();
     const port = (listener.addr as Deno.NetAddr).port;
-    const attempts: Record<string, string> = {
-      "Deno global": `Deno.readTextFileSync(${JSON.stringify(secretFile)})`,
-      "globalThis.Deno": `globalThis.Deno.readTextFileSync(${JSON.stringify(secretFile)})`,
-      "eval": `eval("Deno").readTextFileSync(${JSON.stringify(secretFile)})`,
-      "indirect eval": `(0, eval)("Deno").readTextFileSync(${JSON.stringify(secretFile)})`,
-      "Function": `Function("return Deno")().readTextFileSync(${JSON.stringify(secretFile)})`,
-      "constructor chain": `({}).constructor.constructor("return this")().Deno.readTextFileSync(${
-        JSON.stringify(secretFile)
-      })`,
-      "self": `self.Deno.readTextFileSync(${JSON.stringify(secretFile)})`,
-      "env": `Deno.env.get("HOME")`,
-      "run a program": `new Deno.Command("id").outputSync()`,
-      "connect": `Deno.connect({ hostname: "127.0.0.1", port: ${port} })`,
-      "fetch": `fetch("http://127.0.0.1:${port}/")`,
-      "WebSocket": `new WebSocket("ws://127.0.0.1:${port}/")`,
-      "Worker": `new Worker("data:text/javascript,1", { type: "module" })`,
-      "postMessage": `postMessage({ t: "call", seq: 1, method: "secret", args: ["x"] })`,
-      "dynamic import of a file": `import("file://${secretFile}")`,
-      "dynamic import of node:fs": `import("node:fs").then(function (fs) { return fs.readFileSync(${
-        JSON.stringify(secretFile)
-      }, "utf8"); })`,
-      "dynamic import of node:child_process": `import("node:child_process").then(function (cp) { return String(cp.execSync("id")); })`,
-      "dynamic import of node:process env": `import("node:process").then(function (p) { return p.default.env.HOME; })`,
-      "data: module reaching Deno": `import("data:text/javascript,export default globalThis.Deno.readTextFileSync(${
-        encodeURIComponent(JSON.stringify(secretFile))
-      })").then(function (m) { return m.default; })`,
-    };
-    const lines = Object.entries(attempts).map(([name, expr]) =>
-      `attempt(${JSON.stringify(name)}, function () { return ${expr}; });`
-    );
-    const source = `
-var pending = 0;
-function report(name, ok, value) { Log.Info((ok ? "ESCAPED " : "blocked ") + name + (ok ? ": " + String(value).slice(0, 60) : "")); }
-function attempt(name, fn) {
-  try {
-    var v = fn();
-    if (v && typeof v.then === "function") {
-      pending++;
-      v.then(function (x) { report(name, true, x); }, function () { report(name, false); });
-    } else { report(name, true, v); }
-  } catch (e) { report(name, false); }
-}
-${lines.join("\n")}
-// Let promise-based attempts settle (microtasks and host jobs) before the script ends.
-var until = Date.now() + 1500;
-while (Date.now() < until) { Sleep(50); }
-`;
-    const f = join(dir, "escape.syncjs");
-    await Deno.writeTextFile(f, source);
-    // Promise callbacks need the event loop; run them inside an async-friendly wrapper script.
-    const r = await runAft(["run", "-f", f], { data });
-    listener.close();
-    await accepting.catch(() => {});
-    const out = r.stdout + r.stderr;
-    assert.doesNotMatch(out, /ESCAPED/, out);
-    assert.doesNotMatch(out, /TOP-SECRET-CONTENT/);
-    for (const name of Object.keys(attempts).filter((n) => !n.startsWith("dynamic") && !n.startsWith("data:") && n !== "fetch")) {
-      assert.match(out, new RegExp(`blocked ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), `no verdict for ${name}`);
+    const env = { AFT_TEST_ENV_MARK: ENV_MARK };
+    try {
+      await t.step("synchronous routes are all blocked", async () => {
+        const attempts: Record<string, string> = {
+          "Deno global": `Deno.readTextFileSync(${f})`,
+          "globalThis.Deno": `globalThis.Deno.readTextFileSync(${f})`,
+          "self.Deno": `self.Deno.readTextFileSync(${f})`,
+          "eval": `eval("Deno").readTextFileSync(${f})`,
+          "indirect eval": `(0, eval)("Deno").readTextFileSync(${f})`,
+          "Function": `Function("return Deno")().readTextFileSync(${f})`,
+          "constructor chain":
+            `({}).constructor.constructor("return this")().Deno.readTextFileSync(${f})`,
+          "env": `Deno.env.get("AFT_TEST_ENV_MARK")`,
+          "run a program": `new TextDecoder().decode(new Deno.Command("id").outputSync().stdout)`,
+          "connect": `Deno.connect({ hostname: "127.0.0.1", port: ${port} })`,
+          "fetch": `fetch("http://127.0.0.1:${port}/")`,
+          "WebSocket": `new WebSocket("ws://127.0.0.1:${port}/")`,
+          "Worker": `new Worker("data:text/javascript,1", { type: "module" })`,
+          "postMessage": `postMessage({ t: "call", seq: 99, method: "secret", args: ["x"] })`,
+        };
+        const path = join(dir, "sync.syncjs");
+        await Deno.writeTextFile(path, attemptsScript(attempts));
+        const r = await runAft(["run", "-f", path], { data, env });
+        const out = r.stdout + r.stderr;
+        assertNoLeak(out);
+        for (const name of Object.keys(attempts)) {
+          assert.match(
+            out,
+            new RegExp(`blocked ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`),
+            `${name}: ${out}`,
+          );
+        }
+      });
+      const asyncAttempts: Record<string, string> = {
+        "import() of a file": `import("file://${secretFile}")`,
+        "import() of node:fs":
+          `import("node:fs").then(function (m) { return m.readFileSync(${f}, "utf8"); })`,
+        "import() of node:child_process":
+          `import("node:child_process").then(function (m) { return String(m.execSync("id")); })`,
+        "import() of node:process":
+          `import("node:process").then(function (m) { return m.default.env.AFT_TEST_ENV_MARK; })`,
+        "data: module":
+          `import("data:text/javascript,export default globalThis.Deno.readTextFileSync(${
+            encodeURIComponent(f)
+          })").then(function (m) { return m.default; })`,
+      };
+      for (const [name, expr] of Object.entries(asyncAttempts)) {
+        await t.step(`${name} is blocked`, async () => {
+          const path = join(dir, "async.syncjs");
+          await Deno.writeTextFile(path, attemptsScript({ [name]: expr }));
+          const r = await runAft(["run", "-f", path], { data, env });
+          const out = r.stdout + r.stderr;
+          assertNoLeak(out);
+          assert.doesNotMatch(out, /RESULT/, out);
+          // Either the script saw the rejection, or the failure escaped as an uncaught error.
+          assert.ok(out.includes(`blocked ${name}`) || /Uncaught/.test(out), out);
+        });
+      }
+    } finally {
+      listener.close();
+      await accepting.catch(() => {});
     }
     assert.equal(connections, 0, "the script opened a socket");
   });
@@ -105,10 +139,23 @@ Deno.test("no secret value is stored in plain text anywhere under the data direc
     const pass = "vfs-pass-8a7b6c5d4e";
     let r = await runAft(["secret", "set", "api-token", value], { data });
     assert.equal(r.code, 0, r.stderr);
-    r = await runAft(["vfs", "add", "remote", "--type", "sftp", "--target", "sftp://u@127.0.0.1:2222/", "--opt", `pass=${pass}`], { data });
+    r = await runAft([
+      "vfs",
+      "add",
+      "remote",
+      "--type",
+      "sftp",
+      "--target",
+      "sftp://u@127.0.0.1:2222/",
+      "--opt",
+      `pass=${pass}`,
+    ], { data });
     assert.equal(r.code, 0, r.stderr);
     const f = join(dir, "s.syncjs");
-    await Deno.writeTextFile(f, 'var t = GetSecret("api-token"); Log.Info("token is " + t + " and again " + t);');
+    await Deno.writeTextFile(
+      f,
+      'var t = GetSecret("api-token"); Log.Info("token is " + t + " and again " + t);',
+    );
     r = await runAft(["run", "-f", f], { data });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /token is \*\*\* and again \*\*\*/);

@@ -33,12 +33,19 @@ async function withWorkflowApi(sourcePath: string, fn: (f: Fixture) => Promise<v
   const reports: Fixture["reports"] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
-    if (req.headers.get("authorization") !== `Bearer ${TOKEN}`) return new Response("no", { status: 401 });
+    if (req.headers.get("authorization") !== `Bearer ${TOKEN}`) {
+      return new Response("no", { status: 401 });
+    }
     const m = /^\/api\/jobs\/([^/]+)\/(claim|report)$/.exec(url.pathname);
     if (!m || req.method !== "POST") return new Response("not found", { status: 404 });
     if (m[2] === "claim") {
       claims.push(m[1]!);
-      return Response.json({ sourceVfs: "Inbox", destVfs: "archive", sourcePath, destDir: "/2026/batch" });
+      return Response.json({
+        sourceVfs: "Inbox",
+        destVfs: "archive",
+        sourcePath,
+        destDir: "/2026/batch",
+      });
     }
     reports.push({
       body: JSON.parse(await req.text()),
@@ -80,7 +87,10 @@ Deno.test("seed 002 script claims, copies the file intact, reports completed and
     assert.equal(f.reports[0]!.contentType, "application/json");
     const copied = await Deno.readFile(join(f.dstDir, "2026", "batch", "orders 2026.csv"));
     assert.deepEqual(copied, content);
-    assert.match(r.stdout, /transfer complete: \/outgoing\/orders 2026\.csv -> archive\/2026\/batch/);
+    assert.match(
+      r.stdout,
+      /transfer complete: \/outgoing\/orders 2026\.csv -> archive\/2026\/batch/,
+    );
     // The bearer token was read as a secret: it never shows in the output.
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
   });
@@ -88,10 +98,16 @@ Deno.test("seed 002 script claims, copies the file intact, reports completed and
 
 Deno.test("seed 002 script reports failed and exits 1 when the source is missing", async () => {
   await withWorkflowApi("/outgoing/missing.csv", async (f) => {
-    const r = await runAft(["run", "-f", SEED, "-p", '[{"name":"job_id","value":"j-9"}]'], { data: f.data });
+    const r = await runAft(["run", "-f", SEED, "-p", '[{"name":"job_id","value":"j-9"}]'], {
+      data: f.data,
+    });
     assert.equal(r.code, 1);
     assert.deepEqual(f.claims, ["j-9"]);
-    assert.deepEqual(f.reports.map((x) => x.body), [{ jobId: "j-9", status: "failed", agent: "aft" }]);
+    assert.deepEqual(f.reports.map((x) => x.body), [{
+      jobId: "j-9",
+      status: "failed",
+      agent: "aft",
+    }]);
     assert.match(r.stdout, /ERROR +transfer failed: .*missing\.csv/);
     const left = [...Deno.readDirSync(f.dstDir)];
     assert.deepEqual(left.filter((e) => e.isFile), []);

@@ -10,7 +10,10 @@ import { type HostContext, ScriptCallError } from "./context.ts";
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Sends the request; transport failures become `valid: false` with a message. */
-export async function httpRequest(ctx: HostContext, spec: HttpRequestSpec): Promise<HttpResponseData> {
+export async function httpRequest(
+  ctx: HostContext,
+  spec: HttpRequestSpec,
+): Promise<HttpResponseData> {
   let url: URL;
   try {
     url = new URL(spec.url);
@@ -18,7 +21,9 @@ export async function httpRequest(ctx: HostContext, spec: HttpRequestSpec): Prom
     throw new ScriptCallError(`HttpCli: invalid URL ${JSON.stringify(spec.url)}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ScriptCallError(`HttpCli: only http and https URLs are supported, not "${url.protocol}"`);
+    throw new ScriptCallError(
+      `HttpCli: only http and https URLs are supported, not "${url.protocol}"`,
+    );
   }
   const timeout = AbortSignal.timeout(Math.round(spec.timeoutSeconds * 1000));
   const signal = AbortSignal.any([timeout, ctx.signal]);
@@ -26,7 +31,9 @@ export async function httpRequest(ctx: HostContext, spec: HttpRequestSpec): Prom
     const res = await fetch(url, {
       method: spec.method,
       headers: spec.headers,
-      body: spec.method === "GET" || spec.method === "HEAD" ? undefined : (spec.body ?? undefined) as BodyInit | undefined,
+      body: spec.method === "GET" || spec.method === "HEAD"
+        ? undefined
+        : (spec.body ?? undefined) as BodyInit | undefined,
       signal,
       redirect: "follow",
     });
@@ -42,7 +49,13 @@ export async function httpRequest(ctx: HostContext, spec: HttpRequestSpec): Prom
     let error = err instanceof Error ? err.message : String(err);
     if (timeout.aborted) error = `Request timed out after ${spec.timeoutSeconds} s`;
     else if (ctx.signal.aborted) error = "Request cancelled: the job was halted";
-    return { valid: false, status: 0, body: "", headers: [], error: `${spec.method} ${url.origin}${url.pathname}: ${error}` };
+    return {
+      valid: false,
+      status: 0,
+      body: "",
+      headers: [],
+      error: `${spec.method} ${url.origin}${url.pathname}: ${error}`,
+    };
   }
 }
 

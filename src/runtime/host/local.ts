@@ -14,7 +14,9 @@ import { checkLocalPath, LocalRootError } from "./local_roots.ts";
 type LocalOp = (ctx: HostContext, args: unknown[]) => Promise<unknown>;
 
 function path(ctx: HostContext, p: unknown): Promise<string> {
-  if (typeof p !== "string" || p === "") throw new ScriptCallError("A local path must be a non-empty string");
+  if (typeof p !== "string" || p === "") {
+    throw new ScriptCallError("A local path must be a non-empty string");
+  }
   return checkLocalPath(p, ctx.job.limits.localRoots).catch((err: unknown) => {
     // Leaving the allowed folders is a programming error in the script: it throws.
     if (err instanceof LocalRootError) throw new ScriptCallError(err.message);
@@ -37,7 +39,10 @@ async function exists(p: string, dir: boolean): Promise<boolean> {
 
 /** Writes via a temp file in the same folder and a rename, so readers never see half a file. */
 async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(target), `.${basename(target)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const tmp = join(
+    dirname(target),
+    `.${basename(target)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
   try {
     await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, target);
@@ -113,7 +118,9 @@ const ops: Record<string, LocalOp> = {
   async delFile(ctx, [p]): Promise<ResultData> {
     const abs = await path(ctx, p);
     try {
-      if ((await Deno.stat(abs)).isDirectory) return { ok: false, error: `"${abs}" is a directory` };
+      if ((await Deno.stat(abs)).isDirectory) {
+        return { ok: false, error: `"${abs}" is a directory` };
+      }
       await Deno.remove(abs);
       return { ok: true };
     } catch (err) {
@@ -150,6 +157,8 @@ const ops: Record<string, LocalOp> = {
 /** Dispatches `local` calls: `(op, args)`. */
 export async function localCall(ctx: HostContext, op: unknown, args: unknown): Promise<unknown> {
   const fn = typeof op === "string" ? ops[op] : undefined;
-  if (!fn || !Array.isArray(args)) throw new ScriptCallError(`Unknown local operation ${JSON.stringify(op)}`);
+  if (!fn || !Array.isArray(args)) {
+    throw new ScriptCallError(`Unknown local operation ${JSON.stringify(op)}`);
+  }
   return await fn(ctx, args);
 }

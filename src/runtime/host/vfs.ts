@@ -34,7 +34,12 @@ export class VfsHandles {
 
   /** `VirtualFSByName(name)` or `new VirtualFS(type, target, payload)`. */
   async open(spec: unknown): Promise<number> {
-    const s = (spec ?? {}) as { name?: unknown; type?: unknown; target?: unknown; payload?: unknown };
+    const s = (spec ?? {}) as {
+      name?: unknown;
+      type?: unknown;
+      target?: unknown;
+      payload?: unknown;
+    };
     let def: VfsDefinition;
     if (typeof s.name === "string") {
       const found = await this.#ctx.request({ op: "vfs", name: s.name }) as VfsDefinition | null;
@@ -43,9 +48,16 @@ export class VfsHandles {
     } else {
       const type = String(s.type).toLowerCase() as VfsType;
       if (!TYPES.includes(type)) {
-        throw new ScriptCallError(`Unknown VFS type "${String(s.type)}": use one of the VfsType constants`);
+        throw new ScriptCallError(
+          `Unknown VFS type "${String(s.type)}": use one of the VfsType constants`,
+        );
       }
-      def = { name: `${type}:${String(s.target)}`, type, target: String(s.target), options: parsePayload(s.payload) };
+      def = {
+        name: `${type}:${String(s.target)}`,
+        type,
+        target: String(s.target),
+        options: parsePayload(s.payload),
+      };
     }
     const handle = this.#next++;
     this.#entries.set(handle, { def });
@@ -57,7 +69,8 @@ export class VfsHandles {
     const entry = typeof handle === "number" ? this.#entries.get(handle) : undefined;
     if (!entry) throw new ScriptCallError("Not a VirtualFS handle of this job");
     entry.vfs ??= openVfs(entry.def, {
-      getSecret: async (name) => (await this.#ctx.request({ op: "secret", name }) as string | null) ?? undefined,
+      getSecret: async (name) =>
+        (await this.#ctx.request({ op: "secret", name }) as string | null) ?? undefined,
       localRoots: this.#ctx.job.limits.localRoots,
     });
     // A failed open is retried on the next call rather than remembered.
@@ -91,13 +104,19 @@ function parsePayload(payload: unknown): Record<string, string> {
     try {
       obj = JSON.parse(payload);
     } catch {
-      throw new ScriptCallError("new VirtualFS(type, target, payloadJson): payloadJson is not valid JSON");
+      throw new ScriptCallError(
+        "new VirtualFS(type, target, payloadJson): payloadJson is not valid JSON",
+      );
     }
   }
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    throw new ScriptCallError("new VirtualFS(type, target, payloadJson): payloadJson must be a JSON object");
+    throw new ScriptCallError(
+      "new VirtualFS(type, target, payloadJson): payloadJson must be a JSON object",
+    );
   }
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 /** Script-facing form of a FileInfo. */
@@ -128,7 +147,9 @@ export async function vfsOp(
   args: unknown,
 ): Promise<ResultData> {
   const fn = typeof op === "string" ? VFS_OPS[op] : undefined;
-  if (!fn || !Array.isArray(args)) throw new ScriptCallError(`Unknown VirtualFS operation ${JSON.stringify(op)}`);
+  if (!fn || !Array.isArray(args)) {
+    throw new ScriptCallError(`Unknown VirtualFS operation ${JSON.stringify(op)}`);
+  }
   let vfs: Vfs;
   try {
     vfs = await handles.get(handle);

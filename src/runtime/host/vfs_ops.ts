@@ -36,7 +36,9 @@ function p(v: unknown, what = "path"): string {
 
 function date(v: unknown, what: string): Date {
   const d = v instanceof Date ? v : new Date(v as string | number);
-  if (Number.isNaN(d.getTime())) throw new ScriptCallError(`${what} is not a valid date: ${JSON.stringify(v)}`);
+  if (Number.isNaN(d.getTime())) {
+    throw new ScriptCallError(`${what} is not a valid date: ${JSON.stringify(v)}`);
+  }
   return d;
 }
 
@@ -59,7 +61,12 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
   let total = 0;
   for await (const c of stream) {
     total += c.length;
-    if (total > limit) throw new VfsError("NOT_SUPPORTED", `File is larger than ${limit} bytes: use CopyToVFS or ExportFile`);
+    if (total > limit) {
+      throw new VfsError(
+        "NOT_SUPPORTED",
+        `File is larger than ${limit} bytes: use CopyToVFS or ExportFile`,
+      );
+    }
     chunks.push(c);
   }
   const out = new Uint8Array(total);
@@ -91,7 +98,12 @@ async function readRange(vfs: Vfs, path: string, args: unknown[]): Promise<Uint8
   } else {
     const size = (await vfs.stat(path)).size;
     if (size > MAX_READ_BYTES) {
-      throw new VfsError("NOT_SUPPORTED", `File "${path}" is ${size} bytes, over the ${MAX_READ_BYTES / 1048576} MiB limit of ReadFileAs*: use CopyToVFS or ExportFile`);
+      throw new VfsError(
+        "NOT_SUPPORTED",
+        `File "${path}" is ${size} bytes, over the ${
+          MAX_READ_BYTES / 1048576
+        } MiB limit of ReadFileAs*: use CopyToVFS or ExportFile`,
+      );
     }
   }
   const stream = await vfs.openRead(path, { offset: start, length: len });
@@ -99,8 +111,15 @@ async function readRange(vfs: Vfs, path: string, args: unknown[]): Promise<Uint8
 }
 
 /** Writes under a temp name in the same folder, then renames into place. */
-export async function writeAtomic(vfs: Vfs, path: string, source: ReadableStream<Uint8Array>): Promise<void> {
-  const tmp = joinPath(dirname(path), `.${basename(path)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+export async function writeAtomic(
+  vfs: Vfs,
+  path: string,
+  source: ReadableStream<Uint8Array>,
+): Promise<void> {
+  const tmp = joinPath(
+    dirname(path),
+    `.${basename(path)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`,
+  );
   try {
     await source.pipeTo(await vfs.openWrite(tmp));
     await vfs.rename(tmp, path);
@@ -119,13 +138,22 @@ function bytesStream(data: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-async function listMatching(vfs: Vfs, dir: string, mask: unknown, recursive: boolean): Promise<FileInfo[]> {
+async function listMatching(
+  vfs: Vfs,
+  dir: string,
+  mask: unknown,
+  recursive: boolean,
+): Promise<FileInfo[]> {
   const m = typeof mask === "string" && mask !== "" ? mask : "*";
   const out: FileInfo[] = [];
   if (recursive) {
-    for await (const info of walk(vfs, dir)) if (!info.isDir && matchGlob(m, info.name)) out.push(info);
+    for await (const info of walk(vfs, dir)) {
+      if (!info.isDir && matchGlob(m, info.name)) out.push(info);
+    }
   } else {
-    for (const info of await vfs.list(dir)) if (!info.isDir && matchGlob(m, info.name)) out.push(info);
+    for (const info of await vfs.list(dir)) {
+      if (!info.isDir && matchGlob(m, info.name)) out.push(info);
+    }
   }
   return sortInfos(out, 0, 0);
 }
@@ -135,21 +163,40 @@ async function transfer(env: OpEnv, args: unknown[], move: boolean): Promise<Res
   const dst = await env.handles.get(dstHandle);
   const o = (rawOpts ?? {}) as Record<string, unknown>;
   const overwrite = o.overwrite === undefined ? "never" : OVERWRITE[Number(o.overwrite)];
-  if (!overwrite) throw new ScriptCallError(`Unknown overwrite policy ${JSON.stringify(o.overwrite)}`);
-  const r = await copyToVfs(env.vfs, p(srcPath, "source path"), dst, p(dstDir, "destination folder"), {
-    overwrite,
-    verify: o.verify === true,
-    preserveTime: o.preserveTime === true,
-    concurrency: typeof o.concurrency === "number" ? o.concurrency : undefined,
-    move,
-    signal: env.ctx.signal,
-    onProgress: (pr) => env.ctx.progress({ files: pr.files, bytes: pr.bytes, rate: pr.rate, path: pr.path, done: pr.done }),
-  });
+  if (!overwrite) {
+    throw new ScriptCallError(`Unknown overwrite policy ${JSON.stringify(o.overwrite)}`);
+  }
+  const r = await copyToVfs(
+    env.vfs,
+    p(srcPath, "source path"),
+    dst,
+    p(dstDir, "destination folder"),
+    {
+      overwrite,
+      verify: o.verify === true,
+      preserveTime: o.preserveTime === true,
+      concurrency: typeof o.concurrency === "number" ? o.concurrency : undefined,
+      move,
+      signal: env.ctx.signal,
+      onProgress: (pr) =>
+        env.ctx.progress({
+          files: pr.files,
+          bytes: pr.bytes,
+          rate: pr.rate,
+          path: pr.path,
+          done: pr.done,
+        }),
+    },
+  );
   env.ctx.addBytes(r.bytes);
   const errors = r.errors.map((e) => `${e.path}: ${e.message}`);
   return {
     ok: r.ok,
-    error: r.ok ? "" : errors.length === 1 ? errors[0] : `${errors.length} files failed; first: ${errors[0] ?? "unknown error"}`,
+    error: r.ok
+      ? ""
+      : errors.length === 1
+      ? errors[0]
+      : `${errors.length} files failed; first: ${errors[0] ?? "unknown error"}`,
     files: r.files,
     bytesCopied: r.bytes,
     skipped: r.skipped,
@@ -188,7 +235,9 @@ export const VFS_OPS: Record<string, Op> = {
   },
   async remove({ vfs }, [path]) {
     const info = await vfs.lstat(p(path));
-    if (info.isDir) return { ok: false, error: `"${info.path}" is a directory: use Rmdir or RemoveAll` };
+    if (info.isDir) {
+      return { ok: false, error: `"${info.path}" is a directory: use Rmdir or RemoveAll` };
+    }
     await vfs.remove(info.path);
     return OK;
   },
@@ -219,14 +268,18 @@ export const VFS_OPS: Record<string, Op> = {
   async chmod({ vfs }, [path, mode]) {
     if (!vfs.chmod) return notSupported(vfs, "Chmod");
     const m = typeof mode === "string" ? parseInt(mode, 8) : Number(mode);
-    if (!Number.isInteger(m) || m < 0 || m > 0o7777) throw new ScriptCallError(`Invalid mode ${JSON.stringify(mode)}`);
+    if (!Number.isInteger(m) || m < 0 || m > 0o7777) {
+      throw new ScriptCallError(`Invalid mode ${JSON.stringify(mode)}`);
+    }
     await vfs.chmod(p(path), m);
     return OK;
   },
   async truncate({ vfs }, [path, size]) {
     if (!vfs.truncate) return notSupported(vfs, "Truncate");
     const n = Number(size);
-    if (!Number.isInteger(n) || n < 0) throw new ScriptCallError("Truncate(path, size): size must be a whole number");
+    if (!Number.isInteger(n) || n < 0) {
+      throw new ScriptCallError("Truncate(path, size): size must be a whole number");
+    }
     await vfs.truncate(p(path), n);
     return OK;
   },
@@ -241,12 +294,16 @@ export const VFS_OPS: Record<string, Op> = {
     return OK;
   },
   async writeFileAsBytes({ vfs }, [path, bytes]) {
-    if (!(bytes instanceof Uint8Array)) throw new ScriptCallError("WriteFileAsBytes(path, bytes) takes a Uint8Array");
+    if (!(bytes instanceof Uint8Array)) {
+      throw new ScriptCallError("WriteFileAsBytes(path, bytes) takes a Uint8Array");
+    }
     await writeAtomic(vfs, p(path), bytesStream(bytes));
     return OK;
   },
   async importFile({ ctx, vfs }, [localPath, vfsPath]) {
-    if (typeof localPath !== "string") throw new ScriptCallError("ImportFile(localPath, vfsPath): localPath must be a string");
+    if (typeof localPath !== "string") {
+      throw new ScriptCallError("ImportFile(localPath, vfsPath): localPath must be a string");
+    }
     const abs = await checkLocalPath(localPath, ctx.job.limits.localRoots).catch((e: Error) => {
       throw new ScriptCallError(e.message);
     });
@@ -255,13 +312,17 @@ export const VFS_OPS: Record<string, Op> = {
     return OK;
   },
   async exportFile({ ctx, vfs }, [vfsPath, localPath]) {
-    if (typeof localPath !== "string") throw new ScriptCallError("ExportFile(vfsPath, localPath): localPath must be a string");
+    if (typeof localPath !== "string") {
+      throw new ScriptCallError("ExportFile(vfsPath, localPath): localPath must be a string");
+    }
     const abs = await checkLocalPath(localPath, ctx.job.limits.localRoots).catch((e: Error) => {
       throw new ScriptCallError(e.message);
     });
     const src = await vfs.openRead(p(vfsPath));
     const sep = Math.max(abs.lastIndexOf("/"), abs.lastIndexOf("\\"));
-    const tmp = `${abs.slice(0, sep + 1)}.${abs.slice(sep + 1)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`;
+    const tmp = `${abs.slice(0, sep + 1)}.${abs.slice(sep + 1)}.aft-${
+      crypto.randomUUID().slice(0, 8)
+    }.tmp`;
     try {
       const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
       await src.pipeTo(file.writable);

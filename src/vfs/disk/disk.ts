@@ -14,7 +14,15 @@
 import { createHash } from "node:crypto";
 import { join, relative, sep } from "node:path";
 import { basename, normalizePath } from "../path.ts";
-import { type FileInfo, type HashAlgorithm, type ReadOptions, type Vfs, VfsError, type VfsFeatures, type WriteOptions } from "../types.ts";
+import {
+  type FileInfo,
+  type HashAlgorithm,
+  type ReadOptions,
+  type Vfs,
+  VfsError,
+  type VfsFeatures,
+  type WriteOptions,
+} from "../types.ts";
 import { mapDiskError } from "./_map_error.ts";
 
 const CHUNK = 1024 * 1024;
@@ -49,7 +57,9 @@ export class DiskVfs implements Vfs {
     let real: string;
     try {
       real = await Deno.realPath(root);
-      if (!(await Deno.stat(real)).isDirectory) throw new VfsError("NOT_DIR", `Not a folder: "${root}"`);
+      if (!(await Deno.stat(real)).isDirectory) {
+        throw new VfsError("NOT_DIR", `Not a folder: "${root}"`);
+      }
     } catch (err) {
       throw mapDiskError(err, root);
     }
@@ -72,7 +82,11 @@ export class DiskVfs implements Vfs {
     }
     const rel = relative(this.#realRoot, real);
     if (rel.startsWith("..") || rel.startsWith(sep) || /^[a-zA-Z]:/.test(rel)) {
-      throw new VfsError("PERMISSION_DENIED", `Path leads outside the VFS root through a link: "${vpath}"`, { path: vpath });
+      throw new VfsError(
+        "PERMISSION_DENIED",
+        `Path leads outside the VFS root through a link: "${vpath}"`,
+        { path: vpath },
+      );
     }
   }
 
@@ -80,7 +94,9 @@ export class DiskVfs implements Vfs {
     const v = normalizePath(p);
     const os = this.#os(v);
     await this.#contain(os, v);
-    if (parentToo && v !== "/") await this.#contain(this.#os(v.slice(0, v.lastIndexOf("/")) || "/"), v);
+    if (parentToo && v !== "/") {
+      await this.#contain(this.#os(v.slice(0, v.lastIndexOf("/")) || "/"), v);
+    }
     return { v, os };
   }
 
@@ -139,7 +155,9 @@ export class DiskVfs implements Vfs {
     const { v, os } = await this.#guard(path);
     let file: Deno.FsFile;
     try {
-      if ((await Deno.stat(os)).isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      if ((await Deno.stat(os)).isDirectory) {
+        throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      }
       file = await Deno.open(os, { read: true });
       if (opts.offset) await file.seek(opts.offset, Deno.SeekMode.Start);
     } catch (err) {
@@ -181,7 +199,12 @@ export class DiskVfs implements Vfs {
     const { v, os } = await this.#guard(path, true);
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(os, { write: true, create: true, append: opts.append, truncate: !opts.append });
+      file = await Deno.open(os, {
+        write: true,
+        create: true,
+        append: opts.append,
+        truncate: !opts.append,
+      });
     } catch (err) {
       throw mapDiskError(err, v);
     }
@@ -223,7 +246,9 @@ export class DiskVfs implements Vfs {
 
   async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     const v = normalizePath(path);
-    if (v === "/") throw new VfsError("PERMISSION_DENIED", "Cannot remove the root of a VFS", { path: v });
+    if (v === "/") {
+      throw new VfsError("PERMISSION_DENIED", "Cannot remove the root of a VFS", { path: v });
+    }
     await this.#guard(dirnameOf(v));
     try {
       await Deno.remove(this.#os(v), { recursive: opts.recursive });
@@ -273,7 +298,9 @@ export class DiskVfs implements Vfs {
     const a = await this.#guard(from);
     const b = await this.#guard(to, true);
     try {
-      if ((await Deno.stat(a.os)).isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
+      if ((await Deno.stat(a.os)).isDirectory) {
+        throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
+      }
       await Deno.copyFile(a.os, b.os);
     } catch (err) {
       throw mapDiskError(err, a.v);

@@ -11,7 +11,15 @@
  */
 
 import { basename, dirname, normalizePath } from "../path.ts";
-import { type FileInfo, type HashAlgorithm, type ReadOptions, type Vfs, VfsError, type VfsFeatures, type WriteOptions } from "../types.ts";
+import {
+  type FileInfo,
+  type HashAlgorithm,
+  type ReadOptions,
+  type Vfs,
+  VfsError,
+  type VfsFeatures,
+  type WriteOptions,
+} from "../types.ts";
 
 interface Node {
   dir: boolean;
@@ -56,7 +64,14 @@ export class MemoryVfs implements Vfs {
   }
 
   #info(path: string, n: Node): FileInfo {
-    return { name: basename(path), path, size: n.dir ? 0 : n.size, modTime: n.modTime, isDir: n.dir, mode: n.mode };
+    return {
+      name: basename(path),
+      path,
+      size: n.dir ? 0 : n.size,
+      modTime: n.modTime,
+      isDir: n.dir,
+      mode: n.mode,
+    };
   }
 
   stat(path: string): Promise<FileInfo> {
@@ -74,7 +89,9 @@ export class MemoryVfs implements Vfs {
     const prefix = p === "/" ? "/" : p + "/";
     const out: FileInfo[] = [];
     for (const [k, n] of this.#nodes) {
-      if (k !== p && k.startsWith(prefix) && !k.slice(prefix.length).includes("/")) out.push(this.#info(k, n));
+      if (k !== p && k.startsWith(prefix) && !k.slice(prefix.length).includes("/")) {
+        out.push(this.#info(k, n));
+      }
     }
     return Promise.resolve(out);
   }
@@ -112,7 +129,9 @@ export class MemoryVfs implements Vfs {
       new WritableStream<Uint8Array>({
         write(chunk) {
           if (node.size + chunk.length > node.data.length) {
-            const grown = new Uint8Array(Math.max(node.size + chunk.length, node.data.length * 2, 1024));
+            const grown = new Uint8Array(
+              Math.max(node.size + chunk.length, node.data.length * 2, 1024),
+            );
             grown.set(node.data.subarray(0, node.size));
             node.data = grown;
           }
@@ -129,7 +148,9 @@ export class MemoryVfs implements Vfs {
     const existing = this.#nodes.get(p);
     if (existing) {
       if (opts.recursive && existing.dir) return Promise.resolve();
-      throw new VfsError(existing.dir ? "ALREADY_EXISTS" : "NOT_DIR", `Already exists: "${p}"`, { path: p });
+      throw new VfsError(existing.dir ? "ALREADY_EXISTS" : "NOT_DIR", `Already exists: "${p}"`, {
+        path: p,
+      });
     }
     if (opts.recursive && !this.#nodes.has(dirname(p))) this.mkdir(dirname(p), opts);
     this.#parentDir(p);
@@ -155,7 +176,9 @@ export class MemoryVfs implements Vfs {
     const b = normalizePath(to);
     const n = this.#node(a);
     if (a === b) return Promise.resolve();
-    if (b.startsWith(a + "/")) throw new VfsError("INVALID_PATH", `Cannot move "${a}" into itself`, { path: b });
+    if (b.startsWith(a + "/")) {
+      throw new VfsError("INVALID_PATH", `Cannot move "${a}" into itself`, { path: b });
+    }
     this.#parentDir(b);
     const target = this.#nodes.get(b);
     if (target?.dir) {
@@ -205,12 +228,20 @@ export class MemoryVfs implements Vfs {
     if (n.dir) throw new VfsError("IS_DIR", `Is a folder: "${a}"`, { path: a });
     this.#parentDir(b);
     if (this.#nodes.get(b)?.dir) throw new VfsError("IS_DIR", `Is a folder: "${b}"`, { path: b });
-    this.#nodes.set(b, { dir: false, data: n.data.slice(0, n.size), size: n.size, modTime: new Date(), mode: n.mode });
+    this.#nodes.set(b, {
+      dir: false,
+      data: n.data.slice(0, n.size),
+      size: n.size,
+      modTime: new Date(),
+      mode: n.mode,
+    });
     return Promise.resolve();
   }
 
   async hash(path: string, algorithm: HashAlgorithm): Promise<string> {
-    if (algorithm !== "sha256") throw new VfsError("NOT_SUPPORTED", `Hash ${algorithm} is not supported`);
+    if (algorithm !== "sha256") {
+      throw new VfsError("NOT_SUPPORTED", `Hash ${algorithm} is not supported`);
+    }
     const p = normalizePath(path);
     const n = this.#node(p);
     if (n.dir) throw new VfsError("IS_DIR", `Is a folder: "${p}"`, { path: p });
