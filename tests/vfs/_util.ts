@@ -1,0 +1,88 @@
+/**
+ * Helpers for the VFS suites: deterministic byte patterns streamed without holding them, and
+ * streaming digests.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { FileInfo, ReadOptions, Vfs } from "../../src/vfs/types.ts";
+
+/** A stream of `size` pseudo-random bytes from `seed`, produced chunk by chunk. */
+export function patternStream(
+  size: number,
+  seed = 1,
+  chunk = 1024 * 1024,
+): ReadableStream<Uint8Array> {
+  let left = size;
+  let x = seed >>> 0 || 1;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (left <= 0) return c.close();
+      const n = Math.min(chunk, left);
+      const buf = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        buf[i] = x & 0xff;
+      }
+      left -= n;
+      c.enqueue(buf);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** SHA-256 of a stream, consumed chunk by chunk. */
+export async function sha256(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const h = createHash("sha256");
+  for await (const c of stream) h.update(c);
+  return h.digest("hex");
+}
+
+/** Writes bytes or text to a VFS file. */
+export async function put(vfs: Vfs, path: string, data: string | Uint8Array): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const w = (await vfs.openWrite(path)).getWriter();
+  if (bytes.length > 0) await w.write(bytes);
+  await w.close();
+}
+
+/** Reads a whole (small) VFS file as text. */
+export async function text(vfs: Vfs, path: string, opts?: ReadOptions): Promise<string> {
+  return await new Response(await vfs.openRead(path, opts)).text();
+}
+
+/** Sorted names of a folder's entries. */
+export async function names(vfs: Vfs, path: string): Promise<string[]> {
+  return (await vfs.list(path)).map((i: FileInfo) => i.name).sort();
+}
+
+/**
+ * A VFS whose reads fail after `failAfter` bytes: a stand-in for a source that drops the
+ * connection mid-file. Everything else goes to `inner`.
+ */
+export function failingReads(inner: Vfs, failAfter: number): Vfs {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop !== "openRead") {
+        const v = Reflect.get(target, prop, receiver);
+        // Bind methods to the real object: backends keep #private state.
+        return typeof v === "function" ? v.bind(target) : v;
+      }
+      return async (path: string, opts?: ReadOptions) => {
+        const src = await target.openRead(path, opts);
+        let seen = 0;
+        return src.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, c) {
+              seen += chunk.length;
+              if (seen > failAfter) throw new Error("connection reset by peer");
+              c.enqueue(chunk);
+            },
+          }),
+        );
+      };
+    },
+  });
+}

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DiskVfs } from "../../src/vfs/disk/disk.ts";
+import { openVfs } from "../../src/vfs/registry.ts";
+import { isVfsError } from "../../src/vfs/types.ts";
+import { conformance } from "./conformance.ts";
+
+conformance("disk", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-vfs-disk-" });
+  return { vfs: await DiskVfs.open(dir), cleanup: () => Deno.remove(dir, { recursive: true }) };
+});
+
+Deno.test("disk VFS refuses a link that leads outside its root", {
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  const root = await Deno.makeTempDir({ prefix: "aft-root-" });
+  const outside = await Deno.makeTempDir({ prefix: "aft-outside-" });
+  try {
+    await Deno.writeTextFile(join(outside, "secret.txt"), "secret");
+    await Deno.symlink(outside, join(root, "escape"));
+    await Deno.symlink(join(outside, "secret.txt"), join(root, "file-link"));
+    const vfs = await DiskVfs.open(root);
+    for (const p of ["/escape/secret.txt", "/file-link"]) {
+      await assert.rejects(vfs.openRead(p), (e) => isVfsError(e, "PERMISSION_DENIED"));
+    }
+    await assert.rejects(
+      vfs.openWrite("/escape/new.txt"),
+      (e) => isVfsError(e, "PERMISSION_DENIED"),
+    );
+    await assert.rejects(vfs.list("/escape"), (e) => isVfsError(e, "PERMISSION_DENIED"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("openVfs() keeps a disk VFS inside the localRoots setting", async () => {
+  const allowed = await Deno.makeTempDir({ prefix: "aft-allowed-" });
+  const other = await Deno.makeTempDir({ prefix: "aft-other-" });
+  try {
+    const ctx = { getSecret: () => Promise.resolve(undefined), localRoots: [allowed] };
+    await Deno.mkdir(join(allowed, "in"));
+    const ok = await openVfs(
+      { name: "in", type: "disk", target: join(allowed, "in"), options: {} },
+      ctx,
+    );
+    assert.equal(ok.type, "disk");
+    await assert.rejects(
+      openVfs({ name: "x", type: "disk", target: other, options: {} }, ctx),
+      (e) => isVfsError(e, "PERMISSION_DENIED") && /localRoots/.test(e.message),
+    );
+    await assert.rejects(
+      openVfs({ name: "x", type: "sftp", target: "sftp://h/", options: {} }, ctx),
+      (e) => isVfsError(e, "NOT_SUPPORTED"),
+    );
+  } finally {
+    await Deno.remove(allowed, { recursive: true });
+    await Deno.remove(other, { recursive: true });
+  }
+});
