@@ -77,7 +77,13 @@ export async function executeJob(
   engine.bus.emit({ type: "job", job: record });
 
   let runner: RunnerProcess | undefined;
-  let outcome: { code: number | null; error: string | null; reusable: boolean; bytes: number };
+  let outcome: {
+    code: number | null;
+    error: string | null;
+    reusable: boolean;
+    bytes: number;
+    peakRss?: number;
+  };
   let haltRequested = false;
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -151,6 +157,7 @@ export async function executeJob(
         error: ended.error ?? null,
         reusable: ended.reusable,
         bytes: ended.bytesTransferred,
+        peakRss: ended.peakRssBytes,
       };
     } else {
       const error =
@@ -196,6 +203,7 @@ export async function executeJob(
     error: error === null ? null : redactor.apply(error),
     finishedAt: new Date().toISOString(),
     bytesTransferred: outcome.bytes,
+    peakRssBytes: outcome.peakRss ?? null,
   });
   engine.bus.emit({ type: "job", job: record });
   return record;

@@ -51,7 +51,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     started_at TEXT,
     finished_at TEXT,
-    bytes_transferred INTEGER NOT NULL DEFAULT 0
+    bytes_transferred INTEGER NOT NULL DEFAULT 0,
+    peak_rss_bytes INTEGER
   );
   CREATE INDEX jobs_status ON jobs (status, id);
   CREATE INDEX jobs_script ON jobs (script_name COLLATE NOCASE, id);

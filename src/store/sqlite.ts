@@ -83,6 +83,9 @@ function toJob(r: Row): JobRecord {
     startedAt: (r.started_at as string | null) ?? null,
     finishedAt: (r.finished_at as string | null) ?? null,
     bytesTransferred: Number(r.bytes_transferred ?? 0),
+    peakRssBytes: r.peak_rss_bytes === null || r.peak_rss_bytes === undefined
+      ? null
+      : Number(r.peak_rss_bytes),
   };
 }
 
@@ -99,6 +102,7 @@ const JOB_COLUMNS: Record<string, string> = {
   startedAt: "started_at",
   finishedAt: "finished_at",
   bytesTransferred: "bytes_transferred",
+  peakRssBytes: "peak_rss_bytes",
 };
 
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
@@ -355,6 +359,7 @@ export class SqliteStore implements Store {
         startedAt: null,
         finishedAt: null,
         bytesTransferred: 0,
+        peakRssBytes: null,
       };
       this.#run(
         "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

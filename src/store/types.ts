@@ -62,6 +62,8 @@ export interface JobRecord {
   finishedAt: string | null;
   /** Bytes the job moved through the copy engine. */
   bytesTransferred: number;
+  /** Peak resident memory of the job's runner process, when known. */
+  peakRssBytes: number | null;
 }
 
 export interface LogLine {

@@ -200,6 +200,20 @@ async function copyOne(
       await src.copy(from.path, tmp);
       counted = from.size;
       onBytes(counted);
+    } else if (src.localPath && dst.localPath) {
+      // Both ends on this machine's file system: let the kernel copy, as `cp` does.
+      const [a, b] = [await src.localPath(from.path), await dst.localPath(tmp, true)];
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      try {
+        await Deno.copyFile(a, b);
+      } catch (err) {
+        throw new VfsError("IO", `Copy of "${from.path}" failed: ${(err as Error).message}`, {
+          cause: err,
+          path: from.path,
+        });
+      }
+      counted = (await dst.stat(tmp)).size;
+      onBytes(counted);
     } else {
       const reader = await src.openRead(from.path);
       const writer = await dst.openWrite(tmp);

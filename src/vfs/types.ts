@@ -103,6 +103,13 @@ export interface Vfs {
   copy?(from: string, to: string): Promise<void>;
   /** Hex digest of a file, for an algorithm listed in `features.hashes`. */
   hash?(path: string, algorithm: HashAlgorithm): Promise<string>;
+  /**
+   * The operating-system path of a file on this machine's own file system, checked against the
+   * VFS root as any other call is (`forWrite`: the parent must exist and be inside the root).
+   * Two VFSs that both have it are copied between by the kernel (`copy_file_range`, clone on
+   * APFS/Btrfs), as `cp` does, instead of through the client.
+   */
+  localPath?(path: string, forWrite?: boolean): Promise<string>;
   /** Releases connections. The VFS may not be used afterwards. */
   close(): Promise<void>;
 }

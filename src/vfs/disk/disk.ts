@@ -294,6 +294,10 @@ export class DiskVfs implements Vfs {
     }
   }
 
+  async localPath(path: string, forWrite = false): Promise<string> {
+    return (await this.#guard(path, forWrite)).os;
+  }
+
   async copy(from: string, to: string): Promise<void> {
     const a = await this.#guard(from);
     const b = await this.#guard(to, true);
