@@ -22,6 +22,11 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   vfs: () => import("./src/commands/vfs.ts"),
   secret: () => import("./src/commands/secret.ts"),
   jobs: () => import("./src/commands/jobs.ts"),
+  serve: () => import("./src/commands/serve.ts"),
+  start: () => import("./src/commands/start.ts"),
+  apikey: () => import("./src/commands/apikey.ts"),
+  schedule: () => import("./src/commands/schedule.ts"),
+  reinit: () => import("./src/commands/reinit.ts"),
 };
 
 let exitCode = 0;
@@ -61,6 +66,38 @@ export function buildProgram(): Command {
   program.command("version").description("print the version").action(() => {
     console.log(`aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
   });
+
+  program.command("serve")
+    .description(
+      "run the service in the foreground: HTTPS REST API, job queue and schedules\n" +
+        "(stops gracefully on Ctrl-C or SIGTERM)",
+    )
+    .option(
+      "--listen <host:port>",
+      "address to listen on (default: setting listen, 127.0.0.1:44399)",
+    )
+    .option(
+      "--tls-cert <file>",
+      "PEM certificate (default: a self-signed one in the data directory)",
+    )
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .action(dispatch("serve"));
+
+  program.command("start")
+    .description(
+      "queue a stored script (or a file) on a running service and print the job ID;\n" +
+        "with --wait, follow its log and exit with the job's exit code",
+    )
+    .option("-n, --name <name>", "stored script name (case-insensitive)")
+    .option("--scriptid <id>", "stored script ID (AFT! v3 integrations)")
+    .option("-f, --file <path>", "script file on the service's machine (key needs the files scope)")
+    .option("-a, --apikey <key>", "API key (default: $AFT_API_KEY)")
+    .option("-p, --params <json>", 'parameters: {"k":"v"} or [{"name":"k","value":"v"}]')
+    .option("--host <host:port>", "service address", "127.0.0.1:44399")
+    .option("--wait", "follow the job's log and exit with its exit code")
+    .option("--ca-cert <file>", "trust this CA certificate (PEM) for the service")
+    .option("--insecure", "do not check the service's TLS certificate")
+    .action(dispatch("start"));
 
   program.command("run")
     .description(
@@ -134,7 +171,42 @@ export function buildProgram(): Command {
   jobs.command("show").argument("<id>").option("--json", JSON_HELP).description("show one job")
     .action(dispatch("jobs", "show"));
   jobs.command("log").argument("<id>").option("--json", JSON_HELP)
+    .option("--follow", "keep printing lines until the job ends; exit with its exit code")
     .description("print a job's log").action(dispatch("jobs", "log"));
+  jobs.command("halt").argument("<id>").description("send the halt signal to a running job")
+    .action(dispatch("jobs", "halt"));
+
+  const apikey = program.command("apikey").description("manage API keys for aft start and REST");
+  apikey.command("create").argument("<name>")
+    .option("--allow <cidr>", "address or CIDR range the key may be used from, repeatable", collect)
+    .option("--scope <scope>", "jobs:start, jobs:read, files or admin; repeatable", collect)
+    .description(
+      "create a key and print it once (default: jobs:start and jobs:read, from 127.0.0.1 and ::1)",
+    )
+    .action(dispatch("apikey", "create"));
+  apikey.command("list").option("--json", JSON_HELP).description("list keys (prefix only)")
+    .action(dispatch("apikey", "list"));
+  apikey.command("rm").argument("<name>").description("revoke a key")
+    .action(dispatch("apikey", "rm"));
+
+  const schedule = program.command("schedule").description("cron schedules of stored scripts");
+  schedule.command("add").argument("<name>")
+    .requiredOption("--script <name>", "stored script to run")
+    .requiredOption("--cron <expr>", 'cron expression, e.g. "0 2 * * *" (local time)')
+    .option("-p, --params <json>", "parameters for each run")
+    .description("add a schedule (it fires while aft serve runs)")
+    .action(dispatch("schedule", "add"));
+  schedule.command("list").option("--json", JSON_HELP).description("list schedules and next runs")
+    .action(dispatch("schedule", "list"));
+  schedule.command("rm").argument("<name>").description("remove a schedule")
+    .action(dispatch("schedule", "rm"));
+
+  program.command("reinit")
+    .description(
+      "lock-out recovery (service stopped): reset network settings and remove admin accounts;\n" +
+        "scripts, VFS Library, secrets, API keys and schedules are kept",
+    )
+    .action(dispatch("reinit"));
 
   return program;
 }

@@ -4,7 +4,9 @@
  * @module
  */
 
-import { CliError, UsageError } from "../errors.ts";
+import { CliError, EXIT_SERVICE, UsageError } from "../errors.ts";
+import { pidAlive, readServiceFiles } from "../engine/service_file.ts";
+import { expectJson, jobExitCode, type JobView, localClient } from "../client/service.ts";
 import { createEngine } from "../engine/engine.ts";
 import type { JobStatus } from "../store/types.ts";
 import { printJson, printTable, shortTime } from "./_output.ts";
@@ -63,9 +65,52 @@ export default async function jobs(
           );}
         return 0;
       }
+      case "halt": {
+        const id = args[0] ?? "";
+        const job = await engine.store.jobs.get(id);
+        if (!job) throw new CliError(`No job with ID "${id}"`);
+        if (["succeeded", "failed", "halted"].includes(job.status)) {
+          throw new CliError(`Job ${id} has already finished (${job.status})`);
+        }
+        const svc = await readServiceFiles(engine.dataDir);
+        if (!svc?.token || !pidAlive(svc.info.pid)) {
+          throw new CliError(
+            "No service runs on this data directory to halt the job",
+            EXIT_SERVICE,
+          );
+        }
+        const client = localClient(svc.info, svc.token, svc.caPem);
+        const now = expectJson<JobView>(
+          await client.request("POST", `/v1/adm/jobs/${encodeURIComponent(id)}/halt`),
+          `Cannot halt job ${id}`,
+        );
+        console.error(`halt signal sent to job ${id} (now ${now.status})`);
+        return 0;
+      }
       case "log": {
         const id = args[0] ?? "";
         if (!(await engine.store.jobs.get(id))) throw new CliError(`No job with ID "${id}"`);
+        if (opts.follow) {
+          // Lines are read from the store as they are written (by this machine's service or
+          // any process sharing the database), until the job ends.
+          let after = 0;
+          for (;;) {
+            const job = await engine.store.jobs.get(id);
+            for (const l of await engine.store.jobs.logs(id, after)) {
+              if (opts.json) console.log(JSON.stringify(l));
+              else console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
+              after = l.seq;
+            }
+            if (!job || ["succeeded", "failed", "halted"].includes(job.status)) {
+              for (const l of await engine.store.jobs.logs(id, after)) {
+                if (opts.json) console.log(JSON.stringify(l));
+                else console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
+              }
+              return job ? jobExitCode(job) : 1;
+            }
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
         const lines = await engine.store.jobs.logs(id);
         if (opts.json) printJson(lines);
         else {for (const l of lines) {

@@ -13,6 +13,51 @@ import { ParamsError, parseParams } from "../engine/params.ts";
 import { RunnerPool } from "../runtime/runner_pool.ts";
 import type { LogLine } from "../store/types.ts";
 import { ProgressLine } from "./_progress.ts";
+import { pidAlive, readServiceFiles } from "../engine/service_file.ts";
+import { expectJson, followJob, type JobView, localClient, printLine } from "../client/service.ts";
+
+/**
+ * Hands the job to the service running on this data directory, over the local channel, and
+ * streams its log back. Undefined when no service runs here (the caller then runs the job).
+ */
+async function delegate(
+  dataDir: string,
+  filePath: string,
+  params: Record<string, string>,
+): Promise<number | undefined> {
+  const svc = await readServiceFiles(dataDir);
+  if (!svc?.token || !pidAlive(svc.info.pid)) return undefined;
+  const client = localClient(svc.info, svc.token, svc.caPem);
+  try {
+    await client.request("GET", "/v1/health");
+  } catch {
+    return undefined; // a stale service.json: the service is gone
+  }
+  const job = expectJson<JobView>(
+    await client.request("POST", "/v1/local/run", { filePath, params }),
+    "The service refused the job",
+  );
+  console.error(`aft: running as job ${job.id} on the service (pid ${svc.info.pid})`);
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts === 1) {
+      console.error("aft: halting the script (press Ctrl-C again to stop waiting)");
+      client.request("POST", `/v1/adm/jobs/${job.id}/halt`).catch(() => {});
+    } else {
+      console.error("aft: stopped waiting; the job may still be running on the service");
+      Deno.exit(130);
+    }
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    const end = await followJob(client, job.id, printLine);
+    if (end.status === "succeeded" || (end.status === "halted" && end.exitCode === 0)) return 0;
+    console.error(`aft: job ${end.id} ${end.status}: ${end.error ?? `exit code ${end.exitCode}`}`);
+    return 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
 
 /** Entry of `aft run`. */
 export default async function run(
@@ -23,7 +68,7 @@ export default async function run(
   const file = String(opts.file);
   let params: Record<string, string>;
   try {
-    params = parseParams(opts.params);
+    params = parseParams(opts.params, { lenient: true });
   } catch (err) {
     if (err instanceof ParamsError) throw new UsageError(`Bad --params: ${err.message}`);
     throw err;
@@ -46,6 +91,8 @@ export default async function run(
       );
     }
     const abs = resolve(file);
+    const delegated = await delegate(engine.dataDir, abs, params);
+    if (delegated !== undefined) return delegated;
     const job = await engine.store.jobs.create({
       scriptId: null,
       scriptName: basename(abs),

@@ -189,7 +189,11 @@ export async function executeJob(
     ? "succeeded"
     : "failed";
   const error = status === "succeeded" ? null : outcome.error?.split("\n")[0] ??
-    (outcome.code !== null ? `The script exited with code ${outcome.code}` : null);
+    (status === "halted"
+      ? `Halted on request; the script ended with exit code ${outcome.code}`
+      : outcome.code !== null
+      ? `The script exited with code ${outcome.code}`
+      : null);
   if (status === "failed" && !outcome.error && outcome.code !== null) {
     log("error", `The script exited with code ${outcome.code}`);
   }

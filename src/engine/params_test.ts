@@ -32,3 +32,22 @@ Deno.test("parseParams() refuses broken JSON and other shapes with one clear mes
   );
   assert.throws(() => parseParams("[1]"), /Parameter 1/);
 });
+
+Deno.test("parseParams(lenient) reads the Windows forms of the documented examples", () => {
+  // Seed 000, PowerShell: -p '{"destination":"D:\Archive\2026"}' (\A is not a JSON escape)
+  assert.deepEqual(parseParams('{"destination":"D:\\Archive\\2026"}', { lenient: true }), {
+    destination: "D:\\Archive\\2026",
+  });
+  // PowerShell 5 strips the inner double quotes when it calls a native program.
+  assert.deepEqual(parseParams("{destination:D:\\Archive\\2026}", { lenient: true }), {
+    destination: "D:\\Archive\\2026",
+  });
+  assert.deepEqual(parseParams("{character:goofy, n:1}", { lenient: true }), {
+    character: "goofy",
+    n: "1",
+  });
+  // Strict JSON keeps its meaning, and strict mode refuses what lenient mode forgives.
+  assert.deepEqual(parseParams('{"p":"a\\\\b"}', { lenient: true }), { p: "a\\b" });
+  assert.throws(() => parseParams('{"destination":"D:\\Archive"}'), ParamsError);
+  assert.throws(() => parseParams("{bad", { lenient: true }), ParamsError);
+});

@@ -9,9 +9,12 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { newId } from "../engine/ids.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import {
+  type ApiKeyRecord,
   type JobFilter,
   type JobRecord,
+  type JobStatus,
   type LogLine,
+  type ScheduleRecord,
   type ScriptRecord,
   type SecretRecord,
   type Store,
@@ -33,6 +36,34 @@ function checkName(name: string): string {
 
 function isUnique(err: unknown): boolean {
   return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+}
+
+function toApiKey(r: Row): ApiKeyRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    prefix: r.prefix as string,
+    hash: r.hash as string,
+    allow: JSON.parse(r.allow as string),
+    scopes: JSON.parse(r.scopes as string),
+    createdAt: r.created_at as string,
+    lastUsedAt: (r.last_used_at as string | null) ?? null,
+  };
+}
+
+function toSchedule(r: Row): ScheduleRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    script: r.script as string,
+    cron: r.cron as string,
+    params: JSON.parse(r.params as string),
+    enabled: Number(r.enabled) === 1,
+    nextRunAt: (r.next_run_at as string | null) ?? null,
+    lastRunAt: (r.last_run_at as string | null) ?? null,
+    lastJobId: (r.last_job_id as string | null) ?? null,
+    createdAt: r.created_at as string,
+  };
 }
 
 function toScript(r: Row): ScriptRecord {
@@ -342,8 +373,10 @@ export class SqliteStore implements Store {
     remove: (name) => Promise.resolve(this.#run("DELETE FROM secrets WHERE name = ?", name) > 0),
   };
 
-  jobs: Store["jobs"] = {
-    create: (input) => {
+  #insertJob(
+    input: Pick<JobRecord, "scriptId" | "scriptName" | "filePath" | "params" | "trigger">,
+  ): JobRecord {
+    {
       const job: JobRecord = {
         id: newId(),
         scriptId: input.scriptId,
@@ -372,8 +405,12 @@ export class SqliteStore implements Store {
         job.trigger,
         job.createdAt,
       );
-      return Promise.resolve(job);
-    },
+      return job;
+    }
+  }
+
+  jobs: Store["jobs"] = {
+    create: (input) => Promise.resolve(this.#insertJob(input)),
     get: (id) => {
       const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
       return Promise.resolve(r && toJob(r));
@@ -474,5 +511,160 @@ export class SqliteStore implements Store {
           cutoff,
         ),
       ),
+    claim: (node) =>
+      Promise.resolve(this.#tx(() => {
+        const r = this.#get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
+        if (!r) return undefined;
+        this.#run(
+          "UPDATE jobs SET status = 'running', node = ?, started_at = ? WHERE id = ? AND status = 'queued'",
+          node,
+          now(),
+          r.id as string,
+        );
+        return toJob(this.#get("SELECT * FROM jobs WHERE id = ?", r.id as string)!);
+      })),
+    countByStatus: () => {
+      const out: Record<JobStatus, number> = {
+        queued: 0,
+        running: 0,
+        succeeded: 0,
+        failed: 0,
+        halted: 0,
+      };
+      for (const r of this.#all("SELECT status, count(*) AS n FROM jobs GROUP BY status")) {
+        out[r.status as JobStatus] = Number(r.n);
+      }
+      return Promise.resolve(out);
+    },
+    totals: () =>
+      Promise.resolve({
+        bytes: Number(
+          this.#get("SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs")?.b ?? 0,
+        ),
+      }),
+  };
+
+  apikeys: Store["apikeys"] = {
+    list: () => Promise.resolve(this.#all("SELECT * FROM apikeys ORDER BY name_key").map(toApiKey)),
+    getByHash: (hash) => {
+      const r = this.#get("SELECT * FROM apikeys WHERE hash = ?", hash);
+      return Promise.resolve(r && toApiKey(r));
+    },
+    create: (input) => {
+      const n = checkName(input.name);
+      const rec: ApiKeyRecord = {
+        ...input,
+        name: n,
+        id: newId(),
+        createdAt: now(),
+        lastUsedAt: null,
+      };
+      try {
+        this.#run(
+          "INSERT INTO apikeys (id, name, name_key, prefix, hash, allow, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          rec.id,
+          n,
+          n.toLowerCase(),
+          rec.prefix,
+          rec.hash,
+          JSON.stringify(rec.allow),
+          JSON.stringify(rec.scopes),
+          rec.createdAt,
+        );
+      } catch (err) {
+        if (isUnique(err)) {
+          throw new StoreError("ALREADY_EXISTS", `An API key named "${n}" already exists`);
+        }
+        throw err;
+      }
+      return Promise.resolve(rec);
+    },
+    touch: (id) => {
+      this.#run("UPDATE apikeys SET last_used_at = ? WHERE id = ?", now(), id);
+      return Promise.resolve();
+    },
+    remove: (idOrName) =>
+      Promise.resolve(
+        this.#run(
+          "DELETE FROM apikeys WHERE id = ? OR name_key = ?",
+          idOrName,
+          idOrName.trim().toLowerCase(),
+        ) > 0,
+      ),
+  };
+
+  schedules: Store["schedules"] = {
+    list: () =>
+      Promise.resolve(this.#all("SELECT * FROM schedules ORDER BY name_key").map(toSchedule)),
+    get: (idOrName) => {
+      const r = this.#get(
+        "SELECT * FROM schedules WHERE id = ? OR name_key = ?",
+        idOrName,
+        idOrName.trim().toLowerCase(),
+      );
+      return Promise.resolve(r && toSchedule(r));
+    },
+    create: (input) => {
+      const n = checkName(input.name);
+      const rec: ScheduleRecord = {
+        ...input,
+        name: n,
+        id: newId(),
+        createdAt: now(),
+        lastRunAt: null,
+        lastJobId: null,
+      };
+      try {
+        this.#run(
+          "INSERT INTO schedules (id, name, name_key, script, cron, params, enabled, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          rec.id,
+          n,
+          n.toLowerCase(),
+          rec.script,
+          rec.cron,
+          JSON.stringify(rec.params),
+          rec.enabled ? 1 : 0,
+          rec.nextRunAt,
+          rec.createdAt,
+        );
+      } catch (err) {
+        if (isUnique(err)) {
+          throw new StoreError("ALREADY_EXISTS", `A schedule named "${n}" already exists`);
+        }
+        throw err;
+      }
+      return Promise.resolve(rec);
+    },
+    remove: (idOrName) =>
+      Promise.resolve(
+        this.#run(
+          "DELETE FROM schedules WHERE id = ? OR name_key = ?",
+          idOrName,
+          idOrName.trim().toLowerCase(),
+        ) > 0,
+      ),
+    fire: (id, due, next, job) =>
+      Promise.resolve(this.#tx(() => {
+        const moved = this.#run(
+          "UPDATE schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ? AND enabled = 1",
+          next,
+          due,
+          id,
+          due,
+        );
+        if (moved === 0) return undefined;
+        const rec = this.#insertJob({ ...job, filePath: null, trigger: "schedule" });
+        this.#run("UPDATE schedules SET last_job_id = ? WHERE id = ?", rec.id, id);
+        return rec;
+      })),
+    setNext: (id, next) => {
+      this.#run("UPDATE schedules SET next_run_at = ? WHERE id = ?", next, id);
+      return Promise.resolve();
+    },
+  };
+
+  admins: Store["admins"] = {
+    count: () => Promise.resolve(Number(this.#get("SELECT count(*) AS n FROM admins")?.n ?? 0)),
+    removeAll: () => Promise.resolve(this.#run("DELETE FROM admins")),
   };
 }

@@ -75,6 +75,37 @@ export interface LogLine {
   text: string;
 }
 
+/** An API key as stored: only the SHA-256 of the key is kept. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** First characters of the key, shown in lists so a key can be recognised. */
+  prefix: string;
+  /** Hex SHA-256 of the whole key. */
+  hash: string;
+  /** Addresses and CIDR ranges the key may be used from. */
+  allow: string[];
+  /** `jobs:start`, `jobs:read`, `files`, `admin`. */
+  scopes: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ScheduleRecord {
+  id: string;
+  name: string;
+  /** Stored script name (matched case-insensitively when the schedule fires). */
+  script: string;
+  cron: string;
+  params: Record<string, string>;
+  enabled: boolean;
+  /** The next time the schedule is due; null when the expression has no future run. */
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastJobId: string | null;
+  createdAt: string;
+}
+
 export interface JobFilter {
   status?: JobStatus;
   /** Script name, case-insensitive. */
@@ -146,6 +177,54 @@ export interface Store {
     logs(jobId: string, afterSeq?: number): Promise<LogLine[]>;
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
+    /**
+     * Atomically takes the oldest queued job for `node` (status `running`, `startedAt` set);
+     * undefined when none is queued. Two nodes or processes never take the same job.
+     */
+    claim(node: string): Promise<JobRecord | undefined>;
+    /** Counts by status, for metrics. */
+    countByStatus(): Promise<Record<JobStatus, number>>;
+    /** Sums over the job history, for metrics. */
+    totals(): Promise<{ bytes: number }>;
+  };
+
+  apikeys: {
+    list(): Promise<ApiKeyRecord[]>;
+    getByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+    /** ALREADY_EXISTS when the name is taken, case-insensitively. */
+    create(input: Omit<ApiKeyRecord, "id" | "createdAt" | "lastUsedAt">): Promise<ApiKeyRecord>;
+    touch(id: string): Promise<void>;
+    /** By ID or name (case-insensitive). */
+    remove(idOrName: string): Promise<boolean>;
+  };
+
+  schedules: {
+    list(): Promise<ScheduleRecord[]>;
+    /** By ID or name (case-insensitive). */
+    get(idOrName: string): Promise<ScheduleRecord | undefined>;
+    create(input: Omit<ScheduleRecord, "id" | "createdAt" | "lastRunAt" | "lastJobId">): Promise<
+      ScheduleRecord
+    >;
+    remove(idOrName: string): Promise<boolean>;
+    /**
+     * Fires a due schedule exactly once: when its `nextRunAt` still equals `due`, moves it to
+     * `next` and creates the job in the same transaction; returns the job, or undefined when
+     * another process fired it first.
+     */
+    fire(
+      id: string,
+      due: string,
+      next: string | null,
+      job: Pick<JobRecord, "scriptId" | "scriptName" | "params">,
+    ): Promise<JobRecord | undefined>;
+    /** Sets the next run time (after a cron change or a start-up recomputation). */
+    setNext(id: string, next: string | null): Promise<void>;
+  };
+
+  /** Web UI administrator accounts (the setup wizard creates the first). */
+  admins: {
+    count(): Promise<number>;
+    removeAll(): Promise<number>;
   };
 }
 

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import {
+  allowed,
+  FailureLimiter,
+  hashKey,
+  isLoopback,
+  newApiKey,
+  normalizeIp,
+  parseIp,
+  parseRange,
+  sameHash,
+} from "./auth.ts";
+
+Deno.test("allow-lists match IPv4, IPv6, CIDR ranges and IPv4-mapped IPv6", () => {
+  const list = ["127.0.0.1", "10.0.0.0/8", "2001:db8::/32", "::1"];
+  const yes = [
+    "127.0.0.1",
+    "::ffff:127.0.0.1",
+    "10.200.3.4",
+    "::ffff:10.0.0.1",
+    "2001:db8:1::5",
+    "::1",
+    "[::1]",
+  ];
+  const no = [
+    "127.0.0.2",
+    "11.0.0.1",
+    "2001:db9::1",
+    "::2",
+    "::ffff:11.0.0.1",
+    "fe80::1",
+    "nonsense",
+    "",
+  ];
+  for (const ip of yes) assert.ok(allowed(ip, list), `${ip} is allowed`);
+  for (const ip of no) assert.ok(!allowed(ip, list), `${ip} is refused`);
+  // A /0 IPv6 range covers everything, an IPv4 /0 every IPv4 address but no IPv6 one.
+  assert.ok(allowed("8.8.8.8", ["::/0"]));
+  assert.ok(allowed("8.8.8.8", ["0.0.0.0/0"]));
+  assert.ok(!allowed("2001:db8::1", ["0.0.0.0/0"]));
+  // Odd prefix lengths.
+  assert.ok(allowed("192.168.1.130", ["192.168.1.128/25"]));
+  assert.ok(!allowed("192.168.1.127", ["192.168.1.128/25"]));
+});
+
+Deno.test("addresses and ranges parse strictly", () => {
+  for (
+    const bad of [
+      "1.2.3",
+      "1.2.3.256",
+      "1::2::3",
+      "12345::",
+      "10.0.0.0/33",
+      "::/129",
+      "1.2.3.4/8/1",
+      "a.b.c.d",
+    ]
+  ) {
+    assert.equal(parseRange(bad), undefined, bad);
+  }
+  assert.deepEqual(parseIp("::ffff:1.2.3.4"), parseIp("1.2.3.4"));
+  assert.deepEqual(parseIp("0:0:0:0:0:0:0:1"), parseIp("::1"));
+  assert.equal(normalizeIp("::ffff:10.1.2.3"), "10.1.2.3");
+  assert.ok(isLoopback("127.8.9.10") && isLoopback("::1") && !isLoopback("10.0.0.1"));
+});
+
+Deno.test("API keys are 256-bit base58 and compared by hash", async () => {
+  const a = newApiKey();
+  const b = newApiKey();
+  assert.equal(a.length, 44);
+  assert.match(a, /^[1-9A-HJ-NP-Za-km-z]{44}$/);
+  assert.notEqual(a, b);
+  const h = await hashKey(a);
+  assert.match(h, /^[0-9a-f]{64}$/);
+  assert.ok(sameHash(h, await hashKey(a)));
+  assert.ok(!sameHash(h, await hashKey(b)));
+  assert.ok(!sameHash(h, h.slice(1)));
+});
+
+Deno.test("the failure limiter blocks after the limit and forgets after the window", () => {
+  const l = new FailureLimiter(3, 1000);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(l.blockedFor("1.2.3.4", 100 * i), 0);
+    l.fail("1.2.3.4", 100 * i);
+  }
+  assert.ok(l.blockedFor("1.2.3.4", 300) >= 1);
+  assert.equal(l.blockedFor("5.6.7.8", 300), 0);
+  assert.equal(l.blockedFor("1.2.3.4", 1001), 0);
+});

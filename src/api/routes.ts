@@ -1,0 +1,144 @@
+/**
+ * Route definitions: one list that both registers the Hono handlers and generates the OpenAPI
+ * 3.1 document, so the description is never written by hand.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { ApiKeyRecord } from "../store/types.ts";
+import type { Scope } from "./auth.ts";
+import type { Schema } from "./schema.ts";
+
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** Who is calling: an API key, or `aft run` on this machine through the local channel. */
+export type Caller = { kind: "key"; key: ApiKeyRecord } | { kind: "local" } | { kind: "anonymous" };
+
+export interface RouteInput {
+  body: unknown;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  caller: Caller;
+  ip: string;
+}
+
+export interface RouteDef {
+  method: Method;
+  /** OpenAPI form: `/v1/adm/jobs/{id}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** Scope a key needs; `null`: no authentication; `"local"`: the local channel only. */
+  scope: Scope | null | "local";
+  /** Also open without a key to callers on loopback (metrics). */
+  loopbackOpen?: boolean;
+  body?: Schema;
+  query?: Record<string, Schema>;
+  responses: Record<number, { description: string; schema?: Schema; contentType?: string }>;
+  handler(c: Context, input: RouteInput): Promise<Response> | Response;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const ERROR_SCHEMA: Schema = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", description: "Stable, machine-readable code" },
+        message: { type: "string", description: "One sentence for people" },
+      },
+    },
+  },
+};
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "Malformed JSON, or missing, extra or wrong-typed fields",
+  401: "No API key, or an unknown one",
+  403: "The caller's address is not in the key's allow-list, or the key lacks the scope",
+  404: "Not found",
+  409: "Conflicts with the current state",
+  413: "Body over 1 MiB",
+  429: "Too many failed authentications from this address",
+};
+
+/** The OpenAPI 3.1 document for `routes`. */
+export function openApiDocument(routes: RouteDef[], version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    const query = Object.entries(r.query ?? {}).map(([name, schema]) => ({
+      name,
+      in: "query",
+      required: false,
+      schema,
+    }));
+    const responses: Record<string, unknown> = {};
+    for (const [status, resp] of Object.entries(r.responses)) {
+      responses[status] = {
+        description: resp.description,
+        ...(resp.schema
+          ? { content: { [resp.contentType ?? "application/json"]: { schema: resp.schema } } }
+          : {}),
+      };
+    }
+    const errors = r.scope === null ? [400, 413] : [400, 401, 403, 413, 429];
+    for (const s of errors) {
+      if (s === 400 && !r.body && !r.query) continue;
+      if (s === 413 && !r.body) continue;
+      responses[String(s)] ??= {
+        description: ERROR_TEXT[s],
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      };
+    }
+    (paths[r.path] ??= {})[r.method] = {
+      operationId: r.operationId,
+      summary: r.summary,
+      tags: [r.tag],
+      ...(r.scope === null || r.scope === "local" ? { security: [] } : {
+        security: [{ apiKey: [] }],
+        "x-aft-scope": r.scope,
+      }),
+      ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { "application/json": { schema: r.body } } } }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "aft REST API",
+      version,
+      description:
+        "Queue and follow jobs, and manage what `aft` runs. Authenticate with the X-API-Key header.",
+    },
+    servers: [{ url: "https://127.0.0.1:44399" }],
+    components: {
+      securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
+      schemas: { Error: ERROR_SCHEMA },
+    },
+    security: [{ apiKey: [] }],
+    paths,
+  };
+}

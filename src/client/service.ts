@@ -1,0 +1,115 @@
+/**
+ * Client-side helpers over the REST API shared by `aft start`, `aft run` delegation and
+ * `aft jobs log --follow`: error mapping to exit codes, and following a job's log.
+ *
+ * @module
+ */
+
+import { CliError, EXIT_FAILED, EXIT_SERVICE, EXIT_USAGE, ServiceError } from "../errors.ts";
+import { type ServiceInfo } from "../engine/service_file.ts";
+import { ApiClient, type HttpResponse } from "./http.ts";
+
+export interface JobView {
+  id: string;
+  scriptName: string;
+  status: string;
+  exitCode: number | null;
+  error: string | null;
+}
+
+export interface LogLineView {
+  seq: number;
+  ts: string;
+  level: string;
+  text: string;
+}
+
+/** Parses a JSON answer; a non-2xx one becomes a CliError with the matching exit code. */
+export function expectJson<T>(res: HttpResponse, what: string): T {
+  let body: unknown;
+  try {
+    body = res.body ? JSON.parse(res.body) : undefined;
+  } catch {
+    throw new ServiceError(
+      `${what}: the service answered ${res.status} with a body that is not JSON`,
+    );
+  }
+  if (res.status >= 200 && res.status < 300) return body as T;
+  const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+  const msg = `${what}: ${err?.message ?? `HTTP ${res.status}`}`;
+  switch (res.status) {
+    case 400:
+    case 413:
+      throw new CliError(msg, EXIT_USAGE);
+    case 401:
+    case 403:
+    case 429:
+    case 503:
+      throw new CliError(msg, EXIT_SERVICE);
+    default:
+      throw new CliError(msg, EXIT_FAILED);
+  }
+}
+
+/** Exit code for a finished job: 0 when it succeeded, its own code when it failed, else 1. */
+export function jobExitCode(job: { status: string; exitCode: number | null }): number {
+  if (job.status === "succeeded") return 0;
+  if (job.exitCode !== null && job.exitCode !== 0 && job.exitCode < 256) return job.exitCode;
+  return 1;
+}
+
+const FINISHED = new Set(["succeeded", "failed", "halted"]);
+
+/**
+ * Prints a job's log as it grows until the job ends; returns the final job. Polls the JSON log
+ * route (lines after the last seen), which works through any proxy and over this client.
+ */
+export async function followJob(
+  client: ApiClient,
+  id: string,
+  onLine: (l: LogLineView) => void,
+  opts: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<JobView> {
+  let after = 0;
+  let interval = opts.intervalMs ?? 100;
+  for (;;) {
+    const res = await client.request(
+      "GET",
+      `/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`,
+    );
+    const page = expectJson<{ status: string; lines: LogLineView[]; next: number }>(
+      res,
+      `Cannot read the log of job ${id}`,
+    );
+    for (const l of page.lines) onLine(l);
+    after = page.next;
+    if (FINISHED.has(page.status)) {
+      // The status changed after the lines were read: read once more for the last lines.
+      const rest = expectJson<{ lines: LogLineView[] }>(
+        await client.request("GET", `/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`),
+        `Cannot read the log of job ${id}`,
+      );
+      for (const l of rest.lines) onLine(l);
+      return expectJson<JobView>(
+        await client.request("GET", `/v1/adm/jobs/${encodeURIComponent(id)}`),
+        `Cannot read job ${id}`,
+      );
+    }
+    if (page.lines.length === 0) interval = Math.min(interval * 1.5, 1000);
+    else interval = opts.intervalMs ?? 100;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Prints a log line the way `aft run` does. */
+export function printLine(l: LogLineView): void {
+  console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
+}
+
+/** A client for the service recorded in a data directory, over the local channel. */
+export function localClient(info: ServiceInfo, token: string, caPem?: string): ApiClient {
+  return new ApiClient(info.connect, { "X-Aft-Local-Token": token }, {
+    caPems: caPem ? [caPem] : [],
+    fingerprint: info.fingerprint,
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * `aft start`: queues a job on a running service through `POST /v1/jobs`, prints its ID and
+ * returns; with `--wait`, follows its log and exits with the job's exit code.
+ *
+ * Authentication: `-a/--apikey`, else `$AFT_API_KEY`, else (for the service on this machine's
+ * data directory) the local channel token, which only the data directory's owner can read.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { CliError, EXIT_SERVICE, UsageError } from "../errors.ts";
+import { resolveDataDir } from "../engine/data_dir.ts";
+import { ParamsError, parseParams } from "../engine/params.ts";
+import { readServiceFiles } from "../engine/service_file.ts";
+import { ApiClient, splitHostPort, type TrustOptions } from "../client/http.ts";
+import { expectJson, followJob, jobExitCode, type JobView, printLine } from "../client/service.ts";
+
+/** Entry of `aft start`. */
+export default async function start(
+  _action: string,
+  _args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const targets = [
+    ["-n/--name", opts.name],
+    ["--scriptid", opts.scriptid],
+    ["-f/--file", opts.file],
+  ].filter(([, v]) => v !== undefined);
+  if (targets.length !== 1) {
+    throw new UsageError(
+      targets.length === 0
+        ? "Say which script to start: -n NAME, --scriptid ID or -f FILE"
+        : `Give only one of ${targets.map(([k]) => k).join(", ")}`,
+    );
+  }
+  let params: Record<string, string>;
+  try {
+    params = parseParams(opts.params, { lenient: true });
+  } catch (err) {
+    if (err instanceof ParamsError) throw new UsageError(`Bad --params: ${err.message}`);
+    throw err;
+  }
+  const hostText = String(opts.host ?? "127.0.0.1:44399");
+  try {
+    splitHostPort(hostText);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+
+  const trust: TrustOptions = {
+    insecure: opts.insecure === true,
+    caPems: [],
+    onFirstUse: (host, fp, file) =>
+      console.error(
+        `aft: trusting the certificate of ${host} on first use (SHA-256 ${fp}); recorded in ${file}`,
+      ),
+  };
+  if (opts.caCert) {
+    try {
+      trust.caPems!.push(await Deno.readTextFile(String(opts.caCert)));
+    } catch (err) {
+      throw new UsageError(`Cannot read --ca-cert "${opts.caCert}": ${(err as Error).message}`);
+    }
+  }
+  const headers: Record<string, string> = {};
+  const key = (opts.apikey as string | undefined) ?? Deno.env.get("AFT_API_KEY");
+  // The service on this data directory: trust its own CA, and use the local channel if no key.
+  const local = await readServiceFiles(resolveDataDir(opts.data as string | undefined));
+  if (local && sameService(hostText, local.info.listen, local.info.connect)) {
+    if (local.caPem) trust.caPems!.push(local.caPem);
+    trust.fingerprint = local.info.fingerprint;
+    if (!key && local.token) headers["X-Aft-Local-Token"] = local.token;
+  }
+  if (key) headers["X-API-Key"] = key.trim();
+  else if (!headers["X-Aft-Local-Token"]) {
+    throw new CliError(
+      "An API key is needed: pass -a KEY or set AFT_API_KEY (create one with `aft apikey create NAME`)",
+      EXIT_SERVICE,
+    );
+  }
+
+  const client = new ApiClient(hostText, headers, trust);
+  const body: Record<string, unknown> = { params };
+  if (opts.name !== undefined) body.scriptName = String(opts.name);
+  if (opts.scriptid !== undefined) body.scriptId = String(opts.scriptid);
+  if (opts.file !== undefined) body.filePath = resolve(String(opts.file));
+  const job = expectJson<JobView>(
+    await client.request("POST", "/v1/jobs", body),
+    "Cannot start the job",
+  );
+  if (!opts.wait) {
+    console.log(job.id);
+    return 0;
+  }
+  console.error(`aft: job ${job.id} queued (${job.scriptName}); following its log`);
+  let halting = false;
+  const onInt = () => {
+    if (halting) Deno.exit(130);
+    halting = true;
+    console.error(`aft: halting job ${job.id} (Ctrl-C again to stop waiting)`);
+    client.request("POST", `/v1/adm/jobs/${job.id}/halt`).catch(() => {});
+  };
+  Deno.addSignalListener("SIGINT", onInt);
+  try {
+    const end = await followJob(client, job.id, printLine);
+    console.error(`aft: job ${end.id} ${end.status}${end.error ? `: ${end.error}` : ""}`);
+    return jobExitCode(end);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+  }
+}
+
+function sameService(target: string, listen: string, connect: string): boolean {
+  const t = splitHostPort(target);
+  const c = splitHostPort(connect);
+  const l = splitHostPort(listen);
+  const loop = (h: string) => h === "127.0.0.1" || h === "::1" || h === "localhost";
+  if (t.port !== c.port) return false;
+  return t.host === c.host || t.host === l.host || (loop(t.host) && (loop(c.host) || loop(l.host)));
+}

@@ -1,0 +1,99 @@
+/**
+ * Cron schedules (croner). The scheduler checks due schedules every second; firing a schedule
+ * moves its `nextRunAt` forward and creates the job in one transaction that only succeeds when
+ * `nextRunAt` still holds the due time, so a restart, or two processes on one database, never
+ * run one slot twice.
+ *
+ * Misfire policy (stated in the README): runs missed while the service was down are caught up
+ * with **one** run at start-up, whatever their number (as systemd's `Persistent=true` timers
+ * do); the schedule then continues from the next slot after now. Times are in the service's
+ * local time zone.
+ *
+ * @module
+ */
+
+import { Cron } from "croner";
+import type { Engine } from "./types.ts";
+
+/** A one-sentence problem with `expr`, or null when it is a usable cron expression. */
+export function validateCron(expr: string): string | null {
+  try {
+    const c = new Cron(expr, { paused: true });
+    if (c.nextRun() === null) return `The cron expression "${expr}" never fires`;
+    return null;
+  } catch (err) {
+    return `Bad cron expression "${expr}": ${(err as Error).message.replace(/^CronPattern: /, "")}`;
+  }
+}
+
+/** The first run strictly after `after`, as ISO text; null when there is none. */
+export function nextRun(expr: string, after: Date): string | null {
+  return new Cron(expr, { paused: true }).nextRun(after)?.toISOString() ?? null;
+}
+
+export class Scheduler {
+  readonly #engine: Engine;
+  readonly #onJob: () => void;
+  readonly #log: (msg: string) => void;
+  #timer?: ReturnType<typeof setInterval>;
+  #busy = false;
+
+  constructor(engine: Engine, opts: { onJob: () => void; log?: (msg: string) => void }) {
+    this.#engine = engine;
+    this.#onJob = opts.onJob;
+    this.#log = opts.log ?? (() => {});
+  }
+
+  async start(): Promise<void> {
+    await this.tick(true);
+    this.#timer = setInterval(() => this.tick(false), 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Fires every due schedule once. */
+  async tick(startup = false): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const now = new Date();
+      for (const s of await this.#engine.store.schedules.list()) {
+        if (!s.enabled || !s.nextRunAt || new Date(s.nextRunAt) > now) continue;
+        let next: string | null;
+        try {
+          next = nextRun(s.cron, now);
+        } catch {
+          next = null;
+        }
+        const script = await this.#engine.store.scripts.getByName(s.script);
+        if (!script) {
+          this.#log(
+            `schedule "${s.name}": no stored script named "${s.script}"; skipping this run`,
+          );
+          await this.#engine.store.schedules.setNext(s.id, next);
+          continue;
+        }
+        const missed = next !== null && startup && nextRun(s.cron, new Date(s.nextRunAt)) !== next;
+        const job = await this.#engine.store.schedules.fire(s.id, s.nextRunAt, next, {
+          scriptId: script.id,
+          scriptName: script.name,
+          params: s.params,
+        });
+        if (job) {
+          this.#log(
+            `schedule "${s.name}" started job ${job.id}${
+              missed ? " (catching up on runs missed while the service was down: one run)" : ""
+            }`,
+          );
+          this.#onJob();
+        }
+      }
+    } catch (err) {
+      this.#log(`scheduler: ${String(err)}`);
+    } finally {
+      this.#busy = false;
+    }
+  }
+}

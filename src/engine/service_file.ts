@@ -1,0 +1,81 @@
+/**
+ * `service.json`: what a running `aft serve` tells other `aft` processes on the same data
+ * directory (pid, address, certificate fingerprint). The local channel's token lives beside it
+ * in `service.token` (0600), so only the data directory's owner can use the channel.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+export interface ServiceInfo {
+  pid: number;
+  /** `host:port` the service listens on. */
+  listen: string;
+  /** Address a local client should use (a wildcard listen address becomes loopback). */
+  connect: string;
+  fingerprint: string;
+  version: string;
+  startedAt: string;
+  node: string;
+}
+
+export const serviceFile = (dataDir: string) => join(dataDir, "service.json");
+export const tokenFile = (dataDir: string) => join(dataDir, "service.token");
+export const caFile = (dataDir: string) => join(dataDir, "tls", "ca.pem");
+
+export async function writeServiceFiles(
+  dataDir: string,
+  info: ServiceInfo,
+  token: string,
+): Promise<void> {
+  await Deno.writeTextFile(tokenFile(dataDir), token + "\n", { mode: 0o600 });
+  await Deno.writeTextFile(serviceFile(dataDir), JSON.stringify(info, null, 2) + "\n");
+}
+
+export async function removeServiceFiles(dataDir: string): Promise<void> {
+  for (const f of [serviceFile(dataDir), tokenFile(dataDir)]) {
+    await Deno.remove(f).catch(() => {});
+  }
+}
+
+/** The service recorded in the data directory, with its local token and CA; undefined if none. */
+export async function readServiceFiles(
+  dataDir: string,
+): Promise<{ info: ServiceInfo; token?: string; caPem?: string } | undefined> {
+  let info: ServiceInfo;
+  try {
+    info = JSON.parse(await Deno.readTextFile(serviceFile(dataDir)));
+  } catch {
+    return undefined;
+  }
+  const token = await Deno.readTextFile(tokenFile(dataDir)).then((t) => t.trim(), () => undefined);
+  const caPem = await Deno.readTextFile(caFile(dataDir)).catch(() => undefined);
+  return { info, token, caPem };
+}
+
+/** True when a process with this pid exists (best effort; true when it cannot be told). */
+export function pidAlive(pid: number): boolean {
+  if (Deno.build.os === "linux") {
+    try {
+      Deno.statSync(`/proc/${pid}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    Deno.kill(pid, "SIGCONT" as Deno.Signal);
+    return true;
+  } catch (err) {
+    return !(err instanceof Deno.errors.NotFound);
+  }
+}
+
+/** `host:port` a local client uses to reach a service listening on `listen`. */
+export function connectAddress(listen: string, port: number): string {
+  const host = listen.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  if (host === "0.0.0.0" || host === "") return `127.0.0.1:${port}`;
+  if (host === "::") return `[::1]:${port}`;
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,374 @@
+/**
+ * The REST API against a real service (HTTPS on loopback, real runner processes): job start and
+ * polling as the seeds do it, every kind of bad input, keys, allow-lists, scopes, limits, halt,
+ * SSE, OpenAPI and metrics. After each bad request the service must still serve.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FailureLimiter } from "../../src/api/auth.ts";
+import { createApiKey } from "../../src/api/app.ts";
+import { startTestService, type TestService, waitJob } from "./_server.ts";
+
+async function stillServes(svc: TestService) {
+  const r = await svc.call("GET", "/v1/health", { key: null });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.status, "ok");
+}
+
+async function withService(
+  fn: (svc: TestService) => Promise<void>,
+  opts?: Parameters<typeof startTestService>[0],
+) {
+  const svc = await startTestService(opts);
+  try {
+    await fn(svc);
+  } finally {
+    await svc.close();
+  }
+}
+
+Deno.test("POST /v1/jobs by name (any case) and by ID runs the script with its params", async () => {
+  await withService(async (svc) => {
+    const script = await svc.engine.store.scripts.create({
+      name: "My Backup Job",
+      source: 'Log.Info("dest=" + Param("destination") + " char=" + Params("character"));',
+    });
+    // Seed 001 body, flat params.
+    const r = await svc.call("POST", "/v1/jobs", {
+      key: svc.adminKey,
+      body: {
+        scriptName: "my BACKUP job",
+        params: { destination: "/archive/2026", character: "goofy" },
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.status, "queued");
+    assert.equal(r.json.scriptName, "My Backup Job");
+    assert.deepEqual(r.json.params, { destination: "/archive/2026", character: "goofy" });
+    assert.ok(r.json.id && r.json.createdAt);
+    const job = await waitJob(svc, r.json.id);
+    assert.equal(job.status, "succeeded");
+    assert.equal(job.exitCode, 0);
+    assert.equal(job.trigger, "api");
+    assert.ok(job.startedAt && job.finishedAt && job.node);
+    const log = await svc.call("GET", `/v1/adm/jobs/${r.json.id}/log`);
+    assert.equal(log.json.lines[0].text, "dest=/archive/2026 char=goofy");
+
+    // Seed 002 body: scriptId and the v3 array.
+    const r2 = await svc.call("POST", "/v1/jobs", {
+      body: { scriptId: script.id, params: [{ name: "destination", value: "abc-123" }] },
+    });
+    assert.equal(r2.status, 201, r2.text);
+    assert.equal((await waitJob(svc, r2.json.id)).status, "succeeded");
+    const log2 = await svc.call("GET", `/v1/adm/jobs/${r2.json.id}/log`);
+    assert.equal(log2.json.lines[0].text, "dest=abc-123 char=");
+
+    // The list, newest first, with a cursor.
+    const page1 = await svc.call("GET", "/v1/adm/jobs?limit=1");
+    assert.equal(page1.json.jobs[0].id, r2.json.id);
+    const page2 = await svc.call("GET", `/v1/adm/jobs?limit=1&cursor=${page1.json.nextCursor}`);
+    assert.equal(page2.json.jobs[0].id, r.json.id);
+  });
+});
+
+Deno.test("bad requests get one clear JSON error with the right status, and change nothing", async () => {
+  await withService(async (svc) => {
+    await svc.engine.store.scripts.create({ name: "ok", source: "Log('x');" });
+    const readOnly = (await createApiKey(svc.engine, { name: "ro", scopes: ["jobs:read"] })).key;
+    const starter = (await createApiKey(svc.engine, { name: "starter" })).key;
+    const faraway =
+      (await createApiKey(svc.engine, { name: "lan", allow: ["10.0.0.0/8", "2001:db8::/32"] })).key;
+    const cases: [string, Parameters<TestService["call"]>[2], number, string][] = [
+      ["no key", { key: null, body: { scriptName: "ok" } }, 401, "UNAUTHORIZED"],
+      ["a wrong key", { key: "x".repeat(44), body: { scriptName: "ok" } }, 401, "UNAUTHORIZED"],
+      [
+        "a caller outside the allow-list",
+        { key: faraway, body: { scriptName: "ok" } },
+        403,
+        "ADDRESS_NOT_ALLOWED",
+      ],
+      [
+        "a key without jobs:start",
+        { key: readOnly, body: { scriptName: "ok" } },
+        403,
+        "MISSING_SCOPE",
+      ],
+      [
+        "filePath without the files scope",
+        { key: starter, body: { filePath: "/etc/hostname" } },
+        403,
+        "MISSING_SCOPE",
+      ],
+      ["broken JSON", { raw: '{"scriptName": "ok"' }, 400, "MALFORMED_JSON"],
+      ["no target", { body: { params: {} } }, 400, "INVALID_REQUEST"],
+      [
+        "two targets",
+        { body: { scriptName: "ok", filePath: "/tmp/x.syncjs" } },
+        400,
+        "INVALID_REQUEST",
+      ],
+      ["a wrong type", { body: { scriptName: 42 } }, 400, "INVALID_REQUEST"],
+      [
+        "params of a wrong type",
+        { body: { scriptName: "ok", params: "x" } },
+        400,
+        "INVALID_REQUEST",
+      ],
+      [
+        "nested params",
+        { body: { scriptName: "ok", params: { a: { b: 1 } } } },
+        400,
+        "INVALID_REQUEST",
+      ],
+      ["an unknown field", { body: { scriptName: "ok", extra: true } }, 400, "INVALID_REQUEST"],
+      ["a body that is not an object", { body: [1, 2] }, 400, "INVALID_REQUEST"],
+      ["an unknown script", { body: { scriptName: "nope" } }, 404, "SCRIPT_NOT_FOUND"],
+      [
+        "an unknown script ID",
+        { body: { scriptId: "01xxxxxxxxxxxxxxxxxxxxxxxx" } },
+        404,
+        "SCRIPT_NOT_FOUND",
+      ],
+      [
+        "a 2 MB body",
+        { raw: JSON.stringify({ scriptName: "ok", params: { big: "x".repeat(2_000_000) } }) },
+        413,
+        "BODY_TOO_LARGE",
+      ],
+    ];
+    for (const [what, opts, status, code] of cases) {
+      const r = await svc.call("POST", "/v1/jobs", opts);
+      assert.equal(r.status, status, `${what}: ${r.text}`);
+      assert.equal(r.json?.error?.code, code, `${what}: ${r.text}`);
+      assert.equal(typeof r.json.error.message, "string");
+      assert.ok(r.json.error.message.length > 5);
+      await stillServes(svc);
+    }
+    // A chunked 2 MB body (no Content-Length) is cut off too.
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 32; i++) c.enqueue(new TextEncoder().encode("x".repeat(65536)));
+        c.close();
+      },
+    });
+    const r = await fetch(svc.url + "/v1/jobs", {
+      method: "POST",
+      headers: { "X-API-Key": svc.adminKey, "Content-Type": "application/json" },
+      body: stream,
+      client: svc.client,
+    });
+    assert.equal(r.status, 413);
+    await r.body?.cancel();
+    // Nothing was recorded by any of them.
+    assert.equal((await svc.engine.store.jobs.list()).length, 0);
+    // Unknown job and unknown route.
+    assert.equal((await svc.call("GET", "/v1/adm/jobs/nope")).json.error.code, "JOB_NOT_FOUND");
+    assert.equal((await svc.call("GET", "/v1/nothing")).status, 404);
+    await stillServes(svc);
+  });
+});
+
+Deno.test("a key from a CIDR range, IPv4-mapped addresses, and filePath with the files scope", async () => {
+  await withService(async (svc) => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const file = join(dir, "f.syncjs");
+      await Deno.writeTextFile(file, 'Log.Info("from file " + ScriptName());');
+      const ranged = (await createApiKey(svc.engine, {
+        name: "ranged",
+        allow: ["127.0.0.0/8"],
+        scopes: ["jobs:start", "jobs:read", "files"],
+      })).key;
+      const r = await svc.call("POST", "/v1/jobs", { key: ranged, body: { filePath: file } });
+      assert.equal(r.status, 201, r.text);
+      assert.equal((await waitJob(svc, r.json.id)).status, "succeeded");
+      const missing = await svc.call("POST", "/v1/jobs", {
+        key: ranged,
+        body: { filePath: join(dir, "missing.syncjs") },
+      });
+      assert.equal(missing.status, 404);
+      const relative = await svc.call("POST", "/v1/jobs", {
+        key: ranged,
+        body: { filePath: "f.syncjs" },
+      });
+      assert.equal(relative.status, 400);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("failed authentications from one address are limited with 429", async () => {
+  await withService(async (svc) => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await svc.call("GET", "/v1/adm/jobs", { key: "wrong" })).status, 401);
+    }
+    const r = await svc.call("GET", "/v1/adm/jobs", { key: "wrong" });
+    assert.equal(r.status, 429);
+    assert.equal(r.json.error.code, "TOO_MANY_FAILURES");
+    assert.ok(Number(r.headers.get("Retry-After")) >= 1);
+    // Even the right key waits until the window has passed; health stays open.
+    assert.equal((await svc.call("GET", "/v1/adm/jobs")).status, 429);
+    await stillServes(svc);
+  }, { limiter: new FailureLimiter(3, 60_000) });
+});
+
+Deno.test("halt ends a running job as halted, a queued one at once; SSE streams the log", async () => {
+  await withService(async (svc) => {
+    await svc.engine.store.scripts.create({
+      name: "waiter",
+      source: 'Log.Info("waiting"); WaitForHaltSignal(); Log.Info("cleaned up");',
+    });
+    const r = await svc.call("POST", "/v1/jobs", { body: { scriptName: "waiter" } });
+    assert.equal(r.status, 201);
+    const id = r.json.id;
+    // Follow the live stream while the job runs.
+    const sse = await fetch(`${svc.url}/v1/adm/jobs/${id}/log`, {
+      headers: { "X-API-Key": svc.adminKey, Accept: "text/event-stream" },
+      client: svc.client,
+    });
+    assert.equal(sse.status, 200);
+    assert.match(sse.headers.get("Content-Type") ?? "", /text\/event-stream/);
+    const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("waiting")) seen += (await reader.read()).value ?? "";
+    const h = await svc.call("POST", `/v1/adm/jobs/${id}/halt`);
+    assert.equal(h.status, 202);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    assert.match(seen, /event: log\n.*cleaned up/s);
+    assert.match(seen, /event: end\ndata: \{"status":"halted"/);
+    const job = await waitJob(svc, id);
+    assert.equal(job.status, "halted");
+    assert.equal((await svc.call("POST", `/v1/adm/jobs/${id}/halt`)).status, 409);
+
+    // With one job at a time, a second job waits queued; halting it ends it at once.
+    const first = await svc.call("POST", "/v1/jobs", { body: { scriptName: "waiter" } });
+    const second = await svc.call("POST", "/v1/jobs", { body: { scriptName: "waiter" } });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await svc.call("GET", `/v1/adm/jobs/${second.json.id}`)).json.status, "queued");
+    const hq = await svc.call("POST", `/v1/adm/jobs/${second.json.id}/halt`);
+    assert.equal(hq.status, 202);
+    assert.equal(hq.json.status, "halted");
+    assert.equal(hq.json.startedAt, null);
+    await svc.call("POST", `/v1/adm/jobs/${first.json.id}/halt`);
+    assert.equal((await waitJob(svc, first.json.id)).status, "halted");
+  }, { settings: { haltGraceSeconds: 5, maxConcurrentJobs: 1 } });
+});
+
+Deno.test("admin routes: scripts, secrets (write-only), API keys, schedules, settings", async () => {
+  await withService(async (svc) => {
+    const s = await svc.call("POST", "/v1/adm/scripts", { body: { name: "a", source: "Log(1);" } });
+    assert.equal(s.status, 201);
+    assert.equal(
+      (await svc.call("POST", "/v1/adm/scripts", { body: { name: "A", source: "" } })).status,
+      409,
+    );
+    assert.equal((await svc.call("GET", "/v1/adm/scripts/A")).json.source, "Log(1);");
+    assert.equal(
+      (await svc.call("PUT", `/v1/adm/scripts/${s.json.id}`, { body: { source: "Log(2);" } })).json
+        .source,
+      "Log(2);",
+    );
+
+    assert.equal(
+      (await svc.call("PUT", "/v1/adm/secrets/tok", { body: { value: "s3cr3t-value" } })).status,
+      204,
+    );
+    const secrets = await svc.call("GET", "/v1/adm/secrets");
+    assert.equal(secrets.json[0].name, "tok");
+    assert.doesNotMatch(secrets.text, /s3cr3t-value/);
+
+    const k = await svc.call("POST", "/v1/adm/apikeys", {
+      body: { name: "ci", allow: ["192.168.1.0/24"] },
+    });
+    assert.equal(k.status, 201);
+    assert.equal(k.json.key.length, 44);
+    const keys = await svc.call("GET", "/v1/adm/apikeys");
+    assert.doesNotMatch(keys.text, new RegExp(k.json.key));
+    assert.ok(keys.json.some((x: { prefix: string }) => k.json.key.startsWith(x.prefix)));
+    assert.equal(
+      (await svc.call("POST", "/v1/adm/apikeys", { body: { name: "bad", allow: ["10.0.0.0/33"] } }))
+        .status,
+      400,
+    );
+
+    const sch = await svc.call("POST", "/v1/adm/schedules", {
+      body: { name: "nightly", script: "a", cron: "0 2 * * *" },
+    });
+    assert.equal(sch.status, 201, sch.text);
+    assert.ok(new Date(sch.json.nextRunAt) > new Date());
+    assert.equal(
+      (await svc.call("POST", "/v1/adm/schedules", {
+        body: { name: "x", script: "a", cron: "nope" },
+      })).json.error.code,
+      "INVALID_CRON",
+    );
+
+    assert.equal(
+      (await svc.call("PATCH", "/v1/adm/settings", { body: { maxConcurrentJobs: 2 } })).json
+        .maxConcurrentJobs,
+      2,
+    );
+    assert.equal(
+      (await svc.call("PATCH", "/v1/adm/settings", { body: { maxConcurrentJobs: "many" } })).status,
+      400,
+    );
+    assert.equal((await svc.call("PATCH", "/v1/adm/settings", { body: { nope: 1 } })).status, 400);
+
+    // A jobs-only key may not change configuration.
+    const starter = (await createApiKey(svc.engine, { name: "starter" })).key;
+    const denied = await svc.call("POST", "/v1/adm/scripts", {
+      key: starter,
+      body: { name: "b", source: "" },
+    });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json.error.code, "MISSING_SCOPE");
+    assert.equal((await svc.call("DELETE", "/v1/adm/scripts/a")).status, 204);
+  });
+});
+
+Deno.test("OpenAPI 3.1 describes every route; health and metrics answer", async () => {
+  await withService(async (svc) => {
+    const doc = (await svc.call("GET", "/v1/openapi.json", { key: null })).json;
+    assert.equal(doc.openapi, "3.1.0");
+    for (
+      const [path, method] of [
+        ["/v1/jobs", "post"],
+        ["/v1/adm/jobs/{id}", "get"],
+        ["/v1/adm/jobs", "get"],
+        ["/v1/adm/jobs/{id}/log", "get"],
+        ["/v1/adm/jobs/{id}/halt", "post"],
+        ["/v1/adm/scripts", "post"],
+        ["/v1/adm/vfs", "post"],
+        ["/v1/adm/secrets/{name}", "put"],
+        ["/v1/adm/apikeys", "post"],
+        ["/v1/adm/schedules", "post"],
+        ["/v1/adm/settings", "patch"],
+        ["/v1/health", "get"],
+        ["/metrics", "get"],
+      ]
+    ) {
+      assert.ok(doc.paths[path!]?.[method!], `${method} ${path} is described`);
+    }
+    const post = doc.paths["/v1/jobs"].post;
+    assert.deepEqual(
+      Object.keys(post.requestBody.content["application/json"].schema.properties).sort(),
+      ["filePath", "params", "scriptId", "scriptName"],
+    );
+    assert.ok(post.responses["401"] && post.responses["413"]);
+
+    const h = await svc.call("GET", "/v1/health", { key: null });
+    assert.equal(h.json.status, "ok");
+    assert.match(h.json.version, /^\d+\.\d+\.\d+/);
+    const m = await svc.call("GET", "/metrics", { key: null });
+    assert.equal(m.status, 200);
+    assert.match(m.text, /^aft_jobs\{status="queued"\} 0$/m);
+    assert.match(m.text, /^aft_queue_depth 0$/m);
+    assert.match(m.text, /# TYPE aft_job_duration_seconds histogram/);
+  });
+});
