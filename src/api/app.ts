@@ -308,7 +308,10 @@ async function authenticate(
       `The API key "${rec.name}" lacks the scope ${r.scope}`,
     );
   }
-  deps.engine.store.apikeys.touch(rec.id).catch(() => {});
+  // "Last used" to the minute: one write per key per minute, not one per request.
+  if (!rec.lastUsedAt || Date.now() - Date.parse(rec.lastUsedAt) > 60_000) {
+    deps.engine.store.apikeys.touch(rec.id).catch(() => {});
+  }
   return { kind: "key", key: rec };
 }
 
@@ -1212,7 +1215,7 @@ function settingsRoutes({ engine }: AppDeps): RouteDef[] {
           [k, parseSettingValue(k, v)] as const
         );
         for (const [k, v] of parsed) await engine.store.settings.set(k, v);
-        return c.json(await engine.settings());
+        return c.json(await engine.settings(true));
       },
     },
   ];

@@ -17,7 +17,7 @@ import { CliError } from "../errors.ts";
 import { createBus } from "./bus.ts";
 import { decrypt, encrypt, loadMasterKey } from "./crypto.ts";
 import { ensureDataDir, resolveDataDir } from "./data_dir.ts";
-import { loadSettings } from "./settings.ts";
+import { loadSettings, type Settings } from "./settings.ts";
 import type { Engine, Secrets } from "./types.ts";
 import { createVfsLibrary } from "./vfs_library.ts";
 
@@ -51,6 +51,17 @@ export async function createEngine(opts: { dataDir?: string } = {}): Promise<Eng
     encrypt: async (plain) => encrypt(await masterKey(), plain),
     decrypt: async (cipher) => decrypt(await masterKey(), cipher),
   };
+  // Settings are read often (each job, each queue pass); another process may change them, so
+  // a read is reused for at most a second.
+  let cached: { at: number; value: Promise<Settings> } | undefined;
+  const settings = (fresh = false) => {
+    const now = Date.now();
+    if (fresh || !cached || now - cached.at > 1000) {
+      cached = { at: now, value: loadSettings(store) };
+      cached.value.catch(() => cached = undefined);
+    }
+    return cached.value;
+  };
   return {
     dataDir,
     node: Deno.hostname(),
@@ -58,7 +69,7 @@ export async function createEngine(opts: { dataDir?: string } = {}): Promise<Eng
     secrets,
     vfs: createVfsLibrary(store, secrets),
     bus: createBus(),
-    settings: () => loadSettings(store),
+    settings,
     close: () => store.close(),
   };
 }

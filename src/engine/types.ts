@@ -51,7 +51,10 @@ export interface Engine {
   readonly secrets: Secrets;
   readonly vfs: VfsLibrary;
   readonly bus: EventBus;
-  /** Current settings (read from the store each call: another process may have changed them). */
-  settings(): Promise<Settings>;
+  /**
+   * Current settings. Another process may change them, so a read is reused for at most a
+   * second; `fresh` reads the store now.
+   */
+  settings(fresh?: boolean): Promise<Settings>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@
 
 import { FrameWriter, readFrames } from "./frames.ts";
 import type { ParentMessage, RunnerMessage } from "./protocol.ts";
-import { type RunningScript, startScript } from "./script_host.ts";
+import { prewarmWorker, type RunningScript, startScript } from "./script_host.ts";
 
 /** Peak resident memory since the last reset, in bytes (Linux VmHWM, else a sampled value). */
 function peakRss(sampled: number): number {
@@ -45,6 +45,7 @@ export async function runnerMain(): Promise<number> {
   let nextId = 1;
   let current: RunningScript | undefined;
 
+  prewarmWorker();
   await send({ t: "ready", pid: Deno.pid });
 
   for await (const msg of readFrames<ParentMessage>(Deno.stdin.readable)) {
@@ -70,6 +71,7 @@ export async function runnerMain(): Promise<number> {
         script.done.then((end) => {
           clearInterval(sampler);
           current = undefined;
+          prewarmWorker();
           send({
             t: "exit",
             code: end.code,

@@ -170,7 +170,9 @@ export class RunnerPool {
       if (i < 0) break;
       const [r] = this.#idle.splice(i, 1);
       if (r!.alive) {
-        this.#refill(memoryMiB);
+        // Keep one spare started for the next job; runners come back to the pool on release,
+        // so a spare is only needed when none is left.
+        if (this.#idle.length === 0) this.#refill(memoryMiB);
         return r!;
       }
     }

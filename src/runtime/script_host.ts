@@ -33,6 +33,25 @@ export interface RunningScript {
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
 
+let spare: Worker | undefined;
+
+function newWorker(): Worker {
+  return new Worker(WORKER_URL, {
+    type: "module",
+    name: "aft-script",
+    deno: { permissions: "none" },
+  });
+}
+
+/**
+ * Starts a Worker now, with its modules loaded, for the next job to take: a job then does not
+ * wait for a Worker to start. The spare is fresh (no script has run in it), so jobs stay as
+ * isolated from each other as with a Worker started on demand.
+ */
+export function prewarmWorker(): void {
+  spare ??= newWorker();
+}
+
 /** Starts `job` in a fresh Worker. */
 export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   const sab = createSharedBuffer();
@@ -52,11 +71,8 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   };
   const handlers = createHandlers(ctx);
 
-  const worker = new Worker(WORKER_URL, {
-    type: "module",
-    name: `job-${job.jobId}`,
-    deno: { permissions: "none" },
-  });
+  const worker = spare ?? newWorker();
+  spare = undefined;
 
   let settle!: (end: ScriptEnd) => void;
   const done = new Promise<ScriptEnd>((resolve) => settle = resolve);

@@ -1,0 +1,121 @@
+/**
+ * Job queue benchmark: trivial jobs queued over HTTPS (`POST /v1/jobs`) by concurrent clients
+ * against a real `aft serve`, then run to completion by its queue. Prints jobs accepted per
+ * second, jobs completed per second, and p50/p99 queue-to-finish latency (createdAt to
+ * finishedAt of each job, from the job history).
+ *
+ *   deno task bench:jobs                          # 2,000 jobs, 16 clients
+ *   deno task bench:jobs --jobs 500 --clients 8
+ *
+ * The peer here is the target from the issue (500 accepted/s, 100 completed/s on 2 cores); there
+ * is no other program doing the same thing to run beside it.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { runAft } from "../tests/e2e/_cli.ts";
+import { startService } from "../tests/e2e/_service.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    jobs: { type: "string", default: "2000" },
+    clients: { type: "string", default: "16" },
+    concurrency: { type: "string", default: "4", short: "c" },
+  },
+});
+const total = Number(values.jobs);
+const clients = Number(values.clients);
+
+const data = await Deno.makeTempDir({ prefix: "aft-bench-jobs-" });
+const must = async (args: string[]) => {
+  const r = await runAft(args, { data });
+  if (r.code !== 0) throw new Error(`aft ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+
+try {
+  const script = join(data, "trivial.syncjs");
+  await Deno.writeTextFile(script, 'Log.Info("job " + Param("n"));\n');
+  await must(["script", "add", "trivial", "-f", script]);
+  await must(["settings", "set", "maxConcurrentJobs", String(values.concurrency)]);
+  const key = await must(["apikey", "create", "bench"]);
+  const svc = await startService(data);
+  const ca = await Deno.readTextFile(join(data, "tls", "ca.pem"));
+  const http = Deno.createHttpClient({ caCerts: [ca] });
+  const url = `https://127.0.0.1:${svc.port}/v1/jobs`;
+
+  // Warm up: one job through the whole path.
+  await fetch(url, {
+    method: "POST",
+    client: http,
+    headers: { "X-API-Key": key, "Content-Type": "application/json" },
+    body: JSON.stringify({ scriptName: "trivial", params: { n: "warm-up" } }),
+  }).then((r) => r.body?.cancel());
+  await new Promise((r) => setTimeout(r, 1500));
+
+  console.log(
+    `--- ${total} jobs from ${clients} concurrent HTTPS clients, ${values.concurrency} running at once`,
+  );
+  let next = 0;
+  let refused = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < total) {
+        const n = next++;
+        const r = await fetch(url, {
+          method: "POST",
+          client: http,
+          headers: { "X-API-Key": key, "Content-Type": "application/json" },
+          body: JSON.stringify({ scriptName: "trivial", params: { n: String(n) } }),
+        });
+        await r.body?.cancel();
+        if (r.status !== 201) refused++;
+      }
+    }),
+  );
+  const accepted = (performance.now() - t0) / 1000;
+
+  const db = new DatabaseSync(join(data, "aft.db"), { readOnly: true });
+  const count = db.prepare(
+    "SELECT count(*) AS n FROM jobs WHERE status IN ('succeeded','failed','halted')",
+  );
+  for (;;) {
+    const n = Number(count.get()?.n);
+    if (n >= total + 1) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const completed = (performance.now() - t0) / 1000;
+  const rows = db.prepare(
+    "SELECT status, created_at, finished_at FROM jobs WHERE params NOT LIKE '%warm-up%'",
+  ).all() as { status: string; created_at: string; finished_at: string }[];
+  db.close();
+  const failed = rows.filter((r) => r.status !== "succeeded").length;
+  const lat = rows.map((r) => Date.parse(r.finished_at) - Date.parse(r.created_at)).sort((a, b) =>
+    a - b
+  );
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
+
+  await svc.stop();
+  http.close();
+
+  console.log(
+    `  accepted      ${(total / accepted).toFixed(0)} jobs/s  (${
+      accepted.toFixed(2)
+    } s, target 500; ${refused} refused)`,
+  );
+  console.log(
+    `  completed     ${(total / completed).toFixed(0)} jobs/s  (${
+      completed.toFixed(2)
+    } s, target 100; ${failed} not succeeded)`,
+  );
+  console.log(
+    `  queue-to-finish latency  p50 ${pct(50)} ms  p99 ${pct(99)} ms  (all jobs queued at once)`,
+  );
+} finally {
+  await Deno.remove(data, { recursive: true });
+}
