@@ -688,7 +688,7 @@ function defineRoutes(deps: AppDeps): RouteDef[] {
       },
       responses: { 201: { description: "The job, queued", schema: JOB } },
       handler: async (c, { body, caller }) => {
-        if (!(await engine.settings()).allowCliRun) {
+        if (!(await engine.settings(true)).allowCliRun) {
           throw new ApiError(
             403,
             "CLI_RUN_OFF",

@@ -5,7 +5,7 @@
  */
 
 import { CliError, EXIT_SERVICE, UsageError } from "../errors.ts";
-import { pidAlive, readServiceFiles } from "../engine/service_file.ts";
+import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
 import { expectJson, jobExitCode, type JobView, localClient } from "../client/service.ts";
 import { createEngine } from "../engine/engine.ts";
 import type { JobStatus } from "../store/types.ts";
@@ -73,7 +73,7 @@ export default async function jobs(
           throw new CliError(`Job ${id} has already finished (${job.status})`);
         }
         const svc = await readServiceFiles(engine.dataDir);
-        if (!svc?.token || !pidAlive(svc.info.pid)) {
+        if (!svc?.token || !(await serviceUp(svc.info))) {
           throw new CliError(
             "No service runs on this data directory to halt the job",
             EXIT_SERVICE,

@@ -10,7 +10,7 @@
 import { RefusedError, UsageError } from "../errors.ts";
 import { createEngine } from "../engine/engine.ts";
 import { networkSettingKeys } from "../engine/settings.ts";
-import { pidAlive, readServiceFiles } from "../engine/service_file.ts";
+import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
 
 /** Entry of `aft reinit`. */
 export default async function reinit(
@@ -22,7 +22,7 @@ export default async function reinit(
   const engine = await createEngine({ dataDir: opts.data as string | undefined });
   try {
     const svc = await readServiceFiles(engine.dataDir);
-    if (svc && pidAlive(svc.info.pid)) {
+    if (svc && await serviceUp(svc.info)) {
       throw new RefusedError(
         `The service is running (pid ${svc.info.pid}, ${svc.info.listen}): stop it before aft reinit`,
       );

@@ -13,7 +13,7 @@ import { ParamsError, parseParams } from "../engine/params.ts";
 import { RunnerPool } from "../runtime/runner_pool.ts";
 import type { LogLine } from "../store/types.ts";
 import { ProgressLine } from "./_progress.ts";
-import { pidAlive, readServiceFiles } from "../engine/service_file.ts";
+import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
 import { expectJson, followJob, type JobView, localClient, printLine } from "../client/service.ts";
 
 /**
@@ -26,7 +26,7 @@ async function delegate(
   params: Record<string, string>,
 ): Promise<number | undefined> {
   const svc = await readServiceFiles(dataDir);
-  if (!svc?.token || !pidAlive(svc.info.pid)) return undefined;
+  if (!svc?.token || !(await serviceUp(svc.info))) return undefined;
   const client = localClient(svc.info, svc.token, svc.caPem);
   try {
     await client.request("GET", "/v1/health");

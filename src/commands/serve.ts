@@ -12,9 +12,9 @@ import { JobQueue } from "../engine/queue.ts";
 import { Scheduler } from "../engine/schedules.ts";
 import {
   connectAddress,
-  pidAlive,
   readServiceFiles,
   removeServiceFiles,
+  serviceUp,
   writeServiceFiles,
 } from "../engine/service_file.ts";
 import { createApp } from "../api/app.ts";
@@ -37,7 +37,7 @@ export default async function serve(
   }
   const engine = await createEngine({ dataDir: opts.data as string | undefined });
   const running = await readServiceFiles(engine.dataDir);
-  if (running && running.info.pid !== Deno.pid && pidAlive(running.info.pid)) {
+  if (running && running.info.pid !== Deno.pid && await serviceUp(running.info)) {
     await engine.close();
     throw new RefusedError(
       `A service already runs on the data directory ${engine.dataDir} (pid ${running.info.pid}, ${running.info.listen})`,

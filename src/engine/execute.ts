@@ -85,6 +85,7 @@ export async function executeJob(
     peakRss?: number;
   };
   let haltRequested = false;
+  let jobEnded = false;
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -93,7 +94,8 @@ export async function executeJob(
     runner = await opts.pool.acquire(settings.jobMemoryMiB);
     const r = runner;
     const halt = (why: string) => {
-      if (killTimer !== undefined) return;
+      // After the exit message the runner may already serve another job: never halt it then.
+      if (killTimer !== undefined || jobEnded) return;
       log("warn", why);
       r.send({ t: "halt" });
       killTimer = setTimeout(() => {
@@ -108,8 +110,6 @@ export async function executeJob(
       haltRequested = true;
       halt("Halt requested: sending the halt signal to the script");
     };
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
     if (settings.jobTimeoutSeconds > 0) {
       timeoutTimer = setTimeout(() => {
         timedOut = true;
@@ -150,7 +150,12 @@ export async function executeJob(
       limits: { localRoots: settings.localRoots },
     };
     r.send({ t: "start", job: spec });
+    // Only after "start": the runner drops a halt that arrives while it has no job, so a halt
+    // requested while the job was still being set up must follow the start message.
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
     const ended = await Promise.race([exitMsg, r.exited]);
+    jobEnded = true;
     if ("t" in ended) {
       outcome = {
         code: ended.code,

@@ -54,21 +54,30 @@ export async function readServiceFiles(
   return { info, token, caPem };
 }
 
-/** True when a process with this pid exists (best effort; true when it cannot be told). */
-export function pidAlive(pid: number): boolean {
+/**
+ * True when the service recorded in `info` is up: its process exists (where that can be told
+ * cheaply) and its address accepts a connection. A `service.json` left by a crashed service
+ * is therefore not mistaken for a running one.
+ */
+export async function serviceUp(info: ServiceInfo): Promise<boolean> {
   if (Deno.build.os === "linux") {
     try {
-      Deno.statSync(`/proc/${pid}`);
-      return true;
+      Deno.statSync(`/proc/${info.pid}`);
     } catch {
       return false;
     }
   }
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(info.connect);
+  if (!m) return false;
   try {
-    Deno.kill(pid, "SIGCONT" as Deno.Signal);
+    const conn = await Promise.race([
+      Deno.connect({ hostname: m[1]!, port: Number(m[2]) }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000)),
+    ]);
+    conn.close();
     return true;
-  } catch (err) {
-    return !(err instanceof Deno.errors.NotFound);
+  } catch {
+    return false;
   }
 }
 

@@ -246,6 +246,16 @@ Deno.test("halt ends a running job as halted, a queued one at once; SSE streams 
     assert.equal(job.status, "halted");
     assert.equal((await svc.call("POST", `/v1/adm/jobs/${id}/halt`)).status, 409);
 
+    // A halt that arrives while the job is still being set up is not lost.
+    for (let i = 0; i < 3; i++) {
+      const quick = await svc.call("POST", "/v1/jobs", { body: { scriptName: "waiter" } });
+      await new Promise((r) => setTimeout(r, 30 * i));
+      await svc.call("POST", `/v1/adm/jobs/${quick.json.id}/halt`);
+      const end = await waitJob(svc, quick.json.id);
+      assert.equal(end.status, "halted");
+      assert.equal(end.exitCode, end.startedAt ? 0 : null, JSON.stringify(end));
+    }
+
     // With one job at a time, a second job waits queued; halting it ends it at once.
     const first = await svc.call("POST", "/v1/jobs", { body: { scriptName: "waiter" } });
     const second = await svc.call("POST", "/v1/jobs", { body: { scriptName: "waiter" } });

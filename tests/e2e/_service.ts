@@ -15,6 +15,18 @@ export interface RunningService {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
+/**
+ * Windows has no SIGTERM/SIGINT to send to another process: Deno's `kill()` there terminates
+ * it outright, so a graceful stop can only be tested elsewhere.
+ */
+export const gracefulStopWorks = Deno.build.os !== "windows";
+
+/** Stops the service and checks it exited cleanly where a graceful stop can be asked for. */
+export async function stopClean(svc: RunningService): Promise<void> {
+  const code = await svc.stop("SIGTERM");
+  if (gracefulStopWorks && code !== 0) throw new Error(`aft serve exited ${code}:\n${svc.log()}`);
+}
+
 /** A TCP port that was free a moment ago. */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
