@@ -136,6 +136,24 @@ const JOB_COLUMNS: Record<string, string> = {
   peakRssBytes: "peak_rss_bytes",
 };
 
+/**
+ * Makes every method of a repository object honour the async contract: a synchronous throw
+ * (a constraint violation, a busy database) becomes a rejected promise.
+ */
+function settled<T extends object>(repo: T): T {
+  for (const [k, v] of Object.entries(repo)) {
+    if (typeof v !== "function") continue;
+    (repo as Record<string, unknown>)[k] = (...args: unknown[]) => {
+      try {
+        return Promise.resolve(v(...args));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  }
+  return repo;
+}
+
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
   #db: DatabaseSync;
@@ -210,7 +228,7 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  settings: Store["settings"] = {
+  settings: Store["settings"] = settled({
     all: () => {
       const out: Record<string, unknown> = {};
       for (const r of this.#all("SELECT key, value FROM settings")) {
@@ -230,9 +248,9 @@ export class SqliteStore implements Store {
       this.#run("DELETE FROM settings WHERE key = ?", key);
       return Promise.resolve();
     },
-  };
+  });
 
-  scripts: Store["scripts"] = {
+  scripts: Store["scripts"] = settled({
     list: () => Promise.resolve(this.#all("SELECT * FROM scripts ORDER BY name_key").map(toScript)),
     get: (id) => {
       const r = this.#get("SELECT * FROM scripts WHERE id = ?", id);
@@ -287,9 +305,9 @@ export class SqliteStore implements Store {
       return Promise.resolve(toScript(this.#get("SELECT * FROM scripts WHERE id = ?", id)!));
     },
     remove: (id) => Promise.resolve(this.#run("DELETE FROM scripts WHERE id = ?", id) > 0),
-  };
+  });
 
-  vfs: Store["vfs"] = {
+  vfs: Store["vfs"] = settled({
     list: () => Promise.resolve(this.#all("SELECT * FROM vfs ORDER BY name_key").map(toVfs)),
     get: (id) => {
       const r = this.#get("SELECT * FROM vfs WHERE id = ?", id);
@@ -348,9 +366,9 @@ export class SqliteStore implements Store {
       return Promise.resolve(toVfs(this.#get("SELECT * FROM vfs WHERE id = ?", id)!));
     },
     remove: (id) => Promise.resolve(this.#run("DELETE FROM vfs WHERE id = ?", id) > 0),
-  };
+  });
 
-  secrets: Store["secrets"] = {
+  secrets: Store["secrets"] = settled({
     list: () => Promise.resolve(this.#all("SELECT * FROM secrets ORDER BY name").map(toSecret)),
     getByName: (name) => {
       const r = this.#get("SELECT * FROM secrets WHERE name = ?", name);
@@ -371,7 +389,7 @@ export class SqliteStore implements Store {
       return Promise.resolve(toSecret(this.#get("SELECT * FROM secrets WHERE name = ?", n)!));
     },
     remove: (name) => Promise.resolve(this.#run("DELETE FROM secrets WHERE name = ?", name) > 0),
-  };
+  });
 
   #insertJob(
     input: Pick<JobRecord, "scriptId" | "scriptName" | "filePath" | "params" | "trigger">,
@@ -409,7 +427,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  jobs: Store["jobs"] = {
+  jobs: Store["jobs"] = settled({
     create: (input) => Promise.resolve(this.#insertJob(input)),
     get: (id) => {
       const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
@@ -542,9 +560,9 @@ export class SqliteStore implements Store {
           this.#get("SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs")?.b ?? 0,
         ),
       }),
-  };
+  });
 
-  apikeys: Store["apikeys"] = {
+  apikeys: Store["apikeys"] = settled({
     list: () => Promise.resolve(this.#all("SELECT * FROM apikeys ORDER BY name_key").map(toApiKey)),
     getByHash: (hash) => {
       const r = this.#get("SELECT * FROM apikeys WHERE hash = ?", hash);
@@ -591,9 +609,9 @@ export class SqliteStore implements Store {
           idOrName.trim().toLowerCase(),
         ) > 0,
       ),
-  };
+  });
 
-  schedules: Store["schedules"] = {
+  schedules: Store["schedules"] = settled({
     list: () =>
       Promise.resolve(this.#all("SELECT * FROM schedules ORDER BY name_key").map(toSchedule)),
     get: (idOrName) => {
@@ -661,10 +679,10 @@ export class SqliteStore implements Store {
       this.#run("UPDATE schedules SET next_run_at = ? WHERE id = ?", next, id);
       return Promise.resolve();
     },
-  };
+  });
 
-  admins: Store["admins"] = {
+  admins: Store["admins"] = settled({
     count: () => Promise.resolve(Number(this.#get("SELECT count(*) AS n FROM admins")?.n ?? 0)),
     removeAll: () => Promise.resolve(this.#run("DELETE FROM admins")),
-  };
+  });
 }

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { SqliteStore } from "./sqlite.ts";
+
+async function withStore(fn: (a: SqliteStore, b: SqliteStore) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  // Two connections to one file: two processes sharing the database.
+  const a = new SqliteStore(join(dir, "aft.db"));
+  await a.migrate();
+  const b = new SqliteStore(join(dir, "aft.db"));
+  await b.migrate();
+  try {
+    await fn(a, b);
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const input = {
+  scriptId: null,
+  scriptName: "s",
+  filePath: null,
+  params: {},
+  trigger: "api" as const,
+};
+
+Deno.test("claim() hands each queued job to exactly one claimant, oldest first", async () => {
+  await withStore(async (a, b) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await a.jobs.create(input)).id);
+    const got: string[] = [];
+    for (;;) {
+      const x = await a.jobs.claim("node-a");
+      const y = await b.jobs.claim("node-b");
+      if (x) got.push(x.id);
+      if (y) got.push(y.id);
+      if (!x && !y) break;
+    }
+    assert.deepEqual(got, ids);
+    const running = await a.jobs.list({ status: "running", limit: 100 });
+    assert.equal(running.length, 20);
+    assert.ok(running.every((j) => j.startedAt && (j.node === "node-a" || j.node === "node-b")));
+  });
+});
+
+Deno.test("failRunning() fails only this node's running jobs, with a log line", async () => {
+  await withStore(async (a) => {
+    await a.jobs.create(input);
+    await a.jobs.create(input);
+    const mine = await a.jobs.claim("me");
+    const theirs = await a.jobs.claim("other");
+    const failed = await a.jobs.failRunning("me", "gone");
+    assert.deepEqual(failed, [mine!.id]);
+    assert.equal((await a.jobs.get(mine!.id))!.status, "failed");
+    assert.equal((await a.jobs.get(theirs!.id))!.status, "running");
+    assert.equal((await a.jobs.logs(mine!.id))[0]!.text, "gone");
+  });
+});
+
+Deno.test("purge() removes finished jobs older than the cutoff, with their logs", async () => {
+  await withStore(async (a) => {
+    const old = await a.jobs.create(input);
+    await a.jobs.update(old.id, { status: "succeeded", finishedAt: "2020-01-01T00:00:00.000Z" });
+    await a.jobs.appendLogs([{ jobId: old.id, seq: 1, ts: "x", level: "info", text: "t" }]);
+    const fresh = await a.jobs.create(input);
+    await a.jobs.update(fresh.id, { status: "failed", finishedAt: new Date().toISOString() });
+    const queued = await a.jobs.create(input);
+    assert.equal(await a.jobs.purge("2021-01-01T00:00:00.000Z"), 1);
+    assert.equal(await a.jobs.get(old.id), undefined);
+    assert.deepEqual(await a.jobs.logs(old.id), []);
+    assert.ok(await a.jobs.get(fresh.id));
+    assert.ok(await a.jobs.get(queued.id));
+  });
+});
+
+Deno.test("schedules.fire() runs a slot once, whoever fires it", async () => {
+  await withStore(async (a, b) => {
+    const due = "2026-01-01T00:00:00.000Z";
+    const next = "2026-01-01T00:01:00.000Z";
+    const s = await a.schedules.create({
+      name: "Nightly",
+      script: "s",
+      cron: "* * * * *",
+      params: { k: "v" },
+      enabled: true,
+      nextRunAt: due,
+    });
+    const job = { scriptId: "x", scriptName: "s", params: { k: "v" } };
+    const first = await a.schedules.fire(s.id, due, next, job);
+    const second = await b.schedules.fire(s.id, due, next, job);
+    assert.ok(first);
+    assert.equal(second, undefined);
+    assert.equal(first.trigger, "schedule");
+    const after = (await b.schedules.get("NIGHTLY"))!;
+    assert.equal(after.nextRunAt, next);
+    assert.equal(after.lastRunAt, due);
+    assert.equal(after.lastJobId, first.id);
+    assert.equal((await a.jobs.list()).length, 1);
+  });
+});
+
+Deno.test("API keys: names are unique case-insensitively, lookup is by hash", async () => {
+  await withStore(async (a) => {
+    const k = await a.apikeys.create({
+      name: "CI",
+      prefix: "abc",
+      hash: "h1",
+      allow: ["127.0.0.1"],
+      scopes: ["jobs:start"],
+    });
+    await assert.rejects(
+      a.apikeys.create({ name: "ci", prefix: "x", hash: "h2", allow: [], scopes: [] }),
+      /already exists/,
+    );
+    assert.equal((await a.apikeys.getByHash("h1"))!.id, k.id);
+    assert.equal(await a.apikeys.getByHash("h2"), undefined);
+    assert.ok(await a.apikeys.remove("ci"));
+    assert.equal(await a.apikeys.getByHash("h1"), undefined);
+  });
+});
+
+Deno.test("IDs made in one millisecond still sort in creation order", async () => {
+  const { newId } = await import("../engine/ids.ts");
+  const ids = Array.from({ length: 1000 }, () => newId(1_800_000_000_000));
+  assert.deepEqual([...ids].sort(), ids);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.ok(newId() > ids.at(-1)!);
+});
