@@ -8,17 +8,16 @@ import { CliError, UsageError } from "../errors.ts";
 import { createEngine } from "../engine/engine.ts";
 import { StoreError } from "../store/types.ts";
 import { openVfs } from "../vfs/registry.ts";
+import { isCredentialOption } from "../engine/vfs_library.ts";
 import type { VfsDefinition, VfsType } from "../vfs/types.ts";
 import { printJson, printTable, shortTime } from "./_output.ts";
-
-const CREDENTIAL = /pass|secret|key|token|credential/i;
 
 /** Options as shown to people: credentials hidden, `...Secret` options name their secret. */
 export function maskOptions(options: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(options).map((
       [k, v],
-    ) => [k, CREDENTIAL.test(k) && !/Secret$/.test(k) ? "***" : v]),
+    ) => [k, isCredentialOption(k) ? "***" : v]),
   );
 }
 
@@ -109,6 +108,13 @@ export default async function vfs(
           const v = await openVfs(def, {
             getSecret: (n) => engine.secrets.get(n),
             localRoots: settings.localRoots,
+            recordHostKey: async (fp) => {
+              if (await engine.vfs.pinHostKey(def.name, fp)) {
+                console.error(
+                  `recorded the host key of "${def.name}" (${fp}): from now on a different key is refused`,
+                );
+              }
+            },
           });
           try {
             const entries = await v.list("/");

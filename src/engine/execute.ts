@@ -11,8 +11,8 @@ import type { JobSpec, RunnerMessage } from "../runtime/protocol.ts";
 import type { RunnerPool, RunnerProcess } from "../runtime/runner_pool.ts";
 import type { Engine } from "./types.ts";
 import { Redactor } from "./redact.ts";
+import { isCredentialOption } from "./vfs_library.ts";
 
-const CREDENTIAL_OPTION = /pass|secret|key|token|credential/i;
 const LOG_FLUSH_MS = 200;
 
 /** Progress of the job's current transfer. */
@@ -229,10 +229,14 @@ async function answer(
     redactor.add(value);
     return value ?? null;
   }
+  if (req.op === "hostKey") {
+    const recorded = await engine.vfs.pinHostKey(req.name, req.fingerprint);
+    return recorded;
+  }
   const def = await engine.vfs.get(req.name);
   if (!def) return null;
   for (const [k, v] of Object.entries(def.options)) {
-    if (CREDENTIAL_OPTION.test(k) && !/Secret$/.test(k)) redactor.add(v);
+    if (isCredentialOption(k)) redactor.add(v);
   }
   return def;
 }

@@ -40,6 +40,11 @@ export interface VfsLibrary {
   /** Validates type and target; options are encrypted at rest. */
   add(def: VfsDefinition): Promise<{ id: string; name: string }>;
   remove(name: string): Promise<boolean>;
+  /**
+   * Records an SSH host key fingerprint on an entry that has none (trust on first use);
+   * returns false when the entry is missing or already pinned.
+   */
+  pinHostKey(name: string, fingerprint: string): Promise<boolean>;
 }
 
 export interface Engine {

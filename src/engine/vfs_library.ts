@@ -59,6 +59,19 @@ export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
   }
 }
 
+/**
+ * True for an option whose value is a credential (hidden in listings, redacted from logs).
+ * `...Secret` options hold a secret's *name*; `hostKeySHA256` and `keyFile` are not secret.
+ */
+export function isCredentialOption(key: string): boolean {
+  if (
+    /Secret$/.test(key) || /^(hostKeySHA256|keyFile|accessKeyId|user|region|endpoint)$/i.test(key)
+  ) {
+    return false;
+  }
+  return /pass|secret|key|token|credential/i.test(key);
+}
+
 /** The library over the store, with options encrypted by `secrets`. */
 export function createVfsLibrary(store: Store, secrets: Secrets): VfsLibrary {
   return {
@@ -91,6 +104,17 @@ export function createVfsLibrary(store: Store, secrets: Secrets): VfsLibrary {
     async remove(name) {
       const rec = await store.vfs.getByName(name);
       return rec ? await store.vfs.remove(rec.id) : false;
+    },
+    async pinHostKey(name, fingerprint) {
+      const rec = await store.vfs.getByName(name);
+      if (!rec) return false;
+      const options = JSON.parse(await secrets.decrypt(rec.optionsEnc)) as Record<string, string>;
+      if (options.hostKeySHA256) return false;
+      options.hostKeySHA256 = fingerprint;
+      await store.vfs.update(rec.id, {
+        optionsEnc: await secrets.encrypt(JSON.stringify(options)),
+      });
+      return true;
     },
   };
 }

@@ -41,7 +41,9 @@ export type ParentMessage =
 /** Requests a runner makes of its parent during a job. */
 export type RunnerRequest =
   | { op: "secret"; name: string }
-  | { op: "vfs"; name: string };
+  | { op: "vfs"; name: string }
+  /** Trust on first use: record the SSH host key seen for a library entry that had none. */
+  | { op: "hostKey"; name: string; fingerprint: string };
 
 /** Runner → parent. */
 export type RunnerMessage =

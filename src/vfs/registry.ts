@@ -77,6 +77,10 @@ registerBackend("disk", async (def, ctx) => {
   return vfs;
 });
 
+// Network backends load their client libraries only when first used, so commands that never
+// touch them (and the runner's start-up) do not pay for them.
+registerBackend("sftp", async (def, ctx) => (await import("./sftp/sftp.ts")).openSftp(def, ctx));
+
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));

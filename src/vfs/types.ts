@@ -181,4 +181,9 @@ export interface VfsContext {
    * empty = no limit.
    */
   localRoots: readonly string[];
+  /**
+   * Where given, an SFTP connection without a pinned host key calls it with the key's
+   * `SHA256:...` fingerprint, so the entry is pinned from then on (trust on first use).
+   */
+  recordHostKey?(fingerprint: string): Promise<void>;
 }

@@ -50,7 +50,7 @@ Deno.test("openVfs() keeps a disk VFS inside the localRoots setting", async () =
       (e) => isVfsError(e, "PERMISSION_DENIED") && /localRoots/.test(e.message),
     );
     await assert.rejects(
-      openVfs({ name: "x", type: "sftp", target: "sftp://h/", options: {} }, ctx),
+      openVfs({ name: "x", type: "gcs", target: "gcs://bucket/", options: {} }, ctx),
       (e) => isVfsError(e, "NOT_SUPPORTED"),
     );
   } finally {

@@ -18,6 +18,8 @@ const TYPES: readonly VfsType[] = ["memory", "disk", "sftp", "ftp", "ftps", "s3"
 
 interface Entry {
   def: VfsDefinition;
+  /** Opened by name from the VFS Library (so a first-seen host key can be recorded there). */
+  library: boolean;
   vfs?: Promise<Vfs>;
 }
 
@@ -60,7 +62,7 @@ export class VfsHandles {
       };
     }
     const handle = this.#next++;
-    this.#entries.set(handle, { def });
+    this.#entries.set(handle, { def, library: typeof s.name === "string" });
     return handle;
   }
 
@@ -68,10 +70,19 @@ export class VfsHandles {
   get(handle: unknown): Promise<Vfs> {
     const entry = typeof handle === "number" ? this.#entries.get(handle) : undefined;
     if (!entry) throw new ScriptCallError("Not a VirtualFS handle of this job");
+    const libraryName = entry.library ? entry.def.name : undefined;
     entry.vfs ??= openVfs(entry.def, {
       getSecret: async (name) =>
         (await this.#ctx.request({ op: "secret", name }) as string | null) ?? undefined,
       localRoots: this.#ctx.job.limits.localRoots,
+      recordHostKey: libraryName === undefined ? undefined : async (fingerprint) => {
+        if (await this.#ctx.request({ op: "hostKey", name: libraryName, fingerprint })) {
+          this.#ctx.log(
+            "info",
+            `Recorded the SSH host key of VFS "${libraryName}": ${fingerprint}`,
+          );
+        }
+      },
     });
     // A failed open is retried on the next call rather than remembered.
     entry.vfs.catch(() => {
