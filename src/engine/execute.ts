@@ -147,7 +147,10 @@ export async function executeJob(
       source: src.source,
       fileName: src.fileName,
       params: job.params,
-      limits: { localRoots: settings.localRoots },
+      limits: {
+        localRoots: settings.localRoots,
+        transferConcurrency: settings.transferConcurrency,
+      },
     };
     r.send({ t: "start", job: spec });
     // Only after "start": the runner drops a halt that arrives while it has no job, so a halt

@@ -17,6 +17,7 @@ export interface Settings {
   haltGraceSeconds: number;
   jobMemoryMiB: number;
   localRoots: string[];
+  transferConcurrency: number;
   jobRetentionDays: number;
   listen: string;
   corsOrigins: string[];
@@ -76,6 +77,13 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     kind: "string[]",
     default: [],
     help: "folders outside which scripts may not touch the local disk ([] = no limit)",
+  },
+  transferConcurrency: {
+    kind: "integer",
+    default: 8,
+    min: 1,
+    max: 64,
+    help: "files a CopyToVFS or MoveToVFS moves at once (a call's { concurrency } overrides)",
   },
   jobRetentionDays: {
     kind: "integer",

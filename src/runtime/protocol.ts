@@ -25,6 +25,8 @@ export interface JobSpec {
   /** Settings the host handlers enforce. */
   limits: {
     localRoots: string[];
+    /** Files a CopyToVFS/MoveToVFS moves at once unless the call says otherwise. */
+    transferConcurrency?: number;
   };
   /** SMTP settings for SendMail (password arrives as a secret request). */
   smtp?: Record<string, string | number>;

@@ -32,7 +32,27 @@ export async function openVfs(def: VfsDefinition, ctx: VfsContext): Promise<Vfs>
       `VFS type "${def.type}" is not available in this build yet`,
     );
   }
-  return await factory(def, ctx);
+  return await factory(await withSecrets(def, ctx), ctx);
+}
+
+/**
+ * Resolves `...Secret` options (`passSecret: "sftp-pass"`) into the option they stand for
+ * (`pass`), from the secrets store, so no backend sees a secret's name where it wants a value.
+ */
+async function withSecrets(def: VfsDefinition, ctx: VfsContext): Promise<VfsDefinition> {
+  const options = { ...def.options };
+  for (const [k, v] of Object.entries(def.options)) {
+    if (!k.endsWith("Secret") || k === "Secret") continue;
+    const value = await ctx.getSecret(v);
+    if (value === undefined) {
+      throw new VfsError(
+        "AUTH_FAILED",
+        `The secret "${v}" named by option ${k} of VFS "${def.name}" does not exist`,
+      );
+    }
+    options[k.slice(0, -"Secret".length)] = value;
+  }
+  return { ...def, options };
 }
 
 // Memory VFS sharing: entries with the same target in one process see one tree.
@@ -80,6 +100,11 @@ registerBackend("disk", async (def, ctx) => {
 // Network backends load their client libraries only when first used, so commands that never
 // touch them (and the runner's start-up) do not pay for them.
 registerBackend("sftp", async (def, ctx) => (await import("./sftp/sftp.ts")).openSftp(def, ctx));
+registerBackend("s3", async (def, ctx) => (await import("./s3/s3.ts")).openS3(def, ctx));
+registerBackend(
+  "azure",
+  async (def, ctx) => (await import("./azure/azure.ts")).openAzure(def, ctx),
+);
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);

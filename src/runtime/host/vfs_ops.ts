@@ -175,7 +175,9 @@ async function transfer(env: OpEnv, args: unknown[], move: boolean): Promise<Res
       overwrite,
       verify: o.verify === true,
       preserveTime: o.preserveTime === true,
-      concurrency: typeof o.concurrency === "number" ? o.concurrency : undefined,
+      concurrency: typeof o.concurrency === "number"
+        ? o.concurrency
+        : env.ctx.job.limits.transferConcurrency,
       move,
       signal: env.ctx.signal,
       onProgress: (pr) =>

@@ -193,6 +193,9 @@ export class SftpVfs implements Vfs {
       });
       try {
         this.#connect(client, o, (fp) => mismatch = fp);
+        // Small requests must not wait for Nagle's algorithm and delayed ACKs (tens of ms
+        // each on loopback): set on the socket before it connects.
+        client.setNoDelay(true);
       } catch (err) {
         this.#conn = undefined;
         reject(
@@ -220,6 +223,18 @@ export class SftpVfs implements Vfs {
       tryKeyboard: o.password !== undefined,
       readyTimeout: o.readyTimeoutMs ?? 20_000,
       keepaliveInterval: 15_000,
+      debug: Deno.env.get("AFT_SSH_DEBUG") ? (m: string) => console.error(m) : undefined,
+      // AES-GCM first: Deno's node:crypto runs it natively, much faster than the
+      // ChaCha20-Poly1305 that ssh2 would otherwise negotiate with OpenSSH.
+      algorithms: {
+        cipher: [
+          "aes128-gcm@openssh.com",
+          "aes256-gcm@openssh.com",
+          "aes128-ctr",
+          "aes256-ctr",
+          "chacha20-poly1305@openssh.com",
+        ],
+      },
       keepaliveCountMax: 4,
       hostVerifier: (key: Buffer) => {
         const fp = hostKeyFingerprint(key);
@@ -386,17 +401,25 @@ export class SftpVfs implements Vfs {
 
   async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
     const vpath = normalizePath(path);
-    const existing = await this.stat(path).catch((e) => {
-      if (e instanceof VfsError && e.code === "NOT_FOUND") return undefined;
-      throw e;
-    });
+    // Only an append needs the current size; otherwise the open itself tells what is wrong
+    // (one round trip per file matters for many small files).
+    const existing = opts.append
+      ? await this.stat(path).catch((e) => {
+        if (e instanceof VfsError && e.code === "NOT_FOUND") return undefined;
+        throw e;
+      })
+      : undefined;
     if (existing?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${vpath}"`, { path: vpath });
     const { sftp } = await this.#session();
     const r = this.#r(path);
-    const handle = await this.#call<Buffer>(
-      path,
-      (s, cb) => s.open(r, opts.append ? "a" : "w", cb),
-    );
+    let handle: Buffer;
+    try {
+      handle = await this.#call<Buffer>(path, (s, cb) => s.open(r, opts.append ? "a" : "w", cb));
+    } catch (err) {
+      const st = await this.stat(path).catch(() => undefined);
+      if (st?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${vpath}"`, { path: vpath });
+      throw err;
+    }
     const chunk = maxLen(sftp, "write");
     let pos = opts.append ? (existing?.size ?? 0) : 0;
     const inflight = new Set<Promise<void>>();
@@ -504,7 +527,6 @@ export class SftpVfs implements Vfs {
   async rename(from: string, to: string): Promise<void> {
     const a = this.#r(from);
     const b = this.#r(to);
-    await this.stat(from);
     const { sftp } = await this.#session();
     const ext = (sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
     if (ext["posix-rename@openssh.com"]) {

@@ -1,0 +1,226 @@
+/**
+ * Transfer benchmark: the same data moved by `aft` (a CopyToVFS script under `aft run`, the
+ * whole product path) and by the standard client, in one run, against a throw-away OpenSSH
+ * server on 127.0.0.1:
+ *
+ *   - one 256 MiB file up and down over SFTP, against OpenSSH `sftp`;
+ *   - 2,000 files of 4 KiB up over SFTP, against OpenSSH `sftp` (and `rclone` when installed);
+ *   - one 256 MiB file local to local, against `cp`.
+ *
+ * Prints times, ratios (aft / peer: below 1.0 means aft is faster) and aft's peak memory.
+ *
+ *   deno task bench:transfer [--size-mib 256] [--files 2000]
+ *
+ * Linux (needs Debian's openssh-server; rclone optional).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { runAft } from "../tests/e2e/_cli.ts";
+import { startSshd } from "../tests/fixtures/sshd.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    "size-mib": { type: "string", default: "256" },
+    files: { type: "string", default: "2000" },
+  },
+});
+const sizeMiB = Number(values["size-mib"]);
+const nFiles = Number(values.files);
+const MiB = 1024 * 1024;
+
+const server = await startSshd();
+const root = await Deno.makeTempDir({ prefix: "aft-bench-transfer-" });
+const data = join(root, "data");
+const local = join(root, "local");
+const remote = join(server.dir, "remote");
+for (const d of [local, remote]) await Deno.mkdir(d, { recursive: true });
+
+async function must(args: string[]): Promise<string> {
+  const r = await runAft(args, { data });
+  if (r.code !== 0) throw new Error(`aft ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+async function sh(cmd: string, args: string[], stdin?: string): Promise<void> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  if (!out.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+const sftpArgs = [
+  "-q",
+  "-i",
+  server.keys.openssh,
+  "-o",
+  "StrictHostKeyChecking=no",
+  "-o",
+  "UserKnownHostsFile=/dev/null",
+  "-P",
+  String(server.port),
+  "-b",
+  "-",
+  `${server.user}@127.0.0.1`,
+];
+
+async function aftScript(name: string, body: string): Promise<{ secs: number; rss: number }> {
+  const f = join(root, name + ".syncjs");
+  await Deno.writeTextFile(f, body);
+  const secs = await timed(async () => void await must(["run", "-f", f]));
+  const jobs = JSON.parse(await must(["jobs", "list", "--json", "--limit", "1"]));
+  return { secs, rss: jobs[0].peakRssBytes ?? 0 };
+}
+
+function row(what: string, aft: number, peer: number, peerName: string) {
+  console.log(
+    `  ${what.padEnd(34)} aft ${aft.toFixed(2).padStart(6)} s   ${peerName} ${
+      peer.toFixed(2).padStart(6)
+    } s   ratio ${(aft / peer).toFixed(2)}`,
+  );
+}
+
+try {
+  console.log(`--- preparing ${sizeMiB} MiB and ${nFiles} x 4 KiB files`);
+  {
+    const f = await Deno.open(join(local, "big.bin"), { write: true, create: true });
+    const chunk = new Uint8Array(4 * MiB);
+    for (let i = 0; i < chunk.length; i += 65536) {
+      crypto.getRandomValues(chunk.subarray(i, i + 65536));
+    }
+    for (let i = 0; i < sizeMiB / 4; i++) {
+      chunk[0] = i;
+      await f.write(chunk);
+    }
+    f.close();
+    await Deno.mkdir(join(local, "small"));
+    const small = new Uint8Array(4096);
+    for (let i = 0; i < nFiles; i++) {
+      crypto.getRandomValues(small);
+      await Deno.writeFile(join(local, "small", `f${i}.dat`), small);
+    }
+  }
+  await must(["settings", "set", "allowCliRun", "true"]);
+  await must(["vfs", "add", "local", "--type", "disk", "--target", local]);
+  await Deno.mkdir(join(root, "local2"));
+  await must(["vfs", "add", "copydst", "--type", "disk", "--target", join(root, "local2")]);
+  await must([
+    "vfs",
+    "add",
+    "remote",
+    "--type",
+    "sftp",
+    "--target",
+    `sftp://${server.user}@127.0.0.1:${server.port}${remote}`,
+    "--opt",
+    `keyFile=${server.keys.openssh}`,
+  ]);
+  await must(["vfs", "test", "remote"]);
+  const copy = (src: string, path: string, dst: string, dir: string) =>
+    `var r = VirtualFSByName("${src}").CopyToVFS("${path}", VirtualFSByName("${dst}"), "${dir}", { overwrite: AlwaysOverwrite });
+if (!r.Ok()) { Log.Error(r.ErrorMsg()); Exit(1); }`;
+
+  console.log(`\nSFTP to OpenSSH on 127.0.0.1 (best of 2 each)`);
+  let peak = 0;
+  const best = async (fn: () => Promise<number>) => Math.min(await fn(), await fn());
+
+  const upAft = await best(async () => {
+    await Deno.remove(join(remote, "big.bin")).catch(() => {});
+    const r = await aftScript("up", copy("local", "/big.bin", "remote", "/"));
+    peak = Math.max(peak, r.rss);
+    return r.secs;
+  });
+  const upSftp = await best(() =>
+    timed(() => sh("sftp", sftpArgs, `put ${join(local, "big.bin")} ${remote}/big-sftp.bin\n`))
+  );
+  row(`upload ${sizeMiB} MiB`, upAft, upSftp, "sftp");
+
+  await Deno.mkdir(join(root, "down"), { recursive: true });
+  await must(["vfs", "add", "down", "--type", "disk", "--target", join(root, "down")]);
+  const downAft = await best(async () => {
+    const r = await aftScript("down", copy("remote", "/big.bin", "down", "/"));
+    peak = Math.max(peak, r.rss);
+    return r.secs;
+  });
+  const downSftp = await best(() =>
+    timed(() =>
+      sh("sftp", sftpArgs, `get ${remote}/big.bin ${join(root, "down", "big-sftp.bin")}\n`)
+    )
+  );
+  row(`download ${sizeMiB} MiB`, downAft, downSftp, "sftp");
+
+  const smallAft = await best(async () => {
+    await Deno.remove(join(remote, "small"), { recursive: true }).catch(() => {});
+    const r = await aftScript("small", copy("local", "/small", "remote", "/small"));
+    peak = Math.max(peak, r.rss);
+    return r.secs;
+  });
+  const smallSftp = await best(async () => {
+    await Deno.remove(join(remote, "small-sftp"), { recursive: true }).catch(() => {});
+    await Deno.mkdir(join(remote, "small-sftp"));
+    return await timed(() =>
+      sh("sftp", sftpArgs, `put ${join(local, "small")}/* ${remote}/small-sftp/\n`)
+    );
+  });
+  row(`upload ${nFiles} x 4 KiB`, smallAft, smallSftp, "sftp");
+  const rclone = await new Deno.Command("rclone", { args: ["version"], stdout: "null" }).output()
+    .then((o) => o.success, () => false);
+  if (rclone) {
+    const env = {
+      RCLONE_CONFIG_BENCH_TYPE: "sftp",
+      RCLONE_CONFIG_BENCH_HOST: "127.0.0.1",
+      RCLONE_CONFIG_BENCH_PORT: String(server.port),
+      RCLONE_CONFIG_BENCH_USER: server.user,
+      RCLONE_CONFIG_BENCH_KEY_FILE: server.keys.openssh,
+    };
+    const smallRclone = await best(async () => {
+      await Deno.remove(join(remote, "small-rclone"), { recursive: true }).catch(() => {});
+      return await timed(async () => {
+        const out = await new Deno.Command("rclone", {
+          args: ["copy", join(local, "small"), `bench:${remote}/small-rclone`],
+          env,
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+      });
+    });
+    row(`upload ${nFiles} x 4 KiB`, smallAft, smallRclone, "rclone");
+  } else {
+    console.log("  (rclone is not installed: `apt-get install rclone` to compare with it)");
+  }
+
+  console.log(`\nlocal disk to local disk`);
+  const cpAft = await best(async () => {
+    await Deno.remove(join(root, "local2", "big.bin")).catch(() => {});
+    return (await aftScript("cp", copy("local", "/big.bin", "copydst", "/"))).secs;
+  });
+  const cp = await best(async () => {
+    await Deno.remove(join(root, "cp.bin")).catch(() => {});
+    return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
+  });
+  row(`copy ${sizeMiB} MiB`, cpAft, cp, "cp  ");
+  console.log(`\n  aft runner peak RSS over the SFTP runs: ${(peak / MiB).toFixed(0)} MiB`);
+  console.log("  aft times are whole `aft run` commands (process start, runner, script included)");
+} finally {
+  await server.stop();
+  await Deno.remove(root, { recursive: true });
+}

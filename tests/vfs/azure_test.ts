@@ -1,0 +1,166 @@
+/**
+ * The Azure Blob backend against Azurite on 127.0.0.1 (tests/fixtures/azurite.ts): the whole
+ * conformance suite, a prefix as the root, and clear errors for a wrong key, a missing
+ * container and a server that is not there.
+ */
+
+import assert from "node:assert/strict";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { AzureVfs, mapAzureError, openAzure, parseAzureTarget } from "../../src/vfs/azure/azure.ts";
+import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
+import { startAzurite } from "../fixtures/azurite.ts";
+import { freePort } from "../fixtures/s3server.ts";
+import { put, text } from "./_util.ts";
+import { conformance } from "./conformance.ts";
+
+// The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
+// that need no server.
+if (Deno.build.os !== "linux") {
+  Deno.test({ name: "azure suite (runs on Linux, against Azurite)", ignore: true, fn() {} });
+} else {
+  const server = await startAzurite();
+  globalThis.addEventListener("unload", () => {
+    server.stop();
+  });
+  const noSecrets = { getSecret: () => Promise.resolve(undefined), localRoots: [] };
+  const admin = new BlobServiceClient(
+    server.endpoint,
+    new StorageSharedKeyCredential(server.accountName, server.accountKey),
+  );
+  let n = 0;
+  const MiB = 1024 * 1024;
+
+  const container = async (): Promise<string> => {
+    const name = `aft-test-${n++}`;
+    await admin.getContainerClient(name).create();
+    return name;
+  };
+
+  const def = (path: string, options: Record<string, string> = {}): VfsDefinition => {
+    return {
+      name: "t",
+      type: "azure",
+      target: `azure://${server.accountName}/${path}?endpoint=${
+        encodeURIComponent(server.endpoint)
+      }`,
+      options: { accountKey: server.accountKey, ...options },
+    };
+  };
+
+  conformance("azure", async () => {
+    const vfs = await openAzure(def(await container()), noSecrets);
+    return { vfs, cleanup: () => vfs.close() };
+  });
+
+  conformance("azure (under a prefix)", async () => {
+    const vfs = await openAzure(def(`${await container()}/some/prefix`), noSecrets);
+    return { vfs, cleanup: () => vfs.close() };
+  }, { largeMiB: 20 });
+
+  Deno.test("azure: target parsing", () => {
+    const o = parseAzureTarget({
+      name: "t",
+      type: "azure",
+      target: "azure://acct/box/a/b/",
+      options: { accountKey: "K" },
+    });
+    assert.deepEqual(
+      [o.account, o.container, o.prefix, o.endpoint, o.accountKey],
+      ["acct", "box", "a/b/", "https://acct.blob.core.windows.net", "K"],
+    );
+    const local = parseAzureTarget({
+      name: "t",
+      type: "azure",
+      target:
+        "azure://devstoreaccount1/c?endpoint=http%3A%2F%2F127.0.0.1%3A10000%2Fdevstoreaccount1",
+      options: {},
+    });
+    assert.deepEqual([local.prefix, local.endpoint], [
+      "",
+      "http://127.0.0.1:10000/devstoreaccount1",
+    ]);
+    for (const target of ["azure://acct", "s3://acct/box"]) {
+      assert.throws(
+        () => parseAzureTarget({ name: "t", type: "azure", target, options: {} }),
+        (e) => isVfsError(e, "INVALID_PATH"),
+      );
+    }
+  });
+
+  Deno.test("azure: a prefix root sees only its own blobs", async () => {
+    const c = await container();
+    const whole = await openAzure(def(c), noSecrets);
+    const sub = await openAzure(def(`${c}/team a`), noSecrets);
+    try {
+      await whole.mkdir("/team a");
+      await put(whole, "/outside.txt", "no");
+      await put(sub, "/inside.txt", "yes");
+      assert.equal(await text(whole, "/team a/inside.txt"), "yes");
+      assert.deepEqual((await sub.list("/")).map((i) => i.name), ["inside.txt"]);
+      assert.ok(sub instanceof AzureVfs && sub.prefix === "team a/");
+    } finally {
+      await whole.close();
+      await sub.close();
+    }
+  });
+
+  Deno.test("azure: a wrong account key gives one clear AUTH_FAILED error", async () => {
+    const c = await container();
+    const wrongKey = btoa("not the key, but valid base64 of a plausible length....");
+    await assert.rejects(openAzure(def(c, { accountKey: wrongKey }), noSecrets), (e) => {
+      assert.ok(isVfsError(e, "AUTH_FAILED"), String(e));
+      assert.match(e.message, /refused the credentials/);
+      assert.equal(e.retryable, false);
+      return true;
+    });
+    const reset = mapAzureError(
+      Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+    );
+    assert.deepEqual([reset.code, reset.retryable], ["CONNECTION", true]);
+  });
+
+  Deno.test("azure: a missing container is NOT_FOUND; no server is a retryable CONNECTION", async () => {
+    await assert.rejects(
+      openAzure(def("no-such-container"), noSecrets),
+      (e) => isVfsError(e, "NOT_FOUND") && /no-such-container/.test(e.message),
+    );
+    await assert.rejects(
+      openAzure({
+        ...def("c"),
+        target: `azure://${server.accountName}/c?endpoint=${
+          encodeURIComponent(`http://127.0.0.1:${freePort()}/${server.accountName}`)
+        }`,
+      }, noSecrets),
+      (e) => isVfsError(e, "CONNECTION") && e.retryable,
+    );
+  });
+
+  Deno.test("azure: a large write shows under its name only once complete; an abort leaves nothing", async () => {
+    const vfs = await openAzure(def(await container()), noSecrets);
+    try {
+      await put(vfs, "/keep.bin", "old content");
+      const chunk = new Uint8Array(MiB).fill(1);
+      const before = Deno.memoryUsage().rss;
+      let w = (await vfs.openWrite("/big.bin")).getWriter();
+      for (let i = 0; i < 40; i++) await w.write(chunk.slice());
+      await assert.rejects(vfs.stat("/big.bin"), (e) => isVfsError(e, "NOT_FOUND"));
+      await w.close();
+      assert.equal((await vfs.stat("/big.bin")).size, 40 * MiB);
+      assert.ok(Deno.memoryUsage().rss - before < 200 * MiB, "memory stays bounded");
+      // An aborted rewrite of an existing file leaves the old content; of a new one, nothing.
+      for (const p of ["/keep.bin", "/new.bin"]) {
+        w = (await vfs.openWrite(p)).getWriter();
+        for (let i = 0; i < 20; i++) await w.write(chunk.slice());
+        await w.abort(new Error("stop"));
+      }
+      assert.equal(await text(vfs, "/keep.bin"), "old content");
+      await assert.rejects(vfs.stat("/new.bin"), (e) => isVfsError(e, "NOT_FOUND"));
+    } finally {
+      await vfs.close();
+    }
+  });
+
+  Deno.test("azure: stop the server", async () => {
+    await server.stop();
+  });
+}
