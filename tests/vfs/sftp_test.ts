@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { openSftp, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
 import { isVfsError } from "../../src/vfs/types.ts";
 import { startSshd } from "../fixtures/sshd.ts";
+import { startProxy } from "../fixtures/proxy.ts";
+import { copyToVfs } from "../../src/vfs/copy.ts";
+import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import { conformance } from "./conformance.ts";
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
@@ -155,6 +158,48 @@ if (Deno.build.os !== "linux") {
     } finally {
       await vfs.close();
       await Deno.remove(local, { recursive: true });
+    }
+  });
+
+  Deno.test("sftp: a connection dropped mid-file is retried on a new connection, else one clear error and no partial file", async () => {
+    const MiB = 1024 * 1024;
+    const src = new MemoryVfs();
+    const data = new Uint8Array(24 * MiB);
+    for (let i = 0; i < data.length; i += 65536) data[i] = i & 0xff;
+    const w = (await src.openWrite("/big.bin")).getWriter();
+    await w.write(data);
+    await w.close();
+    for (const always of [false, true]) {
+      const dir = join(server.dir, always ? "drop-always" : "drop-once");
+      await Deno.mkdir(dir);
+      const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
+        dropAfterBytes: 8 * MiB,
+        dropConnections: (n) => always || n === 1,
+      });
+      const vfs = await openSftp({
+        name: "t",
+        type: "sftp",
+        target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
+        options: { keyFile: server.keys.openssh },
+      }, noSecrets);
+      try {
+        const r = await copyToVfs(src, "/big.bin", vfs, "/", { retries: 2 });
+        const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+        if (always) {
+          assert.equal(r.ok, false);
+          assert.equal(r.errors.length, 1);
+          assert.equal(r.errors[0]!.code, "CONNECTION", r.errors[0]!.message);
+          assert.deepEqual(left, [], "nothing half-written");
+        } else {
+          assert.ok(r.ok, JSON.stringify(r.errors));
+          assert.ok(proxy.connections() >= 2, "reconnected");
+          assert.deepEqual(left, ["big.bin"]);
+          assert.deepEqual(await Deno.readFile(join(dir, "big.bin")), data);
+        }
+      } finally {
+        await vfs.close();
+        proxy.close();
+      }
     }
   });
 
