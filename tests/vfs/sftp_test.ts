@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openSftp, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
 import { isVfsError } from "../../src/vfs/types.ts";
+import { openVfs } from "../../src/vfs/registry.ts";
 import { startSshd } from "../fixtures/sshd.ts";
 import { startProxy } from "../fixtures/proxy.ts";
 import { copyToVfs } from "../../src/vfs/copy.ts";
@@ -202,6 +203,46 @@ if (Deno.build.os !== "linux") {
       }
     }
   });
+
+  Deno.test("sftp: password and keyboard-interactive logins (PAM, throw-away account)", async (t) => {
+    for (const keyboardInteractiveOnly of [false, true]) {
+      await t.step(
+        keyboardInteractiveOnly ? "keyboard-interactive" : "password",
+        () => passwordLogins(keyboardInteractiveOnly),
+      );
+    }
+  });
+
+  const passwordLogins = async (keyboardInteractiveOnly: boolean) => {
+    const pam = await startSshd({ passwordUser: true, keyboardInteractiveOnly });
+    try {
+      const login = pam.passwordLogin!;
+      const base = `sftp://${login.user}@127.0.0.1:${pam.port}${pam.dir}`;
+      const vfs = await openSftp(
+        { name: "t", type: "sftp", target: base, options: { pass: login.pass } },
+        noSecrets,
+      );
+      await vfs.mkdir("/by-password");
+      assert.ok((await vfs.stat("/by-password")).isDir);
+      await vfs.close();
+      // The password can come from the secrets store by name.
+      const viaSecret = await openVfs(
+        { name: "t", type: "sftp", target: base, options: { passSecret: "sftp-pass" } },
+        {
+          getSecret: (n) => Promise.resolve(n === "sftp-pass" ? login.pass : undefined),
+          localRoots: [],
+        },
+      );
+      assert.ok((await viaSecret.stat("/")).isDir);
+      await viaSecret.close();
+      await assert.rejects(
+        openSftp({ name: "t", type: "sftp", target: base, options: { pass: "wrong" } }, noSecrets),
+        (e) => isVfsError(e, "AUTH_FAILED"),
+      );
+    } finally {
+      await pam.stop();
+    }
+  };
 
   globalThis.addEventListener("unload", () => {
     server.stop();
