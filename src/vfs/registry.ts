@@ -100,6 +100,9 @@ registerBackend("disk", async (def, ctx) => {
 // Network backends load their client libraries only when first used, so commands that never
 // touch them (and the runner's start-up) do not pay for them.
 registerBackend("sftp", async (def, ctx) => (await import("./sftp/sftp.ts")).openSftp(def, ctx));
+for (const type of ["ftp", "ftps"]) {
+  registerBackend(type, async (def, ctx) => (await import("./ftp/ftp.ts")).openFtp(def, ctx));
+}
 registerBackend("s3", async (def, ctx) => (await import("./s3/s3.ts")).openS3(def, ctx));
 registerBackend(
   "azure",
