@@ -8,6 +8,7 @@ import { CliError, UsageError } from "../errors.ts";
 import { createEngine } from "../engine/engine.ts";
 import { StoreError } from "../store/types.ts";
 import { openVfs } from "../vfs/registry.ts";
+import { isVfsError } from "../vfs/types.ts";
 import { isCredentialOption } from "../engine/vfs_library.ts";
 import type { VfsDefinition, VfsType } from "../vfs/types.ts";
 import { printJson, printTable, shortTime } from "./_output.ts";
@@ -29,6 +30,28 @@ function parseOpts(raw: unknown): Record<string, string> {
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;
+}
+
+/** One sentence naming the kind of failure first: what an operator needs to fix. */
+export function describeFailure(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (!isVfsError(err)) return msg;
+  const kind: Partial<Record<string, string>> = {
+    AUTH_FAILED: "authentication",
+    HOST_KEY_MISMATCH: "host key",
+    PERMISSION_DENIED: "permission",
+    NOT_FOUND: "not found",
+    TIMEOUT: "timeout",
+  };
+  let k = kind[err.code];
+  if (err.code === "CONNECTION") {
+    k = /host name not found|ENOTFOUND|EAI_AGAIN/i.test(msg)
+      ? "DNS"
+      : /TLS|certificate|SSL/i.test(msg)
+      ? "TLS"
+      : "connection";
+  }
+  return k ? `${k}: ${msg}` : msg;
 }
 
 /** Entry of `aft vfs`. */
@@ -123,7 +146,7 @@ export default async function vfs(
             await v.close();
           }
         } catch (err) {
-          throw new CliError(`VFS "${def.name}" failed: ${(err as Error).message}`);
+          throw new CliError(`VFS "${def.name}" failed: ${describeFailure(err)}`);
         }
         return 0;
       }
