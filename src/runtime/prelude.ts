@@ -12,6 +12,7 @@ import type { LogLevel } from "../store/types.ts";
 import { installVfs } from "./prelude_vfs.ts";
 import { installHttp } from "./prelude_http.ts";
 import { installHelpers } from "./prelude_helpers.ts";
+import { installClients } from "./prelude_clients.ts";
 
 /** What the parts of the prelude use to reach the host. */
 export interface Bridge {
@@ -172,6 +173,7 @@ export function installPrelude(
   );
 
   installVfs(bridge);
+  installClients(bridge, g.VirtualFS as Parameters<typeof installClients>[1]);
   installHttp(bridge);
   installHelpers(bridge);
 
