@@ -197,11 +197,11 @@ export function installClients(bridge: Bridge, VirtualFS: VirtualFSCtor): void {
       return false;
     };
 
-    function Client(this: Record<string, unknown>) {
+    const Client = function (this: Record<string, unknown>) {
       if (!new.target) throw new TypeError(`${kind} must be called with new`);
       Object.assign(this, spec.fields, { LastError: "", Options: defaultOptions() });
       state.set(this, { LastError: "", Options: this.Options as Record<string, unknown> });
-    }
+    };
     const proto = Client.prototype as Record<string, unknown>;
     proto.Connect = function (this: Record<string, unknown>) {
       const s = st(this);
