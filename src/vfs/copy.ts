@@ -123,12 +123,17 @@ export async function copyToVfs(
         continue;
       }
       current = item.from.path;
+      const state: ResumeState = {};
       try {
         const copied = await withRetries(opts, () =>
           copyOne(src, item!, dst, opts, (n) => {
             result.bytes += n;
             report();
-          }));
+          }, state)).catch(async (err) => {
+            // The last attempt failed: a temporary file kept for resuming goes now.
+            if (state.tmp) await dst.remove(state.tmp).catch(() => {});
+            throw err;
+          });
         if (copied) result.files++;
         else result.skipped++;
         if (opts.move) {
@@ -172,6 +177,16 @@ async function makePlan(src: Vfs, srcPath: string, dstDir: string) {
   return { items, dirs, srcDir: sp };
 }
 
+/**
+ * Kept across the retries of one file: the temporary name, so that after a transient failure
+ * (a dropped connection) the next attempt continues the partial temporary file where it ended,
+ * when the source can read from an offset and the destination can append; otherwise the next
+ * attempt starts over.
+ */
+interface ResumeState {
+  tmp?: string;
+}
+
 /** Copies one file; false when the overwrite policy left an existing file alone. */
 async function copyOne(
   src: Vfs,
@@ -179,6 +194,7 @@ async function copyOne(
   dst: Vfs,
   opts: CopyOptions,
   onBytes: (n: number) => void,
+  state: ResumeState = {},
 ): Promise<boolean> {
   const existing = await dst.stat(to).catch((e) => {
     if (isVfsError(e, "NOT_FOUND")) return undefined;
@@ -193,7 +209,10 @@ async function copyOne(
     if (policy === "ifDiffSize" && existing.size === from.size) return false;
     if (policy === "ifNewer" && from.modTime.getTime() <= existing.modTime.getTime()) return false;
   }
-  const tmp = joinPath(dirname(to), `.${basename(to)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const resumable = src.features.rangedRead && dst.features.append;
+  const tmp = state.tmp ??
+    joinPath(dirname(to), `.${basename(to)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+  state.tmp = undefined;
   let counted = 0;
   try {
     if (src === dst && src.copy) {
@@ -215,8 +234,15 @@ async function copyOne(
       counted = (await dst.stat(tmp)).size;
       onBytes(counted);
     } else {
-      const reader = await src.openRead(from.path);
-      const writer = await dst.openWrite(tmp);
+      // A partial temporary file from a failed attempt: continue where it ends.
+      const have = resumable ? (await dst.stat(tmp).catch(() => undefined))?.size ?? 0 : 0;
+      const offset = have > 0 && have < from.size ? have : 0;
+      if (offset > 0) {
+        counted = offset;
+        onBytes(offset);
+      }
+      const reader = await src.openRead(from.path, offset > 0 ? { offset } : {});
+      const writer = await dst.openWrite(tmp, offset > 0 ? { append: true } : {});
       const counter = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
           counted += chunk.length;
@@ -240,6 +266,10 @@ async function copyOne(
     return true;
   } catch (err) {
     onBytes(-counted);
+    if (resumable && isVfsError(err) && err.retryable && !opts.signal?.aborted) {
+      state.tmp = tmp; // the next attempt continues it (or removes it, if it is the last)
+      throw err;
+    }
     await dst.remove(tmp).catch(() => {});
     if (opts.signal?.aborted) {
       throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });

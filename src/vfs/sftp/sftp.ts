@@ -131,13 +131,20 @@ export function parseSftpTarget(
   };
 }
 
+/** A connection; `dead` rejects when it closes, so no call waits forever on a lost one. */
+interface Session {
+  client: SshClient;
+  sftp: SFTPWrapper;
+  dead: Promise<never>;
+}
+
 export class SftpVfs implements Vfs {
   readonly type = "sftp";
   readonly features = FEATURES;
   /** The host key fingerprint seen at the last connection. */
   hostKeySHA256Seen?: string;
   readonly #opts: SftpOptions;
-  #conn?: Promise<{ client: SshClient; sftp: SFTPWrapper }>;
+  #conn?: Promise<Session>;
   #closed = false;
 
   private constructor(opts: SftpOptions) {
@@ -158,9 +165,9 @@ export class SftpVfs implements Vfs {
     return vfs;
   }
 
-  #session(): Promise<{ client: SshClient; sftp: SFTPWrapper }> {
+  #session(): Promise<Session> {
     if (this.#closed) return Promise.reject(new VfsError("CONNECTION", "The SFTP VFS is closed"));
-    this.#conn ??= new Promise<{ client: SshClient; sftp: SFTPWrapper }>((resolve, reject) => {
+    this.#conn ??= new Promise<Session>((resolve, reject) => {
       const client = new ssh2.Client();
       const o = this.#opts;
       let mismatch: string | undefined;
@@ -182,10 +189,16 @@ export class SftpVfs implements Vfs {
           if (err) return fail(err);
           client.removeListener("error", fail);
           client.on("error", () => {}); // reported through the calls in flight
-          client.once("close", () => {
-            if (this.#conn && !this.#closed) this.#conn = undefined; // next call reconnects
+          const dead = new Promise<never>((_, rejectDead) => {
+            client.once("close", () => {
+              if (this.#conn && !this.#closed) this.#conn = undefined; // next call reconnects
+              rejectDead(
+                new VfsError("CONNECTION", `The SFTP connection to ${o.host}:${o.port} was lost`),
+              );
+            });
           });
-          resolve({ client, sftp });
+          dead.catch(() => {});
+          resolve({ client, sftp, dead });
         });
       });
       client.on("keyboard-interactive", (_n, _i, _l, prompts, finish) => {
@@ -260,14 +273,17 @@ export class SftpVfs implements Vfs {
     path: string,
     fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void,
   ): Promise<T> {
-    const { sftp } = await this.#session();
-    return await new Promise<T>((resolve, reject) => {
-      try {
-        fn(sftp, (err, v) => err ? reject(mapError(err, normalizePath(path))) : resolve(v as T));
-      } catch (err) {
-        reject(mapError(err, path));
-      }
-    });
+    const { sftp, dead } = await this.#session();
+    return await Promise.race([
+      new Promise<T>((resolve, reject) => {
+        try {
+          fn(sftp, (err, v) => err ? reject(mapError(err, normalizePath(path))) : resolve(v as T));
+        } catch (err) {
+          reject(mapError(err, path));
+        }
+      }),
+      dead,
+    ]);
   }
 
   #info(path: string, st: Stats): FileInfo {
@@ -317,7 +333,7 @@ export class SftpVfs implements Vfs {
   async openRead(path: string, opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const st = await this.stat(path);
     if (st.isDir) throw new VfsError("IS_DIR", `Is a folder: "${st.path}"`, { path: st.path });
-    const { sftp } = await this.#session();
+    const { sftp, dead } = await this.#session();
     const r = this.#r(path);
     const handle = await this.#call<Buffer>(path, (s, cb) => s.open(r, "r", cb));
     const chunk = maxLen(sftp, "read");
@@ -330,25 +346,28 @@ export class SftpVfs implements Vfs {
     const vpath = normalizePath(path);
 
     const readAt = (pos: number, len: number) =>
-      new Promise<Uint8Array>((resolve, reject) => {
-        const buf = Buffer.allocUnsafe(len);
-        let got = 0;
-        const more = () => {
-          sftp.read(handle, buf, got, len - got, pos + got, (err, n) => {
-            if (err) {
-              if ((err as { code?: number }).code === STATUS.EOF) {
-                return resolve(buf.subarray(0, got));
+      Promise.race([
+        dead,
+        new Promise<Uint8Array>((resolve, reject) => {
+          const buf = Buffer.allocUnsafe(len);
+          let got = 0;
+          const more = () => {
+            sftp.read(handle, buf, got, len - got, pos + got, (err, n) => {
+              if (err) {
+                if ((err as { code?: number }).code === STATUS.EOF) {
+                  return resolve(buf.subarray(0, got));
+                }
+                return reject(mapError(err, vpath));
               }
-              return reject(mapError(err, vpath));
-            }
-            if (n === 0) return resolve(buf.subarray(0, got));
-            got += n;
-            if (got < len) more();
-            else resolve(buf);
-          });
-        };
-        more();
-      });
+              if (n === 0) return resolve(buf.subarray(0, got));
+              got += n;
+              if (got < len) more();
+              else resolve(buf);
+            });
+          };
+          more();
+        }),
+      ]);
     const closeHandle = () => {
       if (done) return;
       done = true;
@@ -412,7 +431,7 @@ export class SftpVfs implements Vfs {
       })
       : undefined;
     if (existing?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${vpath}"`, { path: vpath });
-    const { sftp } = await this.#session();
+    const { sftp, dead } = await this.#session();
     const r = this.#r(path);
     let handle: Buffer;
     try {
@@ -428,22 +447,28 @@ export class SftpVfs implements Vfs {
     let failure: VfsError | undefined;
     let closed = false;
     const closeHandle = () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        closed = true;
-        sftp.close(handle, () => resolve());
-      });
+      Promise.race([
+        new Promise<void>((resolve, reject) => {
+          if (closed) return resolve();
+          closed = true;
+          sftp.close(handle, (err) => err ? reject(mapError(err, vpath)) : resolve());
+        }),
+        dead,
+      ]);
     const writeAt = (buf: Uint8Array, at: number) =>
-      new Promise<void>((resolve, reject) => {
-        sftp.write(
-          handle,
-          Buffer.from(buf.buffer, buf.byteOffset, buf.length),
-          0,
-          buf.length,
-          at,
-          (err) => err ? reject(mapError(err, vpath)) : resolve(),
-        );
-      });
+      Promise.race([
+        new Promise<void>((resolve, reject) => {
+          sftp.write(
+            handle,
+            Buffer.from(buf.buffer, buf.byteOffset, buf.length),
+            0,
+            buf.length,
+            at,
+            (err) => err ? reject(mapError(err, vpath)) : resolve(),
+          );
+        }),
+        dead,
+      ]);
     return new WritableStream<Uint8Array>({
       write: async (data) => {
         for (let off = 0; off < data.length; off += chunk) {
@@ -465,7 +490,7 @@ export class SftpVfs implements Vfs {
       },
       abort: async () => {
         await Promise.allSettled(inflight);
-        await closeHandle();
+        await closeHandle().catch(() => {});
       },
     });
   }
