@@ -80,6 +80,8 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
   },
   transferConcurrency: {
     kind: "integer",
+    // 8: for 2,000 small files over SFTP under `aft run` it measured faster than 16 (2.6 s
+    // against 4.1 s), though 16 won when the copy engine ran alone (1.6 s against 2.1 s).
     default: 8,
     min: 1,
     max: 64,

@@ -210,6 +210,7 @@ async function copyOne(
     if (policy === "ifNewer" && from.modTime.getTime() <= existing.modTime.getTime()) return false;
   }
   const resumable = src.features.rangedRead && dst.features.append;
+  const retrying = state.tmp !== undefined;
   const tmp = state.tmp ??
     joinPath(dirname(to), `.${basename(to)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
   state.tmp = undefined;
@@ -235,7 +236,10 @@ async function copyOne(
       onBytes(counted);
     } else {
       // A partial temporary file from a failed attempt: continue where it ends.
-      const have = resumable ? (await dst.stat(tmp).catch(() => undefined))?.size ?? 0 : 0;
+      // Only a retry can find a partial temporary file (a first attempt has a new name).
+      const have = resumable && retrying
+        ? (await dst.stat(tmp).catch(() => undefined))?.size ?? 0
+        : 0;
       const offset = have > 0 && have < from.size ? have : 0;
       if (offset > 0) {
         counted = offset;
