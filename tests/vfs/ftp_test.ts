@@ -125,4 +125,11 @@ if (Deno.build.os !== "linux") {
       await Deno.remove(local, { recursive: true });
     }
   });
+
+  Deno.test("ftp: stop the servers", async () => {
+    await plain.stop();
+    await implicit.stop();
+    await Deno.remove(caFile);
+    await Deno.remove(implicitCa);
+  });
 }

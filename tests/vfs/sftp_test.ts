@@ -249,4 +249,8 @@ if (Deno.build.os !== "linux") {
   globalThis.addEventListener("unload", () => {
     server.stop();
   });
+
+  Deno.test("sftp: stop the server", async () => {
+    await server.stop();
+  });
 }
