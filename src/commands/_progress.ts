@@ -18,6 +18,41 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** Columns of the terminal; 80 when it does not say (some pseudo-terminals report 0). */
+function terminalColumns(): number {
+  try {
+    const c = Deno.consoleSize().columns;
+    return c >= 20 ? c : 80;
+  } catch {
+    return 80;
+  }
+}
+
+/** `  2/5 files  120.0/256.0 MiB (46%)  110.2 MiB/s  /out/big.bin`, cut to `cols - 1`. */
+export function progressText(
+  p: {
+    files: number;
+    bytes: number;
+    rate: number;
+    path: string;
+    filesTotal?: number;
+    bytesTotal?: number;
+  },
+  cols: number,
+): string {
+  const files = p.filesTotal ? `${p.files}/${p.filesTotal} files` : `${p.files} files`;
+  const bytes = p.bytesTotal
+    ? `${formatBytes(p.bytes)}/${formatBytes(p.bytesTotal)} (${
+      Math.min(100, Math.floor((p.bytes / p.bytesTotal) * 100))
+    }%)`
+    : formatBytes(p.bytes);
+  const head = `  ${files}  ${bytes}  ${formatBytes(p.rate)}/s  `;
+  const room = cols - 1 - head.length;
+  if (room <= 3) return head.slice(0, cols - 1);
+  const path = p.path.length > room ? "…" + p.path.slice(p.path.length - room + 1) : p.path;
+  return head + path;
+}
+
 /** Redraws one status line in place; does nothing when `enabled` is false. */
 export class ProgressLine {
   #enabled: boolean;
@@ -28,15 +63,21 @@ export class ProgressLine {
     this.#enabled = enabled;
   }
 
-  update(p: { files: number; bytes: number; rate: number; path: string; done: boolean }): void {
+  update(p: {
+    files: number;
+    bytes: number;
+    rate: number;
+    path: string;
+    done: boolean;
+    filesTotal?: number;
+    bytesTotal?: number;
+  }): void {
     if (!this.#enabled) return;
     const now = performance.now();
     if (!p.done && now - this.#last < 100) return;
     this.#last = now;
     if (p.done) return this.clear();
-    const cols = Deno.consoleSize?.().columns ?? 80;
-    const text = `  ${p.files} files, ${formatBytes(p.bytes)}, ${formatBytes(p.rate)}/s  ${p.path}`;
-    Deno.stderr.writeSync(enc.encode(`\r\x1b[K${text.slice(0, cols - 1)}`));
+    Deno.stderr.writeSync(enc.encode(`\r\x1b[K${progressText(p, terminalColumns())}`));
     this.#shown = true;
   }
 

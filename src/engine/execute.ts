@@ -22,6 +22,8 @@ export interface JobProgress {
   rate: number;
   path: string;
   done: boolean;
+  filesTotal?: number;
+  bytesTotal?: number;
 }
 
 export interface ExecuteOptions {

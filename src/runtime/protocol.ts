@@ -51,7 +51,16 @@ export type RunnerRequest =
 export type RunnerMessage =
   | { t: "ready"; pid: number }
   | { t: "log"; level: LogLevel; text: string; ts: string }
-  | { t: "progress"; files: number; bytes: number; rate: number; path: string; done: boolean }
+  | {
+    t: "progress";
+    files: number;
+    bytes: number;
+    rate: number;
+    path: string;
+    done: boolean;
+    filesTotal?: number;
+    bytesTotal?: number;
+  }
   | ({ t: "request"; id: number } & RunnerRequest)
   | {
     t: "exit";

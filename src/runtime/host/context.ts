@@ -14,6 +14,9 @@ export interface TransferProgress {
   rate: number;
   path: string;
   done: boolean;
+  /** Totals of the current CopyToVFS/MoveToVFS call, when known. */
+  filesTotal?: number;
+  bytesTotal?: number;
 }
 
 /** The job a handler works for, and its ways back to the parent. */

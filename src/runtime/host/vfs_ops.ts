@@ -187,6 +187,8 @@ async function transfer(env: OpEnv, args: unknown[], move: boolean): Promise<Res
           rate: pr.rate,
           path: pr.path,
           done: pr.done,
+          filesTotal: pr.filesTotal,
+          bytesTotal: pr.bytesTotal,
         }),
     },
   );
