@@ -9,7 +9,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute } from "node:path";
+import { checkLocalPath, LocalRootError } from "../runtime/host/local_roots.ts";
 import { VERSION } from "../version.ts";
 import type { Engine } from "../engine/types.ts";
 import type { JobQueue } from "../engine/queue.ts";
@@ -369,11 +370,12 @@ function defineRoutes(deps: AppDeps): RouteDef[] {
         throw new ApiError(400, "INVALID_REQUEST", "filePath must be an absolute path");
       }
       const { localRoots } = await engine.settings();
-      const abs = resolve(p);
-      if (
-        localRoots.length > 0 &&
-        !localRoots.some((r) => abs === resolve(r) || abs.startsWith(resolve(r) + "/"))
-      ) {
+      let abs: string;
+      try {
+        // The same check scripts get: links resolved, case-insensitive on Windows.
+        abs = await checkLocalPath(p, localRoots);
+      } catch (err) {
+        if (!(err instanceof LocalRootError)) throw err;
         throw new ApiError(
           403,
           "PATH_NOT_ALLOWED",

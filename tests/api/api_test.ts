@@ -193,6 +193,21 @@ Deno.test("a key from a CIDR range, IPv4-mapped addresses, and filePath with the
         body: { filePath: "f.syncjs" },
       });
       assert.equal(relative.status, 400);
+      // With localRoots set, a file outside them is refused.
+      const elsewhere = await Deno.makeTempDir();
+      await svc.engine.store.settings.set("localRoots", [elsewhere]);
+      await svc.engine.settings(true);
+      const outside = await svc.call("POST", "/v1/jobs", { key: ranged, body: { filePath: file } });
+      assert.equal(outside.status, 403);
+      assert.equal(outside.json.error.code, "PATH_NOT_ALLOWED");
+      await Deno.writeTextFile(join(elsewhere, "ok.syncjs"), "Log('in a root');");
+      const inside = await svc.call("POST", "/v1/jobs", {
+        key: ranged,
+        body: { filePath: join(elsewhere, "ok.syncjs") },
+      });
+      assert.equal(inside.status, 201, inside.text);
+      assert.equal((await waitJob(svc, inside.json.id)).status, "succeeded");
+      await Deno.remove(elsewhere, { recursive: true });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
