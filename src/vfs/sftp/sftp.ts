@@ -242,6 +242,7 @@ export class SftpVfs implements Vfs {
         // Small requests must not wait for Nagle's algorithm and delayed ACKs (tens of ms
         // each on loopback): set on the socket before it connects.
         client.setNoDelay(true);
+        batchWrites(client);
       } catch (err) {
         this.#conn = undefined;
         reject(
@@ -617,6 +618,30 @@ export class SftpVfs implements Vfs {
       client.end();
     } catch { /* never connected */ }
   }
+}
+
+/**
+ * ssh2 writes every SSH packet (at most 32 KiB) to the socket on its own. Corking the socket
+ * for the rest of the current task lets the packets of one burst leave in one write.
+ */
+function batchWrites(client: SshClient): void {
+  const sock = (client as unknown as {
+    _sock?: { write: (...a: unknown[]) => boolean; cork(): void; uncork(): void };
+  })._sock;
+  if (!sock || typeof sock.cork !== "function") return;
+  const write = sock.write.bind(sock);
+  let corked = false;
+  sock.write = (...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      queueMicrotask(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  };
 }
 
 function maxLen(sftp: SFTPWrapper, which: "read" | "write"): number {
