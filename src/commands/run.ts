@@ -39,8 +39,11 @@ async function delegate(
   );
   console.error(`aft: running as job ${job.id} on the service (pid ${svc.info.pid})`);
   let interrupts = 0;
+  let firstAt = 0;
   const onSigint = () => {
+    if (sameKeypress(interrupts, firstAt)) return;
     if (++interrupts === 1) {
+      firstAt = Date.now();
       console.error("aft: halting the script (press Ctrl-C again to stop waiting)");
       client.request("POST", `/v1/adm/jobs/${job.id}/halt`).catch(() => {});
     } else {
@@ -108,9 +111,12 @@ export default async function run(
     };
     const halt = new AbortController();
     let interrupts = 0;
+    let firstAt = 0;
     const onSigint = () => {
+      if (sameKeypress(interrupts, firstAt)) return;
       interrupts++;
       if (interrupts === 1) {
+        firstAt = Date.now();
         progress.clear();
         console.error("aft: halting the script (press Ctrl-C again to stop at once)");
         halt.abort();
@@ -147,4 +153,12 @@ export default async function run(
     await pool.close();
     await engine.close();
   }
+}
+
+/**
+ * A second SIGINT this soon after the first is the same Ctrl-C: a wrapper such as `deno task`
+ * forwards the terminal's signal to its child, which also gets it from the terminal.
+ */
+function sameKeypress(interrupts: number, firstAt: number): boolean {
+  return interrupts === 1 && Date.now() - firstAt < 500;
 }

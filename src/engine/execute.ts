@@ -132,7 +132,7 @@ export async function executeJob(
             engine.bus.emit({ type: "progress", jobId: job.id, ...m });
             break;
           case "request":
-            answer(engine, redactor, m).then(
+            answer(engine, redactor, job.scriptName, m).then(
               (value) => r.send({ t: "reply", id: m.id, ok: true, value }),
               (err) => r.send({ t: "reply", id: m.id, ok: false, error: String(err) }),
             );
@@ -152,6 +152,15 @@ export async function executeJob(
       limits: {
         localRoots: settings.localRoots,
         transferConcurrency: settings.transferConcurrency,
+      },
+      smtp: {
+        host: settings["smtp.host"],
+        port: settings["smtp.port"],
+        tls: settings["smtp.tls"],
+        user: settings["smtp.user"],
+        passSecret: settings["smtp.passSecret"],
+        from: settings["smtp.from"],
+        caFile: settings["smtp.caFile"],
       },
     };
     r.send({ t: "start", job: spec });
@@ -227,12 +236,20 @@ export async function executeJob(
 async function answer(
   engine: Engine,
   redactor: Redactor,
+  scriptName: string,
   req: Extract<RunnerMessage, { t: "request" }>,
 ): Promise<unknown> {
   if (req.op === "secret") {
     const value = await engine.secrets.get(req.name);
     redactor.add(value);
     return value ?? null;
+  }
+  if (req.op === "watchState") {
+    // Kept per script: a watcher's state belongs to the script that runs it, not to one job.
+    const key = `${scriptName}\n${req.key}`;
+    if (req.state === undefined) return (await engine.store.watchState.get(key)) ?? null;
+    await engine.store.watchState.set(key, req.state);
+    return null;
   }
   if (req.op === "hostKey") {
     const recorded = await engine.vfs.pinHostKey(req.name, req.fingerprint);

@@ -28,6 +28,7 @@ export interface Settings {
   "smtp.user": string;
   "smtp.passSecret": string;
   "smtp.from": string;
+  "smtp.caFile": string;
 }
 
 export type SettingKey = keyof Settings;
@@ -122,6 +123,11 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     help: "name of the secret holding the SMTP password",
   },
   "smtp.from": { kind: "string", default: "", help: "default sender address" },
+  "smtp.caFile": {
+    kind: "string",
+    default: "",
+    help: "PEM file of CA certificates trusted for the SMTP server besides the system's",
+  },
 };
 
 /** The defaults of every setting. */

@@ -13,6 +13,7 @@ import { installVfs } from "./prelude_vfs.ts";
 import { installHttp } from "./prelude_http.ts";
 import { installHelpers } from "./prelude_helpers.ts";
 import { installClients } from "./prelude_clients.ts";
+import { installWatchers } from "./prelude_watch.ts";
 
 /** What the parts of the prelude use to reach the host. */
 export interface Bridge {
@@ -176,6 +177,7 @@ export function installPrelude(
   installClients(bridge, g.VirtualFS as Parameters<typeof installClients>[1]);
   installHttp(bridge);
   installHelpers(bridge);
+  installWatchers(bridge, ctrl, waitHooks);
 
   return async () => {
     let code = 0;

@@ -28,8 +28,23 @@ export interface JobSpec {
     /** Files a CopyToVFS/MoveToVFS moves at once unless the call says otherwise. */
     transferConcurrency?: number;
   };
-  /** SMTP settings for SendMail (password arrives as a secret request). */
-  smtp?: Record<string, string | number>;
+  /** SMTP settings for SendMail (the password arrives through a secret request). */
+  smtp?: SmtpSpec;
+}
+
+/** The SMTP settings a job's SendMail uses (from the `smtp.*` settings). */
+export interface SmtpSpec {
+  /** Empty when no SMTP server is configured: SendMail then fails with a clear message. */
+  host: string;
+  port: number;
+  tls: "none" | "starttls" | "tls";
+  user: string;
+  /** Name of the secret holding the password; asked for with a `secret` request. */
+  passSecret: string;
+  /** Sender used when SendMail's `from` is empty. */
+  from: string;
+  /** PEM file of extra CA certificates to trust ("" = system roots only). */
+  caFile: string;
 }
 
 /** Parent → runner. */
@@ -45,7 +60,9 @@ export type RunnerRequest =
   | { op: "secret"; name: string }
   | { op: "vfs"; name: string }
   /** Trust on first use: record the SSH host key seen for a library entry that had none. */
-  | { op: "hostKey"; name: string; fingerprint: string };
+  | { op: "hostKey"; name: string; fingerprint: string }
+  /** A RemoteWatcher's saved listing: read (`state` absent) or replaced. */
+  | { op: "watchState"; key: string; state?: string };
 
 /** Runner → parent. */
 export type RunnerMessage =

@@ -5,7 +5,15 @@
  * @module
  */
 
-import { createSharedBuffer, encodeValue, HALT, SIGNAL, views, writeReply } from "./bridge.ts";
+import {
+  createSharedBuffer,
+  encodeValue,
+  EVENTS,
+  HALT,
+  SIGNAL,
+  views,
+  writeReply,
+} from "./bridge.ts";
 import type { CallReply, JobSpec, RunnerRequest, WorkerInit, WorkerMessage } from "./protocol.ts";
 import type { LogLevel } from "../store/types.ts";
 import { createHandlers, type HostContext, ScriptCallError } from "./host/mod.ts";
@@ -67,6 +75,11 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
     log: link.log,
     progress: link.progress,
     addBytes: (n) => void (bytes += n),
+    wake() {
+      Atomics.store(ctrl, EVENTS, 1);
+      Atomics.add(ctrl, SIGNAL, 1);
+      Atomics.notify(ctrl, SIGNAL);
+    },
     onEnd: (fn) => void cleanups.push(fn),
   };
   const handlers = createHandlers(ctx);

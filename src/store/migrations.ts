@@ -99,4 +99,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
   `,
+  // 3: what a RemoteWatcher last saw, kept per script so a restarted job reports only news
+  `
+  CREATE TABLE watch_state (
+    key TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

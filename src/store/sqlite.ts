@@ -685,4 +685,20 @@ export class SqliteStore implements Store {
     count: () => Promise.resolve(Number(this.#get("SELECT count(*) AS n FROM admins")?.n ?? 0)),
     removeAll: () => Promise.resolve(this.#run("DELETE FROM admins")),
   });
+
+  watchState: Store["watchState"] = settled({
+    get: (key) => {
+      const r = this.#get("SELECT state FROM watch_state WHERE key = ?", key);
+      return Promise.resolve(r ? String(r.state) : undefined);
+    },
+    set: (key, state) => {
+      this.#run(
+        "INSERT INTO watch_state (key, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        key,
+        state,
+        now(),
+      );
+      return Promise.resolve();
+    },
+  });
 }

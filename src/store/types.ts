@@ -226,6 +226,15 @@ export interface Store {
     count(): Promise<number>;
     removeAll(): Promise<number>;
   };
+
+  /**
+   * What a RemoteWatcher last saw (a JSON text), by a key made of the script's name and the
+   * watcher's VFS, folder and mode, so a restarted job does not report old files again.
+   */
+  watchState: {
+    get(key: string): Promise<string | undefined>;
+    set(key: string, state: string): Promise<void>;
+  };
 }
 
 /** A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`). */

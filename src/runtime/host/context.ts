@@ -30,6 +30,8 @@ export interface HostContext {
   progress(p: TransferProgress): void;
   /** Counts bytes moved by the copy engine for the job's record and metrics. */
   addBytes(n: number): void;
+  /** Tells the script an event is queued for it (watchers): wakes WaitForHaltSignal. */
+  wake(): void;
   /** Resources (VFS connections) released when the job ends. */
   onEnd(cleanup: () => Promise<void>): void;
 }

@@ -9,6 +9,7 @@ import { type HostContext, ScriptCallError } from "./context.ts";
 import { httpRequest } from "./http.ts";
 import { localCall } from "./local.ts";
 import { VfsHandles, vfsOp } from "./vfs.ts";
+import { Watchers } from "./watch.ts";
 
 export { type HostContext, ScriptCallError } from "./context.ts";
 
@@ -17,6 +18,7 @@ type Handler = (args: unknown[]) => Promise<unknown>;
 /** The handlers of one job. */
 export function createHandlers(ctx: HostContext): Record<string, Handler> {
   const handles = new VfsHandles(ctx);
+  const watchers = new Watchers(ctx, handles);
   return {
     async secret([name]) {
       if (typeof name !== "string") throw new ScriptCallError("GetSecret(name) takes a string");
@@ -26,5 +28,8 @@ export function createHandlers(ctx: HostContext): Record<string, Handler> {
     "vfs.op": ([handle, op, args]) => vfsOp(ctx, handles, handle, op, args),
     http: ([spec]) => httpRequest(ctx, spec as HttpRequestSpec),
     local: ([op, args]) => localCall(ctx, op, args),
+    "watch.start": ([spec]) => watchers.start(spec),
+    "watch.stop": ([id]) => watchers.stop(id),
+    "watch.take": () => Promise.resolve(watchers.take()),
   };
 }
