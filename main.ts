@@ -27,6 +27,7 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   apikey: () => import("./src/commands/apikey.ts"),
   schedule: () => import("./src/commands/schedule.ts"),
   reinit: () => import("./src/commands/reinit.ts"),
+  types: () => import("./src/commands/types.ts"),
 };
 
 let exitCode = 0;
@@ -207,6 +208,14 @@ export function buildProgram(): Command {
         "scripts, VFS Library, secrets, API keys and schedules are kept",
     )
     .action(dispatch("reinit"));
+
+  program.command("types")
+    .description(
+      "write aft.d.ts, the declarations of every script global, so editors complete and check\n" +
+        '.syncjs files that start with "// @ts-check" and "/// <reference path="./aft.d.ts" />"',
+    )
+    .option("--out <file>", "where to write it (default: ./aft.d.ts; - for standard output)")
+    .action(dispatch("types"));
 
   return program;
 }

@@ -136,7 +136,7 @@ const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describ
     fields: { Region: "", Bucket: "", Endpoint: "", APIKeyID: "", APIKeySecret: "" },
     describe(c) {
       const options: Record<string, string> = {};
-      if (str(c.APIKeyID)) options.accessKeyId = str(c.APIKeyID);
+      cred(c, "APIKeyID", "accessKeyId", options);
       cred(c, "APIKeySecret", "secretAccessKey", options);
       const q = new URLSearchParams();
       if (str(c.Region)) q.set("region", str(c.Region));
@@ -162,6 +162,8 @@ const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describ
     describe(c) {
       const options: Record<string, string> = {};
       if (str(c.CredentialsFile)) options.credentialsFile = str(c.CredentialsFile);
+      // The key file's JSON text kept as a secret, instead of a file on the host.
+      cred(c, "Credentials", "credentials", options);
       return { type: "gcs", target: `gcs://${str(c.Bucket)}/`, options };
     },
   },

@@ -50,6 +50,69 @@ export function installHelpers(bridge: Bridge): void {
     return (r.infos ?? []) as ScriptFileInfo[];
   });
 
+  const strs = (v: unknown, what: string): string[] => {
+    if (v === undefined || v === null) return [];
+    const list = typeof v === "string" ? [v] : v;
+    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
+      throw new TypeError(`${what} takes an array of local file paths`);
+    }
+    return list;
+  };
+  const text = (v: unknown, what: string): string => {
+    if (typeof v !== "string") throw new TypeError(`${what} takes strings`);
+    return v;
+  };
+  bridge.define(
+    "SendMail",
+    (from: unknown, to: unknown, subject: unknown, body: unknown, attachments?: unknown) =>
+      new Result(
+        bridge.call("mail", [
+          text(from ?? "", "SendMail(from, to, subject, body)"),
+          text(to, "SendMail(from, to, subject, body)"),
+          text(subject ?? "", "SendMail(from, to, subject, body)"),
+          text(body ?? "", "SendMail(from, to, subject, body)"),
+          strs(attachments, "SendMail(..., attachmentPaths)"),
+        ]) as ResultData,
+      ),
+  );
+  bridge.define(
+    "Zip",
+    (src: unknown, zipPath: unknown) =>
+      new Result(
+        bridge.call("archive.zip", [str(src, "Zip"), str(zipPath, "Zip")]) as ResultData,
+      ),
+  );
+  bridge.define(
+    "Unzip",
+    (zipPath: unknown, destDir: unknown) =>
+      new Result(
+        bridge.call("archive.unzip", [str(zipPath, "Unzip"), str(destDir, "Unzip")]) as ResultData,
+      ),
+  );
+  bridge.define(
+    "PGPEncryptFile",
+    (inPath: unknown, outPath: unknown, publicKey: unknown) =>
+      new Result(
+        bridge.call("pgp.encrypt", [
+          str(inPath, "PGPEncryptFile"),
+          str(outPath, "PGPEncryptFile"),
+          text(publicKey, "PGPEncryptFile(inPath, outPath, publicKeyArmored)"),
+        ]) as ResultData,
+      ),
+  );
+  bridge.define(
+    "PGPDecryptFile",
+    (inPath: unknown, outPath: unknown, privateKey: unknown, passphrase?: unknown) =>
+      new Result(
+        bridge.call("pgp.decrypt", [
+          str(inPath, "PGPDecryptFile"),
+          str(outPath, "PGPDecryptFile"),
+          text(privateKey, "PGPDecryptFile(inPath, outPath, privateKeyArmored, passphrase)"),
+          text(passphrase ?? "", "PGPDecryptFile(inPath, outPath, privateKeyArmored, passphrase)"),
+        ]) as ResultData,
+      ),
+  );
+
   bridge.define("ExtractFileName", (p: unknown) => splitPath(String(p)).name);
   bridge.define("ExtractFileExt", (p: unknown) => {
     const name = splitPath(String(p)).name;

@@ -13,7 +13,8 @@ import { checkLocalPath, LocalRootError } from "./local_roots.ts";
 
 type LocalOp = (ctx: HostContext, args: unknown[]) => Promise<unknown>;
 
-function path(ctx: HostContext, p: unknown): Promise<string> {
+/** Checks a script's local path against `localRoots`: leaving them throws into the script. */
+export function localPath(ctx: HostContext, p: unknown): Promise<string> {
   if (typeof p !== "string" || p === "") {
     throw new ScriptCallError("A local path must be a non-empty string");
   }
@@ -24,7 +25,8 @@ function path(ctx: HostContext, p: unknown): Promise<string> {
   });
 }
 
-function failed(err: unknown): ResultData {
+/** A failed result from an error. */
+export function failed(err: unknown): ResultData {
   return { ok: false, error: err instanceof Error ? err.message : String(err) };
 }
 
@@ -37,12 +39,14 @@ async function exists(p: string, dir: boolean): Promise<boolean> {
   }
 }
 
+/** A temporary name beside `target`, in aft's pattern (watchers and listings skip it). */
+export function tempBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+}
+
 /** Writes via a temp file in the same folder and a rename, so readers never see half a file. */
 async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
-  const tmp = join(
-    dirname(target),
-    `.${basename(target)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
+  const tmp = tempBeside(target);
   try {
     await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, target);
@@ -65,13 +69,13 @@ function toInfo(p: string, name: string, st: Deno.FileInfo): ScriptFileInfo {
 
 const ops: Record<string, LocalOp> = {
   async fileExists(ctx, [p]) {
-    return await exists(await path(ctx, p), false);
+    return await exists(await localPath(ctx, p), false);
   },
   async dirExists(ctx, [p]) {
-    return await exists(await path(ctx, p), true);
+    return await exists(await localPath(ctx, p), true);
   },
   async readTextFile(ctx, [p]): Promise<ResultData> {
-    const abs = await path(ctx, p);
+    const abs = await localPath(ctx, p);
     try {
       return { ok: true, text: await Deno.readTextFile(abs) };
     } catch (err) {
@@ -79,7 +83,7 @@ const ops: Record<string, LocalOp> = {
     }
   },
   async writeTextFile(ctx, [p, text]): Promise<ResultData> {
-    const abs = await path(ctx, p);
+    const abs = await localPath(ctx, p);
     try {
       await writeAtomic(abs, new TextEncoder().encode(String(text)));
       return { ok: true };
@@ -88,8 +92,8 @@ const ops: Record<string, LocalOp> = {
     }
   },
   async copyFile(ctx, [a, b]): Promise<ResultData> {
-    const [src, dst] = [await path(ctx, a), await path(ctx, b)];
-    const tmp = join(dirname(dst), `.${basename(dst)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+    const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
+    const tmp = tempBeside(dst);
     try {
       await Deno.copyFile(src, tmp);
       await Deno.rename(tmp, dst);
@@ -100,7 +104,7 @@ const ops: Record<string, LocalOp> = {
     }
   },
   async moveFile(ctx, [a, b]): Promise<ResultData> {
-    const [src, dst] = [await path(ctx, a), await path(ctx, b)];
+    const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
     try {
       await Deno.rename(src, dst);
       return { ok: true };
@@ -116,7 +120,7 @@ const ops: Record<string, LocalOp> = {
     }
   },
   async delFile(ctx, [p]): Promise<ResultData> {
-    const abs = await path(ctx, p);
+    const abs = await localPath(ctx, p);
     try {
       if ((await Deno.stat(abs)).isDirectory) {
         return { ok: false, error: `"${abs}" is a directory` };
@@ -128,7 +132,7 @@ const ops: Record<string, LocalOp> = {
     }
   },
   async makeDir(ctx, [p]): Promise<ResultData> {
-    const abs = await path(ctx, p);
+    const abs = await localPath(ctx, p);
     try {
       await Deno.mkdir(abs, { recursive: true });
       return { ok: true };
@@ -137,7 +141,7 @@ const ops: Record<string, LocalOp> = {
     }
   },
   async listLocal(ctx, [dir, mask]): Promise<ResultData> {
-    const abs = await path(ctx, dir);
+    const abs = await localPath(ctx, dir);
     const m = typeof mask === "string" && mask !== "" ? mask : "*";
     try {
       const infos: ScriptFileInfo[] = [];

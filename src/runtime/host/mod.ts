@@ -28,6 +28,13 @@ export function createHandlers(ctx: HostContext): Record<string, Handler> {
     "vfs.op": ([handle, op, args]) => vfsOp(ctx, handles, handle, op, args),
     http: ([spec]) => httpRequest(ctx, spec as HttpRequestSpec),
     local: ([op, args]) => localCall(ctx, op, args),
+    "archive.zip": async ([args]) => (await import("./zip.ts")).zipCall(ctx, args as unknown[]),
+    "archive.unzip": async ([args]) => (await import("./zip.ts")).unzipCall(ctx, args as unknown[]),
+    "pgp.encrypt": async ([args]) =>
+      (await import("./openpgp.ts")).encryptCall(ctx, args as unknown[]),
+    "pgp.decrypt": async ([args]) =>
+      (await import("./openpgp.ts")).decryptCall(ctx, args as unknown[]),
+    mail: async ([args]) => (await import("./smtp.ts")).sendMailCall(ctx, args as unknown[]),
     "watch.start": ([spec]) => watchers.start(spec),
     "watch.stop": ([id]) => watchers.stop(id),
     "watch.take": () => Promise.resolve(watchers.take()),
