@@ -1,7 +1,8 @@
 /**
  * `PGPEncryptFile(inPath, outPath, publicKeyArmored)` and
  * `PGPDecryptFile(inPath, outPath, privateKeyArmored, passphrase)` with npm `openpgp`,
- * streaming file to file (OpenPGP.js v6 takes and returns web streams).
+ * streaming file to file: decryption by OpenPGP.js, encryption by OpenPGP.js for the session
+ * key and `openpgp_stream.ts` for the data (see there why).
  *
  * The output is written under a temporary name and renamed into place only once the whole
  * stream has gone through: OpenPGP.js hands out plaintext before it has checked the message's
@@ -11,10 +12,12 @@
  * @module
  */
 
+import { basename } from "node:path";
 import * as openpgp from "openpgp";
 import type { ResultData } from "../prelude_result.ts";
 import type { HostContext } from "./context.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
+import { encryptStream } from "./openpgp_stream.ts";
 
 const ARMOR = "-----BEGIN PGP MESSAGE-----";
 
@@ -72,12 +75,10 @@ export async function encryptCall(
     return failed(new Error(`Cannot read "${inPath}": ${message(err)}`));
   }
   try {
-    const msg = await openpgp.createMessage({ binary: input.readable });
-    const encrypted = await openpgp.encrypt({
-      message: msg,
-      encryptionKeys: key,
-      format: "binary",
-    }) as ReadableStream<Uint8Array>;
+    const mtime = (await input.stat()).mtime ?? new Date();
+    const encrypted = ReadableStream.from(
+      encryptStream(key, basename(src), mtime, input.readable),
+    );
     const bytes = await writeThrough(ctx, dst, encrypted);
     return { ok: true, files: 1, bytesCopied: bytes };
   } catch (err) {
