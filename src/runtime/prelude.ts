@@ -125,11 +125,15 @@ export function installPrelude(
   bridge.define("Sleep", (ms: unknown) => {
     const total = Math.max(0, Number(ms) || 0);
     const deadline = performance.now() + total;
+    // Watcher callbacks run during Sleep too: AFT! scripts often poll in a Sleep loop.
     for (;;) {
+      if (bridge.halted()) return false;
+      const signal = Atomics.load(ctrl, SIGNAL);
+      waitHooks.forEach((hook) => hook());
       if (bridge.halted()) return false;
       const left = deadline - performance.now();
       if (left <= 0) return true;
-      Atomics.wait(ctrl, HALT, 0, Math.min(left, 1000));
+      Atomics.wait(ctrl, SIGNAL, signal, Math.min(left, 1000));
     }
   });
   bridge.define("WaitForHaltSignal", () => {

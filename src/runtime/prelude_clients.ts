@@ -96,7 +96,16 @@ function cred(
 
 const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describe }> = {
   SftpClient: {
-    fields: { Host: "", User: "", Pass: "", KeyFile: "", KeyFilePass: "", HostKeySHA256: "" },
+    fields: {
+      Host: "",
+      User: "",
+      Pass: "",
+      PassFromSecret: "",
+      KeyFile: "",
+      KeyFilePass: "",
+      KeyFilePassFromSecret: "",
+      HostKeySHA256: "",
+    },
     describe(c) {
       const options: Record<string, string> = {};
       cred(c, "Pass", "pass", options);
@@ -115,6 +124,7 @@ const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describ
       Host: "",
       User: "",
       Pass: "",
+      PassFromSecret: "",
       TLSMode: CLIENT_CONSTANTS.TLS_MODE_EXPLICIT,
       TLSInsecure: false,
     },
@@ -133,7 +143,15 @@ const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describ
     },
   },
   S3Client: {
-    fields: { Region: "", Bucket: "", Endpoint: "", APIKeyID: "", APIKeySecret: "" },
+    fields: {
+      Region: "",
+      Bucket: "",
+      Endpoint: "",
+      APIKeyID: "",
+      APIKeyIDFromSecret: "",
+      APIKeySecret: "",
+      APIKeySecretFromSecret: "",
+    },
     describe(c) {
       const options: Record<string, string> = {};
       cred(c, "APIKeyID", "accessKeyId", options);
@@ -145,7 +163,13 @@ const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describ
     },
   },
   AzureClient: {
-    fields: { Container: "", AccountName: "", AccountKey: "", Endpoint: "" },
+    fields: {
+      Container: "",
+      AccountName: "",
+      AccountKey: "",
+      AccountKeyFromSecret: "",
+      Endpoint: "",
+    },
     describe(c) {
       const options: Record<string, string> = {};
       cred(c, "AccountKey", "accountKey", options);
@@ -158,7 +182,7 @@ const KINDS: Record<string, { fields: Record<string, unknown>; describe: Describ
     },
   },
   GCSClient: {
-    fields: { Bucket: "", CredentialsFile: "" },
+    fields: { Bucket: "", CredentialsFile: "", CredentialsFromSecret: "" },
     describe(c) {
       const options: Record<string, string> = {};
       if (str(c.CredentialsFile)) options.credentialsFile = str(c.CredentialsFile);
@@ -299,6 +323,7 @@ export function installClients(bridge: Bridge, VirtualFS: VirtualFSCtor): void {
         local[how](pattern, remote(this), remoteDir, {
           overwrite: Number(o.UploadPolicy ?? 0),
           preserveTime: o.AdjustTimeOnUpload === true,
+          stopOnError: o.StopOnTransferError === true,
         }),
       );
     };
@@ -315,6 +340,7 @@ export function installClients(bridge: Bridge, VirtualFS: VirtualFSCtor): void {
         remote(this)[how](remoteGlob, local, "/", {
           overwrite: Number(o.DownloadPolicy ?? 0),
           preserveTime: o.AdjustTimeOnDownload === true,
+          stopOnError: o.StopOnTransferError === true,
         }),
       );
     };

@@ -113,6 +113,8 @@ type OverwritePolicy = 0 | 1 | 2 | 3;
 
 /** Options of CopyToVFS / MoveToVFS. */
 interface CopyOptions {
+  /** After a file fails, start no further files (default false: try every file). */
+  stopOnError?: boolean;
   /** Default NeverOverwrite. */
   overwrite?: OverwritePolicy;
   /** Compare a hash after the copy where both ends can give one (size is always checked). */
@@ -179,8 +181,8 @@ interface ClientOptions {
   AdjustTimeOnDownload: boolean;
 }
 
-/** Methods shared by the v3 clients; actions return booleans and set LastError. */
-declare class RemoteClient {
+/** Members shared by the v3 clients (a type only); actions return booleans and set LastError. */
+interface RemoteClient {
   Options: ClientOptions;
   /** The last failure's message. */
   LastError: string;
@@ -200,7 +202,8 @@ declare class RemoteClient {
   Upload(localGlob: string, remoteDir: string): boolean;
   Download(remoteGlob: string, localDir: string): boolean;
 }
-declare class SftpClient extends RemoteClient {
+interface SftpClient extends RemoteClient {}
+declare class SftpClient {
   /** "host:port". */
   Host: string;
   User: string;
@@ -211,7 +214,8 @@ declare class SftpClient extends RemoteClient {
   KeyFilePassFromSecret: string;
   HostKeySHA256: string;
 }
-declare class FtpsClient extends RemoteClient {
+interface FtpsClient extends RemoteClient {}
+declare class FtpsClient {
   Host: string;
   User: string;
   Pass: string;
@@ -219,7 +223,8 @@ declare class FtpsClient extends RemoteClient {
   TLSMode: number;
   TLSInsecure: boolean;
 }
-declare class S3Client extends RemoteClient {
+interface S3Client extends RemoteClient {}
+declare class S3Client {
   Region: string;
   Bucket: string;
   Endpoint: string;
@@ -228,14 +233,16 @@ declare class S3Client extends RemoteClient {
   APIKeySecret: string;
   APIKeySecretFromSecret: string;
 }
-declare class AzureClient extends RemoteClient {
+interface AzureClient extends RemoteClient {}
+declare class AzureClient {
   Container: string;
   AccountName: string;
   AccountKey: string;
   AccountKeyFromSecret: string;
   Endpoint: string;
 }
-declare class GCSClient extends RemoteClient {
+interface GCSClient extends RemoteClient {}
+declare class GCSClient {
   Bucket: string;
   CredentialsFile: string;
   CredentialsFromSecret: string;
@@ -258,7 +265,8 @@ interface WatchEvent {
   Object: string;
 }
 
-declare class Watcher {
+/** Members shared by FsWatcher and RemoteWatcher (a type only). */
+interface Watcher {
   /** A file is reported only after it has been quiet this long (default 1). */
   DelayBySeconds: number;
   /** Glob masks a file's name must match (a mask with "/" matches the relative path). */
@@ -272,11 +280,13 @@ declare class Watcher {
   Stop(): void;
 }
 /** Watches local folders; callbacks run inside WaitForHaltSignal(). */
-declare class FsWatcher extends Watcher {
+interface FsWatcher extends Watcher {}
+declare class FsWatcher {
   constructor();
 }
 /** Watches a VFS Library entry by polling its listings; remembers what it saw across restarts. */
-declare class RemoteWatcher extends Watcher {
+interface RemoteWatcher extends Watcher {}
+declare class RemoteWatcher {
   constructor(vfsName: string);
   /** Seconds between listings (default 30). */
   PollIntervalSeconds: number;

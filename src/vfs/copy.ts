@@ -38,6 +38,8 @@ export interface CopyOptions {
   onProgress?: (p: CopyProgress) => void;
   /** Attempts after a transient failure (default 3), with backoff. */
   retries?: number;
+  /** After a file fails for good, start no further files (those under way finish). */
+  stopOnError?: boolean;
 }
 
 export interface CopyProgress {
@@ -142,6 +144,7 @@ export async function copyToVfs(
         }
       } catch (err) {
         fail(item.from.path, err);
+        if (opts.stopOnError) queue.length = 0;
       }
       report();
     }

@@ -175,6 +175,7 @@ async function transfer(env: OpEnv, args: unknown[], move: boolean): Promise<Res
       overwrite,
       verify: o.verify === true,
       preserveTime: o.preserveTime === true,
+      stopOnError: o.stopOnError === true,
       concurrency: typeof o.concurrency === "number"
         ? o.concurrency
         : env.ctx.job.limits.transferConcurrency,
