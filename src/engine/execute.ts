@@ -251,6 +251,9 @@ async function answer(
     await engine.store.watchState.set(key, req.state);
     return null;
   }
+  if (req.op === "vfsNames") {
+    return (await engine.vfs.list()).map((v) => v.name).sort((a, b) => a.localeCompare(b));
+  }
   if (req.op === "hostKey") {
     const recorded = await engine.vfs.pinHostKey(req.name, req.fingerprint);
     return recorded;

@@ -114,6 +114,8 @@ export function installVfs(bridge: Bridge): void {
     return vfs;
   });
 
+  bridge.define("VirtualFSNames", () => [...(bridge.call("vfs.names") as string[])]);
+
   for (const [name, value] of Object.entries(VFS_CONSTANTS)) bridge.define(name, value);
 }
 

@@ -59,6 +59,8 @@ export type ParentMessage =
 export type RunnerRequest =
   | { op: "secret"; name: string }
   | { op: "vfs"; name: string }
+  /** The names of the VFS Library's entries. */
+  | { op: "vfsNames" }
   /** Trust on first use: record the SSH host key seen for a library entry that had none. */
   | { op: "hostKey"; name: string; fingerprint: string }
   /** A RemoteWatcher's saved listing: read (`state` absent) or replaced. */

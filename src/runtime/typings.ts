@@ -159,6 +159,8 @@ declare class VirtualFS {
 }
 /** The VFS Library entry \`name\` (case-insensitive). Throws when there is none. */
 declare function VirtualFSByName(name: string): VirtualFS;
+/** The names of every entry in the VFS Library, sorted. */
+declare function VirtualFSNames(): string[];
 
 // ---- v3 client objects --------------------------------------------------------------------
 

@@ -69,3 +69,41 @@ export async function runAft(args: string[], opts: AftOptions = {}): Promise<Aft
 export async function tempDataDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "aft-test-" });
 }
+
+const dec = new TextDecoder();
+
+/** A running `aft run -f FILE [args]` whose output is collected as it comes. */
+export function spawnRun(data: string, file: string, args: string[] = []) {
+  const child = spawnAft(["run", "-f", file, ...args], { data });
+  let out = "";
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const c of s) out += dec.decode(c);
+  };
+  const done = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  return {
+    get out() {
+      return out;
+    },
+    /** Waits until the output matches `re`. */
+    async until(re: RegExp, ms = 20_000) {
+      const end = Date.now() + ms;
+      while (!re.test(out)) {
+        if (Date.now() > end) throw new Error(`Timed out waiting for ${re}; output:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async interrupt(): Promise<number> {
+      child.kill("SIGINT");
+      const status = await child.status;
+      await done;
+      return status.code;
+    },
+    async kill() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      await done;
+    },
+  };
+}

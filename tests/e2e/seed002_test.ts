@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAft, tempDataDir } from "./_cli.ts";
 
-const SEED = new URL("./fixtures/seed002.syncjs", import.meta.url).pathname;
+const SEED = new URL("../../examples/claim-transfer-report.syncjs", import.meta.url).pathname;
 const TOKEN = "tok-3c1f9e2a7b";
 
 interface Report {

@@ -5,45 +5,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runAft, spawnAft, tempDataDir } from "./_cli.ts";
-
-const dec = new TextDecoder();
-
-/** A running `aft run` whose output is collected as it comes. */
-function start(data: string, file: string) {
-  const child = spawnAft(["run", "-f", file], { data });
-  let out = "";
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s) out += dec.decode(c);
-  };
-  const done = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  return {
-    get out() {
-      return out;
-    },
-    /** Waits until the output matches `re`. */
-    async until(re: RegExp, ms = 20_000) {
-      const end = Date.now() + ms;
-      while (!re.test(out)) {
-        if (Date.now() > end) throw new Error(`Timed out waiting for ${re}; output:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    async interrupt(): Promise<number> {
-      child.kill("SIGINT");
-      const status = await child.status;
-      await done;
-      return status.code;
-    },
-    async kill() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-      await done;
-    },
-  };
-}
+import { runAft, spawnRun, tempDataDir } from "./_cli.ts";
 
 async function setup() {
   const data = await tempDataDir();
@@ -93,7 +55,7 @@ w.Stop();
 Log.Info("stopped cleanly");
 `,
   );
-  const job = start(data, script);
+  const job = spawnRun(data, script);
   try {
     await job.until(/watching/);
     assert.match(job.out, /no callback: false/);
@@ -165,7 +127,7 @@ WaitForHaltSignal();
 Log.Info("callbacks: " + n);
 `,
   );
-  const job = start(data, script);
+  const job = spawnRun(data, script);
   try {
     await job.until(/ready/);
     assert.match(job.out, /bad start: false/);
@@ -212,7 +174,7 @@ WaitForHaltSignal();
 w.Stop();
 `,
   );
-  let job = start(data, script);
+  let job = spawnRun(data, script);
   try {
     await job.until(/watching/);
     await Deno.writeTextFile(join(remote, "first.txt"), "1");
@@ -224,7 +186,7 @@ w.Stop();
     await Deno.writeTextFile(join(remote, "second.txt"), "2");
     await Deno.mkdir(join(remote, "deep"));
     await Deno.writeTextFile(join(remote, "deep", "third.txt"), "3");
-    job = start(data, script);
+    job = spawnRun(data, script);
     await job.until(/downloaded \/second\.txt true/);
     await job.until(/downloaded \/deep\/third\.txt true/);
     await Deno.remove(join(remote, "second.txt"));

@@ -25,6 +25,7 @@ export function createHandlers(ctx: HostContext): Record<string, Handler> {
       return (await ctx.request({ op: "secret", name }) as string | null) ?? "";
     },
     "vfs.open": ([spec]) => handles.open(spec),
+    "vfs.names": () => ctx.request({ op: "vfsNames" }),
     "vfs.op": ([handle, op, args]) => vfsOp(ctx, handles, handle, op, args),
     http: ([spec]) => httpRequest(ctx, spec as HttpRequestSpec),
     local: ([op, args]) => localCall(ctx, op, args),
