@@ -234,6 +234,10 @@ export async function unzipCall(
       }
       await Deno.mkdir(dirname(abs), { recursive: true });
       const stream = await zf.openReadStreamPromise(e);
+      // The iteration below sees the stream's errors; yauzl forwards a damaged entry's zlib
+      // error to it once more a tick later, after the loop may have ended: without a listener
+      // that late copy would be an uncaught error that takes the runner down.
+      stream.on("error", () => {});
       const file = await Deno.open(abs, { write: true, createNew: true });
       try {
         for await (const chunk of stream) {
