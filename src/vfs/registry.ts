@@ -108,6 +108,7 @@ registerBackend(
   "azure",
   async (def, ctx) => (await import("./azure/azure.ts")).openAzure(def, ctx),
 );
+registerBackend("gcs", async (def, ctx) => (await import("./gcs/gcs.ts")).openGcs(def, ctx));
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
