@@ -50,7 +50,8 @@ Deno.test("openVfs() keeps a disk VFS inside the localRoots setting", async () =
       (e) => isVfsError(e, "PERMISSION_DENIED") && /localRoots/.test(e.message),
     );
     await assert.rejects(
-      openVfs({ name: "x", type: "gcs", target: "gcs://bucket/", options: {} }, ctx),
+      // A type no backend is registered for.
+      openVfs({ name: "x", type: "webdav", target: "https://dav.example.com/", options: {} }, ctx),
       (e) => isVfsError(e, "NOT_SUPPORTED"),
     );
   } finally {
