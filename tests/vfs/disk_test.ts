@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskVfs } from "../../src/vfs/disk/disk.ts";
 import { openVfs } from "../../src/vfs/registry.ts";
-import { isVfsError } from "../../src/vfs/types.ts";
+import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { conformance } from "./conformance.ts";
 
 conformance("disk", async () => {
@@ -51,7 +51,12 @@ Deno.test("openVfs() keeps a disk VFS inside the localRoots setting", async () =
     );
     await assert.rejects(
       // A type no backend is registered for.
-      openVfs({ name: "x", type: "webdav", target: "https://dav.example.com/", options: {} }, ctx),
+      openVfs({
+        name: "x",
+        type: "webdav" as VfsDefinition["type"],
+        target: "https://dav.example.com/",
+        options: {},
+      }, ctx),
       (e) => isVfsError(e, "NOT_SUPPORTED"),
     );
   } finally {
