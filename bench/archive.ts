@@ -12,16 +12,14 @@
  */
 
 import { join } from "node:path";
+import { mustRun } from "../tests/fixtures/command.ts";
+import { startGpg } from "../tests/fixtures/gpg.ts";
 
 const HOST = new URL("../src/runtime/host/", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
-async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${dec.decode(out.stderr)}`);
-  return dec.decode(out.stdout);
-}
+const run = async (cmd: string, args: string[]) =>
+  new TextDecoder().decode(await mustRun(cmd, args));
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -57,6 +55,7 @@ console.log(JSON.stringify({ secs: (performance.now() - t) / 1000, mib: hwm }));
 
 const mib = Number(Deno.args[0] ?? 256);
 const dir = await Deno.makeTempDir({ prefix: "aft-bench-archive-" });
+const cleanup: (() => Promise<void>)[] = [];
 try {
   const big = join(dir, "big.bin");
   // Half random, half repeated text: compressible like real exports, not trivially so.
@@ -74,34 +73,14 @@ try {
   }
   f.close();
 
-  const home = join(dir, "gnupg");
-  await Deno.mkdir(home, { mode: 0o700 });
-  const gpg = [
-    "--homedir",
-    home,
-    "--batch",
-    "--yes",
-    "--pinentry-mode",
-    "loopback",
-    "--passphrase",
-    "pw",
-  ];
-  await run("gpg", [
-    ...gpg,
-    "--quick-gen-key",
-    "Bench <b@example.com>",
-    "future-default",
-    "default",
-    "never",
-  ]);
-  await Deno.writeTextFile(
-    join(dir, "pub.asc"),
-    await run("gpg", [...gpg, "--armor", "--export", "b@example.com"]),
-  );
-  await Deno.writeTextFile(
-    join(dir, "sec.asc"),
-    await run("gpg", [...gpg, "--armor", "--export-secret-keys", "b@example.com"]),
-  );
+  const gpg = await startGpg("pw");
+  cleanup.push(() => gpg.close());
+  const peerGpg = async (args: string[]) => {
+    const o = await gpg.run(args);
+    if (o.code !== 0) throw new Error(`gpg ${args.join(" ")}: ${o.stderr}`);
+  };
+  await Deno.writeTextFile(join(dir, "pub.asc"), gpg.publicKey);
+  await Deno.writeTextFile(join(dir, "sec.asc"), gpg.privateKey);
 
   const rows: string[][] = [];
   const row = (what: string, a: { secs: number; mib: number }, peer: string, p: number) =>
@@ -123,17 +102,7 @@ try {
   row(`Unzip ${mib} MiB`, u, "`unzip`", up);
   const e = await aftOp("pgpEnc", [big, join(dir, "aft.pgp"), "@" + join(dir, "pub.asc")]);
   const ep = await timed(() =>
-    run("gpg", [
-      ...gpg,
-      "--trust-model",
-      "always",
-      "-r",
-      "b@example.com",
-      "-o",
-      join(dir, "peer.pgp"),
-      "-e",
-      big,
-    ])
+    peerGpg(["--trust-model", "always", "-r", gpg.email, "-o", join(dir, "peer.pgp"), "-e", big])
   );
   row(`PGP encrypt ${mib} MiB`, e, "`gpg -e`", ep);
   const d = await aftOp("pgpDec", [
@@ -143,7 +112,7 @@ try {
     "pw",
   ]);
   const dp = await timed(() =>
-    run("gpg", [...gpg, "-o", join(dir, "peer.dec"), "-d", join(dir, "aft.pgp")])
+    peerGpg(["--passphrase", "pw", "-o", join(dir, "peer.dec"), "-d", join(dir, "aft.pgp")])
   );
   row(`PGP decrypt ${mib} MiB`, d, "`gpg -d`", dp);
 
@@ -158,5 +127,6 @@ try {
       }`,
   );
 } finally {
+  for (const fn of cleanup) await fn();
   await Deno.remove(dir, { recursive: true });
 }

@@ -19,6 +19,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { runAft } from "../tests/e2e/_cli.ts";
+import { mustRun } from "../tests/fixtures/command.ts";
 import { startSshd } from "../tests/fixtures/sshd.ts";
 import { startS3Server } from "../tests/fixtures/s3server.ts";
 
@@ -52,21 +53,8 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function sh(cmd: string, args: string[], stdin?: string): Promise<void> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  if (!out.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
-}
+const sh = (cmd: string, args: string[], stdin?: string) =>
+  mustRun(cmd, args, { stdin }).then(() => {});
 
 const sftpArgs = [
   "-q",

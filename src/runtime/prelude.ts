@@ -122,28 +122,29 @@ export function installPrelude(
     enumerable: false,
     configurable: false,
   });
+  /**
+   * Waits up to `ms` for a signal (a halt or a watcher event), delivering watcher events first;
+   * false once the job is halted. Sleep and WaitForHaltSignal both wait here, so watcher
+   * callbacks run in either (AFT! scripts often poll in a Sleep loop).
+   */
+  const waitForSignal = (ms: number): boolean => {
+    if (bridge.halted()) return false;
+    const signal = Atomics.load(ctrl, SIGNAL);
+    waitHooks.forEach((hook) => hook());
+    if (bridge.halted()) return false;
+    if (ms > 0) Atomics.wait(ctrl, SIGNAL, signal, ms);
+    return !bridge.halted();
+  };
   bridge.define("Sleep", (ms: unknown) => {
-    const total = Math.max(0, Number(ms) || 0);
-    const deadline = performance.now() + total;
-    // Watcher callbacks run during Sleep too: AFT! scripts often poll in a Sleep loop.
+    const deadline = performance.now() + Math.max(0, Number(ms) || 0);
     for (;;) {
-      if (bridge.halted()) return false;
-      const signal = Atomics.load(ctrl, SIGNAL);
-      waitHooks.forEach((hook) => hook());
-      if (bridge.halted()) return false;
       const left = deadline - performance.now();
+      if (!waitForSignal(Math.min(left, 1000))) return false;
       if (left <= 0) return true;
-      Atomics.wait(ctrl, SIGNAL, signal, Math.min(left, 1000));
     }
   });
   bridge.define("WaitForHaltSignal", () => {
-    for (;;) {
-      if (bridge.halted()) return;
-      const signal = Atomics.load(ctrl, SIGNAL);
-      waitHooks.forEach((hook) => hook());
-      if (bridge.halted()) return;
-      Atomics.wait(ctrl, SIGNAL, signal, 500);
-    }
+    while (waitForSignal(500));
   });
 
   const text = (args: unknown[]) =>

@@ -8,6 +8,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type AftResult, runAft, spawnRun, tempDataDir } from "./_cli.ts";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import type { S3Server } from "../fixtures/s3server.ts";
+import type { SshServer } from "../fixtures/sshd.ts";
+import type { FtpServer } from "../fixtures/vsftpd.ts";
 
 /** The path of `examples/NAME.syncjs`. */
 export function example(name: string): string {
@@ -25,6 +35,10 @@ export interface ExampleEnv {
   ok(args: string[]): Promise<AftResult>;
   addVfs(name: string, type: string, target: string, opts?: Record<string, string>): Promise<void>;
   secret(name: string, value: string): Promise<void>;
+  /** A library entry for the fixture's server, rooted at `dir` (an absolute server path). */
+  addSftp(name: string, server: SshServer, dir: string): Promise<void>;
+  addFtp(name: string, server: FtpServer, dir: string): Promise<void>;
+  addS3(name: string, server: S3Server, bucket: string): Promise<void>;
   setting(key: string, value: string): Promise<void>;
   /** `aft run -f examples/NAME.syncjs -p PARAMS`, to completion. */
   run(name: string, params: Record<string, string>): Promise<AftResult>;
@@ -51,7 +65,27 @@ export async function withExampleEnv(fn: (env: ExampleEnv) => Promise<void>): Pr
       await ok(["vfs", "add", name, "--type", type, "--target", target, ...o]);
     },
     async secret(name, value) {
-      await ok(["secret", "set", name, value]);
+      // Through standard input, as a key or a value starting with "-" must go.
+      const r = await runAft(["secret", "set", name], { data, stdin: value });
+      assert.equal(r.code, 0, `aft secret set ${name}:\n${r.stderr}`);
+    },
+    async addSftp(name, server, dir) {
+      await env.addVfs(name, "sftp", `sftp://${server.user}@127.0.0.1:${server.port}${dir}`, {
+        keyFile: server.keys.openssh,
+        hostKeySHA256: server.hostKeySHA256,
+      });
+    },
+    async addFtp(name, server, dir) {
+      await env.addVfs(name, "ftp", `ftp://${server.user}@127.0.0.1:${server.port}${dir}`, {
+        pass: server.pass,
+      });
+    },
+    async addS3(name, server, bucket) {
+      const q = `?endpoint=${encodeURIComponent(server.endpoint)}&region=${server.region}`;
+      await env.addVfs(name, "s3", `s3://${bucket}/${q}`, {
+        accessKeyId: server.accessKeyId,
+        secretAccessKey: server.secretAccessKey,
+      });
     },
     async setting(key, value) {
       await ok(["settings", "set", key, value]);
@@ -125,4 +159,28 @@ export function hasCommand(cmd: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Makes `bucket` on the fixture's S3 server; puts, gets and lists keys with the AWS SDK. */
+export async function s3Admin(server: S3Server, bucket: string) {
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return {
+    client,
+    put: (key: string, body: Uint8Array | string) =>
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })),
+    async get(key: string): Promise<Uint8Array> {
+      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return await r.Body!.transformToByteArray();
+    },
+    async keys(): Promise<string[]> {
+      const r = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (r.Contents ?? []).map((o) => o.Key!).sort();
+    },
+  };
 }

@@ -6,8 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { httpReceiver, needsServers, withExampleEnv } from "./_examples.ts";
+import { httpReceiver, needsServers, s3Admin, withExampleEnv } from "./_examples.ts";
 import { startS3Server } from "../fixtures/s3server.ts";
 import { startSmtp } from "../fixtures/smtp.ts";
 import { startSshd } from "../fixtures/sshd.ts";
@@ -28,15 +27,7 @@ Deno.test({
       await Deno.mkdir(feeds, { recursive: true });
       const file = join(feeds, "prices.csv");
       await Deno.writeTextFile(file, "sku,price\n");
-      await env.addVfs(
-        "partner-sftp",
-        "sftp",
-        `sftp://${sftp.user}@127.0.0.1:${sftp.port}${join(sftp.dir, "stale")}`,
-        {
-          keyFile: sftp.keys.openssh,
-          hostKeySHA256: sftp.hostKeySHA256,
-        },
-      );
+      await env.addSftp("partner-sftp", sftp, join(sftp.dir, "stale"));
       await env.setting("smtp.host", "127.0.0.1");
       await env.setting("smtp.port", String(smtp.port));
       await env.setting("smtp.tls", "none");
@@ -103,9 +94,7 @@ Deno.test({
       }
       // The FTP account deletes as itself: it owns the archive.
       await new Deno.Command("chown", { args: ["-R", ftp.user, archive] }).output();
-      await env.addVfs("archive-ftp", "ftp", `ftp://${ftp.user}@127.0.0.1:${ftp.port}${ftp.dir}`, {
-        pass: ftp.pass,
-      });
+      await env.addFtp("archive-ftp", ftp, ftp.dir);
       const params = { vfs: "archive-ftp", dir: "/archive", days: "30" };
       const listRemaining = () =>
         Object.keys(files).filter((rel) => {
@@ -152,32 +141,11 @@ Deno.test({
   );
   try {
     await withExampleEnv(async (env) => {
-      const admin = new S3Client({
-        endpoint: s3.endpoint,
-        region: s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      });
-      await admin.send(new CreateBucketCommand({ Bucket: "health" }));
+      await s3Admin(s3, "health");
       await env.addVfs("local-disk", "disk", await env.mkdir("disk"));
-      await env.addVfs(
-        "partner-sftp",
-        "sftp",
-        `sftp://${sftp.user}@127.0.0.1:${sftp.port}${sftp.dir}`,
-        {
-          keyFile: sftp.keys.openssh,
-          hostKeySHA256: sftp.hostKeySHA256,
-        },
-      );
-      await env.addVfs("legacy-ftp", "ftp", `ftp://${ftp.user}@127.0.0.1:${ftp.port}${ftp.dir}`, {
-        pass: ftp.pass,
-      });
-      await env.addVfs(
-        "archive-s3",
-        "s3",
-        `s3://health/?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
-        { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      );
+      await env.addSftp("partner-sftp", sftp, sftp.dir);
+      await env.addFtp("legacy-ftp", ftp, ftp.dir);
+      await env.addS3("archive-s3", s3, "health");
       await env.addVfs("old-server", "sftp", "sftp://nobody@127.0.0.1:1/", { pass: "x" });
       await env.secret("monitor-token", "mon-7f3a");
 

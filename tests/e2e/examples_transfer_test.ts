@@ -6,42 +6,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { httpReceiver, needsServers, textOf, withExampleEnv } from "./_examples.ts";
+import { httpReceiver, needsServers, s3Admin, textOf, withExampleEnv } from "./_examples.ts";
 import { startS3Server } from "../fixtures/s3server.ts";
+import { startGpg } from "../fixtures/gpg.ts";
 import { startSshd } from "../fixtures/sshd.ts";
-
-const sftpTarget = (s: { user: string; port: number }, dir: string) =>
-  `sftp://${s.user}@127.0.0.1:${s.port}${dir}`;
-
-async function s3Admin(server: Awaited<ReturnType<typeof startS3Server>>, bucket: string) {
-  const client = new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  return {
-    client,
-    put: (key: string, body: Uint8Array | string) =>
-      client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })),
-    async get(key: string): Promise<Uint8Array> {
-      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return await r.Body!.transformToByteArray();
-    },
-    async keys(): Promise<string[]> {
-      const r = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-      return (r.Contents ?? []).map((o) => o.Key!).sort();
-    },
-  };
-}
 
 Deno.test({
   name: "example s3-to-sftp-relay: objects stream to SFTP byte for byte, then move to /done",
@@ -60,16 +28,8 @@ Deno.test({
       await bucket.put("outgoing/notes.txt", "not matched");
       const remote = join(sftp.dir, "relay-in");
       await Deno.mkdir(remote);
-      await env.addVfs(
-        "s3-outbound",
-        "s3",
-        `s3://relay/?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
-        { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      );
-      await env.addVfs("partner-sftp", "sftp", sftpTarget(sftp, remote), {
-        keyFile: sftp.keys.openssh,
-        hostKeySHA256: sftp.hostKeySHA256,
-      });
+      await env.addS3("s3-outbound", s3, "relay");
+      await env.addSftp("partner-sftp", sftp, remote);
       const r = await env.run("s3-to-sftp-relay", {
         from_vfs: "s3-outbound",
         from: "/outgoing/*.xml",
@@ -130,16 +90,8 @@ Deno.test({
       const erp = join(sftp.dir, "erp");
       await Deno.mkdir(join(erp, "export"), { recursive: true });
       await Deno.writeTextFile(join(erp, "export", "orders.csv"), ORDERS);
-      await env.addVfs("erp-sftp", "sftp", sftpTarget(sftp, erp), {
-        keyFile: sftp.keys.openssh,
-        hostKeySHA256: sftp.hostKeySHA256,
-      });
-      await env.addVfs(
-        "warehouse-s3",
-        "s3",
-        `s3://warehouse/?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
-        { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      );
+      await env.addSftp("erp-sftp", sftp, erp);
+      await env.addS3("warehouse-s3", s3, "warehouse");
       const params = {
         from_vfs: "erp-sftp",
         from: "/export/orders.csv",
@@ -174,64 +126,21 @@ Deno.test({
   }
 });
 
-async function gpg(home: string, args: string[], stdin?: string): Promise<Uint8Array> {
-  const child = new Deno.Command("gpg", {
-    args: ["--homedir", home, "--batch", "--yes", ...args],
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(`gpg ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return out.stdout;
-}
-
 Deno.test({
   name: "example pgp-encrypt-upload: only encrypted copies reach SFTP and gpg decrypts them",
   ignore: needsServers,
 }, async () => {
-  const sftp = await startSshd();
+  const [sftp, gpg] = await Promise.all([startSshd(), startGpg()]);
   try {
     await withExampleEnv(async (env) => {
-      const home = await env.mkdir("gnupg");
-      await Deno.chmod(home, 0o700);
-      await gpg(home, [
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Partner <p@example.com>",
-        "future-default",
-        "default",
-        "never",
-      ]);
-      const pub = new TextDecoder().decode(
-        await gpg(home, ["--armor", "--export", "p@example.com"]),
-      );
-      await Deno.writeTextFile(join(env.dir, "partner.asc"), pub);
-      await env.ok([
-        "secret",
-        "set",
-        "partner-pgp-public",
-        "--from-file",
-        join(env.dir, "partner.asc"),
-      ]);
+      await env.secret("partner-pgp-public", gpg.publicKey);
       const outbox = await env.mkdir("outbox");
       const invoice = crypto.getRandomValues(new Uint8Array(60000));
       await Deno.writeFile(join(outbox, "invoice.pdf"), invoice);
       await Deno.writeTextFile(join(outbox, "orders.csv"), "id\n1\n");
       const remote = join(sftp.dir, "pgp-in");
       await Deno.mkdir(remote);
-      await env.addVfs("partner-sftp", "sftp", sftpTarget(sftp, remote), {
-        keyFile: sftp.keys.openssh,
-        hostKeySHA256: sftp.hostKeySHA256,
-      });
+      await env.addSftp("partner-sftp", sftp, remote);
       const r = await env.run("pgp-encrypt-upload", {
         local_dir: outbox,
         vfs: "partner-sftp",
@@ -245,14 +154,9 @@ Deno.test({
       ]);
       const enc = await Deno.readFile(join(remote, "incoming", "invoice.pdf.pgp"));
       assert.notDeepEqual(enc.subarray(0, 100), invoice.subarray(0, 100));
-      assert.deepEqual(
-        await gpg(home, ["--decrypt", join(remote, "incoming", "invoice.pdf.pgp")]),
-        invoice,
-      );
+      assert.deepEqual(await gpg.decrypt(join(remote, "incoming", "invoice.pdf.pgp")), invoice);
       assert.equal(
-        new TextDecoder().decode(
-          await gpg(home, ["--decrypt", join(remote, "incoming", "orders.csv.pgp")]),
-        ),
+        new TextDecoder().decode(await gpg.decrypt(join(remote, "incoming", "orders.csv.pgp"))),
         "id\n1\n",
       );
       // Originals moved to sent/, no plaintext or leftovers in the outbox.
@@ -261,7 +165,7 @@ Deno.test({
       assert.deepEqual([...Deno.readDirSync(join(outbox, ".encrypting"))], []);
     });
   } finally {
-    await sftp.stop();
+    await Promise.all([sftp.stop(), gpg.close()]);
   }
 });
 
@@ -282,10 +186,7 @@ Deno.test({
       const remote = join(sftp.dir, "batch-in");
       await Deno.mkdir(remote);
       await env.addVfs("outbox", "disk", join(env.dir, "outbox"));
-      await env.addVfs("partner-sftp", "sftp", sftpTarget(sftp, remote), {
-        keyFile: sftp.keys.openssh,
-        hostKeySHA256: sftp.hostKeySHA256,
-      });
+      await env.addSftp("partner-sftp", sftp, remote);
       await env.secret("chat-webhook-url", `${hook.url}/hooks/T000/B000`);
       const params = {
         from_vfs: "outbox",

@@ -36,15 +36,7 @@ Deno.test({
       const outbox = await env.mkdir("outbox");
       const remote = join(server.dir, "watch-upload");
       await Deno.mkdir(remote);
-      await env.addVfs(
-        "partner-sftp",
-        "sftp",
-        `sftp://${server.user}@127.0.0.1:${server.port}${remote}`,
-        {
-          keyFile: server.keys.openssh,
-          hostKeySHA256: server.hostKeySHA256,
-        },
-      );
+      await env.addSftp("partner-sftp", server, remote);
       const job = env.spawn("watch-folder-to-sftp", {
         watch_dir: outbox,
         remote_dir: "/inbox",
@@ -98,15 +90,7 @@ Deno.test({
       const outbox = await env.mkdir("outbox");
       const remote = join(server.dir, "watch-serve");
       await Deno.mkdir(remote);
-      await env.addVfs(
-        "partner-sftp",
-        "sftp",
-        `sftp://${server.user}@127.0.0.1:${server.port}${remote}`,
-        {
-          keyFile: server.keys.openssh,
-          hostKeySHA256: server.hostKeySHA256,
-        },
-      );
+      await env.addSftp("partner-sftp", server, remote);
       await env.ok(["script", "add", "folder-watch", "-f", example("watch-folder-to-sftp")]);
       const key = (await env.ok(["apikey", "create", "ci"])).stdout.trim();
       const cfg = { AFT_CONFIG_DIR: join(env.dir, "config") };
@@ -183,14 +167,7 @@ Deno.test({
       await Deno.mkdir(remote);
       await Deno.writeTextFile(join(remote, "old.csv"), "already here\n");
       const local = await env.mkdir("inbox");
-      await env.addVfs(
-        "partner-ftp",
-        "ftp",
-        `ftp://${server.user}@127.0.0.1:${server.port}${remote}`,
-        {
-          pass: server.pass,
-        },
-      );
+      await env.addFtp("partner-ftp", server, remote);
       const params = { vfs: "partner-ftp", local_dir: local, poll_seconds: "1" };
       let job = env.spawn("watch-remote-download", params);
       try {

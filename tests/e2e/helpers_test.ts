@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { hasCommand, withExampleEnv } from "./_examples.ts";
 import { runAft } from "./_cli.ts";
+import { startGpg } from "../fixtures/gpg.ts";
 import { startSmtp } from "../fixtures/smtp.ts";
 
 async function runScript(data: string, dir: string, source: string) {
@@ -91,34 +92,10 @@ Deno.test({
   ignore: !hasCommand("gpg"),
 }, async () => {
   await withExampleEnv(async (env) => {
-    const home = await env.mkdir("gnupg");
-    await Deno.chmod(home, 0o700);
-    const gpg = async (args: string[]) => {
-      const o = await new Deno.Command("gpg", {
-        args: ["--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", ...args],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(o.success, new TextDecoder().decode(o.stderr));
-      return new TextDecoder().decode(o.stdout);
-    };
-    await gpg([
-      "--passphrase",
-      "pw",
-      "--quick-gen-key",
-      "Us <us@example.com>",
-      "future-default",
-      "default",
-      "never",
-    ]);
-    await Deno.writeTextFile(
-      join(env.dir, "pub.asc"),
-      await gpg(["--armor", "--export", "us@example.com"]),
-    );
-    await Deno.writeTextFile(
-      join(env.dir, "sec.asc"),
-      await gpg(["--passphrase", "pw", "--armor", "--export-secret-keys", "us@example.com"]),
-    );
+    const gpg = await startGpg("pw");
+    await gpg.close(); // only its keys are needed
+    await Deno.writeTextFile(join(env.dir, "pub.asc"), gpg.publicKey);
+    await Deno.writeTextFile(join(env.dir, "sec.asc"), gpg.privateKey);
     for (const [name, file] of [["pub", "pub.asc"], ["sec", "sec.asc"]]) {
       await env.ok(["secret", "set", name!, "--from-file", join(env.dir, file!)]);
     }

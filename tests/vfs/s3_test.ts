@@ -9,6 +9,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { mapS3Error, openS3, parseS3Target, S3Vfs } from "../../src/vfs/s3/s3.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { freePort, startS3Server } from "../fixtures/s3server.ts";
+import { mustRun } from "../fixtures/command.ts";
 import { put, text } from "./_util.ts";
 import { conformance } from "./conformance.ts";
 
@@ -180,24 +181,8 @@ if (Deno.build.os !== "linux") {
       RCLONE_CONFIG_T_REGION: server.region,
       AWS_CA_BUNDLE: "", // a proxy CA bundle in the environment breaks rclone on plain HTTP
     };
-    const rclone = async (args: string[], stdin?: Uint8Array) => {
-      const child = new Deno.Command("rclone", {
-        args,
-        env,
-        clearEnv: true,
-        stdin: stdin ? "piped" : "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      if (stdin) {
-        const w = child.stdin.getWriter();
-        await w.write(stdin);
-        await w.close();
-      }
-      const out = await child.output();
-      assert.ok(out.success, `rclone ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-      return out.stdout;
-    };
+    const rclone = (args: string[], stdin?: Uint8Array) =>
+      mustRun("rclone", args, { env, clearEnv: true, stdin });
     try {
       // Over the multipart threshold, so aft's multipart upload is what rclone reads.
       const data = new Uint8Array(12 * MiB + 5);

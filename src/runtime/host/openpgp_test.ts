@@ -2,62 +2,18 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { testContext } from "./_test_context.ts";
 import { decryptCall, encryptCall } from "./openpgp.ts";
+import { type GpgKeyring, startGpg } from "../../../tests/fixtures/gpg.ts";
 
 const linux = Deno.build.os === "linux";
 
-interface Gpg {
-  home: string;
-  publicKey: string;
-  privateKey: string;
-  run(args: string[], stdin?: Uint8Array): Promise<{ code: number; out: Uint8Array; err: string }>;
-}
-
-/** A throw-away GnuPG home with one key pair protected by the passphrase "pw". */
-async function withGpg(fn: (gpg: Gpg, dir: string) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "aft-gpg-" });
+/** A throw-away GnuPG key pair (passphrase "pw") and a scratch folder. */
+async function withGpg(fn: (gpg: GpgKeyring, dir: string) => Promise<void>): Promise<void> {
+  const gpg = await startGpg("pw");
   const dir = await Deno.makeTempDir({ prefix: "aft-pgp-" });
-  await Deno.chmod(home, 0o700);
-  const run = async (args: string[], stdin?: Uint8Array) => {
-    const child = new Deno.Command("gpg", {
-      args: ["--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", ...args],
-      stdin: stdin ? "piped" : "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (stdin) {
-      const w = child.stdin.getWriter();
-      await w.write(stdin);
-      await w.close();
-    }
-    const o = await child.output();
-    return { code: o.code, out: o.stdout, err: new TextDecoder().decode(o.stderr) };
-  };
   try {
-    const gen = await run([
-      "--passphrase",
-      "pw",
-      "--quick-gen-key",
-      "Test <t@example.com>",
-      // Ed25519 for signing with a Curve25519 encryption subkey (GnuPG's modern default).
-      "future-default",
-      "default",
-      "never",
-    ]);
-    assert.equal(gen.code, 0, gen.err);
-    const pub = await run(["--armor", "--export", "t@example.com"]);
-    const sec = await run([
-      "--passphrase",
-      "pw",
-      "--armor",
-      "--export-secret-keys",
-      "t@example.com",
-    ]);
-    const dec = new TextDecoder();
-    await fn({ home, publicKey: dec.decode(pub.out), privateKey: dec.decode(sec.out), run }, dir);
+    await fn(gpg, dir);
   } finally {
-    await new Deno.Command("gpgconf", { args: ["--homedir", home, "--kill", "all"] }).output()
-      .catch(() => {});
-    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await gpg.close();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -81,10 +37,9 @@ Deno.test({
         gpg.publicKey,
       ]);
       assert.equal(r.error, undefined);
-      const d = await gpg.run(["--passphrase", "pw", "-d", join(dir, "plain.bin.gpg")]);
-      assert.equal(d.code, 0, d.err);
-      assert.equal(d.out.length, data.length);
-      assert.deepEqual(d.out, data);
+      const plain = await gpg.decrypt(join(dir, "plain.bin.gpg"));
+      assert.equal(plain.length, data.length);
+      assert.deepEqual(plain, data);
     });
   },
 });
@@ -103,13 +58,13 @@ Deno.test({
           "always",
           ...(armor ? ["--armor"] : []),
           "-r",
-          "t@example.com",
+          gpg.email,
           "-o",
           out,
           "-e",
           join(dir, "in.bin"),
         ]);
-        assert.equal(e.code, 0, e.err);
+        assert.equal(e.code, 0, e.stderr);
         const back = join(dir, armor ? "back-armored.bin" : "back.bin");
         const r = await decryptCall(testContext(), [out, back, gpg.privateKey, "pw"]);
         assert.equal(r.error, undefined);

@@ -3,15 +3,15 @@ import { join } from "node:path";
 import { testContext } from "./_test_context.ts";
 import { ScriptCallError } from "./context.ts";
 import { unsafeEntry, unzipCall, zipCall } from "./zip.ts";
+import { runCommand } from "../../../tests/fixtures/command.ts";
 
 const HOSTILE = ["with space.txt", "ünïcødé ✓.txt", "#%&+ odd.csv", "empty.txt"];
 const linux = Deno.build.os === "linux";
 
+/** Runs a Debian tool; `text` is its stdout and stderr together. */
 async function run(cmd: string, args: string[], cwd?: string) {
-  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  const dec = new TextDecoder();
-  return { code: out.code, text: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const out = await runCommand(cmd, args, { cwd });
+  return { code: out.code, text: new TextDecoder().decode(out.stdout) + out.stderr };
 }
 
 /** A tree with hostile names, an empty folder, a deep folder and a 20 MiB file. */

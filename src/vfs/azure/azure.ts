@@ -26,6 +26,7 @@ import {
   type ContainerClient,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
+import { emptyStream, guardStream, parallel } from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -221,38 +222,6 @@ export function mapAzureError(err: unknown, path?: string): VfsError {
 
 function notFound(p: string, what = "file or folder"): VfsError {
   return new VfsError("NOT_FOUND", `No such ${what}: "${p}"`, { path: p });
-}
-
-/** Runs `fn` over `items`, `n` at a time. */
-async function parallel<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) await fn(items[i++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-}
-
-/** A Node body as a web stream whose failures surface as VfsErrors and whose cancel reaches it. */
-function webStream(body: Readable, path: string): ReadableStream<Uint8Array> {
-  const reader = (Readable.toWeb(body) as ReadableStream<Uint8Array>).getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) c.close();
-        else c.enqueue(value);
-      } catch (err) {
-        throw mapAzureError(err, path);
-      }
-    },
-    cancel(reason) {
-      return reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
 }
 
 interface Blob {
@@ -498,7 +467,10 @@ export class AzureVfs implements Vfs {
       }
       const body = res.readableStreamBody as Readable | undefined;
       if (!body) return emptyStream();
-      return webStream(body, p);
+      return guardStream(
+        Readable.toWeb(body) as ReadableStream<Uint8Array>,
+        (err) => mapAzureError(err, p),
+      );
     });
   }
 

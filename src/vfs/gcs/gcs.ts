@@ -9,14 +9,15 @@
  *
  * As on S3, a folder is a key prefix: `mkdir` writes a zero-byte `dir/` marker so that empty
  * folders show, and a folder exists while its marker or any object under it does. Writes are
- * resumable uploads in 8 MiB chunks (memory stays bounded) and the object appears under its name
- * only once the upload completes. `rename` and `copy` are server-side (`rewrite`). GCS cannot set
- * modification times or permissions, nor append; no hash is offered (composite objects have no
- * MD5), so copies are verified by size.
+ * asked of the client as resumable uploads in 8 MiB chunks, with CRC32C validation of whole
+ * reads and writes; `rename` and `copy` use the client's server-side `move`/`copy`. GCS cannot
+ * set modification times or permissions, nor append; no hash is offered (composite objects have
+ * no MD5), so copies are verified by size.
  *
- * Tested here without a GCS server (none can run on this machine: the emulators need a network
- * download or Java 21): target parsing, credentials errors, the error mapping, and a
- * connection refused on loopback. See tests/vfs/gcs_test.ts.
+ * None of the paths that talk to a GCS server has run here: no GCS server or emulator can run on
+ * this machine (the emulators need a download from GitHub or Java 21). Tested: target parsing,
+ * credentials errors, the error mapping, and a connection refused on loopback
+ * (tests/vfs/gcs_test.ts).
  *
  * @module
  */
@@ -24,6 +25,7 @@
 import { Readable, Writable } from "node:stream";
 import { type Bucket, type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import { GoogleAuth, JWT } from "google-auth-library";
+import { emptyStream, guardStream, parallel } from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -163,14 +165,6 @@ export function mapGcsError(err: unknown, path?: string): VfsError {
     return new VfsError("AUTH_FAILED", `GCS credentials: ${msg}`, { cause: err });
   }
   return new VfsError("IO", `GCS error${where}: ${msg}`, { cause: err });
-}
-
-async function parallel<T>(items: T[], fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) await fn(items[i++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
 /** A GCS bucket (under a prefix) as a VFS. */
@@ -351,7 +345,7 @@ export class GcsVfs implements Vfs {
     const start = Math.max(0, opts.offset ?? 0);
     const end = opts.length === undefined ? undefined : start + opts.length - 1;
     if (start >= info.size || end !== undefined && end < start) {
-      return new ReadableStream({ start: (c) => c.close() });
+      return emptyStream();
     }
     // Validation needs the whole object; a ranged read cannot be checked against its CRC.
     const whole = start === 0 && (end === undefined || end >= info.size - 1);
@@ -360,19 +354,10 @@ export class GcsVfs implements Vfs {
       end,
       validation: whole ? "crc32c" : false,
     });
-    const reader = (Readable.toWeb(node) as ReadableStream<Uint8Array>).getReader();
-    return new ReadableStream<Uint8Array>({
-      async pull(c) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) c.close();
-          else c.enqueue(value);
-        } catch (err) {
-          c.error(mapGcsError(err, p));
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
+    return guardStream(
+      Readable.toWeb(node) as ReadableStream<Uint8Array>,
+      (err) => mapGcsError(err, p),
+    );
   }
 
   async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
@@ -450,7 +435,7 @@ export class GcsVfs implements Vfs {
         throw new VfsError("NOT_EMPTY", `Folder not empty: "${p}"`, { path: p });
       }
       const [files] = await this.#bucket.getFiles({ prefix });
-      await parallel(files, (file) => file.delete().then(() => {}));
+      await parallel(files, PARALLEL, (file) => file.delete().then(() => {}));
     });
   }
 
@@ -468,6 +453,7 @@ export class GcsVfs implements Vfs {
       const [files] = await this.#bucket.getFiles({ prefix: src });
       await parallel(
         files,
+        PARALLEL,
         (file) => file.move(this.#bucket.file(dst + file.name.slice(src.length))).then(() => {}),
       );
     });

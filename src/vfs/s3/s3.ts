@@ -37,6 +37,7 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { emptyStream, guardStream, parallel } from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -255,38 +256,6 @@ function encodeKey(key: string, loose = false): string {
 
 function notFound(p: string, what = "file or folder"): VfsError {
   return new VfsError("NOT_FOUND", `No such ${what}: "${p}"`, { path: p });
-}
-
-/** Runs `fn` over `items`, `n` at a time. */
-async function parallel<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) await fn(items[i++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-}
-
-/** Wraps a body stream so that its failures surface as VfsErrors and a cancel reaches it. */
-function guard(src: ReadableStream<Uint8Array>, path: string): ReadableStream<Uint8Array> {
-  const reader = src.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) c.close();
-        else c.enqueue(value);
-      } catch (err) {
-        throw mapS3Error(err, path);
-      }
-    },
-    cancel(reason) {
-      return reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 }
 
 interface Obj {
@@ -560,7 +529,7 @@ export class S3Vfs implements Vfs {
         | { transformToWebStream?: () => ReadableStream<Uint8Array> }
         | undefined;
       if (!body?.transformToWebStream) return emptyStream();
-      return guard(body.transformToWebStream(), p);
+      return guardStream(body.transformToWebStream(), (err) => mapS3Error(err, p));
     });
   }
 
