@@ -1,11 +1,13 @@
 /**
- * Pieces the object-store backends (S3, Azure Blob, GCS) share: bounded parallelism for
- * many-key operations, and body streams whose failures surface as VfsErrors.
+ * Pieces the object-store backends (S3, Azure Blob, GCS) share: their features, bucket-URL
+ * parsing, bounded parallelism for many-key operations, and body streams whose failures surface
+ * as VfsErrors.
  *
  * @module
  */
 
-import type { VfsError } from "./types.ts";
+import { normalizePath } from "./path.ts";
+import { type VfsDefinition, VfsError, type VfsFeatures } from "./types.ts";
 
 /** Runs `fn` over `items`, at most `n` at a time. */
 export async function parallel<T>(
@@ -48,4 +50,61 @@ export function guardStream(
       return reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+}
+
+/** What the object stores can do beyond the core contract (the same for S3, Azure and GCS). */
+export const OBJECT_STORE_FEATURES: VfsFeatures = {
+  setTimes: false,
+  chmod: false,
+  truncate: false,
+  serverSideCopy: true,
+  realDirs: false,
+  symlinks: false,
+  hashes: [],
+  rangedRead: true,
+  append: false,
+};
+
+/**
+ * Parses `SCHEME://bucket/prefix?query`: the bucket, the key prefix of the VFS root (`""` or
+ * ending with `/`), and a lookup of a query parameter falling back to the option of that name.
+ * `usage` is the target's shape, shown when it is not one. Also checks an `endpoint` URL.
+ */
+export function parseBucketTarget(def: VfsDefinition, scheme: string, usage: string): {
+  bucket: string;
+  prefix: string;
+  param: (key: string) => string | undefined;
+  endpoint?: string;
+} {
+  const bad = () => new VfsError("INVALID_PATH", `Bad target "${def.target}": expected ${usage}`);
+  let url: URL;
+  try {
+    url = new URL(def.target);
+  } catch {
+    throw bad();
+  }
+  if (url.protocol !== `${scheme}:` || !url.hostname) throw bad();
+  const o = def.options ?? {};
+  const param = (k: string) => url.searchParams.get(k) ?? o[k] ?? undefined;
+  let prefix: string;
+  try {
+    prefix = normalizePath(decodeURIComponent(url.pathname || "/")).slice(1);
+  } catch (err) {
+    if (err instanceof VfsError) throw err;
+    throw new VfsError("INVALID_PATH", `Bad prefix in "${def.target}"`, { cause: err });
+  }
+  const endpoint = param("endpoint") || undefined;
+  if (endpoint) {
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new VfsError("INVALID_PATH", `Bad endpoint URL: "${endpoint}"`);
+    }
+  }
+  return {
+    bucket: decodeURIComponent(url.hostname),
+    prefix: prefix ? prefix + "/" : "",
+    param,
+    endpoint,
+  };
 }

@@ -26,7 +26,7 @@ import {
   type ContainerClient,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
-import { emptyStream, guardStream, parallel } from "../object_store.ts";
+import { emptyStream, guardStream, OBJECT_STORE_FEATURES, parallel } from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -35,21 +35,10 @@ import {
   type VfsContext,
   type VfsDefinition,
   VfsError,
-  type VfsFeatures,
   type WriteOptions,
 } from "../types.ts";
 
-const FEATURES: VfsFeatures = {
-  setTimes: false,
-  chmod: false,
-  truncate: false,
-  serverSideCopy: true,
-  realDirs: false,
-  symlinks: false,
-  hashes: [],
-  rangedRead: true,
-  append: false,
-};
+const FEATURES = OBJECT_STORE_FEATURES;
 
 const MiB = 1024 * 1024;
 /** Block size and blocks in flight of an upload: at most 4 × 8 MiB buffered (plus 1 MiB). */

@@ -25,7 +25,13 @@
 import { Readable, Writable } from "node:stream";
 import { type Bucket, type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import { GoogleAuth, JWT } from "google-auth-library";
-import { emptyStream, guardStream, parallel } from "../object_store.ts";
+import {
+  emptyStream,
+  guardStream,
+  OBJECT_STORE_FEATURES,
+  parallel,
+  parseBucketTarget,
+} from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -34,21 +40,10 @@ import {
   type VfsContext,
   type VfsDefinition,
   VfsError,
-  type VfsFeatures,
   type WriteOptions,
 } from "../types.ts";
 
-const FEATURES: VfsFeatures = {
-  setTimes: false,
-  chmod: false,
-  truncate: false,
-  serverSideCopy: true,
-  realDirs: false,
-  symlinks: false,
-  hashes: [],
-  rangedRead: true,
-  append: false,
-};
+const FEATURES = OBJECT_STORE_FEATURES;
 
 const CHUNK = 8 * 1024 * 1024;
 /** Requests run at once for folder renames and removals. */
@@ -67,23 +62,8 @@ export interface GcsOptions {
 
 /** Parses `gcs://bucket/prefix` and the options. */
 export function parseGcsTarget(def: VfsDefinition): GcsOptions {
-  let url: URL;
-  try {
-    url = new URL(def.target);
-  } catch {
-    throw new VfsError("INVALID_PATH", `Not a gcs:// URL: "${def.target}"`);
-  }
-  if (url.protocol !== "gcs:" || !url.hostname) {
-    throw new VfsError("INVALID_PATH", `Not a gcs:// URL: "${def.target}" (gcs://bucket/prefix)`);
-  }
+  const { bucket, prefix, param, endpoint } = parseBucketTarget(def, "gcs", "gcs://bucket/prefix");
   const o = def.options ?? {};
-  let prefix: string;
-  try {
-    prefix = normalizePath(decodeURIComponent(url.pathname || "/")).slice(1);
-  } catch (err) {
-    if (err instanceof VfsError) throw err;
-    throw new VfsError("INVALID_PATH", `Bad prefix in "${def.target}"`, { cause: err });
-  }
   let credentials: Record<string, unknown> | undefined;
   if (o.credentials) {
     try {
@@ -103,21 +83,13 @@ export function parseGcsTarget(def: VfsDefinition): GcsOptions {
       );
     }
   }
-  const endpoint = url.searchParams.get("endpoint") ?? o.endpoint ?? undefined;
-  if (endpoint) {
-    try {
-      new URL(endpoint);
-    } catch {
-      throw new VfsError("INVALID_PATH", `Bad endpoint URL: "${endpoint}"`);
-    }
-  }
   return {
-    bucket: decodeURIComponent(url.hostname),
-    prefix: prefix ? prefix + "/" : "",
-    projectId: o.projectId || (credentials?.project_id as string | undefined) || undefined,
+    bucket,
+    prefix,
+    projectId: param("projectId") || (credentials?.project_id as string | undefined) || undefined,
     credentialsFile: o.credentialsFile || undefined,
     credentials,
-    endpoint: endpoint || undefined,
+    endpoint,
   };
 }
 

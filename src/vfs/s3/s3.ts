@@ -37,7 +37,13 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { emptyStream, guardStream, parallel } from "../object_store.ts";
+import {
+  emptyStream,
+  guardStream,
+  OBJECT_STORE_FEATURES,
+  parallel,
+  parseBucketTarget,
+} from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -46,21 +52,10 @@ import {
   type VfsContext,
   type VfsDefinition,
   VfsError,
-  type VfsFeatures,
   type WriteOptions,
 } from "../types.ts";
 
-const FEATURES: VfsFeatures = {
-  setTimes: false,
-  chmod: false,
-  truncate: false,
-  serverSideCopy: true,
-  realDirs: false,
-  symlinks: false,
-  hashes: [],
-  rangedRead: true,
-  append: false,
-};
+const FEATURES = OBJECT_STORE_FEATURES;
 
 const MiB = 1024 * 1024;
 /** Multipart upload part size and parts in flight: at most ~(4 + 1) × 8 MiB buffered. */
@@ -88,39 +83,16 @@ export interface S3Options {
 
 /** Parses `s3://bucket/prefix?region=..&endpoint=..` and the options. */
 export function parseS3Target(def: VfsDefinition): S3Options {
-  let url: URL;
-  try {
-    url = new URL(def.target);
-  } catch {
-    throw new VfsError("INVALID_PATH", `Not an s3:// URL: "${def.target}"`);
-  }
-  if (url.protocol !== "s3:" || !url.hostname) {
-    throw new VfsError(
-      "INVALID_PATH",
-      `Not an s3:// URL: "${def.target}" (s3://bucket/prefix?region=..&endpoint=..)`,
-    );
-  }
+  const { bucket, prefix, param: q, endpoint } = parseBucketTarget(
+    def,
+    "s3",
+    "s3://bucket/prefix?region=..&endpoint=..",
+  );
   const o = def.options ?? {};
-  const q = (k: string) => url.searchParams.get(k) ?? o[k] ?? undefined;
-  let prefix: string;
-  try {
-    prefix = normalizePath(decodeURIComponent(url.pathname || "/")).slice(1);
-  } catch (err) {
-    if (err instanceof VfsError) throw err;
-    throw new VfsError("INVALID_PATH", `Bad prefix in "${def.target}"`, { cause: err });
-  }
-  const endpoint = q("endpoint") || undefined;
-  if (endpoint) {
-    try {
-      new URL(endpoint);
-    } catch {
-      throw new VfsError("INVALID_PATH", `Bad endpoint URL: "${endpoint}"`);
-    }
-  }
   const pathStyle = q("forcePathStyle");
   return {
-    bucket: decodeURIComponent(url.hostname),
-    prefix: prefix ? prefix + "/" : "",
+    bucket,
+    prefix,
     region: q("region") || "us-east-1",
     endpoint,
     accessKeyId: o.accessKeyId || undefined,
