@@ -93,6 +93,7 @@ export default async function run(
         "Running scripts from the command line is off: an administrator can allow it with `aft settings set allowCliRun true`",
       );
     }
+    pool.warm(settings.jobMemoryMiB);
     const abs = resolve(file);
     const delegated = await delegate(engine.dataDir, abs, params);
     if (delegated !== undefined) return delegated;

@@ -182,6 +182,19 @@ export class RunnerPool {
     return r;
   }
 
+  /**
+   * Starts one runner now for a job about to come (beyond `maxIdle`): `aft run` calls it as
+   * soon as it knows the heap limit, so the runner starts while the job is being recorded.
+   */
+  warm(memoryMiB: number): void {
+    if (this.#closed || this.#idle.some((r) => r.memoryMiB === memoryMiB)) return;
+    const r = new RunnerProcess(memoryMiB);
+    this.#idle.push(r);
+    r.ready.catch(() => {
+      this.#idle = this.#idle.filter((x) => x !== r);
+    });
+  }
+
   /** Returns a runner after a job; one that may not be reused is shut down. */
   release(r: RunnerProcess, reusable: boolean): void {
     r.listen(undefined);

@@ -116,6 +116,7 @@ export async function copyToVfs(
     });
   };
 
+  const lookup = destinationLookup(dst, plan.items);
   const queue = [...plan.items];
   const moved: string[] = [];
   const worker = async () => {
@@ -128,10 +129,18 @@ export async function copyToVfs(
       const state: ResumeState = {};
       try {
         const copied = await withRetries(opts, () =>
-          copyOne(src, item!, dst, opts, (n) => {
-            result.bytes += n;
-            report();
-          }, state)).catch(async (err) => {
+          copyOne(
+            src,
+            item!,
+            dst,
+            opts,
+            (n) => {
+              result.bytes += n;
+              report();
+            },
+            state,
+            lookup,
+          )).catch(async (err) => {
             // The last attempt failed: a temporary file kept for resuming goes now.
             if (state.tmp) await dst.remove(state.tmp).catch(() => {});
             throw err;
@@ -188,6 +197,50 @@ async function makePlan(src: Vfs, srcPath: string, dstDir: string) {
  */
 interface ResumeState {
   tmp?: string;
+  /** Set once the first attempt began. */
+  attempted?: boolean;
+}
+
+function statOrNone(vfs: Vfs, path: string): Promise<FileInfo | undefined> {
+  return vfs.stat(path).catch((e) => {
+    if (isVfsError(e, "NOT_FOUND")) return undefined;
+    throw e;
+  });
+}
+
+/** Folders receiving at least this many files are listed once instead of a stat per file. */
+const LIST_AT = 8;
+
+/**
+ * What is at a destination path before copying. A folder that receives many files is listed
+ * once (one round trip, as rclone does) rather than asked about each file; a folder that does
+ * not exist yet holds nothing. Other paths get a stat.
+ */
+function destinationLookup(
+  dst: Vfs,
+  items: Item[],
+): (to: string) => Promise<FileInfo | undefined> {
+  const perDir = new Map<string, number>();
+  for (const i of items) perDir.set(dirname(i.to), (perDir.get(dirname(i.to)) ?? 0) + 1);
+  const listings = new Map<string, Promise<Map<string, FileInfo>>>();
+  return async (to) => {
+    const dir = dirname(to);
+    if ((perDir.get(dir) ?? 0) < LIST_AT) return await statOrNone(dst, to);
+    let listing = listings.get(dir);
+    if (!listing) {
+      listing = dst.list(dir).then(
+        (all) => new Map(all.map((f) => [f.path, f])),
+        (e) => {
+          if (isVfsError(e, "NOT_FOUND")) return new Map<string, FileInfo>();
+          throw e;
+        },
+      );
+      listings.set(dir, listing);
+      // A failed listing is not kept: the file's retry asks again.
+      listing.catch(() => listings.delete(dir));
+    }
+    return (await listing).get(normalizePath(to));
+  };
 }
 
 /** Copies one file; false when the overwrite policy left an existing file alone. */
@@ -198,11 +251,11 @@ async function copyOne(
   opts: CopyOptions,
   onBytes: (n: number) => void,
   state: ResumeState = {},
+  lookup: (to: string) => Promise<FileInfo | undefined> = (p) => statOrNone(dst, p),
 ): Promise<boolean> {
-  const existing = await dst.stat(to).catch((e) => {
-    if (isVfsError(e, "NOT_FOUND")) return undefined;
-    throw e;
-  });
+  // A retry asks the destination itself: the listing is from before the first attempt.
+  const existing = state.attempted ? await statOrNone(dst, to) : await lookup(to);
+  state.attempted = true;
   if (existing) {
     if (existing.isDir) {
       throw new VfsError("IS_DIR", `Destination is a folder: "${to}"`, { path: to });
@@ -218,6 +271,8 @@ async function copyOne(
     joinPath(dirname(to), `.${basename(to)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
   state.tmp = undefined;
   let counted = 0;
+  /** The size the destination reported at close, when it does (saves a stat). */
+  let stored: number | undefined;
   try {
     if (src === dst && src.copy) {
       await src.copy(from.path, tmp);
@@ -249,7 +304,10 @@ async function copyOne(
         onBytes(offset);
       }
       const reader = await src.openRead(from.path, offset > 0 ? { offset } : {});
-      const writer = await dst.openWrite(tmp, offset > 0 ? { append: true } : {});
+      const writer = await dst.openWrite(tmp, {
+        append: offset > 0 || undefined,
+        onStored: (n) => stored = n,
+      });
       const counter = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
           counted += chunk.length;
@@ -259,11 +317,11 @@ async function copyOne(
       });
       await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
     }
-    const written = await dst.stat(tmp);
-    if (written.size !== counted || counted !== from.size) {
+    const written = stored ?? (await dst.stat(tmp)).size;
+    if (written !== counted || counted !== from.size) {
       throw new VfsError(
         "VERIFY_FAILED",
-        `Size check failed for "${from.path}": source ${from.size} bytes, read ${counted}, written ${written.size}`,
+        `Size check failed for "${from.path}": source ${from.size} bytes, read ${counted}, written ${written}`,
         { path: to },
       );
     }

@@ -58,6 +58,12 @@ export interface ReadOptions {
 export interface WriteOptions {
   /** Append to an existing file instead of truncating it. */
   append?: boolean;
+  /**
+   * Called when the stream has closed, with the file's size as the backend saw it stored (SFTP
+   * sends an `fstat` with its close). The copy engine then needs no `stat` of its own for the
+   * size check: one round trip less per file. Backends that cannot tell simply never call it.
+   */
+  onStored?: (size: number) => void;
 }
 
 /**

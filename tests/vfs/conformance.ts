@@ -257,6 +257,29 @@ export function conformance(
         assert.equal(await text(vfs, "/copy/ow.txt"), "newer!");
       });
 
+      await step("copy engine: overwrite policies across a folder of many files", async () => {
+        // Enough files that the engine lists the destination folder once instead of a stat per
+        // file: the decisions must come out the same.
+        await mem.mkdir("/many");
+        await vfs.mkdir("/copy/many", { recursive: true });
+        for (let i = 0; i < 12; i++) await put(mem, `/many/f${i}.txt`, `new ${i}`);
+        for (let i = 0; i < 6; i++) await put(vfs, `/copy/many/f${i}.txt`, "old");
+        await vfs.mkdir("/copy/many/f11.txt");
+        let r = await copyToVfs(mem, "/many", vfs, "/copy/many", { overwrite: "never" });
+        assert.deepEqual([r.files, r.skipped, r.errors.map((e) => e.code)], [5, 6, ["IS_DIR"]]);
+        assert.equal(await text(vfs, "/copy/many/f0.txt"), "old");
+        assert.equal(await text(vfs, "/copy/many/f6.txt"), "new 6");
+        await vfs.remove("/copy/many/f11.txt");
+        r = await copyToVfs(mem, "/many", vfs, "/copy/many", { overwrite: "ifDiffSize" });
+        assert.deepEqual([r.files, r.skipped, r.ok], [7, 5, true]);
+        assert.equal(await text(vfs, "/copy/many/f0.txt"), "new 0");
+        assert.deepEqual(
+          (await names(vfs, "/copy/many")).filter((n) => n.includes(".aft-")),
+          [],
+          "no temporary files left",
+        );
+      });
+
       await step("copy engine: verify, preserveTime and move", async () => {
         const when = new Date("2023-05-06T07:08:09Z");
         await mem.mkdir("/mv");

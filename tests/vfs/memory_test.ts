@@ -26,3 +26,36 @@ Deno.test("copy: stopOnError starts no further files after one fails; without it
     assert.equal(r.files, stopOnError ? 0 : 2);
   }
 });
+
+Deno.test("copy: a folder receiving many files is listed once, not asked about each file", async () => {
+  const src = new MemoryVfs();
+  const dst = new MemoryVfs();
+  await src.mkdir("/in");
+  for (let i = 0; i < 20; i++) {
+    await ReadableStream.from([new TextEncoder().encode(`file ${i}`)]).pipeTo(
+      await src.openWrite(`/in/f${i}.txt`),
+    );
+  }
+  await dst.mkdir("/out");
+  const calls = { stat: 0, list: 0 };
+  const counted = new Proxy(dst, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (prop === "list") {
+        return (p: string) => (calls.list++, target.list(p));
+      }
+      if (prop === "stat") {
+        // Stats of the temporary files (the size check) are not existence checks.
+        return (p: string) => (p.includes(".aft-") || calls.stat++, target.stat(p));
+      }
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const r = await copyToVfs(src, "/in", counted, "/out");
+  assert.deepEqual([r.ok, r.files], [true, 20]);
+  assert.deepEqual(calls, { stat: 0, list: 1 });
+  // A single file is still a stat, not a listing of the whole folder.
+  calls.stat = calls.list = 0;
+  await copyToVfs(src, "/in/f1.txt", counted, "/one");
+  assert.deepEqual(calls, { stat: 1, list: 0 });
+});

@@ -26,6 +26,7 @@ import {
 import { mapDiskError } from "./_map_error.ts";
 
 const CHUNK = 1024 * 1024;
+const MIN_CHUNK = 16 * 1024;
 const WINDOWS = Deno.build.os === "windows";
 
 const FEATURES: VfsFeatures = {
@@ -154,16 +155,20 @@ export class DiskVfs implements Vfs {
   async openRead(path: string, opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const { v, os } = await this.#guard(path);
     let file: Deno.FsFile;
+    let size: number;
     try {
-      if ((await Deno.stat(os)).isDirectory) {
-        throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
-      }
+      const st = await Deno.stat(os);
+      if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      size = st.size;
       file = await Deno.open(os, { read: true });
       if (opts.offset) await file.seek(opts.offset, Deno.SeekMode.Start);
     } catch (err) {
       throw mapDiskError(err, v);
     }
     let left = opts.length ?? Infinity;
+    // Buffers sized to what the file holds (a 4 KiB file does not get a 1 MiB buffer); reads
+    // go on until end of file all the same, for a file that grows while it is read.
+    let expect = Math.max(0, size - (opts.offset ?? 0));
     let closed = false;
     const close = () => {
       if (!closed) {
@@ -177,7 +182,7 @@ export class DiskVfs implements Vfs {
           close();
           return c.close();
         }
-        const buf = new Uint8Array(Math.min(CHUNK, left));
+        const buf = new Uint8Array(Math.min(CHUNK, left, Math.max(expect, MIN_CHUNK)));
         try {
           const n = await file.read(buf);
           if (n === null) {
@@ -185,6 +190,7 @@ export class DiskVfs implements Vfs {
             return c.close();
           }
           left -= n;
+          expect -= n;
           c.enqueue(n === buf.length ? buf : buf.subarray(0, n));
         } catch (err) {
           close();

@@ -18,6 +18,8 @@
 
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+// Before ssh2: it takes createCipheriv/createDecipheriv from node:crypto when it loads.
+import "./aes_ctr.ts";
 import ssh2 from "ssh2";
 import type { Client as SshClient, SFTPWrapper, Stats } from "ssh2";
 import { basename, joinPath, normalizePath } from "../path.ts";
@@ -50,7 +52,7 @@ const FEATURES: VfsFeatures = {
  * measure faster on loopback (16 to 128 requests of 255 KiB all gave the same rate), and it
  * bounds memory when many files move at once.
  */
-const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+const IN_FLIGHT_BYTES = Number(Deno.env.get("AFT_INFLIGHT") ?? 4 * 1024 * 1024);
 const STATUS = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const;
 
 export interface SftpOptions {
@@ -508,9 +510,23 @@ export class SftpVfs implements Vfs {
         if (failure) throw failure;
       },
       close: async () => {
-        await Promise.all(inflight);
-        await closeHandle();
+        if (failure) {
+          await Promise.allSettled(inflight);
+          await closeHandle().catch(() => {});
+          throw failure;
+        }
+        // fstat and close go out right behind the last writes, unawaited: the server answers
+        // in order, so closing costs one round trip, and the size check needs none of its own.
+        const stored = guard<Stats>((resolve, reject) =>
+          sftp.fstat(handle, (err, st) => err ? reject(mapError(err, vpath)) : resolve(st))
+        );
+        const closing = closeHandle();
+        await Promise.all(inflight); // never rejects: a failed write sets `failure`
+        const [st, cl] = await Promise.allSettled([stored, closing]);
         if (failure) throw failure;
+        if (cl.status === "rejected") throw cl.reason;
+        if (st.status === "rejected") throw st.reason;
+        opts.onStored?.(Number(st.value.size));
       },
       abort: async () => {
         await Promise.allSettled(inflight);
