@@ -52,7 +52,7 @@ const FEATURES: VfsFeatures = {
  * measure faster on loopback (16 to 128 requests of 255 KiB all gave the same rate), and it
  * bounds memory when many files move at once.
  */
-const IN_FLIGHT_BYTES = Number(Deno.env.get("AFT_INFLIGHT") ?? 4 * 1024 * 1024);
+const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 const STATUS = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const;
 
 export interface SftpOptions {
