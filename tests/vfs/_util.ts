@@ -86,3 +86,33 @@ export function failingReads(inner: Vfs, failAfter: number): Vfs {
     },
   });
 }
+
+/**
+ * A VFS whose reads call `fn` once, when `after` bytes have been read in all: the moment to
+ * break something real (kill a server's sessions) mid-file. Everything else goes to `inner`.
+ */
+export function onBytesRead(inner: Vfs, after: number, fn: () => void): Vfs {
+  let seen = 0;
+  let fired = false;
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop !== "openRead") {
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      }
+      return async (path: string, opts?: ReadOptions) =>
+        (await target.openRead(path, opts)).pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, c) {
+              seen += chunk.length;
+              if (!fired && seen > after) {
+                fired = true;
+                fn();
+              }
+              c.enqueue(chunk);
+            },
+          }),
+        );
+    },
+  });
+}

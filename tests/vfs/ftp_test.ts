@@ -7,9 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openFtp } from "../../src/vfs/ftp/ftp.ts";
+import { copyToVfs } from "../../src/vfs/copy.ts";
+import { DiskVfs } from "../../src/vfs/disk/disk.ts";
 import { isVfsError } from "../../src/vfs/types.ts";
 import { type FtpServer, startVsftpd } from "../fixtures/vsftpd.ts";
 import { conformance } from "./conformance.ts";
+import { onBytesRead } from "./_util.ts";
 
 // vsftpd is installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites that
 // need no server.
@@ -70,7 +73,9 @@ if (Deno.build.os !== "linux") {
         target: target.replace("ftp:", "ftps:"),
         options: { pass: plain.pass },
       }, noSecrets),
-      (e) => isVfsError(e, "CONNECTION") && /TLS|certificate/i.test(e.message) && !e.retryable,
+      (e) =>
+        isVfsError(e, "CONNECTION") && /self-signed|trusted authority/.test(e.message) &&
+        !e.retryable,
     );
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (l.addr as Deno.NetAddr).port;
@@ -122,6 +127,88 @@ if (Deno.build.os !== "linux") {
       assert.deepEqual(back, data.slice().reverse());
     } finally {
       await vfs.close();
+      await Deno.remove(local, { recursive: true });
+    }
+  });
+
+  Deno.test("ftps: an expired certificate gives one clear error, even when trusted", async () => {
+    const server = await startVsftpd({ tls: "explicit", expiredCert: true });
+    const ca = await Deno.makeTempFile({ suffix: ".pem" });
+    try {
+      await Deno.writeTextFile(ca, server.certPem);
+      await assert.rejects(
+        openFtp({
+          name: "t",
+          type: "ftps",
+          target: `ftps://${server.user}@127.0.0.1:${server.port}${server.dir}`,
+          options: { pass: server.pass, caFile: ca },
+        }, noSecrets),
+        (e) =>
+          isVfsError(e, "CONNECTION") && !e.retryable &&
+          e.message.includes("certificate expired on 2020-01-02T00:00:00.000Z"),
+      );
+    } finally {
+      await server.stop();
+      await Deno.remove(ca);
+    }
+  });
+
+  Deno.test("ftp: a server dropping mid-file: resumed on a new connection, else one clear error and nothing half-written", async () => {
+    const MiB = 1024 * 1024;
+    // Its own server: killing its sessions must not touch the other tests' connections.
+    const server = await startVsftpd();
+    const local = await Deno.makeTempDir();
+    const data = new Uint8Array(40 * MiB);
+    for (let i = 0; i < data.length; i += 4096) data[i] = (i >> 12) & 0xff;
+    try {
+      const ftp = await openFtp({
+        name: "t",
+        type: "ftp",
+        target: `ftp://${server.user}@127.0.0.1:${server.port}${server.dir}`,
+        options: { pass: server.pass },
+      }, noSecrets);
+      const disk = await DiskVfs.open(local);
+      await Deno.writeFile(join(local, "big.bin"), data);
+      await Deno.writeFile(join(server.dir, "big.bin"), data);
+      await Deno.mkdir(join(local, "in"));
+      await Deno.mkdir(join(server.dir, "in"));
+      await Deno.chmod(join(server.dir, "in"), 0o777);
+      try {
+        for (
+          const [label, from, to, landing] of [
+            ["upload", disk, ftp, join(server.dir, "in")],
+            ["download", ftp, disk, join(local, "in")],
+          ] as const
+        ) {
+          for (const retries of [2, 0]) {
+            let killed = 0;
+            // The server's sessions die once 8 MiB have gone through.
+            const source = onBytesRead(from, 8 * MiB, () => killed += server.dropSessions());
+            const r = await copyToVfs(source, "/big.bin", to, "/in", { retries });
+            const left = [...Deno.readDirSync(landing)].map((e) => e.name);
+            const what = `${label}, retries ${retries}`;
+            assert.ok(killed > 0, `${what}: sessions were killed`);
+            if (retries > 0) {
+              assert.ok(r.ok, `${what}: ${JSON.stringify(r.errors)}`);
+              assert.deepEqual(left, ["big.bin"], what);
+              assert.ok(
+                (await Deno.readFile(join(landing, "big.bin"))).every((b, i) => b === data[i]),
+                `${what}: byte-identical`,
+              );
+              await Deno.remove(join(landing, "big.bin"));
+            } else {
+              assert.equal(r.ok, false, what);
+              assert.equal(r.errors.length, 1, what);
+              assert.match(r.errors[0]!.code, /^(CONNECTION|VERIFY_FAILED)$/, what);
+              assert.deepEqual(left, [], `${what}: nothing half-written`);
+            }
+          }
+        }
+      } finally {
+        await ftp.close();
+      }
+    } finally {
+      await server.stop();
       await Deno.remove(local, { recursive: true });
     }
   });

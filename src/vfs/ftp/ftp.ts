@@ -18,6 +18,7 @@ import { Buffer } from "node:buffer";
 import { PassThrough, Readable } from "node:stream";
 import { Client, type FileInfo as FtpFileInfo } from "basic-ftp";
 import { basename, dirname, joinPath, normalizePath } from "../path.ts";
+import { certificateProblem, isVagueCertificateError, readFtpReply } from "../tls_reason.ts";
 import {
   type FileInfo,
   type ReadOptions,
@@ -210,7 +211,26 @@ export class FtpVfs implements Vfs {
       await c.send("TYPE I");
     } catch (err) {
       c.close();
-      throw mapError(err);
+      const e = mapError(err);
+      if (this.#o.secure && !this.#o.tlsInsecure && isVagueCertificateError(e.message)) {
+        const why = await certificateProblem({
+          host: this.#o.host,
+          port: this.#o.port,
+          ca: this.#o.ca,
+          upgrade: this.#o.secure === "implicit" ? undefined : async (conn) => {
+            await readFtpReply(conn);
+            await conn.write(new TextEncoder().encode("AUTH TLS\r\n"));
+            await readFtpReply(conn);
+          },
+        });
+        if (why) {
+          throw new VfsError("CONNECTION", `TLS failed with the FTP server: ${why}`, {
+            cause: err,
+            retryable: false,
+          });
+        }
+      }
+      throw e;
     }
     return c;
   }
