@@ -55,7 +55,7 @@ const JSON_HELP = "print JSON only";
 export function buildProgram(): Command {
   const program = new Command("aft")
     .description(
-      "Scriptable automated file transfer: run SyncJS scripts, serve the REST API and web UI,\n" +
+      "Scriptable automated file transfer: run SyncJS scripts, serve the REST API and web UI, " +
         "and move files between local disk, SFTP, FTP(S), S3, Azure Blob and GCS.",
     )
     .option("--data <dir>", "data directory (default: $AFT_HOME, else ~/.aft)")
@@ -64,13 +64,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 
-  program.command("version").description("print the version").action(() => {
-    console.log(`aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`);
-  });
+  const version = `aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`;
+  // `aft --version` and `-V` as most tools have them, beside the `version` command.
+  program.version(version, "-V, --version", "print the version");
+  program.command("version").description("print the version").action(() => console.log(version));
 
   program.command("serve")
+    .summary("run the service: REST API, web UI, job queue, schedules")
     .description(
-      "run the service in the foreground: HTTPS REST API, job queue and schedules\n" +
+      "run the service in the foreground: HTTPS REST API, job queue and schedules " +
         "(stops gracefully on Ctrl-C or SIGTERM)",
     )
     .option(
@@ -85,8 +87,9 @@ export function buildProgram(): Command {
     .action(dispatch("serve"));
 
   program.command("start")
+    .summary("queue a stored script on a running service")
     .description(
-      "queue a stored script (or a file) on a running service and print the job ID;\n" +
+      "queue a stored script (or a file) on a running service and print the job ID; " +
         "with --wait, follow its log and exit with the job's exit code",
     )
     .option("-n, --name <name>", "stored script name (case-insensitive)")
@@ -101,8 +104,9 @@ export function buildProgram(): Command {
     .action(dispatch("start"));
 
   program.command("run")
+    .summary("run a .syncjs file to completion here (exit code 0 or 1)")
     .description(
-      "run a .syncjs script file to completion in this process, printing its log\n" +
+      "run a .syncjs script file to completion in this process, printing its log " +
         "(exit 0 on success, 1 on failure; needs the setting allowCliRun)",
     )
     .requiredOption("-f, --file <path>", "script file (.syncjs, .js or .ts)")
@@ -156,7 +160,11 @@ export function buildProgram(): Command {
   const secret = program.command("secret").description("manage secrets (values are write-only)");
   secret.command("set").argument("<name>").argument("[value]")
     .option("--from-file <path>", "read the value from a file")
-    .description("set a secret from the argument, a file, or standard input")
+    .summary("set a secret from the argument, a file, or standard input")
+    .description(
+      "set a secret from the argument, a file, or standard input; a value that starts with - " +
+        "goes after --: aft secret set NAME -- -value",
+    )
     .action(dispatch("secret", "set"));
   secret.command("list").option("--json", JSON_HELP).description("list secret names and dates")
     .action(dispatch("secret", "list"));
@@ -203,16 +211,18 @@ export function buildProgram(): Command {
     .action(dispatch("schedule", "rm"));
 
   program.command("reinit")
+    .summary("lock-out recovery: reset network settings and admin accounts")
     .description(
-      "lock-out recovery (service stopped): reset network settings and remove admin accounts;\n" +
+      "lock-out recovery (service stopped): reset network settings and remove admin accounts; " +
         "scripts, VFS Library, secrets, API keys and schedules are kept",
     )
     .action(dispatch("reinit"));
 
   program.command("types")
+    .summary("write aft.d.ts so editors check and complete scripts")
     .description(
-      "write aft.d.ts, the declarations of every script global, so editors complete and check\n" +
-        '.syncjs files that start with "// @ts-check" and "/// <reference path="./aft.d.ts" />"',
+      "write aft.d.ts, the declarations of every script global, so editors complete and check" +
+        ' .syncjs files that start with "// @ts-check" and "/// <reference path="./aft.d.ts" />"',
     )
     .option("--out <file>", "where to write it (default: ./aft.d.ts; - for standard output)")
     .action(dispatch("types"));

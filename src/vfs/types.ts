@@ -193,3 +193,16 @@ export interface VfsContext {
    */
   recordHostKey?(fingerprint: string): Promise<void>;
 }
+
+/**
+ * A VFS's own root reported as missing says which folder on which server, not `"/"`: the
+ * error a user sees when the target URL names a folder that does not exist.
+ */
+export function rootMissing(err: unknown, base: string, server: string): unknown {
+  if (!isVfsError(err, "NOT_FOUND") || (err.path !== undefined && err.path !== "/")) return err;
+  return new VfsError(
+    "NOT_FOUND",
+    `The folder "${base}" does not exist on ${server} (the path in the VFS target must name an existing folder)`,
+    { cause: err, path: "/" },
+  );
+}

@@ -89,6 +89,21 @@ if (Deno.build.os !== "linux") {
     );
   });
 
+  Deno.test("ftp: a target folder that does not exist is named in the error", async () => {
+    const missing = join(plain.dir, "no-such-folder");
+    await assert.rejects(
+      openFtp({
+        name: "t",
+        type: "ftp",
+        target: `ftp://${plain.user}@127.0.0.1:${plain.port}${missing}`,
+        options: { pass: plain.pass },
+      }, noSecrets),
+      (e) =>
+        isVfsError(e, "NOT_FOUND") &&
+        e.message.startsWith(`The folder "${missing}" does not exist on 127.0.0.1:${plain.port}`),
+    );
+  });
+
   Deno.test("ftp: files aft writes read back identical through curl, and back", async () => {
     const dir = join(plain.dir, "interop");
     await Deno.mkdir(dir);

@@ -90,6 +90,21 @@ if (Deno.build.os !== "linux") {
     await vfs.close();
   });
 
+  Deno.test("sftp: a target folder that does not exist is named in the error", async () => {
+    const missing = join(server.dir, "no-such-folder");
+    await assert.rejects(
+      openSftp({
+        name: "t",
+        type: "sftp",
+        target: `sftp://${server.user}@127.0.0.1:${server.port}${missing}`,
+        options: { keyFile: server.keys.openssh },
+      }, noSecrets),
+      (e) =>
+        isVfsError(e, "NOT_FOUND") &&
+        e.message.startsWith(`The folder "${missing}" does not exist on 127.0.0.1:${server.port}`),
+    );
+  });
+
   Deno.test("sftp: nothing listening gives a CONNECTION error", async () => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (l.addr as Deno.NetAddr).port;

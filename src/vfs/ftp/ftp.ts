@@ -22,6 +22,7 @@ import { certificateProblem, isVagueCertificateError, readFtpReply } from "../tl
 import {
   type FileInfo,
   type ReadOptions,
+  rootMissing,
   type Vfs,
   type VfsContext,
   type VfsDefinition,
@@ -187,7 +188,7 @@ export class FtpVfs implements Vfs {
       if (!st.isDir) throw new VfsError("NOT_DIR", `"${o.base}" is not a folder on the server`);
     } catch (err) {
       await vfs.close();
-      throw err;
+      throw rootMissing(err, o.base, `${o.host}:${o.port}`);
     }
     return vfs;
   }

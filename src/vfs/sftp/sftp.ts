@@ -26,6 +26,7 @@ import { basename, joinPath, normalizePath } from "../path.ts";
 import {
   type FileInfo,
   type ReadOptions,
+  rootMissing,
   type Vfs,
   type VfsContext,
   type VfsDefinition,
@@ -173,7 +174,7 @@ export class SftpVfs implements Vfs {
       if (!st.isDir) throw new VfsError("NOT_DIR", `"${opts.base}" is not a folder on the server`);
     } catch (err) {
       await vfs.close();
-      throw err;
+      throw rootMissing(err, opts.base, `${opts.host}:${opts.port}`);
     }
     return vfs;
   }
