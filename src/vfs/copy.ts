@@ -208,13 +208,19 @@ function statOrNone(vfs: Vfs, path: string): Promise<FileInfo | undefined> {
   });
 }
 
-/** Folders receiving at least this many files are listed once instead of a stat per file. */
-const LIST_AT = 8;
+/**
+ * Folders receiving at least this many files are listed once instead of a stat per file.
+ * Listing costs about as much as a stat per 1,000 entries (an S3 page, an SFTP readdir batch),
+ * so it wins whenever the folder holds fewer than about LIST_AT x 1,000 entries; a few dozen
+ * files dropped into a folder of millions would be the losing case, which is why the threshold
+ * is not lower.
+ */
+export const LIST_AT = 32;
 
 /**
  * What is at a destination path before copying. A folder that receives many files is listed
- * once (one round trip, as rclone does) rather than asked about each file; a folder that does
- * not exist yet holds nothing. Other paths get a stat.
+ * once (as rclone does) rather than asked about each file; a folder that does not exist yet
+ * holds nothing. Other paths get a stat.
  */
 function destinationLookup(
   dst: Vfs,
