@@ -51,7 +51,9 @@ export function describeFailure(err: unknown): string {
       ? "TLS"
       : "connection";
   }
-  return k ? `${k}: ${msg}` : msg;
+  if (!k) return msg;
+  // "TLS failed with the FTP server: ..." needs no "TLS: " in front of it.
+  return msg.toLowerCase().startsWith(k.toLowerCase()) ? msg : `${k}: ${msg}`;
 }
 
 /** Entry of `aft vfs`. */

@@ -8,10 +8,15 @@ Deno.test("aft vfs test names the kind of failure first", () => {
     [new VfsError("HOST_KEY_MISMATCH", "changed"), /^host key: /],
     [new VfsError("PERMISSION_DENIED", "no"), /^permission: /],
     [new VfsError("CONNECTION", "Host name not found: getaddrinfo ENOTFOUND x"), /^DNS: /],
-    [new VfsError("CONNECTION", "TLS failed: certificate has expired"), /^TLS: /],
+    [new VfsError("CONNECTION", "certificate has expired"), /^TLS: /],
     [new VfsError("CONNECTION", "connect ECONNREFUSED"), /^connection: /],
   ];
   for (const [err, want] of cases) assert.match(describeFailure(err), want);
+  // A message that already names its kind is not prefixed twice.
+  assert.equal(
+    describeFailure(new VfsError("CONNECTION", "TLS failed with the FTP server: expired")),
+    "TLS failed with the FTP server: expired",
+  );
   assert.equal(describeFailure(new Error("plain")), "plain");
 });
 
