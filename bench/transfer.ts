@@ -107,7 +107,7 @@ function row(what: string, aft: AftTime, peer: number, peerName: string) {
       aft.copySecs.toFixed(2).padStart(5)
     } s, ratio ${(aft.copySecs / peer).toFixed(2)}   whole aft run ${
       aft.secs.toFixed(2).padStart(5)
-    } s, ratio ${(aft.secs / peer).toFixed(2)}`,
+    } s, ratio ${(aft.secs / peer).toFixed(2)}   aft peak RSS ${(aft.rss / MiB).toFixed(0)} MiB`,
   );
 }
 
@@ -165,12 +165,10 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
   );
   console.log("call (aft's connection included); whole aft run adds aft's start-up");
   console.log(`\nSFTP to OpenSSH on 127.0.0.1 (best of 2 each)`);
-  let peak = 0;
 
   const upAft = await best(async () => {
     await Deno.remove(join(remote, "big.bin")).catch(() => {});
     const r = await aftScript("up", copy("local", "/big.bin", "remote", "/"));
-    peak = Math.max(peak, r.rss);
     return r;
   });
   const upSftp = await bestSecs(() =>
@@ -182,7 +180,6 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
   await must(["vfs", "add", "down", "--type", "disk", "--target", join(root, "down")]);
   const downAft = await best(async () => {
     const r = await aftScript("down", copy("remote", "/big.bin", "down", "/"));
-    peak = Math.max(peak, r.rss);
     return r;
   });
   const downSftp = await bestSecs(() =>
@@ -195,7 +192,6 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
   const smallAft = await best(async () => {
     await Deno.remove(join(remote, "small"), { recursive: true }).catch(() => {});
     const r = await aftScript("small", copy("local", "/small", "remote", "/small"));
-    peak = Math.max(peak, r.rss);
     return r;
   });
   const smallSftp = await bestSecs(async () => {
@@ -277,7 +273,6 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
       ]);
       const s3Aft = await best(async () => {
         const r = await aftScript("s3up", copy("local", "/big.bin", "s3", "/aft"));
-        peak = Math.max(peak, r.rss);
         return r;
       });
       const s3Rclone = await bestSecs(async () => {
@@ -300,7 +295,6 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
   });
   row(`copy ${sizeMiB} MiB`, cpAft, cp, "cp");
-  console.log(`\n  aft runner peak RSS over the SFTP runs: ${(peak / MiB).toFixed(0)} MiB`);
 } finally {
   await server.stop();
   await Deno.remove(root, { recursive: true });
