@@ -142,7 +142,7 @@ export async function copyToVfs(
             lookup,
           )).catch(async (err) => {
             // The last attempt failed: a temporary file kept for resuming goes now.
-            if (state.tmp) await dst.remove(state.tmp).catch(() => {});
+            if (state.tmp) await discard(dst, state.tmp);
             throw err;
           });
         if (copied) result.files++;
@@ -199,6 +199,23 @@ interface ResumeState {
   tmp?: string;
   /** Set once the first attempt began. */
   attempted?: boolean;
+}
+
+/**
+ * Removes a temporary file after a failure. The failure is often a dropped connection, and
+ * the first remove can go out on that same dead connection before the backend has noticed;
+ * a retryable error is tried again (the backend reconnects), so nothing is left behind.
+ */
+async function discard(dst: Vfs, tmp: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await dst.remove(tmp);
+      return;
+    } catch (err) {
+      if (!isVfsError(err) || !err.retryable) return; // NOT_FOUND: never written, or gone
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
 }
 
 function statOrNone(vfs: Vfs, path: string): Promise<FileInfo | undefined> {
@@ -341,7 +358,7 @@ async function copyOne(
       state.tmp = tmp; // the next attempt continues it (or removes it, if it is the last)
       throw err;
     }
-    await dst.remove(tmp).catch(() => {});
+    await discard(dst, tmp);
     if (opts.signal?.aborted) {
       throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
     }

@@ -1,7 +1,9 @@
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import assert from "node:assert/strict";
 import { copyToVfs, LIST_AT } from "../../src/vfs/copy.ts";
+import { VfsError } from "../../src/vfs/types.ts";
 import { conformance } from "./conformance.ts";
+import { failingReads } from "./_util.ts";
 
 conformance(
   "memory",
@@ -59,4 +61,28 @@ Deno.test("copy: a folder receiving many files is listed once, not asked about e
   calls.stat = calls.list = 0;
   await copyToVfs(src, "/in/f1.txt", counted, "/one");
   assert.deepEqual(calls, { stat: 1, list: 0 });
+});
+
+Deno.test("copy: the temporary file of a failed copy is removed even when the first remove fails", async () => {
+  const src = new MemoryVfs();
+  const dst = new MemoryVfs();
+  await ReadableStream.from([new Uint8Array(4096)]).pipeTo(await src.openWrite("/a.bin"));
+  let removes = 0;
+  // The first remove goes out on a connection that has just dropped.
+  const flaky = new Proxy(dst, {
+    get(target, prop, receiver) {
+      if (prop === "remove") {
+        return (p: string, o?: { recursive?: boolean }) =>
+          ++removes === 1
+            ? Promise.reject(new VfsError("CONNECTION", "connection lost"))
+            : target.remove(p, o);
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const r = await copyToVfs(failingReads(src, 1000), "/a.bin", flaky, "/", { retries: 0 });
+  assert.equal(r.ok, false);
+  assert.equal(removes, 2);
+  assert.deepEqual((await dst.list("/")).map((f) => f.name), []);
 });
