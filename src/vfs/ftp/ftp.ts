@@ -355,16 +355,25 @@ export class FtpVfs implements Vfs {
     const pt = new PassThrough({ highWaterMark: 1024 * 1024 });
     let left = opts.length ?? Infinity;
     let finished = false;
-    const download = c.downloadTo(pt, this.#r(path), opts.offset ?? 0);
-    download.then(
+    // The end of the data connection is not the end of the file: a server that dies mid-file
+    // closes it too. Only the server's "226 transfer complete" on the control connection
+    // (basic-ftp's download settling) says the file is whole, so the stream ends on that.
+    const outcome: Promise<VfsError | undefined> = c.downloadTo(
+      pt,
+      this.#r(path),
+      opts.offset ?? 0,
+    ).then(
       () => {
         finished = true;
         this.#release(c, true);
+        return undefined;
       },
       (err) => {
         finished = true;
         this.#release(c, false);
-        pt.destroy(mapError(err, st.path));
+        const e = mapError(err, st.path);
+        pt.destroy(e);
+        return e;
       },
     );
     const reader = (Readable.toWeb(pt) as ReadableStream<Uint8Array>).getReader();
@@ -378,7 +387,11 @@ export class FtpVfs implements Vfs {
             return;
           }
           const { done, value } = await reader.read();
-          if (done) return ctl.close();
+          if (done) {
+            const failed = await outcome;
+            if (failed) throw failed;
+            return ctl.close();
+          }
           const chunk = value.length > left ? value.subarray(0, left) : value;
           left -= chunk.length;
           ctl.enqueue(chunk);
