@@ -49,7 +49,17 @@ async function must(args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * Flushes dirty pages first: a copy that starts while the last one's 256 MiB are still being
+ * written back waits on the disk, whichever program it is (seen: the same copy at 0.08 and
+ * 0.2 s). Every timed run, aft's and the peers', starts from the same state.
+ */
+async function settle(): Promise<void> {
+  await new Deno.Command("sync").output().catch(() => {});
+}
+
 async function timed(fn: () => Promise<void>): Promise<number> {
+  await settle();
   const t0 = performance.now();
   await fn();
   return (performance.now() - t0) / 1000;
@@ -91,14 +101,20 @@ async function aftScript(name: string, body: string): Promise<AftTime> {
   return { secs, copySecs: ms ? Number(ms[1]) / 1000 : secs, rss: jobs[0].peakRssBytes ?? 0 };
 }
 
-/** The faster of two runs (by the copy's own time). */
-async function best(fn: () => Promise<AftTime>): Promise<AftTime> {
-  const [a, b] = [await fn(), await fn()];
-  return a.copySecs <= b.copySecs ? a : b;
+/** The fastest of `n` runs (by the copy's own time). */
+async function best(fn: () => Promise<AftTime>, n = 2): Promise<AftTime> {
+  let top = await fn();
+  for (let i = 1; i < n; i++) {
+    const t = await fn();
+    if (t.copySecs < top.copySecs) top = t;
+  }
+  return top;
 }
 
-async function bestSecs(fn: () => Promise<number>): Promise<number> {
-  return Math.min(await fn(), await fn());
+async function bestSecs(fn: () => Promise<number>, n = 2): Promise<number> {
+  let top = await fn();
+  for (let i = 1; i < n; i++) top = Math.min(top, await fn());
+  return top;
 }
 
 function row(what: string, aft: AftTime, peer: number, peerName: string) {
@@ -147,11 +163,14 @@ try {
     `keyFile=${server.keys.openssh}`,
   ]);
   await must(["vfs", "test", "remote"]);
-  // The script times its own CopyToVFS (connecting to the server included), so the copy can be
-  // told apart from what every `aft run` costs (process, runner and worker start).
+  // The script times its own CopyToVFS, so the copy can be told apart from what every `aft run`
+  // costs (process, runner and worker start). Connecting to a server happens on first use, so
+  // it is inside the timed call; the VFS Library lookups before it (a request to the parent
+  // process, about 2 ms each) are not.
   const copy = (src: string, path: string, dst: string, dir: string) =>
-    `var t0 = Date.now();
-var r = VirtualFSByName("${src}").CopyToVFS("${path}", VirtualFSByName("${dst}"), "${dir}", { overwrite: AlwaysOverwrite });
+    `var a = VirtualFSByName("${src}"), b = VirtualFSByName("${dst}");
+var t0 = Date.now();
+var r = a.CopyToVFS("${path}", b, "${dir}", { overwrite: AlwaysOverwrite });
 if (!r.Ok()) { Log.Error(r.ErrorMsg()); Exit(1); }
 Log.Info("copy-ms=" + (Date.now() - t0));`;
 
@@ -285,15 +304,16 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     }
   }
 
-  console.log(`\nlocal disk to local disk`);
+  // Best of 5: a copy this short (under 0.1 s) moves by 10 ms from run to run.
+  console.log(`\nlocal disk to local disk (best of 5 each)`);
   const cpAft = await best(async () => {
     await Deno.remove(join(root, "local2", "big.bin")).catch(() => {});
     return await aftScript("cp", copy("local", "/big.bin", "copydst", "/"));
-  });
+  }, 5);
   const cp = await bestSecs(async () => {
     await Deno.remove(join(root, "cp.bin")).catch(() => {});
     return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
-  });
+  }, 5);
   row(`copy ${sizeMiB} MiB`, cpAft, cp, "cp");
 } finally {
   await server.stop();

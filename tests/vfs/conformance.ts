@@ -76,6 +76,16 @@ export function conformance(
         await rejectsWith(vfs.mkdir("/basic/missing/x"), "NOT_FOUND");
       });
 
+      await step("concurrent recursive mkdirs of one new path all succeed", async () => {
+        // Two jobs making the same dated folder at once, say.
+        await Promise.all(
+          Array.from({ length: 6 }, () => vfs.mkdir("/race/2026/11/23", { recursive: true })),
+        );
+        assert.equal((await vfs.stat("/race/2026/11/23")).isDir, true);
+        await put(vfs, "/race/file", "x");
+        await rejectsWith(vfs.mkdir("/race/file/sub", { recursive: true }), "NOT_DIR");
+      });
+
       await step("write, read, stat and list files", async () => {
         await put(vfs, "/basic/hello.txt", "hello, world");
         assert.equal(await text(vfs, "/basic/hello.txt"), "hello, world");

@@ -17,6 +17,7 @@
 import { Buffer } from "node:buffer";
 import { PassThrough, Readable } from "node:stream";
 import { Client, type FileInfo as FtpFileInfo } from "basic-ftp";
+import { mkdirEach } from "../mkdir.ts";
 import { basename, dirname, joinPath, normalizePath } from "../path.ts";
 import { certificateProblem, isVagueCertificateError, readFtpReply } from "../tls_reason.ts";
 import {
@@ -460,16 +461,7 @@ export class FtpVfs implements Vfs {
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     const p = normalizePath(path);
     if (opts.recursive) {
-      let cur = "/";
-      for (const seg of p.split("/").filter(Boolean)) {
-        cur = joinPath(cur, seg);
-        const st = await this.stat(cur).catch((e) => {
-          if (e instanceof VfsError && e.code === "NOT_FOUND") return undefined;
-          throw e;
-        });
-        if (st && !st.isDir) throw new VfsError("NOT_DIR", `Not a folder: "${cur}"`, { path: cur });
-        if (!st) await this.#mkdirOne(cur);
-      }
+      await mkdirEach(p, (q) => this.stat(q), (q) => this.#mkdirOne(q));
       return;
     }
     await this.#mkdirOne(p);

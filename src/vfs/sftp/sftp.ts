@@ -22,6 +22,7 @@ import { createHash } from "node:crypto";
 import "./aes_ctr.ts";
 import ssh2 from "ssh2";
 import type { Client as SshClient, SFTPWrapper, Stats } from "ssh2";
+import { mkdirEach } from "../mkdir.ts";
 import { basename, joinPath, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -539,16 +540,7 @@ export class SftpVfs implements Vfs {
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     const p = normalizePath(path);
     if (opts.recursive) {
-      let cur = "/";
-      for (const seg of p.split("/").filter(Boolean)) {
-        cur = joinPath(cur, seg);
-        const st = await this.stat(cur).catch((e) => {
-          if (e instanceof VfsError && e.code === "NOT_FOUND") return undefined;
-          throw e;
-        });
-        if (st && !st.isDir) throw new VfsError("NOT_DIR", `Not a folder: "${cur}"`, { path: cur });
-        if (!st) await this.#mkdirOne(cur);
-      }
+      await mkdirEach(p, (q) => this.stat(q), (q) => this.#mkdirOne(q));
       return;
     }
     await this.#mkdirOne(p);
