@@ -52,7 +52,8 @@ export class AesCtr {
     const blocks = Math.ceil(end / BLOCK);
     let ks: Uint8Array = this.#ecb.update(this.#counters(blocks, Math.floor(end / BLOCK)));
     this.#off = end % BLOCK;
-    if (ks.byteOffset % 4 !== 0) ks = ks.slice();
+    // Buffer#slice is a view; a misaligned result is copied to fresh memory instead.
+    if (ks.byteOffset % 4 !== 0) ks = new Uint8Array(ks);
     // XOR in 32-bit words: the data goes to an aligned scratch buffer at the same offset first.
     if (this.#scratch.length < blocks * BLOCK) {
       this.#scratch = new Uint8Array(Math.max(blocks * BLOCK, 64 * 1024));
