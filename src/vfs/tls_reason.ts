@@ -1,5 +1,6 @@
 /**
- * Why a server's TLS certificate was refused, in words.
+ * TLS helpers for the backends: the `caFile` option, and why a server's certificate was
+ * refused, in words.
  *
  * Deno's `node:tls` (under basic-ftp, the AWS SDK and the Azure SDK) reports every failed
  * certificate check as "unable to verify the first certificate", whether the certificate has
@@ -9,6 +10,19 @@
  *
  * @module
  */
+
+import { VfsError } from "./types.ts";
+
+/** Reads the PEM named by a `caFile` option; an unreadable file is one clear error. */
+export async function readCaFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    throw new VfsError("CONNECTION", `Cannot read caFile "${path}": ${(err as Error).message}`, {
+      retryable: false,
+    });
+  }
+}
 
 export interface TlsProbe {
   host: string;

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { mapS3Error, openS3, parseS3Target, S3Vfs } from "../../src/vfs/s3/s3.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
@@ -140,6 +141,54 @@ if (Deno.build.os !== "linux") {
       openS3(def(`s3://b${dead}`), noSecrets),
       (e) => isVfsError(e, "CONNECTION") && e.retryable,
     );
+  });
+
+  Deno.test("s3 over HTTPS: caFile trusts a private CA; an untrusted or expired certificate is one clear error", async () => {
+    const tmp = await Deno.makeTempDir();
+    for (const tls of ["valid", "expired"] as const) {
+      const s = await startS3Server({ tls });
+      try {
+        const caFile = join(tmp, `${tls}.pem`);
+        await Deno.writeTextFile(caFile, s.certPem!);
+        const target = `s3://tls-test?endpoint=${encodeURIComponent(s.endpoint)}`;
+        const options = { caFile };
+        if (tls === "valid") {
+          const admin = new S3Client({
+            endpoint: s.endpoint,
+            region: s.region,
+            forcePathStyle: true,
+            credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+            requestHandler: { httpsAgent: { ca: [s.certPem!] } },
+          });
+          await admin.send(new CreateBucketCommand({ Bucket: "tls-test" }));
+          admin.destroy();
+          const vfs = await openS3(def(target, options), noSecrets);
+          try {
+            await put(vfs, "/hello.txt", "over TLS");
+            assert.equal(await text(vfs, "/hello.txt"), "over TLS");
+          } finally {
+            await vfs.close();
+          }
+          // The same server without caFile: its certificate is nobody's.
+          await assert.rejects(openS3(def(target), noSecrets), (e) => {
+            assert.ok(isVfsError(e, "CONNECTION"), String(e));
+            assert.equal(e.retryable, false);
+            assert.match(e.message, /^TLS failed with the S3 server: .*(trusted|self-signed)/);
+            return true;
+          });
+        } else {
+          await assert.rejects(openS3(def(target, options), noSecrets), (e) => {
+            assert.ok(isVfsError(e, "CONNECTION"), String(e));
+            assert.equal(e.retryable, false);
+            assert.match(e.message, /certificate expired on 2020-01-02T00:00:00\.000Z/);
+            return true;
+          });
+        }
+      } finally {
+        await s.stop();
+      }
+    }
+    await Deno.remove(tmp, { recursive: true });
   });
 
   Deno.test("s3: a large write shows under its name only once complete; an abort leaves nothing", async () => {

@@ -19,7 +19,12 @@ import { PassThrough, Readable } from "node:stream";
 import { Client, type FileInfo as FtpFileInfo } from "basic-ftp";
 import { mkdirEach } from "../mkdir.ts";
 import { basename, dirname, joinPath, normalizePath } from "../path.ts";
-import { certificateProblem, isVagueCertificateError, readFtpReply } from "../tls_reason.ts";
+import {
+  certificateProblem,
+  isVagueCertificateError,
+  readCaFile,
+  readFtpReply,
+} from "../tls_reason.ts";
 import {
   type FileInfo,
   type ReadOptions,
@@ -543,18 +548,6 @@ export class FtpVfs implements Vfs {
 /** The registry's factory. */
 export async function openFtp(def: VfsDefinition, _ctx: VfsContext): Promise<Vfs> {
   const o = parseFtpTarget(def);
-  if (def.options.caFile) {
-    try {
-      o.ca = await Deno.readTextFile(def.options.caFile);
-    } catch (err) {
-      throw new VfsError(
-        "CONNECTION",
-        `Cannot read caFile "${def.options.caFile}": ${(err as Error).message}`,
-        {
-          retryable: false,
-        },
-      );
-    }
-  }
+  if (def.options.caFile) o.ca = await readCaFile(def.options.caFile);
   return await FtpVfs.connect(o);
 }

@@ -45,8 +45,10 @@ import {
   parseBucketTarget,
 } from "../object_store.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
+import { certificateProblem, isVagueCertificateError, readCaFile } from "../tls_reason.ts";
 import {
   type FileInfo,
+  isVfsError,
   type ReadOptions,
   type Vfs,
   type VfsContext,
@@ -79,6 +81,8 @@ export interface S3Options {
   sessionToken?: string;
   /** Path-style addressing (default: when an endpoint is given). */
   forcePathStyle: boolean;
+  /** PEM of a CA to trust besides the system's (an S3-compatible store with a private CA). */
+  ca?: string;
 }
 
 /** Parses `s3://bucket/prefix?region=..&endpoint=..` and the options. */
@@ -134,6 +138,14 @@ function networkCode(err: unknown, depth = 0): string | undefined {
     if (c) return c;
   }
   return networkCode(e.cause, depth + 1);
+}
+
+/** The `code` of a TLS error anywhere in an SDK error's causes. */
+function tlsCode(err: unknown, depth = 0): string {
+  if (!err || typeof err !== "object" || depth > 4) return "";
+  const e = err as SdkError;
+  if (typeof e.code === "string" && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code)) return e.code;
+  return tlsCode(e.cause, depth + 1);
 }
 
 /** Maps an SDK, network or stream error to a {@linkcode VfsError}. */
@@ -197,6 +209,12 @@ export function mapS3Error(err: unknown, path?: string): VfsError {
     });
   }
   if (net === "ETIMEDOUT") return new VfsError("TIMEOUT", `S3 connection timed out: ${msg}`, opts);
+  if (/certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/i.test(`${tlsCode(err)} ${msg}`)) {
+    return new VfsError("CONNECTION", `TLS failed with the S3 server: ${msg}`, {
+      ...opts,
+      retryable: false,
+    });
+  }
   if (net || /socket hang up|network|connect|ECONNRESET|terminated|premature close/i.test(msg)) {
     return new VfsError("CONNECTION", `S3 connection failed${where}: ${msg}`, opts);
   }
@@ -257,7 +275,11 @@ export class S3Vfs implements Vfs {
       forcePathStyle: o.forcePathStyle,
       maxAttempts: 3,
       // A dead host fails in seconds; a transfer fails once its socket is idle for 2 minutes.
-      requestHandler: { connectionTimeout: 15_000, requestTimeout: 120_000 },
+      requestHandler: {
+        connectionTimeout: 15_000,
+        requestTimeout: 120_000,
+        ...(o.ca ? { httpsAgent: { ca: [o.ca], keepAlive: true } } : {}),
+      },
     };
     if (o.endpoint) {
       config.endpoint = o.endpoint;
@@ -753,12 +775,34 @@ export class S3Vfs implements Vfs {
 
 /** The `s3` factory: parses the definition and checks the bucket answers. */
 export async function openS3(def: VfsDefinition, _ctx: VfsContext): Promise<Vfs> {
-  const vfs = S3Vfs.create(parseS3Target(def));
+  const o = parseS3Target(def);
+  if (def.options?.caFile) o.ca = await readCaFile(def.options.caFile);
+  const vfs = S3Vfs.create(o);
   try {
     await vfs.connect();
   } catch (err) {
     await vfs.close();
-    throw err;
+    throw await withCertificateReason(err, o);
   }
   return vfs;
+}
+
+/** A vague "unable to verify" from an HTTPS endpoint gets the reason (see tls_reason.ts). */
+async function withCertificateReason(err: unknown, o: S3Options): Promise<unknown> {
+  if (!isVfsError(err, "CONNECTION") || !isVagueCertificateError(err.message) || !o.endpoint) {
+    return err;
+  }
+  const url = new URL(o.endpoint);
+  if (url.protocol !== "https:") return err;
+  const why = await certificateProblem({
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(url.port || 443),
+    ca: o.ca,
+  });
+  return why
+    ? new VfsError("CONNECTION", `TLS failed with the S3 server: ${why}`, {
+      cause: err,
+      retryable: false,
+    })
+    : err;
 }
