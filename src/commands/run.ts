@@ -93,10 +93,13 @@ export default async function run(
         "Running scripts from the command line is off: an administrator can allow it with `aft settings set allowCliRun true`",
       );
     }
-    pool.warm(settings.jobMemoryMiB);
     const abs = resolve(file);
     const delegated = await delegate(engine.dataDir, abs, params);
     if (delegated !== undefined) return delegated;
+    // The runner starts while the job is recorded (an empty job: 0.173 s without, 0.168 s with;
+    // before the delegation check it saved 5 ms more but started a runner for nothing whenever a
+    // service took the job).
+    pool.warm(settings.jobMemoryMiB);
     const job = await engine.store.jobs.create({
       scriptId: null,
       scriptName: basename(abs),

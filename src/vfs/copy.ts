@@ -273,8 +273,8 @@ async function copyOne(
   dst: Vfs,
   opts: CopyOptions,
   onBytes: (n: number) => void,
-  state: ResumeState = {},
-  lookup: (to: string) => Promise<FileInfo | undefined> = (p) => statOrNone(dst, p),
+  state: ResumeState,
+  lookup: (to: string) => Promise<FileInfo | undefined>,
 ): Promise<boolean> {
   // A retry asks the destination itself: the listing is from before the first attempt.
   const existing = state.attempted ? await statOrNone(dst, to) : await lookup(to);

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { normalizePath } from "./path.ts";
-import { type VfsDefinition, VfsError, type VfsFeatures } from "./types.ts";
+import { basename, normalizePath } from "./path.ts";
+import { type FileInfo, type VfsDefinition, VfsError, type VfsFeatures } from "./types.ts";
 
 /** Runs `fn` over `items`, at most `n` at a time. */
 export async function parallel<T>(
@@ -107,4 +107,38 @@ export function parseBucketTarget(def: VfsDefinition, scheme: string, usage: str
     param,
     endpoint,
   };
+}
+
+/** The FileInfo of an object (stores keep no mode; an unknown time is the epoch). */
+export function objectInfo(p: string, size: number, modTime?: Date): FileInfo {
+  return {
+    name: basename(p),
+    path: p,
+    size,
+    modTime: modTime ?? new Date(0),
+    isDir: false,
+    mode: 0,
+  };
+}
+
+/** The FileInfo of a folder (a key prefix, or its marker object). */
+export function folderInfo(p: string, modTime?: Date): FileInfo {
+  return {
+    name: basename(p),
+    path: p,
+    size: 0,
+    modTime: modTime ?? new Date(0),
+    isDir: true,
+    mode: 0,
+  };
+}
+
+/**
+ * The connect-time check's error: a NOT_FOUND there means the bucket (container) itself is
+ * missing, which is worth saying by name; anything else stays as mapped.
+ */
+export function bucketCheckError(mapped: VfsError, cause: unknown, what: string): VfsError {
+  return mapped.code === "NOT_FOUND"
+    ? new VfsError("NOT_FOUND", `${what} does not exist`, { cause })
+    : mapped;
 }

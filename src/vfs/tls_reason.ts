@@ -11,7 +11,7 @@
  * @module
  */
 
-import { VfsError } from "./types.ts";
+import { isVfsError, VfsError } from "./types.ts";
 
 /** Reads the PEM named by a `caFile` option; an unreadable file is one clear error. */
 export async function readCaFile(path: string): Promise<string> {
@@ -91,17 +91,21 @@ export function describeCertificateProblem(reason: string): string {
   return `the server's certificate was refused (${reason})`;
 }
 
-/** Reads one FTP reply (multi-line replies end with `NNN `), up to 8 KiB. */
-export async function readFtpReply(conn: Deno.Conn): Promise<string> {
-  const buf = new Uint8Array(8192);
-  let text = "";
-  while (text.length < 8192) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    text += new TextDecoder().decode(buf.subarray(0, n));
-    const lines = text.split("\r\n");
-    const last = lines.length >= 2 ? lines[lines.length - 2]! : "";
-    if (/^\d{3} /.test(last)) break;
-  }
-  return text;
+/**
+ * `err` as it is, unless it is the vague certificate failure: then, when one more handshake
+ * (`probe`) tells why, a CONNECTION error that says so ("TLS failed with the `server`: ...").
+ */
+export async function withCertificateReason(
+  err: unknown,
+  probe: TlsProbe,
+  server: string,
+): Promise<unknown> {
+  if (!isVfsError(err, "CONNECTION") || !isVagueCertificateError(err.message)) return err;
+  const why = await certificateProblem(probe);
+  return why
+    ? new VfsError("CONNECTION", `TLS failed with the ${server}: ${why}`, {
+      cause: err,
+      retryable: false,
+    })
+    : err;
 }

@@ -59,10 +59,13 @@ export async function names(vfs: Vfs, path: string): Promise<string[]> {
 }
 
 /**
- * A VFS whose reads fail after `failAfter` bytes: a stand-in for a source that drops the
- * connection mid-file. Everything else goes to `inner`.
+ * `inner` with every read stream passed through `onChunk(chunk, seenInThisStream)` before it is
+ * handed on; `onChunk` may throw to break the stream. Everything else goes to `inner`.
  */
-export function failingReads(inner: Vfs, failAfter: number): Vfs {
+function tapReads(
+  inner: Vfs,
+  onChunk: (chunk: Uint8Array, seen: number) => void,
+): Vfs {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop !== "openRead") {
@@ -71,13 +74,12 @@ export function failingReads(inner: Vfs, failAfter: number): Vfs {
         return typeof v === "function" ? v.bind(target) : v;
       }
       return async (path: string, opts?: ReadOptions) => {
-        const src = await target.openRead(path, opts);
         let seen = 0;
-        return src.pipeThrough(
+        return (await target.openRead(path, opts)).pipeThrough(
           new TransformStream<Uint8Array, Uint8Array>({
             transform(chunk, c) {
               seen += chunk.length;
-              if (seen > failAfter) throw new Error("connection reset by peer");
+              onChunk(chunk, seen);
               c.enqueue(chunk);
             },
           }),
@@ -88,31 +90,27 @@ export function failingReads(inner: Vfs, failAfter: number): Vfs {
 }
 
 /**
+ * A VFS whose reads fail after `failAfter` bytes: a stand-in for a source that drops the
+ * connection mid-file. Everything else goes to `inner`.
+ */
+export function failingReads(inner: Vfs, failAfter: number): Vfs {
+  return tapReads(inner, (_chunk, seen) => {
+    if (seen > failAfter) throw new Error("connection reset by peer");
+  });
+}
+
+/**
  * A VFS whose reads call `fn` once, when `after` bytes have been read in all: the moment to
  * break something real (kill a server's sessions) mid-file. Everything else goes to `inner`.
  */
 export function onBytesRead(inner: Vfs, after: number, fn: () => void): Vfs {
-  let seen = 0;
+  let total = 0;
   let fired = false;
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop !== "openRead") {
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === "function" ? v.bind(target) : v;
-      }
-      return async (path: string, opts?: ReadOptions) =>
-        (await target.openRead(path, opts)).pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, c) {
-              seen += chunk.length;
-              if (!fired && seen > after) {
-                fired = true;
-                fn();
-              }
-              c.enqueue(chunk);
-            },
-          }),
-        );
-    },
+  return tapReads(inner, (chunk) => {
+    total += chunk.length;
+    if (!fired && total > after) {
+      fired = true;
+      fn();
+    }
   });
 }

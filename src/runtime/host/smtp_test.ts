@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startSmtp } from "../../../tests/fixtures/smtp.ts";
+import { type SmtpFixture, type SmtpOptions, startSmtp } from "../../../tests/fixtures/smtp.ts";
 import type { SmtpSpec } from "../protocol.ts";
 import { testContext } from "./_test_context.ts";
 import { ScriptCallError } from "./context.ts";
@@ -20,6 +20,36 @@ function smtp(port: number, more: Partial<SmtpSpec> = {}): SmtpSpec {
 }
 
 const SECRETS = { "smtp-pass": "s3cret-Value" };
+
+/** A throw-away SMTP server for `fn`, closed after it. */
+async function withSmtp(
+  opts: SmtpOptions,
+  fn: (server: SmtpFixture) => Promise<void>,
+): Promise<void> {
+  const server = await startSmtp(opts);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** SendMail to `to` fails with `why` (and never the password), and the server got nothing. */
+function refused(
+  opts: SmtpOptions,
+  spec: (server: SmtpFixture) => Partial<SmtpSpec>,
+  to: string,
+  why: RegExp,
+): Promise<void> {
+  return withSmtp(opts, async (server) => {
+    const ctx = testContext({ smtp: smtp(server.port, spec(server)) }, SECRETS);
+    const r = await sendMailCall(ctx, ["", to, "x", "y", []]);
+    assert.equal(r.ok, false);
+    assert.match(r.error!, why);
+    assert.doesNotMatch(r.error!, /s3cret/);
+    assert.equal(server.messages.length, 0);
+  });
+}
 
 Deno.test("splitRecipients() takes commas and semicolons and drops empty entries", () => {
   assert.deepEqual(splitRecipients(" a@x.io, b@y.io;;c@z.io , "), ["a@x.io", "b@y.io", "c@z.io"]);
@@ -59,11 +89,10 @@ Deno.test("SendMail() delivers to two recipients with a 3 MiB attachment byte fo
 });
 
 Deno.test("SendMail() logs in over STARTTLS with a CA from smtp.caFile and never logs the password", async () => {
-  const server = await startSmtp({
+  await withSmtp({
     tls: "starttls",
     auth: { user: "mailer", pass: "s3cret-Value" },
-  });
-  try {
+  }, async (server) => {
     const ctx = testContext({
       smtp: smtp(server.port, {
         tls: "starttls",
@@ -78,28 +107,22 @@ Deno.test("SendMail() logs in over STARTTLS with a CA from smtp.caFile and never
     assert.equal(server.messages[0]!.secure, true);
     assert.equal(server.messages[0]!.from, "me@example.com");
     assert.doesNotMatch(JSON.stringify(ctx.logs), /s3cret/);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("SendMail() speaks implicit TLS when smtp.tls is tls", async () => {
-  const server = await startSmtp({ tls: "tls" });
-  try {
+  await withSmtp({ tls: "tls" }, async (server) => {
     const ctx = testContext({
       smtp: smtp(server.port, { tls: "tls", caFile: server.certFile }),
     });
     const r = await sendMailCall(ctx, ["", "you@example.com", "TLS", "over TLS", []]);
     assert.equal(r.error, undefined);
     assert.equal(server.messages[0]?.secure, true);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("SendMail() sends an HTML body as HTML with a text alternative", async () => {
-  const server = await startSmtp();
-  try {
+  await withSmtp({}, async (server) => {
     const ctx = testContext({ smtp: smtp(server.port) });
     const r = await sendMailCall(ctx, [
       "",
@@ -112,68 +135,40 @@ Deno.test("SendMail() sends an HTML body as HTML with a text alternative", async
     const m = server.messages[0]!.mail;
     assert.match(String(m.html), /<b>3<\/b>/);
     assert.match(m.text ?? "", /Files: 3\s+Bytes & more/);
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 Deno.test("SendMail() fails with one clear sentence and sends nothing when refused", async (t) => {
-  await t.step("an untrusted certificate", async () => {
-    const server = await startSmtp({ tls: "starttls" });
-    try {
-      const ctx = testContext({ smtp: smtp(server.port, { tls: "starttls" }) });
-      const r = await sendMailCall(ctx, ["", "you@example.com", "x", "y", []]);
-      assert.equal(r.ok, false);
-      assert.match(r.error!, /certificate is not trusted/);
-      assert.equal(server.messages.length, 0);
-    } finally {
-      await server.close();
-    }
-  });
-  await t.step("a wrong password", async () => {
-    const server = await startSmtp({ tls: "starttls", auth: { user: "mailer", pass: "right" } });
-    try {
-      const ctx = testContext({
-        smtp: smtp(server.port, {
-          tls: "starttls",
-          user: "mailer",
-          passSecret: "smtp-pass",
-          caFile: server.certFile,
-        }),
-      }, SECRETS);
-      const r = await sendMailCall(ctx, ["", "you@example.com", "x", "y", []]);
-      assert.equal(r.ok, false);
-      assert.match(r.error!, /refused the login for user "mailer"/);
-      assert.doesNotMatch(r.error!, /s3cret/);
-      assert.equal(server.messages.length, 0);
-    } finally {
-      await server.close();
-    }
-  });
-  await t.step("a recipient the server refuses", async () => {
-    const server = await startSmtp({ reject: "nobody@example.com" });
-    try {
-      const ctx = testContext({ smtp: smtp(server.port) });
-      const r = await sendMailCall(ctx, ["", "nobody@example.com", "x", "y", []]);
-      assert.equal(r.ok, false);
-      assert.match(r.error!, /refused recipient "nobody@example\.com"/);
-      assert.equal(server.messages.length, 0);
-    } finally {
-      await server.close();
-    }
-  });
-  await t.step("STARTTLS required but not offered: nothing goes out in clear", async () => {
-    const server = await startSmtp({ tls: "hidden" });
-    try {
-      const ctx = testContext({ smtp: smtp(server.port, { tls: "starttls" }) });
-      const r = await sendMailCall(ctx, ["", "you@example.com", "x", "y", []]);
-      assert.equal(r.ok, false);
-      assert.match(r.error!, /STARTTLS/);
-      assert.equal(server.messages.length, 0);
-    } finally {
-      await server.close();
-    }
-  });
+  await t.step("an untrusted certificate", () =>
+    refused(
+      { tls: "starttls" },
+      () => ({ tls: "starttls" }),
+      "you@example.com",
+      /certificate is not trusted/,
+    ));
+  await t.step("a wrong password", () =>
+    refused(
+      { tls: "starttls", auth: { user: "mailer", pass: "right" } },
+      (server) => ({
+        tls: "starttls",
+        user: "mailer",
+        passSecret: "smtp-pass",
+        caFile: server.certFile,
+      }),
+      "you@example.com",
+      /refused the login for user "mailer"/,
+    ));
+  await t.step("a recipient the server refuses", () =>
+    refused(
+      { reject: "nobody@example.com" },
+      () => ({}),
+      "nobody@example.com",
+      /refused recipient "nobody@example\.com"/,
+    ));
+  await t.step(
+    "STARTTLS required but not offered: nothing goes out in clear",
+    () => refused({ tls: "hidden" }, () => ({ tls: "starttls" }), "you@example.com", /STARTTLS/),
+  );
   await t.step("nothing listening", async () => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (l.addr as Deno.NetAddr).port;

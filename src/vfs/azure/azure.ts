@@ -26,8 +26,16 @@ import {
   type ContainerClient,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
-import { emptyStream, guardStream, OBJECT_STORE_FEATURES, parallel } from "../object_store.ts";
-import { basename, dirname, normalizePath } from "../path.ts";
+import {
+  bucketCheckError,
+  emptyStream,
+  folderInfo,
+  guardStream,
+  OBJECT_STORE_FEATURES,
+  objectInfo,
+  parallel,
+} from "../object_store.ts";
+import { dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
   type ReadOptions,
@@ -260,15 +268,11 @@ export class AzureVfs implements Vfs {
     try {
       await this.#some(this.prefix, 1);
     } catch (err) {
-      const e = mapAzureError(err);
-      if (e.code === "NOT_FOUND") {
-        throw new VfsError(
-          "NOT_FOUND",
-          `Azure container "${this.container.containerName}" does not exist`,
-          { cause: err },
-        );
-      }
-      throw e;
+      throw bucketCheckError(
+        mapAzureError(err),
+        err,
+        `Azure container "${this.container.containerName}"`,
+      );
     }
   }
 
@@ -285,32 +289,10 @@ export class AzureVfs implements Vfs {
     return this.container.getBlockBlobClient(name);
   }
 
-  #fileInfo(p: string, size: number, modTime: Date | undefined): FileInfo {
-    return {
-      name: basename(p),
-      path: p,
-      size,
-      modTime: modTime ?? new Date(0),
-      isDir: false,
-      mode: 0,
-    };
-  }
-
-  #dirInfo(p: string, modTime?: Date): FileInfo {
-    return {
-      name: basename(p),
-      path: p,
-      size: 0,
-      modTime: modTime ?? new Date(0),
-      isDir: true,
-      mode: 0,
-    };
-  }
-
   async #head(p: string): Promise<FileInfo | undefined> {
     try {
       const r = await this.#blob(this.#name(p)).getProperties();
-      return this.#fileInfo(p, r.contentLength ?? 0, r.lastModified);
+      return objectInfo(p, r.contentLength ?? 0, r.lastModified);
     } catch (err) {
       const e = mapAzureError(err, p);
       if (e.code === "NOT_FOUND" && !/container/i.test(e.message)) return undefined;
@@ -348,16 +330,16 @@ export class AzureVfs implements Vfs {
 
   /** The folder at `p` when any blob (its marker included) lives under it. */
   async #dir(p: string): Promise<FileInfo | undefined> {
-    if (p === "/") return this.#dirInfo("/");
+    if (p === "/") return folderInfo("/");
     const first = (await this.#some(this.#dirName(p), 1))[0];
     if (!first) return undefined;
     // The marker sorts first among the blobs of its prefix: its time is the folder's.
-    return this.#dirInfo(p, first.name === this.#dirName(p) ? first.modTime : undefined);
+    return folderInfo(p, first.name === this.#dirName(p) ? first.modTime : undefined);
   }
 
   /** File or folder at `p`, or undefined. A file wins over a folder of the same name. */
   async #probe(p: string): Promise<FileInfo | undefined> {
-    if (p === "/") return this.#dirInfo("/");
+    if (p === "/") return folderInfo("/");
     const [file, dir] = await Promise.allSettled([this.#head(p), this.#dir(p)]);
     if (file.status === "rejected") throw file.reason;
     if (file.value) return file.value;
@@ -407,14 +389,14 @@ export class AzureVfs implements Vfs {
         for (const bp of page.segment.blobPrefixes ?? []) {
           any = true;
           const name = bp.name.slice(prefix.length, -1);
-          if (name) out.push(this.#dirInfo(child(name)));
+          if (name) out.push(folderInfo(child(name)));
         }
         for (const b of page.segment.blobItems) {
           any = true;
           const name = b.name.slice(prefix.length);
           if (!name) continue; // the folder's own marker
           out.push(
-            this.#fileInfo(child(name), b.properties.contentLength ?? 0, b.properties.lastModified),
+            objectInfo(child(name), b.properties.contentLength ?? 0, b.properties.lastModified),
           );
         }
       }

@@ -19,12 +19,7 @@ import { PassThrough, Readable } from "node:stream";
 import { Client, type FileInfo as FtpFileInfo } from "basic-ftp";
 import { mkdirEach } from "../mkdir.ts";
 import { basename, dirname, joinPath, normalizePath } from "../path.ts";
-import {
-  certificateProblem,
-  isVagueCertificateError,
-  readCaFile,
-  readFtpReply,
-} from "../tls_reason.ts";
+import { readCaFile, withCertificateReason } from "../tls_reason.ts";
 import {
   type FileInfo,
   type ReadOptions,
@@ -219,25 +214,17 @@ export class FtpVfs implements Vfs {
     } catch (err) {
       c.close();
       const e = mapError(err);
-      if (this.#o.secure && !this.#o.tlsInsecure && isVagueCertificateError(e.message)) {
-        const why = await certificateProblem({
-          host: this.#o.host,
-          port: this.#o.port,
-          ca: this.#o.ca,
-          upgrade: this.#o.secure === "implicit" ? undefined : async (conn) => {
-            await readFtpReply(conn);
-            await conn.write(new TextEncoder().encode("AUTH TLS\r\n"));
-            await readFtpReply(conn);
-          },
-        });
-        if (why) {
-          throw new VfsError("CONNECTION", `TLS failed with the FTP server: ${why}`, {
-            cause: err,
-            retryable: false,
-          });
-        }
-      }
-      throw e;
+      if (!this.#o.secure || this.#o.tlsInsecure) throw e;
+      throw await withCertificateReason(e, {
+        host: this.#o.host,
+        port: this.#o.port,
+        ca: this.#o.ca,
+        upgrade: this.#o.secure === "implicit" ? undefined : async (conn) => {
+          await readFtpReply(conn);
+          await conn.write(new TextEncoder().encode("AUTH TLS\r\n"));
+          await readFtpReply(conn);
+        },
+      }, "FTP server");
     }
     return c;
   }
@@ -543,6 +530,21 @@ export class FtpVfs implements Vfs {
       } catch { /* never connected */ }
     }
   }
+}
+
+/** Reads one FTP reply (multi-line replies end with `NNN `), up to 8 KiB. */
+async function readFtpReply(conn: Deno.Conn): Promise<string> {
+  const buf = new Uint8Array(8192);
+  let text = "";
+  while (text.length < 8192) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+    const lines = text.split("\r\n");
+    const last = lines.length >= 2 ? lines[lines.length - 2]! : "";
+    if (/^\d{3} /.test(last)) break;
+  }
+  return text;
 }
 
 /** The registry's factory. */

@@ -26,13 +26,16 @@ import { Readable, Writable } from "node:stream";
 import { type Bucket, type File, Storage, type StorageOptions } from "@google-cloud/storage";
 import { GoogleAuth, JWT } from "google-auth-library";
 import {
+  bucketCheckError,
   emptyStream,
+  folderInfo,
   guardStream,
   OBJECT_STORE_FEATURES,
+  objectInfo,
   parallel,
   parseBucketTarget,
 } from "../object_store.ts";
-import { basename, dirname, normalizePath } from "../path.ts";
+import { dirname, normalizePath } from "../path.ts";
 import {
   type FileInfo,
   type ReadOptions,
@@ -185,13 +188,7 @@ export class GcsVfs implements Vfs {
     try {
       await this.#bucket.getFiles({ prefix: this.#prefix, maxResults: 1, autoPaginate: false });
     } catch (err) {
-      const e = mapGcsError(err);
-      if (e.code === "NOT_FOUND") {
-        throw new VfsError("NOT_FOUND", `GCS bucket "${this.#name}" does not exist`, {
-          cause: err,
-        });
-      }
-      throw e;
+      throw bucketCheckError(mapGcsError(err), err, `GCS bucket "${this.#name}"`);
     }
   }
 
@@ -206,21 +203,6 @@ export class GcsVfs implements Vfs {
 
   #file(p: string): File {
     return this.#bucket.file(this.#key(p));
-  }
-
-  #fileInfo(p: string, size: number, modTime: Date): FileInfo {
-    return { name: basename(p), path: p, size, modTime, isDir: false, mode: 0 };
-  }
-
-  #dirInfo(p: string): FileInfo {
-    return {
-      name: basename(p),
-      path: p,
-      size: 0,
-      modTime: new Date(0),
-      isDir: true,
-      mode: 0,
-    };
   }
 
   async #run<T>(p: string, fn: () => Promise<T>): Promise<T> {
@@ -248,12 +230,12 @@ export class GcsVfs implements Vfs {
       if (p !== "/") {
         try {
           const [m] = await this.#file(p).getMetadata();
-          return this.#fileInfo(p, Number(m.size ?? 0), new Date(m.updated ?? m.timeCreated ?? 0));
+          return objectInfo(p, Number(m.size ?? 0), new Date(m.updated ?? m.timeCreated ?? 0));
         } catch (err) {
           if ((err as ApiErrorLike).code !== 404) throw err;
         }
       }
-      if (await this.#isDir(p)) return this.#dirInfo(p);
+      if (await this.#isDir(p)) return folderInfo(p);
       throw new VfsError("NOT_FOUND", `No such file or folder: "${p}"`, { path: p });
     });
   }
@@ -284,7 +266,7 @@ export class GcsVfs implements Vfs {
           const child = p === "/" ? `/${rest}` : `${p}/${rest}`;
           out.set(
             child,
-            this.#fileInfo(
+            objectInfo(
               child,
               Number(f.metadata.size ?? 0),
               new Date(f.metadata.updated ?? f.metadata.timeCreated ?? 0),
@@ -295,7 +277,7 @@ export class GcsVfs implements Vfs {
           any = true;
           const rest = d.slice(prefix.length).replace(/\/$/, "");
           const child = p === "/" ? `/${rest}` : `${p}/${rest}`;
-          if (!out.has(child)) out.set(child, this.#dirInfo(child));
+          if (!out.has(child)) out.set(child, folderInfo(child));
         }
         pageToken = (next as { pageToken?: string } | null)?.pageToken;
       } while (pageToken);

@@ -38,17 +38,19 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import {
+  bucketCheckError,
   emptyStream,
+  folderInfo,
   guardStream,
   OBJECT_STORE_FEATURES,
+  objectInfo,
   parallel,
   parseBucketTarget,
 } from "../object_store.ts";
-import { basename, dirname, normalizePath } from "../path.ts";
-import { certificateProblem, isVagueCertificateError, readCaFile } from "../tls_reason.ts";
+import { dirname, normalizePath } from "../path.ts";
+import { readCaFile, withCertificateReason } from "../tls_reason.ts";
 import {
   type FileInfo,
-  isVfsError,
   type ReadOptions,
   type Vfs,
   type VfsContext,
@@ -309,13 +311,7 @@ export class S3Vfs implements Vfs {
         }),
       );
     } catch (err) {
-      const e = mapS3Error(err);
-      if (e.code === "NOT_FOUND") {
-        throw new VfsError("NOT_FOUND", `S3 bucket "${this.bucket}" does not exist`, {
-          cause: err,
-        });
-      }
-      throw e;
+      throw bucketCheckError(mapS3Error(err), err, `S3 bucket "${this.bucket}"`);
     }
   }
 
@@ -328,34 +324,12 @@ export class S3Vfs implements Vfs {
     return p === "/" ? this.prefix : this.#key(p) + "/";
   }
 
-  #fileInfo(p: string, size: number, modTime: Date | undefined): FileInfo {
-    return {
-      name: basename(p),
-      path: p,
-      size,
-      modTime: modTime ?? new Date(0),
-      isDir: false,
-      mode: 0,
-    };
-  }
-
-  #dirInfo(p: string, modTime?: Date): FileInfo {
-    return {
-      name: basename(p),
-      path: p,
-      size: 0,
-      modTime: modTime ?? new Date(0),
-      isDir: true,
-      mode: 0,
-    };
-  }
-
   async #head(p: string): Promise<FileInfo | undefined> {
     try {
       const r = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: this.#key(p) }),
       );
-      return this.#fileInfo(p, r.ContentLength ?? 0, r.LastModified);
+      return objectInfo(p, r.ContentLength ?? 0, r.LastModified);
     } catch (err) {
       const e = mapS3Error(err, p);
       if (e.code === "NOT_FOUND" && !/bucket/i.test(e.message)) return undefined;
@@ -397,16 +371,16 @@ export class S3Vfs implements Vfs {
 
   /** The folder at `p` when any key (its marker included) lives under it. */
   async #dir(p: string): Promise<FileInfo | undefined> {
-    if (p === "/") return this.#dirInfo("/");
+    if (p === "/") return folderInfo("/");
     const first = (await this.#some(this.#dirKey(p), 1))[0];
     if (!first) return undefined;
     // The marker sorts first among the keys of its prefix: its time is the folder's.
-    return this.#dirInfo(p, first.key === this.#dirKey(p) ? first.modTime : undefined);
+    return folderInfo(p, first.key === this.#dirKey(p) ? first.modTime : undefined);
   }
 
   /** File or folder at `p`, or undefined. A file wins over a folder of the same name. */
   async #probe(p: string): Promise<FileInfo | undefined> {
-    if (p === "/") return this.#dirInfo("/");
+    if (p === "/") return folderInfo("/");
     const [file, dir] = await Promise.allSettled([this.#head(p), this.#dir(p)]);
     if (file.status === "rejected") throw file.reason;
     if (file.value) return file.value;
@@ -462,14 +436,14 @@ export class S3Vfs implements Vfs {
         for (const cp of r.CommonPrefixes ?? []) {
           any = true;
           const name = (cp.Prefix ?? "").slice(prefix.length, -1);
-          if (name) out.push(this.#dirInfo(p === "/" ? `/${name}` : `${p}/${name}`));
+          if (name) out.push(folderInfo(p === "/" ? `/${name}` : `${p}/${name}`));
         }
         for (const c of r.Contents ?? []) {
           any = true;
           const name = (c.Key ?? "").slice(prefix.length);
           if (!name) continue; // the folder's own marker
           out.push(
-            this.#fileInfo(p === "/" ? `/${name}` : `${p}/${name}`, c.Size ?? 0, c.LastModified),
+            objectInfo(p === "/" ? `/${name}` : `${p}/${name}`, c.Size ?? 0, c.LastModified),
           );
         }
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
@@ -782,27 +756,13 @@ export async function openS3(def: VfsDefinition, _ctx: VfsContext): Promise<Vfs>
     await vfs.connect();
   } catch (err) {
     await vfs.close();
-    throw await withCertificateReason(err, o);
+    const url = o.endpoint ? new URL(o.endpoint) : undefined;
+    if (url?.protocol !== "https:") throw err;
+    throw await withCertificateReason(err, {
+      host: url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(url.port || 443),
+      ca: o.ca,
+    }, "S3 server");
   }
   return vfs;
-}
-
-/** A vague "unable to verify" from an HTTPS endpoint gets the reason (see tls_reason.ts). */
-async function withCertificateReason(err: unknown, o: S3Options): Promise<unknown> {
-  if (!isVfsError(err, "CONNECTION") || !isVagueCertificateError(err.message) || !o.endpoint) {
-    return err;
-  }
-  const url = new URL(o.endpoint);
-  if (url.protocol !== "https:") return err;
-  const why = await certificateProblem({
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: Number(url.port || 443),
-    ca: o.ca,
-  });
-  return why
-    ? new VfsError("CONNECTION", `TLS failed with the S3 server: ${why}`, {
-      cause: err,
-      retryable: false,
-    })
-    : err;
 }
