@@ -21,16 +21,22 @@ if (Deno.build.os !== "linux") {
 } else {
   const plain = await startVsftpd({ tls: "explicit" });
   const implicit = await startVsftpd({ tls: "implicit" });
-  globalThis.addEventListener("unload", () => {
-    plain.stop();
-    implicit.stop();
-  });
   const noSecrets = { getSecret: () => Promise.resolve(undefined), localRoots: [] };
   let n = 0;
   const caFile = await Deno.makeTempFile({ suffix: ".pem" });
   await Deno.writeTextFile(caFile, plain.certPem);
   const implicitCa = await Deno.makeTempFile({ suffix: ".pem" });
   await Deno.writeTextFile(implicitCa, implicit.certPem);
+  // Also when a --filter skips the last test.
+  globalThis.addEventListener("unload", () => {
+    plain.stop();
+    implicit.stop();
+    for (const f of [caFile, implicitCa]) {
+      try {
+        Deno.removeSync(f);
+      } catch { /* removed by the last test */ }
+    }
+  });
 
   const subject =
     (server: FtpServer, scheme: string, options: Record<string, string>) => async () => {

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openSftp, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
+import { authOrder, openSftp, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
+import { preferredSshCiphers } from "../../src/vfs/sftp/ciphers.ts";
 import { isVfsError } from "../../src/vfs/types.ts";
 import { openVfs } from "../../src/vfs/registry.ts";
 import { startSshd } from "../fixtures/sshd.ts";
@@ -14,6 +15,17 @@ import { startProxy } from "../fixtures/proxy.ts";
 import { copyToVfs } from "../../src/vfs/copy.ts";
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import { conformance } from "./conformance.ts";
+
+Deno.test("sftp: a key is tried before a password (a stale password costs no failed login), and no 'none' probe", () => {
+  assert.deepEqual(authOrder({ privateKey: "k", password: "p" }), [
+    "publickey",
+    "password",
+    "keyboard-interactive",
+  ]);
+  assert.deepEqual(authOrder({ password: "p" }), ["password", "keyboard-interactive"]);
+  assert.deepEqual(authOrder({ privateKey: "k" }), ["publickey"]);
+  assert.deepEqual(authOrder({}), ["none"]);
+});
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
 // that need no server.
@@ -174,6 +186,40 @@ if (Deno.build.os !== "linux") {
     } finally {
       await vfs.close();
       await Deno.remove(local, { recursive: true });
+    }
+  });
+
+  Deno.test("sftp: every cipher aft offers moves data both ways intact", async () => {
+    const dir = join(server.dir, "ciphers");
+    await Deno.mkdir(dir);
+    // Over two SSH packets' worth and not a multiple of the AES block: full and partial packets.
+    const data = new Uint8Array(65_537);
+    crypto.getRandomValues(data.subarray(0, 65_536));
+    data[65_536] = 7;
+    try {
+      for (const cipher of preferredSshCiphers()) {
+        const vfs = await SftpVfs.connect({
+          host: "127.0.0.1",
+          port: server.port,
+          user: server.user,
+          base: dir,
+          privateKey: await Deno.readTextFile(server.keys.openssh),
+          ciphers: [cipher],
+        });
+        try {
+          assert.equal(vfs.cipher, cipher);
+          const w = (await vfs.openWrite(`/${cipher}.bin`)).getWriter();
+          await w.write(data);
+          await w.close();
+          assert.deepEqual(await Deno.readFile(join(dir, `${cipher}.bin`)), data, cipher);
+          const back = await new Response(await vfs.openRead(`/${cipher}.bin`)).arrayBuffer();
+          assert.deepEqual(new Uint8Array(back), data, cipher);
+        } finally {
+          await vfs.close();
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   });
 

@@ -222,10 +222,18 @@ export class DiskVfs implements Vfs {
       }
     };
     return new WritableStream<Uint8Array>({
-      async write(chunk) {
+      write(chunk) {
+        // A synchronous write: Deno's asynchronous file write hands each chunk to another
+        // thread, which on two cores cost more than the write itself (an SFTP download of
+        // 256 MiB to disk, alternating runs in one process: 0.65 to 0.92 s with
+        // `await file.write`, 0.56 to 0.61 s with `writeSync`, 0.51 s with no disk at all).
+        // The copy waits for each write before the next either way, and a write to the page
+        // cache is short; when the kernel throttles a writer, both wait alike. Files are
+        // written in runner processes, one job each, so a slow disk stalls only its own job.
+        // (Reads gained nothing measurable from the same change and stay asynchronous.)
         try {
           let at = 0;
-          while (at < chunk.length) at += await file.write(chunk.subarray(at));
+          while (at < chunk.length) at += file.writeSync(chunk.subarray(at));
         } catch (err) {
           close();
           throw mapDiskError(err, v);

@@ -1,0 +1,260 @@
+/**
+ * The `aft` command line: parses argv and dispatches to `src/commands/`. Command modules are
+ * loaded only when their command runs, so `aft version` does not pay for the engine.
+ *
+ * @module
+ */
+
+import { Command, CommanderError, Option } from "commander";
+import { CliError, EXIT_USAGE } from "./errors.ts";
+import { VERSION } from "./version.ts";
+
+/** What every command module exports: runs `action` and returns the exit code. */
+export type CommandModule = {
+  default(action: string, args: string[], opts: Record<string, unknown>): Promise<number | void>;
+};
+
+// Literal import() calls so `deno compile` includes every command module.
+const loaders: Record<string, () => Promise<CommandModule>> = {
+  run: () => import("./commands/run.ts"),
+  settings: () => import("./commands/settings.ts"),
+  script: () => import("./commands/script.ts"),
+  vfs: () => import("./commands/vfs.ts"),
+  secret: () => import("./commands/secret.ts"),
+  jobs: () => import("./commands/jobs.ts"),
+  serve: () => import("./commands/serve.ts"),
+  start: () => import("./commands/start.ts"),
+  apikey: () => import("./commands/apikey.ts"),
+  schedule: () => import("./commands/schedule.ts"),
+  reinit: () => import("./commands/reinit.ts"),
+  types: () => import("./commands/types.ts"),
+};
+
+let exitCode = 0;
+
+function dispatch(module: string, action = module) {
+  return async (...argv: unknown[]) => {
+    const cmd = argv.at(-1) as Command;
+    const positional = argv.slice(0, -2).flatMap((a) =>
+      Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]
+    );
+    const load = loaders[module];
+    if (!load) throw new CliError(`Unknown command "${module}"`, EXIT_USAGE);
+    const mod = await load();
+    exitCode = (await mod.default(action, positional, cmd.optsWithGlobals())) ?? 0;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const JSON_HELP = "print JSON only";
+
+/** Builds the command tree. Exported for the help test. */
+export function buildProgram(): Command {
+  const program = new Command("aft")
+    .description(
+      "Scriptable automated file transfer: run SyncJS scripts, serve the REST API and web UI, " +
+        "and move files between local disk, SFTP, FTP(S), S3, Azure Blob and GCS.",
+    )
+    .option("--data <dir>", "data directory (default: $AFT_HOME, else ~/.aft)")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+
+  const version = `aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`;
+  // `aft --version` and `-V` as most tools have them, beside the `version` command.
+  program.version(version, "-V, --version", "print the version");
+  program.command("version").description("print the version").action(() => console.log(version));
+
+  program.command("serve")
+    .summary("run the service: REST API, web UI, job queue, schedules")
+    .description(
+      "run the service in the foreground: HTTPS REST API, job queue and schedules " +
+        "(stops gracefully on Ctrl-C or SIGTERM)",
+    )
+    .option(
+      "--listen <host:port>",
+      "address to listen on (default: setting listen, 127.0.0.1:44399)",
+    )
+    .option(
+      "--tls-cert <file>",
+      "PEM certificate (default: a self-signed one in the data directory)",
+    )
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .action(dispatch("serve"));
+
+  program.command("start")
+    .summary("queue a stored script on a running service")
+    .description(
+      "queue a stored script (or a file) on a running service and print the job ID; " +
+        "with --wait, follow its log and exit with the job's exit code",
+    )
+    .option("-n, --name <name>", "stored script name (case-insensitive)")
+    .option("--scriptid <id>", "stored script ID (AFT! v3 integrations)")
+    .option("-f, --file <path>", "script file on the service's machine (key needs the files scope)")
+    .option("-a, --apikey <key>", "API key (default: $AFT_API_KEY)")
+    .option("-p, --params <json>", 'parameters: {"k":"v"} or [{"name":"k","value":"v"}]')
+    .option("--host <host:port>", "service address", "127.0.0.1:44399")
+    .option("--wait", "follow the job's log and exit with its exit code")
+    .option("--ca-cert <file>", "trust this CA certificate (PEM) for the service")
+    .option("--insecure", "do not check the service's TLS certificate")
+    .action(dispatch("start"));
+
+  program.command("run")
+    .summary("run a .syncjs file to completion here (exit code 0 or 1)")
+    .description(
+      "run a .syncjs script file to completion in this process, printing its log " +
+        "(exit 0 on success, 1 on failure; needs the setting allowCliRun)",
+    )
+    .requiredOption("-f, --file <path>", "script file (.syncjs, .js or .ts)")
+    .option("-p, --params <json>", 'parameters: {"k":"v"} or [{"name":"k","value":"v"}]')
+    .option("--no-progress", "do not show a progress line on a terminal")
+    .action(dispatch("run"));
+
+  const settings = program.command("settings").description("read and change service settings");
+  settings.command("get").argument("[key]").description("print one setting or all of them")
+    .option("--json", JSON_HELP).action(dispatch("settings", "get"));
+  settings.command("set").argument("<key>").argument("<value>")
+    .description("change a setting, e.g. `aft settings set allowCliRun true`")
+    .action(dispatch("settings", "set"));
+
+  const script = program.command("script").description("manage stored scripts");
+  script.command("add").argument("<name>").requiredOption("-f, --file <path>", "script file")
+    .option("--replace", "replace the script if one has that name")
+    .description("store a script under a name").action(dispatch("script", "add"));
+  script.command("list").option("--json", JSON_HELP).description("list stored scripts")
+    .action(dispatch("script", "list"));
+  script.command("show").argument("<name>").option("--json", JSON_HELP)
+    .description("print a stored script").action(dispatch("script", "show"));
+  script.command("rm").argument("<name>").description("remove a stored script")
+    .action(dispatch("script", "rm"));
+
+  const vfs = program.command("vfs").description("manage the VFS Library (named connections)");
+  vfs.command("add").argument("<name>")
+    .addOption(
+      new Option("--type <type>", "backend type").choices([
+        "disk",
+        "sftp",
+        "ftp",
+        "ftps",
+        "s3",
+        "azure",
+        "gcs",
+      ]).makeOptionMandatory(),
+    )
+    .requiredOption("--target <target>", "local folder for disk, else a URL (sftp://user@host/dir)")
+    .option("--opt <key=value>", "backend option, repeatable (pass=..., passSecret=NAME)", collect)
+    .option("--replace", "replace the entry if one has that name")
+    .description("add a named connection").action(dispatch("vfs", "add"));
+  vfs.command("list").option("--json", JSON_HELP).description("list the VFS Library")
+    .action(dispatch("vfs", "list"));
+  vfs.command("show").argument("<name>").option("--json", JSON_HELP)
+    .description("show one entry (credentials are never shown)").action(dispatch("vfs", "show"));
+  vfs.command("rm").argument("<name>").description("remove an entry").action(dispatch("vfs", "rm"));
+  vfs.command("test").argument("<name>").description("connect and list the root")
+    .action(dispatch("vfs", "test"));
+
+  const secret = program.command("secret").description("manage secrets (values are write-only)");
+  secret.command("set").argument("<name>").argument("[value]")
+    .option("--from-file <path>", "read the value from a file")
+    .summary("set a secret from the argument, a file, or standard input")
+    .description(
+      "set a secret from the argument, a file, or standard input; a value that starts with - " +
+        "goes after --: aft secret set NAME -- -value",
+    )
+    .action(dispatch("secret", "set"));
+  secret.command("list").option("--json", JSON_HELP).description("list secret names and dates")
+    .action(dispatch("secret", "list"));
+  secret.command("rm").argument("<name>").description("remove a secret")
+    .action(dispatch("secret", "rm"));
+
+  const jobs = program.command("jobs").description("job history");
+  jobs.command("list").option("--json", JSON_HELP)
+    .option("--status <status>", "queued, running, succeeded, failed or halted")
+    .option("--script <name>", "only jobs of this script")
+    .option("--limit <n>", "at most this many", "50")
+    .description("list jobs, newest first").action(dispatch("jobs", "list"));
+  jobs.command("show").argument("<id>").option("--json", JSON_HELP).description("show one job")
+    .action(dispatch("jobs", "show"));
+  jobs.command("log").argument("<id>").option("--json", JSON_HELP)
+    .option("--follow", "keep printing lines until the job ends; exit with its exit code")
+    .description("print a job's log").action(dispatch("jobs", "log"));
+  jobs.command("halt").argument("<id>").description("send the halt signal to a running job")
+    .action(dispatch("jobs", "halt"));
+
+  const apikey = program.command("apikey").description("manage API keys for aft start and REST");
+  apikey.command("create").argument("<name>")
+    .option("--allow <cidr>", "address or CIDR range the key may be used from, repeatable", collect)
+    .option("--scope <scope>", "jobs:start, jobs:read, files or admin; repeatable", collect)
+    .description(
+      "create a key and print it once (default: jobs:start and jobs:read, from 127.0.0.1 and ::1)",
+    )
+    .action(dispatch("apikey", "create"));
+  apikey.command("list").option("--json", JSON_HELP).description("list keys (prefix only)")
+    .action(dispatch("apikey", "list"));
+  apikey.command("rm").argument("<name>").description("revoke a key")
+    .action(dispatch("apikey", "rm"));
+
+  const schedule = program.command("schedule").description("cron schedules of stored scripts");
+  schedule.command("add").argument("<name>")
+    .requiredOption("--script <name>", "stored script to run")
+    .requiredOption("--cron <expr>", 'cron expression, e.g. "0 2 * * *" (local time)')
+    .option("-p, --params <json>", "parameters for each run")
+    .description("add a schedule (it fires while aft serve runs)")
+    .action(dispatch("schedule", "add"));
+  schedule.command("list").option("--json", JSON_HELP).description("list schedules and next runs")
+    .action(dispatch("schedule", "list"));
+  schedule.command("rm").argument("<name>").description("remove a schedule")
+    .action(dispatch("schedule", "rm"));
+
+  program.command("reinit")
+    .summary("lock-out recovery: reset network settings and admin accounts")
+    .description(
+      "lock-out recovery (service stopped): reset network settings and remove admin accounts; " +
+        "scripts, VFS Library, secrets, API keys and schedules are kept",
+    )
+    .action(dispatch("reinit"));
+
+  program.command("types")
+    .summary("write aft.d.ts so editors check and complete scripts")
+    .description(
+      "write aft.d.ts, the declarations of every script global, so editors complete and check" +
+        ' .syncjs files that start with "// @ts-check" and "/// <reference path="./aft.d.ts" />"',
+    )
+    .option("--out <file>", "where to write it (default: ./aft.d.ts; - for standard output)")
+    .action(dispatch("types"));
+
+  return program;
+}
+
+/** Parses `args` and runs the command; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const program = buildProgram();
+  if (args.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  const debug = args.includes("--debug");
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (err: unknown) {
+    if (err instanceof CommanderError) {
+      // Help and version are printed by commander itself; anything else is a usage error.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return 0;
+      if (err.code === "commander.version") return 0;
+      return EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      console.error(`aft: ${err.message}`);
+      if (debug && err.cause) console.error(err.cause);
+      return err.exitCode;
+    }
+    console.error(`aft: ${err instanceof Error ? err.message : String(err)}`);
+    if (debug) console.error(err);
+    return 1;
+  }
+}
