@@ -209,11 +209,17 @@ function newContext(
   return ctx;
 }
 
-/** Runs EVP_CipherUpdate over `data` (in pieces under 2 GiB) into a new buffer of its size. */
-function cipherUpdate(ssl: OpenSsl, ctx: Deno.PointerValue, data: Uint8Array, outLen: Int32Array) {
-  if (data.length === 0) return Buffer.alloc(0);
-  // CTR and GCM write exactly as many bytes as they read.
-  const out = Buffer.allocUnsafeSlow(data.length);
+/**
+ * Runs EVP_CipherUpdate over `data` (in pieces under 2 GiB) into `out`, which has its size and
+ * may be `data` itself (CTR and GCM write exactly as many bytes as they read, in place too).
+ */
+function cipherUpdate(
+  ssl: OpenSsl,
+  ctx: Deno.PointerValue,
+  data: Uint8Array,
+  out: Uint8Array,
+  outLen: Int32Array,
+): void {
   for (let at = 0; at < data.length; at += 1 << 30) {
     const n = Math.min(1 << 30, data.length - at);
     const ok = ssl.EVP_CipherUpdate(
@@ -225,7 +231,6 @@ function cipherUpdate(ssl: OpenSsl, ctx: Deno.PointerValue, data: Uint8Array, ou
     );
     if (ok !== 1 || outLen[0] !== n) throw new Error("OpenSSL AES update failed");
   }
-  return out;
 }
 
 /** AES-CTR by the system's OpenSSL (EVP, encryption and decryption are the same in CTR). */
@@ -248,7 +253,10 @@ export class OpenSslCtr implements CtrCipher {
 
   update(input: Uint8Array | string, inputEncoding?: BufferEncoding): Buffer {
     const data = typeof input === "string" ? Buffer.from(input, inputEncoding) : input;
-    return cipherUpdate(this.#ssl, this.#ctx, data, this.#outLen);
+    if (data.length === 0) return Buffer.alloc(0);
+    const out = Buffer.allocUnsafeSlow(data.length);
+    cipherUpdate(this.#ssl, this.#ctx, data, out, this.#outLen);
+    return out;
   }
 
   final(): Buffer {
@@ -316,13 +324,8 @@ export class OpenSslGcm implements GcmCipher {
     const ctx = this.#live();
     if (data.length === 0) return Buffer.alloc(0);
     // In place (see the class comment).
-    const n = data.length;
-    if (
-      this.#ssl.EVP_CipherUpdate(ctx, data, this.#outLen, data, n) !== 1 || this.#outLen[0] !== n
-    ) {
-      throw new Error("OpenSSL AES update failed");
-    }
-    return Buffer.from(data.buffer, data.byteOffset, n);
+    cipherUpdate(this.#ssl, ctx, data, data, this.#outLen);
+    return Buffer.from(data.buffer, data.byteOffset, data.length);
   }
 
   setAuthTag(tag: Uint8Array): this {
