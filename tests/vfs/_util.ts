@@ -33,6 +33,15 @@ export function patternStream(
   }, { highWaterMark: 0 });
 }
 
+/** `size` random bytes (crypto.getRandomValues gives at most 64 KiB per call). */
+export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) {
+    crypto.getRandomValues(data.subarray(i, Math.min(i + 65536, size)));
+  }
+  return data;
+}
+
 /** SHA-256 of a stream, consumed chunk by chunk. */
 export async function sha256(stream: ReadableStream<Uint8Array>): Promise<string> {
   const h = createHash("sha256");

@@ -18,6 +18,7 @@ import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { runAft, tempDataDir } from "../e2e/_cli.ts";
 import { freePort } from "../fixtures/s3server.ts";
 import { startGcsEmulator } from "../fixtures/gcs.ts";
+import { randomBytes } from "./_util.ts";
 import { conformance } from "./conformance.ts";
 
 const def = (target: string, options: Record<string, string> = {}): VfsDefinition => ({
@@ -163,10 +164,7 @@ if (Deno.build.os !== "linux") {
     const bucket = `aft-interop-${n++}`;
     const vfs = await openGcs(at(bucket, "in"), noSecrets);
     try {
-      const data = new Uint8Array(3 * 1024 * 1024 + 17);
-      for (let i = 0; i < data.length; i += 65536) {
-        crypto.getRandomValues(data.subarray(i, Math.min(i + 65536, data.length)));
-      }
+      const data = randomBytes(3 * 1024 * 1024 + 17);
       const w = (await vfs.openWrite("/from-aft.bin")).getWriter();
       await w.write(data);
       await w.close();

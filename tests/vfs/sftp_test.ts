@@ -14,6 +14,7 @@ import { startSshd } from "../fixtures/sshd.ts";
 import { startProxy } from "../fixtures/proxy.ts";
 import { copyToVfs } from "../../src/vfs/copy.ts";
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
+import { randomBytes } from "./_util.ts";
 import { conformance } from "./conformance.ts";
 
 Deno.test("sftp: a key is tried before a password (a stale password costs no failed login), and no 'none' probe", () => {
@@ -143,10 +144,7 @@ if (Deno.build.os !== "linux") {
       options: { keyFile: server.keys.openssh },
     }, noSecrets);
     try {
-      const data = new Uint8Array(3 * 1024 * 1024 + 17);
-      for (let i = 0; i < data.length; i += 65536) {
-        crypto.getRandomValues(data.subarray(i, Math.min(i + 65536, data.length)));
-      }
+      const data = randomBytes(3 * 1024 * 1024 + 17);
       const w = (await vfs.openWrite("/from-aft.bin")).getWriter();
       await w.write(data);
       await w.close();
@@ -193,9 +191,7 @@ if (Deno.build.os !== "linux") {
     const dir = join(server.dir, "ciphers");
     await Deno.mkdir(dir);
     // Over two SSH packets' worth and not a multiple of the AES block: full and partial packets.
-    const data = new Uint8Array(65_537);
-    crypto.getRandomValues(data.subarray(0, 65_536));
-    data[65_536] = 7;
+    const data = randomBytes(65_537);
     try {
       for (const cipher of preferredSshCiphers()) {
         const vfs = await SftpVfs.connect({

@@ -192,15 +192,9 @@ function newContext(
 ): Deno.PointerValue {
   const ctx = ssl.EVP_CIPHER_CTX_new();
   if (ctx === null) throw new Error("OpenSSL could not make a cipher context");
-  // Copies: FFI needs buffers of its own, and the caller may reuse its key and IV buffers.
-  const ok = ssl.EVP_CipherInit_ex(
-    ctx,
-    cipher,
-    null,
-    new Uint8Array(key),
-    new Uint8Array(iv),
-    encrypt ? 1 : 0,
-  );
+  // OpenSSL copies the key and IV into the context, so the caller may change its buffers
+  // after (ssh2 counts its GCM IV up in place after each packet).
+  const ok = ssl.EVP_CipherInit_ex(ctx, cipher, null, key, iv, encrypt ? 1 : 0);
   if (ok !== 1) {
     ssl.EVP_CIPHER_CTX_free(ctx);
     throw new Error("OpenSSL refused the AES key");
@@ -242,11 +236,7 @@ export class OpenSslCtr implements CtrCipher {
   constructor(ssl: OpenSsl, bits: Bits, key: Uint8Array, iv: Uint8Array) {
     checkKeyAndIv(bits, key, iv);
     this.#ssl = ssl;
-    const cipher = bits === 128
-      ? ssl.EVP_aes_128_ctr()
-      : bits === 192
-      ? ssl.EVP_aes_192_ctr()
-      : ssl.EVP_aes_256_ctr();
+    const cipher = ssl[`EVP_aes_${bits}_ctr`]();
     // A CTR cipher lives as long as its SSH connection: freed only when it becomes garbage.
     this.#ctx = newContext(ssl, this, cipher, key, iv, true);
   }
@@ -297,11 +287,7 @@ export class OpenSslGcm implements GcmCipher {
     if (iv.length !== GCM_IV) throw new RangeError(`Invalid IV length ${iv.length}`);
     this.#ssl = ssl;
     this.#encrypt = encrypt;
-    const cipher = bits === 128
-      ? ssl.EVP_aes_128_gcm()
-      : bits === 192
-      ? ssl.EVP_aes_192_gcm()
-      : ssl.EVP_aes_256_gcm();
+    const cipher = ssl[`EVP_aes_${bits}_gcm`]();
     this.#ctx = newContext(ssl, this, cipher, key, iv, encrypt);
   }
 
@@ -335,7 +321,7 @@ export class OpenSslGcm implements GcmCipher {
       throw new RangeError(`Invalid authentication tag length ${tag.length}`);
     }
     if (
-      this.#ssl.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GCM_TAG, new Uint8Array(tag)) !== 1
+      this.#ssl.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag) !== 1
     ) {
       throw new Error("OpenSSL refused the AES-GCM tag");
     }
