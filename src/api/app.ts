@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { isAbsolute } from "node:path";
-import { checkLocalPath, LocalRootError } from "../runtime/host/local_roots.ts";
+import { checkLocalPath, LocalRootError } from "../vfs/local_roots.ts";
 import { VERSION } from "../version.ts";
 import type { Engine } from "../engine/types.ts";
 import type { JobQueue } from "../engine/queue.ts";

@@ -9,7 +9,7 @@ import { basename, dirname, join } from "node:path";
 import type { ResultData, ScriptFileInfo } from "../prelude_result.ts";
 import { matchGlob } from "../../vfs/glob.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
-import { checkLocalPath, LocalRootError } from "./local_roots.ts";
+import { checkLocalPath, LocalRootError } from "../../vfs/local_roots.ts";
 
 type LocalOp = (ctx: HostContext, args: unknown[]) => Promise<unknown>;
 

@@ -14,7 +14,7 @@ import type { ResultData } from "../prelude_result.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import type { VfsHandles } from "./vfs.ts";
 import { scriptInfo } from "./vfs.ts";
-import { checkLocalPath } from "./local_roots.ts";
+import { checkLocalPath } from "../../vfs/local_roots.ts";
 
 /** Largest file ReadFileAsText/Bytes returns whole; bigger files go through CopyToVFS. */
 export const MAX_READ_BYTES = 256 * 1024 * 1024;

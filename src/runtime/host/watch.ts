@@ -14,7 +14,7 @@
 import { basename, join, relative, sep } from "node:path";
 import { matchGlob } from "../../vfs/glob.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
-import { checkLocalPath, LocalRootError } from "./local_roots.ts";
+import { checkLocalPath, LocalRootError } from "../../vfs/local_roots.ts";
 import type { VfsHandles } from "./vfs.ts";
 
 /**
