@@ -1,8 +1,14 @@
 /**
- * Enforces the `localRoots` setting: scripts may touch the local disk only inside these
- * folders (an empty list means no limit). Symbolic links are resolved before the check, so a
- * link inside a root that points outside does not open a way out.
+ * Containment of local paths: the `localRoots` setting (scripts, disk VFSs and script files
+ * may touch the local disk only inside these folders; an empty list means no limit), and the
+ * one rule every such check uses, {@linkcode isInside}. Symbolic links are resolved before the
+ * check, so a link inside a root that points outside does not open a way out.
  *
+ * @example
+ * ```ts
+ * isInside("/srv/in", "/srv/in/..x/.env"); // true: "..x" is a name, not the parent
+ * isInside("/srv/in", "/srv/inbox");       // false
+ * ```
  * @module
  */
 
@@ -27,11 +33,17 @@ export class LocalRootError extends Error {
   override name = "LocalRootError";
 }
 
-function isInside(root: string, p: string): boolean {
-  const a = Deno.build.os === "windows" ? root.toLowerCase() : root;
-  const b = Deno.build.os === "windows" ? p.toLowerCase() : p;
-  const rel = relative(a, b);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));
+/**
+ * True when absolute path `p` is `root` or lies below it. Tested on path segments: the way
+ * out is a first segment that is exactly `..` (or, on Windows, another drive), so names that
+ * merely start with dots (`..x`, `...`, `..name.tmp`) are inside.
+ */
+export function isInside(root: string, p: string): boolean {
+  const win = Deno.build.os === "windows";
+  const rel = relative(win ? root.toLowerCase() : root, win ? p.toLowerCase() : p);
+  if (rel === "") return true;
+  if (isAbsolute(rel) || rel.startsWith(sep) || /^[a-zA-Z]:/.test(rel)) return false;
+  return rel.split(win ? /[\\/]/ : sep)[0] !== "..";
 }
 
 /** The real path of `abs`, or of its nearest existing ancestor joined with the rest. */

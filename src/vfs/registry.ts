@@ -8,8 +8,9 @@
  * @module
  */
 
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { DiskVfs } from "./disk/disk.ts";
+import { isInside } from "./local_roots.ts";
 import { MemoryVfs } from "./memory/memory.ts";
 import { type Vfs, type VfsContext, type VfsDefinition, VfsError } from "./types.ts";
 
@@ -72,7 +73,7 @@ registerBackend("disk", async (def, ctx) => {
     );
   }
   const root = resolve(def.target);
-  if (ctx.localRoots.length > 0 && !ctx.localRoots.some((r) => inside(resolve(r), root))) {
+  if (ctx.localRoots.length > 0 && !ctx.localRoots.some((r) => isInside(resolve(r), root))) {
     throw new VfsError(
       "PERMISSION_DENIED",
       `Folder "${def.target}" is outside the allowed folders (setting localRoots: ${
@@ -87,7 +88,7 @@ registerBackend("disk", async (def, ctx) => {
     const realRoots = await Promise.all(
       ctx.localRoots.map((r) => Deno.realPath(r).catch(() => resolve(r))),
     );
-    if (!realRoots.some((r) => inside(r, real))) {
+    if (!realRoots.some((r) => isInside(r, real))) {
       throw new VfsError(
         "PERMISSION_DENIED",
         `Folder "${def.target}" leads outside the allowed folders (setting localRoots)`,
@@ -109,8 +110,3 @@ registerBackend(
   async (def, ctx) => (await import("./azure/azure.ts")).openAzure(def, ctx),
 );
 registerBackend("gcs", async (def, ctx) => (await import("./gcs/gcs.ts")).openGcs(def, ctx));
-
-function inside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));
-}

@@ -64,3 +64,29 @@ Deno.test("openVfs() keeps a disk VFS inside the localRoots setting", async () =
     await Deno.remove(other, { recursive: true });
   }
 });
+
+Deno.test("openVfs() allows a disk VFS in a folder whose name starts with dots inside localRoots", async () => {
+  const allowed = await Deno.makeTempDir({ prefix: "aft-allowed-" });
+  try {
+    const ctx = { getSecret: () => Promise.resolve(undefined), localRoots: [allowed] };
+    for (const name of ["..x", "...", ".in"]) {
+      await Deno.mkdir(join(allowed, name));
+      const vfs = await openVfs({
+        name: "in",
+        type: "disk",
+        target: join(allowed, name),
+        options: {},
+      }, ctx);
+      assert.equal(vfs.type, "disk");
+    }
+    await assert.rejects(
+      openVfs(
+        { name: "x", type: "disk", target: join(allowed, "..x", "..", ".."), options: {} },
+        ctx,
+      ),
+      (e) => isVfsError(e, "PERMISSION_DENIED"),
+    );
+  } finally {
+    await Deno.remove(allowed, { recursive: true });
+  }
+});

@@ -12,7 +12,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { join, relative, sep } from "node:path";
+import { join } from "node:path";
+import { isInside } from "../local_roots.ts";
 import { basename, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -81,8 +82,7 @@ export class DiskVfs implements Vfs {
     } catch {
       return; // does not exist (yet): its parent is checked when it matters
     }
-    const rel = relative(this.#realRoot, real);
-    if (rel.startsWith("..") || rel.startsWith(sep) || /^[a-zA-Z]:/.test(rel)) {
+    if (!isInside(this.#realRoot, real)) {
       throw new VfsError(
         "PERMISSION_DENIED",
         `Path leads outside the VFS root through a link: "${vpath}"`,
