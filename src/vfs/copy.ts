@@ -2,10 +2,16 @@
  * The copy engine, written once over the VFS contract: CopyToVFS, MoveToVFS and the v3
  * clients' Upload/Download all come here.
  *
+ * The source keeps its name under the destination folder, a folder as a file does:
+ * `/tree` copied into `/in` gives `/in/tree/...`; a glob copies what it matches, so `/tree/*`
+ * gives the contents of `/tree` in `/in` (folders with their trees).
+ *
  * Each file streams from source to destination with back-pressure (never buffered whole),
  * under a temporary name in the destination folder, and is renamed into place only once its
  * size (and, with `verify`, its hash) checks out. A failure, an abort or a source that breaks
- * mid-stream removes the temporary file, so the final name never shows a partial file.
+ * mid-stream removes the temporary file, so the final name never shows a partial file. What a
+ * crashed run leaves behind, a later copy into that folder recognises: it continues the
+ * temporary file of the same copy, or removes it (see `copy_dest.ts`).
  *
  * @example
  * ```ts
@@ -15,10 +21,14 @@
  * @module
  */
 
+import { Destination, statOrNone } from "./copy_dest.ts";
 import { hasGlob, matchGlob } from "./glob.ts";
 import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
+import { tempName } from "./temp_name.ts";
 import { type FileInfo, type HashAlgorithm, isVfsError, type Vfs, VfsError } from "./types.ts";
 import { walk } from "./walk.ts";
+
+export { LIST_AT } from "./copy_dest.ts";
 
 export type OverwritePolicy = "never" | "always" | "ifDiffSize" | "ifNewer";
 
@@ -68,7 +78,10 @@ interface Item {
 
 const PROGRESS_MS = 200;
 
-/** Copies a file, a folder's tree, or the files matching a glob into folder `dstDir`. */
+/**
+ * Copies a file, a folder with its tree, or what a glob matches into folder `dstDir`, each
+ * under its own name (`/tree` into `/in` gives `/in/tree/...`, `/tree/*` the contents).
+ */
 export async function copyToVfs(
   src: Vfs,
   srcPath: string,
@@ -85,7 +98,7 @@ export async function copyToVfs(
     result.errors.push({ path, code: e.code, message: e.message });
   };
 
-  let plan: { items: Item[]; dirs: string[]; srcDir?: string };
+  let plan: Plan;
   try {
     plan = await makePlan(src, srcPath, normalizePath(dstDir));
     await dst.mkdir(normalizePath(dstDir), { recursive: true });
@@ -116,9 +129,8 @@ export async function copyToVfs(
     });
   };
 
-  const lookup = destinationLookup(dst, plan.items);
+  const dest = new Destination(dst, plan.items, streams(src, dst) && resumable(src, dst));
   const queue = [...plan.items];
-  const moved: string[] = [];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       if (opts.signal?.aborted) {
@@ -139,7 +151,7 @@ export async function copyToVfs(
               report();
             },
             state,
-            lookup,
+            dest,
           )).catch(async (err) => {
             // The last attempt failed: a temporary file kept for resuming goes now.
             if (state.tmp) await discard(dst, state.tmp);
@@ -147,10 +159,7 @@ export async function copyToVfs(
           });
         if (copied) result.files++;
         else result.skipped++;
-        if (opts.move) {
-          await src.remove(item.from.path);
-          moved.push(item.from.path);
-        }
+        if (opts.move) await src.remove(item.from.path);
       } catch (err) {
         fail(item.from.path, err);
         if (opts.stopOnError) queue.length = 0;
@@ -160,33 +169,60 @@ export async function copyToVfs(
   };
   const n = Math.max(1, Math.min(opts.concurrency ?? 4, 64, plan.items.length || 1));
   await Promise.all(Array.from({ length: n }, worker));
+  await dest.release(); // leftovers kept for files that were then skipped or failed
 
-  if (opts.move && plan.srcDir && result.ok) await removeEmptied(src, plan.srcDir);
+  if (opts.move && result.ok) {
+    for (const dir of plan.srcDirs) await removeEmptied(src, dir);
+  }
   report(true);
   return result;
 }
 
-async function makePlan(src: Vfs, srcPath: string, dstDir: string) {
+interface Plan {
+  items: Item[];
+  /** Destination folders to create (a copied folder's own, and each under it). */
+  dirs: string[];
+  /** Source folders copied whole (with their trees). */
+  srcDirs: string[];
+}
+
+/**
+ * What to copy where. A file or folder keeps its name under `dstDir`; a glob in the last
+ * segment copies each match so (folders with their trees); the root, which has no name, gives
+ * its contents.
+ */
+async function makePlan(src: Vfs, srcPath: string, dstDir: string): Promise<Plan> {
   const sp = normalizePath(srcPath);
-  const items: Item[] = [];
-  const dirs: string[] = [];
+  const plan: Plan = { items: [], dirs: [], srcDirs: [] };
   const last = basename(sp);
-  if (hasGlob(last)) {
-    for (const info of await src.list(dirname(sp))) {
-      if (!info.isDir && matchGlob(last, info.name)) {
-        items.push({ from: info, to: joinPath(dstDir, info.name) });
-      }
+  const matches = hasGlob(last)
+    ? (await src.list(dirname(sp))).filter((info) => matchGlob(last, info.name))
+    : [await src.stat(sp)];
+  for (const info of matches) {
+    const to = joinPath(dstDir, info.name);
+    if (!info.isDir) {
+      plan.items.push({ from: info, to });
+      continue;
     }
-    return { items, dirs };
+    if (info.path !== "/") plan.dirs.push(to);
+    plan.srcDirs.push(info.path);
+    for await (const e of walk(src, info.path)) {
+      const below = joinPath(to, relativeTo(info.path, e.path) ?? e.name);
+      if (e.isDir) plan.dirs.push(below);
+      else plan.items.push({ from: e, to: below });
+    }
   }
-  const info = await src.stat(sp);
-  if (!info.isDir) return { items: [{ from: info, to: joinPath(dstDir, info.name) }], dirs };
-  for await (const e of walk(src, sp)) {
-    const to = joinPath(dstDir, relativeTo(sp, e.path) ?? e.name);
-    if (e.isDir) dirs.push(to);
-    else items.push({ from: e, to });
-  }
-  return { items, dirs, srcDir: sp };
+  return plan;
+}
+
+/** Whether files go through this process (not a server-side or kernel copy). */
+function streams(src: Vfs, dst: Vfs): boolean {
+  return !(src === dst && src.copy) && !(src.localPath && dst.localPath);
+}
+
+/** Whether a partial temporary file can be continued: ranged reads and appends. */
+function resumable(src: Vfs, dst: Vfs): boolean {
+  return src.features.rangedRead && dst.features.append;
 }
 
 /**
@@ -218,54 +254,6 @@ async function discard(dst: Vfs, tmp: string): Promise<void> {
   }
 }
 
-function statOrNone(vfs: Vfs, path: string): Promise<FileInfo | undefined> {
-  return vfs.stat(path).catch((e) => {
-    if (isVfsError(e, "NOT_FOUND")) return undefined;
-    throw e;
-  });
-}
-
-/**
- * Folders receiving at least this many files are listed once instead of a stat per file.
- * Listing costs about as much as a stat per 1,000 entries (an S3 page, an SFTP readdir batch),
- * so it wins whenever the folder holds fewer than about LIST_AT x 1,000 entries; a few dozen
- * files dropped into a folder of millions would be the losing case, which is why the threshold
- * is not lower.
- */
-export const LIST_AT = 32;
-
-/**
- * What is at a destination path before copying. A folder that receives many files is listed
- * once (as rclone does) rather than asked about each file; a folder that does not exist yet
- * holds nothing. Other paths get a stat.
- */
-function destinationLookup(
-  dst: Vfs,
-  items: Item[],
-): (to: string) => Promise<FileInfo | undefined> {
-  const perDir = new Map<string, number>();
-  for (const i of items) perDir.set(dirname(i.to), (perDir.get(dirname(i.to)) ?? 0) + 1);
-  const listings = new Map<string, Promise<Map<string, FileInfo>>>();
-  return async (to) => {
-    const dir = dirname(to);
-    if ((perDir.get(dir) ?? 0) < LIST_AT) return await statOrNone(dst, to);
-    let listing = listings.get(dir);
-    if (!listing) {
-      listing = dst.list(dir).then(
-        (all) => new Map(all.map((f) => [f.path, f])),
-        (e) => {
-          if (isVfsError(e, "NOT_FOUND")) return new Map<string, FileInfo>();
-          throw e;
-        },
-      );
-      listings.set(dir, listing);
-      // A failed listing is not kept: the file's retry asks again.
-      listing.catch(() => listings.delete(dir));
-    }
-    return (await listing).get(normalizePath(to));
-  };
-}
-
 /** Copies one file; false when the overwrite policy left an existing file alone. */
 async function copyOne(
   src: Vfs,
@@ -274,25 +262,31 @@ async function copyOne(
   opts: CopyOptions,
   onBytes: (n: number) => void,
   state: ResumeState,
-  lookup: (to: string) => Promise<FileInfo | undefined>,
+  dest: Destination,
 ): Promise<boolean> {
   // A retry asks the destination itself: the listing is from before the first attempt.
-  const existing = state.attempted ? await statOrNone(dst, to) : await lookup(to);
+  const existing = state.attempted ? await statOrNone(dst, to) : await dest.lookup(to);
   state.attempted = true;
   if (existing) {
     if (existing.isDir) {
       throw new VfsError("IS_DIR", `Destination is a folder: "${to}"`, { path: to });
     }
     const policy = opts.overwrite ?? "never";
-    if (policy === "never") return false;
-    if (policy === "ifDiffSize" && existing.size === from.size) return false;
-    if (policy === "ifNewer" && from.modTime.getTime() <= existing.modTime.getTime()) return false;
+    const skip = policy === "never" ||
+      (policy === "ifDiffSize" && existing.size === from.size) ||
+      (policy === "ifNewer" && from.modTime.getTime() <= existing.modTime.getTime());
+    if (skip) {
+      await dest.release(to);
+      return false;
+    }
   }
-  const resumable = src.features.rangedRead && dst.features.append;
-  const retrying = state.tmp !== undefined;
+  const canResume = resumable(src, dst);
+  let retrying = state.tmp !== undefined;
   const tmp = state.tmp ??
-    joinPath(dirname(to), `.${basename(to)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+    joinPath(dirname(to), tempName(basename(to), dest.fingerprint({ to, from })));
   state.tmp = undefined;
+  // A crashed run's temporary file of this same copy: continue it (it is ours once renamed).
+  if (!retrying && (await dest.claim(to, tmp)) > 0) retrying = true;
   let counted = 0;
   /** The size the destination reported at close, when it does (saves a stat). */
   let stored: number | undefined;
@@ -318,7 +312,7 @@ async function copyOne(
     } else {
       // A partial temporary file from a failed attempt: continue where it ends.
       // Only a retry can find a partial temporary file (a first attempt has a new name).
-      const have = resumable && retrying
+      const have = canResume && retrying
         ? (await dst.stat(tmp).catch(() => undefined))?.size ?? 0
         : 0;
       const offset = have > 0 && have < from.size ? have : 0;
@@ -354,7 +348,7 @@ async function copyOne(
     return true;
   } catch (err) {
     onBytes(-counted);
-    if (resumable && isVfsError(err) && err.retryable && !opts.signal?.aborted) {
+    if (canResume && isVfsError(err) && err.retryable && !opts.signal?.aborted) {
       state.tmp = tmp; // the next attempt continues it (or removes it, if it is the last)
       throw err;
     }
@@ -391,9 +385,12 @@ async function withRetries<T>(opts: CopyOptions, fn: () => Promise<T>): Promise<
   }
 }
 
-/** After a move, removes the folders under `dir` that the move emptied (deepest first). */
+/**
+ * After a move, removes the folders the move emptied, deepest first: those under `dir`, and
+ * `dir` itself, which was moved whole (unless it is the root).
+ */
 async function removeEmptied(src: Vfs, dir: string): Promise<void> {
-  const dirs: string[] = [];
+  const dirs: string[] = dir === "/" ? [] : [dir];
   for await (const e of walk(src, dir)) if (e.isDir) dirs.push(e.path);
   for (const d of dirs.reverse()) {
     await src.remove(d).catch(() => {}); // still holds files: keep it

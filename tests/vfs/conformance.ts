@@ -12,7 +12,9 @@
 import assert from "node:assert/strict";
 import { copyToVfs, LIST_AT } from "../../src/vfs/copy.ts";
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
-import { isVfsError, type Vfs, type VfsErrorCode } from "../../src/vfs/types.ts";
+import { fingerprint, tempName } from "../../src/vfs/temp_name.ts";
+import { isVfsError, type ReadOptions, type Vfs, type VfsErrorCode } from "../../src/vfs/types.ts";
+import { thisWriter } from "../../src/vfs/writer_id.ts";
 import { failingReads, names, patternStream, put, sha256, text } from "./_util.ts";
 
 export interface Subject {
@@ -37,11 +39,46 @@ export function hostileNames(vfs: Vfs): string[] {
     "-starts-with-dash",
     "x".repeat(200),
     "percent %20 and %2F.bin",
+    ...DOT_NAMES,
   ];
-  // Windows forbids some characters in file names; the local disk there cannot hold them.
+  // Windows forbids some characters in file names, and a name ending in a dot; the local disk
+  // there cannot hold them.
   return vfs.type === "disk" && Deno.build.os === "windows"
-    ? all.filter((n) => !/["*?<>|:]/.test(n))
+    ? all.filter((n) => !/["*?<>|:]|\.$/.test(n))
     : all;
+}
+
+/**
+ * Names that start with dots: hidden files, and names whose first characters look like `..` but
+ * are not the parent folder (a containment check on string prefixes refuses them).
+ */
+export const DOT_NAMES = [".env", "..x", "...", "..hidden.tmp"];
+
+/** Passes on the first `n` bytes of a stream and ends it. */
+export function firstBytes(n: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = n;
+  return new TransformStream({
+    transform(chunk, c) {
+      if (left > 0) c.enqueue(chunk.subarray(0, Math.min(left, chunk.length)));
+      left -= chunk.length;
+    },
+  });
+}
+
+/** `inner`, recording the offset of every read it opens. */
+export function readOffsets(inner: Vfs, offsets: number[]): Vfs {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === "openRead") {
+        return (p: string, o?: ReadOptions) => {
+          offsets.push(o?.offset ?? 0);
+          return target.openRead(p, o);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
 }
 
 async function rejectsWith(p: Promise<unknown>, code: VfsErrorCode): Promise<void> {
@@ -133,6 +170,52 @@ export function conformance(
         for (const n of hostileNames(vfs)) {
           assert.ok(listed.includes(`${n}.renamed`), `listing has ${JSON.stringify(n)}`);
         }
+      });
+
+      await step("names starting with dots, at the root and below", async () => {
+        const paths = [
+          ...DOT_NAMES.filter((n) => hostileNames(vfs).includes(n)).map((n) => `/${n}`),
+          "/.hidden dir/.x",
+          "/..x dir/..y",
+        ];
+        for (const p of paths) {
+          await vfs.mkdir(p.slice(0, p.lastIndexOf("/")) || "/", { recursive: true });
+          await put(vfs, p, `content of ${p}`);
+          assert.equal(await text(vfs, p), `content of ${p}`);
+          assert.equal((await vfs.stat(p)).path, p);
+          await vfs.rename(p, `${p}.renamed`);
+          assert.equal(await text(vfs, `${p}.renamed`), `content of ${p}`);
+          await vfs.rename(`${p}.renamed`, p);
+        }
+        const top = await names(vfs, "/");
+        for (const p of paths) {
+          const first = p.split("/")[1]!;
+          assert.ok(top.includes(first), `root listing has ${JSON.stringify(first)}`);
+        }
+        assert.deepEqual(await names(vfs, "/.hidden dir"), [".x"]);
+        // The copy engine's temporary names start with a dot too: `..env...tmp` at the root.
+        const mem = new MemoryVfs();
+        await mem.mkdir("/dots/.hidden dir", { recursive: true });
+        for (const p of paths) await put(mem, `/dots/${p.slice(1).replace("/", "-")}`, p);
+        await put(mem, "/dots/.hidden dir/.x", "nested");
+        for (const p of paths) {
+          const name = p.slice(1).replace("/", "-");
+          const r = await copyToVfs(mem, `/dots/${name}`, vfs, "/", { overwrite: "always" });
+          assert.ok(r.ok, JSON.stringify(r.errors));
+          assert.equal(await text(vfs, `/${name}`), p);
+        }
+        const tree = await copyToVfs(mem, "/dots/*", vfs, "/dotcopy");
+        assert.ok(tree.ok, JSON.stringify(tree.errors));
+        assert.equal(await text(vfs, "/dotcopy/.hidden dir/.x"), "nested");
+        const back = await copyToVfs(vfs, "/dotcopy/*", mem, "/dotback");
+        assert.ok(back.ok, JSON.stringify(back.errors));
+        assert.deepEqual(await names(mem, "/dotback"), await names(mem, "/dots"));
+        for (const p of paths) await vfs.remove(p);
+        assert.deepEqual(
+          (await names(vfs, "/")).filter((n) => n.includes(".aft-")),
+          [],
+          "no temporary files left",
+        );
       });
 
       await step("a deep tree (20 levels)", async () => {
@@ -229,12 +312,19 @@ export function conformance(
         await put(mem, "/tree/a.csv", "A");
         await put(mem, "/tree/b.txt", "B");
         await put(mem, "/tree/sub/c.csv", "C");
-        const r = await copyToVfs(mem, "/tree", vfs, "/copy/tree");
-        assert.equal(r.files, 3);
+        // A folder keeps its name under the destination folder, as a file does.
+        const r = await copyToVfs(mem, "/tree", vfs, "/copy");
+        assert.deepEqual([r.ok, r.files], [true, 3]);
         assert.equal(await text(vfs, "/copy/tree/sub/c.csv"), "C");
+        assert.equal(await text(vfs, "/copy/tree/a.csv"), "A");
         if (vfs.features.realDirs) {
           assert.equal((await vfs.stat("/copy/tree/sub/empty")).isDir, true);
         }
+        // `/tree/*` is its contents, folders with their trees.
+        const c = await copyToVfs(mem, "/tree/*", vfs, "/copy/contents");
+        assert.deepEqual([c.ok, c.files], [true, 3]);
+        assert.deepEqual(await names(vfs, "/copy/contents"), ["a.csv", "b.txt", "sub"]);
+        assert.equal(await text(vfs, "/copy/contents/sub/c.csv"), "C");
         const g = await copyToVfs(mem, "/tree/*.csv", vfs, "/copy/glob");
         assert.deepEqual([g.ok, g.files], [true, 1]);
         assert.deepEqual(await names(vfs, "/copy/glob"), ["a.csv"]);
@@ -276,12 +366,12 @@ export function conformance(
         for (let i = 0; i < n; i++) await put(mem, `/many/f${i}.txt`, `new ${i}`);
         for (let i = 0; i < 6; i++) await put(vfs, `/copy/many/f${i}.txt`, "old");
         await vfs.mkdir(`/copy/many/f${n - 1}.txt`);
-        let r = await copyToVfs(mem, "/many", vfs, "/copy/many", { overwrite: "never" });
+        let r = await copyToVfs(mem, "/many", vfs, "/copy", { overwrite: "never" });
         assert.deepEqual([r.files, r.skipped, r.errors.map((e) => e.code)], [n - 7, 6, ["IS_DIR"]]);
         assert.equal(await text(vfs, "/copy/many/f0.txt"), "old");
         assert.equal(await text(vfs, "/copy/many/f6.txt"), "new 6");
         await vfs.remove(`/copy/many/f${n - 1}.txt`);
-        r = await copyToVfs(mem, "/many", vfs, "/copy/many", { overwrite: "ifDiffSize" });
+        r = await copyToVfs(mem, "/many", vfs, "/copy", { overwrite: "ifDiffSize" });
         assert.deepEqual([r.files, r.skipped, r.ok], [7, n - 7, true]);
         assert.equal(await text(vfs, "/copy/many/f0.txt"), "new 0");
         assert.deepEqual(
@@ -296,18 +386,28 @@ export function conformance(
         await mem.mkdir("/mv");
         await put(mem, "/mv/x.bin", new Uint8Array(5000).fill(7));
         await mem.setTimes("/mv/x.bin", when, when).catch(() => {});
-        const r = await copyToVfs(mem, "/mv", vfs, "/copy/mv", {
+        await mem.mkdir("/mv/sub");
+        await put(mem, "/mv/sub/y.txt", "y");
+        const r = await copyToVfs(mem, "/mv", vfs, "/copy", {
           verify: true,
           preserveTime: true,
           move: true,
         });
         assert.ok(r.ok, JSON.stringify(r.errors));
         assert.equal((await vfs.stat("/copy/mv/x.bin")).size, 5000);
+        assert.equal(await text(vfs, "/copy/mv/sub/y.txt"), "y");
         if (vfs.features.setTimes) {
           assert.equal((await vfs.stat("/copy/mv/x.bin")).modTime.getTime(), when.getTime());
         }
-        await rejectsWith(mem.stat("/mv/x.bin"), "NOT_FOUND");
-        assert.equal((await mem.stat("/mv")).isDir, true, "the source folder itself stays");
+        await rejectsWith(mem.stat("/mv"), "NOT_FOUND"); // the folder moved, with its name
+        // Moving `/folder/*` moves the contents: the folder itself stays.
+        await mem.mkdir("/mv2/sub", { recursive: true });
+        await put(mem, "/mv2/a.txt", "a");
+        await put(mem, "/mv2/sub/b.txt", "b");
+        const c = await copyToVfs(mem, "/mv2/*", vfs, "/copy/mv2", { move: true });
+        assert.deepEqual([c.ok, c.files], [true, 2]);
+        assert.equal(await text(vfs, "/copy/mv2/sub/b.txt"), "b");
+        assert.deepEqual(await names(mem, "/mv2"), []);
       });
 
       await step(
@@ -328,6 +428,55 @@ export function conformance(
             await sha256(patternStream(6 * MiB, 7)),
           );
         },
+      );
+
+      await step(
+        "copy engine: a crashed copy's temporary files are continued or removed by the next copy into the folder",
+        async () => {
+          await vfs.mkdir("/crash", { recursive: true });
+          await patternStream(3 * MiB, 9).pipeTo(await mem.openWrite("/crash.bin"));
+          const from = await mem.stat("/crash.bin");
+          // Writers: this process under another start time (a process that is gone), and a
+          // process of another host (cannot be asked).
+          const gone = { ...thisWriter(), start: "zzzzzz" };
+          const far = {
+            host: thisWriter().host === "00000000" ? "00000001" : "00000000",
+            pid: 1,
+            start: "1",
+          };
+          const fp = fingerprint("crash.bin", from);
+          const crashed = `/crash/${tempName("crash.bin", fp, gone)}`;
+          await patternStream(3 * MiB, 9).pipeThrough(firstBytes(MiB)).pipeTo(
+            await vfs.openWrite(crashed),
+          );
+          const keep = [
+            tempName("live.csv"), // this process: a copy under way
+            tempName("far.csv", undefined, far), // another host's, and recent
+            ".older.csv.aft-1a2b3c4d.tmp", // an older name, recent
+          ];
+          const drop = [
+            tempName("other.csv", undefined, gone),
+            tempName("crash.bin", fingerprint("crash.bin", { ...from, size: 1 }), gone),
+          ];
+          const old = vfs.features.setTimes
+            ? [tempName("far-old.csv", undefined, far), ".older-old.csv.aft-1a2b3c4e.tmp"]
+            : [];
+          for (const n of [...keep, ...drop, ...old]) await put(vfs, `/crash/${n}`, "partial");
+          const ago = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+          for (const n of old) await vfs.setTimes!(`/crash/${n}`, ago, ago);
+          const offsets: number[] = [];
+          const r = await copyToVfs(readOffsets(mem, offsets), "/crash.bin", vfs, "/crash");
+          assert.ok(r.ok, JSON.stringify(r.errors));
+          assert.equal(
+            await sha256(await vfs.openRead("/crash/crash.bin")),
+            await sha256(patternStream(3 * MiB, 9)),
+          );
+          // Continued where the crashed copy ended, where the backend can append.
+          assert.deepEqual(offsets, [vfs.features.append ? MiB : 0]);
+          assert.deepEqual(await names(vfs, "/crash"), ["crash.bin", ...keep].sort());
+          await vfs.remove("/crash", { recursive: true });
+        },
+        Deno.build.os === "linux" ? undefined : "a gone process is told from Linux's /proc",
       );
 
       await step("copy engine: an abort leaves no partial or temp file", async () => {

@@ -1,9 +1,11 @@
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import assert from "node:assert/strict";
 import { copyToVfs, LIST_AT } from "../../src/vfs/copy.ts";
+import { fingerprint, tempName } from "../../src/vfs/temp_name.ts";
 import { VfsError } from "../../src/vfs/types.ts";
-import { conformance } from "./conformance.ts";
-import { failingReads } from "./_util.ts";
+import { thisWriter } from "../../src/vfs/writer_id.ts";
+import { conformance, firstBytes, readOffsets } from "./conformance.ts";
+import { failingReads, names, patternStream, sha256 } from "./_util.ts";
 
 conformance(
   "memory",
@@ -29,7 +31,7 @@ Deno.test("copy: stopOnError starts no further files after one fails; without it
   }
 });
 
-Deno.test("copy: a folder receiving many files is listed once, not asked about each file", async () => {
+Deno.test("copy: a folder receiving many files is listed once, not asked about each file; a single file after a recent listing gets a stat", async () => {
   const src = new MemoryVfs();
   const dst = new MemoryVfs();
   await src.mkdir("/in");
@@ -57,10 +59,18 @@ Deno.test("copy: a folder receiving many files is listed once, not asked about e
   const r = await copyToVfs(src, "/in", counted, "/out");
   assert.deepEqual([r.ok, r.files], [true, n]);
   assert.deepEqual(calls, { stat: 0, list: 1 });
-  // A single file is still a stat, not a listing of the whole folder.
+  // A single file into a folder: listed once (for leftover temporary files), then, as that
+  // folder was listed a moment ago, a stat is enough: a folder of many entries costs a listing.
   calls.stat = calls.list = 0;
   await copyToVfs(src, "/in/f1.txt", counted, "/one");
+  assert.deepEqual(calls, { stat: 0, list: 1 });
+  calls.stat = calls.list = 0;
+  await copyToVfs(src, "/in/f2.txt", counted, "/one");
   assert.deepEqual(calls, { stat: 1, list: 0 });
+  // Many files are listed at once all the same.
+  calls.stat = calls.list = 0;
+  await copyToVfs(src, "/in", counted, "/out", { overwrite: "always" });
+  assert.deepEqual(calls, { stat: 0, list: 1 });
 });
 
 Deno.test("copy: the temporary file of a failed copy is removed even when the first remove fails", async () => {
@@ -85,4 +95,35 @@ Deno.test("copy: the temporary file of a failed copy is removed even when the fi
   assert.equal(r.ok, false);
   assert.equal(removes, 2);
   assert.deepEqual((await dst.list("/")).map((f) => f.name), []);
+});
+
+Deno.test({
+  name:
+    "copy: two copies that find one crashed temporary file at once: one continues it, the other starts anew",
+  ignore: Deno.build.os !== "linux", // a gone process is told from Linux's /proc
+}, async () => {
+  const MiB = 1024 * 1024;
+  const src = new MemoryVfs();
+  const dst = new MemoryVfs();
+  await patternStream(2 * MiB, 3).pipeTo(await src.openWrite("/big.bin"));
+  await dst.mkdir("/in");
+  const gone = { ...thisWriter(), start: "zzzzzz" };
+  const crashed = tempName("big.bin", fingerprint("big.bin", await src.stat("/big.bin")), gone);
+  await patternStream(2 * MiB, 3).pipeThrough(firstBytes(MiB)).pipeTo(
+    await dst.openWrite(`/in/${crashed}`),
+  );
+  const offsets: number[] = [];
+  // Two VFSs over one tree: two jobs, each listing the folder and finding the leftover.
+  const results = await Promise.all(
+    [dst, new MemoryVfs(dst)].map((to) =>
+      copyToVfs(readOffsets(src, offsets), "/big.bin", to, "/in", { overwrite: "always" })
+    ),
+  );
+  assert.deepEqual(results.map((r) => r.ok), [true, true]);
+  assert.deepEqual(offsets.sort((a, b) => a - b), [0, MiB]);
+  assert.deepEqual(await names(dst, "/in"), ["big.bin"]);
+  assert.equal(
+    await sha256(await dst.openRead("/in/big.bin")),
+    await sha256(patternStream(2 * MiB, 3)),
+  );
 });

@@ -10,6 +10,7 @@ import { basename, dirname, joinPath, normalizePath } from "../../vfs/path.ts";
 import { matchGlob } from "../../vfs/glob.ts";
 import { walk } from "../../vfs/walk.ts";
 import { copyToVfs, type OverwritePolicy } from "../../vfs/copy.ts";
+import { tempName } from "../../vfs/temp_name.ts";
 import type { ResultData } from "../prelude_result.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import type { VfsHandles } from "./vfs.ts";
@@ -116,10 +117,7 @@ export async function writeAtomic(
   path: string,
   source: ReadableStream<Uint8Array>,
 ): Promise<void> {
-  const tmp = joinPath(
-    dirname(path),
-    `.${basename(path)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
+  const tmp = joinPath(dirname(path), tempName(basename(path)));
   try {
     await source.pipeTo(await vfs.openWrite(tmp));
     await vfs.rename(tmp, path);
