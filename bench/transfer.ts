@@ -210,7 +210,7 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
 
   const smallAft = await best(async () => {
     await Deno.remove(join(remote, "small"), { recursive: true }).catch(() => {});
-    const r = await aftScript("small", copy("local", "/small", "remote", "/small"));
+    const r = await aftScript("small", copy("local", "/small", "remote", "/"));
     return r;
   });
   const smallSftp = await bestSecs(async () => {

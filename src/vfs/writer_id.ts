@@ -68,8 +68,8 @@ export function writerState(w: Writer): WriterState {
 
 /**
  * Start time of process `pid` from `/proc/PID/stat` (field 22, after the command name, which
- * may itself hold spaces and parentheses), in base 36; null when there is no such process,
- * undefined when it cannot be read.
+ * may itself hold spaces and parentheses), in base 36; null when there is no such process (or
+ * only its exit status is left), undefined when it cannot be read.
  */
 function startOf(pid: number): string | null | undefined {
   let stat: string;
@@ -79,6 +79,7 @@ function startOf(pid: number): string | null | undefined {
     return err instanceof Deno.errors.NotFound ? null : undefined;
   }
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields[0] === "Z" || fields[0] === "X") return null; // exited, not yet reaped
   const ticks = Number(fields[19]);
   return Number.isSafeInteger(ticks) ? ticks.toString(36) : undefined;
 }
