@@ -159,7 +159,9 @@ export async function copyToVfs(
           });
         if (copied) result.files++;
         else result.skipped++;
-        if (opts.move) await src.remove(item.from.path);
+        // A move deletes only what arrived: a file the overwrite policy skipped stays, since
+        // what the destination holds may differ from it (NeverOverwrite, same size).
+        if (opts.move && copied) await src.remove(item.from.path);
       } catch (err) {
         fail(item.from.path, err);
         if (opts.stopOnError) queue.length = 0;

@@ -127,3 +127,26 @@ Deno.test({
     await sha256(patternStream(2 * MiB, 3)),
   );
 });
+
+Deno.test("copy: MoveToVFS keeps a source file that the overwrite policy skipped", async () => {
+  const src = new MemoryVfs();
+  const dst = new MemoryVfs();
+  const put = async (vfs: MemoryVfs, path: string, text: string) =>
+    await ReadableStream.from([new TextEncoder().encode(text)]).pipeTo(await vfs.openWrite(path));
+  await src.mkdir("/in");
+  await dst.mkdir("/out");
+  await put(dst, "/out/kept.txt", "BBBB");
+  for (const overwrite of ["never", "ifDiffSize"] as const) {
+    // Same size, other content: both policies skip it.
+    await put(src, "/in/kept.txt", "AAAA");
+    await put(src, "/in/moved.txt", "moved");
+    await dst.remove("/out/moved.txt").catch(() => {});
+    const r = await copyToVfs(src, "/in/*.txt", dst, "/out", { move: true, overwrite });
+    assert.ok(r.ok, JSON.stringify(r.errors));
+    assert.deepEqual([r.files, r.skipped], [1, 1]);
+    // A move deletes only what arrived: the skipped file stays at the source.
+    assert.deepEqual(await names(src, "/in"), ["kept.txt"]);
+  }
+  const kept = await new Response(await dst.openRead("/out/kept.txt")).text();
+  assert.equal(kept, "BBBB");
+});
