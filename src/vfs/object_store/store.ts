@@ -1,0 +1,106 @@
+/**
+ * The small surface an object store (S3, Azure Blob, GCS) implements for
+ * {@linkcode ObjectStoreVfs}, which writes folders, stat, list, mkdir, remove, rename and copy
+ * once on top of it. A store speaks in whole keys (the VFS root's prefix included) and knows
+ * nothing of folders: that is the base's job.
+ *
+ * Errors: a method may throw its client's native errors; the base asks the store what they
+ * mean (`isMissing`, `isPastEnd`) and maps them through {@linkcode ObjectStore.mapError} with
+ * the VFS path they concern.
+ *
+ * Room for parallel transfers of large objects (rclone's multi-thread streams), not built yet:
+ * - downloads: the base learns the size with {@linkcode ObjectStore.head} and asks `read` for
+ *   several ranges at once, stitching them in order; `read` is already a ranged request;
+ * - uploads: an optional `openChunkWriter(key)` next to `openWrite`, giving
+ *   `{ chunkSize, writeChunk(index, bytes), complete(), abort() }` (S3 UploadPart and
+ *   CompleteMultipartUpload, Azure stageBlock and commitBlockList); the base cuts the stream
+ *   into chunks and keeps several in flight. Stores without it keep `openWrite`.
+ *
+ * @module
+ */
+
+import type { VfsError } from "../types.ts";
+
+/** One object as a listing or a head request reports it. */
+export interface ObjectMeta {
+  /** The whole key. */
+  key: string;
+  size: number;
+  /** Last modification; undefined when the store did not say. */
+  modTime?: Date;
+}
+
+/** What one listing request asks for. */
+export interface ListRequest {
+  /** Keys starting with this (`""`: the whole bucket). */
+  prefix: string;
+  /** Group the keys below the next `/` after the prefix into {@linkcode ObjectPage.prefixes}. */
+  delimited?: boolean;
+  /** Keys on the page at most (default: the store's usual page). */
+  max?: number;
+  /** Where the previous page ended ({@linkcode ObjectPage.next}). */
+  token?: string;
+}
+
+/** One page of a listing, in key order. */
+export interface ObjectPage {
+  objects: ObjectMeta[];
+  /** With `delimited`: the common prefixes one level down, each ending with `/`. */
+  prefixes: string[];
+  /** The token of the next page; undefined on the last one. */
+  next?: string;
+}
+
+/**
+ * Where a stream being written goes. `close` resolves once the object is stored under its
+ * key (not before: a reader never sees a partial object); `abort` stores nothing new.
+ */
+export interface ObjectSink {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort(reason: unknown): Promise<void>;
+}
+
+/** A bucket (container) of one object store, as {@linkcode ObjectStoreVfs} uses it. */
+export interface ObjectStore {
+  /** The bucket as named in errors: `S3 bucket "reports"`. */
+  readonly label: string;
+  /** What the objects are called in errors: `S3 objects`. */
+  readonly objects: string;
+  /** The object at `key`; fails as {@linkcode ObjectStore.isMissing} tells when there is none. */
+  head(key: string): Promise<ObjectMeta>;
+  /** One page of the keys under a prefix. */
+  list(req: ListRequest): Promise<ObjectPage>;
+  /**
+   * The bytes of `key` from `offset`, `length` of them at most (to the end when undefined; the
+   * base never asks for 0 bytes). Fails as `isMissing` tells when there is no such object, and
+   * as `isPastEnd` tells when the range starts at or past the end of the object (a store that
+   * knows the size may answer an empty stream instead).
+   */
+  read(
+    key: string,
+    range: { offset: number; length?: number },
+  ): Promise<ReadableStream<Uint8Array>>;
+  /** A stream of any length written to `key`, replacing what is there. */
+  openWrite(key: string): Promise<ObjectSink>;
+  /** A whole small object in one request (folder markers). */
+  put(key: string, data: Uint8Array): Promise<void>;
+  /** Deletes one object. */
+  delete(key: string): Promise<void>;
+  /**
+   * Deletes many objects in few requests, where the store has a batch call (a key that is not
+   * there is no failure); answers the first key that failed and why. Without it the base
+   * deletes one by one, several at a time.
+   */
+  deleteMany?(keys: string[]): Promise<{ key: string; error: unknown } | undefined>;
+  /** Server-side copy of one object of `size` bytes. */
+  copy(from: string, to: string, size: number): Promise<void>;
+  /** True when a failure says there is no such object (and not: no such bucket). */
+  isMissing(err: unknown): boolean;
+  /** True when a failed `read` was refused for a range starting at or past the end. */
+  isPastEnd(err: unknown): boolean;
+  /** A native error as a VfsError; `path` is the VFS path it concerns. */
+  mapError(err: unknown, path?: string): VfsError;
+  /** Releases the client's connections. */
+  close?(): void;
+}

@@ -1,0 +1,65 @@
+/**
+ * Streams and bounded parallelism for the object stores: body streams whose failures surface as
+ * VfsErrors, and many-key operations a few requests at a time.
+ *
+ * @module
+ */
+
+import type { VfsError } from "../types.ts";
+import type { ObjectSink } from "./store.ts";
+
+/** Runs `fn` over `items`, at most `n` at a time. */
+export async function parallel<T>(
+  items: T[],
+  n: number,
+  fn: (t: T) => Promise<void>,
+): Promise<void> {
+  let i = 0;
+  const worker = async () => {
+    while (i < items.length) await fn(items[i++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+/** A stream with no bytes (an empty object, or a range past the end). */
+export function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+}
+
+/**
+ * Wraps a body stream so that its failures surface as VfsErrors (through the backend's own
+ * `mapError`) and a cancel reaches it; pulls one chunk at a time (no read-ahead).
+ */
+export function guardStream(
+  src: ReadableStream<Uint8Array>,
+  mapError: (err: unknown) => VfsError,
+): ReadableStream<Uint8Array> {
+  const reader = src.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) c.close();
+        else c.enqueue(value);
+      } catch (err) {
+        throw mapError(err);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** A WritableStream over a store's sink, its failures mapped to VfsErrors. */
+export function sinkStream(
+  sink: ObjectSink,
+  mapError: (err: unknown) => VfsError,
+): WritableStream<Uint8Array> {
+  const mapped = (err: unknown) => Promise.reject(mapError(err));
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => sink.write(chunk).catch(mapped),
+    close: () => sink.close().catch(mapped),
+    abort: (reason) => sink.abort(reason).catch(() => {}),
+  });
+}
