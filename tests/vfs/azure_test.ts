@@ -1,17 +1,19 @@
 /**
  * The Azure Blob backend against Azurite on 127.0.0.1 (tests/fixtures/azurite.ts): the whole
- * conformance suite, a prefix as the root, and clear errors for a wrong key, a missing
- * container and a server that is not there.
+ * conformance suite, the object-store base's own cases (a prefix as the root among them), and
+ * clear errors for a wrong key, a missing container and a server that is not there.
  */
 
 import assert from "node:assert/strict";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { AzureVfs, mapAzureError, openAzure, parseAzureTarget } from "../../src/vfs/azure/azure.ts";
+import { mapAzureError, openAzure, parseAzureTarget } from "../../src/vfs/azure/azure.ts";
+import { AzureStore } from "../../src/vfs/azure/store.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { startAzurite } from "../fixtures/azurite.ts";
 import { freePort } from "../fixtures/s3server.ts";
 import { put, text } from "./_util.ts";
 import { conformance } from "./conformance.ts";
+import { objectStoreCases } from "./object_store_cases.ts";
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
 // that need no server.
@@ -57,6 +59,15 @@ if (Deno.build.os !== "linux") {
     return { vfs, cleanup: () => vfs.close() };
   }, { largeMiB: 20 });
 
+  objectStoreCases("azure", async () => {
+    const c = await container();
+    return {
+      open: (prefix = "") => openAzure(def(prefix ? `${c}/${prefix}` : c), noSecrets),
+      store: new AzureStore(admin.getContainerClient(c)),
+      cleanup: () => Promise.resolve(),
+    };
+  });
+
   Deno.test("azure: target parsing", () => {
     const o = parseAzureTarget({
       name: "t",
@@ -84,23 +95,6 @@ if (Deno.build.os !== "linux") {
         () => parseAzureTarget({ name: "t", type: "azure", target, options: {} }),
         (e) => isVfsError(e, "INVALID_PATH"),
       );
-    }
-  });
-
-  Deno.test("azure: a prefix root sees only its own blobs", async () => {
-    const c = await container();
-    const whole = await openAzure(def(c), noSecrets);
-    const sub = await openAzure(def(`${c}/team a`), noSecrets);
-    try {
-      await whole.mkdir("/team a");
-      await put(whole, "/outside.txt", "no");
-      await put(sub, "/inside.txt", "yes");
-      assert.equal(await text(whole, "/team a/inside.txt"), "yes");
-      assert.deepEqual((await sub.list("/")).map((i) => i.name), ["inside.txt"]);
-      assert.ok(sub instanceof AzureVfs && sub.prefix === "team a/");
-    } finally {
-      await whole.close();
-      await sub.close();
     }
   });
 

@@ -1,8 +1,8 @@
 /**
  * The GCS backend against a GCS server on 127.0.0.1: the Cloud Storage emulator of
  * firebase-tools (tests/fixtures/gcs.ts), running the whole conformance suite, at the bucket's
- * root and under a prefix, and an object written by aft read back through the plain JSON API
- * (and the reverse). Also, without a server: target parsing, credentials errors, the mapping of
+ * root and under a prefix, the object-store base's own cases, and an object written by aft read
+ * back through the plain JSON API (and the reverse). Also, without a server: target parsing, credentials errors, the mapping of
  * the client's errors, and a refused connection through the open path, the CLI and a script's
  * GCSClient.
  *
@@ -13,13 +13,16 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { Storage } from "@google-cloud/storage";
 import { mapGcsError, openGcs, parseGcsTarget } from "../../src/vfs/gcs/gcs.ts";
+import { GcsStore } from "../../src/vfs/gcs/store.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { runAft, tempDataDir } from "../e2e/_cli.ts";
 import { freePort } from "../fixtures/s3server.ts";
 import { startGcsEmulator } from "../fixtures/gcs.ts";
 import { randomBytes } from "./_util.ts";
 import { conformance } from "./conformance.ts";
+import { objectStoreCases } from "./object_store_cases.ts";
 
 const def = (target: string, options: Record<string, string> = {}): VfsDefinition => ({
   name: "g",
@@ -159,6 +162,16 @@ if (Deno.build.os !== "linux") {
     const vfs = await openGcs(at(`aft-test-${n++}`, "some/prefix"), noSecrets);
     return { vfs, cleanup: () => vfs.close() };
   }, { largeMiB: 20 });
+
+  objectStoreCases("gcs", () => {
+    const bucket = `aft-test-${n++}`;
+    const storage = new Storage({ apiEndpoint: server.endpoint, token: "anonymous" });
+    return Promise.resolve({
+      open: (prefix = "") => openGcs(at(bucket, prefix), noSecrets),
+      store: new GcsStore(storage.bucket(bucket)),
+      cleanup: () => Promise.resolve(),
+    });
+  });
 
   Deno.test("gcs: objects aft writes read back through the JSON API byte for byte, and back", async () => {
     const bucket = `aft-interop-${n++}`;

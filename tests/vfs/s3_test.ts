@@ -1,18 +1,21 @@
 /**
  * The S3 backend against a real S3-compatible server on 127.0.0.1 (s3rver, see
- * tests/fixtures/s3server.ts): the whole conformance suite, a prefix as the root, and clear
- * errors for wrong credentials, a missing bucket and a server that is not there.
+ * tests/fixtures/s3server.ts): the whole conformance suite, the object-store base's own cases
+ * (a prefix as the root among them), and clear errors for wrong credentials, a missing bucket
+ * and a server that is not there.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { mapS3Error, openS3, parseS3Target, S3Vfs } from "../../src/vfs/s3/s3.ts";
+import { mapS3Error, openS3, parseS3Target } from "../../src/vfs/s3/s3.ts";
+import { S3Store } from "../../src/vfs/s3/store.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { freePort, startS3Server } from "../fixtures/s3server.ts";
 import { mustRun } from "../fixtures/command.ts";
 import { put, text } from "./_util.ts";
 import { conformance } from "./conformance.ts";
+import { objectStoreCases } from "./object_store_cases.ts";
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
 // that need no server.
@@ -66,6 +69,15 @@ if (Deno.build.os !== "linux") {
     return { vfs, cleanup: () => vfs.close() };
   }, { largeMiB: 20 });
 
+  objectStoreCases("s3", async () => {
+    const b = await bucket();
+    return {
+      open: (prefix = "") => openS3(def(`s3://${b}/${prefix}${endpointQuery}`), noSecrets),
+      store: new S3Store(admin, b),
+      cleanup: () => Promise.resolve(),
+    };
+  });
+
   Deno.test("s3: target parsing", () => {
     const o = parseS3Target({
       name: "t",
@@ -88,23 +100,6 @@ if (Deno.build.os !== "linux") {
       () => parseS3Target({ name: "t", type: "s3", target: "http://b/x", options: {} }),
       (e) => isVfsError(e, "INVALID_PATH"),
     );
-  });
-
-  Deno.test("s3: a prefix root sees only its own keys", async () => {
-    const b = await bucket();
-    const whole = await openS3(def(`s3://${b}${endpointQuery}`), noSecrets);
-    const sub = await openS3(def(`s3://${b}/team a${endpointQuery}`), noSecrets);
-    try {
-      await whole.mkdir("/team a");
-      await put(whole, "/outside.txt", "no");
-      await put(sub, "/inside.txt", "yes");
-      assert.equal(await text(whole, "/team a/inside.txt"), "yes");
-      assert.deepEqual((await sub.list("/")).map((i) => i.name), ["inside.txt"]);
-      assert.ok(sub instanceof S3Vfs && sub.prefix === "team a/");
-    } finally {
-      await whole.close();
-      await sub.close();
-    }
   });
 
   Deno.test("s3: wrong credentials give one clear AUTH_FAILED error", async () => {
