@@ -177,6 +177,17 @@ export function objectStoreCases(name: string, bucket: () => Promise<Bucket>): v
           token = page.next;
         } while (token);
         assert.deepEqual(flat, ["pg/1", "pg/2", "pg/3", "pg/4", "pg/5", "pg/sub/6", "pg/sub/7"]);
+        // One folder level, page by page: every file once; the folder at least once.
+        const files: string[] = [];
+        const folders = new Set<string>();
+        do {
+          const page = await s.list({ prefix: "pg/", delimited: true, max: 2, token });
+          files.push(...page.objects.map((o) => o.key));
+          for (const d of page.prefixes) folders.add(d);
+          token = page.next;
+        } while (token);
+        assert.deepEqual(files, ["pg/1", "pg/2", "pg/3", "pg/4", "pg/5"]);
+        assert.deepEqual([...folders], ["pg/sub/"]);
         const level = await s.list({ prefix: "pg/", delimited: true });
         assert.deepEqual(level.objects.map((o) => [o.key, o.size]), [
           ["pg/1", 4],

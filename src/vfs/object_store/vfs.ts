@@ -35,26 +35,9 @@ export const OBJECT_STORE_FEATURES: VfsFeatures = {
 /** Requests run at once for folder renames, removals and `mkdir -p`. */
 const PARALLEL = 8;
 
-function objectInfo(p: string, size: number, modTime?: Date): FileInfo {
-  return {
-    name: basename(p),
-    path: p,
-    size,
-    modTime: modTime ?? new Date(0),
-    isDir: false,
-    mode: 0,
-  };
-}
-
-function folderInfo(p: string, modTime?: Date): FileInfo {
-  return {
-    name: basename(p),
-    path: p,
-    size: 0,
-    modTime: modTime ?? new Date(0),
-    isDir: true,
-    mode: 0,
-  };
+/** An entry of a listing or a stat (stores keep no mode; an unknown time is the epoch). */
+function entry(p: string, isDir: boolean, size = 0, modTime?: Date): FileInfo {
+  return { name: basename(p), path: p, size, modTime: modTime ?? new Date(0), isDir, mode: 0 };
 }
 
 function notFound(p: string, what = "file or folder"): VfsError {
@@ -126,7 +109,7 @@ export class ObjectStoreVfs implements Vfs {
   async #head(p: string): Promise<FileInfo | undefined> {
     try {
       const o = await this.#store.head(this.#key(p));
-      return objectInfo(p, o.size, o.modTime);
+      return entry(p, false, o.size, o.modTime);
     } catch (err) {
       if (this.#store.isMissing(err)) return undefined;
       throw err;
@@ -159,16 +142,16 @@ export class ObjectStoreVfs implements Vfs {
 
   /** The folder at `p` when any key (its marker included) lives under it. */
   async #dir(p: string): Promise<FileInfo | undefined> {
-    if (p === "/") return folderInfo("/");
+    if (p === "/") return entry("/", true);
     const first = (await this.#some(this.#dirKey(p), 1))[0];
     if (!first) return undefined;
     // The marker sorts first among the keys of its prefix: its time is the folder's.
-    return folderInfo(p, first.key === this.#dirKey(p) ? first.modTime : undefined);
+    return entry(p, true, 0, first.key === this.#dirKey(p) ? first.modTime : undefined);
   }
 
   /** File or folder at `p`, or undefined. A file wins over a folder of the same name. */
   async #probe(p: string): Promise<FileInfo | undefined> {
-    if (p === "/") return folderInfo("/");
+    if (p === "/") return entry("/", true);
     const [file, dir] = await Promise.allSettled([this.#head(p), this.#dir(p)]);
     if (file.status === "rejected") throw file.reason;
     if (file.value) return file.value;
@@ -240,12 +223,12 @@ export class ObjectStoreVfs implements Vfs {
         for (const o of page.objects) {
           any = true;
           const name = o.key.slice(prefix.length);
-          if (name) out.set(name, objectInfo(child(name), o.size, o.modTime)); // "": the marker
+          if (name) out.set(name, entry(child(name), false, o.size, o.modTime)); // "": the marker
         }
         for (const d of page.prefixes) {
           any = true;
           const name = d.slice(prefix.length, -1);
-          if (name && !out.has(name)) out.set(name, folderInfo(child(name)));
+          if (name && !out.has(name)) out.set(name, entry(child(name), true));
         }
         token = page.next;
       } while (token);
