@@ -13,6 +13,7 @@ import type { ObjectStore } from "../../src/vfs/object_store/mod.ts";
 import { ObjectStoreVfs } from "../../src/vfs/object_store/mod.ts";
 import { isVfsError, type Vfs, type VfsErrorCode } from "../../src/vfs/types.ts";
 import { names, put, text } from "./_util.ts";
+import { DOT_NAMES } from "./conformance.ts";
 
 /** One new, empty bucket of the store under test. */
 export interface Bucket {
@@ -31,8 +32,8 @@ async function rejectsWith(p: Promise<unknown>, code: VfsErrorCode): Promise<voi
   });
 }
 
-/** Names a shell or a URL treats specially for their dots. */
-const DOT_NAMES = [".hidden", "..x", "...", ".a.", "x..", ". leading dot and space"];
+/** The suite's names that start with dots, and a few that end with them. */
+const DOTTED = [...DOT_NAMES, ".a.", "x..", ". leading dot and space"];
 
 /** Registers the cases for one backend; `bucket` makes a new, empty bucket each call. */
 export function objectStoreCases(name: string, bucket: () => Promise<Bucket>): void {
@@ -144,14 +145,14 @@ export function objectStoreCases(name: string, bucket: () => Promise<Bucket>): v
 
       await t.step("names with leading and doubled dots", async () => {
         await vfs.mkdir("/dots");
-        for (const n of DOT_NAMES) {
+        for (const n of DOTTED) {
           await put(vfs, `/dots/${n}`, n);
           await vfs.mkdir(`/dots/dir ${n}/${n}`, { recursive: true });
           await put(vfs, `/dots/dir ${n}/${n}/${n}`, `in ${n}`);
         }
-        const want = DOT_NAMES.flatMap((n) => [n, `dir ${n}`]).sort();
+        const want = DOTTED.flatMap((n) => [n, `dir ${n}`]).sort();
         assert.deepEqual(await names(vfs, "/dots"), want);
-        for (const n of DOT_NAMES) {
+        for (const n of DOTTED) {
           assert.equal(await text(vfs, `/dots/dir ${n}/${n}/${n}`), `in ${n}`);
           await vfs.copy!(`/dots/${n}`, `/dots/${n}.copy`);
           await vfs.rename(`/dots/${n}.copy`, `/dots/dir ${n}/${n}.moved`);
@@ -160,7 +161,7 @@ export function objectStoreCases(name: string, bucket: () => Promise<Bucket>): v
           assert.deepEqual(await names(vfs, `/dots/dir ${n}`), [`.${n}`, `${n}.moved`].sort());
           await vfs.remove(`/dots/dir ${n}`, { recursive: true });
         }
-        assert.deepEqual(await names(vfs, "/dots"), [...DOT_NAMES].sort());
+        assert.deepEqual(await names(vfs, "/dots"), [...DOTTED].sort());
       });
 
       await t.step("the store: paged listings, by folder level", async () => {
