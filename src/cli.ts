@@ -6,12 +6,17 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
-import { CliError, EXIT_USAGE } from "./errors.ts";
+import { CliError, describeError, EXIT_USAGE } from "./errors.ts";
+import { escapeControls } from "./engine/names.ts";
 import { VERSION } from "./version.ts";
 
-/** What every command module exports: runs `action` and returns the exit code. */
+/**
+ * What every command module exports: runs `action` and returns the exit code. Each module
+ * types its own options (`RunOptions`, `ScriptOptions`, ...), the fields commander gives for
+ * the flags declared below.
+ */
 export type CommandModule = {
-  default(action: string, args: string[], opts: Record<string, unknown>): Promise<number | void>;
+  default(action: string, args: string[], opts: never): Promise<number | void>;
 };
 
 // Literal import() calls so `deno compile` includes every command module.
@@ -41,7 +46,7 @@ function dispatch(module: string, action = module) {
     const load = loaders[module];
     if (!load) throw new CliError(`Unknown command "${module}"`, EXIT_USAGE);
     const mod = await load();
-    exitCode = (await mod.default(action, positional, cmd.optsWithGlobals())) ?? 0;
+    exitCode = (await mod.default(action, positional, cmd.optsWithGlobals() as never)) ?? 0;
   };
 }
 
@@ -97,7 +102,10 @@ export function buildProgram(): Command {
     .option("-f, --file <path>", "script file on the service's machine (key needs the files scope)")
     .option("-a, --apikey <key>", "API key (default: $AFT_API_KEY)")
     .option("-p, --params <json>", 'parameters: {"k":"v"} or [{"name":"k","value":"v"}]')
-    .option("--host <host:port>", "service address", "127.0.0.1:44399")
+    .option(
+      "--host <host:port>",
+      "service address (default: the service running on the data directory, else 127.0.0.1:44399)",
+    )
     .option("--wait", "follow the job's log and exit with its exit code")
     .option("--ca-cert <file>", "trust this CA certificate (PEM) for the service")
     .option("--insecure", "do not check the service's TLS certificate")
@@ -129,7 +137,9 @@ export function buildProgram(): Command {
     .action(dispatch("script", "list"));
   script.command("show").argument("<name>").option("--json", JSON_HELP)
     .description("print a stored script").action(dispatch("script", "show"));
-  script.command("rm").argument("<name>").description("remove a stored script")
+  script.command("rm").argument("<name>")
+    .option("--force", "also remove the schedules that run the script")
+    .description("remove a stored script (refused while schedules run it, unless --force)")
     .action(dispatch("script", "rm"));
 
   const vfs = program.command("vfs").description("manage the VFS Library (named connections)");
@@ -248,13 +258,10 @@ export async function main(args: string[]): Promise<number> {
       if (err.code === "commander.version") return 0;
       return EXIT_USAGE;
     }
-    if (err instanceof CliError) {
-      console.error(`aft: ${err.message}`);
-      if (debug && err.cause) console.error(err.cause);
-      return err.exitCode;
-    }
-    console.error(`aft: ${err instanceof Error ? err.message : String(err)}`);
-    if (debug) console.error(err);
-    return 1;
+    // One way for every error to reach the user: one sentence, the exit code of its kind.
+    const { exitCode, message } = describeError(err);
+    console.error(`aft: ${escapeControls(message)}`);
+    if (debug) console.error(err instanceof CliError ? err.cause ?? err : err);
+    return exitCode;
   }
 }

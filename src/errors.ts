@@ -1,17 +1,41 @@
 /**
- * Errors the CLI turns into an exit code and one sentence on stderr (see `main.ts`).
+ * Errors the CLI turns into an exit code and one sentence on stderr (see `cli.ts`): its own
+ * (`CliError` and kin) and the engine's (`EngineError`, by kind, in `exitCodeOf`: the one place
+ * where a kind becomes an exit code).
  *
- * Exit codes: 0 success; 1 the job or script failed; 2 usage error; 3 cannot reach or
- * authenticate to the service; 4 refused by settings.
+ * Exit codes: 0 success; 1 the job or script failed (or another failure); 2 usage error; 3
+ * cannot reach or authenticate to the service; 4 refused by settings; 5 not found.
  *
  * @module
  */
+
+import { EngineError, type ErrorKind } from "./engine/errors.ts";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_SERVICE = 3;
 export const EXIT_REFUSED = 4;
+export const EXIT_NOT_FOUND = 5;
+
+const EXIT_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: EXIT_USAGE,
+  unauthorized: EXIT_SERVICE,
+  forbidden: EXIT_SERVICE,
+  unavailable: EXIT_SERVICE,
+  refused: EXIT_REFUSED,
+  not_found: EXIT_NOT_FOUND,
+  conflict: EXIT_FAILED,
+  storage_full: EXIT_FAILED,
+  failed: EXIT_FAILED,
+};
+
+/** The exit code and the sentence for an error that reached the top of a command. */
+export function describeError(err: unknown): { exitCode: number; message: string } {
+  if (err instanceof CliError) return { exitCode: err.exitCode, message: err.message };
+  if (err instanceof EngineError) return { exitCode: EXIT_OF_KIND[err.kind], message: err.message };
+  return { exitCode: EXIT_FAILED, message: err instanceof Error ? err.message : String(err) };
+}
 
 /** An error meant for the user: `message` is one sentence, `exitCode` the process exit code. */
 export class CliError extends Error {

@@ -1,162 +1,88 @@
 /**
- * API keys, IP allow-lists and the limiter of failed authentications.
+ * Authentication of API requests: the API key (`X-API-Key`, checked by the engine), the local
+ * channel of `aft run` on the service's machine (`X-Aft-Local-Token`), the route's scope, and
+ * the limiter of failed attempts.
  *
- * A key is 256 random bits written in base58 (44 characters, like AFT!'s keys); only its
- * SHA-256 is stored, with a short prefix for recognising it in lists. A presented key is hashed
- * and looked up by hash, then the hashes are compared in constant time.
+ * The limiter throttles failures, not addresses: once an address has failed too often, its
+ * further failures get 429 with Retry-After, while a valid key from it still works. A stale
+ * cron entry with an old key on one host thus cannot lock out every other job start from that
+ * host; and a valid key (256 random bits) is not something a blocked guesser can find.
  *
  * @module
  */
 
-import { timingSafeEqual } from "node:crypto";
+import type { Context } from "hono";
+import {
+  type Caller,
+  type Engine,
+  EngineError,
+  hasScope,
+  isLoopback,
+  sameHash,
+} from "../engine/mod.ts";
+import { ApiError } from "./api_error.ts";
+import type { RouteDef } from "./route_def.ts";
 
-export const SCOPES = ["jobs:start", "jobs:read", "files", "admin"] as const;
-export type Scope = typeof SCOPES[number];
-export const DEFAULT_SCOPES: Scope[] = ["jobs:start", "jobs:read"];
-export const DEFAULT_ALLOW = ["127.0.0.1", "::1"];
-
-const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-/** A new key: 32 random bytes in base58. */
-export function newApiKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let n = 0n;
-  for (const b of bytes) n = (n << 8n) | BigInt(b);
-  let out = "";
-  while (n > 0n) {
-    out = B58[Number(n % 58n)] + out;
-    n /= 58n;
+/**
+ * Who calls route `r` from address `ip`, or an ApiError: 401 (no or unknown key, bad local
+ * token), 403 (address not allowed, scope missing), 429 (failures from `ip` over the limit).
+ */
+export async function authenticate(
+  c: Context,
+  r: RouteDef,
+  ip: string,
+  deps: { engine: Engine; localToken?: string },
+  limiter: FailureLimiter,
+): Promise<Caller> {
+  if (r.scope === null) return { kind: "anonymous" };
+  /** Counts a failure; past the limit it is answered with 429 instead of `err`. */
+  const failed = (err: ApiError): ApiError => {
+    limiter.fail(ip);
+    if (limiter.failures(ip) <= limiter.max) return err;
+    const wait = limiter.blockedFor(ip);
+    return new ApiError(
+      429,
+      "TOO_MANY_FAILURES",
+      `Too many failed authentications from ${ip}: try again in ${wait} s`,
+      { "Retry-After": String(wait) },
+    );
+  };
+  const local = c.req.header("X-Aft-Local-Token");
+  if (local !== undefined) {
+    if (deps.localToken && isLoopback(ip) && sameHash(local, deps.localToken)) {
+      return { kind: "local" };
+    }
+    throw failed(new ApiError(401, "UNAUTHORIZED", "The local channel token is not valid"));
   }
-  return out.padStart(44, "1");
-}
-
-/** Hex SHA-256 of a key. */
-export async function hashKey(key: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Constant-time equality of two hex digests. */
-export function sameHash(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-// --- addresses -------------------------------------------------------------------------------
-
-/** An address as 16 bytes (IPv4 as IPv4-mapped IPv6), or undefined when it is not an address. */
-export function parseIp(text: string): Uint8Array | undefined {
-  let s = text.trim();
-  if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
-  s = s.split("%")[0]!; // zone
-  const v4 = parseV4(s);
-  if (v4) return mapped(v4);
-  if (!s.includes(":")) return undefined;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
-  const tail = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (tail) {
-    const b = parseV4(tail[2]!);
-    if (!b) return undefined;
-    s = tail[1] + ((b[0]! << 8) | b[1]!).toString(16) + ":" + ((b[2]! << 8) | b[3]!).toString(16);
+  if (r.scope === "local") {
+    throw new ApiError(401, "UNAUTHORIZED", "This route is for aft run on the service's machine");
   }
-  const halves = s.split("::");
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(":") : [];
-  const rest = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
-  const out = new Uint8Array(16);
-  for (const [i, g] of groups.entries()) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    const v = parseInt(g, 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
+  const key = c.req.header("X-API-Key");
+  if (!key) {
+    if (r.loopbackOpen && isLoopback(ip)) return { kind: "anonymous" };
+    throw failed(new ApiError(401, "UNAUTHORIZED", "An API key is required (header X-API-Key)"));
   }
-  return out;
-}
-
-function parseV4(s: string): Uint8Array | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const b = m.slice(1).map(Number);
-  if (b.some((x) => x > 255)) return undefined;
-  return new Uint8Array(b);
-}
-
-function mapped(v4: Uint8Array): Uint8Array {
-  const out = new Uint8Array(16);
-  out[10] = 0xff;
-  out[11] = 0xff;
-  out.set(v4, 12);
-  return out;
-}
-
-function isMapped(a: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
-  return a[10] === 0xff && a[11] === 0xff;
-}
-
-/** A parsed allow-list entry: an address or a CIDR range. */
-export interface IpRange {
-  bytes: Uint8Array;
-  /** Prefix length over the 128-bit form. */
-  bits: number;
-}
-
-/** Parses `1.2.3.4`, `10.0.0.0/8`, `::1`, `2001:db8::/32`; undefined when invalid. */
-export function parseRange(text: string): IpRange | undefined {
-  const [addr, len, extra] = text.trim().split("/");
-  if (extra !== undefined || !addr) return undefined;
-  const bytes = parseIp(addr);
-  if (!bytes) return undefined;
-  const v4 = parseV4(addr.trim()) !== undefined;
-  const max = v4 ? 32 : 128;
-  let bits = max;
-  if (len !== undefined) {
-    if (!/^\d{1,3}$/.test(len) || Number(len) > max) return undefined;
-    bits = Number(len);
+  let caller: Caller;
+  try {
+    caller = { kind: "key", key: await deps.engine.apikeys.authenticate(key, ip) };
+  } catch (err) {
+    if (err instanceof EngineError && err.code === "UNAUTHORIZED") {
+      throw failed(new ApiError(401, err.code, err.message));
+    }
+    if (err instanceof EngineError && err.code === "ADDRESS_NOT_ALLOWED") {
+      throw failed(new ApiError(403, err.code, err.message));
+    }
+    throw err;
   }
-  return { bytes, bits: v4 ? bits + 96 : bits };
-}
-
-/** True when `ip` (any textual form; IPv4-mapped IPv6 counts as IPv4) is inside `range`. */
-export function inRange(ip: Uint8Array, range: IpRange): boolean {
-  let bits = range.bits;
-  // An IPv6 range like ::/0 covers mapped IPv4 too; a v4 range only covers mapped addresses,
-  // which is what the 96-bit offset of parseRange encodes.
-  for (let i = 0; i < 16 && bits > 0; i++, bits -= 8) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if ((ip[i]! & mask) !== (range.bytes[i]! & mask)) return false;
+  if (!hasScope(caller, r.scope)) {
+    throw new ApiError(
+      403,
+      "MISSING_SCOPE",
+      `The API key "${caller.kind === "key" ? caller.key.name : ""}" lacks the scope ${r.scope}`,
+    );
   }
-  return true;
+  return caller;
 }
-
-/** True when `ipText` is inside one of `allow`. */
-export function allowed(ipText: string, allow: readonly string[]): boolean {
-  const ip = parseIp(ipText);
-  if (!ip) return false;
-  return allow.some((a) => {
-    const r = parseRange(a);
-    return r !== undefined && inRange(ip, r);
-  });
-}
-
-/** True for loopback addresses (127.0.0.0/8, ::1, and their mapped forms). */
-export function isLoopback(ipText: string): boolean {
-  return allowed(ipText, ["127.0.0.0/8", "::1"]);
-}
-
-/** The canonical form for logs and limits: mapped IPv4 shown as IPv4. */
-export function normalizeIp(ipText: string): string {
-  const ip = parseIp(ipText);
-  if (!ip) return ipText;
-  if (isMapped(ip)) return [...ip.subarray(12)].join(".");
-  return ipText.replace(/^\[|\]$/g, "").toLowerCase();
-}
-
-// --- failed attempts -------------------------------------------------------------------------
 
 /**
  * Counts failed authentications per address in a sliding window; an address over the limit is
@@ -173,11 +99,17 @@ export class FailureLimiter {
     return Math.max(1, Math.ceil((list[0]! + this.windowMs - now) / 1000));
   }
 
+  /** Counts one failed authentication from `ip`. */
   fail(ip: string, now = Date.now()): void {
     const list = this.#prune(ip, now);
     list.push(now);
     this.#fails.set(ip, list);
     if (this.#fails.size > 100_000) this.#fails.clear(); // memory bound under a spray attack
+  }
+
+  /** Failures from `ip` within the window. */
+  failures(ip: string, now = Date.now()): number {
+    return this.#prune(ip, now).length;
   }
 
   #prune(ip: string, now: number): number[] {

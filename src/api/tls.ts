@@ -50,8 +50,8 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
   }
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   const made = await generate();
-  await Deno.writeTextFile(paths.ca, made.ca!);
-  await Deno.writeTextFile(paths.cert, made.cert);
+  await Deno.writeTextFile(paths.ca, made.ca!, { mode: 0o600 });
+  await Deno.writeTextFile(paths.cert, made.cert, { mode: 0o600 });
   await Deno.writeTextFile(paths.key, made.key, { mode: 0o600 });
   return made;
 }

@@ -5,26 +5,34 @@
  * @module
  */
 
-import { CliError, EXIT_FAILED, EXIT_SERVICE, EXIT_USAGE, ServiceError } from "../errors.ts";
-import { type ServiceInfo } from "../engine/service_file.ts";
+import { ServiceError } from "../errors.ts";
+import { EngineError, type ErrorKind } from "../engine/errors.ts";
+import { escapeControls } from "../engine/names.ts";
+import type { ServiceInfo } from "../engine/service_file.ts";
+import type { JobStatus, JobView, LogLine } from "../store/types.ts";
 import { ApiClient, type HttpResponse } from "./http.ts";
 
-export interface JobView {
-  id: string;
-  scriptName: string;
-  status: string;
-  exitCode: number | null;
-  error: string | null;
+export type { JobView };
+
+/** A log line as the API sends it. */
+export type LogLineView = Omit<LogLine, "jobId">;
+
+/** The kind of error an HTTP status stands for, for codes this client does not know. */
+function kindOfStatus(status: number): ErrorKind {
+  if (status === 400 || status === 413) return "invalid";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "forbidden";
+  if (status === 404) return "not_found";
+  if (status === 409) return "conflict";
+  if (status === 429 || status === 503) return "unavailable";
+  if (status === 507) return "storage_full";
+  return "failed";
 }
 
-export interface LogLineView {
-  seq: number;
-  ts: string;
-  level: string;
-  text: string;
-}
-
-/** Parses a JSON answer; a non-2xx one becomes a CliError with the matching exit code. */
+/**
+ * Parses a JSON answer; a non-2xx one becomes the EngineError the service answered with (its
+ * code and kind), whose kind the CLI turns into an exit code.
+ */
 export function expectJson<T>(res: HttpResponse, what: string): T {
   let body: unknown;
   try {
@@ -37,28 +45,17 @@ export function expectJson<T>(res: HttpResponse, what: string): T {
   if (res.status >= 200 && res.status < 300) return body as T;
   const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
   const msg = `${what}: ${err?.message ?? `HTTP ${res.status}`}`;
-  switch (res.status) {
-    case 400:
-    case 413:
-      throw new CliError(msg, EXIT_USAGE);
-    case 401:
-    case 403:
-    case 429:
-    case 503:
-      throw new CliError(msg, EXIT_SERVICE);
-    default:
-      throw new CliError(msg, EXIT_FAILED);
-  }
+  throw EngineError.remote(err?.code ?? `HTTP_${res.status}`, msg, kindOfStatus(res.status));
 }
 
 /** Exit code for a finished job: 0 when it succeeded, its own code when it failed, else 1. */
-export function jobExitCode(job: { status: string; exitCode: number | null }): number {
+export function jobExitCode(job: { status: JobStatus; exitCode: number | null }): number {
   if (job.status === "succeeded") return 0;
   if (job.exitCode !== null && job.exitCode !== 0 && job.exitCode < 256) return job.exitCode;
   return 1;
 }
 
-const FINISHED = new Set(["succeeded", "failed", "halted"]);
+const FINISHED = new Set<JobStatus>(["succeeded", "failed", "halted"]);
 
 /**
  * Prints a job's log as it grows until the job ends; returns the final job. Polls the JSON log
@@ -77,7 +74,7 @@ export async function followJob(
       "GET",
       `/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`,
     );
-    const page = expectJson<{ status: string; lines: LogLineView[]; next: number }>(
+    const page = expectJson<{ status: JobStatus; lines: LogLineView[]; next: number }>(
       res,
       `Cannot read the log of job ${id}`,
     );
@@ -101,9 +98,16 @@ export async function followJob(
   }
 }
 
+/** A log line as `aft run` prints it, without raw control characters from the log. */
+export function formatLine(l: LogLineView): string {
+  return `${l.ts} ${l.level.toUpperCase().padEnd(5)} ${
+    escapeControls(l.text, { keepLines: true })
+  }`;
+}
+
 /** Prints a log line the way `aft run` does. */
 export function printLine(l: LogLineView): void {
-  console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
+  console.log(formatLine(l));
 }
 
 /** A client for the service recorded in a data directory, over the local channel. */

@@ -5,42 +5,47 @@
  * @module
  */
 
-import { CliError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { apiKeyView, createApiKey } from "../api/app.ts";
-import { ApiError } from "../api/routes.ts";
-import { StoreError } from "../store/types.ts";
-import { printJson, printTable, shortTime } from "./_output.ts";
+import { UsageError } from "../errors.ts";
+import { createEngine } from "../engine/mod.ts";
+import { esc, type GlobalOptions, printJson, printTable, shortTime } from "./_output.ts";
+
+/** Options of `aft apikey`. */
+export interface ApiKeyOptions extends GlobalOptions {
+  /** `create --allow CIDR`, repeatable, commas allowed. */
+  allow?: string[];
+  /** `create --scope S`, repeatable, commas allowed. */
+  scope?: string[];
+  json?: boolean;
+}
+
+const list = (values: string[] | undefined) =>
+  values?.flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
 
 /** Entry of `aft apikey`. */
 export default async function apikey(
   action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: ApiKeyOptions,
 ): Promise<number> {
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({ dataDir: opts.data });
   try {
     switch (action) {
       case "create": {
-        const { key, record } = await createApiKey(engine, {
+        const { key, record } = await engine.apikeys.create({
           name: args[0] ?? "",
-          allow: (opts.allow as string[] | undefined)?.flatMap((a) => a.split(",")).map((a) =>
-            a.trim()
-          ).filter(Boolean),
-          scopes: (opts.scope as string[] | undefined)?.flatMap((s) => s.split(",")).map((s) =>
-            s.trim()
-          ).filter(Boolean),
+          allow: list(opts.allow),
+          scopes: list(opts.scope),
         });
         console.error(
-          `created API key "${record.name}" (scopes ${record.scopes.join(", ")}; allowed from ${
-            record.allow.join(", ")
-          }). It is shown only now: store it safely.`,
+          `created API key "${esc(record.name)}" (scopes ${
+            record.scopes.join(", ")
+          }; allowed from ${record.allow.join(", ")}). It is shown only now: store it safely.`,
         );
         console.log(key);
         return 0;
       }
       case "list": {
-        const all = (await engine.store.apikeys.list()).map(apiKeyView);
+        const all = await engine.apikeys.list();
         if (opts.json) printJson(all);
         else {
           printTable(
@@ -60,18 +65,12 @@ export default async function apikey(
         return 0;
       }
       case "rm": {
-        if (!(await engine.store.apikeys.remove(args[0] ?? ""))) {
-          throw new CliError(`No API key named "${args[0]}"`);
-        }
-        console.error(`removed API key "${args[0]}"`);
+        await engine.apikeys.remove(args[0] ?? "");
+        console.error(`removed API key "${esc(args[0] ?? "")}"`);
         return 0;
       }
     }
     throw new UsageError(`Unknown action "${action}"`);
-  } catch (err) {
-    if (err instanceof ApiError) throw new UsageError(err.message);
-    if (err instanceof StoreError) throw new CliError(err.message, err.code === "INVALID" ? 2 : 1);
-    throw err;
   } finally {
     await engine.close();
   }

@@ -1,47 +1,72 @@
 /**
- * `aft jobs list|show|log`: job history.
+ * `aft jobs list|show|log|halt`: job history.
  *
  * @module
  */
 
 import { CliError, EXIT_SERVICE, UsageError } from "../errors.ts";
-import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
-import { expectJson, jobExitCode, type JobView, localClient } from "../client/service.ts";
-import { createEngine } from "../engine/engine.ts";
-import type { JobStatus } from "../store/types.ts";
-import { printJson, printTable, shortTime } from "./_output.ts";
+import {
+  createEngine,
+  FINISHED,
+  JOB_STATUSES,
+  type LogLine,
+  readServiceFiles,
+  serviceUp,
+} from "../engine/mod.ts";
+import {
+  expectJson,
+  formatLine,
+  jobExitCode,
+  type JobView,
+  localClient,
+} from "../client/service.ts";
+import { type GlobalOptions, printJson, printTable, shortTime } from "./_output.ts";
 
-const STATUSES: JobStatus[] = ["queued", "running", "succeeded", "failed", "halted"];
+/** Options of `aft jobs`. */
+export interface JobsOptions extends GlobalOptions {
+  /** `list --status S`. */
+  status?: string;
+  /** `list --script NAME`. */
+  script?: string;
+  /** `list --limit N` (text, as typed). */
+  limit?: string;
+  /** `log --follow`. */
+  follow?: boolean;
+  json?: boolean;
+}
+
+function printLog(l: LogLine, json: boolean | undefined): void {
+  console.log(json ? JSON.stringify(l) : formatLine(l));
+}
 
 /** Entry of `aft jobs`. */
 export default async function jobs(
   action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: JobsOptions,
 ): Promise<number> {
-  if (opts.status !== undefined && !STATUSES.includes(opts.status as JobStatus)) {
-    throw new UsageError(`--status takes one of ${STATUSES.join(", ")}`);
+  if (opts.status !== undefined && !JOB_STATUSES.includes(opts.status as JobView["status"])) {
+    throw new UsageError(`--status takes one of ${JOB_STATUSES.join(", ")}`);
   }
   const limit = Number(opts.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1) {
     throw new UsageError("--limit takes a positive whole number");
   }
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({ dataDir: opts.data });
   try {
+    const id = args[0] ?? "";
     switch (action) {
       case "list": {
-        const all = await engine.store.jobs.list({
-          status: opts.status as JobStatus | undefined,
-          script: opts.script as string | undefined,
-          limit,
+        const { jobs: all } = await engine.jobs.list({
+          status: opts.status,
+          script: opts.script,
+          limit: Math.min(limit, 1000),
         });
         if (opts.json) printJson(all);
         else {
           printTable(
             ["id", "script", "status", "exit", "trigger", "created", "finished"],
-            all.map((
-              j,
-            ) => [
+            all.map((j) => [
               j.id,
               j.scriptName,
               j.status,
@@ -56,20 +81,19 @@ export default async function jobs(
         return 0;
       }
       case "show": {
-        const job = await engine.store.jobs.get(args[0] ?? "");
-        if (!job) throw new CliError(`No job with ID "${args[0]}"`);
+        const job = await engine.jobs.get(id);
         if (opts.json) printJson(job);
-        else {printTable(
+        else {
+          printTable(
             ["field", "value"],
             Object.entries(job).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-          );}
+          );
+        }
         return 0;
       }
       case "halt": {
-        const id = args[0] ?? "";
-        const job = await engine.store.jobs.get(id);
-        if (!job) throw new CliError(`No job with ID "${id}"`);
-        if (["succeeded", "failed", "halted"].includes(job.status)) {
+        const job = await engine.jobs.get(id);
+        if (FINISHED.includes(job.status)) {
           throw new CliError(`Job ${id} has already finished (${job.status})`);
         }
         const svc = await readServiceFiles(engine.dataDir);
@@ -88,34 +112,18 @@ export default async function jobs(
         return 0;
       }
       case "log": {
-        const id = args[0] ?? "";
-        if (!(await engine.store.jobs.get(id))) throw new CliError(`No job with ID "${id}"`);
         if (opts.follow) {
           // Lines are read from the store as they are written (by this machine's service or
           // any process sharing the database), until the job ends.
-          let after = 0;
-          for (;;) {
-            const job = await engine.store.jobs.get(id);
-            for (const l of await engine.store.jobs.logs(id, after)) {
-              if (opts.json) console.log(JSON.stringify(l));
-              else console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
-              after = l.seq;
-            }
-            if (!job || ["succeeded", "failed", "halted"].includes(job.status)) {
-              for (const l of await engine.store.jobs.logs(id, after)) {
-                if (opts.json) console.log(JSON.stringify(l));
-                else console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
-              }
-              return job ? jobExitCode(job) : 1;
-            }
-            await new Promise((r) => setTimeout(r, 250));
+          for await (const e of engine.jobs.follow(id, { pollMs: 250 })) {
+            if (e.type === "line") printLog(e.line, opts.json);
+            else return jobExitCode(e.job);
           }
+          return 1;
         }
-        const lines = await engine.store.jobs.logs(id);
+        const { lines } = await engine.jobs.log(id);
         if (opts.json) printJson(lines);
-        else {for (const l of lines) {
-            console.log(`${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}`);
-          }}
+        else for (const l of lines) printLog(l, false);
         return 0;
       }
     }

@@ -7,31 +7,22 @@
  * @module
  */
 
-import { RefusedError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { networkSettingKeys } from "../engine/settings.ts";
-import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
+import { UsageError } from "../errors.ts";
+import { createEngine } from "../engine/mod.ts";
+import type { GlobalOptions } from "./_output.ts";
 
 /** Entry of `aft reinit`. */
 export default async function reinit(
   _action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: GlobalOptions,
 ): Promise<number> {
   if (args.length > 0) throw new UsageError("aft reinit takes no arguments");
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({ dataDir: opts.data });
   try {
-    const svc = await readServiceFiles(engine.dataDir);
-    if (svc && await serviceUp(svc.info)) {
-      throw new RefusedError(
-        `The service is running (pid ${svc.info.pid}, ${svc.info.listen}): stop it before aft reinit`,
-      );
-    }
-    const keys = networkSettingKeys();
-    for (const k of keys) await engine.store.settings.remove(k);
-    const admins = await engine.store.admins.removeAll();
+    const { settings, admins } = await engine.reinit();
     console.error(
-      `reset ${keys.join(", ")} to their defaults and removed ${admins} admin account(s); ` +
+      `reset ${settings.join(", ")} to their defaults and removed ${admins} admin account(s); ` +
         "scripts, VFS Library, secrets, API keys and schedules are kept",
     );
     return 0;

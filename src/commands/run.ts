@@ -1,20 +1,78 @@
 /**
  * `aft run -f FILE [-p JSON]`: runs a script file to completion in this process, printing its
  * log; exit code 0 on success, 1 on failure. Refused (exit 4) while `allowCliRun` is off.
+ * Ctrl-C or SIGTERM sends the halt signal (a second Ctrl-C stops at once).
  *
  * @module
  */
 
 import { basename, resolve } from "node:path";
-import { RefusedError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { executeJob, type JobProgress } from "../engine/execute.ts";
-import { ParamsError, parseParams } from "../engine/params.ts";
-import { RunnerPool } from "../runtime/runner_pool.ts";
-import type { LogLine } from "../store/types.ts";
+import { UsageError } from "../errors.ts";
+import {
+  createEngine,
+  type Engine,
+  type JobProgress,
+  type LogLine,
+  ParamsError,
+  parseParams,
+  readServiceFiles,
+  serviceUp,
+} from "../engine/mod.ts";
 import { ProgressLine } from "./_progress.ts";
-import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
-import { expectJson, followJob, type JobView, localClient, printLine } from "../client/service.ts";
+import {
+  expectJson,
+  followJob,
+  formatLine,
+  type JobView,
+  localClient,
+  printLine,
+} from "../client/service.ts";
+import type { GlobalOptions } from "./_output.ts";
+
+/** Options of `aft run`. */
+export interface RunOptions extends GlobalOptions {
+  /** `-f FILE`. */
+  file: string;
+  /** `-p JSON`. */
+  params?: string;
+  /** `--no-progress` sets it false. */
+  progress?: boolean;
+}
+
+/** Signals that halt the job: Ctrl-C, and SIGTERM (as from a scheduler stopping its task). */
+const HALT_SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
+  ? ["SIGINT", "SIGBREAK"]
+  : ["SIGINT", "SIGTERM"];
+
+/**
+ * Listens for halt signals while `fn` runs: the first calls `onHalt`; a second Ctrl-C (not
+ * the same keypress forwarded twice) calls `onStop`.
+ */
+async function withHaltSignals<T>(
+  handlers: { onHalt(signal: Deno.Signal): void; onStop(): void },
+  fn: () => Promise<T>,
+): Promise<T> {
+  let interrupts = 0;
+  let firstAt = 0;
+  const listeners = HALT_SIGNALS.map((sig) => {
+    const listener = () => {
+      // A wrapper such as `deno task` forwards the terminal's signal to its child, which also
+      // gets it from the terminal: a second one this soon is the same keypress.
+      if (interrupts === 1 && Date.now() - firstAt < 500) return;
+      if (++interrupts === 1) {
+        firstAt = Date.now();
+        handlers.onHalt(sig);
+      } else if (sig !== "SIGTERM") handlers.onStop();
+    };
+    Deno.addSignalListener(sig, listener);
+    return [sig, listener] as const;
+  });
+  try {
+    return await fn();
+  } finally {
+    for (const [sig, l] of listeners) Deno.removeSignalListener(sig, l);
+  }
+}
 
 /**
  * Hands the job to the service running on this data directory, over the local channel, and
@@ -38,35 +96,87 @@ async function delegate(
     "The service refused the job",
   );
   console.error(`aft: running as job ${job.id} on the service (pid ${svc.info.pid})`);
-  let interrupts = 0;
-  let firstAt = 0;
-  const onSigint = () => {
-    if (sameKeypress(interrupts, firstAt)) return;
-    if (++interrupts === 1) {
-      firstAt = Date.now();
-      console.error("aft: halting the script (press Ctrl-C again to stop waiting)");
+  return await withHaltSignals({
+    onHalt: (sig) => {
+      console.error(
+        `aft: halting the script${
+          sig === "SIGTERM" ? "" : " (press Ctrl-C again to stop waiting)"
+        }`,
+      );
       client.request("POST", `/v1/adm/jobs/${job.id}/halt`).catch(() => {});
-    } else {
+    },
+    onStop: () => {
       console.error("aft: stopped waiting; the job may still be running on the service");
       Deno.exit(130);
-    }
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  try {
+    },
+  }, async () => {
     const end = await followJob(client, job.id, printLine);
     if (end.status === "succeeded" || (end.status === "halted" && end.exitCode === 0)) return 0;
     console.error(`aft: job ${end.id} ${end.status}: ${end.error ?? `exit code ${end.exitCode}`}`);
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
-  }
+  });
+}
+
+/** Runs the job in this process (no service on the data directory). */
+async function runHere(
+  engine: Engine,
+  abs: string,
+  source: string,
+  params: Record<string, string>,
+  opts: RunOptions,
+): Promise<number> {
+  const job = await engine.jobs.submit({
+    target: { filePath: abs },
+    params,
+    trigger: "cli",
+    caller: { kind: "local" },
+    here: true,
+  });
+  // The runner starts while the rest is set up (submit refuses first when allowCliRun is off).
+  await engine.jobs.warm();
+  const progress = new ProgressLine(opts.progress !== false && Deno.stderr.isTerminal());
+  const print = (line: LogLine) => {
+    progress.clear();
+    console.log(formatLine(line));
+  };
+  const halt = new AbortController();
+  return await withHaltSignals({
+    onHalt: (sig) => {
+      progress.clear();
+      console.error(
+        `aft: halting the script${
+          sig === "SIGTERM" ? "" : " (press Ctrl-C again to stop at once)"
+        }`,
+      );
+      halt.abort();
+    },
+    onStop: () => {
+      console.error("aft: stopped");
+      engine.jobs.abandon(job.id, "Stopped from the terminal").finally(() => Deno.exit(130));
+    },
+  }, async () => {
+    const record = await engine.jobs.execute(job.id, {
+      source: { source, fileName: basename(abs) },
+      signal: halt.signal,
+      onLog: print,
+      onProgress: (p: JobProgress) => progress.update(p),
+    });
+    progress.clear();
+    if (record.status === "succeeded" || (record.status === "halted" && record.exitCode === 0)) {
+      return 0;
+    }
+    console.error(
+      `aft: job ${record.id} ${record.status}: ${record.error ?? `exit code ${record.exitCode}`}`,
+    );
+    return 1;
+  });
 }
 
 /** Entry of `aft run`. */
 export default async function run(
   _action: string,
   _args: string[],
-  opts: Record<string, unknown>,
+  opts: RunOptions,
 ): Promise<number> {
   const file = String(opts.file);
   let params: Record<string, string>;
@@ -84,85 +194,15 @@ export default async function run(
     throw new UsageError(`Cannot read script file "${file}": ${why}`);
   }
 
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
-  const pool = new RunnerPool();
+  const engine = await createEngine({ dataDir: opts.data });
   try {
-    const settings = await engine.settings();
-    if (!settings.allowCliRun) {
-      throw new RefusedError(
-        "Running scripts from the command line is off: an administrator can allow it with `aft settings set allowCliRun true`",
-      );
-    }
+    // The rules (allowCliRun, the file) are the engine's: the service's when it takes the job,
+    // else this process's.
     const abs = resolve(file);
     const delegated = await delegate(engine.dataDir, abs, params);
     if (delegated !== undefined) return delegated;
-    // The runner starts while the job is recorded (an empty job: 0.173 s without, 0.168 s with;
-    // before the delegation check it saved 5 ms more but started a runner for nothing whenever a
-    // service took the job).
-    pool.warm(settings.jobMemoryMiB);
-    const job = await engine.store.jobs.create({
-      scriptId: null,
-      scriptName: basename(abs),
-      filePath: abs,
-      params,
-      trigger: "cli",
-    });
-
-    const progress = new ProgressLine(opts.progress !== false && Deno.stderr.isTerminal());
-    const print = (line: LogLine) => {
-      progress.clear();
-      console.log(`${line.ts} ${line.level.toUpperCase().padEnd(5)} ${line.text}`);
-    };
-    const halt = new AbortController();
-    let interrupts = 0;
-    let firstAt = 0;
-    const onSigint = () => {
-      if (sameKeypress(interrupts, firstAt)) return;
-      interrupts++;
-      if (interrupts === 1) {
-        firstAt = Date.now();
-        progress.clear();
-        console.error("aft: halting the script (press Ctrl-C again to stop at once)");
-        halt.abort();
-      } else {
-        console.error("aft: stopped");
-        engine.store.jobs.update(job.id, {
-          status: "halted",
-          exitCode: 1,
-          error: "Stopped from the terminal",
-          finishedAt: new Date().toISOString(),
-        }).finally(() => Deno.exit(130));
-      }
-    };
-    Deno.addSignalListener("SIGINT", onSigint);
-    try {
-      const record = await executeJob(engine, job, { source, fileName: basename(abs) }, {
-        pool,
-        signal: halt.signal,
-        onLog: print,
-        onProgress: (p: JobProgress) => progress.update(p),
-      });
-      progress.clear();
-      if (record.status === "succeeded" || (record.status === "halted" && record.exitCode === 0)) {
-        return 0;
-      }
-      console.error(
-        `aft: job ${record.id} ${record.status}: ${record.error ?? `exit code ${record.exitCode}`}`,
-      );
-      return 1;
-    } finally {
-      Deno.removeSignalListener("SIGINT", onSigint);
-    }
+    return await runHere(engine, abs, source, params, opts);
   } finally {
-    await pool.close();
     await engine.close();
   }
-}
-
-/**
- * A second SIGINT this soon after the first is the same Ctrl-C: a wrapper such as `deno task`
- * forwards the terminal's signal to its child, which also gets it from the terminal.
- */
-function sameKeypress(interrupts: number, firstAt: number): boolean {
-  return interrupts === 1 && Date.now() - firstAt < 500;
 }

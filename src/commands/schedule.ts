@@ -5,21 +5,28 @@
  * @module
  */
 
-import { CliError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { createSchedule } from "../api/app.ts";
-import { ApiError } from "../api/routes.ts";
-import { ParamsError, parseParams } from "../engine/params.ts";
-import { StoreError } from "../store/types.ts";
-import { printJson, printTable, shortTime } from "./_output.ts";
+import { UsageError } from "../errors.ts";
+import { createEngine, ParamsError, parseParams } from "../engine/mod.ts";
+import { esc, type GlobalOptions, printJson, printTable, shortTime } from "./_output.ts";
+
+/** Options of `aft schedule`. */
+export interface ScheduleOptions extends GlobalOptions {
+  /** `add --script NAME`. */
+  script?: string;
+  /** `add --cron EXPR`. */
+  cron?: string;
+  /** `add -p JSON`. */
+  params?: string;
+  json?: boolean;
+}
 
 /** Entry of `aft schedule`. */
 export default async function schedule(
   action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: ScheduleOptions,
 ): Promise<number> {
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({ dataDir: opts.data });
   try {
     switch (action) {
       case "add": {
@@ -30,14 +37,14 @@ export default async function schedule(
           if (err instanceof ParamsError) throw new UsageError(`Bad --params: ${err.message}`);
           throw err;
         }
-        const rec = await createSchedule(engine, {
+        const rec = await engine.schedules.create({
           name: args[0] ?? "",
           script: String(opts.script),
           cron: String(opts.cron),
           params,
         });
         console.error(
-          `added schedule "${rec.name}": next run ${
+          `added schedule "${esc(rec.name)}": next run ${
             rec.nextRunAt ?? "never"
           } (runs while aft serve runs)`,
         );
@@ -45,7 +52,7 @@ export default async function schedule(
         return 0;
       }
       case "list": {
-        const all = await engine.store.schedules.list();
+        const all = await engine.schedules.list();
         if (opts.json) printJson(all);
         else {
           printTable(
@@ -65,20 +72,12 @@ export default async function schedule(
         return 0;
       }
       case "rm": {
-        if (!(await engine.store.schedules.remove(args[0] ?? ""))) {
-          throw new CliError(`No schedule named "${args[0]}"`);
-        }
-        console.error(`removed schedule "${args[0]}"`);
+        await engine.schedules.remove(args[0] ?? "");
+        console.error(`removed schedule "${esc(args[0] ?? "")}"`);
         return 0;
       }
     }
     throw new UsageError(`Unknown action "${action}"`);
-  } catch (err) {
-    if (err instanceof ApiError) {
-      throw new CliError(err.message, err.status === 404 ? 1 : 2);
-    }
-    if (err instanceof StoreError) throw new CliError(err.message, err.code === "INVALID" ? 2 : 1);
-    throw err;
   } finally {
     await engine.close();
   }

@@ -5,75 +5,93 @@
  */
 
 import { CliError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { StoreError } from "../store/types.ts";
-import { printJson, printTable, shortTime } from "./_output.ts";
+import { createEngine, EngineError } from "../engine/mod.ts";
+import { esc, escLines, type GlobalOptions, printJson, printTable, shortTime } from "./_output.ts";
+
+/** Options of `aft script`. */
+export interface ScriptOptions extends GlobalOptions {
+  /** `add -f FILE`. */
+  file?: string;
+  /** `add --replace`. */
+  replace?: boolean;
+  /** `rm --force`: also remove the schedules that run the script. */
+  force?: boolean;
+  json?: boolean;
+}
+
+async function readSource(file: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (err) {
+    throw new UsageError(
+      `Cannot read script file "${file}": ${
+        err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message
+      }`,
+    );
+  }
+}
 
 /** Entry of `aft script`. */
 export default async function script(
   action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: ScriptOptions,
 ): Promise<number> {
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
-  const store = engine.store.scripts;
+  const engine = await createEngine({ dataDir: opts.data });
   try {
     const name = args[0] ?? "";
     switch (action) {
       case "add": {
-        const file = String(opts.file);
-        let source: string;
-        try {
-          source = await Deno.readTextFile(file);
-        } catch (err) {
-          throw new UsageError(
-            `Cannot read script file "${file}": ${
-              err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message
-            }`,
-          );
+        const source = await readSource(String(opts.file));
+        let rec, replaced = false;
+        if (opts.replace) ({ script: rec, replaced } = await engine.scripts.put({ name, source }));
+        else {
+          try {
+            rec = await engine.scripts.create({ name, source });
+          } catch (err) {
+            if (err instanceof EngineError && err.code === "ALREADY_EXISTS") {
+              throw new CliError(`${err.message}: use --replace to replace it`);
+            }
+            throw err;
+          }
         }
-        const existing = await store.getByName(name);
-        if (existing && !opts.replace) {
-          throw new CliError(
-            `A script named "${existing.name}" already exists: use --replace to replace it`,
-          );
-        }
-        const rec = existing
-          ? await store.update(existing.id, { name, source })
-          : await store.create({ name, source });
-        console.error(`${existing ? "replaced" : "stored"} script "${rec.name}"`);
+        console.error(`${replaced ? "replaced" : "stored"} script "${esc(rec.name)}"`);
         console.log(rec.id);
         return 0;
       }
       case "list": {
-        const all = await store.list();
-        if (opts.json) printJson(all.map(({ source: _, ...meta }) => meta));
-        else {printTable(
+        const all = await engine.scripts.list();
+        if (opts.json) printJson(all);
+        else {
+          printTable(
             ["id", "name", "updated"],
             all.map((s) => [s.id, s.name, shortTime(s.updatedAt)]),
             "(no stored scripts)",
-          );}
+          );
+        }
         return 0;
       }
       case "show": {
-        const rec = await store.getByName(name) ?? await store.get(name);
-        if (!rec) throw new CliError(`No stored script named "${name}"`);
+        const rec = await engine.scripts.get(name);
         if (opts.json) printJson(rec);
-        else console.log(rec.source);
+        else console.log(escLines(rec.source));
         return 0;
       }
       case "rm": {
-        const rec = await store.getByName(name) ?? await store.get(name);
-        if (!rec) throw new CliError(`No stored script named "${name}"`);
-        await store.remove(rec.id);
-        console.error(`removed script "${rec.name}"`);
+        const { script, schedules } = await engine.scripts.remove(name, { force: opts.force });
+        console.error(
+          `removed script "${esc(script.name)}"${
+            schedules.length > 0
+              ? ` and the schedule${schedules.length > 1 ? "s" : ""} ${
+                schedules.map((s) => `"${esc(s)}"`).join(", ")
+              }`
+              : ""
+          }`,
+        );
         return 0;
       }
     }
     throw new UsageError(`Unknown action "${action}"`);
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message, err.code === "INVALID" ? 2 : 1);
-    throw err;
   } finally {
     await engine.close();
   }

@@ -4,12 +4,18 @@
  * @module
  */
 
-import { CliError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { StoreError } from "../store/types.ts";
-import { printJson, printTable, shortTime } from "./_output.ts";
+import { UsageError } from "../errors.ts";
+import { createEngine } from "../engine/mod.ts";
+import { esc, type GlobalOptions, printJson, printTable, shortTime } from "./_output.ts";
 
-async function readValue(args: string[], opts: Record<string, unknown>): Promise<string> {
+/** Options of `aft secret`. */
+export interface SecretOptions extends GlobalOptions {
+  /** `set --from-file F`. */
+  fromFile?: string;
+  json?: boolean;
+}
+
+async function readValue(args: string[], opts: SecretOptions): Promise<string> {
   if (args[1] !== undefined && opts.fromFile) {
     throw new UsageError("Give the value or --from-file, not both");
   }
@@ -17,7 +23,7 @@ async function readValue(args: string[], opts: Record<string, unknown>): Promise
   let text: string;
   if (opts.fromFile) {
     try {
-      text = await Deno.readTextFile(String(opts.fromFile));
+      text = await Deno.readTextFile(opts.fromFile);
     } catch (err) {
       throw new UsageError(`Cannot read "${opts.fromFile}": ${(err as Error).message}`);
     }
@@ -32,40 +38,37 @@ async function readValue(args: string[], opts: Record<string, unknown>): Promise
 export default async function secret(
   action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: SecretOptions,
 ): Promise<number> {
   const name = args[0] ?? "";
   const value = action === "set" ? await readValue(args, opts) : "";
-  if (action === "set" && value === "") throw new UsageError("A secret's value cannot be empty");
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({ dataDir: opts.data });
   try {
     switch (action) {
       case "set": {
-        const existed = await engine.store.secrets.getByName(name);
-        await engine.secrets.set(name, value);
-        console.error(`${existed ? "updated" : "stored"} secret "${name}"`);
+        const { secret, created } = await engine.secrets.set(name, value);
+        console.error(`${created ? "stored" : "updated"} secret "${esc(secret.name)}"`);
         return 0;
       }
       case "list": {
         const all = await engine.secrets.list();
         if (opts.json) printJson(all);
-        else {printTable(
+        else {
+          printTable(
             ["name", "created", "updated"],
             all.map((s) => [s.name, shortTime(s.createdAt), shortTime(s.updatedAt)]),
             "(no secrets)",
-          );}
+          );
+        }
         return 0;
       }
       case "rm": {
-        if (!(await engine.secrets.remove(name))) throw new CliError(`No secret named "${name}"`);
-        console.error(`removed secret "${name}"`);
+        await engine.secrets.remove(name);
+        console.error(`removed secret "${esc(name)}"`);
         return 0;
       }
     }
     throw new UsageError(`Unknown action "${action}"`);
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message, err.code === "INVALID" ? 2 : 1);
-    throw err;
   } finally {
     await engine.close();
   }

@@ -7,20 +7,28 @@
  */
 
 import { CliError, RefusedError, UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { JobQueue } from "../engine/queue.ts";
-import { Scheduler } from "../engine/schedules.ts";
 import {
   connectAddress,
+  createEngine,
   readServiceFiles,
   removeServiceFiles,
   serviceUp,
   writeServiceFiles,
-} from "../engine/service_file.ts";
+} from "../engine/mod.ts";
+// The composition root of the service: the one command that mounts the API.
 import { createApp } from "../api/app.ts";
 import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
+import type { GlobalOptions } from "./_output.ts";
+
+/** Options of `aft serve`. */
+export interface ServeOptions extends GlobalOptions {
+  /** `--listen HOST:PORT`. */
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
 
 function log(level: string, msg: string): void {
   console.error(`${new Date().toISOString()} ${level.padEnd(5)} ${msg}`);
@@ -30,12 +38,15 @@ function log(level: string, msg: string): void {
 export default async function serve(
   _action: string,
   _args: string[],
-  opts: Record<string, unknown>,
+  opts: ServeOptions,
 ): Promise<number> {
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({
+    dataDir: opts.data,
+    log: (m) => log("WARN", m),
+  });
   const running = await readServiceFiles(engine.dataDir);
   if (running && running.info.pid !== Deno.pid && await serviceUp(running.info)) {
     await engine.close();
@@ -44,8 +55,8 @@ export default async function serve(
     );
   }
 
-  const settings = await engine.settings();
-  const listen = String(opts.listen ?? settings.listen);
+  const settings = await engine.settings.get();
+  const listen = opts.listen ?? settings.listen;
   let host: string, port: number;
   try {
     ({ host, port } = splitHostPort(listen));
@@ -53,19 +64,14 @@ export default async function serve(
     throw new UsageError(`--listen takes HOST:PORT, not "${listen}"`);
   }
   const tlsMaterial = opts.tlsCert
-    ? await loadTlsFiles(String(opts.tlsCert), String(opts.tlsKey)).catch((err) => {
+    ? await loadTlsFiles(opts.tlsCert, String(opts.tlsKey)).catch((err) => {
       throw new UsageError(`Cannot read the TLS certificate or key: ${(err as Error).message}`);
     })
     : await loadOrCreateTls(engine.dataDir);
 
-  const queue = new JobQueue(engine, { log: (m) => log("INFO", m) });
-  const scheduler = new Scheduler(engine, {
-    onJob: () => queue.wake(),
-    log: (m) => log("INFO", m),
-  });
   const token = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
     .replace(/[+/=]/g, "");
-  const app = createApp({ engine, queue, localToken: token });
+  const app = createApp({ engine, localToken: token });
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -85,8 +91,7 @@ export default async function serve(
   }
   const bound = server.addr;
   const shown = bound.hostname.includes(":") ? `[${bound.hostname}]` : bound.hostname;
-  await queue.start();
-  await scheduler.start();
+  await engine.service.start({ log: (m) => log("INFO", m) });
   await writeServiceFiles(engine.dataDir, {
     pid: Deno.pid,
     listen: `${shown}:${bound.port}`,
@@ -98,7 +103,7 @@ export default async function serve(
   }, token);
   log("INFO", `aft ${VERSION} serving https://${shown}:${bound.port} (data ${engine.dataDir})`);
   log("INFO", `TLS certificate SHA-256 ${tlsMaterial.fingerprint}`);
-  if ((await engine.store.apikeys.list()).length === 0) {
+  if ((await engine.apikeys.list()).length === 0) {
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }
 
@@ -111,7 +116,7 @@ export default async function serve(
       return;
     }
     stopping = true;
-    const n = queue.runningCount;
+    const n = engine.service.runningHere();
     log(
       "INFO",
       `${sig}: stopping; no new jobs${
@@ -129,8 +134,7 @@ export default async function serve(
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
 
   await stopped.promise;
-  scheduler.stop();
-  await queue.stop();
+  await engine.service.stop();
   await server.shutdown();
   await removeServiceFiles(engine.dataDir);
   await engine.close();

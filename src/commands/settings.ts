@@ -5,34 +5,40 @@
  */
 
 import { UsageError } from "../errors.ts";
-import { createEngine } from "../engine/engine.ts";
-import { defaultSettings, isSettingKey, saveSetting, SETTINGS } from "../engine/settings.ts";
-import { printJson, printTable } from "./_output.ts";
+import { createEngine, defaultSettings, isSettingKey, SETTINGS } from "../engine/mod.ts";
+import { esc, type GlobalOptions, printJson, printTable } from "./_output.ts";
+
+/** Options of `aft settings`. */
+export interface SettingsOptions extends GlobalOptions {
+  json?: boolean;
+}
 
 /** Entry of `aft settings`. */
 export default async function settings(
   action: string,
   args: string[],
-  opts: Record<string, unknown>,
+  opts: SettingsOptions,
 ): Promise<number> {
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({ dataDir: opts.data });
   try {
     if (action === "set") {
       const [key, value] = args;
-      const saved = await saveSetting(engine.store, key!, value);
-      console.log(`${key} = ${JSON.stringify(saved)}`);
+      const saved = await engine.settings.set(key!, value);
+      console.log(`${esc(key!)} = ${esc(JSON.stringify(saved))}`);
       return 0;
     }
-    const current = await engine.settings() as unknown as Record<string, unknown>;
+    const current = await engine.settings.get() as unknown as Record<string, unknown>;
     const key = args[0];
     if (key !== undefined) {
       if (!isSettingKey(key)) {
         throw new UsageError(`Unknown setting "${key}": see \`aft settings get\` for the list`);
       }
       if (opts.json) printJson({ [key]: current[key] });
-      else {console.log(
-          typeof current[key] === "string" ? current[key] : JSON.stringify(current[key]),
-        );}
+      else {
+        console.log(
+          esc(typeof current[key] === "string" ? current[key] : JSON.stringify(current[key])),
+        );
+      }
       return 0;
     }
     if (opts.json) {

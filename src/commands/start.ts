@@ -10,17 +10,45 @@
 
 import { resolve } from "node:path";
 import { CliError, EXIT_SERVICE, UsageError } from "../errors.ts";
-import { resolveDataDir } from "../engine/data_dir.ts";
-import { ParamsError, parseParams } from "../engine/params.ts";
-import { readServiceFiles } from "../engine/service_file.ts";
+import {
+  type JobView,
+  ParamsError,
+  parseParams,
+  readServiceFiles,
+  resolveDataDir,
+  serviceUp,
+} from "../engine/mod.ts";
 import { ApiClient, splitHostPort, type TrustOptions } from "../client/http.ts";
-import { expectJson, followJob, jobExitCode, type JobView, printLine } from "../client/service.ts";
+import { expectJson, followJob, jobExitCode, printLine } from "../client/service.ts";
+import type { GlobalOptions } from "./_output.ts";
+
+/** Where `aft start` goes without --host (and no service recorded in the data directory). */
+export const DEFAULT_HOST = "127.0.0.1:44399";
+
+/** Options of `aft start`. */
+export interface StartOptions extends GlobalOptions {
+  /** `-n NAME`. */
+  name?: string;
+  /** `--scriptid ID`. */
+  scriptid?: string;
+  /** `-f FILE`. */
+  file?: string;
+  /** `-a KEY`. */
+  apikey?: string;
+  /** `-p JSON`. */
+  params?: string;
+  /** `--host HOST:PORT`; without it, the service recorded in the data directory, else 127.0.0.1:44399. */
+  host?: string;
+  wait?: boolean;
+  caCert?: string;
+  insecure?: boolean;
+}
 
 /** Entry of `aft start`. */
 export default async function start(
   _action: string,
   _args: string[],
-  opts: Record<string, unknown>,
+  opts: StartOptions,
 ): Promise<number> {
   const targets = [
     ["-n/--name", opts.name],
@@ -41,11 +69,12 @@ export default async function start(
     if (err instanceof ParamsError) throw new UsageError(`Bad --params: ${err.message}`);
     throw err;
   }
-  const hostText = String(opts.host ?? "127.0.0.1:44399");
-  try {
-    splitHostPort(hostText);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+  if (opts.host !== undefined) {
+    try {
+      splitHostPort(opts.host);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
 
   const trust: TrustOptions = {
@@ -58,15 +87,18 @@ export default async function start(
   };
   if (opts.caCert) {
     try {
-      trust.caPems!.push(await Deno.readTextFile(String(opts.caCert)));
+      trust.caPems!.push(await Deno.readTextFile(opts.caCert));
     } catch (err) {
       throw new UsageError(`Cannot read --ca-cert "${opts.caCert}": ${(err as Error).message}`);
     }
   }
   const headers: Record<string, string> = {};
-  const key = (opts.apikey as string | undefined) ?? Deno.env.get("AFT_API_KEY");
+  const key = opts.apikey ?? Deno.env.get("AFT_API_KEY");
   // The service on this data directory: trust its own CA, and use the local channel if no key.
-  const local = await readServiceFiles(resolveDataDir(opts.data as string | undefined));
+  // Without --host, that service is the one to call when it runs.
+  const local = await readServiceFiles(resolveDataDir(opts.data));
+  const hostText = opts.host ??
+    (local && await serviceUp(local.info) ? local.info.connect : DEFAULT_HOST);
   if (local && sameService(hostText, local.info.listen, local.info.connect)) {
     if (local.caPem) trust.caPems!.push(local.caPem);
     trust.fingerprint = local.info.fingerprint;
@@ -82,10 +114,10 @@ export default async function start(
 
   const client = new ApiClient(hostText, headers, trust);
   const body: Record<string, unknown> = { params };
-  if (opts.name !== undefined) body.scriptName = String(opts.name);
-  if (opts.scriptid !== undefined) body.scriptId = String(opts.scriptid);
-  if (opts.file !== undefined) body.filePath = resolve(String(opts.file));
-  const job = expectJson<JobView>(
+  if (opts.name !== undefined) body.scriptName = opts.name;
+  if (opts.scriptid !== undefined) body.scriptId = opts.scriptid;
+  if (opts.file !== undefined) body.filePath = resolve(opts.file);
+  const job = expectJson<Pick<JobView, "id" | "scriptName" | "status">>(
     await client.request("POST", "/v1/jobs", body),
     "Cannot start the job",
   );

@@ -9,7 +9,7 @@
  */
 
 import { join } from "node:path";
-import { CliError } from "../errors.ts";
+import { EngineError } from "./errors.ts";
 
 const KEY_FILE = "master.key";
 
@@ -36,7 +36,8 @@ export function parseMasterKey(text: string): Uint8Array {
     const bytes = unb64(t);
     if (bytes.length === 32) return bytes;
   } catch { /* not base64 */ }
-  throw new CliError(
+  throw new EngineError(
+    "MASTER_KEY",
     "The master key must be 32 bytes, as base64 or 64 hex digits (AFT_MASTER_KEY or master.key)",
   );
 }
@@ -90,7 +91,9 @@ export async function encrypt(key: CryptoKey, plain: string): Promise<string> {
 /** Decrypts what {@linkcode encrypt} produced; a wrong key or tampering gives a clear error. */
 export async function decrypt(key: CryptoKey, cipher: string): Promise<string> {
   const [v, iv, ct] = cipher.split(":");
-  if (v !== "v1" || !iv || !ct) throw new CliError("Cannot decrypt a stored value: unknown format");
+  if (v !== "v1" || !iv || !ct) {
+    throw new EngineError("MASTER_KEY", "Cannot decrypt a stored value: unknown format");
+  }
   try {
     const plain = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: unb64(iv) as Uint8Array<ArrayBuffer> },
@@ -99,8 +102,10 @@ export async function decrypt(key: CryptoKey, cipher: string): Promise<string> {
     );
     return new TextDecoder().decode(plain);
   } catch (err) {
-    throw new CliError("Cannot decrypt secrets: the master key does not match this database", 1, {
-      cause: err,
-    });
+    throw new EngineError(
+      "MASTER_KEY",
+      "Cannot decrypt secrets: the master key does not match this database",
+      { cause: err },
+    );
   }
 }

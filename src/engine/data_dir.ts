@@ -6,7 +6,7 @@
  */
 
 import { join, resolve } from "node:path";
-import { CliError } from "../errors.ts";
+import { EngineError } from "./errors.ts";
 
 /** Resolves the data directory from the flag, the environment and the platform. */
 export function resolveDataDir(flag?: string): string {
@@ -21,20 +21,52 @@ export function resolveDataDir(flag?: string): string {
   }
   const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
   if (!home) {
-    throw new CliError("Cannot find a home folder for the data directory: use --data or AFT_HOME");
+    throw new EngineError(
+      "DATA_DIR",
+      "Cannot find a home folder for the data directory: use --data or AFT_HOME",
+    );
   }
   return join(home, ".aft");
 }
 
-/** Creates the data directory (mode 0700 on POSIX) if it does not exist. */
-export async function ensureDataDir(dir: string): Promise<void> {
+/**
+ * Creates the data directory (mode 0700 on POSIX) if it does not exist. An existing one that
+ * others may write to (group or world writable) is made private (0700), saying so through
+ * `log`; when that cannot be done, it is refused: another user could swap the files the
+ * service trusts (its database, keys and token).
+ */
+export async function ensureDataDir(
+  dir: string,
+  opts: { log?: (msg: string) => void } = {},
+): Promise<void> {
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new CliError(`Cannot create the data directory "${dir}": ${(err as Error).message}`, 1, {
-      cause: err,
-    });
+    throw new EngineError(
+      "DATA_DIR",
+      `Cannot create the data directory "${dir}": ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const st = await Deno.stat(dir);
-  if (!st.isDirectory) throw new CliError(`The data directory "${dir}" is not a folder`);
+  if (!st.isDirectory) {
+    throw new EngineError("DATA_DIR", `The data directory "${dir}" is not a folder`);
+  }
+  const mode = st.mode ?? 0;
+  if (Deno.build.os === "windows" || (mode & 0o022) === 0) return;
+  const was = (mode & 0o777).toString(8).padStart(4, "0");
+  try {
+    await Deno.chmod(dir, 0o700);
+  } catch (err) {
+    throw new EngineError(
+      "DATA_DIR",
+      `The data directory "${dir}" is writable by other users (mode ${was}) and cannot be made private: ${
+        (err as Error).message
+      }`,
+      { cause: err },
+    );
+  }
+  opts.log?.(
+    `the data directory "${dir}" was writable by other users (mode ${was}): made it private (0700)`,
+  );
 }

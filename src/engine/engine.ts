@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * const engine = await createEngine({ dataDir: "/tmp/aft" });
- * const settings = await engine.settings();
+ * const settings = await engine.settings.get();
  * await engine.close();
  * ```
  * @module
@@ -12,27 +12,106 @@
 
 import { join } from "node:path";
 import { SqliteStore } from "../store/sqlite.ts";
-import { StoreError } from "../store/types.ts";
-import { CliError } from "../errors.ts";
+import type { Store } from "../store/types.ts";
+import { createApiKeyOps } from "./apikeys.ts";
 import { createBus } from "./bus.ts";
 import { decrypt, encrypt, loadMasterKey } from "./crypto.ts";
 import { ensureDataDir, resolveDataDir } from "./data_dir.ts";
+import { EngineError, fromStoreError } from "./errors.ts";
+import { createJobOps } from "./jobs.ts";
+import { createLocalRunner } from "./local_run.ts";
+import { processOwner } from "./owner.ts";
+import { createScheduleOps } from "./schedule_ops.ts";
+import { createScriptOps } from "./scripts.ts";
+import { createSecretOps } from "./secret_ops.ts";
+import { createService, reconcile } from "./service.ts";
+import { readServiceFiles, serviceUp } from "./service_file.ts";
 import { loadSettings, type Settings } from "./settings.ts";
-import type { Engine, Secrets } from "./types.ts";
+import { createSettingsOps } from "./settings_ops.ts";
+import type { Engine } from "./surface.ts";
+import type { EngineCore, Secrets } from "./types.ts";
 import { createVfsLibrary } from "./vfs_library.ts";
+import { createVfsOps } from "./vfs_ops.ts";
+
+export interface EngineOptions {
+  /** The data directory (default: `$AFT_HOME`, else the platform's). */
+  dataDir?: string;
+  /** A store to use instead of the data directory's SQLite database (migrated here). */
+  store?: Store;
+  /** Where the engine says what it repaired (default: stderr). */
+  log?: (msg: string) => void;
+}
 
 /** Opens the engine: data directory, database (migrated), secrets, VFS Library, event bus. */
-export async function createEngine(opts: { dataDir?: string } = {}): Promise<Engine> {
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
-  await ensureDataDir(dataDir);
-  let store: SqliteStore;
+  await ensureDataDir(dataDir, { log: opts.log ?? ((m) => console.error(`aft: ${m}`)) });
+  let store: Store;
   try {
-    store = new SqliteStore(join(dataDir, "aft.db"));
+    store = opts.store ?? new SqliteStore(join(dataDir, "aft.db"));
     await store.migrate();
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(err.message, 1, { cause: err });
-    throw err;
+    const e = fromStoreError(err);
+    throw e instanceof EngineError && e.code !== "STORE_CORRUPT"
+      ? e
+      : new EngineError("STORE_CORRUPT", (err as Error).message, { cause: err });
   }
+  const core = createCore(dataDir, store);
+  const owner = processOwner();
+  const jobs = createJobOps(core, {
+    owner,
+    stopping: () => service.ops.stopping(),
+    wake: () => service.runners.wake(),
+    halt: (id) => service.runners.halt(id),
+  });
+  const local = createLocalRunner(core, {
+    owner,
+    find: jobs.find,
+    beforeFirstRun: async () => {
+      await reconcile(core, owner, { ownerless: false });
+    },
+  });
+  const service = createService(core, {
+    owner,
+    fire: jobs.fireSchedule,
+    haltHere: local.halt,
+  });
+  return {
+    dataDir,
+    node: core.node,
+    bus: core.bus,
+    jobs: { ...jobs.ops, ...local.ops },
+    scripts: createScriptOps(core),
+    vfs: createVfsOps(core),
+    secrets: createSecretOps(core),
+    apikeys: createApiKeyOps(core),
+    schedules: createScheduleOps(core),
+    settings: createSettingsOps(core),
+    service: service.ops,
+    async reinit() {
+      const svc = await readServiceFiles(dataDir);
+      if (svc && await serviceUp(svc.info)) {
+        throw new EngineError(
+          "SERVICE_RUNNING",
+          `The service is running (pid ${svc.info.pid}, ${svc.info.listen}): stop it before aft reinit`,
+        );
+      }
+      try {
+        const settings = await createSettingsOps(core).resetNetwork();
+        return { settings, admins: await store.admins.removeAll() };
+      } catch (err) {
+        throw fromStoreError(err);
+      }
+    },
+    async close() {
+      await local.close();
+      await core.close();
+    },
+  };
+}
+
+/** The parts every operation shares: store, secrets, VFS Library, bus, settings. */
+function createCore(dataDir: string, store: Store): EngineCore {
   // The master key is loaded on first use, so commands that touch no secret do not create it.
   let key: Promise<CryptoKey> | undefined;
   const masterKey = () => key ??= loadMasterKey(dataDir);

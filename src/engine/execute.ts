@@ -9,7 +9,7 @@
 import type { JobRecord, LogLevel, LogLine } from "../store/types.ts";
 import type { JobSpec, RunnerMessage } from "../runtime/protocol.ts";
 import type { RunnerPool, RunnerProcess } from "../runtime/runner_pool.ts";
-import type { Engine } from "./types.ts";
+import type { EngineCore as Engine } from "./types.ts";
 import { Redactor } from "./redact.ts";
 import { isCredentialOption } from "./vfs_library.ts";
 

@@ -1,18 +1,68 @@
 /**
- * The engine: data directory, store, secrets, settings, VFS Library, event bus, job execution.
+ * The engine's public surface: what `api/`, `commands/` (and the web console) import, and
+ * nothing else of `engine/`. `createEngine()` gives the `Engine`, whose operations enforce the
+ * rules and throw EngineError; the rest are the helpers and types a surface needs to speak to
+ * it (settings table, parameters, the service's files, address checks for authentication).
  *
+ * @example
+ * ```ts
+ * import { createEngine } from "./src/engine/mod.ts";
+ * const engine = await createEngine({ dataDir: "/tmp/aft" });
+ * const job = await engine.jobs.submit({
+ *   target: { scriptName: "My Backup Job" },
+ *   params: { character: "goofy" },
+ *   trigger: "api",
+ *   caller: { kind: "local" },
+ * });
+ * await engine.close();
+ * ```
  * @module
  */
 
-export { createEngine } from "./engine.ts";
-export { executeJob, type ExecuteOptions, type JobSource } from "./execute.ts";
+export { createEngine, type EngineOptions } from "./engine.ts";
+export type { Engine } from "./surface.ts";
+export { EngineError, type ErrorCode, type ErrorKind, kindOfCode } from "./errors.ts";
+export { type ApiKeyView, type Caller, hasScope, type Scope, SCOPES } from "./access.ts";
+export { DEFAULT_ALLOW, DEFAULT_SCOPES, sameHash } from "./apikeys.ts";
+export { isLoopback, normalizeIp } from "./ip.ts";
+export { FINISHED, JOB_STATUSES } from "./jobs.ts";
+export type { FollowEvent, JobOps, JobPage, SubmitInput } from "./jobs.ts";
+export type { ExecuteHereOptions, LocalRunOps } from "./local_run.ts";
+export type { JobProgress, JobSource } from "./execute.ts";
+export type { ScriptMeta, ScriptOps } from "./scripts.ts";
+export type { SecretOps, SecretView } from "./secret_ops.ts";
+export type { VfsOps, VfsSummary, VfsView } from "./vfs_ops.ts";
+export type { ApiKeyOps } from "./apikeys.ts";
+export type { ScheduleOps } from "./schedule_ops.ts";
+export type { SettingsOps } from "./settings_ops.ts";
+export type { ServiceOps } from "./service.ts";
+export type { EngineEvent, EventBus } from "./types.ts";
 export { ParamsError, parseParams } from "./params.ts";
 export {
   defaultSettings,
-  loadSettings,
-  parseSettingValue,
-  saveSetting,
+  isSettingKey,
+  type SettingKey,
   SETTINGS,
   type Settings,
 } from "./settings.ts";
-export type { Engine, EngineEvent, EventBus, Secrets, VfsLibrary } from "./types.ts";
+export { resolveDataDir } from "./data_dir.ts";
+export {
+  connectAddress,
+  readServiceFiles,
+  removeServiceFiles,
+  type ServiceInfo,
+  serviceUp,
+  writeServiceFiles,
+} from "./service_file.ts";
+export { checkName, escapeControls } from "./names.ts";
+export { SCRIPT_EXTENSIONS } from "./script_files.ts";
+export type {
+  JobStatus,
+  JobTrigger,
+  JobView,
+  LogLevel,
+  LogLine,
+  ScheduleRecord,
+  ScriptRecord,
+} from "../store/types.ts";
+export type { VfsDefinition, VfsType } from "../vfs/types.ts";

@@ -3,26 +3,31 @@
  * queue claims queued rows atomically (so two processes on one database never run the same job),
  * up to `maxConcurrentJobs` at once, and runs each through `executeJob` on a pooled runner
  * process. Halt goes through an AbortController per running job; a queued job is halted in
- * place. At start-up, jobs this node left `running` (the process died) become `failed`.
+ * place. At start-up (and every hour), jobs of this node whose process is gone become
+ * `failed` (see `service.ts`).
  *
  * @module
  */
 
-import { resolve } from "node:path";
 import type { JobRecord } from "../store/types.ts";
 import { RunnerPool } from "../runtime/runner_pool.ts";
 import { executeJob } from "./execute.ts";
-import type { Engine } from "./types.ts";
+import { jobSource } from "./job_source.ts";
+import type { EngineCore as Engine } from "./types.ts";
 
 const POLL_MS = 1000;
 const PURGE_EVERY_MS = 3600_000;
 
-export interface QueueStats {
-  running: number;
-  queued: number;
-  finished: { status: string; seconds: number }[];
+export interface QueueOptions {
+  log?: (msg: string) => void;
+  maxIdleRunners?: number;
+  /** This process, as the owner of the jobs it claims. */
+  owner: string;
+  /** Fails the jobs of processes that are gone; called at start and every hour. */
+  reconcile(): Promise<void>;
 }
 
+/** Runs queued jobs, up to `maxConcurrentJobs` at once. */
 export class JobQueue {
   readonly #engine: Engine;
   readonly #pool: RunnerPool;
@@ -32,34 +37,45 @@ export class JobQueue {
   #again = false;
   #timer?: ReturnType<typeof setInterval>;
   #purgeTimer?: ReturnType<typeof setInterval>;
-  /** Durations of finished jobs since the last scrape, for the metrics histogram. */
-  readonly durations: { status: string; seconds: number }[] = [];
+  /** Durations of finished jobs since the last `takeDurations()`, for the metrics histogram. */
+  #durations: { status: string; seconds: number }[] = [];
   readonly #log: (msg: string) => void;
+  readonly #opts: QueueOptions;
 
-  constructor(engine: Engine, opts: { log?: (msg: string) => void; maxIdleRunners?: number } = {}) {
+  constructor(engine: Engine, opts: QueueOptions) {
     this.#engine = engine;
+    this.#opts = opts;
     this.#pool = new RunnerPool({ maxIdle: opts.maxIdleRunners ?? 4 });
     this.#log = opts.log ?? (() => {});
   }
 
   /** Recovers jobs a dead process left running, then starts taking jobs. */
   async start(): Promise<void> {
-    const failed = await this.#engine.store.jobs.failRunning(
-      this.#engine.node,
-      "The service stopped while this job was running (process ended unexpectedly); the job did not finish",
-    );
-    if (failed.length > 0) {
-      this.#log(`marked ${failed.length} job(s) left running by a previous process as failed`);
-    }
+    await this.#opts.reconcile();
     await this.purge();
     this.#timer = setInterval(() => this.wake(), POLL_MS);
-    this.#purgeTimer = setInterval(() => this.purge(), PURGE_EVERY_MS);
+    this.#purgeTimer = setInterval(() => {
+      this.purge();
+      this.#opts.reconcile().catch((err) => this.#log(`job reconciliation: ${String(err)}`));
+    }, PURGE_EVERY_MS);
     this.wake();
   }
 
   /** True once `stop()` was called: no new jobs are taken. */
   get stopping(): boolean {
     return this.#stopping;
+  }
+
+  /** Durations of the jobs that finished since the last call (metrics). */
+  takeDurations(): { status: string; seconds: number }[] {
+    const out = this.#durations;
+    this.#durations = [];
+    return out;
+  }
+
+  /** True when this queue runs the job now. */
+  runs(id: string): boolean {
+    return this.#running.has(id);
   }
 
   /** Number of jobs running now in this process. */
@@ -87,7 +103,7 @@ export class JobQueue {
   async #pump(): Promise<void> {
     const { maxConcurrentJobs } = await this.#engine.settings();
     while (!this.#stopping && this.#running.size < maxConcurrentJobs) {
-      const job = await this.#engine.store.jobs.claim(this.#engine.node);
+      const job = await this.#engine.store.jobs.claim(this.#engine.node, this.#opts.owner);
       if (!job) return;
       this.#run(job);
     }
@@ -98,7 +114,7 @@ export class JobQueue {
     const started = performance.now();
     const done = (async () => {
       try {
-        const src = await this.#source(job);
+        const src = await jobSource(this.#engine, job);
         if (typeof src === "string") {
           await this.#fail(job, src);
           return;
@@ -107,8 +123,8 @@ export class JobQueue {
           pool: this.#pool,
           signal: abort.signal,
         });
-        this.durations.push({ status: end.status, seconds: (performance.now() - started) / 1000 });
-        if (this.durations.length > 10_000) this.durations.splice(0, 5_000);
+        this.#durations.push({ status: end.status, seconds: (performance.now() - started) / 1000 });
+        if (this.#durations.length > 10_000) this.#durations.splice(0, 5_000);
       } catch (err) {
         this.#log(`job ${job.id}: ${String(err)}`);
         await this.#fail(job, `Internal error: ${(err as Error).message}`).catch(() => {});
@@ -118,22 +134,6 @@ export class JobQueue {
       this.wake();
     });
     this.#running.set(job.id, { abort, done });
-  }
-
-  async #source(job: JobRecord): Promise<{ source: string; fileName: string } | string> {
-    if (job.scriptId) {
-      const s = await this.#engine.store.scripts.get(job.scriptId);
-      if (!s) return `The stored script "${job.scriptName}" was removed before the job ran`;
-      return { source: s.source, fileName: `${s.name}.syncjs` };
-    }
-    if (job.filePath) {
-      try {
-        return { source: await Deno.readTextFile(job.filePath), fileName: resolve(job.filePath) };
-      } catch (err) {
-        return `Cannot read script file "${job.filePath}": ${(err as Error).message}`;
-      }
-    }
-    return "The job names neither a stored script nor a file";
   }
 
   async #fail(job: JobRecord, reason: string): Promise<void> {

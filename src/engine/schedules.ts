@@ -13,7 +13,15 @@
  */
 
 import { Cron } from "croner";
-import type { Engine } from "./types.ts";
+import type { JobView, ScheduleRecord } from "../store/types.ts";
+import { EngineError } from "./errors.ts";
+import type { EngineCore } from "./types.ts";
+
+/**
+ * Fires one due slot of a schedule: creates its job and moves it to `next`, at most once per
+ * slot; undefined when another process fired the slot first (see `jobs.ts`).
+ */
+export type FireSchedule = (s: ScheduleRecord, next: string | null) => Promise<JobView | undefined>;
 
 /** A one-sentence problem with `expr`, or null when it is a usable cron expression. */
 export function validateCron(expr: string): string | null {
@@ -31,19 +39,21 @@ export function nextRun(expr: string, after: Date): string | null {
   return new Cron(expr, { paused: true }).nextRun(after)?.toISOString() ?? null;
 }
 
+/** Checks every second for due schedules and fires them. */
 export class Scheduler {
-  readonly #engine: Engine;
-  readonly #onJob: () => void;
+  readonly #core: EngineCore;
+  readonly #fire: FireSchedule;
   readonly #log: (msg: string) => void;
   #timer?: ReturnType<typeof setInterval>;
   #busy = false;
 
-  constructor(engine: Engine, opts: { onJob: () => void; log?: (msg: string) => void }) {
-    this.#engine = engine;
-    this.#onJob = opts.onJob;
+  constructor(core: EngineCore, opts: { fire: FireSchedule; log?: (msg: string) => void }) {
+    this.#core = core;
+    this.#fire = opts.fire;
     this.#log = opts.log ?? (() => {});
   }
 
+  /** Fires what is due now (catching up missed runs once), then checks every second. */
   async start(): Promise<void> {
     await this.tick(true);
     this.#timer = setInterval(() => this.tick(false), 1000);
@@ -59,7 +69,7 @@ export class Scheduler {
     this.#busy = true;
     try {
       const now = new Date();
-      for (const s of await this.#engine.store.schedules.list()) {
+      for (const s of await this.#core.store.schedules.list()) {
         if (!s.enabled || !s.nextRunAt || new Date(s.nextRunAt) > now) continue;
         let next: string | null;
         try {
@@ -67,27 +77,24 @@ export class Scheduler {
         } catch {
           next = null;
         }
-        const script = await this.#engine.store.scripts.getByName(s.script);
-        if (!script) {
+        const missed = next !== null && startup && nextRun(s.cron, new Date(s.nextRunAt)) !== next;
+        let job: JobView | undefined;
+        try {
+          job = await this.#fire(s, next);
+        } catch (err) {
+          if (!(err instanceof EngineError && err.code === "SCRIPT_NOT_FOUND")) throw err;
           this.#log(
             `schedule "${s.name}": no stored script named "${s.script}"; skipping this run`,
           );
-          await this.#engine.store.schedules.setNext(s.id, next);
+          await this.#core.store.schedules.setNext(s.id, next);
           continue;
         }
-        const missed = next !== null && startup && nextRun(s.cron, new Date(s.nextRunAt)) !== next;
-        const job = await this.#engine.store.schedules.fire(s.id, s.nextRunAt, next, {
-          scriptId: script.id,
-          scriptName: script.name,
-          params: s.params,
-        });
         if (job) {
           this.#log(
             `schedule "${s.name}" started job ${job.id}${
               missed ? " (catching up on runs missed while the service was down: one run)" : ""
             }`,
           );
-          this.#onJob();
         }
       }
     } catch (err) {

@@ -24,13 +24,20 @@ export const serviceFile = (dataDir: string) => join(dataDir, "service.json");
 export const tokenFile = (dataDir: string) => join(dataDir, "service.token");
 export const caFile = (dataDir: string) => join(dataDir, "tls", "ca.pem");
 
+/** Writes `service.json` and `service.token`, both private (0600). */
 export async function writeServiceFiles(
   dataDir: string,
   info: ServiceInfo,
   token: string,
 ): Promise<void> {
-  await Deno.writeTextFile(tokenFile(dataDir), token + "\n", { mode: 0o600 });
-  await Deno.writeTextFile(serviceFile(dataDir), JSON.stringify(info, null, 2) + "\n");
+  await writePrivate(tokenFile(dataDir), token + "\n");
+  await writePrivate(serviceFile(dataDir), JSON.stringify(info, null, 2) + "\n");
+}
+
+/** Writes a file readable by its owner only, also when an older one was not. */
+async function writePrivate(path: string, text: string): Promise<void> {
+  await Deno.writeTextFile(path, text, { mode: 0o600 });
+  if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600);
 }
 
 export async function removeServiceFiles(dataDir: string): Promise<void> {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { UsageError } from "../errors.ts";
+import { isAbsolute } from "node:path";
+import { EngineError } from "./errors.ts";
 import type { Store } from "../store/types.ts";
 
 export type SmtpTls = "none" | "starttls" | "tls";
@@ -17,6 +18,7 @@ export interface Settings {
   haltGraceSeconds: number;
   jobMemoryMiB: number;
   localRoots: string[];
+  scriptRoots: string[];
   transferConcurrency: number;
   jobRetentionDays: number;
   listen: string;
@@ -41,6 +43,8 @@ interface SettingSpec {
   values?: readonly string[];
   /** Reset by `aft reinit`. */
   network?: boolean;
+  /** Each entry must be an absolute path. */
+  absolute?: boolean;
   help: string;
 }
 
@@ -78,6 +82,13 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     kind: "string[]",
     default: [],
     help: "folders outside which scripts may not touch the local disk ([] = no limit)",
+  },
+  scriptRoots: {
+    kind: "string[]",
+    default: [],
+    absolute: true,
+    help:
+      "folders from which jobs may run a script file given by path (REST filePath, aft start -f; [] = none)",
   },
   transferConcurrency: {
     kind: "integer",
@@ -130,6 +141,10 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
   },
 };
 
+function invalid(message: string): EngineError {
+  return new EngineError("INVALID_REQUEST", message);
+}
+
 /** The defaults of every setting. */
 export function defaultSettings(): Settings {
   const out: Record<string, unknown> = {};
@@ -146,11 +161,11 @@ export function isSettingKey(key: string): key is SettingKey {
  * Parses a value given on the command line (or in JSON from the API) for `key`.
  * Lists accept JSON arrays (`["/data","/srv"]`) or comma-separated text.
  *
- * @throws {UsageError} for an unknown key or a value of the wrong type.
+ * @throws {EngineError} INVALID_REQUEST for an unknown key or a value of the wrong type.
  */
 export function parseSettingValue(key: string, raw: unknown): unknown {
   if (!isSettingKey(key)) {
-    throw new UsageError(
+    throw invalid(
       `Unknown setting "${key}": known settings are ${Object.keys(SETTINGS).join(", ")}`,
     );
   }
@@ -160,48 +175,55 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
     case "boolean":
       if (text === true || text === "true" || text === "on" || text === "1") return true;
       if (text === false || text === "false" || text === "off" || text === "0") return false;
-      throw new UsageError(`Setting "${key}" takes true or false, not ${JSON.stringify(raw)}`);
+      throw invalid(`Setting "${key}" takes true or false, not ${JSON.stringify(raw)}`);
     case "integer": {
       const n = typeof text === "number" ? text : /^-?\d+$/.test(String(text)) ? Number(text) : NaN;
       if (!Number.isSafeInteger(n)) {
-        throw new UsageError(`Setting "${key}" takes a whole number, not ${JSON.stringify(raw)}`);
+        throw invalid(`Setting "${key}" takes a whole number, not ${JSON.stringify(raw)}`);
       }
       if (spec.min !== undefined && n < spec.min) {
-        throw new UsageError(`Setting "${key}" must be at least ${spec.min}`);
+        throw invalid(`Setting "${key}" must be at least ${spec.min}`);
       }
       if (spec.max !== undefined && n > spec.max) {
-        throw new UsageError(`Setting "${key}" must be at most ${spec.max}`);
+        throw invalid(`Setting "${key}" must be at most ${spec.max}`);
       }
       return n;
     }
     case "string":
-      if (typeof text !== "string") throw new UsageError(`Setting "${key}" takes a string`);
+      if (typeof text !== "string") throw invalid(`Setting "${key}" takes a string`);
       return text;
     case "enum":
       if (typeof text !== "string" || !spec.values?.includes(text)) {
-        throw new UsageError(`Setting "${key}" takes one of ${spec.values?.join(", ")}`);
+        throw invalid(`Setting "${key}" takes one of ${spec.values?.join(", ")}`);
       }
       return text;
     case "string[]": {
       if (Array.isArray(text)) {
         if (!text.every((v) => typeof v === "string")) {
-          throw new UsageError(`Setting "${key}" takes a list of strings`);
+          throw invalid(`Setting "${key}" takes a list of strings`);
+        }
+        const relative = spec.absolute ? text.find((v) => !isAbsolute(v)) : undefined;
+        if (relative !== undefined) {
+          throw invalid(`Setting "${key}" takes absolute folder paths, not "${relative}"`);
         }
         return text;
       }
       if (typeof text !== "string") {
-        throw new UsageError(`Setting "${key}" takes a list of strings`);
+        throw invalid(`Setting "${key}" takes a list of strings`);
       }
       if (text.startsWith("[")) {
         let parsed: unknown;
         try {
           parsed = JSON.parse(text);
         } catch {
-          throw new UsageError(`Setting "${key}": ${JSON.stringify(raw)} is not a JSON array`);
+          throw invalid(`Setting "${key}": ${JSON.stringify(raw)} is not a JSON array`);
         }
         return parseSettingValue(key, parsed);
       }
-      return text === "" ? [] : text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      return parseSettingValue(
+        key,
+        text === "" ? [] : text.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+      );
     }
   }
 }

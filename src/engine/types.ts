@@ -1,6 +1,8 @@
 /**
- * The engine every command builds: one object over the data directory that the CLI, the
- * REST API and the job runner share.
+ * What the engine's parts share inside `engine/`: `EngineCore` (the store, secrets, the VFS
+ * Library, the event bus, settings), used by the operations, the job queue and job execution.
+ * It holds the store, which nothing outside `engine/` reaches; the surface that the CLI, the
+ * REST API and schedules call is `Engine` in `surface.ts`.
  *
  * @module
  */
@@ -47,7 +49,8 @@ export interface VfsLibrary {
   pinHostKey(name: string, fingerprint: string): Promise<boolean>;
 }
 
-export interface Engine {
+/** What the engine's parts share inside `engine/` (job execution, queue, operations). */
+export interface EngineCore {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
   /** This node's name (host name). */

@@ -1,13 +1,15 @@
 /**
- * The VFS Library: named connections with their options encrypted at rest.
+ * The VFS Library: named connections with their options encrypted at rest, and the rules on
+ * them: which types and targets are valid, which options are credentials (masked when shown,
+ * redacted from logs).
  *
  * @module
  */
 
 import { isAbsolute } from "node:path";
-import { UsageError } from "../errors.ts";
 import type { Store } from "../store/types.ts";
-import type { VfsDefinition, VfsType } from "../vfs/types.ts";
+import { isVfsError, type VfsDefinition, type VfsType } from "../vfs/types.ts";
+import { EngineError } from "./errors.ts";
 import type { Secrets, VfsLibrary } from "./types.ts";
 
 /** Backend types a library entry may have, with the URL scheme of their target. */
@@ -21,31 +23,31 @@ export const VFS_SCHEMES: Readonly<Record<Exclude<VfsType, "memory">, string | n
   gcs: "gcs:",
 };
 
-/** Checks a definition's type and target; throws a UsageError saying what is wrong. */
+/** Checks a definition's type and target; throws EngineError INVALID_REQUEST saying what is wrong. */
 export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
   if (!Object.hasOwn(VFS_SCHEMES, def.type)) {
-    throw new UsageError(
+    throw invalid(
       `Unknown VFS type "${def.type}": use one of ${Object.keys(VFS_SCHEMES).join(", ")}`,
     );
   }
   if (def.type === "disk") {
     if (!isAbsolute(def.target)) {
-      throw new UsageError(`A disk VFS needs an absolute folder path, not "${def.target}"`);
+      throw invalid(`A disk VFS needs an absolute folder path, not "${def.target}"`);
     }
     let st: Deno.FileInfo;
     try {
       st = await Deno.stat(def.target);
     } catch {
-      throw new UsageError(`Folder "${def.target}" does not exist`);
+      throw invalid(`Folder "${def.target}" does not exist`);
     }
-    if (!st.isDirectory) throw new UsageError(`"${def.target}" is not a folder`);
+    if (!st.isDirectory) throw invalid(`"${def.target}" is not a folder`);
     return;
   }
   let url: URL;
   try {
     url = new URL(def.target);
   } catch {
-    throw new UsageError(
+    throw invalid(
       `The target of a ${def.type} VFS must be a URL like ${
         VFS_SCHEMES[def.type as "sftp"]
       }//host/path, not "${def.target}"`,
@@ -53,10 +55,14 @@ export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
   }
   const want = VFS_SCHEMES[def.type as Exclude<VfsType, "memory" | "disk">];
   if (url.protocol !== want) {
-    throw new UsageError(
+    throw invalid(
       `The target of a ${def.type} VFS must start with ${want}//, not "${url.protocol}//"`,
     );
   }
+}
+
+function invalid(message: string): EngineError {
+  return new EngineError("INVALID_REQUEST", message);
 }
 
 /**
@@ -70,6 +76,37 @@ export function isCredentialOption(key: string): boolean {
     return false;
   }
   return /pass|secret|key|token|credential/i.test(key);
+}
+
+/** Options as shown to people: credentials hidden, `...Secret` options name their secret. */
+export function maskOptions(options: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(options).map(([k, v]) => [k, isCredentialOption(k) ? "***" : v]),
+  );
+}
+
+/** One sentence naming the kind of a VFS failure first: what an operator needs to fix. */
+export function describeFailure(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (!isVfsError(err)) return msg;
+  const kind: Partial<Record<string, string>> = {
+    AUTH_FAILED: "authentication",
+    HOST_KEY_MISMATCH: "host key",
+    PERMISSION_DENIED: "permission",
+    NOT_FOUND: "not found",
+    TIMEOUT: "timeout",
+  };
+  let k = kind[err.code];
+  if (err.code === "CONNECTION") {
+    k = /host name not found|ENOTFOUND|EAI_AGAIN/i.test(msg)
+      ? "DNS"
+      : /TLS|certificate|SSL/i.test(msg)
+      ? "TLS"
+      : "connection";
+  }
+  if (!k) return msg;
+  // "TLS failed with the FTP server: ..." needs no "TLS: " in front of it.
+  return msg.toLowerCase().startsWith(k.toLowerCase()) ? msg : `${k}: ${msg}`;
 }
 
 /** The library over the store, with options encrypted by `secrets`. */

@@ -107,4 +107,8 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 4: the process that runs a job, so a start-up fails only jobs whose process is gone
+  `
+  ALTER TABLE jobs ADD COLUMN owner TEXT;
+  `,
 ];

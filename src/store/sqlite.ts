@@ -6,135 +6,43 @@
  */
 
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { newId } from "../engine/ids.ts";
+import { newId } from "./ids.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import {
+  checkName,
+  isUnique,
+  JOB_COLUMNS,
+  now,
+  type Row,
+  toApiKey,
+  toJob,
+  toSchedule,
+  toScript,
+  toSecret,
+  toVfs,
+} from "./sqlite_rows.ts";
 import {
   type ApiKeyRecord,
   type JobFilter,
   type JobRecord,
   type JobStatus,
   type LogLine,
+  type NewJob,
   type ScheduleRecord,
-  type ScriptRecord,
-  type SecretRecord,
   type Store,
   StoreError,
-  type VfsRecord,
 } from "./types.ts";
 
-type Row = Record<string, SQLInputValue>;
-const now = () => new Date().toISOString();
+/** SQLite's result code for a full disk or a database at its `max_page_count`. */
+const SQLITE_FULL = 13;
 
-function checkName(name: string): string {
-  const n = name.trim();
-  if (n === "") throw new StoreError("INVALID", "A name cannot be empty");
-  if (n.length > 200) {
-    throw new StoreError("INVALID", "A name cannot be longer than 200 characters");
+/** A full disk becomes StoreError FULL; anything else is passed on. */
+function mapped(err: unknown): unknown {
+  if ((err as { errcode?: number } | null)?.errcode === SQLITE_FULL) {
+    return new StoreError("FULL", "The disk holding the database is full", { cause: err });
   }
-  return n;
+  return err;
 }
-
-function isUnique(err: unknown): boolean {
-  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
-}
-
-function toApiKey(r: Row): ApiKeyRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    prefix: r.prefix as string,
-    hash: r.hash as string,
-    allow: JSON.parse(r.allow as string),
-    scopes: JSON.parse(r.scopes as string),
-    createdAt: r.created_at as string,
-    lastUsedAt: (r.last_used_at as string | null) ?? null,
-  };
-}
-
-function toSchedule(r: Row): ScheduleRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    script: r.script as string,
-    cron: r.cron as string,
-    params: JSON.parse(r.params as string),
-    enabled: Number(r.enabled) === 1,
-    nextRunAt: (r.next_run_at as string | null) ?? null,
-    lastRunAt: (r.last_run_at as string | null) ?? null,
-    lastJobId: (r.last_job_id as string | null) ?? null,
-    createdAt: r.created_at as string,
-  };
-}
-
-function toScript(r: Row): ScriptRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    source: r.source as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toVfs(r: Row): VfsRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    type: r.type as string,
-    target: r.target as string,
-    optionsEnc: r.options_enc as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toSecret(r: Row): SecretRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    valueEnc: r.value_enc as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toJob(r: Row): JobRecord {
-  return {
-    id: r.id as string,
-    scriptId: (r.script_id as string | null) ?? null,
-    scriptName: r.script_name as string,
-    filePath: (r.file_path as string | null) ?? null,
-    params: JSON.parse(r.params as string),
-    status: r.status as JobRecord["status"],
-    exitCode: r.exit_code === null ? null : Number(r.exit_code),
-    error: (r.error as string | null) ?? null,
-    trigger: r.trigger as JobRecord["trigger"],
-    node: (r.node as string | null) ?? null,
-    createdAt: r.created_at as string,
-    startedAt: (r.started_at as string | null) ?? null,
-    finishedAt: (r.finished_at as string | null) ?? null,
-    bytesTransferred: Number(r.bytes_transferred ?? 0),
-    peakRssBytes: r.peak_rss_bytes === null || r.peak_rss_bytes === undefined
-      ? null
-      : Number(r.peak_rss_bytes),
-  };
-}
-
-const JOB_COLUMNS: Record<string, string> = {
-  scriptId: "script_id",
-  scriptName: "script_name",
-  filePath: "file_path",
-  params: "params",
-  status: "status",
-  exitCode: "exit_code",
-  error: "error",
-  trigger: "trigger",
-  node: "node",
-  startedAt: "started_at",
-  finishedAt: "finished_at",
-  bytesTransferred: "bytes_transferred",
-  peakRssBytes: "peak_rss_bytes",
-};
 
 /**
  * Makes every method of a repository object honour the async contract: a synchronous throw
@@ -147,23 +55,48 @@ function settled<T extends object>(repo: T): T {
       try {
         return Promise.resolve(v(...args));
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(mapped(err));
       }
     };
   }
   return repo;
 }
 
+/**
+ * Creates the database file private (0600) before SQLite opens it, and makes an existing one
+ * private: SQLite gives its `-wal` and `-shm` files the database file's mode.
+ */
+function privateFile(path: string): void {
+  if (Deno.build.os === "windows" || path === ":memory:") return;
+  try {
+    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
+    if ((Deno.statSync(path).mode ?? 0) & 0o077) Deno.chmodSync(path, 0o600);
+  } catch { /* SQLite's own open reports what is wrong */ }
+}
+
+/** Options of the SQLite store. */
+export interface SqliteOptions {
+  /**
+   * A hard cap on the database's size in pages (SQLite `max_page_count`); past it writes fail
+   * as on a full disk. For tests of a full disk, and for operators who want a cap.
+   */
+  maxPageCount?: number;
+}
+
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
   #db: DatabaseSync;
 
-  constructor(path: string) {
+  constructor(path: string, opts: SqliteOptions = {}) {
     try {
+      privateFile(path);
       this.#db = new DatabaseSync(path);
       this.#db.exec(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
       );
+      if (opts.maxPageCount !== undefined) {
+        this.#db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(opts.maxPageCount))}`);
+      }
     } catch (err) {
       throw new StoreError(
         "CORRUPT",
@@ -216,6 +149,7 @@ export class SqliteStore implements Store {
       });
     } catch (err) {
       if (err instanceof StoreError) throw err;
+      if (mapped(err) instanceof StoreError) throw mapped(err);
       throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
         cause: err,
       });
@@ -391,40 +325,41 @@ export class SqliteStore implements Store {
     remove: (name) => Promise.resolve(this.#run("DELETE FROM secrets WHERE name = ?", name) > 0),
   });
 
-  #insertJob(
-    input: Pick<JobRecord, "scriptId" | "scriptName" | "filePath" | "params" | "trigger">,
-  ): JobRecord {
-    {
-      const job: JobRecord = {
-        id: newId(),
-        scriptId: input.scriptId,
-        scriptName: input.scriptName,
-        filePath: input.filePath,
-        params: input.params,
-        status: "queued",
-        exitCode: null,
-        error: null,
-        trigger: input.trigger,
-        node: null,
-        createdAt: now(),
-        startedAt: null,
-        finishedAt: null,
-        bytesTransferred: 0,
-        peakRssBytes: null,
-      };
-      this.#run(
-        "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        job.id,
-        job.scriptId,
-        job.scriptName,
-        job.filePath,
-        JSON.stringify(job.params),
-        job.status,
-        job.trigger,
-        job.createdAt,
-      );
-      return job;
-    }
+  #insertJob(input: NewJob): JobRecord {
+    const t = now();
+    const job: JobRecord = {
+      id: newId(),
+      scriptId: input.scriptId,
+      scriptName: input.scriptName,
+      filePath: input.filePath,
+      params: input.params,
+      status: input.running ? "running" : "queued",
+      exitCode: null,
+      error: null,
+      trigger: input.trigger,
+      node: input.running?.node ?? null,
+      createdAt: t,
+      startedAt: input.running ? t : null,
+      finishedAt: null,
+      bytesTransferred: 0,
+      peakRssBytes: null,
+      owner: input.running?.owner ?? null,
+    };
+    this.#run(
+      "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, node, owner, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      job.id,
+      job.scriptId,
+      job.scriptName,
+      job.filePath,
+      JSON.stringify(job.params),
+      job.status,
+      job.trigger,
+      job.node,
+      job.owner,
+      job.createdAt,
+      job.startedAt,
+    );
+    return job;
   }
 
   jobs: Store["jobs"] = settled({
@@ -470,18 +405,19 @@ export class SqliteStore implements Store {
       if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
       return Promise.resolve(toJob(r));
     },
-    failRunning: (node, reason) => {
-      const ids = this.#tx(() => {
-        const rows = this.#all("SELECT id FROM jobs WHERE status = 'running' AND node = ?", node)
-          .map((r) => r.id as string);
+    failOrphans: (ids, reason) => {
+      const failed = this.#tx(() => {
         const t = now();
-        for (const id of rows) {
-          this.#run(
-            "UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ?",
+        const rows: string[] = [];
+        for (const id of ids) {
+          const n = this.#run(
+            "UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ? AND status = 'running'",
             reason,
             t,
             id,
           );
+          if (n === 0) continue;
+          rows.push(id);
           const seq = Number(
             this.#get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ??
               0,
@@ -496,7 +432,7 @@ export class SqliteStore implements Store {
         }
         return rows;
       });
-      return Promise.resolve(ids);
+      return Promise.resolve(failed);
     },
     appendLogs: (lines: LogLine[]) => {
       if (lines.length === 0) return Promise.resolve();
@@ -529,13 +465,14 @@ export class SqliteStore implements Store {
           cutoff,
         ),
       ),
-    claim: (node) =>
+    claim: (node, owner) =>
       Promise.resolve(this.#tx(() => {
         const r = this.#get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
         if (!r) return undefined;
         this.#run(
-          "UPDATE jobs SET status = 'running', node = ?, started_at = ? WHERE id = ? AND status = 'queued'",
+          "UPDATE jobs SET status = 'running', node = ?, owner = ?, started_at = ? WHERE id = ? AND status = 'queued'",
           node,
+          owner,
           now(),
           r.id as string,
         );

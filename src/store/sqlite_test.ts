@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SqliteStore } from "./sqlite.ts";
+import { StoreError } from "./types.ts";
 
 async function withStore(fn: (a: SqliteStore, b: SqliteStore) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -32,8 +33,8 @@ Deno.test("claim() hands each queued job to exactly one claimant, oldest first",
     for (let i = 0; i < 20; i++) ids.push((await a.jobs.create(input)).id);
     const got: string[] = [];
     for (;;) {
-      const x = await a.jobs.claim("node-a");
-      const y = await b.jobs.claim("node-b");
+      const x = await a.jobs.claim("node-a", "1:1");
+      const y = await b.jobs.claim("node-b", "2:1");
       if (x) got.push(x.id);
       if (y) got.push(y.id);
       if (!x && !y) break;
@@ -45,18 +46,94 @@ Deno.test("claim() hands each queued job to exactly one claimant, oldest first",
   });
 });
 
-Deno.test("failRunning() fails only this node's running jobs, with a log line", async () => {
+Deno.test("failOrphans() fails only the named jobs still running, with a log line", async () => {
   await withStore(async (a) => {
     await a.jobs.create(input);
     await a.jobs.create(input);
-    const mine = await a.jobs.claim("me");
-    const theirs = await a.jobs.claim("other");
-    const failed = await a.jobs.failRunning("me", "gone");
-    assert.deepEqual(failed, [mine!.id]);
-    assert.equal((await a.jobs.get(mine!.id))!.status, "failed");
-    assert.equal((await a.jobs.get(theirs!.id))!.status, "running");
-    assert.equal((await a.jobs.logs(mine!.id))[0]!.text, "gone");
+    await a.jobs.create(input);
+    const gone = await a.jobs.claim("me", "100:1");
+    const alive = await a.jobs.claim("me", "200:1");
+    const ended = await a.jobs.claim("me", "100:1");
+    await a.jobs.update(ended!.id, { status: "succeeded", finishedAt: new Date().toISOString() });
+    assert.equal(gone!.owner, "100:1");
+    const failed = await a.jobs.failOrphans([gone!.id, ended!.id], "gone");
+    assert.deepEqual(failed, [gone!.id]);
+    assert.equal((await a.jobs.get(gone!.id))!.status, "failed");
+    assert.equal((await a.jobs.get(alive!.id))!.status, "running");
+    assert.equal((await a.jobs.get(ended!.id))!.status, "succeeded");
+    assert.equal((await a.jobs.logs(gone!.id))[0]!.text, "gone");
   });
+});
+
+Deno.test("create() with running records a job already claimed by its process", async () => {
+  await withStore(async (a, b) => {
+    const job = await a.jobs.create({ ...input, running: { node: "n1", owner: "42:7" } });
+    assert.equal(job.status, "running");
+    assert.equal(job.node, "n1");
+    assert.equal(job.owner, "42:7");
+    assert.ok(job.startedAt);
+    assert.deepEqual(await a.jobs.get(job.id), job);
+    // Nobody else can claim it.
+    assert.equal(await b.jobs.claim("n2", "1:1"), undefined);
+  });
+});
+
+Deno.test("a full database fails writes with StoreError FULL, and reads go on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "aft.db");
+    const setup = new SqliteStore(path);
+    await setup.migrate();
+    await setup.close();
+    const pages = Math.ceil((await Deno.stat(path)).size / 4096);
+    const full = new SqliteStore(path, { maxPageCount: pages });
+    try {
+      await assert.rejects(
+        full.jobs.create({ ...input, params: { big: "x".repeat(200_000) } }),
+        (err: unknown) => err instanceof StoreError && err.code === "FULL",
+      );
+      assert.deepEqual(await full.jobs.list(), []);
+    } finally {
+      await full.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the database and its -wal and -shm files are private (0600)", {
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "aft.db");
+    // An older aft left the file readable by everyone: it is made private on open.
+    await Deno.writeFile(path, new Uint8Array(), { mode: 0o644 });
+    await Deno.chmod(path, 0o644);
+    const store = new SqliteStore(path);
+    await store.migrate();
+    await store.jobs.create(input);
+    try {
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.equal((await Deno.stat(f)).mode! & 0o777, 0o600, f);
+      }
+    } finally {
+      await store.close();
+    }
+    const fresh = join(dir, "new.db");
+    const store2 = new SqliteStore(fresh);
+    await store2.migrate();
+    await store2.jobs.create(input);
+    try {
+      for (const f of [fresh, `${fresh}-wal`, `${fresh}-shm`]) {
+        assert.equal((await Deno.stat(f)).mode! & 0o777, 0o600, f);
+      }
+    } finally {
+      await store2.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("purge() removes finished jobs older than the cutoff, with their logs", async () => {
@@ -122,7 +199,7 @@ Deno.test("API keys: names are unique case-insensitively, lookup is by hash", as
 });
 
 Deno.test("IDs made in one millisecond still sort in creation order", async () => {
-  const { newId } = await import("../engine/ids.ts");
+  const { newId } = await import("./ids.ts");
   const ids = Array.from({ length: 1000 }, () => newId(1_800_000_000_000));
   assert.deepEqual([...ids].sort(), ids);
   assert.equal(new Set(ids).size, ids.length);

@@ -40,7 +40,11 @@ export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "halted"
 export type JobTrigger = "api" | "cli" | "schedule" | "ui";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
-export interface JobRecord {
+/**
+ * A job as every surface shows it (the REST API, the CLI's `--json`, the clients of the API):
+ * the stored record without the store's own bookkeeping.
+ */
+export interface JobView {
   id: string;
   /** Stored script the job runs, or null for a job from a file. */
   scriptId: string | null;
@@ -65,6 +69,22 @@ export interface JobRecord {
   /** Peak resident memory of the job's runner process, when known. */
   peakRssBytes: number | null;
 }
+
+/** A job as stored. */
+export interface JobRecord extends JobView {
+  /**
+   * The process that runs the job (`pid:start` on the job's `node`), so that at start-up a
+   * process fails only the jobs whose owner is gone; null while queued and for older rows.
+   */
+  owner: string | null;
+}
+
+/** What a new job is made of; `running` records it as already claimed by that process. */
+export type NewJob =
+  & Pick<JobRecord, "scriptId" | "scriptName" | "filePath" | "params" | "trigger">
+  & {
+    running?: { node: string; owner: string };
+  };
 
 export interface LogLine {
   jobId: string;
@@ -161,27 +181,30 @@ export interface Store {
   };
 
   jobs: {
-    create(
-      input: Pick<JobRecord, "scriptId" | "scriptName" | "filePath" | "params" | "trigger">,
-    ): Promise<JobRecord>;
+    /** Records a job, `queued` (or `running`, owned by `input.running`). */
+    create(input: NewJob): Promise<JobRecord>;
     get(id: string): Promise<JobRecord | undefined>;
     list(filter?: JobFilter): Promise<JobRecord[]>;
     update(
       id: string,
       patch: Partial<Omit<JobRecord, "id" | "createdAt">>,
     ): Promise<JobRecord>;
-    /** Marks `running` jobs of `node` as failed with `reason`; returns their IDs. */
-    failRunning(node: string, reason: string): Promise<string[]>;
+    /**
+     * Marks those of `ids` that are still `running` as failed with `reason` (and a log line
+     * saying it); returns the IDs it changed.
+     */
+    failOrphans(ids: string[], reason: string): Promise<string[]>;
     appendLogs(lines: LogLine[]): Promise<void>;
     /** Lines with seq > afterSeq, in order. */
     logs(jobId: string, afterSeq?: number): Promise<LogLine[]>;
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
     /**
-     * Atomically takes the oldest queued job for `node` (status `running`, `startedAt` set);
-     * undefined when none is queued. Two nodes or processes never take the same job.
+     * Atomically takes the oldest queued job for process `owner` on `node` (status `running`,
+     * `startedAt` set); undefined when none is queued. Two nodes or processes never take the
+     * same job.
      */
-    claim(node: string): Promise<JobRecord | undefined>;
+    claim(node: string, owner: string): Promise<JobRecord | undefined>;
     /** Counts by status, for metrics. */
     countByStatus(): Promise<Record<JobStatus, number>>;
     /** Sums over the job history, for metrics. */
@@ -237,10 +260,13 @@ export interface Store {
   };
 }
 
-/** A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`). */
+/**
+ * A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`,
+ * `FULL`: the disk or the database's size limit is full).
+ */
 export class StoreError extends Error {
   override name = "StoreError";
-  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT" | "INVALID";
+  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT" | "INVALID" | "FULL";
   constructor(code: StoreError["code"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

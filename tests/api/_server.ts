@@ -4,19 +4,24 @@
  * certificate, on a free loopback port. Requests go through `fetch` trusting the local CA.
  */
 
-import { createEngine } from "../../src/engine/engine.ts";
-import { JobQueue } from "../../src/engine/queue.ts";
-import type { Engine } from "../../src/engine/types.ts";
-import { createApiKey, createApp } from "../../src/api/app.ts";
-import { FailureLimiter } from "../../src/api/auth.ts";
+import { createEngine, type Engine, type EngineOptions } from "../../src/engine/mod.ts";
+import { createApp } from "../../src/api/app.ts";
+import type { FailureLimiter } from "../../src/api/auth.ts";
 import { loadOrCreateTls } from "../../src/api/tls.ts";
+
+/** Creates an API key through the engine; returns the key, shown this once. */
+export async function createApiKey(
+  engine: Engine,
+  input: { name: string; allow?: string[]; scopes?: string[] },
+): Promise<{ key: string }> {
+  return await engine.apikeys.create(input);
+}
 
 // deno-lint-ignore no-explicit-any
 export type Json = any;
 
 export interface TestService {
   engine: Engine;
-  queue: JobQueue;
   url: string;
   client: Deno.HttpClient;
   dataDir: string;
@@ -36,15 +41,19 @@ export interface TestService {
 }
 
 export async function startTestService(
-  opts: { limiter?: FailureLimiter; settings?: Record<string, unknown> } = {},
+  opts: {
+    limiter?: FailureLimiter;
+    settings?: Record<string, unknown>;
+    store?: EngineOptions["store"];
+    dataDir?: string;
+  } = {},
 ): Promise<TestService> {
-  const dataDir = await Deno.makeTempDir({ prefix: "aft-api-" });
-  const engine = await createEngine({ dataDir });
-  for (const [k, v] of Object.entries(opts.settings ?? {})) await engine.store.settings.set(k, v);
-  const queue = new JobQueue(engine, { maxIdleRunners: 1 });
-  await queue.start();
+  const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "aft-api-" });
+  const engine = await createEngine({ dataDir, store: opts.store });
+  for (const [k, v] of Object.entries(opts.settings ?? {})) await engine.settings.set(k, v);
+  await engine.service.start({ maxIdleRunners: 1, schedules: false });
   const tls = await loadOrCreateTls(dataDir);
-  const app = createApp({ engine, queue, limiter: opts.limiter });
+  const app = createApp({ engine, limiter: opts.limiter });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen: () => {} },
     (req, info) => app.fetch(req, { remoteAddr: info.remoteAddr.hostname }),
@@ -58,7 +67,6 @@ export async function startTestService(
 
   return {
     engine,
-    queue,
     url,
     client,
     dataDir,
@@ -82,7 +90,7 @@ export async function startTestService(
       return { status: res.status, json, text, headers: res.headers };
     },
     async close() {
-      await queue.stop();
+      await engine.service.stop();
       await server.shutdown();
       client.close();
       await engine.close();

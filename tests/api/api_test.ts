@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FailureLimiter } from "../../src/api/auth.ts";
-import { createApiKey } from "../../src/api/app.ts";
-import { startTestService, type TestService, waitJob } from "./_server.ts";
+import { createApiKey, startTestService, type TestService, waitJob } from "./_server.ts";
 
 async function stillServes(svc: TestService) {
   const r = await svc.call("GET", "/v1/health", { key: null });
@@ -30,7 +29,7 @@ async function withService(
 
 Deno.test("POST /v1/jobs by name (any case) and by ID runs the script with its params", async () => {
   await withService(async (svc) => {
-    const script = await svc.engine.store.scripts.create({
+    const script = await svc.engine.scripts.create({
       name: "My Backup Job",
       source: 'Log.Info("dest=" + Param("destination") + " char=" + Params("character"));',
     });
@@ -74,7 +73,7 @@ Deno.test("POST /v1/jobs by name (any case) and by ID runs the script with its p
 
 Deno.test("bad requests get one clear JSON error with the right status, and change nothing", async () => {
   await withService(async (svc) => {
-    await svc.engine.store.scripts.create({ name: "ok", source: "Log('x');" });
+    await svc.engine.scripts.create({ name: "ok", source: "Log('x');" });
     const readOnly = (await createApiKey(svc.engine, { name: "ro", scopes: ["jobs:read"] })).key;
     const starter = (await createApiKey(svc.engine, { name: "starter" })).key;
     const faraway =
@@ -161,7 +160,7 @@ Deno.test("bad requests get one clear JSON error with the right status, and chan
     assert.equal(r.status, 413);
     await r.body?.cancel();
     // Nothing was recorded by any of them.
-    assert.equal((await svc.engine.store.jobs.list()).length, 0);
+    assert.equal((await svc.engine.jobs.list()).jobs.length, 0);
     // Unknown job and unknown route.
     assert.equal((await svc.call("GET", "/v1/adm/jobs/nope")).json.error.code, "JOB_NOT_FOUND");
     assert.equal((await svc.call("GET", "/v1/nothing")).status, 404);
@@ -175,6 +174,7 @@ Deno.test("a key from a CIDR range, IPv4-mapped addresses, and filePath with the
     try {
       const file = join(dir, "f.syncjs");
       await Deno.writeTextFile(file, 'Log.Info("from file " + ScriptName());');
+      await svc.engine.settings.set("scriptRoots", [dir]);
       const ranged = (await createApiKey(svc.engine, {
         name: "ranged",
         allow: ["127.0.0.0/8"],
@@ -195,8 +195,8 @@ Deno.test("a key from a CIDR range, IPv4-mapped addresses, and filePath with the
       assert.equal(relative.status, 400);
       // With localRoots set, a file outside them is refused.
       const elsewhere = await Deno.makeTempDir();
-      await svc.engine.store.settings.set("localRoots", [elsewhere]);
-      await svc.engine.settings(true);
+      await svc.engine.settings.set("scriptRoots", [dir, elsewhere]);
+      await svc.engine.settings.set("localRoots", [elsewhere]);
       const outside = await svc.call("POST", "/v1/jobs", { key: ranged, body: { filePath: file } });
       assert.equal(outside.status, 403);
       assert.equal(outside.json.error.code, "PATH_NOT_ALLOWED");
@@ -223,15 +223,16 @@ Deno.test("failed authentications from one address are limited with 429", async 
     assert.equal(r.status, 429);
     assert.equal(r.json.error.code, "TOO_MANY_FAILURES");
     assert.ok(Number(r.headers.get("Retry-After")) >= 1);
-    // Even the right key waits until the window has passed; health stays open.
-    assert.equal((await svc.call("GET", "/v1/adm/jobs")).status, 429);
+    // The failures are throttled, not the address: the right key still works (issue 12.2).
+    assert.equal((await svc.call("GET", "/v1/adm/jobs")).status, 200);
+    assert.equal((await svc.call("GET", "/v1/adm/jobs", { key: "wrong" })).status, 429);
     await stillServes(svc);
   }, { limiter: new FailureLimiter(3, 60_000) });
 });
 
 Deno.test("halt ends a running job as halted, a queued one at once; SSE streams the log", async () => {
   await withService(async (svc) => {
-    await svc.engine.store.scripts.create({
+    await svc.engine.scripts.create({
       name: "waiter",
       source: 'Log.Info("waiting"); WaitForHaltSignal(); Log.Info("cleaned up");',
     });
@@ -353,7 +354,13 @@ Deno.test("admin routes: scripts, secrets (write-only), API keys, schedules, set
     });
     assert.equal(denied.status, 403);
     assert.equal(denied.json.error.code, "MISSING_SCOPE");
-    assert.equal((await svc.call("DELETE", "/v1/adm/scripts/a")).status, 204);
+    // The schedule "nightly" runs script "a": removing it is refused unless forced (issue 12.19).
+    const inUse = await svc.call("DELETE", "/v1/adm/scripts/a");
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.json.error.code, "SCRIPT_IN_USE");
+    assert.match(inUse.json.error.message, /"nightly"/);
+    assert.equal((await svc.call("DELETE", "/v1/adm/scripts/a?force=true")).status, 204);
+    assert.equal((await svc.call("GET", "/v1/adm/schedules/nightly")).status, 404);
   });
 });
 

@@ -172,12 +172,13 @@ Deno.test("seeds 000 and 002: aft start command lines against a running aft serv
       });
       assert.equal(d.code, 3, d.stderr);
       assert.match(d.stdout, /ERROR boom/);
-      // Errors: unknown script (1), wrong key (3), bad params (2), nothing listening (3).
+      // Errors: unknown script (5, not found: issue 12.18), wrong key (3), bad params (2),
+      // nothing listening (3).
       const e = await runAft(["start", "-n", "nope", "-a", key, "--host", svc.host], {
         data: ctx.data,
         env: ctx.env,
       });
-      assert.equal(e.code, 1);
+      assert.equal(e.code, 5);
       assert.match(e.stderr, /No stored script named "nope"/);
       const f = await runAft(["start", "-n", "fails", "-a", "wrong", "--host", svc.host], {
         data: ctx.data,

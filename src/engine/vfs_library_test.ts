@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { VfsError } from "../vfs/types.ts";
-import { describeFailure, maskOptions } from "./vfs.ts";
+import { describeFailure, maskOptions } from "./vfs_library.ts";
 
 Deno.test("aft vfs test names the kind of failure first", () => {
   const cases: [VfsError, RegExp][] = [

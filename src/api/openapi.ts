@@ -1,55 +1,12 @@
 /**
- * Route definitions: one list that both registers the Hono handlers and generates the OpenAPI
- * 3.1 document, so the description is never written by hand.
+ * The OpenAPI 3.1 document, generated from the route definitions the service runs (see
+ * `route_def.ts`), so the description is never written by hand.
  *
  * @module
  */
 
-import type { Context } from "hono";
-import type { ApiKeyRecord } from "../store/types.ts";
-import type { Scope } from "./auth.ts";
+import type { RouteDef } from "./route_def.ts";
 import type { Schema } from "./schema.ts";
-
-export type Method = "get" | "post" | "put" | "patch" | "delete";
-
-/** Who is calling: an API key, or `aft run` on this machine through the local channel. */
-export type Caller = { kind: "key"; key: ApiKeyRecord } | { kind: "local" } | { kind: "anonymous" };
-
-export interface RouteInput {
-  body: unknown;
-  params: Record<string, string>;
-  query: Record<string, string>;
-  caller: Caller;
-  ip: string;
-}
-
-export interface RouteDef {
-  method: Method;
-  /** OpenAPI form: `/v1/adm/jobs/{id}`. */
-  path: string;
-  operationId: string;
-  summary: string;
-  tag: string;
-  /** Scope a key needs; `null`: no authentication; `"local"`: the local channel only. */
-  scope: Scope | null | "local";
-  /** Also open without a key to callers on loopback (metrics). */
-  loopbackOpen?: boolean;
-  body?: Schema;
-  query?: Record<string, Schema>;
-  responses: Record<number, { description: string; schema?: Schema; contentType?: string }>;
-  handler(c: Context, input: RouteInput): Promise<Response> | Response;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 export const ERROR_SCHEMA: Schema = {
   type: "object",
@@ -74,6 +31,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: "Conflicts with the current state",
   413: "Body over 1 MiB",
   429: "Too many failed authentications from this address",
+  507: "The service's disk is full; nothing was recorded",
 };
 
 /** The OpenAPI 3.1 document for `routes`. */

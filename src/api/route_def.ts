@@ -1,0 +1,49 @@
+/**
+ * Route definitions: each resource's file in `routes/` returns a list of them, which both
+ * registers the Hono handlers (`app.ts`) and generates the OpenAPI document (`openapi.ts`).
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { Caller, Engine, Scope } from "../engine/mod.ts";
+import type { FailureLimiter } from "./auth.ts";
+import type { Schema } from "./schema.ts";
+
+/** What the routes are built over. */
+export interface AppDeps {
+  engine: Engine;
+  /** Secret of the local channel (`aft run` delegation); read from DATA/service.token. */
+  localToken?: string;
+  limiter?: FailureLimiter;
+}
+
+/** An HTTP method, lower case as OpenAPI writes it. */
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** What a handler gets besides the Hono context. */
+export interface RouteInput {
+  body: unknown;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  caller: Caller;
+  ip: string;
+}
+
+/** One route: its handler and its description. */
+export interface RouteDef {
+  method: Method;
+  /** OpenAPI form: `/v1/adm/jobs/{id}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** Scope a key needs; `null`: no authentication; `"local"`: the local channel only. */
+  scope: Scope | null | "local";
+  /** Also open without a key to callers on loopback (metrics). */
+  loopbackOpen?: boolean;
+  body?: Schema;
+  query?: Record<string, Schema>;
+  responses: Record<number, { description: string; schema?: Schema; contentType?: string }>;
+  handler(c: Context, input: RouteInput): Promise<Response> | Response;
+}

@@ -1,0 +1,186 @@
+/**
+ * Jobs: start one (`POST /v1/jobs`, the seeds' call), list, read, follow the log (JSON or a
+ * live event stream), halt.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Engine, LogLine } from "../../engine/mod.ts";
+import type { AppDeps, RouteDef } from "../route_def.ts";
+import type { Schema } from "../schema.ts";
+import { ERROR_SCHEMA, JOB, LOG_LINE, NAME, PARAMS } from "./_schemas.ts";
+
+const lineView = (l: LogLine) => ({ seq: l.seq, ts: l.ts, level: l.level, text: l.text });
+
+const JOB_BODY: Schema = {
+  type: "object",
+  properties: {
+    scriptName: NAME,
+    scriptId: { type: "string", minLength: 1 },
+    filePath: { type: "string", minLength: 1 },
+    params: PARAMS,
+  },
+  additionalProperties: false,
+};
+
+/** The log as JSON, or with `Accept: text/event-stream` a live stream until the job ends. */
+async function logRoute(engine: Engine, c: Context, id: string, after: number) {
+  if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
+    const { job, lines } = await engine.jobs.log(id, after);
+    return c.json({
+      jobId: id,
+      status: job.status,
+      exitCode: job.exitCode,
+      lines: lines.map(lineView),
+      next: lines.at(-1)?.seq ?? after,
+    });
+  }
+  await engine.jobs.get(id); // 404 before the stream starts
+  return streamSSE(c, async (stream) => {
+    const abort = new AbortController();
+    stream.onAbort(() => abort.abort());
+    for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
+      if (e.type === "line") {
+        await stream.writeSSE({
+          event: "log",
+          id: String(e.line.seq),
+          data: JSON.stringify(lineView(e.line)),
+        });
+      } else {
+        await stream.writeSSE({
+          event: "end",
+          data: JSON.stringify({
+            status: e.job.status,
+            exitCode: e.job.exitCode ?? null,
+            error: e.job.error ?? null,
+          }),
+        });
+      }
+    }
+  });
+}
+
+/** The job routes. */
+export function jobRoutes({ engine }: AppDeps): RouteDef[] {
+  return [
+    {
+      method: "post",
+      path: "/v1/jobs",
+      operationId: "startJob",
+      summary: "Queue a job for a stored script (by name or ID) or a script file",
+      tag: "jobs",
+      scope: "jobs:start",
+      body: JOB_BODY,
+      responses: {
+        201: { description: "The job, queued", schema: JOB },
+        404: { description: "No such script or file", schema: ERROR_SCHEMA },
+        507: { description: "The service's disk is full", schema: ERROR_SCHEMA },
+      },
+      handler: async (c, { body, caller }) => {
+        const { params, ...target } = body as Record<string, string>;
+        const job = await engine.jobs.submit({ target, params, trigger: "api", caller });
+        c.header("Location", `/v1/adm/jobs/${job.id}`);
+        return c.json(
+          {
+            id: job.id,
+            scriptName: job.scriptName,
+            status: job.status,
+            createdAt: job.createdAt,
+            params: job.params,
+          },
+          201,
+        );
+      },
+    },
+    {
+      method: "get",
+      path: "/v1/adm/jobs",
+      operationId: "listJobs",
+      summary: "Jobs, newest first",
+      tag: "jobs",
+      scope: "jobs:read",
+      query: {
+        status: { type: "string", enum: ["queued", "running", "succeeded", "failed", "halted"] },
+        script: { type: "string" },
+        limit: { type: "integer", minimum: 1, maximum: 1000 },
+        cursor: { type: "string", description: "nextCursor of the previous page" },
+      },
+      responses: {
+        200: {
+          description: "A page of jobs",
+          schema: {
+            type: "object",
+            properties: { jobs: { type: "array", items: JOB }, nextCursor: { type: "string" } },
+          },
+        },
+      },
+      handler: async (c, { query }) =>
+        c.json(
+          await engine.jobs.list({
+            status: query.status || undefined,
+            script: query.script || undefined,
+            cursor: query.cursor || undefined,
+            limit: query.limit ? Number(query.limit) : 50,
+          }),
+        ),
+    },
+    {
+      method: "get",
+      path: "/v1/adm/jobs/{id}",
+      operationId: "getJob",
+      summary: "One job",
+      tag: "jobs",
+      scope: "jobs:read",
+      responses: {
+        200: { description: "The job", schema: JOB },
+        404: { description: "No such job", schema: ERROR_SCHEMA },
+      },
+      handler: async (c, { params }) => c.json(await engine.jobs.get(params.id!)),
+    },
+    {
+      method: "get",
+      path: "/v1/adm/jobs/{id}/log",
+      operationId: "getJobLog",
+      summary:
+        "The job's log lines; with Accept: text/event-stream, a live stream until the job ends",
+      tag: "jobs",
+      scope: "jobs:read",
+      query: { after: { type: "integer", minimum: 0, description: "Only lines after this seq" } },
+      responses: {
+        200: {
+          description: "Log lines (JSON), or server-sent events `log` and a final `end`",
+          schema: {
+            type: "object",
+            properties: {
+              jobId: { type: "string" },
+              status: { type: "string" },
+              lines: { type: "array", items: LOG_LINE },
+              next: { type: "integer" },
+            },
+          },
+        },
+        404: { description: "No such job", schema: ERROR_SCHEMA },
+      },
+      handler: (c, { params, query }) => logRoute(engine, c, params.id!, Number(query.after ?? 0)),
+    },
+    {
+      method: "post",
+      path: "/v1/adm/jobs/{id}/halt",
+      operationId: "haltJob",
+      summary: "Send the halt signal; the job ends as halted",
+      tag: "jobs",
+      scope: "jobs:start",
+      responses: {
+        202: {
+          description: "Halt sent (or the job was still queued and is now halted)",
+          schema: JOB,
+        },
+        404: { description: "No such job", schema: ERROR_SCHEMA },
+        409: { description: "The job has already finished", schema: ERROR_SCHEMA },
+      },
+      handler: async (c, { params }) => c.json(await engine.jobs.halt(params.id!), 202),
+    },
+  ];
+}

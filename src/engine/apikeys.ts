@@ -1,0 +1,130 @@
+/**
+ * API keys (`engine.apikeys`). A key is 256 random bits written in base58 (44 characters, like
+ * AFT!'s keys); only its SHA-256 is stored, with a short prefix for recognising it in lists. A
+ * presented key is hashed and looked up by hash, then the hashes are compared in constant time;
+ * the caller's address must be in the key's allow-list.
+ *
+ * @module
+ */
+
+import { timingSafeEqual } from "node:crypto";
+import type { ApiKeyRecord } from "../store/types.ts";
+import { type ApiKeyView, type Scope, SCOPES } from "./access.ts";
+import { EngineError, guarded } from "./errors.ts";
+import { allowed, parseRange } from "./ip.ts";
+import { checkName } from "./names.ts";
+import type { EngineCore } from "./types.ts";
+
+export const DEFAULT_SCOPES: Scope[] = ["jobs:start", "jobs:read"];
+export const DEFAULT_ALLOW = ["127.0.0.1", "::1"];
+
+const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/** A new key: 32 random bytes in base58. */
+export function newApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  let out = "";
+  while (n > 0n) {
+    out = B58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  return out.padStart(44, "1");
+}
+
+/** Hex SHA-256 of a key. */
+export async function hashKey(key: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Constant-time equality of two hex digests (or two tokens). */
+export function sameHash(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A key as shown: everything but its hash. */
+export function apiKeyView(k: ApiKeyRecord): ApiKeyView {
+  const { hash: _, ...view } = k;
+  return view;
+}
+
+export interface ApiKeyOps {
+  /**
+   * Creates a key (default scopes `jobs:start` and `jobs:read`, default allow-list 127.0.0.1
+   * and ::1); returns it with the key, which is shown this once.
+   */
+  create(input: { name: string; allow?: string[]; scopes?: string[] }): Promise<{
+    key: string;
+    record: ApiKeyView;
+  }>;
+  list(): Promise<ApiKeyView[]>;
+  /** By ID or name (case-insensitive); APIKEY_NOT_FOUND when there is none. */
+  remove(idOrName: string): Promise<void>;
+  /**
+   * The key presented by a caller at address `ip`: UNAUTHORIZED when it is unknown,
+   * ADDRESS_NOT_ALLOWED when `ip` is not in its allow-list.
+   */
+  authenticate(key: string, ip: string): Promise<ApiKeyView>;
+}
+
+/** The API key operations over `core`. */
+export function createApiKeyOps(core: EngineCore): ApiKeyOps {
+  const store = core.store;
+  return guarded({
+    async create(input: { name: string; allow?: string[]; scopes?: string[] }) {
+      const name = checkName("API key", input.name);
+      const allow = input.allow && input.allow.length > 0 ? input.allow : DEFAULT_ALLOW;
+      for (const a of allow) {
+        if (!parseRange(a)) {
+          throw new EngineError("INVALID_REQUEST", `"${a}" is not an address or CIDR range`);
+        }
+      }
+      const scopes = input.scopes && input.scopes.length > 0 ? input.scopes : DEFAULT_SCOPES;
+      for (const s of scopes) {
+        if (!(SCOPES as readonly string[]).includes(s)) {
+          throw new EngineError(
+            "INVALID_REQUEST",
+            `Unknown scope "${s}": use ${SCOPES.join(", ")}`,
+          );
+        }
+      }
+      const key = newApiKey();
+      const record = await store.apikeys.create({
+        name,
+        prefix: key.slice(0, 6),
+        hash: await hashKey(key),
+        allow: [...new Set(allow)],
+        scopes: [...new Set(scopes)],
+      });
+      return { key, record: apiKeyView(record) };
+    },
+    list: async () => (await store.apikeys.list()).map(apiKeyView),
+    async remove(idOrName: string) {
+      if (!(await store.apikeys.remove(idOrName))) {
+        throw new EngineError("APIKEY_NOT_FOUND", `No API key "${idOrName}"`);
+      }
+    },
+    async authenticate(key: string, ip: string) {
+      const hash = await hashKey(key.trim());
+      const rec = await store.apikeys.getByHash(hash);
+      if (!rec || !sameHash(rec.hash, hash)) {
+        throw new EngineError("UNAUTHORIZED", "The API key is not valid");
+      }
+      if (!allowed(ip, rec.allow)) {
+        throw new EngineError(
+          "ADDRESS_NOT_ALLOWED",
+          `The API key "${rec.name}" may not be used from ${ip}`,
+        );
+      }
+      // "Last used" to the minute: one write per key per minute, not one per request.
+      if (!rec.lastUsedAt || Date.now() - Date.parse(rec.lastUsedAt) > 60_000) {
+        store.apikeys.touch(rec.id).catch(() => {});
+      }
+      return apiKeyView(rec);
+    },
+  });
+}

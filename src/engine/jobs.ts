@@ -1,0 +1,310 @@
+/**
+ * `engine.jobs`: the one way a job is made (`submit`, for REST, `aft start`, `aft run`, the
+ * web console; and `fireSchedule` for schedules, which shares its target rules and uses the
+ * store's atomic slot), and the job history: get, list, log, follow, halt.
+ *
+ * The rules live here once: exactly one target (stored script by name or ID, or a file path);
+ * parameters as a flat object or the v3 array; a file path needs the `files` scope and a
+ * published script file (`script_files.ts`), except for `aft run` on this machine, which needs
+ * the setting `allowCliRun` instead; no new job while the service stops.
+ *
+ * @module
+ */
+
+import type { JobRecord, JobStatus, JobTrigger, JobView, LogLine } from "../store/types.ts";
+import type { ScheduleRecord } from "../store/types.ts";
+import { type Caller, hasScope } from "./access.ts";
+import { EngineError, fromStoreError, guarded } from "./errors.ts";
+import { ParamsError, parseParams } from "./params.ts";
+import { checkRunFile, checkScriptFile, scriptNameOf } from "./script_files.ts";
+import type { EngineCore } from "./types.ts";
+
+/** Statuses of a finished job. */
+export const FINISHED: readonly JobStatus[] = ["succeeded", "failed", "halted"];
+export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", ...FINISHED];
+
+/** A job request: one target, parameters, who asks and through what. */
+export interface SubmitInput {
+  /** Exactly one of the three. */
+  target: { scriptName?: string; scriptId?: string; filePath?: string };
+  /** A flat object or the v3 `[{"name","value"}]` array (JSON text accepted). */
+  params?: unknown;
+  trigger: JobTrigger;
+  caller: Caller;
+  /**
+   * Record the job as already running in this process (`aft run` without a service), to be
+   * run with `execute`; otherwise it is queued for the service's queue.
+   */
+  here?: boolean;
+}
+
+export interface JobPage {
+  jobs: JobView[];
+  /** Give it as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
+}
+
+/** What `follow` yields: log lines as they are stored, then the job once it has ended. */
+export type FollowEvent = { type: "line"; line: LogLine } | { type: "end"; job: JobView };
+
+/** What the job operations need from the part of the engine that runs jobs. */
+export interface JobRunners {
+  /** True while the service stops: no new jobs. */
+  stopping(): boolean;
+  /** A job was queued: look for it now. */
+  wake(): void;
+  /**
+   * Halts a job this process runs or a queued one; undefined when this process runs no
+   * queue and the job is not its own.
+   */
+  halt(id: string): Promise<JobRecord | undefined>;
+  /** This process, as the owner of the jobs it runs. */
+  owner: string;
+}
+
+export interface JobOps {
+  /** Checks a job request against every rule and records the job; returns it `queued`. */
+  submit(input: SubmitInput): Promise<JobView>;
+  /** JOB_NOT_FOUND when there is none. */
+  get(id: string): Promise<JobView>;
+  /** Newest first; INVALID_CURSOR for a cursor this service did not give. */
+  list(filter?: { status?: string; script?: string; limit?: number; cursor?: string }): Promise<
+    JobPage
+  >;
+  /** The job and its log lines after `after` (a line's `seq`). */
+  log(id: string, after?: number): Promise<{ job: JobView; lines: LogLine[] }>;
+  /**
+   * Log lines as they are stored, by this process or any other on the database, until the
+   * job ends. `pollMs`: how often the store is read when this process is told nothing.
+   */
+  follow(
+    id: string,
+    opts?: { after?: number; pollMs?: number; signal?: AbortSignal },
+  ): AsyncGenerator<FollowEvent>;
+  /**
+   * Sends the halt signal to a running job (it ends `halted`); a queued one is halted at once.
+   * JOB_FINISHED when it has ended; NO_QUEUE when another process runs it and this one cannot
+   * reach it.
+   */
+  halt(id: string): Promise<JobView>;
+  /** Counts for metrics. */
+  stats(): Promise<{ byStatus: Record<JobStatus, number>; bytes: number }>;
+}
+
+/** The job as every surface shows it. */
+export function jobView(j: JobRecord): JobView {
+  const { owner: _, ...view } = j;
+  return view;
+}
+
+const CURSOR = /^[0-9a-hjkmnp-tv-z]{26}$/;
+
+/** The job operations over `core`, with `runners` for what runs them. */
+export function createJobOps(core: EngineCore, runners: JobRunners) {
+  const store = core.store;
+
+  const find = async (id: string): Promise<JobRecord> => {
+    const job = await store.jobs.get(id);
+    if (!job) throw new EngineError("JOB_NOT_FOUND", `No job with ID "${id}"`);
+    return job;
+  };
+
+  /** The stored script a target names. */
+  const storedScript = async (target: { scriptName?: string; scriptId?: string }) => {
+    const script = target.scriptId !== undefined
+      ? await store.scripts.get(target.scriptId)
+      : await store.scripts.getByName(target.scriptName!);
+    if (!script) {
+      throw new EngineError(
+        "SCRIPT_NOT_FOUND",
+        target.scriptId !== undefined
+          ? `No stored script with ID "${target.scriptId}"`
+          : `No stored script named "${target.scriptName}"`,
+      );
+    }
+    return script;
+  };
+
+  async function submit(input: SubmitInput): Promise<JobView> {
+    if (runners.stopping() && !input.here) {
+      throw new EngineError("SHUTTING_DOWN", "The service is shutting down and takes no new jobs");
+    }
+    const given = (["scriptName", "scriptId", "filePath"] as const).filter((k) =>
+      input.target[k] !== undefined
+    );
+    if (given.length !== 1) {
+      throw new EngineError(
+        "INVALID_REQUEST",
+        given.length === 0
+          ? "Give one of scriptName, scriptId or filePath"
+          : `Give only one of scriptName, scriptId or filePath, not ${given.join(" and ")}`,
+      );
+    }
+    let params: Record<string, string>;
+    try {
+      params = parseParams(input.params ?? {});
+    } catch (err) {
+      if (!(err instanceof ParamsError)) throw err;
+      throw new EngineError("INVALID_REQUEST", err.message);
+    }
+    if (input.trigger === "cli") {
+      // `aft run`: the machine's own user, on this machine, while an administrator allows it.
+      if (input.caller.kind !== "local" || input.target.filePath === undefined) {
+        throw new EngineError(
+          "MISSING_SCOPE",
+          "Only aft run on the service's machine starts cli jobs",
+        );
+      }
+      if (!(await core.settings(true)).allowCliRun) {
+        throw new EngineError(
+          "CLI_RUN_OFF",
+          "Running scripts from the command line is off: an administrator can allow it with `aft settings set allowCliRun true`",
+        );
+      }
+    }
+    let job: Pick<JobRecord, "scriptId" | "scriptName" | "filePath">;
+    const filePath = input.target.filePath;
+    if (filePath !== undefined) {
+      if (!hasScope(input.caller, "files")) {
+        throw new EngineError("MISSING_SCOPE", "Starting a job from a file needs the files scope");
+      }
+      let path: string;
+      if (input.trigger === "cli") path = await checkRunFile(filePath);
+      else {
+        const { scriptRoots, localRoots } = await core.settings();
+        await checkScriptFile(filePath, { scriptRoots, localRoots, dataDir: core.dataDir });
+        path = filePath;
+      }
+      job = { scriptId: null, scriptName: scriptNameOf(path), filePath: path };
+    } else {
+      const script = await storedScript(input.target);
+      job = { scriptId: script.id, scriptName: script.name, filePath: null };
+    }
+    const rec = await store.jobs.create({
+      ...job,
+      params,
+      trigger: input.trigger,
+      ...(input.here ? { running: { node: core.node, owner: runners.owner } } : {}),
+    });
+    if (!input.here) runners.wake();
+    return jobView(rec);
+  }
+
+  async function* follow(
+    id: string,
+    opts: { after?: number; pollMs?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<FollowEvent> {
+    let last = opts.after ?? 0;
+    let wake: () => void = () => {};
+    const off = core.bus.on((e) => {
+      if ((e.type === "log" && e.line.jobId === id) || (e.type === "job" && e.job.id === id)) {
+        wake();
+      }
+    });
+    const onAbort = () => wake();
+    opts.signal?.addEventListener("abort", onAbort);
+    try {
+      await find(id);
+      while (!opts.signal?.aborted) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const woke = new Promise<void>((r) => {
+          wake = r;
+          timer = setTimeout(r, opts.pollMs ?? 1000); // lines stored by another process
+        });
+        for (const line of await store.jobs.logs(id, last)) {
+          yield { type: "line", line };
+          last = line.seq;
+        }
+        const cur = await store.jobs.get(id);
+        if (!cur || FINISHED.includes(cur.status)) {
+          // Lines are stored in batches: one more read after the end catches the last ones.
+          for (const line of await store.jobs.logs(id, last)) yield { type: "line", line };
+          if (cur) yield { type: "end", job: jobView(cur) };
+          clearTimeout(timer);
+          return;
+        }
+        await woke;
+        clearTimeout(timer);
+      }
+    } catch (err) {
+      throw fromStoreError(err);
+    } finally {
+      off();
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  const ops = guarded({
+    submit,
+    get: async (id: string) => jobView(await find(id)),
+    async list(
+      filter: { status?: string; script?: string; limit?: number; cursor?: string } = {},
+    ) {
+      if (filter.status !== undefined && !JOB_STATUSES.includes(filter.status as JobStatus)) {
+        throw new EngineError(
+          "INVALID_REQUEST",
+          `Job status takes one of ${JOB_STATUSES.join(", ")}`,
+        );
+      }
+      if (filter.cursor !== undefined && !CURSOR.test(filter.cursor)) {
+        throw new EngineError(
+          "INVALID_CURSOR",
+          "The cursor is not one this service gave: use nextCursor of the previous page",
+        );
+      }
+      const limit = filter.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new EngineError("INVALID_REQUEST", "The limit takes a whole number from 1 to 1000");
+      }
+      const jobs = await store.jobs.list({
+        status: filter.status as JobStatus | undefined,
+        script: filter.script,
+        before: filter.cursor,
+        limit,
+      });
+      return {
+        jobs: jobs.map(jobView),
+        nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null,
+      };
+    },
+    async log(id: string, after = 0) {
+      const job = await find(id);
+      return { job: jobView(job), lines: await store.jobs.logs(id, after) };
+    },
+    async halt(id: string) {
+      const job = await find(id);
+      if (FINISHED.includes(job.status)) {
+        throw new EngineError("JOB_FINISHED", `Job ${job.id} has already finished (${job.status})`);
+      }
+      const now = await runners.halt(id);
+      if (!now) throw new EngineError("NO_QUEUE", "This process runs no jobs");
+      return jobView(now);
+    },
+    stats: async () => ({
+      byStatus: await store.jobs.countByStatus(),
+      bytes: (await store.jobs.totals()).bytes,
+    }),
+  });
+
+  /**
+   * Fires one due slot of schedule `s` (the scheduler calls it): the same target rules as
+   * `submit`, with the store's atomic `fire`, so a slot runs once whoever fires it.
+   */
+  async function fireSchedule(s: ScheduleRecord, next: string | null) {
+    try {
+      const script = await storedScript({ scriptName: s.script });
+      const rec = await store.schedules.fire(s.id, s.nextRunAt!, next, {
+        scriptId: script.id,
+        scriptName: script.name,
+        params: s.params,
+      });
+      if (!rec) return undefined;
+      runners.wake();
+      return jobView(rec);
+    } catch (err) {
+      throw fromStoreError(err);
+    }
+  }
+
+  return { ops: { ...ops, follow } as JobOps, fireSchedule, find };
+}

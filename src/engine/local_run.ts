@@ -1,0 +1,100 @@
+/**
+ * Jobs run in this process rather than by a service's queue: `aft run` without a service on
+ * its data directory. The job is recorded as running, owned by this process (`owner.ts`), then
+ * run on a runner process of this process's own pool.
+ *
+ * @module
+ */
+
+import type { JobRecord, JobView, LogLine } from "../store/types.ts";
+import type { RunnerPool } from "../runtime/runner_pool.ts";
+import { EngineError, guarded } from "./errors.ts";
+import type { JobProgress, JobSource } from "./execute.ts";
+import { jobSource } from "./job_source.ts";
+import { jobView } from "./jobs.ts";
+import type { EngineCore } from "./types.ts";
+
+export interface ExecuteHereOptions {
+  /** The script, when the caller has read it already (and names it for stack traces). */
+  source?: JobSource;
+  /** Aborting it halts the job. */
+  signal?: AbortSignal;
+  onLog?(line: LogLine): void;
+  onProgress?(p: JobProgress): void;
+}
+
+export interface LocalRunOps {
+  /** Starts a runner process ahead of a job about to be run here. */
+  warm(): Promise<void>;
+  /**
+   * Runs a job that `submit({ here: true })` recorded, to its end, in this process; returns
+   * the finished job.
+   */
+  execute(id: string, opts?: ExecuteHereOptions): Promise<JobView>;
+  /** Records a job run here as halted at once, without waiting for it (a second Ctrl-C). */
+  abandon(id: string, reason: string): Promise<void>;
+}
+
+/** Jobs run by this process outside a queue. */
+export function createLocalRunner(
+  core: EngineCore,
+  opts: { owner: string; find(id: string): Promise<JobRecord>; beforeFirstRun(): Promise<void> },
+) {
+  // Loaded when a job runs here, so commands that run none do not load the runtime.
+  let pool: RunnerPool | undefined;
+  const getPool = async () => pool ??= new (await import("../runtime/runner_pool.ts")).RunnerPool();
+  let first = true;
+  const runs = new Map<string, AbortController>();
+  const ops: LocalRunOps = guarded({
+    async warm() {
+      (await getPool()).warm((await core.settings()).jobMemoryMiB);
+    },
+    async execute(id: string, o: ExecuteHereOptions = {}) {
+      if (first) {
+        first = false;
+        await opts.beforeFirstRun();
+      }
+      const job = await opts.find(id);
+      if (job.status !== "running" || job.owner !== opts.owner) {
+        throw new EngineError("INVALID_REQUEST", `Job ${id} is not one this process runs`);
+      }
+      const src = o.source ?? await jobSource(core, job);
+      if (typeof src === "string") throw new EngineError("FILE_NOT_FOUND", src);
+      const abort = new AbortController();
+      if (o.signal?.aborted) abort.abort();
+      o.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+      runs.set(id, abort);
+      try {
+        const { executeJob } = await import("./execute.ts");
+        return jobView(
+          await executeJob(core, job, src, {
+            pool: await getPool(),
+            signal: abort.signal,
+            onLog: o.onLog,
+            onProgress: o.onProgress,
+          }),
+        );
+      } finally {
+        runs.delete(id);
+      }
+    },
+    async abandon(id: string, reason: string) {
+      await core.store.jobs.update(id, {
+        status: "halted",
+        exitCode: 1,
+        error: reason,
+        finishedAt: new Date().toISOString(),
+      });
+    },
+  });
+  return {
+    ops,
+    /** Halts a job run here; false when this process runs none with that ID. */
+    halt(id: string): boolean {
+      const run = runs.get(id);
+      run?.abort();
+      return run !== undefined;
+    },
+    close: async () => await pool?.close(),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Names of what an administrator stores (scripts, VFS entries, secrets, API keys, schedules),
+ * and text shown on a terminal. A name is printed in lists, logs and error messages, so it may
+ * not hold control characters (a terminal acts on them: ESC sequences can rewrite the screen)
+ * or bidirectional overrides (which make text read differently from what it is).
+ *
+ * @example
+ * ```ts
+ * checkName("script", "My Backup Job"); // "My Backup Job"
+ * escapeControls("a\u001b[2Jb"); // "a\\u001b[2Jb"
+ * ```
+ * @module
+ */
+
+import { EngineError } from "./errors.ts";
+
+/** C0 and C1 control characters, DEL, and the bidirectional embeddings, overrides, isolates. */
+function unsafe(c: number): boolean {
+  return c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069);
+}
+
+/** True when `text` holds a character that `checkName` refuses. */
+export function hasUnsafeCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (unsafe(text.charCodeAt(i))) return true;
+  return false;
+}
+
+/** Longest name accepted. */
+export const MAX_NAME = 200;
+
+/**
+ * The name, trimmed, when it is a usable name for a `what` ("script", "VFS", ...); throws
+ * EngineError INVALID_NAME saying why otherwise.
+ */
+export function checkName(what: string, name: string): string {
+  const n = name.trim();
+  if (n === "") throw new EngineError("INVALID_NAME", `A ${what} name cannot be empty`);
+  if (n.length > MAX_NAME) {
+    throw new EngineError(
+      "INVALID_NAME",
+      `A ${what} name cannot be longer than ${MAX_NAME} characters`,
+    );
+  }
+  if (hasUnsafeCharacters(n)) {
+    throw new EngineError(
+      "INVALID_NAME",
+      `A ${what} name cannot hold control characters or bidirectional overrides: "${
+        escapeControls(n)
+      }"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * `text` safe to print on a terminal: control characters and bidirectional overrides become
+ * `\uXXXX`. With `keepLines`, tabs and line feeds stay (for logs and script sources).
+ */
+export function escapeControls(text: string, opts: { keepLines?: boolean } = {}): string {
+  if (!hasUnsafeCharacters(text)) return text;
+  let out = "";
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    const kept = opts.keepLines && (c === 0x09 || c === 0x0a);
+    out += unsafe(c) && !kept ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { checkName, escapeControls } from "./names.ts";
+import { EngineError } from "./errors.ts";
+
+Deno.test("checkName() keeps ordinary names, trimmed, with dots, quotes and unicode", () => {
+  for (const n of ["My Backup Job", "a.b", 'quo"te', "ünïcode 名前", "..x", "#%&+"]) {
+    assert.equal(checkName("script", ` ${n} `), n);
+  }
+});
+
+Deno.test("checkName() refuses empty, long, control characters, NUL and bidi overrides", () => {
+  const bad = [
+    "",
+    "   ",
+    "x".repeat(201),
+    "a\u0000b",
+    "a\nb",
+    "a\u001b[31mred",
+    "tab\there",
+    "del\u007f",
+    "c1\u009b",
+    "rtl\u202eevil",
+    "iso\u2066late",
+    "\u2069",
+  ];
+  for (const n of bad) {
+    assert.throws(
+      () => checkName("script", n),
+      (e: unknown) => e instanceof EngineError && e.code === "INVALID_NAME" && e.kind === "invalid",
+      JSON.stringify(n),
+    );
+  }
+  // The message shows the name without its raw control characters.
+  try {
+    checkName("VFS", "x\u001b[2Jy");
+  } catch (err) {
+    assert.match((err as Error).message, /"x\\u001b\[2Jy"/);
+    assert.ok(!(err as Error).message.includes("\u001b"));
+  }
+});
+
+Deno.test("escapeControls() escapes what a terminal acts on, optionally keeping lines", () => {
+  assert.equal(escapeControls("plain"), "plain");
+  assert.equal(escapeControls("a\u001bb\u202ec"), "a\\u001bb\\u202ec");
+  assert.equal(escapeControls("l1\nl2\tx\r"), "l1\\u000al2\\u0009x\\u000d");
+  assert.equal(escapeControls("l1\nl2\tx\r", { keepLines: true }), "l1\nl2\tx\\u000d");
+});

@@ -1,0 +1,140 @@
+/**
+ * Which script files a job may run by path. A job from a file path (REST `filePath`,
+ * `aft start -f`) runs only a script an administrator published: a file with a script
+ * extension, inside one of the folders of the setting `scriptRoots` (none by default, which
+ * turns such jobs off) after links are resolved, never inside the data directory, and inside
+ * `localRoots` when that is set. `aft run` (the machine's own user, allowed by `allowCliRun`)
+ * runs any file that user names.
+ *
+ * Why this closes the leak of file contents: a caller of the API reads nothing of a file it
+ * names unless the file passes these rules first. The checks on the path itself (extension,
+ * folder) come before anything touches the disk, so a refused caller cannot even learn whether
+ * a file outside the folders exists; and every refusal names the path, never its content.
+ * What passes is a script the administrator put in a script folder for API callers to run, so
+ * that script's own errors (which may quote its source, like any stack trace) tell the caller
+ * nothing the administrator did not publish. The queue checks the file again when the job
+ * starts and reads the path it checked, so a link swapped in meanwhile is refused too.
+ *
+ * @module
+ */
+
+import { basename, extname, isAbsolute, resolve } from "node:path";
+import { EngineError } from "./errors.ts";
+
+/** Extensions of script files. */
+export const SCRIPT_EXTENSIONS = [".syncjs", ".js", ".ts"] as const;
+
+/** The folders that decide whether a file may run. */
+export interface ScriptFileRules {
+  /** Setting `scriptRoots`: folders of scripts that jobs from a file path may run. */
+  scriptRoots: readonly string[];
+  /** Setting `localRoots`: when set, the file must be inside one of these too. */
+  localRoots: readonly string[];
+  /** The data directory, from which no script ever runs. */
+  dataDir: string;
+}
+
+/** The parts of an absolute path, compared case-insensitively on Windows. */
+function segments(p: string): string[] {
+  const abs = resolve(p);
+  return (Deno.build.os === "windows" ? abs.toLowerCase() : abs).split(/[\\/]+/).filter((s) =>
+    s !== ""
+  );
+}
+
+/**
+ * True when `p` is `root` or inside it, compared segment by segment (so `/opt/scripts2` is not
+ * inside `/opt/scripts`, and `/opt/scripts/..x` is).
+ */
+export function isWithin(root: string, p: string): boolean {
+  const r = segments(root);
+  const q = segments(p);
+  return r.length <= q.length && r.every((s, i) => s === q[i]);
+}
+
+/** True for a name with a script extension (any letter case). */
+export function isScriptName(p: string): boolean {
+  return (SCRIPT_EXTENSIONS as readonly string[]).includes(extname(p).toLowerCase());
+}
+
+async function realOrNull(p: string): Promise<string | null> {
+  try {
+    return await Deno.realPath(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks a script file a job from a file path wants to run, against `rules`; returns the real
+ * path to read it from. Throws EngineError: INVALID_REQUEST (not absolute), FILE_JOBS_OFF (no
+ * script folders), PATH_NOT_ALLOWED, FILE_NOT_FOUND.
+ */
+export async function checkScriptFile(path: string, rules: ScriptFileRules): Promise<string> {
+  if (!isAbsolute(path)) {
+    throw new EngineError("INVALID_REQUEST", "filePath must be an absolute path");
+  }
+  if (rules.scriptRoots.length === 0) {
+    throw new EngineError(
+      "FILE_JOBS_OFF",
+      `Jobs from a file path are off: an administrator can allow a folder of scripts with aft settings set scriptRoots '["/opt/scripts"]'`,
+    );
+  }
+  const refused = (why: string) => new EngineError("PATH_NOT_ALLOWED", `"${path}" ${why}`);
+  const abs = resolve(path);
+  // The path as given, before the disk is touched: nothing is learnt about other files.
+  if (!isScriptName(abs)) {
+    throw refused(`is not a script file: only ${SCRIPT_EXTENSIONS.join(", ")} files run`);
+  }
+  const roots = [];
+  for (const r of rules.scriptRoots) roots.push(resolve(r), (await realOrNull(r)) ?? resolve(r));
+  if (!roots.some((r) => isWithin(r, abs))) {
+    throw refused("is outside the folders allowed for scripts (setting scriptRoots)");
+  }
+  // Then where it really is, links resolved.
+  const real = await realOrNull(abs);
+  if (real === null) {
+    throw new EngineError("FILE_NOT_FOUND", `No script file "${path}" on the service's machine`);
+  }
+  const realRoots = (await Promise.all(rules.scriptRoots.map(realOrNull))).filter((r) =>
+    r !== null
+  );
+  if (!realRoots.some((r) => isWithin(r, real)) || !isScriptName(real)) {
+    throw refused("leads outside the script files allowed (setting scriptRoots)");
+  }
+  const data = [
+    resolve(rules.dataDir),
+    (await realOrNull(rules.dataDir)) ?? resolve(rules.dataDir),
+  ];
+  if (data.some((d) => isWithin(d, abs) || isWithin(d, real))) {
+    throw refused("is inside the data directory, from which no script runs");
+  }
+  if (rules.localRoots.length > 0) {
+    const local = await Promise.all(
+      rules.localRoots.map(async (r) => (await realOrNull(r)) ?? resolve(r)),
+    );
+    if (!local.some((r) => isWithin(r, real))) {
+      throw refused("is outside the allowed folders (setting localRoots)");
+    }
+  }
+  const st = await Deno.stat(real).catch(() => null);
+  if (!st?.isFile) {
+    throw new EngineError("FILE_NOT_FOUND", `No script file "${path}" on the service's machine`);
+  }
+  return real;
+}
+
+/** Checks a file `aft run` runs: an absolute path to a file. Returns the path. */
+export async function checkRunFile(path: string): Promise<string> {
+  if (!isAbsolute(path)) {
+    throw new EngineError("INVALID_REQUEST", "filePath must be an absolute path");
+  }
+  const st = await Deno.stat(path).catch(() => null);
+  if (!st?.isFile) throw new EngineError("FILE_NOT_FOUND", `No script file "${path}"`);
+  return resolve(path);
+}
+
+/** The name a job from a file shows: the file's base name. */
+export function scriptNameOf(path: string): string {
+  return basename(path);
+}

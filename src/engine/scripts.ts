@@ -1,0 +1,88 @@
+/**
+ * `engine.scripts`: stored scripts. Names match case-insensitively; a script that a schedule
+ * uses is removed only with `force`, which removes those schedules too.
+ *
+ * @module
+ */
+
+import type { ScriptRecord } from "../store/types.ts";
+import { EngineError, guarded } from "./errors.ts";
+import { checkName } from "./names.ts";
+import type { EngineCore } from "./types.ts";
+
+/** A stored script without its source, as lists show it. */
+export type ScriptMeta = Omit<ScriptRecord, "source">;
+
+export interface ScriptOps {
+  /** Every stored script, without sources. */
+  list(): Promise<ScriptMeta[]>;
+  /** By ID, else by name; SCRIPT_NOT_FOUND when there is neither. */
+  get(idOrName: string): Promise<ScriptRecord>;
+  /** ALREADY_EXISTS when the name is taken (case-insensitively). */
+  create(input: { name: string; source: string }): Promise<ScriptRecord>;
+  /** Stores the script under its name, replacing one of that name. */
+  put(input: { name: string; source: string }): Promise<
+    { script: ScriptRecord; replaced: boolean }
+  >;
+  /** Renames a script or replaces its source. */
+  update(idOrName: string, patch: { name?: string; source?: string }): Promise<ScriptRecord>;
+  /**
+   * Removes a script. SCRIPT_IN_USE, naming them, when schedules run it, unless `force`, which
+   * removes those schedules too; returns their names.
+   */
+  remove(idOrName: string, opts?: { force?: boolean }): Promise<
+    { script: ScriptMeta; schedules: string[] }
+  >;
+}
+
+/** The script operations over `core`. */
+export function createScriptOps(core: EngineCore): ScriptOps {
+  const store = core.store;
+  const find = async (idOrName: string) => {
+    const s = (await store.scripts.get(idOrName)) ?? (await store.scripts.getByName(idOrName));
+    if (!s) throw new EngineError("SCRIPT_NOT_FOUND", `No stored script named "${idOrName}"`);
+    return s;
+  };
+  return guarded({
+    list: async () => (await store.scripts.list()).map(({ source: _, ...meta }) => meta),
+    get: find,
+    create: (input: { name: string; source: string }) =>
+      store.scripts.create({ name: checkName("script", input.name), source: input.source }),
+    async put(input: { name: string; source: string }) {
+      const name = checkName("script", input.name);
+      const existing = await store.scripts.getByName(name);
+      const script = existing
+        ? await store.scripts.update(existing.id, { name, source: input.source })
+        : await store.scripts.create({ name, source: input.source });
+      return { script, replaced: existing !== undefined };
+    },
+    async update(idOrName: string, patch: { name?: string; source?: string }) {
+      const s = await find(idOrName);
+      return await store.scripts.update(s.id, {
+        ...patch,
+        ...(patch.name === undefined ? {} : { name: checkName("script", patch.name) }),
+      });
+    },
+    async remove(idOrName: string, opts: { force?: boolean } = {}) {
+      const s = await find(idOrName);
+      const key = s.name.toLowerCase();
+      const users = (await store.schedules.list()).filter((x) =>
+        x.script.trim().toLowerCase() === key
+      );
+      if (users.length > 0 && !opts.force) {
+        throw new EngineError(
+          "SCRIPT_IN_USE",
+          `The script "${s.name}" is run by the schedule${users.length > 1 ? "s" : ""} ${
+            users.map((u) => `"${u.name}"`).join(", ")
+          }: remove ${users.length > 1 ? "them" : "it"} first, or force the removal to remove ${
+            users.length > 1 ? "them" : "it"
+          } too`,
+        );
+      }
+      for (const u of users) await store.schedules.remove(u.id);
+      await store.scripts.remove(s.id);
+      const { source: _, ...script } = s;
+      return { script, schedules: users.map((u) => u.name) };
+    },
+  });
+}

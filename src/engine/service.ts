@@ -1,0 +1,123 @@
+/**
+ * `engine.service`: what runs jobs in this process. `aft serve` starts the job queue and the
+ * scheduler; `aft run` without a service runs its one job here (`local_run.ts`). Both first
+ * fail the jobs of this node whose process is gone (`owner.ts`), and only those.
+ *
+ * @module
+ */
+
+import type { JobRecord } from "../store/types.ts";
+import type { JobRunners } from "./jobs.ts";
+import { ownerAlive } from "./owner.ts";
+import type { JobQueue } from "./queue.ts";
+import type { FireSchedule, Scheduler } from "./schedules.ts";
+import type { EngineCore } from "./types.ts";
+
+export interface ServiceOps {
+  /**
+   * Fails the jobs of processes that are gone, then runs the job queue and, unless
+   * `schedules` is false, the scheduler.
+   */
+  start(
+    opts?: { log?: (msg: string) => void; maxIdleRunners?: number; schedules?: boolean },
+  ): Promise<void>;
+  /**
+   * Takes no new jobs, sends the halt signal to every running job and waits for them (each
+   * job's grace period then kills a runner that does not stop).
+   */
+  stop(): Promise<void>;
+  /** True once `stop()` was called. */
+  stopping(): boolean;
+  /** Jobs running in this process now. */
+  runningHere(): number;
+  /** Durations of the jobs this process finished since the last call (metrics). */
+  takeDurations(): { status: string; seconds: number }[];
+}
+
+const SERVICE_GONE =
+  "The service stopped while this job was running (process ended unexpectedly); the job did not finish";
+const RUN_GONE =
+  "The aft run process running this job ended unexpectedly (killed or crashed); the job did not finish";
+
+/**
+ * Fails the running jobs of this node whose owner process is gone. A job without an owner
+ * (recorded by an older aft) is taken for gone only when `ownerless` (at a service's start,
+ * which used to fail every running job of its node). Returns how many it failed.
+ */
+export async function reconcile(
+  core: EngineCore,
+  owner: string,
+  opts: { ownerless: boolean },
+): Promise<number> {
+  const running = await core.store.jobs.list({ status: "running", limit: 1000 });
+  const gone: JobRecord[] = [];
+  for (const j of running) {
+    if (j.node !== core.node || j.owner === owner) continue;
+    if (j.owner === null ? opts.ownerless : !(await ownerAlive(j.owner))) gone.push(j);
+  }
+  let n = 0;
+  for (
+    const [reason, jobs] of [
+      [RUN_GONE, gone.filter((j) => j.trigger === "cli" && j.owner !== null)],
+      [SERVICE_GONE, gone.filter((j) => !(j.trigger === "cli" && j.owner !== null))],
+    ] as const
+  ) {
+    if (jobs.length > 0) {
+      n += (await core.store.jobs.failOrphans(jobs.map((j) => j.id), reason)).length;
+    }
+  }
+  return n;
+}
+
+/** The service side of the engine: queue, scheduler, and what the job operations need. */
+export function createService(
+  core: EngineCore,
+  opts: { owner: string; fire: FireSchedule; haltHere(id: string): boolean },
+) {
+  let queue: JobQueue | undefined;
+  let scheduler: Scheduler | undefined;
+  let stopping = false;
+  let log: (msg: string) => void = () => {};
+
+  const runners: JobRunners = {
+    owner: opts.owner,
+    stopping: () => stopping,
+    wake: () => queue?.wake(),
+    async halt(id) {
+      if (opts.haltHere(id)) return await core.store.jobs.get(id);
+      return await queue?.halt(id);
+    },
+  };
+
+  const ops: ServiceOps = {
+    async start(o = {}) {
+      log = o.log ?? log;
+      // Loaded here, so commands that run no service do not load the runtime and croner.
+      const { JobQueue } = await import("./queue.ts");
+      const { Scheduler } = await import("./schedules.ts");
+      queue = new JobQueue(core, {
+        log,
+        maxIdleRunners: o.maxIdleRunners,
+        owner: opts.owner,
+        reconcile: async () => {
+          const n = await reconcile(core, opts.owner, { ownerless: true });
+          if (n > 0) log(`marked ${n} job(s) left running by a process that is gone as failed`);
+        },
+      });
+      await queue.start();
+      if (o.schedules !== false) {
+        scheduler = new Scheduler(core, { fire: opts.fire, log });
+        await scheduler.start();
+      }
+    },
+    async stop() {
+      stopping = true;
+      scheduler?.stop();
+      await queue?.stop();
+    },
+    stopping: () => stopping || (queue?.stopping ?? false),
+    runningHere: () => queue?.runningCount ?? 0,
+    takeDurations: () => queue?.takeDurations() ?? [],
+  };
+  return { ops, runners };
+}

@@ -1,0 +1,48 @@
+/**
+ * The engine's surface: `Engine`, the one object the CLI, the REST API, schedules and the web
+ * console call. Operations are grouped by what they act on; each enforces its rules (targets,
+ * folders, scopes, names, validation) and throws EngineError with a stable code.
+ *
+ * @module
+ */
+
+import type { ApiKeyOps } from "./apikeys.ts";
+import type { JobOps } from "./jobs.ts";
+import type { LocalRunOps } from "./local_run.ts";
+import type { ScheduleOps } from "./schedule_ops.ts";
+import type { ScriptOps } from "./scripts.ts";
+import type { SecretOps } from "./secret_ops.ts";
+import type { ServiceOps } from "./service.ts";
+import type { SettingsOps } from "./settings_ops.ts";
+import type { EventBus } from "./types.ts";
+import type { VfsOps } from "./vfs_ops.ts";
+
+/**
+ * The engine: every operation on jobs, scripts, the VFS Library, secrets, API keys, schedules
+ * and settings, over one data directory. Built by `createEngine()`.
+ */
+export interface Engine {
+  /** Absolute path of the data directory. */
+  readonly dataDir: string;
+  /** This node's name (host name). */
+  readonly node: string;
+  /** Job status changes, log lines and progress of jobs run by this process. */
+  readonly bus: EventBus;
+  /** Jobs: made, listed, followed, halted; and run here by `aft run` without a service. */
+  readonly jobs: JobOps & LocalRunOps;
+  readonly scripts: ScriptOps;
+  readonly vfs: VfsOps;
+  readonly secrets: SecretOps;
+  readonly apikeys: ApiKeyOps;
+  readonly schedules: ScheduleOps;
+  readonly settings: SettingsOps;
+  /** The job queue and the scheduler of `aft serve`. */
+  readonly service: ServiceOps;
+  /**
+   * Lock-out recovery (`aft reinit`): resets the network settings and removes the web UI's
+   * admin accounts; refused while a service runs on the data directory.
+   */
+  reinit(): Promise<{ settings: string[]; admins: number }>;
+  /** Stops what this process runs here and closes the store. */
+  close(): Promise<void>;
+}

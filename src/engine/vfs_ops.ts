@@ -1,0 +1,110 @@
+/**
+ * `engine.vfs`: the VFS Library as callers see it. Credentials never leave it: entries are
+ * shown with their credential options masked, and only job execution (through `EngineCore`)
+ * reads them decrypted.
+ *
+ * @module
+ */
+
+import type { VfsDefinition } from "../vfs/types.ts";
+import { EngineError, guarded } from "./errors.ts";
+import { checkName } from "./names.ts";
+import type { EngineCore } from "./types.ts";
+import { describeFailure, maskOptions, validateVfsDefinition } from "./vfs_library.ts";
+
+/** A library entry as listed. */
+export interface VfsSummary {
+  id: string;
+  name: string;
+  type: string;
+  target: string;
+  createdAt: string;
+}
+
+/** A library entry as shown: credential options masked (`***`). */
+export interface VfsView extends VfsSummary {
+  options: Record<string, string>;
+  updatedAt: string;
+}
+
+export interface VfsOps {
+  list(): Promise<VfsSummary[]>;
+  /** By name (case-insensitive), masked; VFS_NOT_FOUND when there is none. */
+  get(name: string): Promise<VfsView>;
+  /** Checks and adds an entry (ALREADY_EXISTS unless `replace`); options encrypted at rest. */
+  add(def: VfsDefinition, opts?: { replace?: boolean }): Promise<
+    { vfs: VfsView; replaced: boolean }
+  >;
+  /** VFS_NOT_FOUND when there is none. */
+  remove(name: string): Promise<void>;
+  /**
+   * Connects and lists the root; VFS_FAILED with the cause first (authentication, host key,
+   * DNS, TLS, permission). An SFTP host key seen for the first time is recorded.
+   */
+  test(name: string, opts?: { onHostKeyRecorded?(fingerprint: string): void }): Promise<
+    { name: string; entries: number }
+  >;
+}
+
+/** The VFS Library operations over `core`. */
+export function createVfsOps(core: EngineCore): VfsOps {
+  const notFound = (name: string) => new EngineError("VFS_NOT_FOUND", `No VFS named "${name}"`);
+  const view = async (name: string): Promise<VfsView> => {
+    const rec = await core.store.vfs.getByName(name);
+    const def = await core.vfs.get(name);
+    if (!rec || !def) throw notFound(name);
+    return {
+      id: rec.id,
+      name: def.name,
+      type: def.type,
+      target: def.target,
+      options: maskOptions(def.options),
+      createdAt: rec.createdAt,
+      updatedAt: rec.updatedAt,
+    };
+  };
+  return guarded({
+    list: () => core.vfs.list(),
+    get: view,
+    async add(def: VfsDefinition, opts: { replace?: boolean } = {}) {
+      const name = checkName("VFS", def.name);
+      const existing = await core.store.vfs.getByName(name);
+      if (existing && !opts.replace) {
+        throw new EngineError("ALREADY_EXISTS", `A VFS named "${existing.name}" already exists`);
+      }
+      const entry = { ...def, name, options: def.options ?? {} };
+      // Checked before the old entry goes, so a bad replacement leaves the old one in place.
+      await validateVfsDefinition(entry);
+      if (existing) await core.vfs.remove(existing.name);
+      const rec = await core.vfs.add(entry);
+      return { vfs: await view(rec.name), replaced: existing !== undefined };
+    },
+    async remove(name: string) {
+      if (!(await core.vfs.remove(name))) throw notFound(name);
+    },
+    async test(name: string, opts: { onHostKeyRecorded?(fingerprint: string): void } = {}) {
+      const def = await core.vfs.get(name);
+      if (!def) throw notFound(name);
+      const settings = await core.settings();
+      const { openVfs } = await import("../vfs/registry.ts");
+      try {
+        const v = await openVfs(def, {
+          getSecret: (n) => core.secrets.get(n),
+          localRoots: settings.localRoots,
+          recordHostKey: async (fp) => {
+            if (await core.vfs.pinHostKey(def.name, fp)) opts.onHostKeyRecorded?.(fp);
+          },
+        });
+        try {
+          return { name: def.name, entries: (await v.list("/")).length };
+        } finally {
+          await v.close();
+        }
+      } catch (err) {
+        throw new EngineError("VFS_FAILED", `VFS "${def.name}" failed: ${describeFailure(err)}`, {
+          cause: err,
+        });
+      }
+    },
+  });
+}
