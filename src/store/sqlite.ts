@@ -5,8 +5,9 @@
  * @module
  */
 
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { newId } from "./ids.ts";
+import { mapped, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import {
   checkName,
@@ -33,77 +34,14 @@ import {
   StoreError,
 } from "./types.ts";
 
-/** SQLite's result code for a full disk or a database at its `max_page_count`. */
-const SQLITE_FULL = 13;
-
-/** A full disk becomes StoreError FULL; anything else is passed on. */
-function mapped(err: unknown): unknown {
-  if ((err as { errcode?: number } | null)?.errcode === SQLITE_FULL) {
-    return new StoreError("FULL", "The disk holding the database is full", { cause: err });
-  }
-  return err;
-}
-
-/**
- * Makes every method of a repository object honour the async contract: a synchronous throw
- * (a constraint violation, a busy database) becomes a rejected promise.
- */
-function settled<T extends object>(repo: T): T {
-  for (const [k, v] of Object.entries(repo)) {
-    if (typeof v !== "function") continue;
-    (repo as Record<string, unknown>)[k] = (...args: unknown[]) => {
-      try {
-        return Promise.resolve(v(...args));
-      } catch (err) {
-        return Promise.reject(mapped(err));
-      }
-    };
-  }
-  return repo;
-}
-
-/**
- * Creates the database file private (0600) before SQLite opens it, and makes an existing one
- * private: SQLite gives its `-wal` and `-shm` files the database file's mode.
- */
-function privateFile(path: string): void {
-  if (Deno.build.os === "windows" || path === ":memory:") return;
-  try {
-    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
-    if ((Deno.statSync(path).mode ?? 0) & 0o077) Deno.chmodSync(path, 0o600);
-  } catch { /* SQLite's own open reports what is wrong */ }
-}
-
-/** Options of the SQLite store. */
-export interface SqliteOptions {
-  /**
-   * A hard cap on the database's size in pages (SQLite `max_page_count`); past it writes fail
-   * as on a full disk. For tests of a full disk, and for operators who want a cap.
-   */
-  maxPageCount?: number;
-}
+export type { SqliteOptions };
 
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
   #db: DatabaseSync;
 
   constructor(path: string, opts: SqliteOptions = {}) {
-    try {
-      privateFile(path);
-      this.#db = new DatabaseSync(path);
-      this.#db.exec(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-      );
-      if (opts.maxPageCount !== undefined) {
-        this.#db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(opts.maxPageCount))}`);
-      }
-    } catch (err) {
-      throw new StoreError(
-        "CORRUPT",
-        `Cannot open the database "${path}": ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    this.#db = openDatabase(path, opts);
   }
 
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
