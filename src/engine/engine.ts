@@ -111,7 +111,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
 }
 
 /** The parts every operation shares: store, secrets, VFS Library, bus, settings. */
-function createCore(dataDir: string, store: Store): EngineCore {
+export function createCore(dataDir: string, store: Store): EngineCore {
   // The master key is loaded on first use, so commands that touch no secret do not create it.
   let key: Promise<CryptoKey> | undefined;
   const masterKey = () => key ??= loadMasterKey(dataDir);

@@ -10,7 +10,12 @@
 
 /** `pid:start` of this process. */
 export function processOwner(): string {
-  return `${Deno.pid}:${startTimeOf(Deno.pid) ?? 0}`;
+  return ownerOf(Deno.pid);
+}
+
+/** `pid:start` of process `pid` (start 0 where the system does not tell it). */
+export function ownerOf(pid: number): string {
+  return `${pid}:${startTimeOf(pid) ?? 0}`;
 }
 
 /** The start time of process `pid` in clock ticks since boot (Linux), else undefined. */

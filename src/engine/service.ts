@@ -85,7 +85,18 @@ export function createService(
     wake: () => queue?.wake(),
     async halt(id) {
       if (opts.haltHere(id)) return await core.store.jobs.get(id);
-      return await queue?.halt(id);
+      if (queue) return await queue.halt(id);
+      // No queue here: a queued job can still be halted in place; a running one is another
+      // process's.
+      const job = await core.store.jobs.get(id);
+      if (job?.status !== "queued") return undefined;
+      const rec = await core.store.jobs.update(id, {
+        status: "halted",
+        error: "Halted before it started",
+        finishedAt: new Date().toISOString(),
+      });
+      core.bus.emit({ type: "job", job: rec });
+      return rec;
     },
   };
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FailureLimiter } from "../../src/api/auth.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
 import { createApiKey, startTestService, type TestService, waitJob } from "./_server.ts";
 
 async function stillServes(svc: TestService) {
@@ -403,4 +404,94 @@ Deno.test("OpenAPI 3.1 describes every route; health and metrics answer", async 
     assert.match(m.text, /^aft_queue_depth 0$/m);
     assert.match(m.text, /# TYPE aft_job_duration_seconds histogram/);
   });
+});
+
+Deno.test("names with control characters or bidi overrides, and a garbage cursor, get 400", async () => {
+  await withService(async (svc) => {
+    const names = ["a\u001b[2Jb", "nul\u0000", "rtl\u202eevil", "iso\u2067x", "bell\u0007"];
+    for (const name of names) {
+      const posts: [string, unknown][] = [
+        ["/v1/adm/scripts", { name, source: "" }],
+        ["/v1/adm/vfs", { name, type: "disk", target: svc.dataDir }],
+        ["/v1/adm/apikeys", { name }],
+        ["/v1/adm/schedules", { name, script: "x", cron: "0 2 * * *" }],
+      ];
+      for (const [path, body] of posts) {
+        const r = await svc.call("POST", path, { body });
+        assert.equal(r.status, 400, `${path} ${JSON.stringify(name)}: ${r.text}`);
+        assert.equal(r.json.error.code, "INVALID_NAME");
+      }
+      const s = await svc.call("PUT", `/v1/adm/secrets/${encodeURIComponent(name)}`, {
+        body: { value: "v" },
+      });
+      assert.equal(s.status, 400, s.text);
+    }
+    assert.equal((await svc.call("GET", "/v1/adm/scripts")).json.length, 0);
+    assert.equal((await svc.call("GET", "/v1/adm/secrets")).json.length, 0);
+    for (const cursor of ["garbage", "%27%20OR%201%3D1", "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"]) {
+      const r = await svc.call("GET", `/v1/adm/jobs?cursor=${cursor}`);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.code, "INVALID_CURSOR");
+    }
+  });
+});
+
+Deno.test("filePath runs only scripts from scriptRoots: hostile paths are refused, no job made", async () => {
+  await withService(async (svc) => {
+    const files = (await createApiKey(svc.engine, {
+      name: "files",
+      scopes: ["jobs:start", "jobs:read", "files"],
+    })).key;
+    const off = await svc.call("POST", "/v1/jobs", {
+      key: files,
+      body: { filePath: "/etc/shadow" },
+    });
+    assert.equal(off.status, 403);
+    assert.equal(off.json.error.code, "FILE_JOBS_OFF");
+    assert.match(off.json.error.message, /aft settings set scriptRoots/);
+    const root = await Deno.makeTempDir();
+    try {
+      await svc.engine.settings.set("scriptRoots", [root, svc.dataDir]);
+      await Deno.symlink("/etc/passwd", join(root, "passwd.syncjs"));
+      for (
+        const p of [
+          "/etc/shadow",
+          "/proc/self/environ",
+          join(svc.dataDir, "service.token"),
+          join(svc.dataDir, "aft.db"),
+          `${root}/../../etc/passwd`,
+          join(root, "passwd.syncjs"),
+        ]
+      ) {
+        const r = await svc.call("POST", "/v1/jobs", { key: files, body: { filePath: p } });
+        assert.equal(r.status, 403, `${p}: ${r.text}`);
+        assert.equal(r.json.error.code, "PATH_NOT_ALLOWED");
+        assert.doesNotMatch(r.text, /root:/);
+      }
+      assert.equal((await svc.call("GET", "/v1/adm/jobs")).json.jobs.length, 0);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+});
+
+Deno.test("POST /v1/jobs on a full disk answers 507 STORAGE_FULL, and the service goes on", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "aft-api-full-" });
+  const path = join(dataDir, "aft.db");
+  const setup = new SqliteStore(path);
+  await setup.migrate();
+  await setup.close();
+  const pages = Math.ceil((await Deno.stat(path)).size / 4096);
+  // SQLite's max_page_count fails writes with SQLITE_FULL, as a full disk does.
+  await withService(async (svc) => {
+    await svc.engine.scripts.create({ name: "ok", source: "Log('x');" });
+    const r = await svc.call("POST", "/v1/jobs", {
+      body: { scriptName: "ok", params: { big: "x".repeat(500_000) } },
+    });
+    assert.equal(r.status, 507, r.text);
+    assert.equal(r.json.error.code, "STORAGE_FULL");
+    assert.match(r.json.error.message, /service's disk is full/);
+    await stillServes(svc);
+    assert.equal((await svc.call("GET", "/v1/adm/jobs")).json.jobs.length, 0);
+  }, { dataDir, store: new SqliteStore(path, { maxPageCount: pages + 12 }) });
 });

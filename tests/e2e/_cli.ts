@@ -93,7 +93,11 @@ export function spawnRun(data: string, file: string, args: string[] = []) {
       }
     },
     async interrupt(): Promise<number> {
-      child.kill("SIGINT");
+      return await this.signal("SIGINT");
+    },
+    /** Sends `sig` and waits for the exit; returns the exit code. */
+    async signal(sig: Deno.Signal): Promise<number> {
+      child.kill(sig);
       const status = await child.status;
       await done;
       return status.code;

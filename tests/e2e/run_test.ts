@@ -4,7 +4,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runAft, tempDataDir } from "./_cli.ts";
+import { runAft, spawnRun, tempDataDir } from "./_cli.ts";
+import { startService } from "./_service.ts";
 
 async function withData(fn: (data: string, dir: string) => Promise<void>, allow = true) {
   const data = await tempDataDir();
@@ -134,5 +135,61 @@ Deno.test("Sleep() blocks for the time asked and returns true", async () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /slept true true/);
     assert.match(r.stdout, /halt false/);
+  });
+});
+
+async function jobList(data: string): Promise<{ id: string; status: string; error: string }[]> {
+  const r = await runAft(["jobs", "list", "--json"], { data });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+Deno.test({
+  name: "SIGTERM to aft run halts the script like Ctrl-C, and the job ends halted",
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  await withData(async (data, dir) => {
+    const f = await script(dir, 'Log.Info("waiting"); WaitForHaltSignal(); Log.Info("bye");');
+    const run = spawnRun(data, f);
+    await run.until(/waiting/);
+    const code = await run.signal("SIGTERM");
+    assert.equal(code, 0, run.out);
+    assert.match(run.out, /halting the script/);
+    assert.match(run.out, /bye/);
+    const [job] = await jobList(data);
+    assert.equal(job!.status, "halted");
+  });
+});
+
+Deno.test({
+  name: "jobs of a killed aft run are failed at the next start; a live one's job is left alone",
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  await withData(async (data, dir) => {
+    const wait = await script(dir, 'Log.Info("waiting"); WaitForHaltSignal();', "wait.syncjs");
+    const killed = spawnRun(data, wait);
+    await killed.until(/waiting/);
+    await killed.kill(); // SIGKILL: no chance to record anything
+    const [dead] = await jobList(data);
+    assert.equal(dead!.status, "running");
+
+    // A live aft run beside the next start keeps its job.
+    const live = spawnRun(data, wait);
+    await live.until(/waiting/);
+    const quick = await script(dir, 'Log.Info("quick");', "quick.syncjs");
+    assert.equal((await runAft(["run", "-f", quick], { data })).code, 0);
+    const after = new Map((await jobList(data)).map((j) => [j.id, j]));
+    assert.equal(after.get(dead!.id)!.status, "failed");
+    assert.match(after.get(dead!.id)!.error, /aft run process running this job ended unexpectedly/);
+    assert.match((await runAft(["jobs", "log", dead!.id], { data })).stdout, /ended unexpectedly/);
+    const liveId = [...after.values()].find((j) => j.status === "running")!.id;
+    // A service starting on the data directory leaves the live aft run's job alone too.
+    const svc = await startService(data);
+    try {
+      assert.equal((await jobList(data)).find((j) => j.id === liveId)!.status, "running");
+    } finally {
+      await svc.stop();
+    }
+    assert.equal(await live.signal("SIGTERM"), 0);
   });
 });

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { FailureLimiter } from "./auth.ts";
+
+Deno.test("the failure limiter blocks after the limit and forgets after the window", () => {
+  const l = new FailureLimiter(3, 1000);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(l.blockedFor("1.2.3.4", 100 * i), 0);
+    l.fail("1.2.3.4", 100 * i);
+  }
+  assert.ok(l.blockedFor("1.2.3.4", 300) >= 1);
+  assert.equal(l.blockedFor("5.6.7.8", 300), 0);
+  assert.equal(l.blockedFor("1.2.3.4", 1001), 0);
+});
+
+Deno.test("the limiter throttles failures: a valid key from a blocked address still works", async () => {
+  const { createApp } = await import("./app.ts");
+  const { withEngine } = await import("../engine/_test_engine.ts");
+  await withEngine(async (engine) => {
+    const { key } = await engine.apikeys.create({ name: "ci", scopes: ["jobs:read"] });
+    const app = createApp({ engine, localToken: "tok", limiter: new FailureLimiter(2, 60_000) });
+    const call = (headers: Record<string, string>, path = "/v1/adm/jobs") =>
+      app.request(path, { headers }, { remoteAddr: "127.0.0.1" });
+    assert.equal((await call({ "X-API-Key": "wrong" })).status, 401);
+    assert.equal((await call({ "X-API-Key": "wrong" })).status, 401);
+    const blocked = await call({ "X-API-Key": "wrong" });
+    assert.equal(blocked.status, 429);
+    assert.ok(Number(blocked.headers.get("Retry-After")) >= 1);
+    assert.equal((await call({ "X-API-Key": key })).status, 200);
+    // The local channel of aft run, and /metrics from loopback, are not locked out either.
+    assert.equal((await call({ "X-Aft-Local-Token": "tok" })).status, 200);
+    assert.equal((await call({}, "/metrics")).status, 200);
+    // Failures of any kind from the address go on being answered with 429.
+    assert.equal((await call({ "X-Aft-Local-Token": "nope" })).status, 429);
+    assert.equal((await call({})).status, 429);
+    // Another address is not affected.
+    const other = await app.request("/v1/adm/jobs", { headers: { "X-API-Key": "wrong" } }, {
+      remoteAddr: "127.0.0.2",
+    });
+    assert.equal(other.status, 401);
+  });
+});

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { hashKey, newApiKey, sameHash } from "./apikeys.ts";
+import { rejectsWith, withEngine } from "./_test_engine.ts";
+
+Deno.test("API keys are 256-bit base58 and compared by hash", async () => {
+  const a = newApiKey();
+  const b = newApiKey();
+  assert.equal(a.length, 44);
+  assert.match(a, /^[1-9A-HJ-NP-Za-km-z]{44}$/);
+  assert.notEqual(a, b);
+  const h = await hashKey(a);
+  assert.match(h, /^[0-9a-f]{64}$/);
+  assert.ok(sameHash(h, await hashKey(a)));
+  assert.ok(!sameHash(h, await hashKey(b)));
+  assert.ok(!sameHash(h, h.slice(1)));
+});
+
+Deno.test("apikeys.create() gives the key once, with defaults; bad ranges and scopes are refused", async () => {
+  await withEngine(async (engine) => {
+    const { key, record } = await engine.apikeys.create({ name: "ci" });
+    assert.equal(key.length, 44);
+    assert.ok(key.startsWith(record.prefix));
+    assert.deepEqual(record.scopes, ["jobs:start", "jobs:read"]);
+    assert.deepEqual(record.allow, ["127.0.0.1", "::1"]);
+    assert.equal("hash" in record, false);
+    assert.doesNotMatch(JSON.stringify(await engine.apikeys.list()), new RegExp(key));
+    await rejectsWith(
+      engine.apikeys.create({ name: "x", allow: ["10.0.0.0/33"] }),
+      "INVALID_REQUEST",
+    );
+    await rejectsWith(engine.apikeys.create({ name: "x", scopes: ["root"] }), "INVALID_REQUEST");
+    await rejectsWith(engine.apikeys.create({ name: "CI" }), "ALREADY_EXISTS");
+    await rejectsWith(engine.apikeys.create({ name: "c\u0000i" }), "INVALID_NAME");
+    await engine.apikeys.remove("CI");
+    await rejectsWith(engine.apikeys.remove("ci"), "APIKEY_NOT_FOUND");
+  });
+});
+
+Deno.test("apikeys.authenticate() knows a key by hash and checks the caller's address", async () => {
+  await withEngine(async (engine) => {
+    const { key } = await engine.apikeys.create({ name: "lan", allow: ["10.0.0.0/8", "::1"] });
+    assert.equal((await engine.apikeys.authenticate(key, "10.1.2.3")).name, "lan");
+    assert.equal((await engine.apikeys.authenticate(` ${key} `, "::1")).name, "lan");
+    await rejectsWith(engine.apikeys.authenticate(key, "192.168.1.1"), "ADDRESS_NOT_ALLOWED");
+    await rejectsWith(engine.apikeys.authenticate("x".repeat(44), "10.1.2.3"), "UNAUTHORIZED");
+    // "Last used" is recorded.
+    for (let i = 0; i < 50 && !(await engine.apikeys.list())[0]!.lastUsedAt; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok((await engine.apikeys.list())[0]!.lastUsedAt);
+  });
+});
