@@ -7,7 +7,7 @@
 
 import type { Context } from "hono";
 import type { Caller, Engine, Scope } from "../engine/mod.ts";
-import type { FailureLimiter } from "./auth.ts";
+import type { FailureLimiter } from "./limiter.ts";
 import type { Schema } from "./schema.ts";
 
 /** What the routes are built over. */

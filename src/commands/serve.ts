@@ -1,6 +1,6 @@
 /**
  * `aft serve`: the service in the foreground. HTTPS REST API, job queue and schedules on the
- * data directory's store. Writes `service.json` while it runs; stops gracefully on SIGINT or
+ * data directory. Writes `service.json` while it runs; stops gracefully on SIGINT or
  * SIGTERM (no new jobs, halt signal to running jobs, their grace period, then exit).
  *
  * @module

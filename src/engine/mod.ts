@@ -56,6 +56,7 @@ export {
 } from "./service_file.ts";
 export { checkName, escapeControls } from "./names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
+export { scriptTypings } from "./typings.ts";
 export type {
   JobStatus,
   JobTrigger,
