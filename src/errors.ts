@@ -1,6 +1,6 @@
 /**
  * Errors the CLI turns into an exit code and one sentence on stderr (see `cli.ts`): its own
- * (`CliError` and kin) and the engine's (`EngineError`, by kind, in `exitCodeOf`: the one place
+ * (`CliError` and kin) and the engine's (`EngineError`, by kind, in `describeError`: the one place
  * where a kind becomes an exit code).
  *
  * Exit codes: 0 success; 1 the job or script failed (or another failure); 2 usage error; 3

@@ -1,7 +1,7 @@
 /**
  * Errors of the engine's operations. Each has a stable `code` for machines, and each code one
  * `kind`, which every surface translates in one place: the REST API into an HTTP status
- * (`api/api_error.ts`), the CLI into an exit code (`errors.ts`, `exitCodeOf`). Messages are one
+ * (`api/api_error.ts`), the CLI into an exit code (`errors.ts`, `describeError`). Messages are one
  * sentence for people.
  *
  * @example
