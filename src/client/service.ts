@@ -9,7 +9,7 @@ import { ServiceError } from "../errors.ts";
 import { EngineError, type ErrorKind } from "../engine/errors.ts";
 import { escapeControls } from "../engine/names.ts";
 import type { ServiceInfo } from "../engine/service_file.ts";
-import type { JobStatus, JobView, LogLine } from "../store/types.ts";
+import { FINISHED, type JobStatus, type JobView, type LogLine } from "../store/types.ts";
 import { ApiClient, type HttpResponse } from "./http.ts";
 
 export type { JobView };
@@ -55,8 +55,6 @@ export function jobExitCode(job: { status: JobStatus; exitCode: number | null })
   return 1;
 }
 
-const FINISHED = new Set<JobStatus>(["succeeded", "failed", "halted"]);
-
 /**
  * Prints a job's log as it grows until the job ends; returns the final job. Polls the JSON log
  * route (lines after the last seen), which works through any proxy and over this client.
@@ -80,7 +78,7 @@ export async function followJob(
     );
     for (const l of page.lines) onLine(l);
     after = page.next;
-    if (FINISHED.has(page.status)) {
+    if (FINISHED.includes(page.status)) {
       // The status changed after the lines were read: read once more for the last lines.
       const rest = expectJson<{ lines: LogLineView[] }>(
         await client.request("GET", `/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`),

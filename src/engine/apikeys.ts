@@ -7,13 +7,15 @@
  * @module
  */
 
-import { timingSafeEqual } from "node:crypto";
 import type { ApiKeyRecord } from "../store/types.ts";
 import { type ApiKeyView, type Scope, SCOPES } from "./access.ts";
 import { EngineError, guarded } from "./errors.ts";
+import { hashKey, sameHash } from "./hash.ts";
 import { allowed, parseRange } from "./ip.ts";
 import { checkName } from "./names.ts";
 import type { EngineCore } from "./types.ts";
+
+export { hashKey, sameHash };
 
 export const DEFAULT_SCOPES: Scope[] = ["jobs:start", "jobs:read"];
 export const DEFAULT_ALLOW = ["127.0.0.1", "::1"];
@@ -31,19 +33,6 @@ export function newApiKey(): string {
     n /= 58n;
   }
   return out.padStart(44, "1");
-}
-
-/** Hex SHA-256 of a key. */
-export async function hashKey(key: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Constant-time equality of two hex digests (or two tokens). */
-export function sameHash(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A key as shown: everything but its hash. */

@@ -11,17 +11,21 @@
  * @module
  */
 
-import type { JobRecord, JobStatus, JobTrigger, JobView, LogLine } from "../store/types.ts";
+import {
+  FINISHED,
+  JOB_STATUSES,
+  type JobRecord,
+  type JobStatus,
+  type JobTrigger,
+  type JobView,
+  type LogLine,
+} from "../store/types.ts";
 import type { ScheduleRecord } from "../store/types.ts";
 import { type Caller, hasScope } from "./access.ts";
 import { EngineError, fromStoreError, guarded } from "./errors.ts";
 import { ParamsError, parseParams } from "./params.ts";
 import { checkRunFile, checkScriptFile, scriptNameOf } from "./script_files.ts";
 import type { EngineCore } from "./types.ts";
-
-/** Statuses of a finished job. */
-export const FINISHED: readonly JobStatus[] = ["succeeded", "failed", "halted"];
-export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", ...FINISHED];
 
 /** A job request: one target, parameters, who asks and through what. */
 export interface SubmitInput {

@@ -19,13 +19,22 @@
  * @module
  */
 
-export { createEngine, type EngineOptions } from "./engine.ts";
-export type { Engine } from "./surface.ts";
+import type { EngineOptions } from "./engine.ts";
+import type { Engine } from "./surface.ts";
+
+export type { Engine, EngineOptions };
+
+/**
+ * Opens the engine over a data directory (see `engine.ts`). Loaded on first call, so a command
+ * that only needs the helpers below (`aft start`) does not load the store and the runtime.
+ */
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  return await (await import("./engine.ts")).createEngine(opts);
+}
 export { EngineError, type ErrorCode, type ErrorKind, kindOfCode } from "./errors.ts";
 export { type ApiKeyView, type Caller, hasScope, type Scope, SCOPES } from "./access.ts";
-export { DEFAULT_ALLOW, DEFAULT_SCOPES, sameHash } from "./apikeys.ts";
+export { sameHash } from "./hash.ts";
 export { isLoopback, normalizeIp } from "./ip.ts";
-export { FINISHED, JOB_STATUSES } from "./jobs.ts";
 export type { FollowEvent, JobOps, JobPage, SubmitInput } from "./jobs.ts";
 export type { ExecuteHereOptions, LocalRunOps } from "./local_run.ts";
 export type { JobProgress, JobSource } from "./execute.ts";
@@ -57,6 +66,7 @@ export {
 export { checkName, escapeControls } from "./names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
 export { scriptTypings } from "./typings.ts";
+export { FINISHED, JOB_STATUSES } from "../store/types.ts";
 export type {
   JobStatus,
   JobTrigger,

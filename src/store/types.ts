@@ -37,6 +37,10 @@ export interface SecretRecord {
 }
 
 export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "halted";
+/** Statuses of a job that has ended. */
+export const FINISHED: readonly JobStatus[] = ["succeeded", "failed", "halted"];
+/** Every job status. */
+export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", ...FINISHED];
 export type JobTrigger = "api" | "cli" | "schedule" | "ui";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
