@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ownerAlive, ownerOf, processOwner } from "./owner.ts";
 
 Deno.test("this process and its parent are alive owners", async () => {
-  assert.match(processOwner(), /^\d+:\d+$/);
+  assert.match(processOwner(), /^\d+:[0-9a-z]+$/);
   assert.ok(await ownerAlive(processOwner()));
   assert.ok(await ownerAlive(ownerOf(Deno.ppid)));
 });

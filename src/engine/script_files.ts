@@ -19,6 +19,7 @@
  */
 
 import { basename, extname, isAbsolute, resolve } from "node:path";
+import { isInside } from "../vfs/local_roots.ts";
 import { EngineError } from "./errors.ts";
 
 /** Extensions of script files. */
@@ -34,22 +35,12 @@ export interface ScriptFileRules {
   dataDir: string;
 }
 
-/** The parts of an absolute path, compared case-insensitively on Windows. */
-function segments(p: string): string[] {
-  const abs = resolve(p);
-  return (Deno.build.os === "windows" ? abs.toLowerCase() : abs).split(/[\\/]+/).filter((s) =>
-    s !== ""
-  );
-}
-
 /**
- * True when `p` is `root` or inside it, compared segment by segment (so `/opt/scripts2` is not
- * inside `/opt/scripts`, and `/opt/scripts/..x` is).
+ * True when `p` is `root` or inside it, compared on path segments (`/opt/scripts2` is not
+ * inside `/opt/scripts`, `/opt/scripts/..x` is), the rule of `vfs/local_roots.ts`.
  */
 export function isWithin(root: string, p: string): boolean {
-  const r = segments(root);
-  const q = segments(p);
-  return r.length <= q.length && r.every((s, i) => s === q[i]);
+  return isInside(resolve(root), resolve(p));
 }
 
 /** True for a name with a script extension (any letter case). */

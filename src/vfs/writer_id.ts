@@ -71,7 +71,7 @@ export function writerState(w: Writer): WriterState {
  * may itself hold spaces and parentheses), in base 36; null when there is no such process (or
  * only its exit status is left), undefined when it cannot be read.
  */
-function startOf(pid: number): string | null | undefined {
+export function startOf(pid: number): string | null | undefined {
   let stat: string;
   try {
     stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
