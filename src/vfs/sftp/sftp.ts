@@ -17,15 +17,11 @@
  */
 
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 import { preferredSshCiphers } from "./ciphers.ts";
-import ssh2, {
-  type AuthenticationType,
-  type CipherAlgorithm,
-  type Client as SshClient,
-  type SFTPWrapper,
-  type Stats,
-} from "./ssh2.ts";
+import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./ssh2.ts";
+import { mapError, STATUS } from "./_map_error.ts";
+import { batchWrites, maxLen } from "./transport.ts";
+import { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions } from "./options.ts";
 import { mkdirEach } from "../mkdir.ts";
 import { basename, joinPath, normalizePath } from "../path.ts";
 import {
@@ -36,10 +32,11 @@ import {
   type VfsContext,
   type VfsDefinition,
   VfsError,
-  type VfsErrorCode,
   type VfsFeatures,
   type WriteOptions,
 } from "../types.ts";
+
+export { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions };
 
 const FEATURES: VfsFeatures = {
   setTimes: true,
@@ -59,99 +56,6 @@ const FEATURES: VfsFeatures = {
  * bounds memory when many files move at once.
  */
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
-const STATUS = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const;
-
-export interface SftpOptions {
-  host: string;
-  port: number;
-  user: string;
-  base: string;
-  password?: string;
-  privateKey?: string;
-  passphrase?: string;
-  hostKeySHA256?: string;
-  readyTimeoutMs?: number;
-  /** The ciphers to offer, best first; {@link preferredSshCiphers} when not given. */
-  ciphers?: CipherAlgorithm[];
-}
-
-/** The authentication methods to try, in order: key, password, keyboard-interactive. */
-export function authOrder(o: Pick<SftpOptions, "privateKey" | "password">): AuthenticationType[] {
-  const order: AuthenticationType[] = [];
-  if (o.privateKey !== undefined) order.push("publickey");
-  if (o.password !== undefined) order.push("password", "keyboard-interactive");
-  return order.length > 0 ? order : ["none"];
-}
-
-/** `SHA256:...` of a raw host key blob, as OpenSSH prints it. */
-export function hostKeyFingerprint(key: Uint8Array): string {
-  return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
-}
-
-function mapError(err: unknown, path?: string): VfsError {
-  if (err instanceof VfsError) return err;
-  const e = err as { code?: number | string; message?: string; level?: string };
-  const where = path ? `: "${path}"` : "";
-  if (typeof e.code === "number") {
-    const table: Record<number, [VfsErrorCode, string]> = {
-      [STATUS.NO_SUCH_FILE]: ["NOT_FOUND", "No such file or folder"],
-      [STATUS.PERMISSION_DENIED]: ["PERMISSION_DENIED", "Permission denied"],
-    };
-    const hit = table[e.code];
-    if (hit) return new VfsError(hit[0], `${hit[1]}${where}`, { cause: err, path });
-    return new VfsError("IO", `SFTP error${where}: ${e.message}`, { cause: err, path });
-  }
-  if (e.level === "client-authentication") {
-    return new VfsError(
-      "AUTH_FAILED",
-      "The SFTP server refused the credentials (user, password or key)",
-      { cause: err },
-    );
-  }
-  const msg = e.message ?? String(err);
-  if (e.code === "ECONNREFUSED") {
-    return new VfsError("CONNECTION", `Connection refused${where}: ${msg}`, { cause: err });
-  }
-  if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") {
-    return new VfsError("CONNECTION", `Host name not found: ${msg}`, {
-      cause: err,
-      retryable: false,
-    });
-  }
-  if (/Timed out/i.test(msg)) return new VfsError("TIMEOUT", `SFTP: ${msg}`, { cause: err });
-  return new VfsError("CONNECTION", `SFTP connection failed${where}: ${msg}`, { cause: err });
-}
-
-/** Parses a target URL and options into connection settings. */
-export function parseSftpTarget(
-  def: VfsDefinition,
-  secrets: Record<string, string> = {},
-): SftpOptions {
-  let url: URL;
-  try {
-    url = new URL(def.target);
-  } catch {
-    throw new VfsError("INVALID_PATH", `Not an sftp:// URL: "${def.target}"`);
-  }
-  if (url.protocol !== "sftp:") {
-    throw new VfsError("INVALID_PATH", `Not an sftp:// URL: "${def.target}"`);
-  }
-  const o = { ...def.options, ...secrets };
-  const user = decodeURIComponent(url.username) || o.user;
-  if (!user) {
-    throw new VfsError("INVALID_PATH", `No user in "${def.target}" (sftp://user@host/dir)`);
-  }
-  return {
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port ? Number(url.port) : 22,
-    user,
-    base: normalizePath(decodeURIComponent(url.pathname) || "/"),
-    password: o.pass ?? (url.password ? decodeURIComponent(url.password) : undefined),
-    privateKey: o.key,
-    passphrase: o.keyPassphrase,
-    hostKeySHA256: o.hostKeySHA256,
-  };
-}
 
 /**
  * A connection. Every SFTP call goes through `guard`, which rejects it when the connection is
@@ -642,36 +546,6 @@ export class SftpVfs implements Vfs {
       client.end();
     } catch { /* never connected */ }
   }
-}
-
-/**
- * ssh2 writes every SSH packet (at most 32 KiB) to the socket on its own. Corking the socket
- * for the rest of the current task lets the packets of one burst leave in one write.
- */
-function batchWrites(client: SshClient): void {
-  const sock = (client as unknown as {
-    _sock?: { write: (...a: unknown[]) => boolean; cork(): void; uncork(): void };
-  })._sock;
-  if (!sock || typeof sock.cork !== "function") return;
-  const write = sock.write.bind(sock);
-  let corked = false;
-  sock.write = (...args: unknown[]) => {
-    if (!corked) {
-      corked = true;
-      sock.cork();
-      queueMicrotask(() => {
-        corked = false;
-        sock.uncork();
-      });
-    }
-    return write(...args);
-  };
-}
-
-function maxLen(sftp: SFTPWrapper, which: "read" | "write"): number {
-  const s = sftp as unknown as { _maxReadLen?: number; _maxWriteLen?: number };
-  const n = which === "read" ? s._maxReadLen : s._maxWriteLen;
-  return Math.max(16 * 1024, Math.min(n ?? 32 * 1024, 256 * 1024));
 }
 
 /** The registry's factory: reads key files and `...Secret` options, then connects. */
