@@ -103,7 +103,9 @@ export class JobQueue {
   async #pump(): Promise<void> {
     const { maxConcurrentJobs } = await this.#engine.settings();
     while (!this.#stopping && this.#running.size < maxConcurrentJobs) {
-      const job = await this.#engine.store.jobs.claim(this.#engine.node, this.#opts.owner);
+      const job = await this.#engine.store.jobs.claim(this.#engine.node, {
+        owner: this.#opts.owner,
+      });
       if (!job) return;
       this.#run(job);
     }

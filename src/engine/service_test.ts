@@ -25,7 +25,7 @@ Deno.test("start-up fails only the running jobs whose process is gone", async ()
     const mine = await mk("api", core.node, processOwner());
     const elsewhere = await mk("api", "another-node", dead);
     const old = await store.jobs.create({ ...input, trigger: "api" });
-    await store.jobs.claim(core.node, "x"); // `old` is claimed: make it ownerless like an old row
+    await store.jobs.claim(core.node, { owner: "x" }); // `old` is claimed: make it ownerless like an old row
     await store.jobs.update(old.id, { owner: null });
 
     // aft run: ownerless jobs may belong to a live older service, so they stay.

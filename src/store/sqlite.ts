@@ -403,14 +403,14 @@ export class SqliteStore implements Store {
           cutoff,
         ),
       ),
-    claim: (node, owner) =>
+    claim: (node, opts = {}) =>
       Promise.resolve(this.#tx(() => {
         const r = this.#get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
         if (!r) return undefined;
         this.#run(
           "UPDATE jobs SET status = 'running', node = ?, owner = ?, started_at = ? WHERE id = ? AND status = 'queued'",
           node,
-          owner,
+          opts.owner ?? null,
           now(),
           r.id as string,
         );

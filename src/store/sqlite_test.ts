@@ -33,8 +33,8 @@ Deno.test("claim() hands each queued job to exactly one claimant, oldest first",
     for (let i = 0; i < 20; i++) ids.push((await a.jobs.create(input)).id);
     const got: string[] = [];
     for (;;) {
-      const x = await a.jobs.claim("node-a", "1:1");
-      const y = await b.jobs.claim("node-b", "2:1");
+      const x = await a.jobs.claim("node-a");
+      const y = await b.jobs.claim("node-b");
       if (x) got.push(x.id);
       if (y) got.push(y.id);
       if (!x && !y) break;
@@ -51,9 +51,9 @@ Deno.test("failOrphans() fails only the named jobs still running, with a log lin
     await a.jobs.create(input);
     await a.jobs.create(input);
     await a.jobs.create(input);
-    const gone = await a.jobs.claim("me", "100:1");
-    const alive = await a.jobs.claim("me", "200:1");
-    const ended = await a.jobs.claim("me", "100:1");
+    const gone = await a.jobs.claim("me", { owner: "100:1" });
+    const alive = await a.jobs.claim("me", { owner: "200:1" });
+    const ended = await a.jobs.claim("me", { owner: "100:1" });
     await a.jobs.update(ended!.id, { status: "succeeded", finishedAt: new Date().toISOString() });
     assert.equal(gone!.owner, "100:1");
     const failed = await a.jobs.failOrphans([gone!.id, ended!.id], "gone");
@@ -74,7 +74,7 @@ Deno.test("create() with running records a job already claimed by its process", 
     assert.ok(job.startedAt);
     assert.deepEqual(await a.jobs.get(job.id), job);
     // Nobody else can claim it.
-    assert.equal(await b.jobs.claim("n2", "1:1"), undefined);
+    assert.equal(await b.jobs.claim("n2", { owner: "1:1" }), undefined);
   });
 });
 

@@ -204,11 +204,11 @@ export interface Store {
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
     /**
-     * Atomically takes the oldest queued job for process `owner` on `node` (status `running`,
-     * `startedAt` set); undefined when none is queued. Two nodes or processes never take the
-     * same job.
+     * Atomically takes the oldest queued job for `node` (status `running`, `startedAt` set, and
+     * `owner`: the claiming process, see `JobRecord.owner`); undefined when none is queued. Two
+     * nodes or processes never take the same job.
      */
-    claim(node: string, owner: string): Promise<JobRecord | undefined>;
+    claim(node: string, opts?: { owner?: string }): Promise<JobRecord | undefined>;
     /** Counts by status, for metrics. */
     countByStatus(): Promise<Record<JobStatus, number>>;
     /** Sums over the job history, for metrics. */
