@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { SqliteStore } from "../store/sqlite.ts";
+import { createCore } from "./engine.ts";
+import { JobQueue } from "./queue.ts";
+import type { EngineCore } from "./types.ts";
+
+const input = { scriptId: null, filePath: null, params: {}, trigger: "api" as const };
+
+async function withQueue(
+  fn: (core: EngineCore, queue: JobQueue, log: string[], seen: { reconciled: number }) => Promise<
+    void
+  >,
+  settings: Record<string, unknown> = {},
+) {
+  const dir = await Deno.makeTempDir();
+  const store = new SqliteStore(join(dir, "aft.db"));
+  await store.migrate();
+  for (const [k, v] of Object.entries(settings)) await store.settings.set(k, v);
+  const core = createCore(dir, store);
+  const log: string[] = [];
+  const seen = { reconciled: 0 };
+  const queue = new JobQueue(core, {
+    owner: "me:1",
+    maxIdleRunners: 0,
+    log: (m) => log.push(m),
+    reconcile: () => Promise.resolve(void seen.reconciled++),
+  });
+  try {
+    await fn(core, queue, log, seen);
+  } finally {
+    await queue.stop();
+    await core.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("a job whose stored script was removed fails with that reason, without a runner", async () => {
+  await withQueue(async (core, queue, _log, seen) => {
+    const s = await core.store.scripts.create({ name: "gone", source: "" });
+    const job = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "gone" });
+    await core.store.scripts.remove(s.id);
+    await queue.start();
+    assert.equal(seen.reconciled, 1); // jobs of gone processes are failed before any is taken
+    const end = await until(async () => {
+      const j = await core.store.jobs.get(job.id);
+      return j?.status === "failed" ? j : undefined;
+    });
+    assert.match(end.error!, /stored script "gone" was removed before the job ran/);
+    assert.equal(end.owner, "me:1");
+    assert.match((await core.store.jobs.logs(job.id))[0]!.text, /was removed/);
+  });
+});
+
+Deno.test("the queue runs at most maxConcurrentJobs; halting a queued job ends it at once", async () => {
+  await withQueue(async (core, queue) => {
+    const s = await core.store.scripts.create({
+      name: "wait",
+      source: 'Log.Info("waiting"); WaitForHaltSignal();',
+    });
+    const a = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
+    const b = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
+    await queue.start();
+    await until(async () =>
+      (await core.store.jobs.logs(a.id)).some((l) => l.text === "waiting") || undefined
+    );
+    assert.equal(queue.runningCount, 1);
+    assert.ok(queue.runs(a.id));
+    assert.equal((await core.store.jobs.get(b.id))!.status, "queued");
+    const haltedB = await queue.halt(b.id);
+    assert.equal(haltedB!.status, "halted");
+    assert.equal(haltedB!.startedAt, null);
+    await queue.halt(a.id);
+    const endA = await until(async () => {
+      const j = await core.store.jobs.get(a.id);
+      return j?.status === "halted" ? j : undefined;
+    });
+    assert.equal(endA.exitCode, 0);
+    assert.deepEqual(queue.takeDurations().map((d) => d.status), ["halted"]);
+    assert.equal(await queue.halt("nope"), undefined);
+  }, { maxConcurrentJobs: 1, haltGraceSeconds: 5 });
+});
+
+Deno.test("purge() removes finished jobs older than jobRetentionDays, keeps the rest", async () => {
+  await withQueue(async (core, queue, log) => {
+    const old = await core.store.jobs.create({ ...input, scriptName: "s" });
+    await core.store.jobs.update(old.id, {
+      status: "succeeded",
+      finishedAt: new Date(Date.now() - 3 * 86400_000).toISOString(),
+    });
+    const recent = await core.store.jobs.create({ ...input, scriptName: "s" });
+    await core.store.jobs.update(recent.id, {
+      status: "failed",
+      finishedAt: new Date().toISOString(),
+    });
+    await queue.purge();
+    assert.equal(await core.store.jobs.get(old.id), undefined);
+    assert.ok(await core.store.jobs.get(recent.id));
+    assert.match(log.join("\n"), /removed 1 job\(s\) older than 2 days/);
+  }, { jobRetentionDays: 2 });
+});
