@@ -10,7 +10,7 @@ import { RefusedError, UsageError } from "../errors.ts";
 import { createEngine } from "../engine/engine.ts";
 import { executeJob, type JobProgress } from "../engine/execute.ts";
 import { ParamsError, parseParams } from "../engine/params.ts";
-import { RunnerPool } from "../runtime/runner_pool.ts";
+import { RunnerPool } from "../runtime/service/runner_pool.ts";
 import type { LogLine } from "../store/types.ts";
 import { ProgressLine } from "./_progress.ts";
 import { readServiceFiles, serviceUp } from "../engine/service_file.ts";

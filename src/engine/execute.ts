@@ -7,24 +7,17 @@
  */
 
 import type { JobRecord, LogLevel, LogLine } from "../store/types.ts";
-import type { JobSpec, RunnerMessage } from "../runtime/protocol.ts";
-import type { RunnerPool, RunnerProcess } from "../runtime/runner_pool.ts";
+import type { JobSpec, RunnerMessage } from "../runtime/protocol/messages.ts";
+import type { RunnerPool, RunnerProcess } from "../runtime/service/runner_pool.ts";
+import type { TransferProgress } from "../vfs/progress.ts";
 import type { Engine } from "./types.ts";
 import { Redactor } from "./redact.ts";
 import { isCredentialOption } from "./vfs_library.ts";
 
 const LOG_FLUSH_MS = 200;
 
-/** Progress of the job's current transfer. */
-export interface JobProgress {
-  files: number;
-  bytes: number;
-  rate: number;
-  path: string;
-  done: boolean;
-  filesTotal?: number;
-  bytesTotal?: number;
-}
+/** Progress of the job's current transfer (the one progress record, from `vfs/progress.ts`). */
+export type JobProgress = TransferProgress;
 
 export interface ExecuteOptions {
   pool: RunnerPool;

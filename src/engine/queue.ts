@@ -10,7 +10,7 @@
 
 import { resolve } from "node:path";
 import type { JobRecord } from "../store/types.ts";
-import { RunnerPool } from "../runtime/runner_pool.ts";
+import { RunnerPool } from "../runtime/service/runner_pool.ts";
 import { executeJob } from "./execute.ts";
 import type { Engine } from "./types.ts";
 
