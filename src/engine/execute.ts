@@ -31,6 +31,11 @@ export interface ExecuteOptions {
 export interface JobSource {
   source: string;
   fileName: string;
+  /**
+   * Whether errors may quote the source (a syntax error's line); default true. False for jobs
+   * whose caller may not be able to read the file (REST `filePath` jobs).
+   */
+  quoteSource?: boolean;
 }
 
 /** Runs `job` (already recorded as queued) to its end and returns the final record. */
@@ -142,6 +147,7 @@ export async function executeJob(
       source: src.source,
       fileName: src.fileName,
       params: job.params,
+      quoteSource: src.quoteSource ?? true,
       limits: {
         localRoots: settings.localRoots,
         transferConcurrency: settings.transferConcurrency,

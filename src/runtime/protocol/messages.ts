@@ -25,6 +25,11 @@ export interface JobSpec {
   /** Name shown in stack traces (`my-transfer.syncjs`). */
   fileName: string;
   params: Record<string, string>;
+  /**
+   * Whether an error may quote the script's source (the offending line of a syntax error).
+   * False for jobs whose caller may not be able to read the file (REST `filePath` jobs).
+   */
+  quoteSource: boolean;
   /** Settings the host handlers enforce. */
   limits: {
     localRoots: string[];
@@ -91,7 +96,13 @@ export type WorkerMessage =
   | { t: "call"; seq: number; method: CallName; args: unknown[] }
   | { t: "log"; level: LogLevel; text: string }
   /** The script's top level finished, threw or called Exit: the worker closes itself next. */
-  | { t: "end"; code: number; error?: string };
+  | {
+    t: "end";
+    code: number;
+    error?: string;
+    /** The source did not compile: `error` is V8's message alone, the runner locates it. */
+    syntaxError?: boolean;
+  };
 
 /** Runner → worker, once. */
 export interface WorkerInit {

@@ -24,6 +24,7 @@ import type {
 } from "../protocol/messages.ts";
 import type { LogLevel } from "../../store/types.ts";
 import { createHandlers, type HostContext, ScriptCallError } from "./host/mod.ts";
+import { describeSyntaxError } from "./syntax_error.ts";
 import type { TransferProgress } from "../../vfs/progress.ts";
 
 /** How the script host reaches its parent. */
@@ -136,7 +137,14 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
         link.log(m.level, m.text);
         break;
       case "end":
-        queue.then(() => finish(m.code, m.error));
+        queue.then(async () =>
+          finish(
+            m.code,
+            m.syntaxError
+              ? await describeSyntaxError(job.source, job.fileName, m.error ?? "", job.quoteSource)
+              : m.error,
+          )
+        );
         break;
     }
   };

@@ -53,10 +53,10 @@ export function installPrelude(
   let seq = 0;
   let ended = false;
 
-  function end(code: number, error?: string): never {
+  function end(code: number, error?: string, syntaxError?: boolean): never {
     if (!ended) {
       ended = true;
-      post({ t: "end", code, error });
+      post({ t: "end", code, error, syntaxError });
     }
     closeSelf();
     // close() stops the worker at once; should it ever return, unwind without running more.
@@ -179,6 +179,7 @@ export function installPrelude(
   return async () => {
     let code = 0;
     let error: string | undefined;
+    let syntaxError = false;
     try {
       (0, eval)(`${init.source}\n//# sourceURL=${init.fileName}`);
       // Promise callbacks the script left pending get a few event-loop turns to run.
@@ -186,12 +187,17 @@ export function installPrelude(
     } catch (err: unknown) {
       if (err instanceof ExitSignal) {
         code = err.code;
+      } else if (isCompileError(err, init.fileName)) {
+        // V8 gives no position for a script compiled by eval: the runner finds it.
+        code = 1;
+        error = err.message;
+        syntaxError = true;
       } else {
         code = 1;
         error = describeError(err, init.fileName);
       }
     }
-    end(code, error);
+    end(code, error, syntaxError);
   };
 }
 
@@ -211,6 +217,15 @@ async function settle(source: string): Promise<void> {
 
 /** Hooks run while the script waits in WaitForHaltSignal (watchers deliver events here). */
 export const waitHooks: (() => void)[] = [];
+
+/**
+ * True for the SyntaxError of a source that did not compile, as opposed to one the script's
+ * code threw while running (`JSON.parse`, a nested `eval`): those have a frame in the script.
+ */
+function isCompileError(err: unknown, fileName: string): err is SyntaxError {
+  return err instanceof SyntaxError &&
+    !(err.stack ?? "").split("\n").slice(1).some((line) => line.includes(fileName));
+}
 
 /** "Uncaught TypeError: x is not a function" with the script's own stack frames only. */
 export function describeError(err: unknown, fileName: string): string {

@@ -29,6 +29,7 @@ export function testContext(
       source: "",
       fileName: "test.syncjs",
       params: {},
+      quoteSource: true,
       limits: { localRoots: [] },
       ...job,
     },
