@@ -6,6 +6,10 @@
 
 import { UsageError } from "../errors.ts";
 import type { Store } from "../store/types.ts";
+import {
+  DEFAULT_LOG_MAX_BYTES_PER_JOB,
+  DEFAULT_LOG_MAX_LINE_BYTES,
+} from "../runtime/protocol/log_limits.ts";
 
 export type SmtpTls = "none" | "starttls" | "tls";
 
@@ -18,6 +22,8 @@ export interface Settings {
   jobMemoryMiB: number;
   localRoots: string[];
   transferConcurrency: number;
+  logMaxLineBytes: number;
+  logMaxBytesPerJob: number;
   jobRetentionDays: number;
   listen: string;
   corsOrigins: string[];
@@ -87,6 +93,21 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     min: 1,
     max: 64,
     help: "files a CopyToVFS or MoveToVFS moves at once (a call's { concurrency } overrides)",
+  },
+  logMaxLineBytes: {
+    kind: "integer",
+    default: DEFAULT_LOG_MAX_LINE_BYTES,
+    min: 1024,
+    max: 16 * 1024 * 1024,
+    help: "longer log lines are cut (UTF-8 bytes), ending with a note of their size",
+  },
+  logMaxBytesPerJob: {
+    kind: "integer",
+    default: DEFAULT_LOG_MAX_BYTES_PER_JOB,
+    min: 65536,
+    max: 64 * 1024 * 1024 * 1024,
+    help:
+      "a job's log keeps this many bytes (text + 32 a line); later lines are dropped and counted",
   },
   jobRetentionDays: {
     kind: "integer",

@@ -147,23 +147,46 @@ function settled<T extends object>(repo: T): T {
       try {
         return Promise.resolve(v(...args));
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(fullError(err));
       }
     };
   }
   return repo;
 }
 
-/** Opens (and creates) the database at `path`; call `migrate()` before use. */
+/** SQLite's result code SQLITE_FULL. */
+const SQLITE_FULL = 13;
+
+/** A `FULL` StoreError for SQLite's "database or disk is full"; any other error as it is. */
+export function fullError(err: unknown): unknown {
+  if (err instanceof StoreError) return err;
+  const e = err as { errcode?: unknown; message?: unknown } | null;
+  const full = typeof e === "object" && e !== null &&
+    ((typeof e.errcode === "number" && (e.errcode & 0xff) === SQLITE_FULL) ||
+      /database or disk is full/i.test(String(e.message)));
+  if (!full) return err;
+  return new StoreError("FULL", "The disk is full: the database cannot be written", {
+    cause: err,
+  });
+}
+
+/**
+ * Opens (and creates) the database at `path`; call `migrate()` before use. `maxPageCount`
+ * caps the database at that many pages, as a full disk would (writes past it fail with a
+ * `FULL` StoreError).
+ */
 export class SqliteStore implements Store {
   #db: DatabaseSync;
 
-  constructor(path: string) {
+  constructor(path: string, opts: { maxPageCount?: number } = {}) {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
       );
+      if (opts.maxPageCount !== undefined) {
+        this.#db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(opts.maxPageCount))}`);
+      }
     } catch (err) {
       throw new StoreError(
         "CORRUPT",
@@ -192,7 +215,9 @@ export class SqliteStore implements Store {
       this.#db.exec("COMMIT");
       return out;
     } catch (err) {
-      this.#db.exec("ROLLBACK");
+      // SQLite has already rolled back after some errors (SQLITE_FULL among them): a ROLLBACK
+      // then fails with "no transaction is active" and would hide the error that matters.
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw err;
     }
   }

@@ -237,10 +237,13 @@ export interface Store {
   };
 }
 
-/** A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`). */
+/**
+ * A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`, and
+ * `FULL` when the disk or database is full, nothing written).
+ */
 export class StoreError extends Error {
   override name = "StoreError";
-  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT" | "INVALID";
+  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT" | "INVALID" | "FULL";
   constructor(code: StoreError["code"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

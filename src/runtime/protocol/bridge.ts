@@ -25,6 +25,8 @@ export const SIGNAL = 4;
 export const TOTAL = 5;
 /** Events queued by the host and not yet taken by the script. */
 export const EVENTS = 6;
+/** Log messages the host has passed on (a running count, wrapping at 2^32). */
+export const LOG_ACKED = 7;
 
 export const IDLE = 0;
 export const WAITING = 1;

@@ -43,24 +43,56 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Serializes writes of frames to one writable stream. */
+/**
+ * Serializes writes of frames to one writable stream. Frames sent while a write is under way
+ * go out together in the next write, so many small messages (a script's log lines) cost one
+ * system call per batch rather than one each.
+ */
 export class FrameWriter {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #chain: Promise<void> = Promise.resolve();
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  /** Settles when the frames queued so far are written. */
+  #next: Promise<void> | undefined;
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(stream: WritableStream<Uint8Array>) {
     this.#writer = stream.getWriter();
   }
 
-  /** Queues a message; resolves when it was written. */
+  /** Queues a message; resolves when it was written (or the stream failed). */
   send(message: unknown): Promise<void> {
     const frame = encodeFrame(message);
-    this.#chain = this.#chain.then(() => this.#writer.write(frame)).catch(() => {});
-    return this.#chain;
+    this.#queue.push(frame);
+    this.#queued += frame.length;
+    this.#next ??= this.#writing.then(() => this.#flush());
+    return this.#next;
+  }
+
+  /** Writes what is queued as one chunk. */
+  #flush(): Promise<void> {
+    const frames = this.#queue;
+    const size = this.#queued;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#next = undefined;
+    let chunk: Uint8Array;
+    if (frames.length === 1) chunk = frames[0]!;
+    else {
+      chunk = new Uint8Array(size);
+      let at = 0;
+      for (const f of frames) {
+        chunk.set(f, at);
+        at += f.length;
+      }
+    }
+    this.#writing = this.#writer.write(chunk).catch(() => {});
+    return this.#writing;
   }
 
   async close(): Promise<void> {
-    await this.#chain;
+    while (this.#next) await this.#next;
+    await this.#writing;
     await this.#writer.close().catch(() => {});
   }
 }

@@ -15,6 +15,7 @@
 import type { LogLevel } from "../../store/types.ts";
 import type { TransferProgress } from "../../vfs/progress.ts";
 import type { CallName } from "./calls.ts";
+import type { LogDropped, LogLimits } from "./log_limits.ts";
 
 /** What a runner needs to run one job. Secrets and VFS definitions are asked for on demand. */
 export interface JobSpec {
@@ -35,6 +36,8 @@ export interface JobSpec {
     localRoots: string[];
     /** Files a CopyToVFS/MoveToVFS moves at once unless the call says otherwise. */
     transferConcurrency?: number;
+    /** Bounds of the job's log (defaults in `log_limits.ts`). */
+    log?: LogLimits;
   };
   /** SMTP settings for SendMail (the password arrives through a secret request). */
   smtp?: SmtpSpec;
@@ -79,6 +82,8 @@ export type RunnerMessage =
   | { t: "ready"; pid: number }
   | { t: "log"; level: LogLevel; text: string; ts: string }
   | ({ t: "progress" } & TransferProgress)
+  /** Lines the script logged over the job's log limit so far (a running total). */
+  | ({ t: "logDropped" } & LogDropped)
   | ({ t: "request"; id: number } & RunnerRequest)
   | {
     t: "exit";
@@ -94,7 +99,15 @@ export type RunnerMessage =
 /** Worker → runner. */
 export type WorkerMessage =
   | { t: "call"; seq: number; method: CallName; args: unknown[] }
+  /**
+   * A log line, already cut to the line limit. The runner acknowledges each one (slot
+   * `LOG_ACKED` of the shared buffer) once it has passed it on; the worker waits when too many
+   * are unacknowledged, so a script that logs faster than the log is stored is slowed, not
+   * queued without bound.
+   */
   | { t: "log"; level: LogLevel; text: string }
+  /** Lines dropped over the job's log limit so far (a running total, sent at most once a second). */
+  | ({ t: "logDropped" } & LogDropped)
   /** The script's top level finished, threw or called Exit: the worker closes itself next. */
   | {
     t: "end";
@@ -113,6 +126,7 @@ export interface WorkerInit {
   jobId: string;
   scriptName: string;
   params: Record<string, string>;
+  log: LogLimits;
 }
 
 /**

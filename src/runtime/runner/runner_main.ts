@@ -64,7 +64,8 @@ export async function runnerMain(): Promise<number> {
               pending.set(id, { resolve, reject });
               send({ t: "request", id, ...req });
             }),
-          log: (level, text) => void send({ t: "log", level, text, ts: new Date().toISOString() }),
+          log: (level, text) => send({ t: "log", level, text, ts: new Date().toISOString() }),
+          logDropped: (d) => void send({ t: "logDropped", ...d }),
           progress: (p) => void send({ t: "progress", ...p }),
         });
         current = script;

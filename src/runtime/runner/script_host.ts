@@ -10,6 +10,7 @@ import {
   encodeValue,
   EVENTS,
   HALT,
+  LOG_ACKED,
   SIGNAL,
   views,
   writeReply,
@@ -25,12 +26,20 @@ import type {
 import type { LogLevel } from "../../store/types.ts";
 import { createHandlers, type HostContext, ScriptCallError } from "./host/mod.ts";
 import { describeSyntaxError } from "./syntax_error.ts";
+import {
+  DEFAULT_LOG_MAX_BYTES_PER_JOB,
+  DEFAULT_LOG_MAX_LINE_BYTES,
+  type LogDropped,
+} from "../protocol/log_limits.ts";
 import type { TransferProgress } from "../../vfs/progress.ts";
 
 /** How the script host reaches its parent. */
 export interface ScriptLink {
   request(req: RunnerRequest): Promise<unknown>;
-  log(level: LogLevel, text: string): void;
+  /** Passes a log line on; settles once it is on its way (the script's lines wait for it). */
+  log(level: LogLevel, text: string): Promise<void> | void;
+  /** What the script dropped over the job's log limit so far. */
+  logDropped?(dropped: LogDropped): void;
   progress(p: TransferProgress): void;
 }
 
@@ -133,8 +142,19 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
       case "call":
         queue = queue.then(() => serve(m.method, m.args));
         break;
-      case "log":
-        link.log(m.level, m.text);
+      case "log": {
+        // Acknowledged once passed on, in order: the worker waits when too many are pending.
+        const ack = () => {
+          Atomics.add(ctrl, LOG_ACKED, 1);
+          Atomics.notify(ctrl, LOG_ACKED);
+        };
+        const sent = link.log(m.level, m.text);
+        if (sent) sent.then(ack, ack);
+        else ack();
+        break;
+      }
+      case "logDropped":
+        link.logDropped?.({ lines: m.lines, bytes: m.bytes });
         break;
       case "end":
         queue.then(async () =>
@@ -162,6 +182,10 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
     jobId: job.jobId,
     scriptName: job.scriptName,
     params: job.params,
+    log: job.limits.log ?? {
+      maxLineBytes: DEFAULT_LOG_MAX_LINE_BYTES,
+      maxBytes: DEFAULT_LOG_MAX_BYTES_PER_JOB,
+    },
   };
   worker.postMessage(init);
 

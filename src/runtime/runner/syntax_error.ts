@@ -52,6 +52,7 @@ export async function describeSyntaxError(
   // terminal shows the line and nothing else.
   const start = Math.max(0, Math.min(at.column - 1 - QUOTE_WIDTH / 2, text.length - QUOTE_WIDTH));
   const cut = text.slice(start, start + QUOTE_WIDTH).replace(
+    // deno-lint-ignore no-control-regex
     /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
     "?",
   );

@@ -46,6 +46,12 @@ export function runnerCommand(
   };
 }
 
+/**
+ * Takes the messages of a runner's current job. It may return a promise to say it is behind:
+ * no further message is read from the runner until it settles.
+ */
+export type RunnerListener = (m: RunnerMessage) => Promise<void> | void;
+
 /** One runner process and its frame link. */
 export class RunnerProcess {
   readonly memoryMiB: number;
@@ -55,7 +61,7 @@ export class RunnerProcess {
   readonly ready: Promise<void>;
   #child: Deno.ChildProcess;
   #writer: FrameWriter;
-  #listener: ((m: RunnerMessage) => void) | undefined;
+  #listener: RunnerListener | undefined;
   #stderr = "";
   #alive = true;
 
@@ -88,7 +94,12 @@ export class RunnerProcess {
   async #pump(onReady: () => void): Promise<void> {
     for await (const m of readFrames<RunnerMessage>(this.#child.stdout)) {
       if (m.t === "ready") onReady();
-      else this.#listener?.(m);
+      else {
+        // A listener that returns a promise is behind (its log is being stored): reading
+        // stops until it settles, the runner's pipe fills, and so the script's Log waits.
+        const behind = this.#listener?.(m);
+        if (behind) await behind;
+      }
     }
   }
 
@@ -116,7 +127,7 @@ export class RunnerProcess {
   }
 
   /** Where messages of the current job go. */
-  listen(fn: ((m: RunnerMessage) => void) | undefined): void {
+  listen(fn: RunnerListener | undefined): void {
     this.#listener = fn;
   }
 

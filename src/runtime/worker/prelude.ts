@@ -6,7 +6,17 @@
  * @module
  */
 
-import { decodeValue, HALT, readReply, SIGNAL, STATE, views, WAITING } from "../protocol/bridge.ts";
+import {
+  decodeValue,
+  HALT,
+  LOG_ACKED,
+  readReply,
+  SIGNAL,
+  STATE,
+  views,
+  WAITING,
+} from "../protocol/bridge.ts";
+import { LogBudget } from "../protocol/log_limits.ts";
 import type { CallReply, WorkerInit, WorkerMessage } from "../protocol/messages.ts";
 import type { Bridge } from "./host_bridge.ts";
 import { installVfs } from "./prelude_vfs.ts";
@@ -14,6 +24,11 @@ import { installHttp } from "./prelude_http.ts";
 import { installHelpers } from "./prelude_helpers.ts";
 import { installClients } from "./prelude_clients.ts";
 import { installWatchers } from "./prelude_watch.ts";
+
+/** Log lines posted and not yet acknowledged by the host before `Log` waits. */
+const LOG_WINDOW = 256;
+/** How often (ms) a script logging over its limit reports what it dropped. */
+const DROPPED_REPORT_MS = 1000;
 
 /** Thrown by `Exit()` only if closing the worker did not stop the script at once. */
 class ExitSignal {
@@ -52,10 +67,35 @@ export function installPrelude(
   const { ctrl } = views(init.sab);
   let seq = 0;
   let ended = false;
+  const budget = new LogBudget(init.log);
+  let logsPosted = 0;
+  let droppedReported = 0;
+  let droppedAt = 0;
+
+  /** Tells the host what was dropped over the log limit, at most once a second (and at the end). */
+  function reportDropped(force: boolean) {
+    const d = budget.dropped;
+    if (d.lines === droppedReported) return;
+    const now = performance.now();
+    if (!force && now - droppedAt < DROPPED_REPORT_MS) return;
+    droppedAt = now;
+    droppedReported = d.lines;
+    post({ t: "logDropped", ...d });
+  }
+
+  /** Waits while too many log lines are on their way to the host (its pipe is behind). */
+  function waitForLogWindow() {
+    for (;;) {
+      const acked = Atomics.load(ctrl, LOG_ACKED);
+      if (((logsPosted - acked) | 0) < LOG_WINDOW || Atomics.load(ctrl, HALT) === 1) return;
+      Atomics.wait(ctrl, LOG_ACKED, acked, 200);
+    }
+  }
 
   function end(code: number, error?: string, syntaxError?: boolean): never {
     if (!ended) {
       ended = true;
+      reportDropped(true);
       post({ t: "end", code, error, syntaxError });
     }
     closeSelf();
@@ -74,7 +114,12 @@ export function installPrelude(
       return reply.value as never;
     },
     log(level, text) {
-      if (!ended) post({ t: "log", level, text });
+      if (ended) return;
+      const kept = budget.admit(text);
+      if (kept === undefined) return reportDropped(false);
+      waitForLogWindow();
+      logsPosted = (logsPosted + 1) | 0;
+      post({ t: "log", level, text: kept });
     },
     halted: () => Atomics.load(ctrl, HALT) === 1,
     define(name, value) {
