@@ -3,7 +3,8 @@
  * waiting to be quiet, and how a change becomes an event.
  *
  * Both kinds decide what to report the same way: a path that changed is held until it has been
- * quiet for `DelayBySeconds`, then compared with what the watcher last knew of it. So a file
+ * quiet for `DelayBySeconds`, then compared with what the watcher last knew of it. A new file
+ * gives `EVT_CREATE` then `EVT_WRITE` (fsnotify's order), a changed one `EVT_WRITE`, so a file
  * written slowly is reported when complete, and a temporary file that appears and goes before
  * it settles is not reported at all.
  *
@@ -111,7 +112,13 @@ export abstract class BaseWatch {
     const kind = classify(this.known.get(path), now, renamed);
     if (now) this.known.set(path, now);
     else this.known.delete(path);
-    if (kind !== 0) this.emit({ TimeStamp: new Date().toISOString(), Event: kind, Object: path });
+    if (kind === 0) return;
+    const TimeStamp = new Date().toISOString();
+    this.emit({ TimeStamp, Event: kind, Object: path });
+    // As fsnotify reports a new file: created, then written. Both come once the file has
+    // settled, so a script acting on EVT_WRITE alone (the vendor's published pattern) sees
+    // every new and every changed file once, and complete.
+    if (kind === EVT.CREATE) this.emit({ TimeStamp, Event: EVT.WRITE, Object: path });
   }
 
   stop(): Promise<void> {
