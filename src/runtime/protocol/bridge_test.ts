@@ -10,7 +10,6 @@ import {
   WAITING,
   writeReply,
 } from "./bridge.ts";
-import { encodeFrame, FrameWriter, readFrames } from "./frames.ts";
 
 Deno.test("encodeValue() round-trips JSON values with byte arrays at any depth", () => {
   const bytes = new Uint8Array([0, 1, 2, 255]);
@@ -63,37 +62,4 @@ Deno.test("readReply() gives up when the host is gone", () => {
   const sab = createSharedBuffer();
   Atomics.store(views(sab).ctrl, STATE, WAITING);
   assert.throws(() => readReply(sab, () => false), /stopped answering/);
-});
-
-Deno.test("readFrames() reassembles frames split across chunks and rejects a truncated one", async () => {
-  const msgs = [{ t: "a", n: 1 }, { t: "b", s: "é".repeat(1000) }, { t: "c" }];
-  const bytes = new Uint8Array(msgs.flatMap((m) => [...encodeFrame(m)]));
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      for (let i = 0; i < bytes.length; i += 7) c.enqueue(bytes.slice(i, i + 7));
-      c.close();
-    },
-  });
-  const got = [];
-  for await (const m of readFrames(stream)) got.push(m);
-  assert.deepEqual(got, msgs);
-  const cut = new ReadableStream<Uint8Array>({
-    start(c) {
-      c.enqueue(encodeFrame({ t: "x" }).slice(0, 6));
-      c.close();
-    },
-  });
-  await assert.rejects(async () => {
-    for await (const _ of readFrames(cut)) { /* drain */ }
-  }, /ended inside a frame/);
-});
-
-Deno.test("FrameWriter keeps messages in order", async () => {
-  const chunks: Uint8Array[] = [];
-  const w = new FrameWriter(new WritableStream({ write: (c) => void chunks.push(c) }));
-  await Promise.all([w.send({ i: 1 }), w.send({ i: 2 }), w.send({ i: 3 })]);
-  await w.close();
-  const got = [];
-  for await (const m of readFrames(ReadableStream.from(chunks))) got.push(m);
-  assert.deepEqual(got, [{ i: 1 }, { i: 2 }, { i: 3 }]);
 });
