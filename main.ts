@@ -9,7 +9,7 @@
 
 async function main(args: string[]): Promise<number> {
   if (args[0] === "__runner") {
-    const { runnerMain } = await import("./src/runtime/runner_main.ts");
+    const { runnerMain } = await import("./src/runtime/runner/runner_main.ts");
     return await runnerMain();
   }
   const { main } = await import("./src/cli.ts");

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { mustRun } from "../tests/fixtures/command.ts";
 import { startGpg } from "../tests/fixtures/gpg.ts";
 
-const HOST = new URL("../src/runtime/host/", import.meta.url).pathname;
+const HOST = new URL("../src/runtime/runner/host/", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
 const run = async (cmd: string, args: string[]) =>

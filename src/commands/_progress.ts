@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { TransferProgress } from "../vfs/progress.ts";
+
 const enc = new TextEncoder();
 
 /** Human size: 1.5 MiB. */
@@ -30,14 +32,7 @@ function terminalColumns(): number {
 
 /** `  2/5 files  120.0/256.0 MiB (46%)  110.2 MiB/s  /out/big.bin`, cut to `cols - 1`. */
 export function progressText(
-  p: {
-    files: number;
-    bytes: number;
-    rate: number;
-    path: string;
-    filesTotal?: number;
-    bytesTotal?: number;
-  },
+  p: Omit<TransferProgress, "done">,
   cols: number,
 ): string {
   const files = p.filesTotal ? `${p.files}/${p.filesTotal} files` : `${p.files} files`;
@@ -63,15 +58,7 @@ export class ProgressLine {
     this.#enabled = enabled;
   }
 
-  update(p: {
-    files: number;
-    bytes: number;
-    rate: number;
-    path: string;
-    done: boolean;
-    filesTotal?: number;
-    bytesTotal?: number;
-  }): void {
+  update(p: TransferProgress): void {
     if (!this.#enabled) return;
     const now = performance.now();
     if (!p.done && now - this.#last < 100) return;

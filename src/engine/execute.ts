@@ -6,25 +6,30 @@
  * @module
  */
 
-import type { JobRecord, LogLevel, LogLine } from "../store/types.ts";
-import type { JobSpec, RunnerMessage } from "../runtime/protocol.ts";
-import type { RunnerPool, RunnerProcess } from "../runtime/runner_pool.ts";
+import type { JobRecord, JobStatus, LogLevel, LogLine } from "../store/types.ts";
+import type { JobSpec, RunnerMessage } from "../runtime/protocol/messages.ts";
+import type { RunnerPool, RunnerProcess } from "../runtime/service/runner_pool.ts";
+import type { TransferProgress } from "../vfs/progress.ts";
 import type { EngineCore as Engine } from "./types.ts";
 import { Redactor } from "./redact.ts";
 import { isCredentialOption } from "./vfs_library.ts";
+import { isDiskFull, reportStoreFailure } from "./store_failure.ts";
+import {
+  cutLine,
+  droppedNote,
+  LogBudget,
+  type LogDropped,
+} from "../runtime/protocol/log_limits.ts";
 
 const LOG_FLUSH_MS = 200;
+/**
+ * Log lines waiting to be stored at which the runner is read no further until they are: a
+ * script that logs faster than the store writes is slowed down instead of filling memory.
+ */
+const LOG_BACKLOG_LINES = 5000;
 
-/** Progress of the job's current transfer. */
-export interface JobProgress {
-  files: number;
-  bytes: number;
-  rate: number;
-  path: string;
-  done: boolean;
-  filesTotal?: number;
-  bytesTotal?: number;
-}
+/** Progress of the job's current transfer (the one progress record, from `vfs/progress.ts`). */
+export type JobProgress = TransferProgress;
 
 export interface ExecuteOptions {
   pool: RunnerPool;
@@ -38,6 +43,11 @@ export interface ExecuteOptions {
 export interface JobSource {
   source: string;
   fileName: string;
+  /**
+   * Whether errors may quote the source (a syntax error's line); default true. False for jobs
+   * whose caller may not be able to read the file (REST `filePath` jobs).
+   */
+  quoteSource?: boolean;
 }
 
 /** Runs `job` (already recorded as queued) to its end and returns the final record. */
@@ -49,27 +59,53 @@ export async function executeJob(
 ): Promise<JobRecord> {
   const settings = await engine.settings();
   const redactor = new Redactor();
+  const limits = { maxLineBytes: settings.logMaxLineBytes, maxBytes: settings.logMaxBytesPerJob };
+  const budget = new LogBudget(limits);
+  /** What the script dropped over the limit before its lines reached us (a running total). */
+  let scriptDropped: LogDropped = { lines: 0, bytes: 0 };
   let seq = 0;
   let buffered: LogLine[] = [];
   let flushing = Promise.resolve();
+  /** Why log lines of this job could not be stored, once one batch could not. */
+  let logLost: unknown;
 
   const flush = () => {
     if (buffered.length === 0) return flushing;
     const lines = buffered;
     buffered = [];
-    flushing = flushing.then(() => engine.store.jobs.appendLogs(lines)).catch((err) => {
-      console.error(`aft: cannot store log lines of job ${job.id}: ${String(err)}`);
+    flushing = flushing.then(async () => {
+      try {
+        await engine.store.jobs.appendLogs(lines);
+      } catch (err) {
+        logLost ??= err;
+        reportStoreFailure(`cannot store log lines of job ${job.id}`, err);
+      }
     });
     return flushing;
   };
   const flushTimer = setInterval(flush, LOG_FLUSH_MS);
 
-  const log = (level: LogLevel, text: string, ts = new Date().toISOString()) => {
-    const line: LogLine = { jobId: job.id, seq: ++seq, ts, level, text: redactor.apply(text) };
+  /**
+   * Records a line. The script's and the host's lines count against the job's log limit; the
+   * engine's own (`force`: halts, the outcome) are always kept. Returns a promise when so many
+   * lines wait to be stored that the caller should wait before sending more.
+   */
+  const log = (
+    level: LogLevel,
+    text: string,
+    ts = new Date().toISOString(),
+    force = false,
+  ): Promise<void> | undefined => {
+    const redacted = redactor.apply(text);
+    const kept = force ? cutLine(redacted, limits.maxLineBytes) : budget.admit(redacted);
+    if (kept === undefined) return undefined;
+    const line: LogLine = { jobId: job.id, seq: ++seq, ts, level, text: kept };
     buffered.push(line);
     engine.bus.emit({ type: "log", line });
     opts.onLog?.(line);
+    return buffered.length >= LOG_BACKLOG_LINES ? flush() : undefined;
   };
+  const note = (level: LogLevel, text: string) => void log(level, text, undefined, true);
 
   let record = await engine.store.jobs.update(job.id, {
     status: "running",
@@ -98,10 +134,10 @@ export async function executeJob(
     const halt = (why: string) => {
       // After the exit message the runner may already serve another job: never halt it then.
       if (killTimer !== undefined || jobEnded) return;
-      log("warn", why);
+      note("warn", why);
       r.send({ t: "halt" });
       killTimer = setTimeout(() => {
-        log(
+        note(
           "error",
           `The script did not stop within ${settings.haltGraceSeconds} s of the halt signal: killing it`,
         );
@@ -125,7 +161,9 @@ export async function executeJob(
       r.listen((m) => {
         switch (m.t) {
           case "log":
-            log(m.level, m.text, m.ts);
+            return log(m.level, m.text, m.ts);
+          case "logDropped":
+            scriptDropped = { lines: m.lines, bytes: m.bytes };
             break;
           case "progress":
             opts.onProgress?.(m);
@@ -149,9 +187,11 @@ export async function executeJob(
       source: src.source,
       fileName: src.fileName,
       params: job.params,
+      quoteSource: src.quoteSource ?? true,
       limits: {
         localRoots: settings.localRoots,
         transferConcurrency: settings.transferConcurrency,
+        log: limits,
       },
       smtp: {
         host: settings["smtp.host"],
@@ -199,35 +239,73 @@ export async function executeJob(
     clearTimeout(killTimer);
   }
 
-  if (outcome.error) log("error", outcome.error);
-  const status = timedOut
+  if (outcome.error) note("error", outcome.error);
+  let status: JobStatus = timedOut
     ? "failed"
     : haltRequested
     ? "halted"
     : outcome.code === 0
     ? "succeeded"
     : "failed";
-  const error = status === "succeeded" ? null : outcome.error?.split("\n")[0] ??
+  let error = status === "succeeded" ? null : outcome.error?.split("\n")[0] ??
     (status === "halted"
       ? `Halted on request; the script ended with exit code ${outcome.code}`
       : outcome.code !== null
       ? `The script exited with code ${outcome.code}`
       : null);
   if (status === "failed" && !outcome.error && outcome.code !== null) {
-    log("error", `The script exited with code ${outcome.code}`);
+    note("error", `The script exited with code ${outcome.code}`);
+  }
+
+  const dropped = budget.dropped;
+  if (scriptDropped.lines + dropped.lines > 0) {
+    note(
+      "warn",
+      droppedNote({
+        lines: scriptDropped.lines + dropped.lines,
+        bytes: scriptDropped.bytes + dropped.bytes,
+      }, limits.maxBytes),
+    );
   }
 
   clearInterval(flushTimer);
   await flush();
   if (runner) opts.pool.release(runner, outcome.reusable && runner.alive);
-  record = await engine.store.jobs.update(job.id, {
+  if (logLost !== undefined && status === "succeeded") {
+    // A job whose log was not kept whole did not succeed, whatever the script said.
+    status = "failed";
+    error = isDiskFull(logLost)
+      ? "The job's log could not be stored because the disk is full"
+      : `The job's log could not be stored: ${
+        logLost instanceof Error ? logLost.message : String(logLost)
+      }`;
+    note("error", error);
+    await flush();
+  }
+  const patch = {
     status,
     exitCode: outcome.code ?? (status === "succeeded" ? 0 : 1),
     error: error === null ? null : redactor.apply(error),
     finishedAt: new Date().toISOString(),
     bytesTransferred: outcome.bytes,
     peakRssBytes: outcome.peakRss ?? null,
-  });
+  };
+  try {
+    record = await engine.store.jobs.update(job.id, patch);
+  } catch (err) {
+    // The row still reads "running" (never "succeeded"): the next start marks it failed.
+    reportStoreFailure(`cannot record the end of job ${job.id}`, err);
+    const why = isDiskFull(err) ? "the disk is full" : String(err);
+    record = {
+      ...record,
+      ...patch,
+      status: "failed",
+      exitCode: patch.exitCode === 0 ? 1 : patch.exitCode,
+      error: `The end of the job could not be recorded because ${why}${
+        patch.error ? `: ${patch.error}` : ""
+      }`,
+    };
+  }
   engine.bus.emit({ type: "job", job: record });
   return record;
 }

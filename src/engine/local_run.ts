@@ -7,7 +7,7 @@
  */
 
 import type { JobRecord, JobView, LogLine } from "../store/types.ts";
-import type { RunnerPool } from "../runtime/runner_pool.ts";
+import type { RunnerPool } from "../runtime/service/runner_pool.ts";
 import { EngineError, guarded } from "./errors.ts";
 import type { JobProgress, JobSource } from "./execute.ts";
 import { jobSource } from "./job_source.ts";
@@ -42,7 +42,8 @@ export function createLocalRunner(
 ) {
   // Loaded when a job runs here, so commands that run none do not load the runtime.
   let pool: RunnerPool | undefined;
-  const getPool = async () => pool ??= new (await import("../runtime/runner_pool.ts")).RunnerPool();
+  const getPool = async () =>
+    pool ??= new (await import("../runtime/service/runner_pool.ts")).RunnerPool();
   let first = true;
   const runs = new Map<string, AbortController>();
   const ops: LocalRunOps = guarded({

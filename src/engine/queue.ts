@@ -10,7 +10,7 @@
  */
 
 import type { JobRecord } from "../store/types.ts";
-import { RunnerPool } from "../runtime/runner_pool.ts";
+import { RunnerPool } from "../runtime/service/runner_pool.ts";
 import { executeJob } from "./execute.ts";
 import { jobSource } from "./job_source.ts";
 import type { EngineCore as Engine } from "./types.ts";

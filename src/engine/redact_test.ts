@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Redactor } from "./redact.ts";
+import { MIN_ENCODED_BYTES, Redactor } from "./redact.ts";
 
 Deno.test("Redactor hides every known value, longest first, and its JSON and URL forms", () => {
   const r = new Redactor();
@@ -12,4 +12,80 @@ Deno.test("Redactor hides every known value, longest first, and its JSON and URL
   assert.equal(r.apply(JSON.stringify({ pass: 'p"w/d' })), '{"pass":"***"}');
   assert.equal(r.apply("u=" + encodeURIComponent('p"w/d')), "u=***");
   assert.equal(r.apply("nothing here"), "nothing here");
+});
+
+const enc = new TextEncoder();
+const b64 = (s: string | Uint8Array) =>
+  btoa(String.fromCharCode(...(typeof s === "string" ? enc.encode(s) : s)));
+const b64url = (s: string) => b64(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const hex = (s: string) =>
+  Array.from(enc.encode(s), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** True when `secret` (less two characters at each end) can be read back from `text`. */
+function leaks(text: string, secret: string): boolean {
+  if (text.includes(secret) || text.toLowerCase().includes(secret.toLowerCase())) return true;
+  for (const run of text.match(/[0-9a-fA-F]{8,}/g) ?? []) {
+    const bin = run.match(/../g)!.map((h) => String.fromCharCode(parseInt(h, 16))).join("");
+    if (bin.includes(secret.slice(2, -2))) return true;
+  }
+  // Decode every base64-looking run and look for the secret's bytes.
+  for (const run of text.match(/[A-Za-z0-9+/_-]{4,}={0,2}/g) ?? []) {
+    for (let cut = 0; cut < 4; cut++) {
+      const s = run.slice(cut).replaceAll("-", "+").replaceAll("_", "/").replace(/=+$/, "");
+      try {
+        const bin = atob(s.slice(0, s.length - (s.length % 4)));
+        if (bin.includes(secret.slice(2, -2))) return true;
+      } catch { /* not base64 */ }
+    }
+  }
+  return false;
+}
+
+Deno.test("Redactor hides a secret in base64 (standard and URL-safe, at each alignment), hex and any letter case", async (t) => {
+  const secret = "Tr0ub4dor&3/x?+y";
+  const r = new Redactor();
+  r.add(secret);
+  const cases: [string, string][] = [
+    ["upper case", `pw=${secret.toUpperCase()}`],
+    ["lower case", `pw=${secret.toLowerCase()}`],
+    ["hex lower", `data ${hex(secret)} end`],
+    ["hex upper", `data ${hex(secret).toUpperCase()} end`],
+    ["base64 alone", `b64 ${b64(secret)}`],
+    ["base64 url-safe alone", `b64 ${b64url(secret)}`],
+  ];
+  for (const prefix of ["", "u", "us", "usr:", "user:", "users:"]) {
+    cases.push([
+      `base64 after ${prefix.length} bytes`,
+      `Authorization: Basic ${b64(prefix + secret)}`,
+    ]);
+    cases.push([
+      `base64 after ${prefix.length} bytes, with bytes after`,
+      `x ${b64(prefix + secret + "!tail")} y`,
+    ]);
+    cases.push([
+      `url-safe base64 after ${prefix.length} bytes`,
+      `token=${b64url(prefix + secret + "?")}`,
+    ]);
+  }
+  for (const [name, text] of cases) {
+    await t.step(name, () => {
+      assert.equal(leaks(text, secret), true, `the case must show the secret before: ${text}`);
+      const out = r.apply(text);
+      assert.match(out, /\*\*\*/, `${name}: ${out}`);
+      assert.equal(leaks(out, secret), false, `${name}: ${out}`);
+    });
+  }
+});
+
+Deno.test("Redactor leaves the encodings of short values alone, so ordinary text stays readable", () => {
+  const r = new Redactor();
+  r.add("abc"); // shorter than MIN_ENCODED_BYTES: hidden only as it is
+  assert.ok("abc".length < MIN_ENCODED_BYTES);
+  const text = `ABC ${b64("abc")} ${hex("abc")} ${b64("xabcdefgh")} Abc abc`;
+  assert.equal(r.apply(text), `ABC ${b64("abc")} ${hex("abc")} ${b64("xabcdefgh")} Abc ***`);
+  assert.equal(r.apply("plain log line with nothing secret"), "plain log line with nothing secret");
+});
+
+Deno.test("Redactor with no values returns the text as it is", () => {
+  assert.equal(new Redactor().apply("a\u0000b ***"), "a\u0000b ***");
 });

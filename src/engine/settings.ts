@@ -7,6 +7,10 @@
 import { isAbsolute } from "node:path";
 import { EngineError } from "./errors.ts";
 import type { Store } from "../store/types.ts";
+import {
+  DEFAULT_LOG_MAX_BYTES_PER_JOB,
+  DEFAULT_LOG_MAX_LINE_BYTES,
+} from "../runtime/protocol/log_limits.ts";
 
 export type SmtpTls = "none" | "starttls" | "tls";
 
@@ -20,6 +24,8 @@ export interface Settings {
   localRoots: string[];
   scriptRoots: string[];
   transferConcurrency: number;
+  logMaxLineBytes: number;
+  logMaxBytesPerJob: number;
   jobRetentionDays: number;
   listen: string;
   corsOrigins: string[];
@@ -98,6 +104,21 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     min: 1,
     max: 64,
     help: "files a CopyToVFS or MoveToVFS moves at once (a call's { concurrency } overrides)",
+  },
+  logMaxLineBytes: {
+    kind: "integer",
+    default: DEFAULT_LOG_MAX_LINE_BYTES,
+    min: 1024,
+    max: 16 * 1024 * 1024,
+    help: "longer log lines are cut (UTF-8 bytes), ending with a note of their size",
+  },
+  logMaxBytesPerJob: {
+    kind: "integer",
+    default: DEFAULT_LOG_MAX_BYTES_PER_JOB,
+    min: 65536,
+    max: 64 * 1024 * 1024 * 1024,
+    help:
+      "a job's log keeps this many bytes (text + 32 a line); later lines are dropped and counted",
   },
   jobRetentionDays: {
     kind: "integer",

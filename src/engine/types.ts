@@ -8,6 +8,7 @@
  */
 
 import type { JobRecord, LogLine, SecretRecord, Store } from "../store/types.ts";
+import type { TransferProgress } from "../vfs/progress.ts";
 import type { VfsDefinition } from "../vfs/types.ts";
 import type { Settings } from "./settings.ts";
 
@@ -15,7 +16,7 @@ import type { Settings } from "./settings.ts";
 export type EngineEvent =
   | { type: "log"; line: LogLine }
   | { type: "job"; job: JobRecord }
-  | { type: "progress"; jobId: string; files: number; bytes: number; rate: number; path?: string };
+  | ({ type: "progress"; jobId: string } & TransferProgress);
 
 export interface EventBus {
   emit(event: EngineEvent): void;

@@ -63,7 +63,9 @@ export class SqliteStore implements Store {
       this.#db.exec("COMMIT");
       return out;
     } catch (err) {
-      this.#db.exec("ROLLBACK");
+      // SQLite has already rolled back after some errors (SQLITE_FULL among them): a ROLLBACK
+      // then fails with "no transaction is active" and would hide the error that matters.
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       throw err;
     }
   }

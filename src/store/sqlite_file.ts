@@ -43,10 +43,14 @@ const SQLITE_FULL = 13;
 
 /** A full disk becomes StoreError FULL; anything else is passed on. */
 export function mapped(err: unknown): unknown {
-  if ((err as { errcode?: number } | null)?.errcode === SQLITE_FULL) {
-    return new StoreError("FULL", "The disk holding the database is full", { cause: err });
-  }
-  return err;
+  if (err instanceof StoreError) return err;
+  const e = err as { errcode?: unknown; message?: unknown } | null;
+  // Extended result codes keep SQLITE_FULL in their low byte; some paths give only the text.
+  const full = typeof e === "object" && e !== null &&
+    ((typeof e.errcode === "number" && (e.errcode & 0xff) === SQLITE_FULL) ||
+      /database or disk is full/i.test(String(e.message)));
+  if (!full) return err;
+  return new StoreError("FULL", "The disk holding the database is full", { cause: err });
 }
 
 /**

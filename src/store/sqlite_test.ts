@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteStore } from "./sqlite.ts";
 import { StoreError } from "./types.ts";
 
@@ -204,4 +205,51 @@ Deno.test("IDs made in one millisecond still sort in creation order", async () =
   assert.deepEqual([...ids].sort(), ids);
   assert.equal(new Set(ids).size, ids.length);
   assert.ok(newId() > ids.at(-1)!);
+});
+
+/** Pages the database at `path` has now (WAL included). */
+function pageCount(path: string): number {
+  const db = new DatabaseSync(path);
+  try {
+    return Number((db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count);
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("a full database fails a write with a FULL StoreError, not a rollback error, and keeps working", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "aft.db");
+  try {
+    const setup = new SqliteStore(path);
+    await setup.migrate();
+    const job = await setup.jobs.create(input);
+    await setup.close();
+    const full = new SqliteStore(path, { maxPageCount: pageCount(path) });
+    try {
+      const lines = Array.from({ length: 2000 }, (_, i) => ({
+        jobId: job.id,
+        seq: i + 1,
+        ts: new Date().toISOString(),
+        level: "info" as const,
+        text: "x".repeat(200),
+      }));
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await assert.rejects(
+          full.jobs.appendLogs(lines),
+          (err: unknown) =>
+            err instanceof StoreError && err.code === "FULL" &&
+            /disk is full/.test(err.message),
+        );
+      }
+      // Nothing half-written, and what fits in place still works.
+      assert.deepEqual(await full.jobs.logs(job.id), []);
+      const updated = await full.jobs.update(job.id, { status: "failed", error: "disk full" });
+      assert.equal(updated.status, "failed");
+    } finally {
+      await full.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

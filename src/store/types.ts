@@ -265,8 +265,8 @@ export interface Store {
 }
 
 /**
- * A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`,
- * `FULL`: the disk or the database's size limit is full).
+ * A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`, and
+ * `FULL` when the disk or database is full, nothing written).
  */
 export class StoreError extends Error {
   override name = "StoreError";

@@ -27,6 +27,7 @@ import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.t
 import { tempName } from "./temp_name.ts";
 import { type FileInfo, type HashAlgorithm, isVfsError, type Vfs, VfsError } from "./types.ts";
 import { walk } from "./walk.ts";
+import type { TransferProgress } from "./progress.ts";
 
 export { LIST_AT } from "./copy_dest.ts";
 
@@ -52,16 +53,8 @@ export interface CopyOptions {
   stopOnError?: boolean;
 }
 
-export interface CopyProgress {
-  files: number;
-  filesTotal: number;
-  bytes: number;
-  bytesTotal: number;
-  path: string;
-  /** Bytes per second over the run so far. */
-  rate: number;
-  done: boolean;
-}
+/** The copy engine always knows its totals. */
+export type CopyProgress = Required<TransferProgress>;
 
 export interface CopyResult {
   ok: boolean;

@@ -26,7 +26,7 @@ async function setup() {
 
 const count = (text: string, re: RegExp) => (text.match(new RegExp(re, "g")) ?? []).length;
 
-Deno.test("FsWatcher delivers each file once when complete, including one written slowly, and ends with exit 0 on Ctrl-C", async () => {
+Deno.test("FsWatcher delivers each new file as EVT_CREATE then EVT_WRITE once complete, including one written slowly, and ends with exit 0 on Ctrl-C", async () => {
   const { data, dir, cleanup } = await setup();
   const inDir = join(dir, "in");
   const script = join(dir, "watch.syncjs");
@@ -44,7 +44,8 @@ Log.Info("no callback: " + w.Start());
 w.Start(function (evt) {
   var rel = evt.Object.slice(${JSON.stringify(inDir)}.length).replace(/\\\\/g, "/");
   Log.Info("event " + evt.Event + " " + rel);
-  if (evt.Event == EVT_CREATE || evt.Event == EVT_WRITE) {
+  // The vendor's published pattern: act on EVT_WRITE alone.
+  if (evt.Event == EVT_WRITE) {
     var r = src.CopyToVFS(rel, dst, ExtractFilePath(rel) || "/", { overwrite: AlwaysOverwrite });
     Log.Info((r.Ok() ? "copied " : "failed ") + rel + " " + r.ErrorMsg());
   }
@@ -75,10 +76,11 @@ Log.Info("stopped cleanly");
     await job.until(/copied \/slow\.bin/);
     await job.until(/copied \/sub\/deeper\/b\.csv/);
     await job.until(/copied \/a\.csv/);
-    // A change to a known file is a write event.
+    // A change to a known file is a write event, and no create event.
     await Deno.writeTextFile(join(inDir, "a.csv"), "id,n\n1,2\n3,4\n");
-    await job.until(/event 2 \/a\.csv/);
+    await job.until(/event 2 \/a\.csv[^]*event 2 \/a\.csv/);
     await job.until(/copied \/a\.csv[^]*copied \/a\.csv/);
+    assert.equal(count(job.out, /event 1 \/a\.csv/), 1, job.out);
     await Deno.remove(join(inDir, "a.csv"));
     await job.until(/event 4 \/a\.csv/);
     const code = await job.interrupt();
@@ -86,7 +88,9 @@ Log.Info("stopped cleanly");
     assert.match(job.out, /stopped cleanly/);
     assert.equal(count(job.out, /copied \/slow\.bin/), 1, job.out);
     assert.equal(count(job.out, /event 1 \/slow\.bin/), 1, job.out);
-    assert.equal(count(job.out, /event \d \/slow\.bin/), 1, "a slow file is one event");
+    assert.equal(count(job.out, /event 2 \/slow\.bin/), 1, job.out);
+    assert.equal(count(job.out, /event \d \/slow\.bin/), 2, "a slow file is one create, one write");
+    assert.match(job.out, /event 1 \/slow\.bin\n.*event 2 \/slow\.bin/, "created, then written");
     assert.doesNotMatch(job.out, /ignored\.txt|skip-me/);
     const copied = await Deno.readFile(join(dir, "out", "slow.bin"));
     assert.equal(copied.length, 8 * piece.length);
@@ -146,7 +150,7 @@ Log.Info("callbacks: " + n);
   }
 });
 
-Deno.test("RemoteWatcher reports new and changed files of a VFS and, after a restart, only what is new", async () => {
+Deno.test("RemoteWatcher reports new files (EVT_CREATE, EVT_WRITE) and changed ones of a VFS and, after a restart, only what is new", async () => {
   const { data, dir, cleanup } = await setup();
   const remote = join(dir, "in");
   const r = await runAft(["vfs", "add", "remote", "--type", "disk", "--target", remote], { data });
@@ -164,7 +168,7 @@ w.PollIntervalSeconds = 1;
 w.DelayBySeconds = 1;
 w.Start(function (evt) {
   Log.Info("event " + evt.Event + " " + evt.Object);
-  if (evt.Event == EVT_CREATE || evt.Event == EVT_WRITE) {
+  if (evt.Event == EVT_WRITE) {
     var c = src.CopyToVFS(evt.Object, dst, "/", { overwrite: AlwaysOverwrite });
     Log.Info("downloaded " + evt.Object + " " + c.Ok());
   }
@@ -179,7 +183,9 @@ w.Stop();
     await job.until(/watching/);
     await Deno.writeTextFile(join(remote, "first.txt"), "1");
     await job.until(/downloaded \/first\.txt true/);
+    assert.match(job.out, /event 1 \/first\.txt\n.*event 2 \/first\.txt\n/);
     assert.equal(await job.interrupt(), 0, job.out);
+    assert.equal(count(job.out, /downloaded \/first\.txt/), 1, job.out);
     assert.doesNotMatch(job.out, /old\.txt/);
 
     // While no job runs, one file arrives and one changes.

@@ -1,0 +1,142 @@
+/**
+ * executeJob() with a real runner process and a real database: how a job's log is bounded and
+ * what a job whose log cannot be stored ends as.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { RunnerPool } from "../runtime/service/runner_pool.ts";
+import { SqliteStore } from "../store/sqlite.ts";
+import type { JobRecord, LogLine } from "../store/types.ts";
+import { createCore } from "./engine.ts";
+import { executeJob } from "./execute.ts";
+import { saveSetting } from "./settings.ts";
+import type { EngineCore as Engine } from "./types.ts";
+
+async function withEngine(
+  settings: Record<string, unknown>,
+  fn: (engine: Engine, pool: RunnerPool) => Promise<void>,
+) {
+  const dataDir = await Deno.makeTempDir({ prefix: "aft-exec-" });
+  // The engine's inside (store, bus, settings) that executeJob works on, over a real database.
+  const store = new SqliteStore(join(dataDir, "aft.db"));
+  await store.migrate();
+  const engine = createCore(dataDir, store);
+  const pool = new RunnerPool();
+  try {
+    for (const [k, v] of Object.entries(settings)) await saveSetting(engine.store, k, v);
+    await fn(engine, pool);
+  } finally {
+    await pool.close();
+    await engine.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+/** Records a job for `source` and runs it. */
+async function run(
+  engine: Engine,
+  pool: RunnerPool,
+  source: string,
+): Promise<{ job: JobRecord; lines: LogLine[] }> {
+  const queued = await engine.store.jobs.create({
+    scriptId: null,
+    scriptName: "t",
+    filePath: null,
+    params: {},
+    trigger: "cli",
+  });
+  const job = await executeJob(engine, queued, { source, fileName: "t.syncjs" }, { pool });
+  return { job, lines: await engine.store.jobs.logs(job.id) };
+}
+
+Deno.test("a job logging past logMaxBytesPerJob keeps its first lines and ends with one line counting the rest", async () => {
+  await withEngine({ logMaxBytesPerJob: 65536 }, async (engine, pool) => {
+    const { job, lines } = await run(
+      engine,
+      pool,
+      'for (var i = 0; i < 20000; i++) Log.Info("line " + i);\nLog.Info("done");',
+    );
+    assert.equal(job.status, "succeeded", job.error ?? "");
+    const kept = lines.filter((l) => l.text.startsWith("line "));
+    assert.ok(kept.length > 1000 && kept.length < 2000, `${kept.length} lines kept`);
+    kept.forEach((l, i) => assert.equal(l.text, `line ${i}`));
+    const last = lines.at(-1)!;
+    assert.equal(last.level, "warn");
+    const m =
+      /limit of 65536 bytes \(setting logMaxBytesPerJob\): (\d+) more lines \((\d+) bytes\) were dropped/
+        .exec(last.text);
+    assert.ok(m, last.text);
+    // Every line the script logged is either kept or counted, "done" included.
+    assert.equal(kept.length + Number(m[1]), 20001);
+    assert.equal(lines.filter((l) => /were dropped/.test(l.text)).length, 1);
+  });
+});
+
+Deno.test("a line longer than logMaxLineBytes is stored cut, with a note of its size, and the job goes on", async () => {
+  await withEngine({ logMaxLineBytes: 4096 }, async (engine, pool) => {
+    const { job, lines } = await run(
+      engine,
+      pool,
+      'Log.Info("é".repeat(3 * 1024 * 1024)); Log.Info("after");',
+    );
+    assert.equal(job.status, "succeeded", job.error ?? "");
+    assert.equal(lines.length, 2);
+    const cut = lines[0]!.text;
+    assert.ok(new TextEncoder().encode(cut).length <= 4096, `${cut.length}`);
+    assert.match(
+      cut,
+      /^é+ … \[line cut: 6291456 bytes, the limit is 4096 \(setting logMaxLineBytes\)\]$/,
+    );
+    assert.equal(lines[1]!.text, "after");
+  });
+});
+
+Deno.test("a job whose log lines cannot be stored because the disk is full ends failed, never succeeded", async () => {
+  await withEngine({}, async (engine, pool) => {
+    const path = join(engine.dataDir, "aft.db");
+    const queued = await engine.store.jobs.create({
+      scriptId: null,
+      scriptName: "t",
+      filePath: null,
+      params: {},
+      trigger: "cli",
+    });
+    // The same database, full: nothing more fits (the job's row is updated in place).
+    const probe = new DatabaseSync(path);
+    const pages = Number(
+      (probe.prepare("PRAGMA page_count").get() as { page_count: number })
+        .page_count,
+    );
+    probe.close();
+    const full = new SqliteStore(path, { maxPageCount: pages });
+    const fullEngine: Engine = { ...engine, store: full };
+    const errors: string[] = [];
+    const consoleError = console.error;
+    console.error = (...a: unknown[]) => void errors.push(a.join(" "));
+    let job: JobRecord;
+    try {
+      job = await executeJob(
+        fullEngine,
+        queued,
+        {
+          source: 'for (var i = 0; i < 3000; i++) Log.Info("line " + i + " " + "x".repeat(100));',
+          fileName: "t.syncjs",
+        },
+        { pool },
+      );
+    } finally {
+      console.error = consoleError;
+      await full.close();
+    }
+    assert.equal(job.status, "failed");
+    assert.equal(job.error, "The job's log could not be stored because the disk is full");
+    const stored = await engine.store.jobs.get(queued.id);
+    assert.equal(stored?.status, "failed");
+    assert.equal(stored?.error, job.error);
+    // Said once, not once per batch of lines.
+    assert.equal(errors.filter((e) => /disk full/.test(e)).length, 1, errors.join("\n"));
+    assert.ok(!errors.some((e) => /cannot rollback/.test(e)), errors.join("\n"));
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Every message of the script runtime, as discriminated unions.
+ *
+ * Two links:
+ * - parent ⇄ runner process: length-prefixed JSON frames over the runner's stdin/stdout
+ *   (`frames.ts`). The parent owns the job row, the store and the secrets; the runner owns
+ *   the host handlers and the script's Worker.
+ * - runner ⇄ worker: `postMessage` from the worker, replies through a SharedArrayBuffer the
+ *   worker blocks on with `Atomics.wait` (`bridge.ts`). The calls themselves, with their
+ *   argument and result types, are in `calls.ts`.
+ *
+ * @module
+ */
+
+import type { LogLevel } from "../../store/types.ts";
+import type { TransferProgress } from "../../vfs/progress.ts";
+import type { CallName } from "./calls.ts";
+import type { LogDropped, LogLimits } from "./log_limits.ts";
+
+/** What a runner needs to run one job. Secrets and VFS definitions are asked for on demand. */
+export interface JobSpec {
+  jobId: string;
+  scriptName: string;
+  /** Script source text. */
+  source: string;
+  /** Name shown in stack traces (`my-transfer.syncjs`). */
+  fileName: string;
+  params: Record<string, string>;
+  /**
+   * Whether an error may quote the script's source (the offending line of a syntax error).
+   * False for jobs whose caller may not be able to read the file (REST `filePath` jobs).
+   */
+  quoteSource: boolean;
+  /** Settings the host handlers enforce. */
+  limits: {
+    localRoots: string[];
+    /** Files a CopyToVFS/MoveToVFS moves at once unless the call says otherwise. */
+    transferConcurrency?: number;
+    /** Bounds of the job's log (defaults in `log_limits.ts`). */
+    log?: LogLimits;
+  };
+  /** SMTP settings for SendMail (the password arrives through a secret request). */
+  smtp?: SmtpSpec;
+}
+
+/** The SMTP settings a job's SendMail uses (from the `smtp.*` settings). */
+export interface SmtpSpec {
+  /** Empty when no SMTP server is configured: SendMail then fails with a clear message. */
+  host: string;
+  port: number;
+  tls: "none" | "starttls" | "tls";
+  user: string;
+  /** Name of the secret holding the password; asked for with a `secret` request. */
+  passSecret: string;
+  /** Sender used when SendMail's `from` is empty. */
+  from: string;
+  /** PEM file of extra CA certificates to trust ("" = system roots only). */
+  caFile: string;
+}
+
+/** Parent → runner. */
+export type ParentMessage =
+  | { t: "start"; job: JobSpec }
+  | { t: "halt" }
+  | { t: "reply"; id: number; ok: true; value: unknown }
+  | { t: "reply"; id: number; ok: false; error: string }
+  | { t: "shutdown" };
+
+/** Requests a runner makes of its parent during a job. */
+export type RunnerRequest =
+  | { op: "secret"; name: string }
+  | { op: "vfs"; name: string }
+  /** The names of the VFS Library's entries. */
+  | { op: "vfsNames" }
+  /** Trust on first use: record the SSH host key seen for a library entry that had none. */
+  | { op: "hostKey"; name: string; fingerprint: string }
+  /** A RemoteWatcher's saved listing: read (`state` absent) or replaced. */
+  | { op: "watchState"; key: string; state?: string };
+
+/** Runner → parent. */
+export type RunnerMessage =
+  | { t: "ready"; pid: number }
+  | { t: "log"; level: LogLevel; text: string; ts: string }
+  | ({ t: "progress" } & TransferProgress)
+  /** Lines the script logged over the job's log limit so far (a running total). */
+  | ({ t: "logDropped" } & LogDropped)
+  | ({ t: "request"; id: number } & RunnerRequest)
+  | {
+    t: "exit";
+    code: number;
+    /** Why the script failed, when it did not simply call Exit(n). */
+    error?: string;
+    /** False when the runner cannot take another job (its worker could not be stopped). */
+    reusable: boolean;
+    peakRssBytes: number;
+    bytesTransferred: number;
+  };
+
+/** Worker → runner. */
+export type WorkerMessage =
+  | { t: "call"; seq: number; method: CallName; args: unknown[] }
+  /**
+   * A log line, already cut to the line limit. The runner acknowledges each one (slot
+   * `LOG_ACKED` of the shared buffer) once it has passed it on; the worker waits when too many
+   * are unacknowledged, so a script that logs faster than the log is stored is slowed, not
+   * queued without bound.
+   */
+  | { t: "log"; level: LogLevel; text: string }
+  /** Lines dropped over the job's log limit so far (a running total, sent at most once a second). */
+  | ({ t: "logDropped" } & LogDropped)
+  /** The script's top level finished, threw or called Exit: the worker closes itself next. */
+  | {
+    t: "end";
+    code: number;
+    error?: string;
+    /** The source did not compile: `error` is V8's message alone, the runner locates it. */
+    syntaxError?: boolean;
+  };
+
+/** Runner → worker, once. */
+export interface WorkerInit {
+  t: "init";
+  sab: SharedArrayBuffer;
+  source: string;
+  fileName: string;
+  jobId: string;
+  scriptName: string;
+  params: Record<string, string>;
+  log: LogLimits;
+}
+
+/**
+ * A host handler's reply to a call. `ok: false` becomes a thrown error in the script (a
+ * programming error: wrong argument, unknown VFS name); ordinary failures are `ok: true`
+ * with a result object whose own `ok` is false.
+ */
+export type CallReply = { ok: true; value: unknown } | { ok: false; error: string };

@@ -1,0 +1,172 @@
+/**
+ * Host handlers for the local-disk helpers (`FileExists`, `WriteTextFile`, `ListLocal`, ...).
+ * Every path goes through `checkLocalPath` first.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+import type { ResultData, ScriptFileInfo } from "../../protocol/calls.ts";
+import { matchGlob } from "../../../vfs/glob.ts";
+import { type HostContext, ScriptCallError } from "./context.ts";
+import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
+
+type LocalOp = (ctx: HostContext, args: unknown[]) => Promise<ResultData | boolean>;
+
+/** Checks a script's local path against `localRoots`: leaving them throws into the script. */
+export function localPath(ctx: HostContext, p: unknown): Promise<string> {
+  if (typeof p !== "string" || p === "") {
+    throw new ScriptCallError("A local path must be a non-empty string");
+  }
+  return checkLocalPath(p, ctx.job.limits.localRoots).catch((err: unknown) => {
+    // Leaving the allowed folders is a programming error in the script: it throws.
+    if (err instanceof LocalRootError) throw new ScriptCallError(err.message);
+    throw err;
+  });
+}
+
+/** A failed result from an error. */
+export function failed(err: unknown): ResultData {
+  return { ok: false, error: err instanceof Error ? err.message : String(err) };
+}
+
+async function exists(p: string, dir: boolean): Promise<boolean> {
+  try {
+    const st = await Deno.stat(p);
+    return dir ? st.isDirectory : st.isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** A temporary name beside `target`, in aft's pattern (watchers and listings skip it). */
+export function tempBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
+}
+
+/** Writes via a temp file in the same folder and a rename, so readers never see half a file. */
+async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
+  const tmp = tempBeside(target);
+  try {
+    await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, target);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+function toInfo(p: string, name: string, st: Deno.FileInfo): ScriptFileInfo {
+  return {
+    Name: name,
+    Path: p,
+    Size: st.isDirectory ? 0 : st.size,
+    ModTime: (st.mtime ?? new Date(0)).toISOString(),
+    IsDir: st.isDirectory,
+    Mode: st.mode ?? 0,
+  };
+}
+
+const ops: Record<string, LocalOp> = {
+  async fileExists(ctx, [p]) {
+    return await exists(await localPath(ctx, p), false);
+  },
+  async dirExists(ctx, [p]) {
+    return await exists(await localPath(ctx, p), true);
+  },
+  async readTextFile(ctx, [p]): Promise<ResultData> {
+    const abs = await localPath(ctx, p);
+    try {
+      return { ok: true, text: await Deno.readTextFile(abs) };
+    } catch (err) {
+      return failed(err);
+    }
+  },
+  async writeTextFile(ctx, [p, text]): Promise<ResultData> {
+    const abs = await localPath(ctx, p);
+    try {
+      await writeAtomic(abs, new TextEncoder().encode(String(text)));
+      return { ok: true };
+    } catch (err) {
+      return failed(err);
+    }
+  },
+  async copyFile(ctx, [a, b]): Promise<ResultData> {
+    const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
+    const tmp = tempBeside(dst);
+    try {
+      await Deno.copyFile(src, tmp);
+      await Deno.rename(tmp, dst);
+      return { ok: true };
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
+      return failed(err);
+    }
+  },
+  async moveFile(ctx, [a, b]): Promise<ResultData> {
+    const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
+    try {
+      await Deno.rename(src, dst);
+      return { ok: true };
+    } catch (err) {
+      // Across file systems rename fails: copy, then remove the source.
+      if (!(err instanceof Deno.errors.NotFound)) {
+        const copied = await ops.copyFile!(ctx, [src, dst]) as ResultData;
+        if (!copied.ok) return copied;
+        await Deno.remove(src);
+        return { ok: true };
+      }
+      return failed(err);
+    }
+  },
+  async delFile(ctx, [p]): Promise<ResultData> {
+    const abs = await localPath(ctx, p);
+    try {
+      if ((await Deno.stat(abs)).isDirectory) {
+        return { ok: false, error: `"${abs}" is a directory` };
+      }
+      await Deno.remove(abs);
+      return { ok: true };
+    } catch (err) {
+      return failed(err);
+    }
+  },
+  async makeDir(ctx, [p]): Promise<ResultData> {
+    const abs = await localPath(ctx, p);
+    try {
+      await Deno.mkdir(abs, { recursive: true });
+      return { ok: true };
+    } catch (err) {
+      return failed(err);
+    }
+  },
+  async listLocal(ctx, [dir, mask]): Promise<ResultData> {
+    const abs = await localPath(ctx, dir);
+    const m = typeof mask === "string" && mask !== "" ? mask : "*";
+    try {
+      const infos: ScriptFileInfo[] = [];
+      for await (const e of Deno.readDir(abs)) {
+        if (!matchGlob(m, e.name)) continue;
+        const p = join(abs, e.name);
+        infos.push(toInfo(p, e.name, await Deno.stat(p)));
+      }
+      infos.sort((x, y) => x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0);
+      return { ok: true, infos };
+    } catch (err) {
+      return failed(err);
+    }
+  },
+};
+
+/** Dispatches `local` calls: `(op, args)`. */
+export async function localCall(
+  ctx: HostContext,
+  op: unknown,
+  args: unknown,
+): Promise<ResultData | boolean> {
+  const fn = typeof op === "string" ? ops[op] : undefined;
+  if (!fn || !Array.isArray(args)) {
+    throw new ScriptCallError(`Unknown local operation ${JSON.stringify(op)}`);
+  }
+  return await fn(ctx, args);
+}

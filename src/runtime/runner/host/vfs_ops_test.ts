@@ -1,0 +1,104 @@
+/**
+ * The `VirtualFS` host operations over real backends (memory and disk), called as the
+ * script host calls them: `vfs.open` for a handle, then `vfs.op` with the script's arguments.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { testContext } from "./_test_context.ts";
+import { ScriptCallError } from "./context.ts";
+import { VfsHandles } from "./vfs.ts";
+import { vfsOp } from "./vfs_ops.ts";
+
+async function withHandles(
+  fn: (
+    op: (h: number, name: string, ...args: unknown[]) => Promise<unknown>,
+    h: VfsHandles,
+  ) => Promise<void>,
+  localRoots: string[] = [],
+) {
+  const ctx = testContext({ limits: { localRoots } });
+  const ends: (() => Promise<void>)[] = [];
+  ctx.onEnd = (f) => void ends.push(f);
+  const handles = new VfsHandles(ctx);
+  try {
+    await fn((h, name, ...args) => vfsOp(ctx, handles, h, name, args), handles);
+  } finally {
+    for (const f of ends) await f();
+  }
+}
+
+Deno.test("vfs.op writes, reads, stats, lists and removes files on a memory VFS", async () => {
+  await withHandles(async (op, handles) => {
+    const h = await handles.open({ type: "memory", target: `ops-${crypto.randomUUID()}` });
+    assert.deepEqual(await op(h, "mkdirAll", "/a/b"), { ok: true });
+    assert.deepEqual(await op(h, "writeFileAsText", "/a/b/x.txt", "héllo"), { ok: true });
+    assert.deepEqual(await op(h, "readFileAsText", "/a/b/x.txt"), { ok: true, text: "héllo" });
+    const stat = await op(h, "stat", "/a/b/x.txt") as { ok: boolean; info: { Size: number } };
+    assert.equal(stat.info.Size, 6);
+    const list = await op(h, "listFilesR", "/a", "*.txt") as { infos: { Path: string }[] };
+    assert.deepEqual(list.infos.map((i) => i.Path), ["/a/b/x.txt"]);
+    const notDir = await op(h, "rmdir", "/a/b/x.txt") as { ok: boolean; error: string };
+    assert.equal(notDir.ok, false);
+    assert.match(notDir.error, /Not a directory/);
+    assert.deepEqual(await op(h, "remove", "/a/b/x.txt"), { ok: true });
+    const gone = await op(h, "stat", "/a/b/x.txt") as { ok: boolean; error: string };
+    assert.equal(gone.ok, false, "a missing file is a failed result, not an exception");
+  });
+});
+
+Deno.test("vfs.op copy moves a file between two VFSs and reports what it moved", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-vfsops-" });
+  try {
+    await withHandles(async (op, handles) => {
+      const src = await handles.open({ type: "memory", target: `src-${crypto.randomUUID()}` });
+      const dst = await handles.open({ type: "disk", target: dir, payload: "" });
+      assert.deepEqual(await op(src, "mkdirAll", "/in"), { ok: true });
+      assert.deepEqual(
+        await op(src, "writeFileAsBytes", "/in/data.bin", new Uint8Array([1, 2, 3])),
+        { ok: true },
+      );
+      const r = await op(src, "copy", "/in/data.bin", dst, "/out", {}) as {
+        ok: boolean;
+        files: number;
+        bytesCopied: number;
+      };
+      assert.equal(r.ok, true, JSON.stringify(r));
+      assert.equal(r.files, 1);
+      assert.equal(r.bytesCopied, 3);
+      assert.deepEqual(
+        await Deno.readFile(join(dir, "out", "data.bin")),
+        new Uint8Array([1, 2, 3]),
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("vfs.op throws into the script for an unknown operation, a bad path or a foreign handle", async () => {
+  await withHandles(async (op, handles) => {
+    const h = await handles.open({ type: "memory", target: `bad-${crypto.randomUUID()}` });
+    await assert.rejects(op(h, "format"), ScriptCallError);
+    await assert.rejects(op(h, "stat", 42), /must be a string/);
+    await assert.rejects(op(999, "stat", "/"), /Not a VirtualFS handle/);
+    await assert.rejects(
+      handles.open({ type: "nfs", target: "/" }),
+      /Unknown VFS type "nfs"/,
+    );
+  });
+});
+
+Deno.test("vfs.op keeps ImportFile and ExportFile inside localRoots", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aft-vfsops-root-" });
+  try {
+    await withHandles(async (op, handles) => {
+      const h = await handles.open({ type: "memory", target: `roots-${crypto.randomUUID()}` });
+      await Deno.writeTextFile(join(root, "in.txt"), "inside");
+      assert.deepEqual(await op(h, "importFile", join(root, "in.txt"), "/in.txt"), { ok: true });
+      await assert.rejects(op(h, "exportFile", "/in.txt", "/etc/aft-should-not-exist"), /outside/);
+    }, [root]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

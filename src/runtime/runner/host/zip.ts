@@ -1,0 +1,289 @@
+/**
+ * `Zip(sourceGlobOrDir, zipPath)` and `Unzip(zipPath, destDir)` on the local disk, with npm
+ * `yazl` (writer) and `yauzl` (reader). Both stream: no file and no archive is held in memory.
+ *
+ * - Zip writes the archive under a temporary name and renames it into place.
+ * - Unzip first reads the whole central directory and refuses the archive if any entry would
+ *   land outside `destDir` (absolute names, drive letters, `..`, symbolic links), before
+ *   anything is written. It then extracts into a staging folder inside `destDir` and moves the
+ *   entries into place only when all of them extracted and checked out, so a corrupt archive
+ *   leaves the destination as it was.
+ *
+ * @module
+ */
+
+import { createWriteStream } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import yazl from "yazl";
+import yauzl from "yauzl";
+import { matchGlob } from "../../../vfs/glob.ts";
+import type { ResultData } from "../../protocol/calls.ts";
+import type { HostContext } from "./context.ts";
+import { failed, localPath, tempBeside } from "./local.ts";
+
+const GLOB = /[*?[{]/;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+interface Source {
+  /** Absolute path on disk. */
+  abs: string;
+  /** Name in the archive, `/`-separated. */
+  name: string;
+  dir: boolean;
+  mtime: Date;
+  mode: number;
+}
+
+/** The files (and folders) a Zip source names. */
+async function collect(ctx: HostContext, source: string): Promise<Source[]> {
+  const last = basename(source);
+  if (GLOB.test(last)) {
+    const dir = await localPath(ctx, dirname(source));
+    const out: Source[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      if (!matchGlob(last, e.name)) continue;
+      const abs = join(dir, e.name);
+      const st = await Deno.stat(abs);
+      if (st.isFile) out.push(entry(abs, e.name, st));
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+  const abs = await localPath(ctx, source);
+  const st = await Deno.stat(abs);
+  if (st.isFile) return [entry(abs, basename(abs), st)];
+  const out: Source[] = [];
+  await walkDir(abs, "", out);
+  return out;
+}
+
+function entry(abs: string, name: string, st: Deno.FileInfo): Source {
+  return { abs, name, dir: st.isDirectory, mtime: st.mtime ?? new Date(), mode: st.mode ?? 0 };
+}
+
+async function walkDir(dir: string, prefix: string, out: Source[]): Promise<void> {
+  const entries = await Array.fromAsync(Deno.readDir(dir));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const abs = join(dir, e.name);
+    const name = prefix + e.name;
+    // Links are followed to files; a linked folder is not entered (it could loop).
+    const st = await Deno.stat(abs).catch(() => null);
+    if (!st) continue;
+    if (st.isDirectory && !e.isSymlink) {
+      out.push(entry(abs, name, st));
+      await walkDir(abs, name + "/", out);
+    } else if (st.isFile) {
+      out.push(entry(abs, name, st));
+    }
+  }
+}
+
+/** `Zip(sourceGlobOrDir, zipPath)`. */
+export async function zipCall(ctx: HostContext, [source, target]: unknown[]): Promise<ResultData> {
+  const zipAbs = await localPath(ctx, target);
+  let sources: Source[];
+  try {
+    sources = await collect(ctx, String(source));
+  } catch (err) {
+    return failed(err);
+  }
+  const tmp = tempBeside(zipAbs);
+  const zip = new yazl.ZipFile();
+  const out = createWriteStream(tmp);
+  const onAbort = () => out.destroy(new Error("The job was halted"));
+  ctx.signal.addEventListener("abort", onAbort);
+  try {
+    const written = new Promise<void>((res, rej) => {
+      out.on("close", res);
+      out.on("error", rej);
+      zip.on("error", rej);
+      zip.outputStream.on("error", rej);
+    });
+    zip.outputStream.pipe(out);
+    let bytes = 0;
+    for (const s of sources) {
+      if (s.dir) {
+        zip.addEmptyDirectory(s.name, { mtime: s.mtime, mode: s.mode | 0o40000 });
+      } else {
+        zip.addFile(s.abs, s.name, { mtime: s.mtime, mode: s.mode });
+        bytes += (await Deno.stat(s.abs)).size;
+      }
+    }
+    zip.end();
+    await written;
+    if (ctx.signal.aborted) throw new Error("The job was halted");
+    await Deno.rename(tmp, zipAbs);
+    return { ok: true, files: sources.filter((s) => !s.dir).length, bytesCopied: bytes };
+  } catch (err) {
+    out.destroy();
+    await Deno.remove(tmp).catch(() => {});
+    return failed(err);
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+// Code page 437, the zip format's default, from 0x80 up.
+const CP437 =
+  "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
+
+/** An entry's name: UTF-8 when flagged or when the bytes are valid UTF-8, else CP437. */
+export function entryName(raw: Uint8Array, utf8Flag: boolean): string {
+  if (utf8Flag) return new TextDecoder().decode(raw);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    return Array.from(raw, (b) => b < 0x80 ? String.fromCharCode(b) : CP437[b - 0x80]!).join("");
+  }
+}
+
+/** Why an entry name cannot be extracted safely, or undefined when it can. */
+export function unsafeEntry(name: string, externalAttributes: number): string | undefined {
+  const mode = externalAttributes >>> 16;
+  if ((mode & S_IFMT) === S_IFLNK) return "is a symbolic link";
+  if (name.startsWith("/") || name.startsWith("\\") || /^[A-Za-z]:/.test(name)) {
+    return "has an absolute path";
+  }
+  if (name.split(/[/\\]/).some((part) => part === "..")) return 'climbs out with ".."';
+  if (name.includes("\0")) return "has a NUL character";
+  return undefined;
+}
+
+function open(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((res, rej) =>
+    yauzl.open(path, {
+      lazyEntries: true,
+      autoClose: false,
+      // Names are decoded and checked here (entryName, unsafeEntry), so the refusal names
+      // the bad entry, and UTF-8 names written without the UTF-8 flag (Info-ZIP's zip on
+      // Linux does that) come out right.
+      strictFileNames: false,
+      decodeStrings: false,
+      validateEntrySizes: true,
+    }, (err, zf) => err ? rej(err) : res(zf!))
+  );
+}
+
+function readEntries(zf: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((res, rej) => {
+    const list: yauzl.Entry[] = [];
+    zf.on("entry", (e: yauzl.Entry) => {
+      e.fileName = entryName(
+        e.fileName as unknown as Uint8Array,
+        (e.generalPurposeBitFlag & 0x800) !== 0,
+      );
+      list.push(e);
+      zf.readEntry();
+    });
+    zf.on("end", () => res(list));
+    zf.on("error", rej);
+    zf.readEntry();
+  });
+}
+
+/** `Unzip(zipPath, destDir)`. */
+export async function unzipCall(
+  ctx: HostContext,
+  [source, target]: unknown[],
+): Promise<ResultData> {
+  const zipAbs = await localPath(ctx, source);
+  const dest = await localPath(ctx, target);
+  let zf: yauzl.ZipFile;
+  try {
+    zf = await open(zipAbs);
+  } catch (err) {
+    return failed(new Error(`Cannot read "${source}" as a zip archive: ${message(err)}`));
+  }
+  let staging: string | undefined;
+  try {
+    let entries: yauzl.Entry[];
+    try {
+      entries = await readEntries(zf);
+    } catch (err) {
+      return failed(new Error(`Cannot read "${source}" as a zip archive: ${message(err)}`));
+    }
+    for (const e of entries) {
+      const why = unsafeEntry(e.fileName, e.externalFileAttributes);
+      if (why) {
+        return failed(
+          new Error(`Refused "${source}": entry "${e.fileName}" ${why}; nothing was extracted`),
+        );
+      }
+      if (e.isEncrypted()) {
+        return failed(new Error(`Entry "${e.fileName}" of "${source}" is encrypted`));
+      }
+    }
+    await Deno.mkdir(dest, { recursive: true });
+    staging = await Deno.makeTempDir({ dir: dest, prefix: ".aft-unzip-" });
+    let files = 0;
+    let bytes = 0;
+    const times: [string, Date][] = [];
+    for (const e of entries) {
+      if (ctx.signal.aborted) throw new Error("The job was halted");
+      const rel = e.fileName.replaceAll("\\", "/").replace(/\/+$/, "");
+      if (rel === "") continue;
+      const abs = resolve(staging, rel);
+      if (!abs.startsWith(staging + sep)) {
+        throw new Error(`Entry "${e.fileName}" would land outside the destination`);
+      }
+      if (e.fileName.endsWith("/")) {
+        await Deno.mkdir(abs, { recursive: true });
+        times.push([abs, e.getLastModDate()]);
+        continue;
+      }
+      await Deno.mkdir(dirname(abs), { recursive: true });
+      const stream = await zf.openReadStreamPromise(e);
+      // The iteration below sees the stream's errors; yauzl forwards a damaged entry's zlib
+      // error to it once more a tick later, after the loop may have ended: without a listener
+      // that late copy would be an uncaught error that takes the runner down.
+      stream.on("error", () => {});
+      const file = await Deno.open(abs, { write: true, createNew: true });
+      try {
+        for await (const chunk of stream) {
+          await writeAll(file, chunk as Uint8Array);
+          bytes += (chunk as Uint8Array).length;
+        }
+      } finally {
+        file.close();
+      }
+      files++;
+      times.push([abs, e.getLastModDate()]);
+    }
+    // Folders last, innermost first: writing their files changed their times.
+    for (const [abs, mtime] of times.reverse()) await Deno.utime(abs, mtime, mtime);
+    await moveInto(staging, dest);
+    return { ok: true, files, bytesCopied: bytes };
+  } catch (err) {
+    return failed(new Error(`Cannot extract "${source}": ${message(err)}`));
+  } finally {
+    zf.close();
+    if (staging) await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Moves the staged tree into `dest`, merging with folders that exist there. */
+async function moveInto(from: string, dest: string): Promise<void> {
+  for await (const e of Deno.readDir(from)) {
+    const src = join(from, e.name);
+    const dst = join(dest, e.name);
+    if (e.isDirectory) {
+      const there = await Deno.stat(dst).catch(() => null);
+      if (there?.isDirectory) {
+        await moveInto(src, dst);
+        continue;
+      }
+      if (there) await Deno.remove(dst);
+    }
+    await Deno.rename(src, dst);
+  }
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

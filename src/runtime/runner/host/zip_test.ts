@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { testContext } from "./_test_context.ts";
+import { ScriptCallError } from "./context.ts";
+import { unsafeEntry, unzipCall, zipCall } from "./zip.ts";
+import { runCommand } from "../../../../tests/fixtures/command.ts";
+
+const HOSTILE = ["with space.txt", "ünïcødé ✓.txt", "#%&+ odd.csv", "empty.txt"];
+const linux = Deno.build.os === "linux";
+
+/** Runs a Debian tool; `text` is its stdout and stderr together. */
+async function run(cmd: string, args: string[], cwd?: string) {
+  const out = await runCommand(cmd, args, { cwd });
+  return { code: out.code, text: new TextDecoder().decode(out.stdout) + out.stderr };
+}
+
+/** A tree with hostile names, an empty folder, a deep folder and a 20 MiB file. */
+async function makeTree(root: string): Promise<void> {
+  for (const n of HOSTILE) await Deno.writeTextFile(join(root, n), n === "empty.txt" ? "" : n);
+  await Deno.mkdir(join(root, "empty dir"));
+  const deep = join(root, "a", "b", "c", "d", "e");
+  await Deno.mkdir(deep, { recursive: true });
+  await Deno.writeTextFile(join(deep, "deep.txt"), "deep");
+  const big = new Uint8Array(20 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+  await Deno.writeFile(join(root, "big.bin"), big);
+  await Deno.utime(
+    join(root, "with space.txt"),
+    new Date("2020-05-06T07:08:10Z"),
+    new Date("2020-05-06T07:08:10Z"),
+  );
+}
+
+async function withDirs(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "aft-zip-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function listAll(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    out.push(e.name);
+    if (e.isDirectory) {
+      for (const s of await listAll(join(dir, e.name))) out.push(`${e.name}/${s}`);
+    }
+  }
+  return out.sort();
+}
+
+Deno.test({
+  name: "Zip() writes an archive unzip -t accepts and unzip extracts byte for byte",
+  ignore: !linux,
+  async fn() {
+    await withDirs(async (dir) => {
+      const src = join(dir, "src");
+      await Deno.mkdir(src);
+      await makeTree(src);
+      const r = await zipCall(testContext(), [src, join(dir, "out.zip")]);
+      assert.equal(r.error, undefined);
+      assert.equal(r.files, HOSTILE.length + 2);
+      const t = await run("unzip", ["-t", join(dir, "out.zip")]);
+      assert.equal(t.code, 0, t.text);
+      assert.match(t.text, /No errors detected/);
+      const x = await run("unzip", ["-q", join(dir, "out.zip"), "-d", join(dir, "x")]);
+      assert.equal(x.code, 0, x.text);
+      assert.deepEqual(await listAll(join(dir, "x")), await listAll(src));
+      for (const n of [...HOSTILE, "big.bin", "a/b/c/d/e/deep.txt"]) {
+        assert.deepEqual(await Deno.readFile(join(dir, "x", n)), await Deno.readFile(join(src, n)));
+      }
+      const st = await Deno.stat(join(dir, "x", "with space.txt"));
+      assert.equal(st.mtime?.toISOString().slice(0, 16), "2020-05-06T07:08");
+      // No temporary file is left beside the archive.
+      assert.deepEqual((await listAll(dir)).filter((n) => n.includes(".aft-")), []);
+    });
+  },
+});
+
+Deno.test({
+  name: "Unzip() extracts an archive made by zip -r byte for byte with its times",
+  ignore: !linux,
+  async fn() {
+    await withDirs(async (dir) => {
+      const src = join(dir, "src");
+      await Deno.mkdir(src);
+      await makeTree(src);
+      const z = await run("zip", ["-q", "-r", join(dir, "z.zip"), "."], src);
+      assert.equal(z.code, 0, z.text);
+      const r = await unzipCall(testContext(), [join(dir, "z.zip"), join(dir, "dest")]);
+      assert.equal(r.error, undefined);
+      assert.equal(r.files, HOSTILE.length + 2);
+      assert.deepEqual(await listAll(join(dir, "dest")), await listAll(src));
+      assert.deepEqual(
+        await Deno.readFile(join(dir, "dest", "big.bin")),
+        await Deno.readFile(join(src, "big.bin")),
+      );
+      const st = await Deno.stat(join(dir, "dest", "with space.txt"));
+      assert.equal(st.mtime?.toISOString().slice(0, 16), "2020-05-06T07:08");
+    });
+  },
+});
+
+Deno.test("Zip() of a glob takes only the matching files", async () => {
+  await withDirs(async (dir) => {
+    await Deno.mkdir(join(dir, "out"));
+    for (const n of ["a.csv", "b.csv", "c.txt"]) await Deno.writeTextFile(join(dir, "out", n), n);
+    const r = await zipCall(testContext(), [join(dir, "out", "*.csv"), join(dir, "csv.zip")]);
+    assert.equal(r.files, 2);
+    const back = await unzipCall(testContext(), [join(dir, "csv.zip"), join(dir, "back")]);
+    assert.equal(back.ok, true);
+    assert.deepEqual(await listAll(join(dir, "back")), ["a.csv", "b.csv"]);
+  });
+});
+
+/** Writes a zip with the given entries through Python's zipfile (names are not checked). */
+async function craft(path: string, entries: { name: string; data: string; link?: boolean }[]) {
+  const code = [
+    "import sys, json, zipfile",
+    "z = zipfile.ZipFile(sys.argv[1], 'w')",
+    "for e in json.loads(sys.argv[2]):",
+    "    i = zipfile.ZipInfo(e['name'])",
+    "    if e.get('link'): i.external_attr = 0o120777 << 16",
+    "    z.writestr(i, e['data'])",
+    "z.close()",
+  ].join("\n");
+  const r = await run("python3", ["-c", code, path, JSON.stringify(entries)]);
+  assert.equal(r.code, 0, r.text);
+}
+
+Deno.test({
+  name: "Unzip() refuses an archive with an entry escaping the destination and writes nothing",
+  ignore: !linux,
+  async fn(t) {
+    const cases = [
+      { why: /climbs out/, entry: { name: "../evil.txt", data: "x" } },
+      { why: /climbs out/, entry: { name: "ok/../../evil.txt", data: "x" } },
+      { why: /absolute path/, entry: { name: "/tmp/aft-evil-abs.txt", data: "x" } },
+      { why: /symbolic link/, entry: { name: "link", data: "/etc/passwd", link: true } },
+    ];
+    for (const c of cases) {
+      await t.step(c.entry.name, async () => {
+        await withDirs(async (dir) => {
+          const zip = join(dir, "evil.zip");
+          await craft(zip, [{ name: "fine.txt", data: "fine" }, c.entry]);
+          const dest = join(dir, "dest", "inner");
+          const r = await unzipCall(testContext(), [zip, dest]);
+          assert.equal(r.ok, false);
+          assert.match(r.error!, c.why);
+          assert.match(r.error!, /nothing was extracted/);
+          assert.deepEqual(await listAll(dir), ["evil.zip"]);
+          await assert.rejects(() => Deno.stat("/tmp/aft-evil-abs.txt"));
+        });
+      });
+    }
+  },
+});
+
+Deno.test("Unzip() of a truncated archive fails and leaves the destination as it was", async () => {
+  await withDirs(async (dir) => {
+    await Deno.mkdir(join(dir, "src"));
+    const data = crypto.getRandomValues(new Uint8Array(60000));
+    await Deno.writeFile(join(dir, "src", "one.bin"), data);
+    await Deno.writeFile(join(dir, "src", "two.bin"), data);
+    assert.equal((await zipCall(testContext(), [join(dir, "src"), join(dir, "a.zip")])).ok, true);
+    const bytes = await Deno.readFile(join(dir, "a.zip"));
+    // Damage the second file's data but keep the central directory readable.
+    const bad = bytes.slice();
+    bad.fill(0, bytes.length - 30000, bytes.length - 25000);
+    await Deno.writeFile(join(dir, "bad.zip"), bad);
+    await Deno.mkdir(join(dir, "dest"));
+    await Deno.writeTextFile(join(dir, "dest", "keep.txt"), "mine");
+    const r = await unzipCall(testContext(), [join(dir, "bad.zip"), join(dir, "dest")]);
+    assert.equal(r.ok, false);
+    assert.match(r.error!, /Cannot extract/);
+    assert.deepEqual(await listAll(join(dir, "dest")), ["keep.txt"]);
+    await Deno.writeFile(join(dir, "cut.zip"), bytes.subarray(0, 1000));
+    const cut = await unzipCall(testContext(), [join(dir, "cut.zip"), join(dir, "dest")]);
+    assert.match(cut.error!, /Cannot read ".*cut\.zip" as a zip archive/);
+    assert.deepEqual(await listAll(join(dir, "dest")), ["keep.txt"]);
+  });
+});
+
+Deno.test("Zip() and Unzip() outside localRoots throw into the script", async () => {
+  await withDirs(async (dir) => {
+    const ctx = testContext({ limits: { localRoots: [join(dir, "allowed")] } });
+    await Deno.mkdir(join(dir, "allowed"));
+    await assert.rejects(
+      () => zipCall(ctx, [join(dir, "allowed"), join(dir, "x.zip")]),
+      ScriptCallError,
+    );
+    await assert.rejects(
+      () => unzipCall(ctx, [join(dir, "x.zip"), join(dir, "allowed")]),
+      ScriptCallError,
+    );
+  });
+});
+
+Deno.test("unsafeEntry() accepts ordinary names", () => {
+  assert.equal(unsafeEntry("a/b/c.txt", 0o100644 << 16), undefined);
+  assert.equal(unsafeEntry("dots..in..name.txt", 0), undefined);
+  assert.match(unsafeEntry("C:/x", 0)!, /absolute/);
+  assert.match(unsafeEntry("a\\..\\..\\x", 0)!, /climbs/);
+});

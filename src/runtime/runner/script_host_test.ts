@@ -1,0 +1,126 @@
+/**
+ * The script host with a real Worker (no runner process): how a script's end, errors and log
+ * lines reach the runner.
+ */
+
+import assert from "node:assert/strict";
+import type { LogLevel } from "../../store/types.ts";
+import type { JobSpec } from "../protocol/messages.ts";
+import { type ScriptEnd, startScript } from "./script_host.ts";
+
+/** Runs `source` to its end and returns how it ended and what it logged. */
+export async function runSource(
+  source: string,
+  job: Partial<JobSpec> = {},
+): Promise<ScriptEnd & { logs: { level: LogLevel; text: string }[] }> {
+  const logs: { level: LogLevel; text: string }[] = [];
+  const script = startScript({
+    jobId: "t1",
+    scriptName: "t",
+    source,
+    fileName: "t.syncjs",
+    params: {},
+    quoteSource: true,
+    limits: { localRoots: [] },
+    ...job,
+  }, {
+    request: () => Promise.resolve(null),
+    log: (level, text) => void logs.push({ level, text }),
+    progress() {},
+  });
+  return { ...await script.done, logs };
+}
+
+Deno.test("a script that does not compile ends with file:line:column and its line with a caret", async () => {
+  const end = await runSource('var x = 1;\nLog.Info("a" + (x, 2);\nvar y;\n', {
+    fileName: "broken.syncjs",
+  });
+  assert.equal(end.code, 1);
+  assert.equal(
+    end.error,
+    [
+      "Uncaught SyntaxError: missing ) after argument list at broken.syncjs:2:22",
+      '  2 | Log.Info("a" + (x, 2);',
+      "    |                      ^",
+    ].join("\n"),
+  );
+});
+
+Deno.test("a syntax error of a job that may not quote its source gives the position only", async () => {
+  const end = await runSource("var ok = 1;\nvar secret = root:x:0:0;\n", {
+    fileName: "/etc/x.syncjs",
+    quoteSource: false,
+  });
+  assert.equal(end.code, 1);
+  assert.equal(end.error, "Uncaught SyntaxError: Unexpected token at /etc/x.syncjs:2:18");
+});
+
+Deno.test("a SyntaxError the script throws while running keeps its stack, not a compile position", async () => {
+  const end = await runSource('Log.Info("start");\nJSON.parse("{");\n');
+  assert.equal(end.code, 1);
+  assert.match(end.error ?? "", /^Uncaught SyntaxError: .*JSON/);
+  assert.match(end.error ?? "", /\n {4}at t\.syncjs:2:6/);
+  assert.deepEqual(end.logs, [{ level: "info", text: "start" }]);
+});
+
+Deno.test("Log waits while the runner has not passed its lines on, so a flood is never queued without bound", async () => {
+  const received: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const script = startScript({
+    jobId: "t2",
+    scriptName: "t",
+    source: 'for (var i = 0; i < 5000; i++) Log.Info("l" + i);',
+    fileName: "t.syncjs",
+    params: {},
+    quoteSource: true,
+    limits: { localRoots: [] },
+  }, {
+    request: () => Promise.resolve(null),
+    // The parent's pipe is "behind" until the gate opens.
+    log: (_level, text) => {
+      received.push(text);
+      return gate;
+    },
+    progress() {},
+  });
+  while (received.length < 256) await new Promise((r) => setTimeout(r, 20));
+  // Give a worker without back-pressure every chance to send more.
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(received.length, 256);
+  release();
+  const end = await script.done;
+  assert.equal(end.code, 0, end.error);
+  assert.equal(received.length, 5000);
+  received.forEach((t, i) => assert.equal(t, `l${i}`));
+});
+
+Deno.test("the Worker cuts long lines and drops lines over the job's log limit, reporting what it dropped", async () => {
+  const lines: string[] = [];
+  const dropped: { lines: number; bytes: number }[] = [];
+  const script = startScript({
+    jobId: "t3",
+    scriptName: "t",
+    source: 'Log.Info("z".repeat(5000));\nfor (var i = 0; i < 1000; i++) Log.Info("n" + i);',
+    fileName: "t.syncjs",
+    params: {},
+    quoteSource: true,
+    limits: { localRoots: [], log: { maxLineBytes: 1024, maxBytes: 4096 } },
+  }, {
+    request: () => Promise.resolve(null),
+    log: (_level, text) => void lines.push(text),
+    logDropped: (d) => void dropped.push(d),
+    progress() {},
+  });
+  const end = await script.done;
+  assert.equal(end.code, 0, end.error);
+  assert.equal(new TextEncoder().encode(lines[0]!).length <= 1024, true);
+  assert.match(lines[0]!, /line cut: 5000 bytes/);
+  const kept = lines.length - 1;
+  assert.ok(kept > 50 && kept < 200, `${kept}`);
+  const last = dropped.at(-1)!;
+  assert.equal(kept + last.lines, 1000);
+  let bytes = 0;
+  for (let i = kept; i < 1000; i++) bytes += `n${i}`.length;
+  assert.equal(last.bytes, bytes);
+});

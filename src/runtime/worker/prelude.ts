@@ -1,0 +1,288 @@
+/**
+ * The prelude: defines the SyncJS globals in the script's Worker and takes away what a script
+ * must not reach (`Deno`, `fetch`, `WebSocket`, `Worker`, `postMessage`, ...). Every effect is a
+ * synchronous call to the host through the bridge.
+ *
+ * @module
+ */
+
+import {
+  decodeValue,
+  HALT,
+  LOG_ACKED,
+  readReply,
+  SIGNAL,
+  STATE,
+  views,
+  WAITING,
+} from "../protocol/bridge.ts";
+import { LogBudget } from "../protocol/log_limits.ts";
+import type { CallReply, WorkerInit, WorkerMessage } from "../protocol/messages.ts";
+import type { Bridge } from "./host_bridge.ts";
+import { installVfs } from "./prelude_vfs.ts";
+import { installHttp } from "./prelude_http.ts";
+import { installHelpers } from "./prelude_helpers.ts";
+import { installClients } from "./prelude_clients.ts";
+import { installWatchers } from "./prelude_watch.ts";
+
+/** Log lines posted and not yet acknowledged by the host before `Log` waits. */
+const LOG_WINDOW = 256;
+/** How often (ms) a script logging over its limit reports what it dropped. */
+const DROPPED_REPORT_MS = 1000;
+
+/** Thrown by `Exit()` only if closing the worker did not stop the script at once. */
+class ExitSignal {
+  constructor(readonly code: number) {}
+}
+
+const REMOVED_GLOBALS = [
+  "Deno",
+  "fetch",
+  "WebSocket",
+  "WebSocketStream",
+  "Worker",
+  "BroadcastChannel",
+  "EventSource",
+  "postMessage",
+  "close",
+  "onmessage",
+  "onmessageerror",
+  "caches",
+  "localStorage",
+  "sessionStorage",
+  "indexedDB",
+  "WebTransport",
+];
+
+/**
+ * Installs the globals and returns `run(source)`, which runs the script and reports its end
+ * to the host before closing the worker.
+ */
+export function installPrelude(
+  init: WorkerInit,
+  post: (m: WorkerMessage) => void,
+  closeSelf: () => void,
+): () => Promise<void> {
+  const g = globalThis as Record<string, unknown>;
+  const { ctrl } = views(init.sab);
+  let seq = 0;
+  let ended = false;
+  const budget = new LogBudget(init.log);
+  let logsPosted = 0;
+  let droppedReported = 0;
+  let droppedAt = 0;
+
+  /** Tells the host what was dropped over the log limit, at most once a second (and at the end). */
+  function reportDropped(force: boolean) {
+    const d = budget.dropped;
+    if (d.lines === droppedReported) return;
+    const now = performance.now();
+    if (!force && now - droppedAt < DROPPED_REPORT_MS) return;
+    droppedAt = now;
+    droppedReported = d.lines;
+    post({ t: "logDropped", ...d });
+  }
+
+  /** Waits while too many log lines are on their way to the host (its pipe is behind). */
+  function waitForLogWindow() {
+    for (;;) {
+      const acked = Atomics.load(ctrl, LOG_ACKED);
+      if (((logsPosted - acked) | 0) < LOG_WINDOW || Atomics.load(ctrl, HALT) === 1) return;
+      Atomics.wait(ctrl, LOG_ACKED, acked, 200);
+    }
+  }
+
+  function end(code: number, error?: string, syntaxError?: boolean): never {
+    if (!ended) {
+      ended = true;
+      reportDropped(true);
+      post({ t: "end", code, error, syntaxError });
+    }
+    closeSelf();
+    // close() stops the worker at once; should it ever return, unwind without running more.
+    throw new ExitSignal(code);
+  }
+
+  const bridge: Bridge = {
+    call(method, ...args) {
+      if (ended) throw new ExitSignal(0);
+      Atomics.store(ctrl, STATE, WAITING);
+      post({ t: "call", seq: ++seq, method, args });
+      const reply = decodeValue(readReply(init.sab, () => true)) as CallReply;
+      if (!reply.ok) throw new Error(reply.error);
+      // The host's handler for `method` returned this value (HostHandlers types it so).
+      return reply.value as never;
+    },
+    log(level, text) {
+      if (ended) return;
+      const kept = budget.admit(text);
+      if (kept === undefined) return reportDropped(false);
+      waitForLogWindow();
+      logsPosted = (logsPosted + 1) | 0;
+      post({ t: "log", level, text: kept });
+    },
+    halted: () => Atomics.load(ctrl, HALT) === 1,
+    define(name, value) {
+      Object.defineProperty(g, name, {
+        value,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
+    },
+  };
+
+  for (const name of REMOVED_GLOBALS) delete g[name];
+
+  const params = init.params;
+  const param = (name: unknown): string => {
+    const key = String(name);
+    if (Object.hasOwn(params, key)) return params[key]!;
+    const lower = key.toLowerCase();
+    for (const [k, v] of Object.entries(params)) if (k.toLowerCase() === lower) return v;
+    return "";
+  };
+  bridge.define("Params", param);
+  bridge.define("Param", param);
+  bridge.define("GetSecret", (name: unknown) => {
+    if (typeof name !== "string") throw new TypeError("GetSecret(name) takes a string");
+    return bridge.call("secret", name);
+  });
+  bridge.define("Exit", (code?: unknown) => {
+    const n = code === undefined || code === null ? 0 : Number(code);
+    end(Number.isInteger(n) ? n : 1);
+  });
+  bridge.define("JobID", () => init.jobId);
+  bridge.define("ScriptName", () => init.scriptName);
+  Object.defineProperty(g, "HaltSignalReceived", {
+    get: () => bridge.halted(),
+    enumerable: false,
+    configurable: false,
+  });
+  /**
+   * Waits up to `ms` for a signal (a halt or a watcher event), delivering watcher events first;
+   * false once the job is halted. Sleep and WaitForHaltSignal both wait here, so watcher
+   * callbacks run in either (AFT! scripts often poll in a Sleep loop).
+   */
+  const waitForSignal = (ms: number): boolean => {
+    if (bridge.halted()) return false;
+    const signal = Atomics.load(ctrl, SIGNAL);
+    waitHooks.forEach((hook) => hook());
+    if (bridge.halted()) return false;
+    if (ms > 0) Atomics.wait(ctrl, SIGNAL, signal, ms);
+    return !bridge.halted();
+  };
+  bridge.define("Sleep", (ms: unknown) => {
+    const deadline = performance.now() + Math.max(0, Number(ms) || 0);
+    for (;;) {
+      const left = deadline - performance.now();
+      if (!waitForSignal(Math.min(left, 1000))) return false;
+      if (left <= 0) return true;
+    }
+  });
+  bridge.define("WaitForHaltSignal", () => {
+    while (waitForSignal(500));
+  });
+
+  const text = (args: unknown[]) =>
+    args.map((a) => {
+      if (typeof a === "string") return a;
+      if (a instanceof Error) return a.stack ?? String(a);
+      try {
+        return typeof a === "object" && a !== null ? JSON.stringify(a) : String(a);
+      } catch {
+        return String(a);
+      }
+    }).join(" ");
+  const Log = (...args: unknown[]) => bridge.log("info", text(args));
+  Object.assign(Log, {
+    Info: (...a: unknown[]) => bridge.log("info", text(a)),
+    Warn: (...a: unknown[]) => bridge.log("warn", text(a)),
+    Error: (...a: unknown[]) => bridge.log("error", text(a)),
+    Debug: (...a: unknown[]) => bridge.log("debug", text(a)),
+  });
+  Object.freeze(Log);
+  bridge.define("Log", Log);
+  // console writes to the runner's stdout, which carries the protocol: route it to the job log.
+  bridge.define(
+    "console",
+    Object.freeze({
+      log: Log,
+      info: Log,
+      debug: (...a: unknown[]) => bridge.log("debug", text(a)),
+      warn: (...a: unknown[]) => bridge.log("warn", text(a)),
+      error: (...a: unknown[]) => bridge.log("error", text(a)),
+    }),
+  );
+
+  installVfs(bridge);
+  installClients(bridge, g.VirtualFS as Parameters<typeof installClients>[1]);
+  installHttp(bridge);
+  installHelpers(bridge);
+  installWatchers(bridge, ctrl, waitHooks);
+
+  return async () => {
+    let code = 0;
+    let error: string | undefined;
+    let syntaxError = false;
+    try {
+      (0, eval)(`${init.source}\n//# sourceURL=${init.fileName}`);
+      // Promise callbacks the script left pending get a few event-loop turns to run.
+      await settle(init.source);
+    } catch (err: unknown) {
+      if (err instanceof ExitSignal) {
+        code = err.code;
+      } else if (isCompileError(err, init.fileName)) {
+        // V8 gives no position for a script compiled by eval: the runner finds it.
+        code = 1;
+        error = err.message;
+        syntaxError = true;
+      } else {
+        code = 1;
+        error = describeError(err, init.fileName);
+      }
+    }
+    end(code, error, syntaxError);
+  };
+}
+
+/**
+ * Scripts are synchronous, but one that uses promises (`then`, `async`, `import()`) gets up to
+ * this long after its last line for the callbacks it left pending; others end at once.
+ */
+const SETTLE_MS = 200;
+const ASYNC_HINT = /\b(?:Promise|async|await|then|import|queueMicrotask|setTimeout|setInterval)\b/;
+
+async function settle(source: string): Promise<void> {
+  const until = performance.now() + (ASYNC_HINT.test(source) ? SETTLE_MS : 0);
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  } while (performance.now() < until);
+}
+
+/** Hooks run while the script waits in WaitForHaltSignal (watchers deliver events here). */
+export const waitHooks: (() => void)[] = [];
+
+/**
+ * True for the SyntaxError of a source that did not compile, as opposed to one the script's
+ * code threw while running (`JSON.parse`, a nested `eval`): those have a frame in the script.
+ */
+function isCompileError(err: unknown, fileName: string): err is SyntaxError {
+  return err instanceof SyntaxError &&
+    !(err.stack ?? "").split("\n").slice(1).some((line) => line.includes(fileName));
+}
+
+/** "Uncaught TypeError: x is not a function" with the script's own stack frames only. */
+export function describeError(err: unknown, fileName: string): string {
+  if (!(err instanceof Error)) return `Uncaught ${String(err)}`;
+  const frames = (err.stack ?? "").split("\n").slice(1)
+    .filter((line) => line.includes(fileName) && !line.includes("/src/runtime/"))
+    .map((line) => {
+      // V8 writes eval frames as "at fn (eval at ..., file, <anonymous>:3:5)".
+      const m = /at (?:([^\s(]+) \()?.*<anonymous>:(\d+):(\d+)\)?$/.exec(line);
+      if (!m) return line;
+      const where = `${fileName}:${m[2]}:${m[3]}`;
+      return m[1] && m[1] !== "eval" ? `    at ${m[1]} (${where})` : `    at ${where}`;
+    });
+  return [`Uncaught ${err.name}: ${err.message}`, ...frames].join("\n");
+}

@@ -1,0 +1,23 @@
+/**
+ * Entry of a script's Worker (started with `deno: { permissions: "none" }`). It holds no logic
+ * of its own: it installs the prelude and runs the script.
+ *
+ * @module
+ */
+
+import { installPrelude } from "./prelude.ts";
+import type { WorkerInit, WorkerMessage } from "../protocol/messages.ts";
+
+const scope = globalThis as unknown as {
+  postMessage(m: WorkerMessage): void;
+  close(): void;
+  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
+};
+const post = scope.postMessage.bind(scope);
+const closeSelf = scope.close.bind(scope);
+
+scope.onmessage = (e) => {
+  scope.onmessage = null;
+  const run = installPrelude(e.data, post, closeSelf);
+  void run();
+};
