@@ -23,7 +23,9 @@ export async function jobSource(core: EngineCore, job: JobRecord): Promise<JobSo
     let path = job.filePath;
     try {
       if (job.trigger !== "cli") {
-        const { scriptRoots, localRoots } = await core.settings();
+        // Read now, not from the one-second cache: a folder an administrator has just allowed
+        // (or taken away) counts from the next request.
+        const { scriptRoots, localRoots } = await core.settings(true);
         path = await checkScriptFile(job.filePath, {
           scriptRoots,
           localRoots,

@@ -175,7 +175,9 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
       let path: string;
       if (input.trigger === "cli") path = await checkRunFile(filePath);
       else {
-        const { scriptRoots, localRoots } = await core.settings();
+        // Read now, not from the one-second cache: a folder an administrator has just allowed
+        // (or taken away) counts from the next request.
+        const { scriptRoots, localRoots } = await core.settings(true);
         await checkScriptFile(filePath, { scriptRoots, localRoots, dataDir: core.dataDir });
         path = filePath;
       }

@@ -50,7 +50,9 @@ export function mapped(err: unknown): unknown {
     ((typeof e.errcode === "number" && (e.errcode & 0xff) === SQLITE_FULL) ||
       /database or disk is full/i.test(String(e.message)));
   if (!full) return err;
-  return new StoreError("FULL", "The disk holding the database is full", { cause: err });
+  return new StoreError("FULL", "The disk is full: the database cannot be written", {
+    cause: err,
+  });
 }
 
 /**
