@@ -39,6 +39,7 @@ import { type Schema, validate } from "./schema.ts";
 import { ApiError, type Caller, ERROR_SCHEMA, openApiDocument, type RouteDef } from "./routes.ts";
 import { nextRun, validateCron } from "../engine/schedules.ts";
 import { renderMetrics } from "./metrics.ts";
+import { drainReader } from "./drain.ts";
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -209,7 +210,7 @@ async function readBody(req: Request): Promise<string> {
     if (done) break;
     size += value.length;
     if (size > BODY_LIMIT) {
-      await reader.cancel().catch(() => {});
+      await drainReader(reader); // read the rest (unkept) so HTTP/2 clients get the 413 intact
       throw tooLarge();
     }
     parts.push(value);

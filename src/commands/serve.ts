@@ -19,6 +19,7 @@ import {
 } from "../engine/service_file.ts";
 import { createApp } from "../api/app.ts";
 import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
+import { answerAfterBody } from "../api/drain.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
 
@@ -67,6 +68,9 @@ export default async function serve(
     .replace(/[+/=]/g, "");
   const app = createApp({ engine, queue, localToken: token });
 
+  // Each response waits for the rest of its request body: see drain.ts (HTTP/2 and curl).
+  const answer = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+    answerAfterBody(req, app.fetch(req, { remoteAddr: info.remoteAddr.hostname }));
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
@@ -75,7 +79,7 @@ export default async function serve(
       cert: tlsMaterial.cert,
       key: tlsMaterial.key,
       onListen: () => {},
-    }, (req, info) => app.fetch(req, { remoteAddr: info.remoteAddr.hostname }));
+    }, answer);
   } catch (err) {
     await engine.close();
     const why = err instanceof Deno.errors.AddrInUse
