@@ -33,6 +33,7 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   schedule: () => import("./commands/schedule.ts"),
   reinit: () => import("./commands/reinit.ts"),
   types: () => import("./commands/types.ts"),
+  tls: () => import("./commands/tls.ts"),
 };
 
 let exitCode = 0;
@@ -236,6 +237,16 @@ export function buildProgram(): Command {
     )
     .option("--out <file>", "where to write it (default: ./aft.d.ts; - for standard output)")
     .action(dispatch("types"));
+
+  const tls = program.command("tls").description("trust the service's local CA on this machine");
+  tls.command("trust")
+    .description(
+      "add the service's local CA (DATA/tls/ca.pem) to the system trust store, so curl and other " +
+        "clients trust the service without -k (needs root or an administrator)",
+    )
+    .action(dispatch("tls", "trust"));
+  tls.command("untrust").description("remove from the system trust store what tls trust added")
+    .action(dispatch("tls", "untrust"));
 
   return program;
 }

@@ -18,6 +18,7 @@ import { openApiDocument } from "./openapi.ts";
 import type { AppDeps } from "./route_def.ts";
 import { allRoutes } from "./routes/mod.ts";
 import { validate } from "./schema.ts";
+import { drainReader } from "./drain.ts";
 
 export type { AppDeps } from "./route_def.ts";
 
@@ -101,7 +102,7 @@ async function readBody(req: Request): Promise<string> {
     if (done) break;
     size += value.length;
     if (size > BODY_LIMIT) {
-      await reader.cancel().catch(() => {});
+      await drainReader(reader); // read the rest (unkept) so HTTP/2 clients get the 413 intact
       throw tooLarge();
     }
     parts.push(value);

@@ -18,6 +18,7 @@ import {
 // The composition root of the service: the one command that mounts the API.
 import { createApp } from "../api/app.ts";
 import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
+import { answerAfterBody } from "../api/drain.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./_output.ts";
@@ -73,6 +74,9 @@ export default async function serve(
     .replace(/[+/=]/g, "");
   const app = createApp({ engine, localToken: token });
 
+  // Each response waits for the rest of its request body: see drain.ts (HTTP/2 and curl).
+  const answer = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
+    answerAfterBody(req, app.fetch(req, { remoteAddr: info.remoteAddr.hostname }));
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
@@ -81,7 +85,7 @@ export default async function serve(
       cert: tlsMaterial.cert,
       key: tlsMaterial.key,
       onListen: () => {},
-    }, (req, info) => app.fetch(req, { remoteAddr: info.remoteAddr.hostname }));
+    }, answer);
   } catch (err) {
     await engine.close();
     const why = err instanceof Deno.errors.AddrInUse

@@ -34,6 +34,7 @@ Deno.test("aft --help lists every command on one line each; a bad option is a us
       "schedule",
       "reinit",
       "types",
+      "tls",
     ]
   ) {
     assert.ok(names.includes(c), `${c} in --help`);
