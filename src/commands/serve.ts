@@ -18,6 +18,7 @@ import {
   writeServiceFiles,
 } from "../engine/service_file.ts";
 import { createApp } from "../api/app.ts";
+import { consoleAssets, consoleOwns, createConsole } from "../ui/mod.ts";
 import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
@@ -66,6 +67,13 @@ export default async function serve(
   const token = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
     .replace(/[+/=]/g, "");
   const app = createApp({ engine, queue, localToken: token });
+  // The web console on the same origin: every path the REST API does not own. Its assets
+  // are bundled on first use (or read from the binary); AFT_UI_ASSETS names a folder built by
+  // src/ui/build.ts instead, AFT_UI_DEMO=1 adds the style guide.
+  const web = createConsole({
+    assets: consoleAssets({ prebuilt: Deno.env.get("AFT_UI_ASSETS") || undefined }),
+    demo: Deno.env.get("AFT_UI_DEMO") === "1",
+  });
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -75,7 +83,10 @@ export default async function serve(
       cert: tlsMaterial.cert,
       key: tlsMaterial.key,
       onListen: () => {},
-    }, (req, info) => app.fetch(req, { remoteAddr: info.remoteAddr.hostname }));
+    }, (req, info) => {
+      const env = { remoteAddr: info.remoteAddr.hostname };
+      return consoleOwns(new URL(req.url).pathname) ? web.fetch(req, env) : app.fetch(req, env);
+    });
   } catch (err) {
     await engine.close();
     const why = err instanceof Deno.errors.AddrInUse
