@@ -199,6 +199,46 @@ Deno.test({
   },
 });
 
+// ---- keyboard ----------------------------------------------------------------------------
+
+Deno.test({
+  name:
+    "keyboard: the first Tab shows the skip link, which moves focus to the page; focus is visible",
+  ignore: !BROWSER_TESTS,
+  ...opts,
+  async fn() {
+    const w = await open("/style-guide");
+    try {
+      const { page } = w;
+      await page.keyboard.press("Tab");
+      const skip = page.getByRole("link", { name: "Skip to content" });
+      assert.equal(
+        await page.evaluate(() => document.activeElement?.textContent),
+        "Skip to content",
+      );
+      const box = await skip.boundingBox();
+      assert.ok(box && box.y >= 0 && box.height > 0, "the skip link is on screen when focused");
+      await page.keyboard.press("Enter");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+      // The next Tab lands on the page's first control, drawn with a focus ring.
+      await page.keyboard.press("Tab");
+      const ring = await page.evaluate(() => {
+        const s = getComputedStyle(document.activeElement!);
+        return {
+          tag: document.activeElement!.tagName,
+          style: s.outlineStyle,
+          width: s.outlineWidth,
+        };
+      });
+      assert.equal(ring.style, "solid", JSON.stringify(ring));
+      assert.equal(ring.width, "3px", JSON.stringify(ring));
+      w.assertClean("keyboard");
+    } finally {
+      await w.close();
+    }
+  },
+});
+
 // ---- dialogs and the unsaved-edits guard ---------------------------------------------------
 
 Deno.test({
