@@ -87,6 +87,15 @@ for (const p of CONSOLE_PAGES) {
           );
           assert.ok(over <= 0, `${p.path} at ${width}px scrolls sideways by ${over}px`);
           assert.ok(await w.page.getByRole("link", { name: "Audit log" }).isVisible());
+          // The navigation takes the room its links need, no more (above the page when narrow).
+          if (width < 960) {
+            const spare = await w.page.evaluate(() => {
+              const nav = document.querySelector("nav.side")!.getBoundingClientRect();
+              const last = [...document.querySelectorAll("nav.side ul")].at(-1)!;
+              return nav.bottom - last.getBoundingClientRect().bottom;
+            });
+            assert.ok(spare < 24, `${p.path} at ${width}px: ${spare}px of empty navigation`);
+          }
         }
         w.assertClean(p.path);
       } finally {
