@@ -17,6 +17,7 @@ import {
 } from "../engine/mod.ts";
 // The composition root of the service: the one command that mounts the API.
 import { createApp } from "../api/app.ts";
+import { consoleAssets, consoleOwns, createConsole } from "../ui/mod.ts";
 import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
 import { answerAfterBody } from "../api/drain.ts";
 import { splitHostPort } from "../client/http.ts";
@@ -73,10 +74,20 @@ export default async function serve(
   const token = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
     .replace(/[+/=]/g, "");
   const app = createApp({ engine, localToken: token });
+  // The web console on the same origin: every path the REST API does not own. Its assets
+  // are bundled on first use (or read from the binary); AFT_UI_ASSETS names a folder built by
+  // src/ui/build.ts instead, AFT_UI_DEMO=1 adds the style guide.
+  const web = createConsole({
+    assets: consoleAssets({ prebuilt: Deno.env.get("AFT_UI_ASSETS") || undefined }),
+    demo: Deno.env.get("AFT_UI_DEMO") === "1",
+  });
 
   // Each response waits for the rest of its request body: see drain.ts (HTTP/2 and curl).
-  const answer = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
-    answerAfterBody(req, app.fetch(req, { remoteAddr: info.remoteAddr.hostname }));
+  const answer = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    const env = { remoteAddr: info.remoteAddr.hostname };
+    const owner = consoleOwns(new URL(req.url).pathname) ? web : app;
+    return answerAfterBody(req, owner.fetch(req, env));
+  };
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({

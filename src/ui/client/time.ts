@@ -1,0 +1,53 @@
+/// <reference lib="dom" />
+/**
+ * Writes every `<time datetime="...">` in the browser's time zone and locale: the server
+ * sends UTC text (it does not know the reader's zone), this module replaces it, keeping the
+ * exact UTC time as the element's title. Times added later (live updates) are written too.
+ *
+ * @module
+ */
+
+const FORMATS: Record<string, Intl.DateTimeFormatOptions> = {
+  datetime: { dateStyle: "medium", timeStyle: "medium" },
+  date: { dateStyle: "medium" },
+  time: { timeStyle: "medium" },
+};
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local text of `iso` in `format` ("datetime", "date" or "time"); undefined if invalid. */
+export function localTime(iso: string, format = "datetime"): string | undefined {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return undefined;
+  let f = formatters.get(format);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, FORMATS[format] ?? FORMATS.datetime);
+    formatters.set(format, f);
+  }
+  return f.format(d);
+}
+
+/** Writes one `<time>` element in local time (once). */
+export function localizeTime(el: HTMLTimeElement): void {
+  if (el.dataset.local === "1") return;
+  const text = localTime(el.dateTime, el.dataset.format);
+  if (text === undefined) return;
+  el.textContent = text;
+  el.title = new Date(el.dateTime).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  el.dataset.local = "1";
+}
+
+/** Writes every `<time datetime>` under `root`, now and as they are added. */
+export function localizeTimes(root: ParentNode & Node = document.body): void {
+  const all = (r: ParentNode) =>
+    r.querySelectorAll<HTMLTimeElement>("time[datetime]").forEach(localizeTime);
+  all(root);
+  new MutationObserver((records) => {
+    for (const rec of records) {
+      for (const n of rec.addedNodes) {
+        if (n instanceof HTMLTimeElement) localizeTime(n);
+        else if (n instanceof Element) all(n);
+      }
+    }
+  }).observe(root, { childList: true, subtree: true });
+}

@@ -1,0 +1,34 @@
+/**
+ * What every component of a page may need from the request: the asset set (for URLs), the
+ * signed-in admin, the CSRF token for forms, and whether the demo pages are on. A page sets it
+ * once (`<UiContext.Provider>` in `Page`); components read it with `useUi()`.
+ *
+ * @module
+ */
+
+import { createContext, useContext } from "hono/jsx";
+import type { AssetSet } from "./assets.ts";
+
+/** The state a page is rendered with. */
+export interface UiState {
+  assets: AssetSet;
+  /** The request's path, to mark the current navigation entry. */
+  path: string;
+  /** The signed-in administrator; null before sign-in exists or when signed out. */
+  admin: { name: string } | null;
+  /** The CSRF token forms carry as `_csrf`; absent until sessions exist. */
+  csrfToken?: string;
+  /** The demo pages (style guide) are served. */
+  demo: boolean;
+  version: string;
+}
+
+/** The context pages provide. */
+export const UiContext = createContext<UiState | null>(null);
+
+/** The page's state; throws when a component is rendered outside a `Page`. */
+export function useUi(): UiState {
+  const ui = useContext(UiContext);
+  if (!ui) throw new Error("A console component was rendered outside a Page");
+  return ui;
+}

@@ -1,0 +1,105 @@
+/**
+ * Components fed with live data: a log that follows a server-sent event stream, counters that
+ * a stream updates, and a bar chart. The server renders what it knows (and, for the chart, a
+ * data table for screen readers); the client modules `log_view.ts`, `counters.ts` and
+ * `chart.ts` take over.
+ *
+ * Stream contract (what an endpoint behind `src` sends):
+ * - a log: `event: log`, `id: <seq>`, `data: {"seq","ts","level","text"}`; at the end
+ *   `event: end`, `data: {"status","exitCode","error"}`. It honours `Last-Event-ID` by sending
+ *   only lines after that sequence number.
+ * - counters: `event: counters`, `data: {"<key>": <number>, ...}`.
+ *
+ * @module
+ */
+
+import { formatBytes, formatCount } from "./client/format.ts";
+
+/** A log that follows `src` (server-sent events) and keeps every line once, in order. */
+export function LiveLog(props: { src: string; label: string; id?: string }) {
+  return (
+    <div class="live-log" data-live-log={props.src} id={props.id}>
+      <div class="log" role="log" aria-label={props.label} tabindex={0}>
+        <ol></ol>
+      </div>
+      <p class="live-status" aria-live="polite">Connecting…</p>
+    </div>
+  );
+}
+
+/** Figures that `src` updates (`event: counters`). */
+export function LiveCounters(props: {
+  src: string;
+  label: string;
+  items: { key: string; label: string; value: number }[];
+}) {
+  return (
+    <dl class="stats" data-live-counters={props.src} aria-label={props.label}>
+      {props.items.map((i) => (
+        <div>
+          <dt>{i.label}</dt>
+          <dd data-counter={i.key}>{formatCount(i.value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** One bar of a chart: its label (an hour) and a value per series (stacked). */
+export interface ChartPoint {
+  label: string;
+  values: number[];
+}
+
+/** What the chart module draws. */
+export interface ChartData {
+  series: string[];
+  points: ChartPoint[];
+  unit: "count" | "bytes";
+}
+
+/**
+ * Stacked SVG bars drawn by the client from `data-chart`; the same figures are in a table
+ * that screen readers read (the drawing itself is hidden from them).
+ */
+export function BarChart(
+  props: {
+    title: string;
+    data: ChartData;
+    id?: string; /** Heading of the label column. */
+    axis?: string;
+  },
+) {
+  const fmt = props.data.unit === "bytes" ? formatBytes : formatCount;
+  return (
+    <figure class="chart" id={props.id} data-chart={JSON.stringify(props.data)}>
+      <figcaption>{props.title}</figcaption>
+      <div class="chart-plot"></div>
+      <ul class="legend" aria-hidden="true">
+        {props.data.series.map((s, i) => (
+          <li>
+            <span class={`swatch bar-${i}`}></span>
+            {s}
+          </li>
+        ))}
+      </ul>
+      <table class="visually-hidden">
+        <caption>{props.title}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{props.axis ?? "Hour"}</th>
+            {props.data.series.map((s) => <th key={s} scope="col">{s}</th>)}
+          </tr>
+        </thead>
+        <tbody>
+          {props.data.points.map((p) => (
+            <tr>
+              <th scope="row">{p.label}</th>
+              {p.values.map((v, i) => <td key={i}>{fmt(v)}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </figure>
+  );
+}
