@@ -111,4 +111,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN owner TEXT;
   `,
+  // 5: the address an API key was last used from
+  `
+  ALTER TABLE apikeys ADD COLUMN last_caller_ip TEXT;
+  `,
 ];

@@ -7,14 +7,15 @@
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { newId } from "./ids.ts";
-import { mapped, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
-import { MIGRATIONS } from "./migrations.ts";
+import { migrateDatabase, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
 import {
   checkName,
   isUnique,
   JOB_COLUMNS,
   now,
   type Row,
+  SCHEDULE_COLUMNS,
+  setClause,
   toApiKey,
   toJob,
   toSchedule,
@@ -71,29 +72,7 @@ export class SqliteStore implements Store {
   }
 
   migrate(): Promise<void> {
-    try {
-      this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-      this.#tx(() => {
-        const row = this.#get("SELECT max(version) AS v FROM schema_version");
-        const current = Number(row?.v ?? 0);
-        if (current > MIGRATIONS.length) {
-          throw new StoreError(
-            "CORRUPT",
-            `The database has schema version ${current}, newer than this aft knows (${MIGRATIONS.length}): upgrade aft`,
-          );
-        }
-        for (let v = current; v < MIGRATIONS.length; v++) {
-          this.#db.exec(MIGRATIONS[v]!);
-          this.#run("INSERT INTO schema_version (version) VALUES (?)", v + 1);
-        }
-      });
-    } catch (err) {
-      if (err instanceof StoreError) throw err;
-      if (mapped(err) instanceof StoreError) throw mapped(err);
-      throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    migrateDatabase(this.#db, (fn) => this.#tx(fn));
     return Promise.resolve();
   }
 
@@ -319,6 +298,18 @@ export class SqliteStore implements Store {
         where.push("script_name = ? COLLATE NOCASE");
         params.push(filter.script);
       }
+      if (filter.trigger) {
+        where.push("trigger = ?");
+        params.push(filter.trigger);
+      }
+      if (filter.createdFrom) {
+        where.push("created_at >= ?");
+        params.push(filter.createdFrom);
+      }
+      if (filter.createdTo) {
+        where.push("created_at < ?");
+        params.push(filter.createdTo);
+      }
       if (filter.before) {
         where.push("id < ?");
         params.push(filter.before);
@@ -330,17 +321,8 @@ export class SqliteStore implements Store {
       return Promise.resolve(this.#all(sql, ...params).map(toJob));
     },
     update: (id, patch) => {
-      const sets: string[] = [];
-      const params: SQLInputValue[] = [];
-      for (const [k, v] of Object.entries(patch)) {
-        const col = JOB_COLUMNS[k];
-        if (!col) continue;
-        sets.push(`${col} = ?`);
-        params.push(k === "params" ? JSON.stringify(v) : (v as SQLInputValue) ?? null);
-      }
-      if (sets.length > 0) {
-        this.#run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
-      }
+      const set = setClause(JOB_COLUMNS, patch);
+      if (set.sql) this.#run(`UPDATE jobs SET ${set.sql} WHERE id = ?`, ...set.params, id);
       const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
       if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
       return Promise.resolve(toJob(r));
@@ -437,6 +419,18 @@ export class SqliteStore implements Store {
           this.#get("SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs")?.b ?? 0,
         ),
       }),
+    hourly: (since) =>
+      Promise.resolve(
+        this.#all(
+          "SELECT substr(finished_at, 1, 13) AS hour, status, count(*) AS n, coalesce(sum(bytes_transferred), 0) AS b FROM jobs WHERE finished_at IS NOT NULL AND finished_at >= ? GROUP BY hour, status ORDER BY hour",
+          since,
+        ).map((r) => ({
+          hour: r.hour as string,
+          status: r.status as JobStatus,
+          count: Number(r.n),
+          bytes: Number(r.b),
+        })),
+      ),
   });
 
   apikeys: Store["apikeys"] = settled({
@@ -453,6 +447,7 @@ export class SqliteStore implements Store {
         id: newId(),
         createdAt: now(),
         lastUsedAt: null,
+        lastCallerIp: null,
       };
       try {
         this.#run(
@@ -474,8 +469,13 @@ export class SqliteStore implements Store {
       }
       return Promise.resolve(rec);
     },
-    touch: (id) => {
-      this.#run("UPDATE apikeys SET last_used_at = ? WHERE id = ?", now(), id);
+    touch: (id, ip) => {
+      this.#run(
+        "UPDATE apikeys SET last_used_at = ?, last_caller_ip = ? WHERE id = ?",
+        now(),
+        ip ?? null,
+        id,
+      );
       return Promise.resolve();
     },
     remove: (idOrName) =>
@@ -555,6 +555,19 @@ export class SqliteStore implements Store {
     setNext: (id, next) => {
       this.#run("UPDATE schedules SET next_run_at = ? WHERE id = ?", next, id);
       return Promise.resolve();
+    },
+    update: (id, patch) => {
+      const name = patch.name === undefined ? undefined : checkName(patch.name);
+      const set = setClause(SCHEDULE_COLUMNS, { ...patch, name, nameKey: name?.toLowerCase() });
+      try {
+        if (set.sql) this.#run(`UPDATE schedules SET ${set.sql} WHERE id = ?`, ...set.params, id);
+      } catch (err) {
+        if (!isUnique(err)) throw err;
+        throw new StoreError("ALREADY_EXISTS", `A schedule named "${name}" already exists`);
+      }
+      const r = this.#get("SELECT * FROM schedules WHERE id = ?", id);
+      if (!r) throw new StoreError("NOT_FOUND", `No schedule with ID "${id}"`);
+      return Promise.resolve(toSchedule(r));
     },
   });
 

@@ -44,6 +44,7 @@ export function toApiKey(r: Row): ApiKeyRecord {
     scopes: JSON.parse(r.scopes as string),
     createdAt: r.created_at as string,
     lastUsedAt: (r.last_used_at as string | null) ?? null,
+    lastCallerIp: (r.last_caller_ip as string | null | undefined) ?? null,
   };
 }
 
@@ -116,6 +117,42 @@ export function toJob(r: Row): JobRecord {
     owner: (r.owner as string | null | undefined) ?? null,
   };
 }
+
+/**
+ * The `SET` clause of an update from `patch`, for the fields `columns` maps (others and
+ * undefined values are left out); objects are stored as JSON, booleans as 0 and 1.
+ */
+export function setClause(
+  columns: Record<string, string>,
+  patch: Record<string, unknown>,
+): { sql: string; params: SQLInputValue[] } {
+  const sets: string[] = [];
+  const params: SQLInputValue[] = [];
+  for (const [k, v] of Object.entries(patch)) {
+    const col = columns[k];
+    if (!col || v === undefined) continue;
+    sets.push(`${col} = ?`);
+    params.push(
+      typeof v === "boolean"
+        ? (v ? 1 : 0)
+        : v !== null && typeof v === "object"
+        ? JSON.stringify(v)
+        : (v as SQLInputValue),
+    );
+  }
+  return { sql: sets.join(", "), params };
+}
+
+/** Columns of the schedule fields a patch may set. */
+export const SCHEDULE_COLUMNS: Record<string, string> = {
+  name: "name",
+  nameKey: "name_key",
+  script: "script",
+  cron: "cron",
+  params: "params",
+  enabled: "enabled",
+  nextRunAt: "next_run_at",
+};
 
 /** Columns of the job fields a patch may set. */
 export const JOB_COLUMNS: Record<string, string> = {

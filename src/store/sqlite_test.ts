@@ -253,3 +253,89 @@ Deno.test("a full database fails a write with a FULL StoreError, not a rollback 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("jobs.list() filters by trigger and by a range of creation times", async () => {
+  await withStore(async (a) => {
+    const api = await a.jobs.create(input);
+    const ui = await a.jobs.create({ ...input, trigger: "ui" });
+    const sch = await a.jobs.create({ ...input, trigger: "schedule" });
+    assert.deepEqual((await a.jobs.list({ trigger: "ui" })).map((j) => j.id), [ui.id]);
+    assert.deepEqual(await a.jobs.list({ createdTo: api.createdAt }), []);
+    const all = await a.jobs.list({ createdFrom: api.createdAt, createdTo: "9999" });
+    assert.deepEqual(all.map((j) => j.id), [sch.id, ui.id, api.id]);
+    assert.deepEqual(await a.jobs.list({ createdFrom: "9999" }), []);
+  });
+});
+
+Deno.test("jobs.hourly() counts finished jobs and their bytes by the hour they ended and status", async () => {
+  await withStore(async (a) => {
+    const end = async (status: "succeeded" | "failed", at: string, bytes: number) => {
+      const j = await a.jobs.create(input);
+      await a.jobs.update(j.id, { status, finishedAt: at, bytesTransferred: bytes });
+    };
+    await end("succeeded", "2026-03-01T21:59:59.000Z", 1);
+    await end("succeeded", "2026-03-01T22:00:00.000Z", 10);
+    await end("succeeded", "2026-03-01T22:59:00.000Z", 20);
+    await end("failed", "2026-03-01T22:30:00.000Z", 5);
+    await end("failed", "2026-03-01T23:10:00.000Z", 0);
+    await a.jobs.create(input); // queued: not counted
+    assert.deepEqual(await a.jobs.hourly("2026-03-01T22:00:00.000Z"), [
+      { hour: "2026-03-01T22", status: "failed", count: 1, bytes: 5 },
+      { hour: "2026-03-01T22", status: "succeeded", count: 2, bytes: 30 },
+      { hour: "2026-03-01T23", status: "failed", count: 1, bytes: 0 },
+    ]);
+  });
+});
+
+Deno.test("apikeys.touch() records the time and the caller's address", async () => {
+  await withStore(async (a, b) => {
+    const k = await a.apikeys.create({
+      name: "CI",
+      prefix: "abc",
+      hash: "h1",
+      allow: ["127.0.0.1"],
+      scopes: ["jobs:start"],
+    });
+    assert.equal(k.lastCallerIp, null);
+    await a.apikeys.touch(k.id, "::1");
+    const seen = (await b.apikeys.getByHash("h1"))!;
+    assert.equal(seen.lastCallerIp, "::1");
+    assert.ok(seen.lastUsedAt);
+  });
+});
+
+Deno.test("schedules.update() changes the given fields only; a taken name is ALREADY_EXISTS", async () => {
+  await withStore(async (a) => {
+    const base = { script: "s", cron: "* * * * *", params: {}, enabled: true, nextRunAt: null };
+    const s = await a.schedules.create({ ...base, name: "One" });
+    await a.schedules.create({ ...base, name: "Two" });
+    const u = await a.schedules.update(s.id, {
+      name: " Uno ",
+      cron: "0 2 * * *",
+      enabled: false,
+      params: { k: "v" },
+      nextRunAt: "2026-03-02T02:00:00.000Z",
+    });
+    assert.deepEqual(
+      { ...u, createdAt: s.createdAt },
+      {
+        ...s,
+        name: "Uno",
+        cron: "0 2 * * *",
+        enabled: false,
+        params: { k: "v" },
+        nextRunAt: "2026-03-02T02:00:00.000Z",
+      },
+    );
+    assert.equal((await a.schedules.get("uno"))!.id, s.id);
+    assert.equal((await a.schedules.update(s.id, {})).name, "Uno");
+    await assert.rejects(
+      a.schedules.update(s.id, { name: "TWO" }),
+      (e) => e instanceof StoreError && e.code === "ALREADY_EXISTS",
+    );
+    await assert.rejects(
+      a.schedules.update("nope", { enabled: true }),
+      (e) => e instanceof StoreError && e.code === "NOT_FOUND",
+    );
+  });
+});
