@@ -366,12 +366,13 @@ export class SqliteStore implements Store {
       });
       return Promise.resolve();
     },
-    logs: (jobId, afterSeq = 0) =>
+    logs: (jobId, afterSeq = 0, limit = -1) =>
       Promise.resolve(
         this.#all(
-          "SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
+          "SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
           jobId,
           afterSeq,
+          limit,
         ).map((r) => ({
           jobId: r.job_id as string,
           seq: Number(r.seq),

@@ -339,3 +339,20 @@ Deno.test("schedules.update() changes the given fields only; a taken name is ALR
     );
   });
 });
+
+Deno.test("jobs.logs() with a limit gives that many lines after the given one, in order", async () => {
+  await withStore(async (a) => {
+    const j = await a.jobs.create(input);
+    const line = (seq: number) => ({
+      jobId: j.id,
+      seq,
+      ts: "t",
+      level: "info" as const,
+      text: `${seq}`,
+    });
+    await a.jobs.appendLogs([1, 2, 3, 4, 5].map(line));
+    assert.deepEqual((await a.jobs.logs(j.id, 1, 2)).map((l) => l.seq), [2, 3]);
+    assert.deepEqual((await a.jobs.logs(j.id, 3)).map((l) => l.seq), [4, 5]);
+    assert.deepEqual(await a.jobs.logs(j.id, 5, 10), []);
+  });
+});

@@ -42,6 +42,8 @@ export const FINISHED: readonly JobStatus[] = ["succeeded", "failed", "halted"];
 /** Every job status. */
 export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", ...FINISHED];
 export type JobTrigger = "api" | "cli" | "schedule" | "ui";
+/** Every job trigger. */
+export const JOB_TRIGGERS: readonly JobTrigger[] = ["api", "cli", "schedule", "ui"];
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /**
@@ -215,8 +217,8 @@ export interface Store {
      */
     failOrphans(ids: string[], reason: string): Promise<string[]>;
     appendLogs(lines: LogLine[]): Promise<void>;
-    /** Lines with seq > afterSeq, in order. */
-    logs(jobId: string, afterSeq?: number): Promise<LogLine[]>;
+    /** Lines with seq > afterSeq, in order; at most `limit` of them when given. */
+    logs(jobId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
     /**
