@@ -97,6 +97,7 @@ function checkPath(path: string, what = "path"): string {
   if (typeof path !== "string" || path === "") {
     throw new EngineError("INVALID_REQUEST", `Give the ${what}`);
   }
+  // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) {
     throw new EngineError("INVALID_REQUEST", `The ${what} cannot hold control characters`);
   }
