@@ -92,13 +92,17 @@ function entry(f: FileInfo): VfsFileEntry {
   };
 }
 
-/** `path` normalized, refused with INVALID_REQUEST when it is not a usable path. */
-function checkPath(path: string, what = "path"): string {
+/**
+ * `path` normalized, refused with INVALID_REQUEST when it is not a usable path. A name being
+ * made (`creating`) may not hold control characters; an existing one that does can still be
+ * read, renamed and deleted.
+ */
+function checkPath(path: string, what = "path", creating = false): string {
   if (typeof path !== "string" || path === "") {
     throw new EngineError("INVALID_REQUEST", `Give the ${what}`);
   }
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(path)) {
+  if (creating && /[\u0000-\u001f\u007f]/.test(path)) {
     throw new EngineError("INVALID_REQUEST", `The ${what} cannot hold control characters`);
   }
   try {
@@ -109,8 +113,8 @@ function checkPath(path: string, what = "path"): string {
 }
 
 /** A path that names something below the root (not the root itself). */
-function checkItem(path: string, what = "path"): string {
-  const p = checkPath(path, what);
+function checkItem(path: string, what = "path", creating = false): string {
+  const p = checkPath(path, what, creating);
   if (p === "/") throw new EngineError("INVALID_REQUEST", `The ${what} cannot be the root`);
   return p;
 }
@@ -230,7 +234,7 @@ export function createVfsFileOps(core: EngineCore): VfsFileOps {
       opts: { overwrite?: boolean; size?: number } = {},
     ) =>
       using(vfs, async (v) => {
-        const p = checkItem(path);
+        const p = checkItem(path, "path", true);
         const name = basename(p);
         if (isTempName(name)) {
           throw new EngineError(
@@ -272,7 +276,7 @@ export function createVfsFileOps(core: EngineCore): VfsFileOps {
 
     mkdir: (vfs: string, path: string) =>
       using(vfs, async (v) => {
-        const p = checkItem(path);
+        const p = checkItem(path, "path", true);
         if (await exists(v, p)) {
           throw new EngineError("ALREADY_EXISTS", `VFS "${vfs}": "${p}" already exists`);
         }
@@ -283,7 +287,7 @@ export function createVfsFileOps(core: EngineCore): VfsFileOps {
     rename: (vfs: string, from: string, to: string) =>
       using(vfs, async (v) => {
         const a = checkItem(from);
-        const b = checkItem(to, "new name");
+        const b = checkItem(to, "new name", true);
         if (a === b) return entry(await v.stat(a));
         if (b.startsWith(`${a}/`)) {
           throw new EngineError("INVALID_REQUEST", `Cannot move "${a}" into itself`);
