@@ -9,6 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { FrameWriter, readFrames } from "../protocol/frames.ts";
 import type { ParentMessage, RunnerMessage } from "../protocol/messages.ts";
+import { mark } from "../../timings.ts";
 
 const MAIN_URL = new URL("../../../main.ts", import.meta.url);
 const CONFIG_URL = new URL("../../../deno.json", import.meta.url);
@@ -37,6 +38,8 @@ export function runnerCommand(
       "run",
       "--allow-all",
       "--unstable-worker-options",
+      // Modules behind an import() are read when it runs, not all at start (README, Performance).
+      "--unstable-lazy-dynamic-imports",
       `--v8-flags=${v8}`,
       ...config,
       fileURLToPath(MAIN_URL),
@@ -52,8 +55,37 @@ export function runnerCommand(
  */
 export type RunnerListener = (m: RunnerMessage) => Promise<void> | void;
 
+/**
+ * What a job needs of its runner, wherever the runner is: a process of its own
+ * (`RunnerProcess`), or this process (`InProcessRunner` in `in_process.ts`, for `aft run`).
+ */
+export interface Runner {
+  /** The job memory limit it enforces (setting jobMemoryMiB). */
+  readonly memoryMiB: number;
+  /** Settles when the runner has ended (its process exited, or it was stopped). */
+  readonly exited: Promise<Deno.CommandStatus>;
+  readonly alive: boolean;
+  listen(fn: RunnerListener | undefined): void;
+  send(m: ParentMessage): void;
+  /** Stops it at once, whatever its script does. */
+  kill(): void;
+  /** One sentence on why it ended, from its status. */
+  describeExit(status?: Deno.CommandStatus): string;
+}
+
+/** Where jobs get their runners: a pool of processes, or this process. */
+export interface Runners {
+  /** A ready runner with the memory limit `memoryMiB`. */
+  acquire(memoryMiB: number): Promise<Runner>;
+  /** Returns a runner after a job; `reusable` false when it may not take another. */
+  release(r: Runner, reusable: boolean): void;
+  /** Starts one ahead of a job about to come. */
+  warm(memoryMiB: number): void;
+  close(): Promise<void>;
+}
+
 /** One runner process and its frame link. */
-export class RunnerProcess {
+export class RunnerProcess implements Runner {
   readonly memoryMiB: number;
   /** Settles when the process has exited. */
   readonly exited: Promise<Deno.CommandStatus>;
@@ -75,6 +107,7 @@ export class RunnerProcess {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    mark("runner process spawned");
     this.#writer = new FrameWriter(this.#child.stdin);
     this.exited = this.#child.status.then((s) => {
       this.#alive = false;
@@ -93,8 +126,10 @@ export class RunnerProcess {
 
   async #pump(onReady: () => void): Promise<void> {
     for await (const m of readFrames<RunnerMessage>(this.#child.stdout)) {
-      if (m.t === "ready") onReady();
-      else {
+      if (m.t === "ready") {
+        mark("runner ready");
+        onReady();
+      } else {
         // A listener that returns a promise is behind (its log is being stored): reading
         // stops until it settles, the runner's pipe fills, and so the script's Log waits.
         const behind = this.#listener?.(m);
@@ -164,7 +199,7 @@ export class RunnerProcess {
 }
 
 /** Started runners waiting for jobs, so a job does not pay for a process start. */
-export class RunnerPool {
+export class RunnerPool implements Runners {
   #idle: RunnerProcess[] = [];
   #maxIdle: number;
   #closed = false;
