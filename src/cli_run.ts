@@ -83,10 +83,32 @@ export async function runFast(args: readonly string[]): Promise<number | undefin
   if (!opts) return undefined;
   mark("command line parsed (short way)");
   try {
+    const warming = warmEarly(opts.data);
     const run = await import("./commands/run.ts");
+    await warming;
     mark("command module loaded (run)");
     return await run.default("run", [], opts);
   } catch (err: unknown) {
     return reportError(err, opts.debug === true);
+  }
+}
+
+/**
+ * Starts the script's Worker now, so that it loads its modules (on its own thread) while this
+ * process loads the engine and records the job: unless a service may take the job
+ * (`service.json` in the data directory) or jobs go to a runner process (`AFT_RUNNER_PROCESS`).
+ * A job refused later (allowCliRun off) leaves the Worker unused, and the process exits.
+ */
+async function warmEarly(dataFlag: string | undefined): Promise<void> {
+  try {
+    if (Deno.env.get("AFT_RUNNER_PROCESS") === "1") return;
+    const { resolveDataDir } = await import("./engine/data_dir.ts");
+    const { serviceFile } = await import("./engine/service_file.ts");
+    if (await Deno.lstat(serviceFile(resolveDataDir(dataFlag))).then(() => true, () => false)) {
+      return;
+    }
+    (await import("./runtime/runner/script_host.ts")).prewarmWorker();
+  } catch {
+    // Nothing lost: the Worker starts later, when the job needs it.
   }
 }

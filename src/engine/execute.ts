@@ -8,7 +8,7 @@
 
 import type { JobRecord, JobStatus, LogLevel, LogLine } from "../store/types.ts";
 import type { JobSpec, RunnerMessage } from "../runtime/protocol/messages.ts";
-import type { Runner, Runners } from "../runtime/service/runner_pool.ts";
+import type { Runner, Runners } from "../runtime/protocol/runner.ts";
 import type { TransferProgress } from "../vfs/progress.ts";
 import type { EngineCore as Engine } from "./types.ts";
 import { addMarks, cleanMarks, mark } from "../timings.ts";

@@ -1,7 +1,7 @@
 /**
  * Jobs run in this process rather than by a service's queue: `aft run` without a service on
  * its data directory. The job is recorded as running, owned by this process (`owner.ts`), then
- * run in a Worker of this process (`runtime/service/in_process.ts`, which says why and how
+ * run in a Worker of this process (`runtime/runner/in_process.ts`, which says why and how
  * the memory limit is kept), or, with `AFT_RUNNER_PROCESS=1`, on a runner process as the
  * service runs its jobs.
  *
@@ -9,7 +9,7 @@
  */
 
 import type { JobRecord, JobView, LogLine } from "../store/types.ts";
-import type { Runners } from "../runtime/service/runner_pool.ts";
+import type { Runners } from "../runtime/protocol/runner.ts";
 import { EngineError, guarded } from "./errors.ts";
 import type { JobProgress, JobSource } from "./execute.ts";
 import { jobSource } from "./job_source.ts";
@@ -57,7 +57,7 @@ export function createLocalRunner(
   const getPool = async () =>
     pool ??= runnerProcesses()
       ? new (await import("../runtime/service/runner_pool.ts")).RunnerPool()
-      : new (await import("../runtime/service/in_process.ts")).InProcessRunners();
+      : new (await import("../runtime/runner/in_process.ts")).InProcessRunners();
   let first = true;
   const runs = new Map<string, AbortController>();
   const ops: LocalRunOps = guarded({

@@ -2,7 +2,7 @@
  * What a runner does with its parent's messages, whatever carries them: starts the job's script
  * (one at a time), passes halts and replies on, and reports the script's end with its peak
  * memory. `runner_main.ts` drives it over frames on stdin/stdout (a runner process);
- * `runtime/service/in_process.ts` drives it with direct calls (`aft run`'s job in its own
+ * `runtime/runner/in_process.ts` drives it with direct calls (`aft run`'s job in its own
  * process).
  *
  * @module

@@ -25,8 +25,8 @@
  */
 
 import type { ParentMessage, RunnerMessage } from "../protocol/messages.ts";
-import { createRunnerCore, type RunnerCore } from "../runner/runner_core.ts";
-import type { Runner, RunnerListener, Runners } from "./runner_pool.ts";
+import { createRunnerCore, type RunnerCore } from "./runner_core.ts";
+import type { Runner, RunnerListener, Runners } from "../protocol/runner.ts";
 
 const MiB = 1024 * 1024;
 /** How often the resident memory is looked at while a script runs. */
