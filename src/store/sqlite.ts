@@ -7,7 +7,14 @@
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { newId } from "./ids.ts";
-import { migrateDatabase, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
+import {
+  mapped,
+  migrateDatabase,
+  openDatabase,
+  settled,
+  type SqliteOptions,
+} from "./sqlite_file.ts";
+import { backupBeforeMigration, integrityProblems, vacuumInto } from "./sqlite_backup.ts";
 import {
   checkName,
   isUnique,
@@ -39,10 +46,18 @@ export type { SqliteOptions };
 
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
+  readonly kind = "sqlite";
   #db: DatabaseSync;
+  readonly #path: string;
 
   constructor(path: string, opts: SqliteOptions = {}) {
     this.#db = openDatabase(path, opts);
+    this.#path = path;
+  }
+
+  /** The database file. */
+  get location(): string {
+    return this.#path;
   }
 
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
@@ -72,13 +87,38 @@ export class SqliteStore implements Store {
   }
 
   migrate(): Promise<void> {
-    migrateDatabase(this.#db, (fn) => this.#tx(fn));
+    migrateDatabase(this.#db, (fn) => this.#tx(fn), (before) => {
+      // The database about to change is kept as it was, should the new version misbehave.
+      if (this.#path !== ":memory:") backupBeforeMigration(this.#db, this.#path, before);
+    });
     return Promise.resolve();
   }
 
   close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
     return Promise.resolve();
+  }
+
+  snapshot(dest: string): Promise<void> {
+    try {
+      vacuumInto(this.#db, dest);
+    } catch (err) {
+      return Promise.reject(mapped(err));
+    }
+    return Promise.resolve();
+  }
+
+  integrityCheck(): Promise<string[]> {
+    try {
+      return Promise.resolve(integrityProblems(this.#db));
+    } catch (err) {
+      return Promise.reject(mapped(err));
+    }
+  }
+
+  schemaVersion(): Promise<number> {
+    const row = this.#get("SELECT max(version) AS v FROM schema_version");
+    return Promise.resolve(Number(row?.v ?? 0));
   }
 
   settings: Store["settings"] = settled({

@@ -158,6 +158,19 @@ export interface JobFilter {
 }
 
 export interface Store {
+  /** Which store it is. */
+  readonly kind?: "sqlite" | "postgres";
+  /** Where it is (a file, or a URL without its password), for people. */
+  readonly location?: string;
+  /**
+   * A consistent copy of the whole store into the new file `dest` while others use it (SQLite
+   * `VACUUM INTO`); absent where the database's own tools do that (PostgreSQL: pg_dump).
+   */
+  snapshot?(dest: string): Promise<void>;
+  /** What the database's own check finds wrong (`PRAGMA integrity_check`); empty when sound. */
+  integrityCheck?(): Promise<string[]>;
+  /** The schema version the store is at. */
+  schemaVersion?(): Promise<number>;
   /** Creates or upgrades the schema. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
