@@ -74,7 +74,17 @@ export function buildProgram(): Command {
     .option("--debug", "print stack traces on errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+    .configureHelp({
+      sortSubcommands: false,
+      showGlobalOptions: true,
+      // "restore <file>", not "restore [options] <file>": every summary fits its line.
+      subcommandTerm: (cmd) =>
+        [
+          cmd.name(),
+          ...cmd.registeredArguments.map((a) => a.required ? `<${a.name()}>` : `[${a.name()}]`),
+        ]
+          .join(" "),
+    });
 
   const version = `aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`;
   // `aft --version` and `-V` as most tools have them, beside the `version` command.
@@ -242,7 +252,7 @@ export function buildProgram(): Command {
     .action(dispatch("reinit"));
 
   const svc = program.command("svc")
-    .summary("run aft as a service of the operating system (systemd, launchd, Windows)")
+    .summary("run aft as an OS service (systemd, launchd, Windows)")
     .description(
       "install aft as an operating-system service started at boot (systemd on Linux, launchd " +
         "on macOS, the Service Control Manager on Windows), and start, stop or query it; " +
@@ -272,7 +282,7 @@ export function buildProgram(): Command {
     .action(dispatch("svc", "status"));
 
   program.command("backup")
-    .summary("copy the store, TLS material (and master key) into one file while the service runs")
+    .summary("back up the store and TLS material, also while serving")
     .description(
       "write a consistent copy of the store with the TLS material (DATA/tls) into one private " +
         "zip file, also while the service runs; the master key only with --include-master-key",

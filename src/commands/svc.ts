@@ -9,7 +9,6 @@
 
 import { join, resolve } from "node:path";
 import { CliError, UsageError } from "../errors.ts";
-import { splitHostPort } from "../client/http.ts";
 import { createEngine, escapeControls } from "../engine/mod.ts";
 import {
   hasControl,
@@ -43,9 +42,6 @@ export default async function svc(
   if (args.length > 0) throw new UsageError(`aft svc ${action} takes no arguments`);
   const manager = await serviceManager();
   if (action === "status") return await status(manager, opts);
-  if (action !== "install" && (opts.listen || opts.user || opts.store)) {
-    throw new UsageError(`--listen, --user and --store go with aft svc install, not ${action}`);
-  }
   requirePrivilege(`svc ${action}`);
   switch (action) {
     case "install":
@@ -86,9 +82,8 @@ async function install(manager: ServiceManager, opts: SvcOptions): Promise<numbe
     }
   }
   if (opts.listen !== undefined) {
-    try {
-      splitHostPort(opts.listen);
-    } catch {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):(\d{1,5})$/.exec(opts.listen);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
       throw new UsageError(`--listen takes HOST:PORT, not "${opts.listen}"`);
     }
   }
