@@ -71,8 +71,10 @@ export default async function doctor(
   try {
     if (engine) checks.push(await checkStore(engine));
     const settings = engine ? await engine.settings.get().catch(() => undefined) : undefined;
+    // The service's own address while it runs (--listen may differ from the setting).
+    const listen = up && running ? running.info.listen : settings?.listen ?? "127.0.0.1:44399";
     checks.push(
-      await checkPort(settings?.listen ?? "127.0.0.1:44399", up ? running?.info : undefined),
+      checkPort(listen, up ? running?.info : undefined),
     );
     checks.push(await checkCertificate(dataDir));
     checks.push(await checkService(running, up, await managerHint()));
