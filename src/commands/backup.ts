@@ -12,6 +12,7 @@ import { UsageError } from "../errors.ts";
 import { createEngine } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./_output.ts";
+import { maintenanceDataDir } from "./_service_data.ts";
 
 /** Options of `aft backup`. */
 export interface BackupOptions extends GlobalOptions {
@@ -27,7 +28,7 @@ export default async function backup(
 ): Promise<number> {
   if (args.length > 0) throw new UsageError("aft backup takes no arguments: use --out FILE");
   const out = resolve(opts.out);
-  const engine = await createEngine({ dataDir: opts.data });
+  const engine = await createEngine({ dataDir: await maintenanceDataDir(opts.data) });
   try {
     const { manifest, storeIncluded } = await engine.maintenance.backup(out, {
       includeMasterKey: opts.includeMasterKey === true,

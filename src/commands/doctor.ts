@@ -9,14 +9,9 @@
  */
 
 import { UsageError } from "../errors.ts";
-import {
-  createEngine,
-  type Engine,
-  readServiceFiles,
-  resolveDataDir,
-  serviceUp,
-} from "../engine/mod.ts";
+import { createEngine, type Engine, readServiceFiles, serviceUp } from "../engine/mod.ts";
 import { type GlobalOptions, printJson } from "./_output.ts";
+import { maintenanceDataDir } from "./_service_data.ts";
 import {
   type Check,
   checkCertificate,
@@ -49,7 +44,7 @@ export default async function doctor(
   opts: DoctorOptions,
 ): Promise<number> {
   if (args.length > 0) throw new UsageError("aft doctor takes no arguments");
-  const dataDir = resolveDataDir(opts.data);
+  const dataDir = await maintenanceDataDir(opts.data);
   const checks: Check[] = [];
   // Files first: opening the engine would make the data directory private and hide the finding.
   checks.push(...await checkPermissions(dataDir));

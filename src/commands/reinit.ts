@@ -10,7 +10,8 @@
  */
 
 import { CliError, UsageError } from "../errors.ts";
-import { createEngine, readServiceFiles, resolveDataDir, serviceUp } from "../engine/mod.ts";
+import { createEngine, readServiceFiles, serviceUp } from "../engine/mod.ts";
+import { maintenanceDataDir } from "./_service_data.ts";
 import { privileged } from "../os_service/mod.ts";
 import type { GlobalOptions } from "./_output.ts";
 
@@ -44,11 +45,12 @@ export default async function reinit(
   opts: GlobalOptions,
 ): Promise<number> {
   if (args.length > 0) throw new UsageError("aft reinit takes no arguments");
-  const svc = await readServiceFiles(resolveDataDir(opts.data));
+  const dataDir = await maintenanceDataDir(opts.data);
+  const svc = await readServiceFiles(dataDir);
   const running = svc && await serviceUp(svc.info) ? svc.info : undefined;
   const refusal = reinitRefusal({ privileged: privileged(), running });
   if (refusal) throw new CliError(refusal, 4);
-  const engine = await createEngine({ dataDir: opts.data });
+  const engine = await createEngine({ dataDir });
   try {
     const { settings, admins } = await engine.reinit();
     console.error(

@@ -8,8 +8,9 @@
 
 import { resolve } from "node:path";
 import { CliError, UsageError } from "../errors.ts";
-import { createEngine, resolveDataDir, restoreBackup } from "../engine/mod.ts";
+import { createEngine, restoreBackup } from "../engine/mod.ts";
 import type { GlobalOptions } from "./_output.ts";
+import { maintenanceDataDir } from "./_service_data.ts";
 
 /** Options of `aft restore`. */
 export interface RestoreOptions extends GlobalOptions {
@@ -23,7 +24,7 @@ export default async function restore(
   opts: RestoreOptions,
 ): Promise<number> {
   if (args.length !== 1) throw new UsageError("aft restore takes one backup file");
-  const dataDir = resolveDataDir(opts.data);
+  const dataDir = await maintenanceDataDir(opts.data);
   const { manifest, restored } = await restoreBackup(resolve(args[0]!), dataDir, {
     force: opts.force === true,
   });

@@ -45,7 +45,9 @@ export function systemdUnit(plan: ServicePlan): string {
     const home = Deno.env.get("HOME");
     if (home) rw.push("-" + unitWord(join(home, ".cache", "deno")));
   }
-  const homeUsed = plan.writablePaths.some(underHome) || !Deno.build.standalone;
+  // Files under /home (the binary itself, a root) are then read-only rather than hidden.
+  const homeUsed = [...plan.writablePaths, plan.command[0] ?? ""].some(underHome) ||
+    !Deno.build.standalone;
   const lines = [
     `# Written by "aft svc install" (aft ${plan.version}). Run it again to change this unit`,
     `# (after changing localRoots or scriptRoots too), "aft svc uninstall" to remove it.`,

@@ -85,6 +85,10 @@ Deno.test("systemdUnit() restarts on failure, outwaits the halt grace period, an
   }
   assert.match(text, /^ReadWritePaths="\/var\/lib\/aft" -"\/srv\/files"/m);
   assert.doesNotMatch(text, /MemoryDenyWriteExecute/); // V8 writes code at run time
+  assert.match(text, /^ProtectHome=(yes|read-only)$/m);
+  // A binary under /home stays reachable.
+  const home = systemdUnit(plan({ command: ["/home/runner/work/aft/aft"] }));
+  assert.match(home, /^ProtectHome=read-only$/m);
   const open = systemdUnit(plan({ anyFolder: true }));
   assert.match(open, /^ProtectSystem=full$/m);
   assert.doesNotMatch(open, /ProtectHome/);
