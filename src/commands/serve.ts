@@ -179,7 +179,10 @@ async function serveLogged(
     }
     stopRequest.resolve(sig);
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
+  // A Windows service has no console: the SCM's stop request is its Ctrl-C.
+  const signals: Deno.Signal[] = scm
+    ? []
+    : Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((s) => [s, onSignal(s)] as const);

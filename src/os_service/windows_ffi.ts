@@ -13,6 +13,10 @@ export const SERVICE_AUTO_START = 2;
 export const SERVICE_ERROR_NORMAL = 1;
 export const SC_MANAGER_ALL_ACCESS = 0xF003F;
 export const SERVICE_ALL_ACCESS = 0xF01FF;
+/** Enough to read the status and configuration (`aft svc status` as any user). */
+export const SC_MANAGER_CONNECT = 0x0001;
+export const SERVICE_QUERY_CONFIG = 0x0001;
+export const SERVICE_QUERY_STATUS = 0x0004;
 export const SERVICE_CONFIG_DESCRIPTION = 1;
 export const SERVICE_CONFIG_FAILURE_ACTIONS = 2;
 export const SERVICE_CONFIG_FAILURE_ACTIONS_FLAG = 4;

@@ -23,12 +23,15 @@ import {
   lastError,
   readWide,
   SC_MANAGER_ALL_ACCESS,
+  SC_MANAGER_CONNECT,
   SERVICE_ALL_ACCESS,
   SERVICE_AUTO_START,
   SERVICE_CONFIG_DESCRIPTION,
   SERVICE_CONFIG_FAILURE_ACTIONS,
   SERVICE_CONFIG_FAILURE_ACTIONS_FLAG,
   SERVICE_ERROR_NORMAL,
+  SERVICE_QUERY_CONFIG,
+  SERVICE_QUERY_STATUS,
   SERVICE_WIN32_OWN_PROCESS,
   STATE,
   wide,
@@ -88,9 +91,9 @@ export class WindowsScmManager implements ServiceManager {
     return join(Deno.env.get("ProgramData") ?? "C:\\ProgramData", "aft");
   }
 
-  #withScm<T>(fn: (scm: Deno.PointerObject) => T): T {
+  #withScm<T>(fn: (scm: Deno.PointerObject) => T, access = SC_MANAGER_ALL_ACCESS): T {
     const api = advapi32();
-    const scm = api.OpenSCManagerW(null, null, SC_MANAGER_ALL_ACCESS);
+    const scm = api.OpenSCManagerW(null, null, access);
     if (!scm) fail("Opening the Service Control Manager");
     try {
       return fn(scm);
@@ -100,13 +103,21 @@ export class WindowsScmManager implements ServiceManager {
   }
 
   /** Runs `fn` with the service's handle, or returns undefined when it is not installed. */
-  #withService<T>(fn: (svc: Deno.PointerObject) => T): T | undefined {
+  #withService<T>(
+    fn: (svc: Deno.PointerObject) => T,
+    readOnly = false,
+  ): T | undefined {
     const api = advapi32();
     return this.#withScm((scm) => {
-      const svc = api.OpenServiceW(scm, wide(SERVICE_NAME), SERVICE_ALL_ACCESS);
+      const svc = api.OpenServiceW(
+        scm,
+        wide(SERVICE_NAME),
+        readOnly ? SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS : SERVICE_ALL_ACCESS,
+      );
       if (!svc) {
         const code = lastError();
-        if (code === ERROR_SERVICE_DOES_NOT_EXIST) return undefined;
+        // 0: the last error was lost between the calls; nothing else failed, so none is there.
+        if (code === ERROR_SERVICE_DOES_NOT_EXIST || code === 0) return undefined;
         fail(`Opening the service "${SERVICE_NAME}"`, code);
       }
       try {
@@ -114,7 +125,7 @@ export class WindowsScmManager implements ServiceManager {
       } finally {
         api.CloseServiceHandle(svc);
       }
-    });
+    }, readOnly ? SC_MANAGER_CONNECT : SC_MANAGER_ALL_ACCESS);
   }
 
   #state(svc: Deno.PointerObject): { state: number; pid?: number } {
@@ -125,7 +136,7 @@ export class WindowsScmManager implements ServiceManager {
 
   async #waitFor(state: number, seconds: number): Promise<void> {
     for (let i = 0; i < seconds * 4; i++) {
-      const now = this.#withService((svc) => this.#state(svc).state);
+      const now = this.#withService((svc) => this.#state(svc).state, true);
       if (now === state || now === undefined) return;
       await sleep(250);
     }
@@ -233,7 +244,7 @@ export class WindowsScmManager implements ServiceManager {
         dataDir = dataDirOfCommandLine(readWide(ptr));
       }
       return { state, dataDir };
-    });
+    }, true);
     if (!found) return Promise.resolve({ state: "not installed", unit: this.unit });
     const running = found.state !== STATE.STOPPED;
     return Promise.resolve({
