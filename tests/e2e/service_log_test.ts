@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAft, tempDataDir } from "./_cli.ts";
 import { restClient } from "./_rest.ts";
-import { startService, stopClean } from "./_service.ts";
+import { gracefulStopWorks, startService, stopClean } from "./_service.ts";
 
 Deno.test("the service log keeps the set number of files under a flood of job log lines", async () => {
   const data = await tempDataDir();
@@ -55,8 +55,10 @@ Deno.test("the service log keeps the set number of files under a flood of job lo
       }
     }
     assert.ok(lifecycle > 0, "job state changes are in the service log");
-    // The newest file ends with the service's last words.
-    assert.match(await Deno.readTextFile(join(logs, "aft.log")), /"msg":"stopped"/);
+    // The newest file ends with the service's last words (where it can be stopped gracefully).
+    if (gracefulStopWorks) {
+      assert.match(await Deno.readTextFile(join(logs, "aft.log")), /"msg":"stopped"/);
+    }
   } finally {
     await Deno.remove(data, { recursive: true });
     await Deno.remove(dir, { recursive: true });
