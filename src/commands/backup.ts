@@ -8,7 +8,7 @@
  */
 
 import { resolve } from "node:path";
-import { UsageError } from "../errors.ts";
+import { CliError, UsageError } from "../errors.ts";
 import { createEngine } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./_output.ts";
@@ -28,7 +28,12 @@ export default async function backup(
 ): Promise<number> {
   if (args.length > 0) throw new UsageError("aft backup takes no arguments: use --out FILE");
   const out = resolve(opts.out);
-  const engine = await createEngine({ dataDir: await maintenanceDataDir(opts.data) });
+  const dataDir = await maintenanceDataDir(opts.data);
+  // Opening the store would make a new, empty one: there is nothing to back up.
+  if (!(await Deno.stat(dataDir).catch(() => undefined))?.isDirectory) {
+    throw new CliError(`No data directory "${dataDir}": point --data at the one to back up`);
+  }
+  const engine = await createEngine({ dataDir });
   try {
     const { manifest, storeIncluded } = await engine.maintenance.backup(out, {
       includeMasterKey: opts.includeMasterKey === true,

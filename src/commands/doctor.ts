@@ -46,6 +46,17 @@ export default async function doctor(
   if (args.length > 0) throw new UsageError("aft doctor takes no arguments");
   const dataDir = await maintenanceDataDir(opts.data);
   const checks: Check[] = [];
+  const st = await Deno.stat(dataDir).catch(() => undefined);
+  if (!st?.isDirectory) {
+    // Nothing else can be checked, and opening the store would make an empty data directory.
+    checks.push({
+      name: "data directory",
+      status: "fail",
+      detail: st ? `"${dataDir}" is not a folder` : `"${dataDir}" does not exist`,
+      fix: "run aft serve (or sudo aft svc install) once, or point --data at the right folder",
+    });
+    return report(dataDir, checks, opts.json === true);
+  }
   // Files first: opening the engine would make the data directory private and hide the finding.
   checks.push(...await checkPermissions(dataDir));
   checks.push(await checkDisk(dataDir));
@@ -79,9 +90,14 @@ export default async function doctor(
     await engine?.close();
   }
 
+  return report(dataDir, checks, opts.json === true);
+}
+
+/** Prints the findings (as JSON when asked); 0 when none failed, else 1. */
+function report(dataDir: string, checks: Check[], json: boolean): number {
   const failed = checks.filter((c) => c.status === "fail").length;
   const warned = checks.filter((c) => c.status === "warn").length;
-  if (opts.json) {
+  if (json) {
     printJson({ dataDir, ok: failed === 0, checks });
   } else {
     console.log(`aft doctor: data directory ${dataDir}`);

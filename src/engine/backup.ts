@@ -66,6 +66,10 @@ export async function writeBackup(
   const sources: TarSource[] = [];
   const files: { name: string; bytes: number }[] = [];
   const tmpDb = join(dirname(out), `.${basename(out)}.${crypto.randomUUID()}.db`);
+  const partial = `${out}.${crypto.randomUUID()}.partial`;
+  // The output's folder is tried first: a folder that cannot take the file is one clear error,
+  // not the database copy's failure to open its temporary file there.
+  await createOutput(partial, out);
   let schemaVersion: number | null = null;
   try {
     if (store.snapshot) {
@@ -111,10 +115,9 @@ export async function writeBackup(
       name: "manifest.json",
       data: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
     });
-    const partial = `${out}.${crypto.randomUUID()}.partial`;
     try {
       {
-        using file = await Deno.open(partial, { write: true, createNew: true, mode: 0o600 });
+        using file = await Deno.open(partial, { write: true, truncate: true });
         if (Deno.build.os !== "windows") await Deno.chmod(partial, 0o600);
         await writeTar(file, sources);
         await file.sync();
@@ -127,6 +130,29 @@ export async function writeBackup(
     return { manifest, storeIncluded: store.snapshot !== undefined };
   } finally {
     await Deno.remove(tmpDb).catch(() => {});
+    await Deno.remove(partial).catch(() => {});
+  }
+}
+
+/** Creates the private, empty `partial` beside `out`, or says why its folder cannot take it. */
+async function createOutput(partial: string, out: string): Promise<void> {
+  const folder = dirname(out);
+  try {
+    (await Deno.open(partial, { write: true, createNew: true, mode: 0o600 })).close();
+    return;
+  } catch (err) {
+    const why = err instanceof Deno.errors.NotFound
+      ? "the folder does not exist"
+      : err instanceof Deno.errors.PermissionDenied
+      ? "the folder is not writable"
+      : /read-only file system|os error 30\b/i.test((err as Error).message)
+      ? "the folder is on a read-only file system"
+      : (err as Error).message;
+    throw new EngineError(
+      "DATA_DIR",
+      `Cannot write the backup "${out}" into "${folder}": ${why}`,
+      { cause: err },
+    );
   }
 }
 

@@ -147,3 +147,50 @@ Deno.test("aft restore refuses a file that is no aft backup, and archive entries
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("aft backup says in one sentence when the output's folder is missing or read-only, or the data directory is missing", async (t) => {
+  const data = await tempDataDir();
+  const dir = await Deno.makeTempDir({ prefix: "aft-backup-" });
+  try {
+    const missing = await runAft(["backup", "--out", join(dir, "nope", "b.tar")], { data });
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.stderr.trim(),
+      `aft: Cannot write the backup "${join(dir, "nope", "b.tar")}" into "${
+        join(dir, "nope")
+      }": the folder does not exist`,
+    );
+    const noData = join(dir, "no-data");
+    const r = await runAft(["backup", "--out", join(dir, "b.tar")], { data: noData });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^aft: No data directory ".*no-data": point --data at the one/);
+    await assert.rejects(Deno.stat(noData), "no data directory is made");
+    await assert.rejects(Deno.stat(join(dir, "b.tar")));
+
+    // A read-only folder: a read-only bind mount (root only; root ignores a folder's mode).
+    const ro = join(dir, "ro");
+    await Deno.mkdir(ro);
+    const mount = Deno.uid() === 0
+      ? await new Deno.Command("mount", { args: ["-o", "bind,ro", ro, ro], stderr: "null" })
+        .output()
+      : undefined;
+    if (!mount?.success) {
+      await t.step({ name: "skipped: a read-only bind mount needs root", ignore: true, fn() {} });
+      return;
+    }
+    try {
+      const out = join(ro, "b.tar");
+      const r = await runAft(["backup", "--out", out], { data });
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr.trim(),
+        `aft: Cannot write the backup "${out}" into "${ro}": the folder is on a read-only file system`,
+      );
+    } finally {
+      await new Deno.Command("umount", { args: [ro] }).output();
+    }
+  } finally {
+    await Deno.remove(data, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -187,3 +187,21 @@ Deno.test("aft doctor finds a full disk (a small tmpfs data directory)", async (
     await Deno.remove(mnt, { recursive: true });
   }
 });
+
+Deno.test("aft doctor on a missing data directory says so once, exits 1 and makes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-doctor-" });
+  try {
+    const data = join(dir, "missing");
+    const d = await doctor(data);
+    assert.equal(d.code, 1);
+    assert.deepEqual(d.checks.map((c) => [c.name, c.status]), [["data directory", "fail"]]);
+    assert.match(d.find("data directory").detail, /missing" does not exist/);
+    await assert.rejects(Deno.stat(data), "doctor made no data directory");
+    const text = await runAft(["doctor"], { data });
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /FAIL {2}data directory: ".*missing" does not exist\n.*fix: /);
+    assert.match(text.stdout, /1 problem\(s\)\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
