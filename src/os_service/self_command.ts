@@ -17,6 +17,7 @@ export function selfCommand(): string[] {
     "run",
     "--allow-all",
     "--unstable-worker-options",
+    "--unstable-lazy-dynamic-imports",
     "--config",
     join(dirname(main), "deno.json"),
     main,
