@@ -14,6 +14,7 @@
  */
 
 import { formatBytes, formatCount } from "./client/format.ts";
+import { Time } from "./components.tsx";
 
 /** A log that follows `src` (server-sent events) and keeps every line once, in order. */
 export function LiveLog(props: { src: string; label: string; id?: string }) {
@@ -56,6 +57,8 @@ export interface ChartData {
   series: string[];
   points: ChartPoint[];
   unit: "count" | "bytes";
+  /** Labels are ISO times, written as the hour in the browser's time zone. */
+  times?: boolean;
 }
 
 /**
@@ -94,7 +97,9 @@ export function BarChart(
         <tbody>
           {props.data.points.map((p) => (
             <tr>
-              <th scope="row">{p.label}</th>
+              <th scope="row">
+                {props.data.times ? <Time iso={p.label} format="hour" /> : p.label}
+              </th>
               {p.values.map((v, i) => <td key={i}>{fmt(v)}</td>)}
             </tr>
           ))}
