@@ -203,11 +203,13 @@ export function JobPage(props: { ui: UiState; job: JobView; error?: string }) {
       />
       {props.error && <Notice kind="error">{props.error}</Notice>}
       <div data-job={j.id}>
-        {j.error && (
-          <Notice kind={j.status === "halted" ? "warning" : "error"}>
-            <span data-job-field="error">{j.error}</span>
-          </Notice>
-        )}
+        <div data-job-error="">
+          {j.error && (
+            <Notice kind={j.status === "halted" ? "warning" : "error"}>
+              <span data-job-field="error">{j.error}</span>
+            </Notice>
+          )}
+        </div>
         <Facts
           id="job-facts"
           items={[
