@@ -86,25 +86,28 @@ export function BarChart(
           </li>
         ))}
       </ul>
-      <table class="visually-hidden">
-        <caption>{props.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{props.axis ?? "Hour"}</th>
-            {props.data.series.map((s) => <th key={s} scope="col">{s}</th>)}
-          </tr>
-        </thead>
-        <tbody>
-          {props.data.points.map((p) => (
+      {/* A table ignores the 1px width of .visually-hidden: its box clips it instead. */}
+      <div class="visually-hidden">
+        <table>
+          <caption>{props.title}</caption>
+          <thead>
             <tr>
-              <th scope="row">
-                {props.data.times ? <Time iso={p.label} format="hour" /> : p.label}
-              </th>
-              {p.values.map((v, i) => <td key={i}>{fmt(v)}</td>)}
+              <th scope="col">{props.axis ?? "Hour"}</th>
+              {props.data.series.map((s) => <th key={s} scope="col">{s}</th>)}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.data.points.map((p) => (
+              <tr>
+                <th scope="row">
+                  {props.data.times ? <Time iso={p.label} format="hour" /> : p.label}
+                </th>
+                {p.values.map((v, i) => <td key={i}>{fmt(v)}</td>)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -29,6 +29,22 @@ export const PAGE_BUDGET = 150 * 1024;
 /** The console's pages. */
 export const CONSOLE_PAGES: ConsolePage[] = [
   { name: "dashboard", path: "/" },
+  { name: "scripts", path: "/scripts" },
+  {
+    name: "script-new",
+    path: "/scripts/new",
+    editor: true,
+    ready: async (page) => {
+      await page.locator(".editor-host[data-ready] .cm-content").waitFor();
+    },
+  },
+  { name: "jobs", path: "/jobs" },
+  { name: "vfs", path: "/vfs" },
+  { name: "vfs-new", path: "/vfs/new?type=sftp" },
+  { name: "secrets", path: "/secrets" },
+  { name: "apikeys", path: "/apikeys" },
+  { name: "schedules", path: "/schedules" },
+  { name: "schedule-new", path: "/schedules/new" },
   { name: "not-found", path: "/no/such/page", status: 404 },
   {
     name: "style-guide",
