@@ -73,7 +73,6 @@ export function escapeControls(text: string, opts: { keepLines?: boolean } = {})
  * fallback and the exact name percent-encoded, so no name can break out of the header.
  */
 export function contentDisposition(name: string): string {
-  // deno-lint-ignore no-control-regex
   const ascii = name.replace(/[^\x20-\x7e]|["\\%;]/g, "_") || "download";
   const exact = encodeURIComponent(name).replace(
     /['()*]/g,

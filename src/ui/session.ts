@@ -3,13 +3,15 @@
  * ui-auth's real session module provides, with the same exports, so the pages and their
  * tests work before sign-in exists. Every request is the administrator "dev"; the CSRF check
  * is real (a token per process, from the form field `_csrf` or the `X-CSRF-Token` header), so
- * the pages are tested with it. Replaced by ui-auth's module when ui-pages merges main.
+ * the pages are tested with it. Only a caller on this machine (loopback) is let in, and
+ * `createConsole` mounts the pages only with the demo pages on (`AFT_UI_DEMO=1`). Replaced by
+ * ui-auth's module when that lands.
  *
  * @module
  */
 
 import type { Context, MiddlewareHandler } from "hono";
-import type { Engine } from "../engine/mod.ts";
+import { type Engine, isLoopback, normalizeIp } from "../engine/mod.ts";
 
 /** The signed-in administrator. */
 export interface ConsoleAdmin {
@@ -31,6 +33,12 @@ const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Accepts every request as the administrator "dev"; checks the CSRF token of changes. */
 export function requireAdmin(_engine: Engine): MiddlewareHandler {
   return async (c, next) => {
+    const ip = normalizeIp((c.env as { remoteAddr?: string } | undefined)?.remoteAddr ?? "");
+    if (!isLoopback(ip)) {
+      return c.json({
+        error: { code: "FORBIDDEN", message: "The console's pages answer this machine only" },
+      }, 403);
+    }
     c.set("admin", { id: "dev", username: "dev" } satisfies ConsoleAdmin);
     c.set("csrf", TOKEN);
     if (!SAFE.has(c.req.method)) {

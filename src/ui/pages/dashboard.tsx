@@ -197,16 +197,19 @@ export function DashboardPage(props: { ui: UiState; data: DashboardData }) {
                       </span>
                     </>
                   )
-                  : <span class="muted">not started</span>,
+                  : <span key="up" class="muted">not started</span>,
               ],
               ["Node", s.node],
-              ["Nodes", <span class="muted">this node alone (one database, no cluster)</span>],
+              [
+                "Nodes",
+                <span key="nodes" class="muted">this node alone (one database, no cluster)</span>,
+              ],
               ["TLS certificate expires", certificate(s.tls, s.now)],
               [
                 "Certificate SHA-256",
                 s.tls
-                  ? <code class="wrap">{s.tls.fingerprint}</code>
-                  : <span class="muted">—</span>,
+                  ? <code key="fp" class="wrap">{s.tls.fingerprint}</code>
+                  : <span key="fp" class="muted">—</span>,
               ],
             ]}
           />

@@ -49,7 +49,9 @@ function Select(
       <label for={props.id}>{props.label}</label>
       <select id={props.id} name={props.name}>
         <option value="" selected={props.value === ""}>Any</option>
-        {props.options.map((o) => <option value={o} selected={o === props.value}>{o}</option>)}
+        {props.options.map((o) => (
+          <option key={o} value={o} selected={o === props.value}>{o}</option>
+        ))}
       </select>
     </div>
   );
@@ -71,7 +73,7 @@ function Filters(props: { f: JobFilters; scripts: string[] }) {
         <label for="f-script">Script</label>
         <input id="f-script" type="text" name="script" value={f.script} list="script-names" />
         <datalist id="script-names">
-          {props.scripts.map((s) => <option value={s}></option>)}
+          {props.scripts.map((s) => <option key={s} value={s}></option>)}
         </datalist>
       </div>
       <Select
@@ -215,35 +217,41 @@ export function JobPage(props: { ui: UiState; job: JobView; error?: string }) {
           items={[
             [
               "Status",
-              <span data-job-field="status">
+              <span key="status" data-job-field="status">
                 <StatusBadge status={j.status} />
               </span>,
             ],
-            ["Exit code", <span data-job-field="exitCode">{j.exitCode ?? "—"}</span>],
+            [
+              "Exit code",
+              <span key="exitCode" data-job-field="exitCode">{j.exitCode ?? "—"}</span>,
+            ],
             ["Trigger", j.trigger],
-            ["Created", <Time iso={j.createdAt} />],
+            ["Created", <Time key="created" iso={j.createdAt} />],
             [
               "Started",
-              <span data-job-field="startedAt">
+              <span key="startedAt" data-job-field="startedAt">
                 <Time iso={j.startedAt} />
               </span>,
             ],
             [
               "Finished",
-              <span data-job-field="finishedAt">
+              <span key="finishedAt" data-job-field="finishedAt">
                 <Time iso={j.finishedAt} />
               </span>,
             ],
-            ["Duration", <span data-job-field="duration">{jobDuration(j)}</span>],
-            ["Bytes moved", <span data-job-field="bytes">{formatBytes(j.bytesTransferred)}</span>],
+            ["Duration", <span key="duration" data-job-field="duration">{jobDuration(j)}</span>],
+            [
+              "Bytes moved",
+              <span key="bytes" data-job-field="bytes">{formatBytes(j.bytesTransferred)}</span>,
+            ],
             ["Node", j.node ?? "—"],
             [
               "Script",
               j.scriptId
-                ? <a href={`/scripts/${j.scriptId}`}>{j.scriptName}</a>
-                : <code>{j.filePath}</code>,
+                ? <a key="script" href={`/scripts/${j.scriptId}`}>{j.scriptName}</a>
+                : <code key="script">{j.filePath}</code>,
             ],
-            ["Job ID", <code>{j.id}</code>],
+            ["Job ID", <code key="id">{j.id}</code>],
           ]}
         />
       </div>

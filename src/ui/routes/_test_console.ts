@@ -34,7 +34,7 @@ export async function testConsole(): Promise<TestConsole> {
   const engine = await createEngine({ dataDir, log: () => {} });
   await engine.service.start({ maxIdleRunners: 1, schedules: false });
   const assets = await testAssets();
-  const web = createConsole({ assets: () => Promise.resolve(assets), engine });
+  const web = createConsole({ assets: () => Promise.resolve(assets), engine, demo: true });
   const env = { remoteAddr: "127.0.0.1" };
   const request = (path: string, init: RequestInit = {}) =>
     Promise.resolve(web.request(`https://127.0.0.1:44399${path}`, init, env));

@@ -46,7 +46,7 @@ Deno.test({
 
       const text = await t.request(`/jobs/${ok.id}/log.txt`);
       assert.match(text.headers.get("Content-Disposition")!, /^attachment; filename="job-/);
-      assert.match(await text.text(), /INFO  <script>alert\(1\)<\/script> v\n/);
+      assert.match(await text.text(), /INFO {2}<script>alert\(1\)<\/script> v\n/);
 
       const again = await t.post(`/jobs/${ok.id}/rerun`);
       assert.equal(again.status, 303);
