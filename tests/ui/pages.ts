@@ -65,13 +65,3 @@ export const CONSOLE_PAGES: ConsolePage[] = [
     },
   },
 ];
-
-/**
- * The README's three screenshots (`AFT_UI_README_SHOTS=1 deno test -A tests/ui/`): the
- * dashboard, the editor and a live job log. `page` names an entry above; `selector` crops.
- */
-export const README_SHOTS: { file: string; page: string; selector?: string }[] = [
-  { file: "console-dashboard.png", page: "dashboard" },
-  { file: "console-editor.png", page: "editor" },
-  { file: "console-job-log.png", page: "style-guide", selector: "#live" },
-];
