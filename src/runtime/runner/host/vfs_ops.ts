@@ -11,6 +11,7 @@ import { matchGlob } from "../../../vfs/glob.ts";
 import { walk } from "../../../vfs/walk.ts";
 import { copyToVfs, type OverwritePolicy } from "../../../vfs/copy.ts";
 import { tempName } from "../../../vfs/temp_name.ts";
+import { tempBeside } from "./local_temp.ts";
 import type { ResultData } from "../../protocol/calls.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { scriptInfo, type VfsHandles } from "./vfs.ts";
@@ -321,10 +322,7 @@ export const VFS_OPS: Record<string, Op> = {
       throw new ScriptCallError(e.message);
     });
     const src = await vfs.openRead(p(vfsPath));
-    const sep = Math.max(abs.lastIndexOf("/"), abs.lastIndexOf("\\"));
-    const tmp = `${abs.slice(0, sep + 1)}.${abs.slice(sep + 1)}.aft-${
-      crypto.randomUUID().slice(0, 8)
-    }.tmp`;
+    const tmp = await tempBeside(abs);
     try {
       const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
       await src.pipeTo(file.writable);
