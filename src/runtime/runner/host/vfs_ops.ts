@@ -111,15 +111,25 @@ async function readRange(vfs: Vfs, path: string, args: unknown[]): Promise<Uint8
   return await readAll(stream, len ?? MAX_READ_BYTES);
 }
 
-/** Writes under a temp name in the same folder, then renames into place. */
+/**
+ * Writes under a temp name in the same folder, then renames into place. A missing folder is
+ * the same error on every VFS, naming the folder (not the temp name).
+ */
 export async function writeAtomic(
   vfs: Vfs,
   path: string,
   source: ReadableStream<Uint8Array>,
 ): Promise<void> {
-  const tmp = joinPath(dirname(path), tempName(basename(path)));
+  const folder = dirname(path);
+  const tmp = joinPath(folder, tempName(basename(path)));
   try {
-    await source.pipeTo(await vfs.openWrite(tmp));
+    const sink = await vfs.openWrite(tmp).catch((err) => {
+      if (isVfsError(err) && err.code === "NOT_FOUND") {
+        throw new VfsError("NOT_FOUND", `No such folder: "${folder}"`, { path, cause: err });
+      }
+      throw err;
+    });
+    await source.pipeTo(sink);
     await vfs.rename(tmp, path);
   } catch (err) {
     await vfs.remove(tmp).catch(() => {});
