@@ -4,8 +4,8 @@
  * another. For every request: no 5xx, a status the document gives for the operation, every
  * error the JSON shape `{"error":{"code","message"}}`, an answer within a second, a refusal of
  * every request broken in a way the service must refuse, and no job made by any request but a
- * POST /v1/jobs answered 201. After the run the service still answers /v1/health, holds no job
- * it did not report, and stops cleanly.
+ * job-making operation answered 201. After the run the service still answers /v1/health, holds
+ * no job it did not report, and stops cleanly.
  *
  * Bounded and repeatable: a fixed seed unless AFT_FUZZ_SEED is set, AFT_FUZZ_RUNS requests
  * (default below); the seed is printed, so a failure can be replayed with it.
@@ -39,6 +39,9 @@ const MUST_REFUSE = new Set([
   "cursor",
   "no such route",
 ]);
+
+/** Operations that make a job when they answer 201 (and must make none otherwise). */
+const JOB_MAKERS = new Set(["startJob", "localRun", "rerunJob", "runSchedule"]);
 
 /** Scopes of the run's keys other than the admin's. */
 const KEY_SCOPES: Record<string, string[]> = {
@@ -190,7 +193,7 @@ Deno.test("REST API fuzz: no 5xx, errors as specified, under a second, no job fr
       async (r: FuzzRequest) => {
         const key = r.op ? r.op.operationId : "(no route)";
         seen.set(key, (seen.get(key) ?? 0) + 1);
-        const makesJobs = r.op?.operationId === "startJob" || r.op?.operationId === "localRun";
+        const makesJobs = JOB_MAKERS.has(r.op?.operationId ?? "");
         const before = makesJobs ? await jobIds() : null;
         // A request answered slower than MAX_MS is sent again, up to twice: one that needs
         // the time is slow each time, while a machine busy with other work rarely stalls
