@@ -24,6 +24,7 @@ const EXIT_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   unauthorized: EXIT_SERVICE,
   forbidden: EXIT_SERVICE,
   unavailable: EXIT_SERVICE,
+  throttled: EXIT_SERVICE,
   refused: EXIT_REFUSED,
   not_found: EXIT_NOT_FOUND,
   conflict: EXIT_FAILED,

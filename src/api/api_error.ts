@@ -30,6 +30,7 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, ContentfulStatusCode>> =
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  throttled: 429,
   storage_full: 507,
   failed: 500,
 };
@@ -47,6 +48,7 @@ export function errorResponse(c: Context, err: unknown): Response {
     if (err.kind === "storage_full" || err.kind === "failed") {
       console.error(`aft serve: ${c.req.method} ${c.req.path}: ${err.message}`);
     }
+    if (err.retryAfter !== undefined) c.header("Retry-After", String(err.retryAfter));
     return c.json({ error: { code: err.code, message } }, STATUS_OF_KIND[err.kind]);
   }
   // HTTPException from Hono middleware carries its own response.

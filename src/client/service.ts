@@ -24,7 +24,8 @@ function kindOfStatus(status: number): ErrorKind {
   if (status === 403) return "forbidden";
   if (status === 404) return "not_found";
   if (status === 409) return "conflict";
-  if (status === 429 || status === 503) return "unavailable";
+  if (status === 429) return "throttled";
+  if (status === 503) return "unavailable";
   if (status === 507) return "storage_full";
   return "failed";
 }

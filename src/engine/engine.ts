@@ -13,7 +13,10 @@
 import { join } from "node:path";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
+import { createAdminOps } from "./admins.ts";
 import { createApiKeyOps } from "./apikeys.ts";
+import { type Actor, cliActor, createAuditOps, recorder } from "./audit.ts";
+import { audited } from "./audited.ts";
 import { createBus } from "./bus.ts";
 import { decrypt, encrypt, loadMasterKey } from "./crypto.ts";
 import { ensureDataDir, resolveDataDir } from "./data_dir.ts";
@@ -27,8 +30,11 @@ import { createScriptOps } from "./scripts.ts";
 import { createSecretOps } from "./secret_ops.ts";
 import { createService, reconcile } from "./service.ts";
 import { readServiceFiles, serviceUp } from "./service_file.ts";
+import { createSessionOps } from "./sessions.ts";
 import { loadSettings, type Settings } from "./settings.ts";
 import { createSettingsOps } from "./settings_ops.ts";
+import { createSetupOps } from "./setup.ts";
+import { createFailureOps } from "./throttle.ts";
 import type { Engine } from "./surface.ts";
 import type { EngineCore, Secrets } from "./types.ts";
 import { createVfsLibrary } from "./vfs_library.ts";
@@ -42,6 +48,11 @@ export interface EngineOptions {
   store?: Store;
   /** Where the engine says what it repaired (default: stderr). */
   log?: (msg: string) => void;
+  /**
+   * Who the engine's operations are recorded as in the audit log (default: the CLI's OS user,
+   * `{ kind: "cli" }`); `engine.as(actor)` acts as another.
+   */
+  actor?: Actor;
 }
 
 /** Opens the engine: data directory, database (migrated), secrets, VFS Library, event bus. */
@@ -78,13 +89,22 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   });
   const service = createService(core, {
     owner,
-    fire: jobs.fireSchedule,
+    // A job a schedule starts is recorded with the schedule as its actor.
+    async fire(s, next) {
+      const job = await jobs.fireSchedule(s, next);
+      if (job) {
+        await recorder(core, { kind: "schedule", name: s.name })("job.start", job.id, {
+          script: job.scriptName,
+          trigger: "schedule",
+          params: Object.keys(job.params),
+        }).catch((err) => console.error(`aft: cannot record a schedule's job: ${err}`));
+      }
+      return job;
+    },
     haltHere: local.halt,
   });
-  return {
-    dataDir,
-    node: core.node,
-    bus: core.bus,
+  const failures = createFailureOps(core);
+  const parts = {
     jobs: { ...jobs.ops, ...local.ops },
     scripts: createScriptOps(core),
     vfs: createVfsOps(core),
@@ -92,29 +112,51 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     apikeys: createApiKeyOps(core),
     schedules: createScheduleOps(core, { submit: jobs.ops.submit }),
     settings: createSettingsOps(core),
+    admins: createAdminOps(core, failures),
+  };
+  const shared = {
+    dataDir,
+    node: core.node,
+    bus: core.bus,
+    sessions: createSessionOps(core, failures),
+    setup: createSetupOps(core, failures),
+    audit: createAuditOps(core),
+    failures,
     service: service.ops,
     maintenance: createMaintenanceOps(core),
-    async reinit() {
-      const svc = await readServiceFiles(dataDir);
-      if (svc && await serviceUp(svc.info)) {
-        throw new EngineError(
-          "SERVICE_RUNNING",
-          `The service is running (pid ${svc.info.pid}, ${svc.info.listen}): stop it before aft reinit`,
-        );
-      }
-      try {
-        const settings = await createSettingsOps(core).resetNetwork();
-        return { settings, admins: await store.admins.removeAll() };
-      } catch (err) {
-        throw fromStoreError(err);
-      }
-    },
     async close() {
       await local.close();
       await core.close();
       mark("engine closed");
     },
   };
+  const actingAs = (actor: Actor): Engine => {
+    const record = recorder(core, actor);
+    return {
+      ...shared,
+      ...audited(parts, record),
+      actor,
+      as: actingAs,
+      async reinit() {
+        const svc = await readServiceFiles(dataDir);
+        if (svc && await serviceUp(svc.info)) {
+          throw new EngineError(
+            "SERVICE_RUNNING",
+            `The service is running (pid ${svc.info.pid}, ${svc.info.listen}): stop it before aft reinit`,
+          );
+        }
+        try {
+          const settings = await parts.settings.resetNetwork();
+          const admins = await store.admins.removeAll();
+          await record("reinit", null, { settingsReset: settings, adminsRemoved: admins });
+          return { settings, admins };
+        } catch (err) {
+          throw fromStoreError(err);
+        }
+      },
+    };
+  };
+  return actingAs(opts.actor ?? cliActor());
 }
 
 /** The parts every operation shares: store, secrets, VFS Library, bus, settings. */

@@ -28,6 +28,8 @@ export type ErrorKind =
   | "conflict"
   /** Not now: the service is stopping, or this process runs no jobs. */
   | "unavailable"
+  /** Too many failed attempts (sign-ins, keys) from this caller or on this account: wait. */
+  | "throttled"
   /** The disk holding the data directory is full. */
   | "storage_full"
   /** The operation ran and failed for a reason outside the request (a server that does not
@@ -42,6 +44,13 @@ export const ERROR_KINDS = {
   INVALID_CURSOR: "invalid",
   INVALID: "invalid",
   UNAUTHORIZED: "unauthorized",
+  SIGNIN_FAILED: "unauthorized",
+  TOTP_INVALID: "unauthorized",
+  PASSWORD_WRONG: "unauthorized",
+  SETUP_CODE_INVALID: "unauthorized",
+  SETUP_LOOPBACK_ONLY: "forbidden",
+  WEAK_PASSWORD: "invalid",
+  TOO_MANY_FAILURES: "throttled",
   ADDRESS_NOT_ALLOWED: "forbidden",
   MISSING_SCOPE: "forbidden",
   PATH_NOT_ALLOWED: "forbidden",
@@ -56,14 +65,19 @@ export const ERROR_KINDS = {
   SECRET_NOT_FOUND: "not_found",
   APIKEY_NOT_FOUND: "not_found",
   SCHEDULE_NOT_FOUND: "not_found",
+  ADMIN_NOT_FOUND: "not_found",
   ALREADY_EXISTS: "conflict",
   JOB_FINISHED: "conflict",
   SCRIPT_IN_USE: "conflict",
   FOLDER_NOT_EMPTY: "conflict",
+  LAST_ADMIN: "conflict",
+  SETUP_DONE: "conflict",
+  TOTP_NOT_PENDING: "conflict",
   SHUTTING_DOWN: "unavailable",
   NO_QUEUE: "unavailable",
   STORAGE_FULL: "storage_full",
   VFS_FAILED: "failed",
+  MAIL_FAILED: "failed",
   DATA_DIR: "failed",
   MASTER_KEY: "failed",
   STORE_CORRUPT: "failed",
@@ -82,10 +96,17 @@ export class EngineError extends Error {
   override name = "EngineError";
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** For `throttled`: seconds until a new attempt may be made. */
+  readonly retryAfter?: number;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfter?: number },
+  ) {
     super(message, options);
     this.code = code;
     this.kind = ERROR_KINDS[code];
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 
   /**

@@ -36,6 +36,27 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
 }
 export { EngineError, type ErrorCode, type ErrorKind, kindOfCode } from "./errors.ts";
 export { type ApiKeyView, type Caller, hasScope, type Scope, SCOPES } from "./access.ts";
+export {
+  type Actor,
+  AUDIT_CSV_HEADER,
+  auditCsvRow,
+  auditCsvStream,
+  type AuditOps,
+  type AuditQuery,
+  type AuditView,
+  cliActor,
+} from "./audit.ts";
+export type { AdminOps, AdminView } from "./admins.ts";
+export type { SessionOps, SessionView, SignedIn, SignInResult } from "./sessions.ts";
+export type { SetupOps } from "./setup.ts";
+export { type FailureOps, type Limit, Throttle, waitText } from "./throttle.ts";
+export {
+  estimateStrength,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  passwordProblems,
+  type Strength,
+} from "./password_strength.ts";
 export { sameHash } from "./hash.ts";
 export { isLoopback, normalizeIp } from "./ip.ts";
 export type {

@@ -13,6 +13,7 @@ import type { JobRecord } from "../store/types.ts";
 import { RunnerPool } from "../runtime/service/runner_pool.ts";
 import { executeJob } from "./execute.ts";
 import { jobSource } from "./job_source.ts";
+import { purgeAuthRecords } from "./retention.ts";
 import type { EngineCore as Engine } from "./types.ts";
 
 const POLL_MS = 1000;
@@ -179,7 +180,7 @@ export class JobQueue {
     return job;
   }
 
-  /** Removes finished jobs older than `jobRetentionDays`. */
+  /** Removes finished jobs older than `jobRetentionDays`, and old audit entries and sessions. */
   async purge(): Promise<void> {
     try {
       const { jobRetentionDays } = await this.#engine.settings();
@@ -188,6 +189,11 @@ export class JobQueue {
       if (n > 0) this.#log(`removed ${n} job(s) older than ${jobRetentionDays} days`);
     } catch (err) {
       this.#log(`job history clean-up failed: ${String(err)}`);
+    }
+    try {
+      await purgeAuthRecords(this.#engine, this.#log);
+    } catch (err) {
+      this.#log(`audit log and session clean-up failed: ${String(err)}`);
     }
   }
 

@@ -27,6 +27,7 @@ export interface Settings {
   logMaxLineBytes: number;
   logMaxBytesPerJob: number;
   jobRetentionDays: number;
+  auditRetentionDays: number;
   listen: string;
   corsOrigins: string[];
   sessionLifetimeMinutes: number;
@@ -51,6 +52,8 @@ interface SettingSpec {
   network?: boolean;
   /** Each entry must be an absolute path. */
   absolute?: boolean;
+  /** For strings: why a value is refused, or undefined when it is fine. */
+  check?: (value: string) => string | undefined;
   help: string;
 }
 
@@ -126,11 +129,21 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     min: 1,
     help: "finished jobs and their logs are kept this long",
   },
+  auditRetentionDays: {
+    kind: "integer",
+    default: 365,
+    min: 1,
+    help: "audit log entries are kept this long (and never less than jobRetentionDays)",
+  },
   listen: {
     kind: "string",
     default: "127.0.0.1:44399",
     network: true,
-    help: "address the service listens on",
+    check: (v) =>
+      /^(\[[0-9A-Fa-f:.]+\]|[^\s:\[\]]+):(\d{1,5})$/.test(v) && Number(v.split(":").at(-1)) <= 65535
+        ? undefined
+        : "takes HOST:PORT, e.g. 0.0.0.0:44399 or [::]:44399",
+    help: "address the service listens on (HOST:PORT; used at the next start of aft serve)",
   },
   corsOrigins: { kind: "string[]", default: [], network: true, help: "origins allowed by CORS" },
   sessionLifetimeMinutes: {
@@ -213,9 +226,12 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
       }
       return n;
     }
-    case "string":
+    case "string": {
       if (typeof text !== "string") throw invalid(`Setting "${key}" takes a string`);
+      const problem = spec.check?.(text);
+      if (problem) throw invalid(`Setting "${key}" ${problem}, not ${JSON.stringify(text)}`);
       return text;
+    }
     case "enum":
       if (typeof text !== "string" || !spec.values?.includes(text)) {
         throw invalid(`Setting "${key}" takes one of ${spec.values?.join(", ")}`);

@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { AdminOps } from "./admins.ts";
 import type { ApiKeyOps } from "./apikeys.ts";
+import type { Actor, AuditOps } from "./audit.ts";
 import type { JobOps } from "./jobs.ts";
 import type { LocalRunOps } from "./local_run.ts";
 import type { MaintenanceOps } from "./maintenance_ops.ts";
@@ -14,7 +16,10 @@ import type { ScheduleOps } from "./schedule_ops.ts";
 import type { ScriptOps } from "./scripts.ts";
 import type { SecretOps } from "./secret_ops.ts";
 import type { ServiceOps } from "./service.ts";
+import type { SessionOps } from "./sessions.ts";
 import type { SettingsOps } from "./settings_ops.ts";
+import type { SetupOps } from "./setup.ts";
+import type { FailureOps } from "./throttle.ts";
 import type { EventBus } from "./types.ts";
 import type { VfsOps } from "./vfs_ops.ts";
 
@@ -37,13 +42,31 @@ export interface Engine {
   readonly apikeys: ApiKeyOps;
   readonly schedules: ScheduleOps;
   readonly settings: SettingsOps;
+  /** The web console's administrators: passwords, two-factor sign-in. */
+  readonly admins: AdminOps;
+  /** Signing in to the web console, and its sessions. */
+  readonly sessions: SessionOps;
+  /** The setup wizard: the first admin, from loopback or with a setup code. */
+  readonly setup: SetupOps;
+  /** The audit log. */
+  readonly audit: AuditOps;
+  /** Failed authentications, counted in the store for every node (throttling). */
+  readonly failures: FailureOps;
   /** The job queue and the scheduler of `aft serve`. */
   readonly service: ServiceOps;
   /** The store's kind and integrity, and backups (`aft backup`, `aft doctor`). */
   readonly maintenance: MaintenanceOps;
+  /** Who this engine's operations are recorded as in the audit log. */
+  readonly actor: Actor;
+  /**
+   * The same engine acting as `actor`: its operations that change something (scripts, VFS
+   * Library, secrets, API keys, schedules, settings, admins, jobs started and halted) record
+   * an audit entry saying who, when, from which address and what changed (never a secret).
+   */
+  as(actor: Actor): Engine;
   /**
    * Lock-out recovery (`aft reinit`): resets the network settings and removes the web UI's
-   * admin accounts; refused while a service runs on the data directory.
+   * admin accounts and their sessions; refused while a service runs on the data directory.
    */
   reinit(): Promise<{ settings: string[]; admins: number }>;
   /** Stops what this process runs here and closes the store. */

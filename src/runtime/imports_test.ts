@@ -52,8 +52,9 @@ Deno.test("runtime modules import across processes only through protocol/", asyn
   const allowed: Record<string, string[]> = {
     protocol: ["protocol"],
     worker: ["protocol", "worker"],
-    runner: ["protocol", "runner"],
+    runner: ["protocol", "runner", "mail"],
     service: ["protocol", "service"],
+    mail: ["protocol", "mail"],
   };
   const bad: string[] = [];
   for (const [file, deps] of await graph()) {

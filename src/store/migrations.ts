@@ -115,4 +115,57 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE apikeys ADD COLUMN last_caller_ip TEXT;
   `,
+  // 6: the console's accounts (nothing made admins before: the table is made anew with its
+  // case-insensitive name key and two-factor columns), sessions, failed sign-ins, setup codes
+  // and the audit log
+  `
+  DROP TABLE admins;
+  CREATE TABLE admins (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    totp_secret_enc TEXT,
+    totp_pending_enc TEXT,
+    totp_last_step INTEGER,
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL,
+    last_sign_in_at TEXT
+  );
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    admin_id TEXT NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    stage TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX sessions_admin ON sessions (admin_id);
+  CREATE INDEX sessions_expires ON sessions (expires_at);
+  CREATE TABLE auth_failures (
+    key TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  CREATE INDEX auth_failures_key ON auth_failures (key, at);
+  CREATE INDEX auth_failures_at ON auth_failures (at);
+  CREATE TABLE setup_codes (
+    hash TEXT PRIMARY KEY,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE audit (
+    id TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    ip TEXT,
+    action TEXT NOT NULL,
+    target TEXT,
+    detail TEXT,
+    outcome TEXT NOT NULL
+  );
+  CREATE INDEX audit_at ON audit (at);
+  CREATE INDEX audit_actor ON audit (actor_name COLLATE NOCASE, id);
+  CREATE INDEX audit_action ON audit (action, id);
+  `,
 ];

@@ -15,6 +15,9 @@ import {
   type SqliteOptions,
 } from "./sqlite_file.ts";
 import { backupBeforeMigration, integrityProblems, vacuumInto } from "./sqlite_backup.ts";
+import { sqliteAudit } from "./sqlite_audit.ts";
+import { sqliteAdmins, sqliteFailures, sqliteSessions, sqliteSetupCodes } from "./sqlite_auth.ts";
+import type { SqliteQueries } from "./sqlite_query.ts";
 import {
   checkName,
   isUnique,
@@ -612,10 +615,22 @@ export class SqliteStore implements Store {
     },
   });
 
-  admins: Store["admins"] = settled({
-    count: () => Promise.resolve(Number(this.#get("SELECT count(*) AS n FROM admins")?.n ?? 0)),
-    removeAll: () => Promise.resolve(this.#run("DELETE FROM admins")),
-  });
+  /** The helpers the repositories in other files share (see `sqlite_query.ts`). */
+  get #q(): SqliteQueries {
+    return {
+      db: this.#db,
+      all: (sql, ...p) => this.#all(sql, ...p),
+      get: (sql, ...p) => this.#get(sql, ...p),
+      run: (sql, ...p) => this.#run(sql, ...p),
+      tx: (fn) => this.#tx(fn),
+    };
+  }
+
+  admins: Store["admins"] = sqliteAdmins(this.#q);
+  sessions: Store["sessions"] = sqliteSessions(this.#q);
+  failures: Store["failures"] = sqliteFailures(this.#q);
+  setupCodes: Store["setupCodes"] = sqliteSetupCodes(this.#q);
+  audit: Store["audit"] = sqliteAudit(this.#q);
 
   watchState: Store["watchState"] = settled({
     get: (key) => {

@@ -297,10 +297,81 @@ export interface Store {
     ): Promise<ScheduleRecord>;
   };
 
-  /** Web UI administrator accounts (the setup wizard creates the first). */
+  /** Web console administrator accounts (the setup wizard creates the first). */
   admins: {
     count(): Promise<number>;
+    /** By user name, case-insensitively. */
+    list(): Promise<AdminRecord[]>;
+    get(id: string): Promise<AdminRecord | undefined>;
+    /** By user name, case-insensitive. */
+    getByName(username: string): Promise<AdminRecord | undefined>;
+    /** ALREADY_EXISTS when the name is taken, case-insensitively. */
+    create(input: NewAdmin): Promise<AdminRecord>;
+    /**
+     * The setup wizard's first admin: created only while there is none, and then every setup
+     * code is spent, in one transaction; undefined when an admin exists already.
+     */
+    createFirst(input: NewAdmin): Promise<AdminRecord | undefined>;
+    /** NOT_FOUND when there is no such admin. */
+    update(id: string, patch: AdminPatch): Promise<AdminRecord>;
+    /**
+     * Records TOTP time step `step` as used, only when it is later than the last one used
+     * (a code is accepted once); false when it is not, or the admin is gone.
+     */
+    useTotpStep(id: string, step: number): Promise<boolean>;
+    /**
+     * Removes an admin and their sessions; "last" (nothing removed) when it is the only one,
+     * "missing" when there is no such admin.
+     */
+    remove(id: string): Promise<"removed" | "last" | "missing">;
+    /** Removes every admin and every session (`aft reinit`); returns how many admins. */
     removeAll(): Promise<number>;
+  };
+
+  /** Console sessions: only a hash of each token is kept. */
+  sessions: {
+    create(input: Omit<SessionRecord, "id" | "createdAt">): Promise<SessionRecord>;
+    getByHash(tokenHash: string): Promise<SessionRecord | undefined>;
+    /** Every unexpired session at `now`, newest first. */
+    list(now: string): Promise<SessionRecord[]>;
+    remove(id: string): Promise<boolean>;
+    /** Ends every session of an admin but `except` (a session ID); returns how many. */
+    removeByAdmin(adminId: string, opts?: { except?: string }): Promise<number>;
+    /** Removes sessions that expired before `now`; returns how many. */
+    purge(now: string): Promise<number>;
+  };
+
+  /**
+   * Failed authentications (console sign-ins, setup codes, API keys) under keys such as an
+   * address or an account, shared by every process and node on the store, for throttling.
+   */
+  failures: {
+    /** Records one failure at `at` under each key. */
+    add(keys: string[], at: string): Promise<void>;
+    /** Failures under `key` at or after `since`: how many, and the time of the oldest. */
+    recent(key: string, since: string): Promise<{ count: number; oldest: string | null }>;
+    /** Forgets the failures under `key`. */
+    clear(key: string): Promise<void>;
+    /** Forgets failures before `before`; returns how many. */
+    purge(before: string): Promise<number>;
+  };
+
+  /** One-time codes that open the setup wizard to a non-loopback address (hashes only). */
+  setupCodes: {
+    add(hash: string, expiresAt: string): Promise<void>;
+    /** True when `hash` is a code that has not expired at `now` nor been spent. */
+    valid(hash: string, now: string): Promise<boolean>;
+    /** True when some code is valid at `now`. */
+    any(now: string): Promise<boolean>;
+  };
+
+  /** The audit log: who did what, when, from where. */
+  audit: {
+    add(entry: NewAuditEntry): Promise<AuditRecord>;
+    /** Newest first. */
+    list(filter?: AuditFilter): Promise<AuditRecord[]>;
+    /** Removes entries before `cutoff`; returns how many. */
+    purge(cutoff: string): Promise<number>;
   };
 
   /**
@@ -311,6 +382,86 @@ export interface Store {
     get(key: string): Promise<string | undefined>;
     set(key: string, state: string): Promise<void>;
   };
+}
+
+/** A web console administrator as stored. */
+export interface AdminRecord {
+  id: string;
+  username: string;
+  /** The scrypt hash string (algorithm, parameters, salt and hash), never the password. */
+  passwordHash: string;
+  /** Ciphertext (master key) of the TOTP secret, when two-factor sign-in is on. */
+  totpSecretEnc: string | null;
+  /** Ciphertext of a TOTP secret being enrolled, not yet confirmed with a code. */
+  totpPendingEnc: string | null;
+  /** The last TOTP time step accepted, so that a code is used once. */
+  totpLastStep: number | null;
+  createdAt: string;
+  passwordChangedAt: string;
+  lastSignInAt: string | null;
+}
+
+/** What a new admin is made of. */
+export type NewAdmin = Pick<AdminRecord, "username" | "passwordHash">;
+
+/** What an admin's update may change. */
+export type AdminPatch = Partial<
+  Pick<
+    AdminRecord,
+    "passwordHash" | "totpSecretEnc" | "totpPendingEnc" | "passwordChangedAt" | "lastSignInAt"
+  >
+>;
+
+/** A console session (or a sign-in waiting for its TOTP code) as stored. */
+export interface SessionRecord {
+  id: string;
+  adminId: string;
+  /** Hex SHA-256 of the token the browser holds. */
+  tokenHash: string;
+  /** "active": signed in; "totp": the password was right, the code is awaited. */
+  stage: "active" | "totp";
+  /** The address it was made from. */
+  ip: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** One entry of the audit log. */
+export interface AuditRecord {
+  /** Sortable by time, like job IDs. */
+  id: string;
+  at: string;
+  /** `admin`, `apikey`, `cli`, `local`, `schedule`, `system`. */
+  actorKind: string;
+  /** The admin's user name, the key's name, the OS user, the schedule's name. */
+  actorName: string;
+  /** The caller's address, when it came over the network. */
+  ip: string | null;
+  /** `signin`, `script.create`, `settings.update`, `job.start`, ... */
+  action: string;
+  /** What it acted on (a name or an ID), when there is one. */
+  target: string | null;
+  /** What changed (never a secret value). */
+  detail: Record<string, unknown> | null;
+  outcome: "ok" | "failed";
+}
+
+/** What an audit entry is made of; `at` defaults to now. */
+export type NewAuditEntry = Omit<AuditRecord, "id" | "at"> & { at?: string };
+
+/** A query of the audit log. */
+export interface AuditFilter {
+  /** Actor name, case-insensitive. */
+  actor?: string;
+  /** An action (`script.create`), or a group of them (`script`). */
+  action?: string;
+  /** Entries at or after this time. */
+  from?: string;
+  /** Entries before this time. */
+  to?: string;
+  /** Entries older than this entry's ID (newest-first pagination). */
+  before?: string;
+  limit?: number;
 }
 
 /**

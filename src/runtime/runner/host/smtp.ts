@@ -1,62 +1,25 @@
 /**
- * `SendMail(from, to, subject, body, attachmentPaths?)` through the SMTP settings, with npm
- * `nodemailer`. One connection per call. Certificates are always verified; `smtp.caFile` adds
- * CA certificates to the system's. With `smtp.tls` = `starttls` the mail is never sent in
- * clear: a server that does not offer STARTTLS is refused.
+ * `SendMail(from, to, subject, body, attachmentPaths?)` through the SMTP settings: checks the
+ * arguments, reads the attachments and the password's secret, and sends with the shared SMTP
+ * code (`runtime/mail/smtp_send.ts`, also behind the console's test mail).
  *
  * @module
  */
 
-import { isIP } from "node:net";
-import { rootCertificates } from "node:tls";
 import { basename } from "node:path";
-import nodemailer from "nodemailer";
+import {
+  describeSmtpError,
+  sendSmtp,
+  SmtpSetupError,
+  splitRecipients,
+} from "../../mail/smtp_send.ts";
 import type { ResultData } from "../../protocol/calls.ts";
-import type { SmtpSpec } from "../../protocol/messages.ts";
 import type { HostContext } from "./context.ts";
 import { failed, localPath } from "./local.ts";
 
+export { splitRecipients };
+
 const HTML = /^\s*<[^>]+>[^]*<\/[a-z][^>]*>\s*$/i;
-
-/** Recipients from "a@x, b@y; c@z". */
-export function splitRecipients(to: string): string[] {
-  return to.split(/[,;]/).map((s) => s.trim()).filter((s) => s !== "");
-}
-
-/** One sentence for what the SMTP server or the network said. */
-export function describeSmtpError(err: unknown, smtp: SmtpSpec): string {
-  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
-  const where = `${smtp.host}:${smtp.port}`;
-  const said = (e.response ?? e.message ?? String(err)).trim();
-  switch (e.code) {
-    case "EAUTH":
-      return `The SMTP server ${where} refused the login for user "${smtp.user}": ${said}`;
-    case "EENVELOPE":
-      return `The SMTP server ${where} refused the envelope: ${said}`;
-    case "ECONNECTION":
-    case "ESOCKET":
-      if (/certificate|self[- ]signed|CERT|unable to verify/i.test(said)) {
-        return `Cannot reach the SMTP server ${where} over TLS: its certificate is not trusted (${said})`;
-      }
-      if (/STARTTLS/i.test(said)) {
-        return `The SMTP server ${where} does not offer STARTTLS, and smtp.tls is starttls: ${said}`;
-      }
-      return `Cannot connect to the SMTP server ${where}: ${said}`;
-    case "ETIMEDOUT":
-      return `The SMTP server ${where} did not answer in time`;
-    case "EDNS":
-      return `Cannot resolve the SMTP server name "${smtp.host}": ${said}`;
-    case "ETLS":
-      // A reply code means the server answered STARTTLS with a refusal.
-      if (e.responseCode) {
-        return `The SMTP server ${where} refused STARTTLS, and smtp.tls is starttls (nothing was sent in clear): ${said}`;
-      }
-      return `TLS with the SMTP server ${where} failed: ${said}`;
-    default:
-      if (e.responseCode) return `The SMTP server ${where} refused the mail: ${said}`;
-      return `Cannot send through the SMTP server ${where}: ${said}`;
-  }
-}
 
 /** `SendMail`. Arguments are checked for type by the prelude. */
 export async function sendMailCall(
@@ -92,43 +55,16 @@ export async function sendMailCall(
     }
     pass = v;
   }
-  let ca: string[] | undefined;
-  if (smtp.caFile !== "") {
-    try {
-      // Node's `ca` replaces the system roots: keep them, and add the file's.
-      ca = [...rootCertificates, await Deno.readTextFile(smtp.caFile)];
-    } catch (err) {
-      return failed(new Error(`Cannot read smtp.caFile "${smtp.caFile}": ${String(err)}`));
-    }
-  }
-
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.tls === "tls",
-    requireTLS: smtp.tls === "starttls",
-    ignoreTLS: smtp.tls === "none",
-    auth: smtp.user !== "" ? { user: smtp.user, pass } : undefined,
-    // SNI takes names only; an IP address is checked against the certificate's IP entries.
-    tls: { rejectUnauthorized: true, servername: isIP(smtp.host) ? undefined : smtp.host, ca },
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 60_000,
-    disableFileAccess: false,
-    disableUrlAccess: true,
-  });
-  const onAbort = () => transport.close();
-  ctx.signal.addEventListener("abort", onAbort);
   try {
     const text = String(body ?? "");
     const html = HTML.test(text);
-    const info = await transport.sendMail({
+    const info = await sendSmtp(smtp, pass, {
       from: sender,
       to: recipients,
       subject: String(subject ?? ""),
       ...(html ? { html: text, text: htmlToText(text) } : { text }),
       attachments: files,
-    });
+    }, ctx.signal);
     if (info.rejected.length > 0) {
       return failed(
         new Error(
@@ -146,10 +82,8 @@ export async function sendMailCall(
         new Error(`The SMTP server refused recipient "${e.rejected[0]}": ${e.response ?? ""}`),
       );
     }
+    if (err instanceof SmtpSetupError) return failed(err);
     return failed(new Error(describeSmtpError(err, smtp)));
-  } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
-    transport.close();
   }
 }
 
