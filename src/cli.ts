@@ -38,6 +38,7 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   backup: () => import("./commands/backup.ts"),
   restore: () => import("./commands/restore.ts"),
   doctor: () => import("./commands/doctor.ts"),
+  audit: () => import("./commands/audit.ts"),
 };
 
 let exitCode = 0;
@@ -242,6 +243,21 @@ export function buildProgram(): Command {
     .action(dispatch("schedule", "list"));
   schedule.command("rm").argument("<name>").description("remove a schedule")
     .action(dispatch("schedule", "rm"));
+
+  program.command("audit")
+    .summary("the audit log: sign-ins, configuration changes, job actions")
+    .description(
+      "print the audit log, newest first: who did what, when, from which address " +
+        "(sign-ins, configuration changes, job actions; never a secret value)",
+    )
+    .option("--actor <name>", "only entries of this actor (admin, API key, OS user)")
+    .option("--action <action>", "only this action, or a group of them: script, settings, job...")
+    .option("--from <time>", "entries at or after this date or ISO time")
+    .option("--to <time>", "entries before this date or ISO time")
+    .option("--limit <n>", "at most this many (default 50; --csv: all)")
+    .option("--json", JSON_HELP)
+    .option("--csv", "print CSV (time, actor, address, action, target, outcome, detail)")
+    .action(dispatch("audit"));
 
   program.command("reinit")
     .summary("lock-out recovery: reset network settings and admin accounts")

@@ -9,7 +9,7 @@
  */
 
 import { Hono } from "hono";
-import { normalizeIp } from "../engine/mod.ts";
+import { type Actor, type Caller, normalizeIp } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
 import { authenticate } from "./auth.ts";
@@ -33,7 +33,7 @@ const tooLarge = () =>
 
 /** The REST API over `deps.engine`. */
 export function createApp(deps: AppDeps): Hono<Env> {
-  const limiter = deps.limiter ?? new FailureLimiter();
+  const limiter = deps.limiter ?? new FailureLimiter(10, 60_000, deps.engine.failures);
   const routes = allRoutes(deps);
   const app = new Hono<Env>();
 
@@ -92,11 +92,19 @@ export function createApp(deps: AppDeps): Hono<Env> {
         params: c.req.param() as Record<string, string>,
         query,
         caller,
+        actor: actorOf(caller, ip),
         ip,
       });
     });
   }
   return app;
+}
+
+/** The audit log's actor for a caller of the API. */
+export function actorOf(caller: Caller, ip: string): Actor {
+  if (caller.kind === "key") return { kind: "apikey", name: caller.key.name, ip };
+  if (caller.kind === "local") return { kind: "local", name: "aft run", ip };
+  return { kind: "system", name: "anonymous", ip };
 }
 
 /** The request body as text, refused with 413 past BODY_LIMIT (declared or actual length). */

@@ -4,7 +4,8 @@
  * the limiter of failed attempts (`limiter.ts`).
  *
  * The limiter throttles failures, not addresses: once an address has failed too often, its
- * further failures get 429 with Retry-After, while a valid key from it still works. A stale
+ * further failures get 429 with Retry-After, while a valid key from it still works. The counts
+ * are kept in the store, shared by every node on it. A stale
  * cron entry with an old key on one host thus cannot lock out every other job start from that
  * host; and a valid key (256 random bits) is not something a blocked guesser can find.
  *
@@ -24,7 +25,7 @@ import { ApiError } from "./api_error.ts";
 import type { FailureLimiter } from "./limiter.ts";
 import type { RouteDef } from "./route_def.ts";
 
-export { FailureLimiter } from "./limiter.ts";
+export { FailureLimiter, MemoryFailures } from "./limiter.ts";
 
 /**
  * Who calls route `r` from address `ip`, or an ApiError: 401 (no or unknown key, bad local
@@ -39,10 +40,9 @@ export async function authenticate(
 ): Promise<Caller> {
   if (r.scope === null) return { kind: "anonymous" };
   /** Counts a failure; past the limit it is answered with 429 instead of `err`. */
-  const failed = (err: ApiError): ApiError => {
-    limiter.fail(ip);
-    if (limiter.failures(ip) <= limiter.max) return err;
-    const wait = limiter.blockedFor(ip);
+  const failed = async (err: ApiError): Promise<ApiError> => {
+    const wait = await limiter.fail(ip);
+    if (wait === 0) return err;
     return new ApiError(
       429,
       "TOO_MANY_FAILURES",
@@ -55,7 +55,7 @@ export async function authenticate(
     if (deps.localToken && isLoopback(ip) && sameHash(local, deps.localToken)) {
       return { kind: "local" };
     }
-    throw failed(new ApiError(401, "UNAUTHORIZED", "The local channel token is not valid"));
+    throw await failed(new ApiError(401, "UNAUTHORIZED", "The local channel token is not valid"));
   }
   if (r.scope === "local") {
     throw new ApiError(401, "UNAUTHORIZED", "This route is for aft run on the service's machine");
@@ -63,17 +63,19 @@ export async function authenticate(
   const key = c.req.header("X-API-Key");
   if (!key) {
     if (r.loopbackOpen && isLoopback(ip)) return { kind: "anonymous" };
-    throw failed(new ApiError(401, "UNAUTHORIZED", "An API key is required (header X-API-Key)"));
+    throw await failed(
+      new ApiError(401, "UNAUTHORIZED", "An API key is required (header X-API-Key)"),
+    );
   }
   let caller: Caller;
   try {
     caller = { kind: "key", key: await deps.engine.apikeys.authenticate(key, ip) };
   } catch (err) {
     if (err instanceof EngineError && err.code === "UNAUTHORIZED") {
-      throw failed(new ApiError(401, err.code, err.message));
+      throw await failed(new ApiError(401, err.code, err.message));
     }
     if (err instanceof EngineError && err.code === "ADDRESS_NOT_ALLOWED") {
-      throw failed(new ApiError(403, err.code, err.message));
+      throw await failed(new ApiError(403, err.code, err.message));
     }
     throw err;
   }

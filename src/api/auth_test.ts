@@ -1,15 +1,21 @@
 import assert from "node:assert/strict";
-import { FailureLimiter } from "./auth.ts";
+import { FailureLimiter, MemoryFailures } from "./auth.ts";
 
-Deno.test("the failure limiter blocks after the limit and forgets after the window", () => {
-  const l = new FailureLimiter(3, 1000);
+Deno.test("the failure limiter blocks after the limit and forgets after the window", async () => {
+  let now = 0;
+  const l = new FailureLimiter(3, 1000, new MemoryFailures(() => now));
   for (let i = 0; i < 3; i++) {
-    assert.equal(l.blockedFor("1.2.3.4", 100 * i), 0);
-    l.fail("1.2.3.4", 100 * i);
+    now = 100 * i;
+    assert.equal(await l.blockedFor("1.2.3.4"), 0);
+    assert.equal(await l.fail("1.2.3.4"), 0);
   }
-  assert.ok(l.blockedFor("1.2.3.4", 300) >= 1);
-  assert.equal(l.blockedFor("5.6.7.8", 300), 0);
-  assert.equal(l.blockedFor("1.2.3.4", 1001), 0);
+  now = 300;
+  assert.ok(await l.blockedFor("1.2.3.4") >= 1);
+  // A failure while blocked is answered with the wait, and not counted.
+  assert.ok(await l.fail("1.2.3.4") >= 1);
+  assert.equal(await l.blockedFor("5.6.7.8"), 0);
+  now = 1001;
+  assert.equal(await l.blockedFor("1.2.3.4"), 0);
 });
 
 Deno.test("the limiter throttles failures: a valid key from a blocked address still works", async () => {
@@ -37,5 +43,21 @@ Deno.test("the limiter throttles failures: a valid key from a blocked address st
       remoteAddr: "127.0.0.2",
     });
     assert.equal(other.status, 401);
+  });
+});
+
+Deno.test("failed API keys are counted in the store: a second app on it (another node) sees them", async () => {
+  const { createApp } = await import("./app.ts");
+  const { withEngine } = await import("../engine/_test_engine.ts");
+  await withEngine(async (engine) => {
+    const nodeA = createApp({ engine });
+    const nodeB = createApp({ engine });
+    const call = (app: typeof nodeA) =>
+      app.request("/v1/adm/jobs", { headers: { "X-API-Key": "wrong" } }, {
+        remoteAddr: "192.0.2.5",
+      });
+    for (let i = 0; i < 10; i++) assert.equal((await call(i % 2 ? nodeA : nodeB)).status, 401);
+    assert.equal((await call(nodeA)).status, 429);
+    assert.equal((await call(nodeB)).status, 429);
   });
 });

@@ -6,7 +6,7 @@
  */
 
 import type { Context } from "hono";
-import type { Caller, Engine, Scope } from "../engine/mod.ts";
+import type { Actor, Caller, Engine, Scope } from "../engine/mod.ts";
 import type { FailureLimiter } from "./limiter.ts";
 import type { Schema } from "./schema.ts";
 
@@ -27,6 +27,11 @@ export interface RouteInput {
   params: Record<string, string>;
   query: Record<string, string>;
   caller: Caller;
+  /**
+   * Who the caller is in the audit log: the API key (`apikey`, its name), the local channel of
+   * `aft run` (`local`), with the caller's address. Changes go through `engine.as(actor)`.
+   */
+  actor: Actor;
   ip: string;
 }
 

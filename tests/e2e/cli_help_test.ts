@@ -35,6 +35,7 @@ Deno.test("aft --help lists every command on one line each; a bad option is a us
       "reinit",
       "types",
       "tls",
+      "audit",
     ]
   ) {
     assert.ok(names.includes(c), `${c} in --help`);

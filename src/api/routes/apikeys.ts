@@ -61,8 +61,8 @@ export function apikeyRoutes({ engine }: AppDeps): RouteDef[] {
         201: { description: "Created", schema: KEY },
         409: { description: "Name taken", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { body }) => {
-        const { key, record } = await engine.apikeys.create(
+      handler: async (c, { body, actor }) => {
+        const { key, record } = await engine.as(actor).apikeys.create(
           body as { name: string; allow?: string[]; scopes?: string[] },
         );
         return c.json({ ...record, key }, 201);
@@ -76,8 +76,8 @@ export function apikeyRoutes({ engine }: AppDeps): RouteDef[] {
       tag: "apikeys",
       scope: "admin",
       responses: DELETED,
-      handler: async (c, { params }) => {
-        await engine.apikeys.remove(params.id!);
+      handler: async (c, { params, actor }) => {
+        await engine.as(actor).apikeys.remove(params.id!);
         return c.body(null, 204);
       },
     },

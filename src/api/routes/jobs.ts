@@ -83,9 +83,9 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
         404: { description: "No such script or file", schema: ERROR_SCHEMA },
         503: { description: "The service is stopping", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { body, caller }) => {
+      handler: async (c, { body, caller, actor }) => {
         const { params, ...target } = body as Record<string, string>;
-        const job = await engine.jobs.submit({ target, params, trigger: "api", caller });
+        const job = await engine.as(actor).jobs.submit({ target, params, trigger: "api", caller });
         c.header("Location", `/v1/adm/jobs/${job.id}`);
         return c.json(
           {
@@ -221,7 +221,8 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
         404: { description: "No such job", schema: ERROR_SCHEMA },
         409: { description: "The job has already finished", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params }) => c.json(await engine.jobs.halt(params.id!), 202),
+      handler: async (c, { params, actor }) =>
+        c.json(await engine.as(actor).jobs.halt(params.id!), 202),
     },
     {
       method: "post",

@@ -29,9 +29,9 @@ export function localRoutes({ engine }: AppDeps): RouteDef[] {
         404: { description: "No such file", schema: ERROR_SCHEMA },
         503: { description: "The service is stopping", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { body, caller }) => {
+      handler: async (c, { body, caller, actor }) => {
         const b = body as { filePath: string; params?: unknown };
-        const job = await engine.jobs.submit({
+        const job = await engine.as(actor).jobs.submit({
           target: { filePath: b.filePath },
           params: b.params,
           trigger: "cli",

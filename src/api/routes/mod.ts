@@ -6,6 +6,7 @@
 
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import { apikeyRoutes } from "./apikeys.ts";
+import { auditRoutes } from "./audit.ts";
 import { jobRoutes } from "./jobs.ts";
 import { localRoutes } from "./local.ts";
 import { scheduleRoutes } from "./schedules.ts";
@@ -27,5 +28,6 @@ export function allRoutes(deps: AppDeps): RouteDef[] {
     ...apikeyRoutes(deps),
     ...scheduleRoutes(deps),
     ...settingsRoutes(deps),
+    ...auditRoutes(deps),
   ];
 }

@@ -61,9 +61,9 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
         404: { description: "No stored script by that name", schema: ERROR_SCHEMA },
         409: { description: "Name taken", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { body }) =>
+      handler: async (c, { body, actor }) =>
         c.json(
-          await engine.schedules.create(
+          await engine.as(actor).schedules.create(
             body as { name: string; script: string; cron: string; params?: unknown },
           ),
           201,
@@ -165,8 +165,8 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
       tag: "schedules",
       scope: "admin",
       responses: DELETED,
-      handler: async (c, { params }) => {
-        await engine.schedules.remove(params.id!);
+      handler: async (c, { params, actor }) => {
+        await engine.as(actor).schedules.remove(params.id!);
         return c.body(null, 204);
       },
     },

@@ -50,8 +50,11 @@ export function scriptRoutes({ engine }: AppDeps): RouteDef[] {
         201: { description: "Stored", schema: SCRIPT },
         409: { description: "Name taken", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { body }) =>
-        c.json(await engine.scripts.create(body as { name: string; source: string }), 201),
+      handler: async (c, { body, actor }) =>
+        c.json(
+          await engine.as(actor).scripts.create(body as { name: string; source: string }),
+          201,
+        ),
     },
     {
       method: "get",
@@ -86,9 +89,12 @@ export function scriptRoutes({ engine }: AppDeps): RouteDef[] {
           schema: ERROR_SCHEMA,
         },
       },
-      handler: async (c, { params, body }) =>
+      handler: async (c, { params, body, actor }) =>
         c.json(
-          await engine.scripts.update(params.id!, body as { name?: string; source?: string }),
+          await engine.as(actor).scripts.update(
+            params.id!,
+            body as { name?: string; source?: string },
+          ),
         ),
     },
     {
@@ -110,8 +116,8 @@ export function scriptRoutes({ engine }: AppDeps): RouteDef[] {
         ...DELETED,
         409: { description: "Schedules run the script", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, query }) => {
-        await engine.scripts.remove(params.id!, { force: query.force === "true" });
+      handler: async (c, { params, query, actor }) => {
+        await engine.as(actor).scripts.remove(params.id!, { force: query.force === "true" });
         return c.body(null, 204);
       },
     },

@@ -34,8 +34,8 @@ export function secretRoutes({ engine }: AppDeps): RouteDef[] {
         additionalProperties: false,
       },
       responses: { 204: { description: "Stored" } },
-      handler: async (c, { params, body }) => {
-        await engine.secrets.set(params.name!, (body as { value: string }).value);
+      handler: async (c, { params, body, actor }) => {
+        await engine.as(actor).secrets.set(params.name!, (body as { value: string }).value);
         return c.body(null, 204);
       },
     },
@@ -47,8 +47,8 @@ export function secretRoutes({ engine }: AppDeps): RouteDef[] {
       tag: "secrets",
       scope: "admin",
       responses: DELETED,
-      handler: async (c, { params }) => {
-        await engine.secrets.remove(params.name!);
+      handler: async (c, { params, actor }) => {
+        await engine.as(actor).secrets.remove(params.name!);
         return c.body(null, 204);
       },
     },

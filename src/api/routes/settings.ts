@@ -34,8 +34,8 @@ export function settingsRoutes({ engine }: AppDeps): RouteDef[] {
         additionalProperties: false,
       },
       responses: { 200: { description: "Settings after the change", schema: ANY_OBJECT } },
-      handler: async (c, { body }) =>
-        c.json(await engine.settings.update(body as Record<string, unknown>)),
+      handler: async (c, { body, actor }) =>
+        c.json(await engine.as(actor).settings.update(body as Record<string, unknown>)),
     },
   ];
 }

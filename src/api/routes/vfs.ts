@@ -57,14 +57,14 @@ export function vfsRoutes({ engine }: AppDeps): RouteDef[] {
         201: { description: "Added", schema: VFS },
         409: { description: "Name taken", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { body }) => {
+      handler: async (c, { body, actor }) => {
         const b = body as {
           name: string;
           type: VfsType;
           target: string;
           options?: Record<string, string>;
         };
-        const { vfs } = await engine.vfs.add({
+        const { vfs } = await engine.as(actor).vfs.add({
           name: b.name,
           type: b.type,
           target: b.target,
@@ -140,8 +140,8 @@ export function vfsRoutes({ engine }: AppDeps): RouteDef[] {
       tag: "vfs",
       scope: "admin",
       responses: DELETED,
-      handler: async (c, { params }) => {
-        await engine.vfs.remove(params.name!);
+      handler: async (c, { params, actor }) => {
+        await engine.as(actor).vfs.remove(params.name!);
         return c.body(null, 204);
       },
     },
