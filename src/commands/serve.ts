@@ -13,6 +13,7 @@ import {
   connectAddress,
   createEngine,
   type Engine,
+  isLoopback,
   readServiceFiles,
   removeServiceFiles,
   resolveDataDir,
@@ -129,6 +130,7 @@ async function serveLogged(
     service: {
       tls: { notAfter: notAfterOf(tlsMaterial.cert), fingerprint: tlsMaterial.fingerprint },
     },
+    log: (m) => log("INFO", m),
   });
 
   // Each response waits for the rest of its request body: see drain.ts (HTTP/2 and curl).
@@ -168,6 +170,17 @@ async function serveLogged(
   }, token);
   log("INFO", `aft ${VERSION} serving https://${shown}:${bound.port} (data ${engine.dataDir})`);
   log("INFO", `TLS certificate SHA-256 ${tlsMaterial.fingerprint}`);
+  if (await engine.setup.needed()) {
+    // The wizard is open from this machine at once; from elsewhere it takes a one-time code,
+    // printed here only (a code printed by another node works as well: the store keeps them).
+    const code = isLoopback(bound.hostname) ? undefined : await engine.setup.issueCode();
+    log(
+      "INFO",
+      `no admin yet: open https://${shown}:${bound.port}/setup from this machine to create the first one${
+        code ? `, or from elsewhere with the setup code ${code} (valid 24 hours)` : ""
+      }`,
+    );
+  }
   if ((await engine.apikeys.list()).length === 0) {
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }

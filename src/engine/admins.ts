@@ -51,6 +51,8 @@ export interface AdminOps {
    * the `otpauth://` URI for authenticator apps.
    */
   totpBegin(id: string): Promise<{ secret: string; uri: string }>;
+  /** The enrolment under way (to show it again after a wrong code); undefined when none. */
+  totpPending(id: string): Promise<{ secret: string; uri: string } | undefined>;
   /** Turns two-factor sign-in on with a code of the pending secret (TOTP_INVALID otherwise). */
   totpConfirm(id: string, code: string): Promise<void>;
   /** Turns two-factor sign-in off, after checking the admin's password. */
@@ -162,6 +164,12 @@ export function createAdminOps(core: EngineCore, failures: FailureOps): AdminOps
       const a = await find(id);
       const secret = newTotpSecret();
       await store.admins.update(id, { totpPendingEnc: await core.secrets.encrypt(secret) });
+      return { secret, uri: totpUri(secret, a.username) };
+    },
+    async totpPending(id: string) {
+      const a = await find(id);
+      if (a.totpPendingEnc === null) return undefined;
+      const secret = await core.secrets.decrypt(a.totpPendingEnc);
       return { secret, uri: totpUri(secret, a.username) };
     },
     async totpConfirm(id: string, code: string) {

@@ -26,6 +26,9 @@ import { ErrorPage, HomePage, NotFoundPage } from "./pages/home.tsx";
 import { securityHeaders } from "./security.ts";
 import type { ConsoleEnv } from "./env.ts";
 import { pageRoutes, type ServiceFacts } from "./routes/mod.ts";
+import type { TlsDetails } from "./routes/_auth_deps.ts";
+import { signInRoutes } from "./routes/signin.tsx";
+import { requireAdmin } from "./session.ts";
 
 export type { ConsoleEnv };
 
@@ -39,11 +42,27 @@ export interface ConsoleOptions {
   engine?: Engine;
   /** What `aft serve` knows of itself (its TLS certificate) for the dashboard. */
   service?: ServiceFacts;
+  /** The service's log, where the setup wizard's one-time codes are printed. */
+  log?: (msg: string) => void;
+  /** The certificate the service presents (Settings shows it). */
+  tls?: TlsDetails;
 }
 
 /** True for the paths the console serves: everything but the REST API and metrics. */
 export function consoleOwns(pathname: string): boolean {
   return !(pathname === "/v1" || pathname.startsWith("/v1/") || pathname === "/metrics");
+}
+
+/**
+ * True for the paths open without a session: the assets, sign-in, setup and sign-out (which
+ * checks its session itself), and the style guide (served only with `demo`, for tests).
+ * Everything else is behind `requireAdmin`, so a page added later is guarded without asking,
+ * and an unknown path tells nobody signed out whether it exists.
+ */
+export function openPath(path: string): boolean {
+  return path.startsWith(ASSET_PREFIX) || path === "/signin" || path === "/signin/code" ||
+    path === "/setup" || path === "/signout" || path === "/style-guide" ||
+    path.startsWith("/style-guide/");
 }
 
 /** The console's state for a page of request `c`. */
@@ -55,11 +74,12 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
   const demo = opts.demo ?? false;
   const app = new Hono<ConsoleEnv>();
   const uiState: UiStateOf = async (c) => {
-    const admin = c.get("admin") as { username: string } | undefined;
+    // Set by requireAdmin on the pages behind it; absent before sign-in.
+    const admin = c.get("admin") as { id: string; username: string } | undefined;
     return {
       assets: await assets(),
       path: c.req.path,
-      admin: admin ? { name: admin.username } : null,
+      admin: admin ? { id: admin.id, name: admin.username } : null,
       csrfToken: c.get("csrf") as string | undefined,
       demo,
       version: VERSION,
@@ -90,11 +110,16 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
     return assetResponse(asset, c.req.raw);
   });
 
-  // TEMPORARY until the console's sign-in lands (session.ts): the pages over the engine are
-  // served only with the demo pages on, to this machine, as the development admin; otherwise
-  // the shell's home page, as before.
-  if (opts.engine && demo) {
-    app.route("/", pageRoutes({ engine: opts.engine, uiState, service: opts.service ?? {} }));
+  if (opts.engine) {
+    const engine = opts.engine;
+    const deps = { engine, uiState, log: opts.log ?? (() => {}), tls: opts.tls };
+    // Before sign-in: /signin, /signin/code, /setup; /signout checks its session itself.
+    app.route("/", signInRoutes(deps));
+    // Every other path needs a signed-in admin (pageRoutes guards its own paths again, for
+    // its tests that mount it alone; the second check finds the same session).
+    const guard = requireAdmin(engine);
+    app.use("*", (c, next) => openPath(c.req.path) ? next() : guard(c, next));
+    app.route("/", pageRoutes({ engine, uiState, service: opts.service ?? {} }));
   } else app.get("/", async (c) => renderPage(c, HomePage({ ui: await uiState(c) })));
   if (demo) app.route("/style-guide", demoRoutes(uiState));
   return app;

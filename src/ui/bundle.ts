@@ -32,6 +32,7 @@ export const STYLESHEETS = [
   "frame.css",
   "components.css",
   "live.css",
+  "auth.css",
   "editor.css",
   "pages.css",
   "style_guide.css",

@@ -14,9 +14,12 @@ export interface UiState {
   assets: AssetSet;
   /** The request's path, to mark the current navigation entry. */
   path: string;
-  /** The signed-in administrator; null before sign-in exists or when signed out. */
-  admin: { name: string } | null;
-  /** The CSRF token forms carry as `_csrf`; absent until sessions exist. */
+  /** The signed-in administrator; null on the pages before sign-in. */
+  admin: { id: string; name: string } | null;
+  /**
+   * The CSRF token forms carry as `_csrf` (and client modules send as `X-CSRF-Token`, read from
+   * `<meta name="csrf-token">`): the session's, or before sign-in the pre-session cookie's.
+   */
   csrfToken?: string;
   /** The demo pages (style guide) are served. */
   demo: boolean;

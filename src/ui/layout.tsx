@@ -50,6 +50,8 @@ export interface PageProps {
   nav?: string;
   /** Extra client bundles (the editor is only loaded where it is used). */
   scripts?: PageScript[];
+  /** Without the side navigation: the pages before sign-in. */
+  bare?: boolean;
   children?: Child;
 }
 
@@ -102,9 +104,21 @@ function Header() {
       <div class="who">
         {ui.admin
           ? (
-            <span>
-              Signed in as <strong>{ui.admin.name}</strong>
-            </span>
+            <>
+              <span>
+                Signed in as{" "}
+                <a href="/admins#account">
+                  <strong>{ui.admin.name}</strong>
+                </a>
+              </span>
+              <form method="post" action="/signout" class="inline-form">
+                <input type="hidden" name="_csrf" value={ui.csrfToken ?? ""} />
+                <button type="submit" class="button link">
+                  <Icon name="signout" />
+                  Sign out
+                </button>
+              </form>
+            </>
           )
           : <span class="muted">Not signed in</span>}
       </div>
@@ -140,6 +154,7 @@ function Shell(props: PageProps) {
         <meta name="color-scheme" content="light dark" />
         {ui.csrfToken && <meta name="csrf-token" content={ui.csrfToken} />}
         <title>{`${props.title} · aft`}</title>
+        {ui.csrfToken && <meta name="csrf-token" content={ui.csrfToken} />}
         <link rel="icon" href={ui.assets.url("favicon.svg")} type="image/svg+xml" />
         <link rel="stylesheet" href={ui.assets.url("console.css")} />
         <script type="module" src={ui.assets.url("console.js")}></script>
@@ -150,12 +165,20 @@ function Shell(props: PageProps) {
       <body>
         <a class="skip-link" href="#main">Skip to content</a>
         <Header />
-        <div class="frame">
-          <SideNav current={props.nav} />
-          <main id="main" tabindex={-1}>
-            {props.children}
-          </main>
-        </div>
+        {props.bare
+          ? (
+            <main id="main" class="bare" tabindex={-1}>
+              {props.children}
+            </main>
+          )
+          : (
+            <div class="frame">
+              <SideNav current={props.nav} />
+              <main id="main" tabindex={-1}>
+                {props.children}
+              </main>
+            </div>
+          )}
         <ConfirmDialog />
       </body>
     </html>
@@ -175,7 +198,7 @@ export function Page(props: PageProps & { ui: UiState }) {
 export async function renderPage(
   c: Context,
   page: Child,
-  status: 200 | 400 | 403 | 404 | 409 | 500 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 = 200,
 ): Promise<Response> {
   return c.html(`<!doctype html>${await page}`, status);
 }

@@ -17,6 +17,8 @@ export interface ConsolePage {
   status?: number;
   /** The editor's page may send more than the budget (its bundle is large). */
   editor?: boolean;
+  /** Visited without a session (the pages before sign-in). */
+  signedOut?: boolean;
   /** Served only with the demo pages on (`AFT_UI_DEMO=1`). */
   demo?: boolean;
   /** Waits until the page has finished drawing (live data settled) before checks and shots. */
@@ -29,6 +31,7 @@ export const PAGE_BUDGET = 150 * 1024;
 /** The console's pages. */
 export const CONSOLE_PAGES: ConsolePage[] = [
   { name: "dashboard", path: "/" },
+  { name: "signin", path: "/signin", signedOut: true },
   { name: "scripts", path: "/scripts" },
   {
     name: "script-new",
