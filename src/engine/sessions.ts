@@ -100,11 +100,13 @@ export async function openSession(
   const token = newToken();
   const { sessionLifetimeMinutes } = await core.settings();
   const now = Date.now();
+  // Both times from one clock reading: the session lasts exactly sessionLifetimeMinutes.
   const rec = await core.store.sessions.create({
     adminId: admin.id,
     tokenHash: await hashKey(token),
     stage: "active",
     ip,
+    createdAt: new Date(now).toISOString(),
     expiresAt: new Date(now + sessionLifetimeMinutes * 60_000).toISOString(),
   });
   const signedIn = new Date(now).toISOString();

@@ -114,7 +114,7 @@ export function sqliteAdmins(q: SqliteQueries): Store["admins"] {
 export function sqliteSessions(q: SqliteQueries): Store["sessions"] {
   return settled<Store["sessions"]>({
     create: (input) => {
-      const rec = { ...input, id: newId(), createdAt: now() };
+      const rec = { ...input, id: newId(), createdAt: input.createdAt ?? now() };
       q.run(
         "INSERT INTO sessions (id, admin_id, token_hash, stage, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         rec.id,

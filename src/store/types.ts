@@ -330,7 +330,10 @@ export interface Store {
 
   /** Console sessions: only a hash of each token is kept. */
   sessions: {
-    create(input: Omit<SessionRecord, "id" | "createdAt">): Promise<SessionRecord>;
+    /** `createdAt` defaults to now (a session gives it, so its lifetime is exact). */
+    create(
+      input: Omit<SessionRecord, "id" | "createdAt"> & { createdAt?: string },
+    ): Promise<SessionRecord>;
     getByHash(tokenHash: string): Promise<SessionRecord | undefined>;
     /** Every unexpired session at `now`, newest first. */
     list(now: string): Promise<SessionRecord[]>;

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tempDataDir } from "./_cli.ts";
 import { startService, stopClean } from "./_service.ts";
+import { firstAdmin } from "../ui/_console.ts";
 
 async function withConsole(
   env: Record<string, string>,
@@ -20,7 +21,15 @@ async function withConsole(
     caCerts: [await Deno.readTextFile(join(data, "tls", "ca.pem"))],
   });
   try {
-    await fn((path, headers = {}) => fetch(`https://${svc.host}${path}`, { client, headers }));
+    // Without a session a page sends the browser to sign in (here: to the wizard first).
+    const before = await fetch(`https://${svc.host}/`, { client, redirect: "manual" });
+    assert.equal(before.status, 303);
+    assert.equal(before.headers.get("Location"), "/signin?next=%2F");
+    await before.body?.cancel();
+    const cookie = `__Host-aft_session=${await firstAdmin(`https://${svc.host}`, client)}`;
+    await fn((path, headers = {}) =>
+      fetch(`https://${svc.host}${path}`, { client, headers: { Cookie: cookie, ...headers } })
+    );
   } finally {
     client.close();
     await stopClean(svc);

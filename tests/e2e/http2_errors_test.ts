@@ -131,15 +131,29 @@ Deno.test({
       // 10 failed sign-ins from one address, then that address is throttled for a minute.
       await expectIntact("401 unknown key", 401, "UNAUTHORIZED", () => post("nope", job), 10);
       await expectIntact("429 throttled", 429, "TOO_MANY_FAILURES", () => post("nope", job));
-      // A new service starts with no failures recorded: the other ten 401s.
+      // Failures are kept in the store (every node sees them): a new service still refuses.
       await stopClean(svc);
       svc = await startService(data);
       const again = `https://127.0.0.1:${svc.port}/v1/jobs`;
       await expectIntact(
+        "429 after a restart",
+        429,
+        "TOO_MANY_FAILURES",
+        () => curl(["-X", "POST", again, "-H", "Content-Type: application/json", ...job]),
+      );
+      // With the failures forgotten (as after the window): the other ten 401s.
+      await stopClean(svc);
+      const { DatabaseSync } = await import("node:sqlite");
+      const db = new DatabaseSync(join(data, "aft.db"));
+      db.exec("DELETE FROM auth_failures");
+      db.close();
+      svc = await startService(data);
+      const third = `https://127.0.0.1:${svc.port}/v1/jobs`;
+      await expectIntact(
         "401 without a key",
         401,
         "UNAUTHORIZED",
-        () => curl(["-X", "POST", again, "-H", "Content-Type: application/json", ...job]),
+        () => curl(["-X", "POST", third, "-H", "Content-Type: application/json", ...job]),
         10,
       );
       assert.deepEqual(broken, {});

@@ -40,8 +40,11 @@ export function setCookies(res: Response): Map<string, string> {
   return out;
 }
 
-/** The wizard, over HTTP: GET /setup for its form and pre-session cookie, then POST it. */
-async function firstAdmin(url: string, client: Deno.HttpClient): Promise<string> {
+/**
+ * The wizard, over HTTP: GET /setup for its form and pre-session cookie, then POST it; returns
+ * the new session's token.
+ */
+export async function firstAdmin(url: string, client: Deno.HttpClient): Promise<string> {
   const form = await fetch(`${url}/setup`, { client, redirect: "manual" });
   const html = await form.text();
   const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1];
