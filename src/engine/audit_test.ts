@@ -174,3 +174,45 @@ async function coreOf(dataDir: string) {
   const { SqliteStore } = await import("../store/sqlite.ts");
   return createCore(dataDir, new SqliteStore(join(dataDir, "aft.db")));
 }
+
+Deno.test("engine.as(actor): the console's newer changes are recorded too (VFS edits and files, schedule edits, run now, run again)", async () => {
+  await withEngine(async (engine, dataDir) => {
+    const ada = engine.as({ kind: "admin", name: "ada", ip: "192.0.2.7" });
+    await ada.scripts.create({ name: "Nightly", source: "Log('x')" });
+    const folder = await Deno.makeTempDir({ dir: dataDir });
+    await ada.vfs.add({ name: "out", type: "disk", target: folder, options: {} });
+    await ada.vfs.update("out", { name: "out2" });
+    await ada.vfs.files.mkdir("out2", "/in");
+    const body = new Blob(["hello"]).stream();
+    await ada.vfs.files.upload("out2", "/in/a.txt", body, { size: 5 });
+    await ada.vfs.files.rename("out2", "/in/a.txt", "/in/b.txt");
+    await ada.vfs.files.list("out2", "/in"); // reading: not recorded
+    await ada.vfs.files.remove("out2", "/in/b.txt");
+    await ada.schedules.create({ name: "nightly", script: "Nightly", cron: "0 2 * * *" });
+    await ada.schedules.update("nightly", { enabled: false });
+    const now = await ada.schedules.runNow("nightly", {
+      trigger: "api",
+      caller: { kind: "local" },
+    });
+    const again = await ada.jobs.rerun(now.id, { trigger: "api", caller: { kind: "local" } });
+
+    const { entries } = await engine.audit.list({ limit: 100 });
+    const lines = entries.map((e) => `${e.action} ${e.target}`).reverse();
+    assert.deepEqual(lines.slice(2), [
+      "vfs.update out2",
+      "vfs.file.mkdir out2:/in",
+      "vfs.file.upload out2:/in/a.txt",
+      "vfs.file.rename out2:/in/a.txt",
+      "vfs.file.remove out2:/in/b.txt",
+      "schedule.create nightly",
+      "schedule.update nightly",
+      `job.start ${now.id}`,
+      `job.start ${again.id}`,
+    ]);
+    const find = (a: string) => entries.find((e) => e.action === a)!;
+    assert.deepEqual(find("vfs.update").detail, { renamedFrom: "out" });
+    assert.deepEqual(find("vfs.file.upload").detail, { size: 5 });
+    assert.deepEqual(find("schedule.update").detail, { enabled: false });
+    assert.equal(entries.find((e) => e.target === again.id)?.detail?.rerunOf, now.id);
+  });
+});

@@ -55,6 +55,16 @@ export function audited(parts: AuditedParts, record: AuditRecorder): AuditedPart
         });
         return job;
       },
+      async rerun(id, input) {
+        const job = await jobs.rerun(id, input);
+        await record("job.start", job.id, {
+          script: job.scriptName,
+          trigger: job.trigger,
+          rerunOf: id,
+          params: Object.keys(job.params),
+        });
+        return job;
+      },
       async halt(id) {
         const job = await jobs.halt(id);
         await record("job.halt", job.id, { script: job.scriptName, status: job.status });
@@ -108,6 +118,40 @@ export function audited(parts: AuditedParts, record: AuditRecorder): AuditedPart
         await vfs.remove(name);
         await record("vfs.remove", name);
       },
+      async update(name, patch) {
+        const v = await vfs.update(name, patch);
+        await record("vfs.update", v.name, {
+          ...(v.name !== name ? { renamedFrom: name } : {}),
+          ...(patch.target !== undefined ? { target: redactTarget(v.target) } : {}),
+          // Option names only: a value may be a credential.
+          ...(patch.options ? { options: Object.keys(patch.options).sort() } : {}),
+          ...(patch.clear?.length ? { cleared: [...patch.clear].sort() } : {}),
+        });
+        return v;
+      },
+      // The file browser's changes (reading is not recorded).
+      files: {
+        ...vfs.files,
+        async upload(name, path, body, opts) {
+          const f = await vfs.files.upload(name, path, body, opts);
+          await record("vfs.file.upload", `${name}:${path}`, { size: f.size });
+          return f;
+        },
+        async mkdir(name, path) {
+          const f = await vfs.files.mkdir(name, path);
+          await record("vfs.file.mkdir", `${name}:${path}`);
+          return f;
+        },
+        async rename(name, from, to) {
+          const f = await vfs.files.rename(name, from, to);
+          await record("vfs.file.rename", `${name}:${from}`, { to });
+          return f;
+        },
+        async remove(name, path) {
+          await vfs.files.remove(name, path);
+          await record("vfs.file.remove", `${name}:${path}`);
+        },
+      },
     },
     secrets: {
       ...secrets,
@@ -151,6 +195,27 @@ export function audited(parts: AuditedParts, record: AuditRecorder): AuditedPart
       async remove(idOrName) {
         await schedules.remove(idOrName);
         await record("schedule.remove", idOrName);
+      },
+      async update(idOrName, patch) {
+        const r = await schedules.update(idOrName, patch);
+        const changed = Object.keys(patch).filter((k) => k !== "params").sort();
+        await record("schedule.update", r.name, {
+          ...Object.fromEntries(
+            changed.map((k) => [k, (r as unknown as Record<string, unknown>)[k]]),
+          ),
+          ...(patch.params !== undefined ? { params: Object.keys(r.params) } : {}),
+        });
+        return r;
+      },
+      async runNow(idOrName, input) {
+        const job = await schedules.runNow(idOrName, input);
+        await record("job.start", job.id, {
+          script: job.scriptName,
+          trigger: job.trigger,
+          schedule: idOrName,
+          params: Object.keys(job.params),
+        });
+        return job;
       },
     },
     settings: {

@@ -235,8 +235,8 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
         201: { description: "The new job, queued", schema: JOB },
         404: { description: "No such job, or its script is gone", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, caller }) => {
-        const job = await engine.jobs.rerun(params.id!, { trigger: "api", caller });
+      handler: async (c, { params, caller, actor }) => {
+        const job = await engine.as(actor).jobs.rerun(params.id!, { trigger: "api", caller });
         c.header("Location", `/v1/adm/jobs/${job.id}`);
         return c.json(job, 201);
       },

@@ -140,8 +140,8 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
         200: { description: "The schedule as it is now", schema: SCHEDULE },
         404: { description: "Not found", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, body }) =>
-        c.json(await engine.schedules.update(params.id!, body as SchedulePatch)),
+      handler: async (c, { params, body, actor }) =>
+        c.json(await engine.as(actor).schedules.update(params.id!, body as SchedulePatch)),
     },
     {
       method: "post",
@@ -154,8 +154,11 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
         201: { description: "The job, queued", schema: JOB },
         404: { description: "No such schedule or script", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, caller }) =>
-        c.json(await engine.schedules.runNow(params.id!, { trigger: "api", caller }), 201),
+      handler: async (c, { params, caller, actor }) =>
+        c.json(
+          await engine.as(actor).schedules.runNow(params.id!, { trigger: "api", caller }),
+          201,
+        ),
     },
     {
       method: "delete",

@@ -109,8 +109,8 @@ export function vfsRoutes({ engine }: AppDeps): RouteDef[] {
         404: { description: "Not found", schema: ERROR_SCHEMA },
         409: { description: "Name taken", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, body }) =>
-        c.json(await engine.vfs.update(params.name!, body as VfsPatch)),
+      handler: async (c, { params, body, actor }) =>
+        c.json(await engine.as(actor).vfs.update(params.name!, body as VfsPatch)),
     },
     {
       method: "post",

@@ -93,13 +93,13 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
         409: { description: "The file exists", schema: ERROR_SCHEMA },
         411: { description: "No Content-Length", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, query }) => {
+      handler: async (c, { params, query, actor }) => {
         const size = Number(c.req.header("Content-Length"));
         if (!Number.isSafeInteger(size) || size < 0) {
           throw new ApiError(411, "LENGTH_REQUIRED", "An upload needs its Content-Length");
         }
         const body = c.req.raw.body ?? new ReadableStream({ start: (ctrl) => ctrl.close() });
-        const file = await files.upload(params.name!, query.path ?? "", body, {
+        const file = await engine.as(actor).vfs.files.upload(params.name!, query.path ?? "", body, {
           overwrite: query.overwrite === "true",
           size,
         });
@@ -123,8 +123,11 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
         201: { description: "Made", schema: FILE },
         409: { description: "Something has that name", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, body }) =>
-        c.json(await files.mkdir(params.name!, (body as { path: string }).path), 201),
+      handler: async (c, { params, body, actor }) =>
+        c.json(
+          await engine.as(actor).vfs.files.mkdir(params.name!, (body as { path: string }).path),
+          201,
+        ),
     },
     {
       method: "post",
@@ -143,9 +146,9 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
         200: { description: "Renamed", schema: FILE },
         409: { description: "The new name is taken", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, body }) => {
+      handler: async (c, { params, body, actor }) => {
         const b = body as { from: string; to: string };
-        return c.json(await files.rename(params.name!, b.from, b.to));
+        return c.json(await engine.as(actor).vfs.files.rename(params.name!, b.from, b.to));
       },
     },
     {
@@ -160,8 +163,8 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
         204: { description: "Deleted" },
         404: { description: "Not found", schema: ERROR_SCHEMA },
       },
-      handler: async (c, { params, query }) => {
-        await files.remove(params.name!, query.path ?? "");
+      handler: async (c, { params, query, actor }) => {
+        await engine.as(actor).vfs.files.remove(params.name!, query.path ?? "");
         return c.body(null, 204);
       },
     },
