@@ -4,9 +4,8 @@
  * `aft serve`: a disk VFS added and tested, a file uploaded and
  * found in the browser, a secret set, a script written in the editor with completion, Run now
  * with parameters and the live log to success, an API key created and used from `curl` and
- * `aft start`, a schedule created, a running job halted. (The setup wizard, sign-in and the
- * audit log join the walk when the console's accounts land; until then the pages serve the
- * development admin of the temporary session module.)
+ * `aft start`, a schedule created, a running job halted, as the admin the harness made through
+ * the setup wizard (the wizard and sign-in themselves: auth_test.ts).
  * Negative paths on the way: a script name and a log line carrying `<script>` shown as text,
  * and the key (without the admin scope) refused by every admin route. Each page with data on
  * it goes through axe and is photographed in light and dark.
@@ -80,6 +79,9 @@ Deno.test({
     });
     const inbox = await Deno.makeTempDir({ prefix: "aft-walk-inbox-" });
     const w = await watchedPage(browser);
+    // The first admin, made by the harness through the setup wizard (tests/ui/auth_test.ts
+    // walks the wizard and sign-in in the browser).
+    await svc.signIn(w.context);
     const { page } = w;
     try {
       await page.goto(`${svc.url}/vfs`);

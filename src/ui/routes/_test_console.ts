@@ -36,8 +36,19 @@ export async function testConsole(): Promise<TestConsole> {
   const assets = await testAssets();
   const web = createConsole({ assets: () => Promise.resolve(assets), engine, demo: true });
   const env = { remoteAddr: "127.0.0.1" };
-  const request = (path: string, init: RequestInit = {}) =>
-    Promise.resolve(web.request(`https://127.0.0.1:44399${path}`, init, env));
+  // The administrator signed in as the sign-in page would: their session cookie goes along.
+  const password = "correct horse battery staple";
+  await engine.admins.create({ username: "admin", password });
+  const signedIn = await engine.sessions.signIn({ username: "admin", password, ip: "127.0.0.1" });
+  if (signedIn.status !== "signed-in") throw new Error("The test admin was not signed in");
+  const cookie = `__Host-aft_session=${signedIn.token}`;
+  const request = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("Cookie", cookie);
+    return Promise.resolve(
+      web.request(`https://127.0.0.1:44399${path}`, { ...init, headers }, env),
+    );
+  };
   const csrf = async () => {
     const html = await (await request("/secrets")).text();
     const token = html.match(/<meta name="csrf-token" content="([^"]+)"/)?.[1];
