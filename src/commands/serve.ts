@@ -24,6 +24,7 @@ import {
 import { createApp } from "../api/app.ts";
 import { consoleAssets, consoleOwns, createConsole } from "../ui/mod.ts";
 import { loadOrCreateTls, loadTlsFiles, notAfterOf } from "../api/tls.ts";
+import { certificateDetails } from "../api/tls_details.ts";
 import { answerAfterBody } from "../api/drain.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
@@ -131,6 +132,7 @@ async function serveLogged(
       tls: { notAfter: notAfterOf(tlsMaterial.cert), fingerprint: tlsMaterial.fingerprint },
     },
     log: (m) => log("INFO", m),
+    tls: await certificateDetails(tlsMaterial.cert, opts.tlsCert ? "given" : "local CA"),
   });
 
   // Each response waits for the rest of its request body: see drain.ts (HTTP/2 and curl).

@@ -27,6 +27,9 @@ import { securityHeaders } from "./security.ts";
 import type { ConsoleEnv } from "./env.ts";
 import { pageRoutes, type ServiceFacts } from "./routes/mod.ts";
 import type { TlsDetails } from "./routes/_auth_deps.ts";
+import { adminRoutes } from "./routes/admins.tsx";
+import { auditRoutes } from "./routes/audit.tsx";
+import { settingsRoutes } from "./routes/settings.tsx";
 import { signInRoutes } from "./routes/signin.tsx";
 import { requireAdmin } from "./session.ts";
 
@@ -119,6 +122,9 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
     // its tests that mount it alone; the second check finds the same session).
     const guard = requireAdmin(engine);
     app.use("*", (c, next) => openPath(c.req.path) ? next() : guard(c, next));
+    app.route("/admins", adminRoutes(deps));
+    app.route("/", auditRoutes(deps));
+    app.route("/", settingsRoutes(deps));
     app.route("/", pageRoutes({ engine, uiState, service: opts.service ?? {} }));
   } else app.get("/", async (c) => renderPage(c, HomePage({ ui: await uiState(c) })));
   if (demo) app.route("/style-guide", demoRoutes(uiState));

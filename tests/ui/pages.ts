@@ -32,6 +32,9 @@ export const PAGE_BUDGET = 150 * 1024;
 export const CONSOLE_PAGES: ConsolePage[] = [
   { name: "dashboard", path: "/" },
   { name: "signin", path: "/signin", signedOut: true },
+  { name: "admins", path: "/admins" },
+  { name: "audit", path: "/audit" },
+  { name: "settings", path: "/settings" },
   { name: "scripts", path: "/scripts" },
   {
     name: "script-new",
