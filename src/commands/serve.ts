@@ -35,7 +35,10 @@ export default async function serve(
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
-  const engine = await createEngine({ dataDir: opts.data as string | undefined });
+  const engine = await createEngine({
+    dataDir: opts.data as string | undefined,
+    store: opts.store as string | undefined,
+  });
   const running = await readServiceFiles(engine.dataDir);
   if (running && running.info.pid !== Deno.pid && await serviceUp(running.info)) {
     await engine.close();
@@ -98,6 +101,7 @@ export default async function serve(
   }, token);
   log("INFO", `aft ${VERSION} serving https://${shown}:${bound.port} (data ${engine.dataDir})`);
   log("INFO", `TLS certificate SHA-256 ${tlsMaterial.fingerprint}`);
+  log("INFO", `store ${engine.store.kind} ${engine.store.location}`);
   if ((await engine.store.apikeys.list()).length === 0) {
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }

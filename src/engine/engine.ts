@@ -10,9 +10,8 @@
  * @module
  */
 
-import { join } from "node:path";
-import { SqliteStore } from "../store/sqlite.ts";
-import { StoreError } from "../store/types.ts";
+import { openStore } from "../store/open.ts";
+import { type Store, StoreError } from "../store/types.ts";
 import { CliError } from "../errors.ts";
 import { createBus } from "./bus.ts";
 import { decrypt, encrypt, loadMasterKey } from "./crypto.ts";
@@ -21,14 +20,18 @@ import { loadSettings, type Settings } from "./settings.ts";
 import type { Engine, Secrets } from "./types.ts";
 import { createVfsLibrary } from "./vfs_library.ts";
 
-/** Opens the engine: data directory, database (migrated), secrets, VFS Library, event bus. */
-export async function createEngine(opts: { dataDir?: string } = {}): Promise<Engine> {
+/**
+ * Opens the engine: data directory, store (chosen by `store`, `$AFT_STORE`, the data directory's
+ * `config.json`, else SQLite; migrated), secrets, VFS Library, event bus.
+ */
+export async function createEngine(
+  opts: { dataDir?: string; store?: string } = {},
+): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
   await ensureDataDir(dataDir);
-  let store: SqliteStore;
+  let store: Store;
   try {
-    store = new SqliteStore(join(dataDir, "aft.db"));
-    await store.migrate();
+    store = await openStore({ dataDir, store: opts.store });
   } catch (err) {
     if (err instanceof StoreError) throw new CliError(err.message, 1, { cause: err });
     throw err;

@@ -6,159 +6,38 @@
  */
 
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { resolve } from "node:path";
 import { newId } from "../engine/ids.ts";
+import { LocalSignals } from "./local_signals.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import {
-  type ApiKeyRecord,
-  type JobFilter,
-  type JobRecord,
-  type JobStatus,
-  type LogLine,
-  type ScheduleRecord,
-  type ScriptRecord,
-  type SecretRecord,
-  type Store,
-  StoreError,
-  type VfsRecord,
-} from "./types.ts";
-
-type Row = Record<string, SQLInputValue>;
-const now = () => new Date().toISOString();
-
-function checkName(name: string): string {
-  const n = name.trim();
-  if (n === "") throw new StoreError("INVALID", "A name cannot be empty");
-  if (n.length > 200) {
-    throw new StoreError("INVALID", "A name cannot be longer than 200 characters");
-  }
-  return n;
-}
-
-function isUnique(err: unknown): boolean {
-  return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
-}
-
-function toApiKey(r: Row): ApiKeyRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    prefix: r.prefix as string,
-    hash: r.hash as string,
-    allow: JSON.parse(r.allow as string),
-    scopes: JSON.parse(r.scopes as string),
-    createdAt: r.created_at as string,
-    lastUsedAt: (r.last_used_at as string | null) ?? null,
-  };
-}
-
-function toSchedule(r: Row): ScheduleRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    script: r.script as string,
-    cron: r.cron as string,
-    params: JSON.parse(r.params as string),
-    enabled: Number(r.enabled) === 1,
-    nextRunAt: (r.next_run_at as string | null) ?? null,
-    lastRunAt: (r.last_run_at as string | null) ?? null,
-    lastJobId: (r.last_job_id as string | null) ?? null,
-    createdAt: r.created_at as string,
-  };
-}
-
-function toScript(r: Row): ScriptRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    source: r.source as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toVfs(r: Row): VfsRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    type: r.type as string,
-    target: r.target as string,
-    optionsEnc: r.options_enc as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toSecret(r: Row): SecretRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    valueEnc: r.value_enc as string,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toJob(r: Row): JobRecord {
-  return {
-    id: r.id as string,
-    scriptId: (r.script_id as string | null) ?? null,
-    scriptName: r.script_name as string,
-    filePath: (r.file_path as string | null) ?? null,
-    params: JSON.parse(r.params as string),
-    status: r.status as JobRecord["status"],
-    exitCode: r.exit_code === null ? null : Number(r.exit_code),
-    error: (r.error as string | null) ?? null,
-    trigger: r.trigger as JobRecord["trigger"],
-    node: (r.node as string | null) ?? null,
-    createdAt: r.created_at as string,
-    startedAt: (r.started_at as string | null) ?? null,
-    finishedAt: (r.finished_at as string | null) ?? null,
-    bytesTransferred: Number(r.bytes_transferred ?? 0),
-    peakRssBytes: r.peak_rss_bytes === null || r.peak_rss_bytes === undefined
-      ? null
-      : Number(r.peak_rss_bytes),
-  };
-}
-
-const JOB_COLUMNS: Record<string, string> = {
-  scriptId: "script_id",
-  scriptName: "script_name",
-  filePath: "file_path",
-  params: "params",
-  status: "status",
-  exitCode: "exit_code",
-  error: "error",
-  trigger: "trigger",
-  node: "node",
-  startedAt: "started_at",
-  finishedAt: "finished_at",
-  bytesTransferred: "bytes_transferred",
-  peakRssBytes: "peak_rss_bytes",
-};
-
-/**
- * Makes every method of a repository object honour the async contract: a synchronous throw
- * (a constraint violation, a busy database) becomes a rejected promise.
- */
-function settled<T extends object>(repo: T): T {
-  for (const [k, v] of Object.entries(repo)) {
-    if (typeof v !== "function") continue;
-    (repo as Record<string, unknown>)[k] = (...args: unknown[]) => {
-      try {
-        return Promise.resolve(v(...args));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  }
-  return repo;
-}
+  checkName,
+  newerSchema,
+  now,
+  type Row,
+  slotKey,
+  toApiKey,
+  toSchedule,
+  toScript,
+  toSecret,
+  toVfs,
+} from "./rows.ts";
+import { insertJob, sqliteJobs, sqliteNodes } from "./sqlite_jobs.ts";
+import { isUnique, settled, type SqliteQueries } from "./sqlite_query.ts";
+import { type ApiKeyRecord, type ScheduleRecord, type Store, StoreError } from "./types.ts";
 
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  readonly location: string;
   #db: DatabaseSync;
+  readonly signals: LocalSignals;
 
   constructor(path: string) {
+    this.location = path === ":memory:" ? path : resolve(path);
+    this.signals = new LocalSignals(
+      this.location === ":memory:" ? crypto.randomUUID() : this.location,
+    );
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec(
@@ -171,6 +50,8 @@ export class SqliteStore implements Store {
         { cause: err },
       );
     }
+    this.jobs = sqliteJobs(this.#q, this.signals);
+    this.nodes = sqliteNodes(this.#q);
   }
 
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
@@ -179,6 +60,16 @@ export class SqliteStore implements Store {
 
   #get(sql: string, ...params: SQLInputValue[]): Row | undefined {
     return this.#db.prepare(sql).get(...params) as Row | undefined;
+  }
+
+  get #q(): SqliteQueries {
+    return {
+      db: this.#db,
+      all: (sql, ...p) => this.#all(sql, ...p),
+      get: (sql, ...p) => this.#get(sql, ...p),
+      run: (sql, ...p) => this.#run(sql, ...p),
+      tx: (fn) => this.#tx(fn),
+    };
   }
 
   #run(sql: string, ...params: SQLInputValue[]): number {
@@ -204,10 +95,7 @@ export class SqliteStore implements Store {
         const row = this.#get("SELECT max(version) AS v FROM schema_version");
         const current = Number(row?.v ?? 0);
         if (current > MIGRATIONS.length) {
-          throw new StoreError(
-            "CORRUPT",
-            `The database has schema version ${current}, newer than this aft knows (${MIGRATIONS.length}): upgrade aft`,
-          );
+          throw newerSchema(this.location, current, MIGRATIONS.length);
         }
         for (let v = current; v < MIGRATIONS.length; v++) {
           this.#db.exec(MIGRATIONS[v]!);
@@ -391,176 +279,8 @@ export class SqliteStore implements Store {
     remove: (name) => Promise.resolve(this.#run("DELETE FROM secrets WHERE name = ?", name) > 0),
   });
 
-  #insertJob(
-    input: Pick<JobRecord, "scriptId" | "scriptName" | "filePath" | "params" | "trigger">,
-  ): JobRecord {
-    {
-      const job: JobRecord = {
-        id: newId(),
-        scriptId: input.scriptId,
-        scriptName: input.scriptName,
-        filePath: input.filePath,
-        params: input.params,
-        status: "queued",
-        exitCode: null,
-        error: null,
-        trigger: input.trigger,
-        node: null,
-        createdAt: now(),
-        startedAt: null,
-        finishedAt: null,
-        bytesTransferred: 0,
-        peakRssBytes: null,
-      };
-      this.#run(
-        "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        job.id,
-        job.scriptId,
-        job.scriptName,
-        job.filePath,
-        JSON.stringify(job.params),
-        job.status,
-        job.trigger,
-        job.createdAt,
-      );
-      return job;
-    }
-  }
-
-  jobs: Store["jobs"] = settled({
-    create: (input) => Promise.resolve(this.#insertJob(input)),
-    get: (id) => {
-      const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
-      return Promise.resolve(r && toJob(r));
-    },
-    list: (filter: JobFilter = {}) => {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      if (filter.status) {
-        where.push("status = ?");
-        params.push(filter.status);
-      }
-      if (filter.script) {
-        where.push("script_name = ? COLLATE NOCASE");
-        params.push(filter.script);
-      }
-      if (filter.before) {
-        where.push("id < ?");
-        params.push(filter.before);
-      }
-      const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
-      const sql = `SELECT * FROM jobs ${
-        where.length ? "WHERE " + where.join(" AND ") : ""
-      } ORDER BY id DESC LIMIT ${limit}`;
-      return Promise.resolve(this.#all(sql, ...params).map(toJob));
-    },
-    update: (id, patch) => {
-      const sets: string[] = [];
-      const params: SQLInputValue[] = [];
-      for (const [k, v] of Object.entries(patch)) {
-        const col = JOB_COLUMNS[k];
-        if (!col) continue;
-        sets.push(`${col} = ?`);
-        params.push(k === "params" ? JSON.stringify(v) : (v as SQLInputValue) ?? null);
-      }
-      if (sets.length > 0) {
-        this.#run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
-      }
-      const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
-      if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
-      return Promise.resolve(toJob(r));
-    },
-    failRunning: (node, reason) => {
-      const ids = this.#tx(() => {
-        const rows = this.#all("SELECT id FROM jobs WHERE status = 'running' AND node = ?", node)
-          .map((r) => r.id as string);
-        const t = now();
-        for (const id of rows) {
-          this.#run(
-            "UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ?",
-            reason,
-            t,
-            id,
-          );
-          const seq = Number(
-            this.#get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ??
-              0,
-          );
-          this.#run(
-            "INSERT INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, 'error', ?)",
-            id,
-            seq + 1,
-            t,
-            reason,
-          );
-        }
-        return rows;
-      });
-      return Promise.resolve(ids);
-    },
-    appendLogs: (lines: LogLine[]) => {
-      if (lines.length === 0) return Promise.resolve();
-      this.#tx(() => {
-        const stmt = this.#db.prepare(
-          "INSERT OR REPLACE INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, ?, ?)",
-        );
-        for (const l of lines) stmt.run(l.jobId, l.seq, l.ts, l.level, l.text);
-      });
-      return Promise.resolve();
-    },
-    logs: (jobId, afterSeq = 0) =>
-      Promise.resolve(
-        this.#all(
-          "SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
-          jobId,
-          afterSeq,
-        ).map((r) => ({
-          jobId: r.job_id as string,
-          seq: Number(r.seq),
-          ts: r.ts as string,
-          level: r.level as LogLine["level"],
-          text: r.text as string,
-        })),
-      ),
-    purge: (cutoff) =>
-      Promise.resolve(
-        this.#run(
-          "DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted') AND finished_at < ?",
-          cutoff,
-        ),
-      ),
-    claim: (node) =>
-      Promise.resolve(this.#tx(() => {
-        const r = this.#get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
-        if (!r) return undefined;
-        this.#run(
-          "UPDATE jobs SET status = 'running', node = ?, started_at = ? WHERE id = ? AND status = 'queued'",
-          node,
-          now(),
-          r.id as string,
-        );
-        return toJob(this.#get("SELECT * FROM jobs WHERE id = ?", r.id as string)!);
-      })),
-    countByStatus: () => {
-      const out: Record<JobStatus, number> = {
-        queued: 0,
-        running: 0,
-        succeeded: 0,
-        failed: 0,
-        halted: 0,
-      };
-      for (const r of this.#all("SELECT status, count(*) AS n FROM jobs GROUP BY status")) {
-        out[r.status as JobStatus] = Number(r.n);
-      }
-      return Promise.resolve(out);
-    },
-    totals: () =>
-      Promise.resolve({
-        bytes: Number(
-          this.#get("SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs")?.b ?? 0,
-        ),
-      }),
-  });
+  jobs: Store["jobs"];
+  nodes: Store["nodes"];
 
   apikeys: Store["apikeys"] = settled({
     list: () => Promise.resolve(this.#all("SELECT * FROM apikeys ORDER BY name_key").map(toApiKey)),
@@ -661,8 +381,8 @@ export class SqliteStore implements Store {
           idOrName.trim().toLowerCase(),
         ) > 0,
       ),
-    fire: (id, due, next, job) =>
-      Promise.resolve(this.#tx(() => {
+    fire: (id, due, next, job) => {
+      const rec = this.#tx(() => {
         const moved = this.#run(
           "UPDATE schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ? AND enabled = 1",
           next,
@@ -671,10 +391,17 @@ export class SqliteStore implements Store {
           due,
         );
         if (moved === 0) return undefined;
-        const rec = this.#insertJob({ ...job, filePath: null, trigger: "schedule" });
-        this.#run("UPDATE schedules SET last_job_id = ? WHERE id = ?", rec.id, id);
+        const rec = insertJob(
+          this.#q,
+          { ...job, filePath: null, trigger: "schedule" },
+          slotKey(id, due),
+        );
+        if (rec) this.#run("UPDATE schedules SET last_job_id = ? WHERE id = ?", rec.id, id);
         return rec;
-      })),
+      });
+      if (rec) this.signals.send("job_queued", rec.id);
+      return Promise.resolve(rec);
+    },
     setNext: (id, next) => {
       this.#run("UPDATE schedules SET next_run_at = ? WHERE id = ?", next, id);
       return Promise.resolve();
