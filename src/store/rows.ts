@@ -31,7 +31,16 @@ export function checkName(name: string): string {
   if (n.length > 200) {
     throw new StoreError("INVALID", "A name cannot be longer than 200 characters");
   }
+  // PostgreSQL's text cannot hold NUL; no name needs one.
+  if (n.includes("\u0000")) {
+    throw new StoreError("INVALID", "A name cannot contain a NUL character");
+  }
   return n;
+}
+
+/** Log text as stored: NUL (which PostgreSQL's text cannot hold) becomes U+FFFD. */
+export function logText(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
 }
 
 /** ISO text of a time column (text or Date). */

@@ -103,10 +103,12 @@ export class SqliteStore implements Store {
         }
       });
     } catch (err) {
-      if (err instanceof StoreError) throw err;
-      throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
-        cause: err,
-      });
+      if (err instanceof StoreError) return Promise.reject(err);
+      return Promise.reject(
+        new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
     }
     return Promise.resolve();
   }

@@ -9,7 +9,16 @@
 import type { SQLInputValue } from "node:sqlite";
 import { newId } from "../engine/ids.ts";
 import type { LocalSignals } from "./local_signals.ts";
-import { JOB_COLUMNS, newJobRecord, now, toJob, toLogLine, toNode, zeroCounts } from "./rows.ts";
+import {
+  JOB_COLUMNS,
+  logText,
+  newJobRecord,
+  now,
+  toJob,
+  toLogLine,
+  toNode,
+  zeroCounts,
+} from "./rows.ts";
 import { settled, type SqliteQueries } from "./sqlite_query.ts";
 import { type JobFilter, type JobRecord, type JobStatus, type Store, StoreError } from "./types.ts";
 
@@ -132,7 +141,7 @@ export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs
         const stmt = q.db.prepare(
           "INSERT OR REPLACE INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, ?, ?)",
         );
-        for (const l of lines) stmt.run(l.jobId, l.seq, l.ts, l.level, l.text);
+        for (const l of lines) stmt.run(l.jobId, l.seq, l.ts, l.level, logText(l.text));
       });
       return Promise.resolve();
     },

@@ -11,6 +11,7 @@ import type postgres from "postgres";
 import { newId } from "../../engine/ids.ts";
 import {
   JOB_COLUMNS,
+  logText,
   newJobRecord,
   type Row,
   toJob,
@@ -122,7 +123,7 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
         seq: l.seq,
         ts: l.ts,
         level: l.level,
-        text: l.text,
+        text: logText(l.text),
       }));
       for (let i = 0; i < rows.length; i += LOG_BATCH) {
         await sql`INSERT INTO job_logs ${sql(rows.slice(i, i + LOG_BATCH))}
