@@ -165,12 +165,21 @@ if (Deno.build.os !== "linux") {
     }
   });
 
-  Deno.test("postgres: the store carries on after the database restarts", async () => {
-    const store = new PostgresStore(await pg.createDatabase());
+  Deno.test("postgres: the store carries on after the database was away, and listens again", async () => {
+    // Away for longer than a connection attempt may take: listening is retried until it works.
+    const store = new PostgresStore(`${await pg.createDatabase()}?connect_timeout=1`);
     try {
       await store.migrate();
       await store.scripts.create({ name: "before", source: "x" });
-      await pg.restart();
+      let listening = 0;
+      let relistened!: () => void;
+      const again = new Promise<void>((r) => relistened = r);
+      let heard!: (id: string) => void;
+      const heardJob = new Promise<string>((r) => heard = r);
+      const stop = await store.signals.listen("job_queued", heard, {
+        onListen: () => ++listening === 2 && relistened(),
+      });
+      await pg.restart({ downMs: 3000 });
       // The pool's connections died with the server; the next query opens a new one. A query
       // racing the restart may fail once: the caller (the queue) retries on its next pass.
       let names: string[] | undefined;
@@ -180,6 +189,16 @@ if (Deno.build.os !== "linux") {
       assert.deepEqual(names, ["before"]);
       await store.scripts.create({ name: "after", source: "y" });
       assert.equal((await store.scripts.list()).length, 2);
+      await again;
+      const job = await store.jobs.create({
+        scriptId: null,
+        scriptName: "s",
+        filePath: null,
+        params: {},
+        trigger: "api",
+      });
+      assert.equal(await heardJob, job.id);
+      await stop();
     } finally {
       await store.close();
     }

@@ -1,7 +1,8 @@
 /**
  * Store signals across nodes with PostgreSQL's LISTEN and NOTIFY. The client keeps one extra
- * connection for listening, reconnects it when it drops and listens again, calling `onListen`
- * each time so the caller can look at the store for what it missed.
+ * connection for listening; when it drops, the client connects again and listens again, retrying
+ * for as long as the database is away (tested with an outage longer than the connect timeout),
+ * and calls `onListen` each time so the caller can look at the store for what it missed.
  *
  * @module
  */
