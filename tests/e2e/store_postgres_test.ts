@@ -2,13 +2,14 @@
  * Choosing the store from the command line, end to end with the real CLI: `$AFT_STORE`,
  * `config.json` in the data directory and `aft serve --store` reach a throw-away PostgreSQL
  * server; without them the data directory's SQLite file is used. `aft serve` on PostgreSQL runs
- * a job submitted with `aft start`, and never prints the store's password.
+ * a job submitted with `aft start`, and never prints the store's password. With `AFT_BIN` (the
+ * binary job in CI) this shows that the PostgreSQL client works inside a `deno compile` binary.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runAft } from "../e2e/_cli.ts";
-import { startService, stopClean } from "../e2e/_service.ts";
+import { runAft } from "./_cli.ts";
+import { startService, stopClean } from "./_service.ts";
 import { startPostgres } from "../fixtures/postgres.ts";
 
 const EXAMPLE = new URL("../../examples/hello.syncjs", import.meta.url).pathname;
