@@ -108,10 +108,12 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
-  // 4: several nodes: job leases, a unique key per schedule slot, the node table
+  // 4: several nodes: job leases and halt requests, a unique key per schedule slot, the node
+  // table
   `
   ALTER TABLE jobs ADD COLUMN lease_until TEXT;
   ALTER TABLE jobs ADD COLUMN slot_key TEXT;
+  ALTER TABLE jobs ADD COLUMN halt_requested INTEGER NOT NULL DEFAULT 0;
   CREATE UNIQUE INDEX jobs_slot ON jobs (slot_key);
   CREATE INDEX jobs_running ON jobs (node) WHERE status = 'running';
   CREATE TABLE nodes (

@@ -177,9 +177,19 @@ export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs
           later(leaseSeconds),
           node,
         );
-        return q.all("SELECT id FROM jobs WHERE status = 'running' AND node = ? ORDER BY id", node)
-          .map((r) => String(r.id));
+        return q.all(
+          "SELECT id, halt_requested FROM jobs WHERE status = 'running' AND node = ? ORDER BY id",
+          node,
+        ).map((r) => ({ id: String(r.id), haltRequested: Number(r.halt_requested) === 1 }));
       })),
+    requestHalt: (id) => {
+      const n = q.run(
+        "UPDATE jobs SET halt_requested = 1 WHERE id = ? AND status = 'running'",
+        id,
+      );
+      if (n > 0) signals.send("job_halt", id);
+      return Promise.resolve(n > 0);
+    },
     failExpired: (reason) =>
       Promise.resolve(q.tx(() => {
         const rows = q.all(

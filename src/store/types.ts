@@ -238,11 +238,21 @@ export interface Store {
      */
     claim(node: string, opts?: { leaseSeconds?: number }): Promise<JobRecord | undefined>;
     /**
-     * Extends to now + `leaseSeconds` the lease of every job `running` on `node`; returns their
-     * IDs. A job the node runs that is missing from the list is no longer its own (its lease
-     * expired and another node failed it): the node should stop it.
+     * Extends to now + `leaseSeconds` the lease of every job `running` on `node`; returns them,
+     * by ID, each saying whether a halt was requested for it (see `requestHalt`). A job the node
+     * runs that is missing from the list is no longer its own (its lease expired and another
+     * node failed it): the node should stop it.
      */
-    renewLeases(node: string, leaseSeconds: number): Promise<string[]>;
+    renewLeases(
+      node: string,
+      leaseSeconds: number,
+    ): Promise<{ id: string; haltRequested: boolean }[]>;
+    /**
+     * Records that a `running` job should halt, and signals its ID on `job_halt`, so the node
+     * that runs it stops it: at once when it hears the signal, else at its next `renewLeases`.
+     * Returns false (recording nothing) when the job is not running.
+     */
+    requestHalt(id: string): Promise<boolean>;
     /**
      * Fails every `running` job whose lease has expired (its node stopped renewing), with the
      * error `reason(node)` and that as the last log line; returns the jobs failed and their

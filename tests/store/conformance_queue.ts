@@ -224,7 +224,9 @@ export const queueSteps: Step[] = [
         exitCode: 0,
         finishedAt: ended.startedAt!,
       });
-      assert.deepEqual(await s.jobs.renewLeases("live-node", 3600), [renewed.id]);
+      assert.deepEqual(await s.jobs.renewLeases("live-node", 3600), [
+        { id: renewed.id, haltRequested: false },
+      ]);
       assert.deepEqual(await s.jobs.renewLeases("nobody", 3600), []);
       const why = (node: string) => `The node "${node}" was lost: the job did not finish`;
       assert.deepEqual(await s.jobs.failExpired(why), [{ id: lost.id, node: "lost-node" }]);
@@ -241,6 +243,35 @@ export const queueSteps: Step[] = [
       assert.deepEqual(await s.jobs.failExpired(why), []);
       // A node that lost its job no longer finds it among its leases.
       assert.deepEqual(await s.jobs.renewLeases("lost-node", 30), []);
+    },
+  ],
+
+  [
+    "requestHalt() marks a running job for its node and signals it; other jobs are left",
+    async (c) => {
+      const a = await c.open();
+      const b = await c.open();
+      const queued = await a.jobs.create(input);
+      const running = await a.jobs.create(input);
+      const ended = await a.jobs.create(input);
+      await a.jobs.update(ended.id, { status: "succeeded", finishedAt: queued.createdAt });
+      assert.equal((await a.jobs.claim("node-c"))!.id, queued.id);
+      const rerun = (await a.jobs.claim("node-c"))!;
+      assert.equal(rerun.id, running.id);
+      // The queued job was claimed first; make a new queued one to ask about.
+      const waiting = await a.jobs.create(input);
+      const halt = await nextSignal(b, "job_halt");
+      assert.equal(await a.jobs.requestHalt(waiting.id), false);
+      assert.equal(await a.jobs.requestHalt(ended.id), false);
+      assert.equal(await a.jobs.requestHalt("nope"), false);
+      assert.equal(await b.jobs.requestHalt(running.id), true);
+      assert.equal(await within(halt.payload, "job_halt signal"), running.id);
+      await halt.stop();
+      assert.deepEqual(await a.jobs.renewLeases("node-c", 30), [
+        { id: queued.id, haltRequested: false },
+        { id: running.id, haltRequested: true },
+      ]);
+      assert.equal((await a.jobs.get(waiting.id))!.status, "queued");
     },
   ],
 

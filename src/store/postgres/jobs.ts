@@ -37,6 +37,7 @@ const DEFAULT_LEASE_SECONDS = 30;
 const LOG_BATCH = 1000;
 
 const QUEUED = pgChannel("job_queued");
+const HALT = pgChannel("job_halt");
 
 /**
  * Inserts a queued job (with a schedule's slot key) and signals it on commit; undefined when
@@ -150,8 +151,17 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
     },
     renewLeases: async (node, leaseSeconds) =>
       (await sql`UPDATE jobs SET lease_until = now() + make_interval(secs => ${leaseSeconds})
-        WHERE status = 'running' AND node = ${node} RETURNING id`)
-        .map((r: Row) => String(r.id)).sort(),
+        WHERE status = 'running' AND node = ${node} RETURNING id, halt_requested`)
+        .map((r: Row) => ({ id: String(r.id), haltRequested: r.halt_requested === true }))
+        .sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    requestHalt: async (id) => {
+      const rows = await sql`
+        WITH j AS (
+          UPDATE jobs SET halt_requested = true WHERE id = ${id} AND status = 'running' RETURNING id
+        )
+        SELECT id, pg_notify(${HALT}, id) FROM j`;
+      return rows.length > 0;
+    },
     failExpired: (reason) =>
       sql.begin(async (tx) => {
         // Locked rows are being failed (or renewed) by someone else right now: skip them.

@@ -116,11 +116,12 @@ export const PG_MIGRATIONS: readonly string[] = [
     updated_at timestamptz NOT NULL
   );
   `,
-  // 4: several nodes: job leases, a unique key per schedule slot, the node table; the queue's
-  // claim reads the oldest queued job through a partial index
+  // 4: several nodes: job leases and halt requests, a unique key per schedule slot, the node
+  // table; the queue's claim reads the oldest queued job through a partial index
   `
   ALTER TABLE jobs ADD COLUMN lease_until timestamptz;
   ALTER TABLE jobs ADD COLUMN slot_key text;
+  ALTER TABLE jobs ADD COLUMN halt_requested boolean NOT NULL DEFAULT false;
   CREATE UNIQUE INDEX jobs_slot ON jobs (slot_key);
   CREATE INDEX jobs_running ON jobs (node) WHERE status = 'running';
   CREATE INDEX jobs_queued ON jobs (id) WHERE status = 'queued';
