@@ -246,34 +246,29 @@ export const queueSteps: Step[] = [
     },
   ],
 
-  [
-    "requestHalt() marks a running job for its node and signals it; other jobs are left",
-    async (c) => {
-      const a = await c.open();
-      const b = await c.open();
-      const queued = await a.jobs.create(input);
-      const running = await a.jobs.create(input);
-      const ended = await a.jobs.create(input);
-      await a.jobs.update(ended.id, { status: "succeeded", finishedAt: queued.createdAt });
-      assert.equal((await a.jobs.claim("node-c"))!.id, queued.id);
-      const rerun = (await a.jobs.claim("node-c"))!;
-      assert.equal(rerun.id, running.id);
-      // The queued job was claimed first; make a new queued one to ask about.
-      const waiting = await a.jobs.create(input);
-      const halt = await nextSignal(b, "job_halt");
-      assert.equal(await a.jobs.requestHalt(waiting.id), false);
-      assert.equal(await a.jobs.requestHalt(ended.id), false);
-      assert.equal(await a.jobs.requestHalt("nope"), false);
-      assert.equal(await b.jobs.requestHalt(running.id), true);
-      assert.equal(await within(halt.payload, "job_halt signal"), running.id);
-      await halt.stop();
-      assert.deepEqual(await a.jobs.renewLeases("node-c", 30), [
-        { id: queued.id, haltRequested: false },
-        { id: running.id, haltRequested: true },
-      ]);
-      assert.equal((await a.jobs.get(waiting.id))!.status, "queued");
-    },
-  ],
+  ["requestHalt() marks a running job for its node and signals it; others are left", async (c) => {
+    const a = await c.open();
+    const b = await c.open();
+    await a.jobs.create(input);
+    await a.jobs.create(input);
+    const left = (await a.jobs.claim("node-c"))!;
+    const halted = (await a.jobs.claim("node-c"))!;
+    const ended = await a.jobs.create(input);
+    await a.jobs.update(ended.id, { status: "succeeded", finishedAt: ended.createdAt });
+    const waiting = await a.jobs.create(input);
+    const halt = await nextSignal(b, "job_halt");
+    assert.equal(await a.jobs.requestHalt(waiting.id), false);
+    assert.equal(await a.jobs.requestHalt(ended.id), false);
+    assert.equal(await a.jobs.requestHalt("nope"), false);
+    assert.equal(await b.jobs.requestHalt(halted.id), true);
+    assert.equal(await within(halt.payload, "job_halt signal"), halted.id);
+    await halt.stop();
+    assert.deepEqual(await a.jobs.renewLeases("node-c", 30), [
+      { id: left.id, haltRequested: false },
+      { id: halted.id, haltRequested: true },
+    ]);
+    assert.equal((await a.jobs.get(waiting.id))!.status, "queued");
+  }],
 
   ["failExpired() from several connections at once fails each job once", async (c) => {
     const conns = [await c.open(), await c.open(), await c.open()];
