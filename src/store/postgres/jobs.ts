@@ -84,7 +84,7 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
       const rows = await sql`SELECT * FROM jobs WHERE true
         ${filter.status ? sql`AND status = ${filter.status}` : sql``}
-        ${filter.script ? sql`AND lower(script_name) = ${filter.script.toLowerCase()}` : sql``}
+        ${filter.script ? sql`AND lower(script_name) = lower(${filter.script})` : sql``}
         ${filter.before ? sql`AND id < ${filter.before}` : sql``}
         ORDER BY id DESC LIMIT ${limit}`;
       return rows.map(toJob);

@@ -49,14 +49,14 @@ async function unique<T>(message: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Connection failures (refused, timed out, TLS, login, no such database) as UNAVAILABLE, naming
- * the store without its password; anything else unchanged.
+ * Connection failures (refused, timed out, TLS, login, no such database, a server starting or
+ * shutting down) as UNAVAILABLE, naming the store without its password; anything else unchanged.
  */
 export function unavailable(location: string, err: unknown): unknown {
   const e = err as { code?: string; message?: string } | null;
   const code = String(e?.code ?? "");
   const connection = /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EHOSTUNREACH|CONNECT_TIMEOUT|CONNECTION_)/
-    .test(code) || /^(28|3D|08)/.test(code) || /certificate|TLS|SSL/i.test(e?.message ?? "");
+    .test(code) || /^(28|3D|08|57P0)/.test(code) || /certificate|TLS|SSL/i.test(e?.message ?? "");
   if (!connection || err instanceof StoreError) return err;
   const why = String(e?.message ?? err).replaceAll(/postgres(ql)?:\/\/\S+/gi, redactStoreUrl);
   return new StoreError("UNAVAILABLE", `Cannot use the store ${location}: ${why}`, {
