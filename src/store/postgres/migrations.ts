@@ -1,7 +1,9 @@
 /**
  * The PostgreSQL schema: the same numbered migrations as SQLite's (`../migrations.ts`), in
  * PostgreSQL's own SQL (timestamptz, jsonb, bigint, boolean). Never edit a released migration:
- * add a new one here and in SQLite's list with the same number.
+ * add a new one here and in SQLite's list with the same number. Keys, IDs and the names
+ * that lists sort by compare bytewise (`COLLATE "C"`, as SQLite does), whatever the database's
+ * locale: job IDs must sort by time, and lists must not reorder with the server's language.
  *
  * `migratePostgres` runs them in one transaction under a transaction-scoped advisory lock
  * (`pg_advisory_xact_lock`), so when several nodes start at once the first migrates and the
@@ -18,21 +20,21 @@ export const PG_MIGRATIONS: readonly string[] = [
   // 1: the spine
   `
   CREATE TABLE settings (
-    key text PRIMARY KEY,
+    key text COLLATE "C" PRIMARY KEY,
     value jsonb NOT NULL
   );
   CREATE TABLE scripts (
-    id text PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     name text NOT NULL,
-    name_key text NOT NULL UNIQUE,
+    name_key text COLLATE "C" NOT NULL UNIQUE,
     source text NOT NULL,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL
   );
   CREATE TABLE vfs (
-    id text PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     name text NOT NULL,
-    name_key text NOT NULL UNIQUE,
+    name_key text COLLATE "C" NOT NULL UNIQUE,
     type text NOT NULL,
     target text NOT NULL,
     options_enc text NOT NULL,
@@ -40,23 +42,23 @@ export const PG_MIGRATIONS: readonly string[] = [
     updated_at timestamptz NOT NULL
   );
   CREATE TABLE secrets (
-    id text PRIMARY KEY,
-    name text NOT NULL UNIQUE,
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
     value_enc text NOT NULL,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL
   );
   CREATE TABLE jobs (
-    id text PRIMARY KEY,
-    script_id text,
-    script_name text NOT NULL,
+    id text COLLATE "C" PRIMARY KEY,
+    script_id text COLLATE "C",
+    script_name text COLLATE "C" NOT NULL,
     file_path text,
     params jsonb NOT NULL,
     status text NOT NULL,
     exit_code integer,
     error text,
     trigger text NOT NULL,
-    node text,
+    node text COLLATE "C",
     created_at timestamptz NOT NULL,
     started_at timestamptz,
     finished_at timestamptz,
@@ -66,7 +68,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_status ON jobs (status, id);
   CREATE INDEX jobs_script ON jobs (lower(script_name), id);
   CREATE TABLE job_logs (
-    job_id text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    job_id text COLLATE "C" NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
     seq integer NOT NULL,
     ts timestamptz NOT NULL,
     level text NOT NULL,
@@ -77,9 +79,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   // 2: the service: API keys, schedules, admin accounts
   `
   CREATE TABLE apikeys (
-    id text PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     name text NOT NULL,
-    name_key text NOT NULL UNIQUE,
+    name_key text COLLATE "C" NOT NULL UNIQUE,
     prefix text NOT NULL,
     hash text NOT NULL UNIQUE,
     allow jsonb NOT NULL,
@@ -88,20 +90,20 @@ export const PG_MIGRATIONS: readonly string[] = [
     last_used_at timestamptz
   );
   CREATE TABLE schedules (
-    id text PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     name text NOT NULL,
-    name_key text NOT NULL UNIQUE,
+    name_key text COLLATE "C" NOT NULL UNIQUE,
     script text NOT NULL,
     cron text NOT NULL,
     params jsonb NOT NULL,
     enabled boolean NOT NULL DEFAULT true,
     next_run_at timestamptz,
     last_run_at timestamptz,
-    last_job_id text,
+    last_job_id text COLLATE "C",
     created_at timestamptz NOT NULL
   );
   CREATE TABLE admins (
-    id text PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     username text NOT NULL UNIQUE,
     password_hash text NOT NULL,
     created_at timestamptz NOT NULL
@@ -111,7 +113,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   // 3: what a RemoteWatcher last saw, kept per script so a restarted job reports only news
   `
   CREATE TABLE watch_state (
-    key text PRIMARY KEY,
+    key text COLLATE "C" PRIMARY KEY,
     state text NOT NULL,
     updated_at timestamptz NOT NULL
   );
@@ -120,13 +122,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   // table; the queue's claim reads the oldest queued job through a partial index
   `
   ALTER TABLE jobs ADD COLUMN lease_until timestamptz;
-  ALTER TABLE jobs ADD COLUMN slot_key text;
+  ALTER TABLE jobs ADD COLUMN slot_key text COLLATE "C";
   ALTER TABLE jobs ADD COLUMN halt_requested boolean NOT NULL DEFAULT false;
   CREATE UNIQUE INDEX jobs_slot ON jobs (slot_key);
   CREATE INDEX jobs_running ON jobs (node) WHERE status = 'running';
   CREATE INDEX jobs_queued ON jobs (id) WHERE status = 'queued';
   CREATE TABLE nodes (
-    id text PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     address text,
     version text NOT NULL,
     started_at timestamptz NOT NULL,
