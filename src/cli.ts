@@ -90,6 +90,11 @@ export function buildProgram(): Command {
       "PEM certificate (default: a self-signed one in the data directory)",
     )
     .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option(
+      "--store <url>",
+      "store: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=...&sslrootcert=CA] or sqlite:PATH " +
+        "(default: $AFT_STORE, else store in DATA/config.json, else DATA/aft.db)",
+    )
     .action(dispatch("serve"));
 
   program.command("start")

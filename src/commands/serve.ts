@@ -30,6 +30,8 @@ export interface ServeOptions extends GlobalOptions {
   listen?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** `--store URL`: `postgres://...` or `sqlite:PATH`. */
+  store?: string;
 }
 
 function log(level: string, msg: string): void {
@@ -47,6 +49,7 @@ export default async function serve(
   }
   const engine = await createEngine({
     dataDir: opts.data,
+    storeUrl: opts.store,
     log: (m) => log("WARN", m),
   });
   const running = await readServiceFiles(engine.dataDir);
@@ -118,6 +121,7 @@ export default async function serve(
   }, token);
   log("INFO", `aft ${VERSION} serving https://${shown}:${bound.port} (data ${engine.dataDir})`);
   log("INFO", `TLS certificate SHA-256 ${tlsMaterial.fingerprint}`);
+  log("INFO", `store ${engine.storeInfo.kind} ${engine.storeInfo.location}`);
   if ((await engine.apikeys.list()).length === 0) {
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }

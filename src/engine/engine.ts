@@ -10,8 +10,7 @@
  * @module
  */
 
-import { join } from "node:path";
-import { SqliteStore } from "../store/sqlite.ts";
+import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createApiKeyOps } from "./apikeys.ts";
 import { createBus } from "./bus.ts";
@@ -36,20 +35,32 @@ import { createVfsOps } from "./vfs_ops.ts";
 export interface EngineOptions {
   /** The data directory (default: `$AFT_HOME`, else the platform's). */
   dataDir?: string;
-  /** A store to use instead of the data directory's SQLite database (migrated here). */
+  /** A store to use instead of the configured one (migrated here). */
   store?: Store;
+  /**
+   * The store to open (`postgres://...` or `sqlite:PATH`, the `--store` flag); default
+   * `$AFT_STORE`, else `store` in the data directory's `config.json`, else `DATA/aft.db`.
+   */
+  storeUrl?: string;
   /** Where the engine says what it repaired (default: stderr). */
   log?: (msg: string) => void;
 }
 
-/** Opens the engine: data directory, database (migrated), secrets, VFS Library, event bus. */
+/**
+ * Opens the engine: data directory, store (see `EngineOptions.storeUrl`; migrated), secrets,
+ * VFS Library, event bus.
+ */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
   await ensureDataDir(dataDir, { log: opts.log ?? ((m) => console.error(`aft: ${m}`)) });
   let store: Store;
   try {
-    store = opts.store ?? new SqliteStore(join(dataDir, "aft.db"));
-    await store.migrate();
+    if (opts.store) {
+      store = opts.store;
+      await store.migrate();
+    } else {
+      store = await openStore({ dataDir, store: opts.storeUrl });
+    }
   } catch (err) {
     const e = fromStoreError(err);
     throw e instanceof EngineError && e.code !== "STORE_CORRUPT"
@@ -79,6 +90,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   return {
     dataDir,
     node: core.node,
+    storeInfo: { kind: store.kind, location: store.location },
     bus: core.bus,
     jobs: { ...jobs.ops, ...local.ops },
     scripts: createScriptOps(core),

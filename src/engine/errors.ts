@@ -26,7 +26,8 @@ export type ErrorKind =
   | "not_found"
   /** It clashes with what exists (a name taken, a job already finished, a script in use). */
   | "conflict"
-  /** Not now: the service is stopping, or this process runs no jobs. */
+  /** Not now: the service is stopping, this process runs no jobs, or the store cannot be
+   * reached. */
   | "unavailable"
   /** The disk holding the data directory is full. */
   | "storage_full"
@@ -48,6 +49,7 @@ export const ERROR_KINDS = {
   CLI_RUN_OFF: "refused",
   FILE_JOBS_OFF: "refused",
   SERVICE_RUNNING: "refused",
+  NEWER_SCHEMA: "refused",
   NOT_FOUND: "not_found",
   SCRIPT_NOT_FOUND: "not_found",
   JOB_NOT_FOUND: "not_found",
@@ -61,6 +63,7 @@ export const ERROR_KINDS = {
   SCRIPT_IN_USE: "conflict",
   SHUTTING_DOWN: "unavailable",
   NO_QUEUE: "unavailable",
+  STORE_UNAVAILABLE: "unavailable",
   STORAGE_FULL: "storage_full",
   VFS_FAILED: "failed",
   DATA_DIR: "failed",
@@ -114,6 +117,10 @@ export function fromStoreError(err: unknown): unknown {
       return new EngineError("NOT_FOUND", err.message, { cause: err });
     case "INVALID":
       return new EngineError("INVALID", err.message, { cause: err });
+    case "UNAVAILABLE":
+      return new EngineError("STORE_UNAVAILABLE", err.message, { cause: err });
+    case "NEWER_SCHEMA":
+      return new EngineError("NEWER_SCHEMA", err.message, { cause: err });
     case "FULL":
       return new EngineError(
         "STORAGE_FULL",

@@ -26,6 +26,8 @@ export interface Engine {
   readonly dataDir: string;
   /** This node's name (host name). */
   readonly node: string;
+  /** Which store the engine runs on, and where (safe to print: no password). */
+  readonly storeInfo: { readonly kind: "sqlite" | "postgres"; readonly location: string };
   /** Job status changes, log lines and progress of jobs run by this process. */
   readonly bus: EventBus;
   /** Jobs: made, listed, followed, halted; and run here by `aft run` without a service. */

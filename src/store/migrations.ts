@@ -1,6 +1,7 @@
 /**
  * The SQLite schema, as numbered migrations applied in order inside a transaction. Never edit
- * a released migration: add a new one.
+ * a released migration: add a new one. PostgreSQL has the same migrations with the same numbers
+ * in its own SQL (`postgres/migrations.ts`); a change to the schema adds one to each.
  *
  * @module
  */
@@ -110,5 +111,22 @@ export const MIGRATIONS: readonly string[] = [
   // 4: the process that runs a job, so a start-up fails only jobs whose process is gone
   `
   ALTER TABLE jobs ADD COLUMN owner TEXT;
+  `,
+  // 5: several nodes: job leases and halt requests, a unique key per schedule slot, the node
+  // table
+  `
+  ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+  ALTER TABLE jobs ADD COLUMN slot_key TEXT;
+  ALTER TABLE jobs ADD COLUMN halt_requested INTEGER NOT NULL DEFAULT 0;
+  CREATE UNIQUE INDEX jobs_slot ON jobs (slot_key);
+  CREATE INDEX jobs_running ON jobs (node) WHERE status = 'running';
+  CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    address TEXT,
+    version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    draining INTEGER NOT NULL DEFAULT 0
+  );
   `,
 ];

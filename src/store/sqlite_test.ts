@@ -4,21 +4,8 @@ import { DatabaseSync } from "node:sqlite";
 import { SqliteStore } from "./sqlite.ts";
 import { StoreError } from "./types.ts";
 
-async function withStore(fn: (a: SqliteStore, b: SqliteStore) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  // Two connections to one file: two processes sharing the database.
-  const a = new SqliteStore(join(dir, "aft.db"));
-  await a.migrate();
-  const b = new SqliteStore(join(dir, "aft.db"));
-  await b.migrate();
-  try {
-    await fn(a, b);
-  } finally {
-    await a.close();
-    await b.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+// What every store does is tested by the conformance suite (tests/store/); here is what only
+// the SQLite file does.
 
 const input = {
   scriptId: null,
@@ -27,57 +14,6 @@ const input = {
   params: {},
   trigger: "api" as const,
 };
-
-Deno.test("claim() hands each queued job to exactly one claimant, oldest first", async () => {
-  await withStore(async (a, b) => {
-    const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push((await a.jobs.create(input)).id);
-    const got: string[] = [];
-    for (;;) {
-      const x = await a.jobs.claim("node-a");
-      const y = await b.jobs.claim("node-b");
-      if (x) got.push(x.id);
-      if (y) got.push(y.id);
-      if (!x && !y) break;
-    }
-    assert.deepEqual(got, ids);
-    const running = await a.jobs.list({ status: "running", limit: 100 });
-    assert.equal(running.length, 20);
-    assert.ok(running.every((j) => j.startedAt && (j.node === "node-a" || j.node === "node-b")));
-  });
-});
-
-Deno.test("failOrphans() fails only the named jobs still running, with a log line", async () => {
-  await withStore(async (a) => {
-    await a.jobs.create(input);
-    await a.jobs.create(input);
-    await a.jobs.create(input);
-    const gone = await a.jobs.claim("me", { owner: "100:1" });
-    const alive = await a.jobs.claim("me", { owner: "200:1" });
-    const ended = await a.jobs.claim("me", { owner: "100:1" });
-    await a.jobs.update(ended!.id, { status: "succeeded", finishedAt: new Date().toISOString() });
-    assert.equal(gone!.owner, "100:1");
-    const failed = await a.jobs.failOrphans([gone!.id, ended!.id], "gone");
-    assert.deepEqual(failed, [gone!.id]);
-    assert.equal((await a.jobs.get(gone!.id))!.status, "failed");
-    assert.equal((await a.jobs.get(alive!.id))!.status, "running");
-    assert.equal((await a.jobs.get(ended!.id))!.status, "succeeded");
-    assert.equal((await a.jobs.logs(gone!.id))[0]!.text, "gone");
-  });
-});
-
-Deno.test("create() with running records a job already claimed by its process", async () => {
-  await withStore(async (a, b) => {
-    const job = await a.jobs.create({ ...input, running: { node: "n1", owner: "42:7" } });
-    assert.equal(job.status, "running");
-    assert.equal(job.node, "n1");
-    assert.equal(job.owner, "42:7");
-    assert.ok(job.startedAt);
-    assert.deepEqual(await a.jobs.get(job.id), job);
-    // Nobody else can claim it.
-    assert.equal(await b.jobs.claim("n2", { owner: "1:1" }), undefined);
-  });
-});
 
 Deno.test("a full database fails writes with StoreError FULL, and reads go on", async () => {
   const dir = await Deno.makeTempDir();
@@ -135,68 +71,6 @@ Deno.test("the database and its -wal and -shm files are private (0600)", {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("purge() removes finished jobs older than the cutoff, with their logs", async () => {
-  await withStore(async (a) => {
-    const old = await a.jobs.create(input);
-    await a.jobs.update(old.id, { status: "succeeded", finishedAt: "2020-01-01T00:00:00.000Z" });
-    await a.jobs.appendLogs([{ jobId: old.id, seq: 1, ts: "x", level: "info", text: "t" }]);
-    const fresh = await a.jobs.create(input);
-    await a.jobs.update(fresh.id, { status: "failed", finishedAt: new Date().toISOString() });
-    const queued = await a.jobs.create(input);
-    assert.equal(await a.jobs.purge("2021-01-01T00:00:00.000Z"), 1);
-    assert.equal(await a.jobs.get(old.id), undefined);
-    assert.deepEqual(await a.jobs.logs(old.id), []);
-    assert.ok(await a.jobs.get(fresh.id));
-    assert.ok(await a.jobs.get(queued.id));
-  });
-});
-
-Deno.test("schedules.fire() runs a slot once, whoever fires it", async () => {
-  await withStore(async (a, b) => {
-    const due = "2026-01-01T00:00:00.000Z";
-    const next = "2026-01-01T00:01:00.000Z";
-    const s = await a.schedules.create({
-      name: "Nightly",
-      script: "s",
-      cron: "* * * * *",
-      params: { k: "v" },
-      enabled: true,
-      nextRunAt: due,
-    });
-    const job = { scriptId: "x", scriptName: "s", params: { k: "v" } };
-    const first = await a.schedules.fire(s.id, due, next, job);
-    const second = await b.schedules.fire(s.id, due, next, job);
-    assert.ok(first);
-    assert.equal(second, undefined);
-    assert.equal(first.trigger, "schedule");
-    const after = (await b.schedules.get("NIGHTLY"))!;
-    assert.equal(after.nextRunAt, next);
-    assert.equal(after.lastRunAt, due);
-    assert.equal(after.lastJobId, first.id);
-    assert.equal((await a.jobs.list()).length, 1);
-  });
-});
-
-Deno.test("API keys: names are unique case-insensitively, lookup is by hash", async () => {
-  await withStore(async (a) => {
-    const k = await a.apikeys.create({
-      name: "CI",
-      prefix: "abc",
-      hash: "h1",
-      allow: ["127.0.0.1"],
-      scopes: ["jobs:start"],
-    });
-    await assert.rejects(
-      a.apikeys.create({ name: "ci", prefix: "x", hash: "h2", allow: [], scopes: [] }),
-      /already exists/,
-    );
-    assert.equal((await a.apikeys.getByHash("h1"))!.id, k.id);
-    assert.equal(await a.apikeys.getByHash("h2"), undefined);
-    assert.ok(await a.apikeys.remove("ci"));
-    assert.equal(await a.apikeys.getByHash("h1"), undefined);
-  });
 });
 
 Deno.test("IDs made in one millisecond still sort in creation order", async () => {
