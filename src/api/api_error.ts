@@ -12,7 +12,7 @@ import { EngineError, type ErrorKind } from "../engine/mod.ts";
 /** An error of the HTTP layer itself (authentication, limits, malformed requests). */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503 | 507,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 411 | 413 | 415 | 429 | 500 | 503 | 507,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},

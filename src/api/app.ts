@@ -44,8 +44,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
       404,
     )
   );
+  // Routes that stream their body (uploads) are not held to the body limit.
+  const streamed = routes.filter((r) => r.rawBody).map((r) => ({
+    method: r.method.toUpperCase(),
+    path: new RegExp(`^${r.path.replace(/\{\w+\}/g, "[^/]+")}$`),
+  }));
   app.use("*", async (c, next) => {
-    if (Number(c.req.header("Content-Length") ?? "0") > BODY_LIMIT) throw tooLarge();
+    const stream = streamed.some((r) => r.method === c.req.method && r.path.test(c.req.path));
+    if (!stream && Number(c.req.header("Content-Length") ?? "0") > BODY_LIMIT) throw tooLarge();
     await next();
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Cache-Control", "no-store");

@@ -80,6 +80,15 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
       ...(r.body
         ? { requestBody: { required: true, content: { "application/json": { schema: r.body } } } }
         : {}),
+      ...(r.rawBody
+        ? {
+          requestBody: {
+            required: true,
+            description: r.rawBody.description,
+            content: { [r.rawBody.contentType]: { schema: { type: "string", format: "binary" } } },
+          },
+        }
+        : {}),
       responses,
     };
   }

@@ -43,6 +43,11 @@ export interface RouteDef {
   /** Also open without a key to callers on loopback (metrics). */
   loopbackOpen?: boolean;
   body?: Schema;
+  /**
+   * The body is not JSON but a stream the handler reads itself (`c.req.raw.body`), of any size:
+   * the 1 MiB limit does not apply. Described in OpenAPI with this content type.
+   */
+  rawBody?: { contentType: string; description: string };
   query?: Record<string, Schema>;
   responses: Record<number, { description: string; schema?: Schema; contentType?: string }>;
   handler(c: Context, input: RouteInput): Promise<Response> | Response;

@@ -109,9 +109,13 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
           `The API key "${rec.name}" may not be used from ${ip}`,
         );
       }
-      // "Last used" to the minute: one write per key per minute, not one per request.
-      if (!rec.lastUsedAt || Date.now() - Date.parse(rec.lastUsedAt) > 60_000) {
-        store.apikeys.touch(rec.id).catch(() => {});
+      // "Last used" to the minute: one write per key per minute, not one per request; at
+      // once when the key is used from another address.
+      if (
+        !rec.lastUsedAt || Date.now() - Date.parse(rec.lastUsedAt) > 60_000 ||
+        rec.lastCallerIp !== ip
+      ) {
+        store.apikeys.touch(rec.id, ip).catch(() => {});
       }
       return apiKeyView(rec);
     },

@@ -50,3 +50,26 @@ Deno.test("apikeys.authenticate() knows a key by hash and checks the caller's ad
     assert.ok((await engine.apikeys.list())[0]!.lastUsedAt);
   });
 });
+
+Deno.test("apikeys.authenticate() records the last caller's address, at once when it changes", async () => {
+  await withEngine(async (engine) => {
+    const { key } = await engine.apikeys.create({ name: "lan", allow: ["10.0.0.0/8"] });
+    const lastCaller = async (want: string) => {
+      for (let i = 0; i < 100; i++) {
+        if ((await engine.apikeys.list())[0]!.lastCallerIp === want) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.fail(`last caller never became ${want}`);
+    };
+    assert.equal((await engine.apikeys.list())[0]!.lastCallerIp, null);
+    await engine.apikeys.authenticate(key, "10.0.0.1");
+    await lastCaller("10.0.0.1");
+    // Within the minute, from another address: recorded anyway.
+    await engine.apikeys.authenticate(key, "10.0.0.2");
+    await lastCaller("10.0.0.2");
+    // A refused address is not a caller of the key.
+    await rejectsWith(engine.apikeys.authenticate(key, "192.168.0.9"), "ADDRESS_NOT_ALLOWED");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await engine.apikeys.list())[0]!.lastCallerIp, "10.0.0.2");
+  });
+});

@@ -97,7 +97,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     vfs: createVfsOps(core),
     secrets: createSecretOps(core),
     apikeys: createApiKeyOps(core),
-    schedules: createScheduleOps(core),
+    schedules: createScheduleOps(core, { submit: jobs.ops.submit }),
     settings: createSettingsOps(core),
     service: service.ops,
     async reinit() {

@@ -61,6 +61,7 @@ export const ERROR_KINDS = {
   ALREADY_EXISTS: "conflict",
   JOB_FINISHED: "conflict",
   SCRIPT_IN_USE: "conflict",
+  FOLDER_NOT_EMPTY: "conflict",
   SHUTTING_DOWN: "unavailable",
   NO_QUEUE: "unavailable",
   STORE_UNAVAILABLE: "unavailable",

@@ -14,6 +14,7 @@
 import {
   FINISHED,
   JOB_STATUSES,
+  JOB_TRIGGERS,
   type JobRecord,
   type JobStatus,
   type JobTrigger,
@@ -72,11 +73,9 @@ export interface JobOps {
   /** JOB_NOT_FOUND when there is none. */
   get(id: string): Promise<JobView>;
   /** Newest first; INVALID_CURSOR for a cursor this service did not give. */
-  list(filter?: { status?: string; script?: string; limit?: number; cursor?: string }): Promise<
-    JobPage
-  >;
-  /** The job and its log lines after `after` (a line's `seq`). */
-  log(id: string, after?: number): Promise<{ job: JobView; lines: LogLine[] }>;
+  list(filter?: JobListFilter): Promise<JobPage>;
+  /** The job and its log lines after `after` (a line's `seq`), at most `limit` when given. */
+  log(id: string, after?: number, limit?: number): Promise<{ job: JobView; lines: LogLine[] }>;
   /**
    * Log lines as they are stored, by this process or any other on the database, until the
    * job ends. `pollMs`: how often the store is read when this process is told nothing.
@@ -93,7 +92,55 @@ export interface JobOps {
   halt(id: string): Promise<JobView>;
   /** Counts for metrics. */
   stats(): Promise<{ byStatus: Record<JobStatus, number>; bytes: number }>;
+  /**
+   * The last `hours` hours (default 24, at most 24 * 31), hour by hour (UTC hours, oldest
+   * first, every hour present): jobs that ended in it by status, and the bytes they moved.
+   */
+  hourly(opts?: { hours?: number; now?: Date }): Promise<HourSummary[]>;
+  /**
+   * Starts the job's script again with the same parameters: a new job with the given trigger
+   * and caller, under the same rules as `submit`.
+   */
+  rerun(id: string, input: Pick<SubmitInput, "trigger" | "caller">): Promise<JobView>;
 }
+
+/** What `list` filters by; every field optional. */
+export interface JobListFilter {
+  status?: string;
+  /** Script name, case-insensitive. */
+  script?: string;
+  /** `api`, `cli`, `schedule` or `ui`. */
+  trigger?: string;
+  /** Jobs created at or after this time (ISO 8601). */
+  from?: string;
+  /** Jobs created before this time (ISO 8601). */
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** One hour of `hourly`. */
+export interface HourSummary {
+  /** Start of the hour, ISO (UTC). */
+  hour: string;
+  succeeded: number;
+  failed: number;
+  halted: number;
+  /** Bytes moved by the jobs that ended in this hour. */
+  bytes: number;
+}
+
+/** `text` as an ISO time, or INVALID_REQUEST naming `what`. */
+function isoTime(text: string, what: string): string {
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) {
+    throw new EngineError("INVALID_REQUEST", `${what} takes a date and time, not "${text}"`);
+  }
+  return d.toISOString();
+}
+
+/** Log lines read from the store at once while following a log. */
+const LOG_BATCH = 1000;
 
 /** The job as every surface shows it. */
 export function jobView(j: JobRecord): JobView {
@@ -201,6 +248,17 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
     opts: { after?: number; pollMs?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<FollowEvent> {
     let last = opts.after ?? 0;
+    /** The lines stored after `last`, read in batches. */
+    async function* stored(): AsyncGenerator<LogLine> {
+      for (;;) {
+        const batch = await store.jobs.logs(id, last, LOG_BATCH);
+        for (const line of batch) {
+          last = line.seq;
+          yield line;
+        }
+        if (batch.length < LOG_BATCH) return;
+      }
+    }
     let wake: () => void = () => {};
     const off = core.bus.on((e) => {
       if ((e.type === "log" && e.line.jobId === id) || (e.type === "job" && e.job.id === id)) {
@@ -217,14 +275,11 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
           wake = r;
           timer = setTimeout(r, opts.pollMs ?? 1000); // lines stored by another process
         });
-        for (const line of await store.jobs.logs(id, last)) {
-          yield { type: "line", line };
-          last = line.seq;
-        }
+        for await (const line of stored()) yield { type: "line", line };
         const cur = await store.jobs.get(id);
         if (!cur || FINISHED.includes(cur.status)) {
           // Lines are stored in batches: one more read after the end catches the last ones.
-          for (const line of await store.jobs.logs(id, last)) yield { type: "line", line };
+          for await (const line of stored()) yield { type: "line", line };
           if (cur) yield { type: "end", job: jobView(cur) };
           clearTimeout(timer);
           return;
@@ -243,9 +298,7 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
   const ops = guarded({
     submit,
     get: async (id: string) => jobView(await find(id)),
-    async list(
-      filter: { status?: string; script?: string; limit?: number; cursor?: string } = {},
-    ) {
+    async list(filter: JobListFilter = {}) {
       if (filter.status !== undefined && !JOB_STATUSES.includes(filter.status as JobStatus)) {
         throw new EngineError(
           "INVALID_REQUEST",
@@ -262,9 +315,18 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new EngineError("INVALID_REQUEST", "The limit takes a whole number from 1 to 1000");
       }
+      if (filter.trigger !== undefined && !JOB_TRIGGERS.includes(filter.trigger as JobTrigger)) {
+        throw new EngineError(
+          "INVALID_REQUEST",
+          `Job trigger takes one of ${JOB_TRIGGERS.join(", ")}`,
+        );
+      }
       const jobs = await store.jobs.list({
         status: filter.status as JobStatus | undefined,
         script: filter.script,
+        trigger: filter.trigger as JobTrigger | undefined,
+        createdFrom: filter.from === undefined ? undefined : isoTime(filter.from, "from"),
+        createdTo: filter.to === undefined ? undefined : isoTime(filter.to, "to"),
         before: filter.cursor,
         limit,
       });
@@ -273,9 +335,9 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
         nextCursor: jobs.length === limit ? jobs.at(-1)!.id : null,
       };
     },
-    async log(id: string, after = 0) {
+    async log(id: string, after = 0, limit?: number) {
       const job = await find(id);
-      return { job: jobView(job), lines: await store.jobs.logs(id, after) };
+      return { job: jobView(job), lines: await store.jobs.logs(id, after, limit) };
     },
     async halt(id: string) {
       const job = await find(id);
@@ -290,6 +352,39 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
       byStatus: await store.jobs.countByStatus(),
       bytes: (await store.jobs.totals()).bytes,
     }),
+    async hourly(opts: { hours?: number; now?: Date } = {}) {
+      const hours = opts.hours ?? 24;
+      if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 31) {
+        throw new EngineError("INVALID_REQUEST", "Hours take a whole number from 1 to 744");
+      }
+      const HOUR = 3600_000;
+      const last = Math.floor((opts.now ?? new Date()).getTime() / HOUR) * HOUR;
+      const out: HourSummary[] = [];
+      const byHour = new Map<string, HourSummary>();
+      for (let t = last - (hours - 1) * HOUR; t <= last; t += HOUR) {
+        const h = { hour: new Date(t).toISOString(), succeeded: 0, failed: 0, halted: 0, bytes: 0 };
+        out.push(h);
+        byHour.set(h.hour.slice(0, 13), h);
+      }
+      for (const r of await store.jobs.hourly(out[0]!.hour)) {
+        const h = byHour.get(r.hour);
+        if (!h) continue;
+        if (r.status === "succeeded" || r.status === "failed" || r.status === "halted") {
+          h[r.status] += r.count;
+        }
+        h.bytes += r.bytes;
+      }
+      return out;
+    },
+    async rerun(id: string, input: Pick<SubmitInput, "trigger" | "caller">) {
+      const job = await find(id);
+      const target = job.filePath !== null
+        ? { filePath: job.filePath }
+        : job.scriptId !== null && await store.scripts.get(job.scriptId)
+        ? { scriptId: job.scriptId }
+        : { scriptName: job.scriptName };
+      return await submit({ target, params: job.params, ...input });
+    },
   });
 
   /**

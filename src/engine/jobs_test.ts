@@ -15,6 +15,7 @@ const key = (scopes: string[]): Caller => ({
     scopes,
     createdAt: "",
     lastUsedAt: null,
+    lastCallerIp: null,
   },
 });
 const api = { trigger: "api" as const, caller: key(["jobs:start", "files"]) };

@@ -35,14 +35,23 @@ export { EngineError, type ErrorCode, type ErrorKind, kindOfCode } from "./error
 export { type ApiKeyView, type Caller, hasScope, type Scope, SCOPES } from "./access.ts";
 export { sameHash } from "./hash.ts";
 export { isLoopback, normalizeIp } from "./ip.ts";
-export type { FollowEvent, JobOps, JobPage, SubmitInput } from "./jobs.ts";
+export type {
+  FollowEvent,
+  HourSummary,
+  JobListFilter,
+  JobOps,
+  JobPage,
+  SubmitInput,
+} from "./jobs.ts";
 export type { ExecuteHereOptions, LocalRunOps } from "./local_run.ts";
 export type { JobProgress, JobSource } from "./execute.ts";
 export type { ScriptMeta, ScriptOps } from "./scripts.ts";
 export type { SecretOps, SecretView } from "./secret_ops.ts";
-export type { VfsOps, VfsSummary, VfsView } from "./vfs_ops.ts";
+export type { VfsOps, VfsPatch, VfsSummary, VfsView } from "./vfs_ops.ts";
+export type { VfsFileEntry, VfsFileOps } from "./vfs_files.ts";
+export { isCredentialOption } from "./vfs_library.ts";
 export type { ApiKeyOps } from "./apikeys.ts";
-export type { ScheduleOps } from "./schedule_ops.ts";
+export type { CronPreview, ScheduleOps, SchedulePatch } from "./schedule_ops.ts";
 export type { SettingsOps } from "./settings_ops.ts";
 export type { ServiceOps } from "./service.ts";
 export type { EngineEvent, EventBus } from "./types.ts";
@@ -66,7 +75,7 @@ export {
 export { checkName, escapeControls } from "./names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
 export { scriptTypings } from "./typings.ts";
-export { FINISHED, JOB_STATUSES } from "../store/types.ts";
+export { FINISHED, JOB_STATUSES, JOB_TRIGGERS } from "../store/types.ts";
 export type {
   JobStatus,
   JobTrigger,

@@ -30,6 +30,8 @@ export interface ServiceOps {
   stopping(): boolean;
   /** Jobs running in this process now. */
   runningHere(): number;
+  /** When `start()` was called (ISO), for the service's uptime; null before. */
+  startedAt(): string | null;
   /** Durations of the jobs this process finished since the last call (metrics). */
   takeDurations(): { status: string; seconds: number }[];
 }
@@ -77,6 +79,7 @@ export function createService(
   let queue: JobQueue | undefined;
   let scheduler: Scheduler | undefined;
   let stopping = false;
+  let started: string | null = null;
   let log: (msg: string) => void = () => {};
 
   const runners: JobRunners = {
@@ -102,6 +105,7 @@ export function createService(
 
   const ops: ServiceOps = {
     async start(o = {}) {
+      started = new Date().toISOString();
       log = o.log ?? log;
       // Loaded here, so commands that run no service do not load the runtime and croner.
       const { JobQueue } = await import("./queue.ts");
@@ -128,6 +132,7 @@ export function createService(
     },
     stopping: () => stopping || (queue?.stopping ?? false),
     runningHere: () => queue?.runningCount ?? 0,
+    startedAt: () => started,
     takeDurations: () => queue?.takeDurations() ?? [],
   };
   return { ops, runners };

@@ -55,7 +55,10 @@ Deno.test("start-up fails only the running jobs whose process is gone", async ()
 Deno.test("the service's queue runs a queued job on a runner and reports its duration", async () => {
   await withEngine(async (engine) => {
     await engine.scripts.create({ name: "hello", source: 'Log.Info("hi " + Param("who"));' });
+    assert.equal(engine.service.startedAt(), null);
+    const before = new Date().toISOString();
     await engine.service.start({ maxIdleRunners: 1, schedules: false });
+    assert.ok(engine.service.startedAt()! >= before);
     try {
       const job = await engine.jobs.submit({
         target: { scriptName: "hello" },

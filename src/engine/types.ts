@@ -42,6 +42,8 @@ export interface VfsLibrary {
   list(): Promise<{ id: string; name: string; type: string; target: string; createdAt: string }[]>;
   /** Validates type and target; options are encrypted at rest. */
   add(def: VfsDefinition): Promise<{ id: string; name: string }>;
+  /** Replaces the entry `name` with `def` (same ID; renamed when the name differs). */
+  update(name: string, def: VfsDefinition): Promise<{ id: string; name: string }>;
   remove(name: string): Promise<boolean>;
   /**
    * Records an SSH host key fingerprint on an entry that has none (trust on first use);

@@ -138,6 +138,18 @@ export function createVfsLibrary(store: Store, secrets: Secrets): VfsLibrary {
       });
       return { id: rec.id, name: rec.name };
     },
+    async update(name, def) {
+      const rec = await store.vfs.getByName(name);
+      if (!rec) throw new EngineError("VFS_NOT_FOUND", `No VFS named "${name}"`);
+      await validateVfsDefinition(def);
+      const u = await store.vfs.update(rec.id, {
+        name: def.name,
+        type: def.type,
+        target: def.target,
+        optionsEnc: await secrets.encrypt(JSON.stringify(def.options)),
+      });
+      return { id: u.id, name: u.name };
+    },
     async remove(name) {
       const rec = await store.vfs.getByName(name);
       return rec ? await store.vfs.remove(rec.id) : false;

@@ -10,7 +10,30 @@ import type { VfsDefinition } from "../vfs/types.ts";
 import { EngineError, guarded } from "./errors.ts";
 import { checkName } from "./names.ts";
 import type { EngineCore } from "./types.ts";
-import { describeFailure, maskOptions, validateVfsDefinition } from "./vfs_library.ts";
+import { createVfsFileOps, type VfsFileOps } from "./vfs_files.ts";
+import {
+  describeFailure,
+  isCredentialOption,
+  maskOptions,
+  validateVfsDefinition,
+} from "./vfs_library.ts";
+
+/**
+ * A change to a library entry (`update`). Credentials are write-only: a credential option
+ * given empty or left out keeps its stored value, unless it is named in `clear`.
+ */
+export interface VfsPatch {
+  /** A new name. */
+  name?: string;
+  target?: string;
+  /**
+   * The options as they should be: other options are replaced as a whole (an empty value
+   * removes one); for credentials see above. Left out: the options stay as they are.
+   */
+  options?: Record<string, string>;
+  /** Credential options to remove. */
+  clear?: string[];
+}
 
 /** A library entry as listed. */
 export interface VfsSummary {
@@ -37,6 +60,10 @@ export interface VfsOps {
   >;
   /** VFS_NOT_FOUND when there is none. */
   remove(name: string): Promise<void>;
+  /** Changes an entry, checked as `add` checks it (see `VfsPatch` for credentials). */
+  update(name: string, patch: VfsPatch): Promise<VfsView>;
+  /** The files behind an entry: list, download, upload, make folders, rename, delete. */
+  readonly files: VfsFileOps;
   /**
    * Connects and lists the root; VFS_FAILED with the cause first (authentication, host key,
    * DNS, TLS, permission). An SFTP host key seen for the first time is recorded.
@@ -63,7 +90,7 @@ export function createVfsOps(core: EngineCore): VfsOps {
       updatedAt: rec.updatedAt,
     };
   };
-  return guarded({
+  const ops = guarded({
     list: () => core.vfs.list(),
     get: view,
     async add(def: VfsDefinition, opts: { replace?: boolean } = {}) {
@@ -81,6 +108,34 @@ export function createVfsOps(core: EngineCore): VfsOps {
     },
     async remove(name: string) {
       if (!(await core.vfs.remove(name))) throw notFound(name);
+    },
+    async update(name: string, patch: VfsPatch) {
+      const cur = await core.vfs.get(name);
+      if (!cur) throw notFound(name);
+      const newName = patch.name === undefined ? cur.name : checkName("VFS", patch.name);
+      const clear = new Set(patch.clear ?? []);
+      let options: Record<string, string>;
+      if (patch.options === undefined) options = { ...cur.options };
+      else {
+        options = {};
+        for (const [k, v] of Object.entries(cur.options)) {
+          if (isCredentialOption(k)) options[k] = v;
+        }
+        for (const [k, v] of Object.entries(patch.options)) {
+          if (v !== "") options[k] = v;
+          else if (!isCredentialOption(k)) delete options[k];
+        }
+      }
+      for (const k of clear) delete options[k];
+      if (newName.toLowerCase() !== cur.name.toLowerCase()) {
+        const taken = await core.store.vfs.getByName(newName);
+        if (taken) {
+          throw new EngineError("ALREADY_EXISTS", `A VFS named "${taken.name}" already exists`);
+        }
+      }
+      const def = { name: newName, type: cur.type, target: patch.target ?? cur.target, options };
+      await core.vfs.update(cur.name, def);
+      return await view(newName);
     },
     async test(name: string, opts: { onHostKeyRecorded?(fingerprint: string): void } = {}) {
       const def = await core.vfs.get(name);
@@ -107,4 +162,5 @@ export function createVfsOps(core: EngineCore): VfsOps {
       }
     },
   });
+  return { ...ops, files: createVfsFileOps(core) };
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { SqliteStore } from "../store/sqlite.ts";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
+import { createCore } from "./engine.ts";
 
 Deno.test("vfs: entries are checked, shown with credentials masked, replaced only when asked", async () => {
   await withEngine(async (engine) => {
@@ -79,6 +81,53 @@ Deno.test("vfs.test() lists the root, and names the cause when the entry does no
       await rejectsWith(engine.vfs.test("missing"), "VFS_NOT_FOUND");
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("vfs.update(): credentials are kept unless given or cleared, other options are replaced", async () => {
+  await withEngine(async (engine, dataDir) => {
+    const dir = await Deno.makeTempDir();
+    const other = await Deno.makeTempDir();
+    try {
+      await engine.vfs.add({
+        name: "box",
+        type: "disk",
+        target: dir,
+        options: { pass: "old-secret", hostKeySHA256: "SHA256:abc", note: "n" },
+      });
+      await engine.vfs.add({ name: "taken", type: "disk", target: dir, options: {} });
+      const v = await engine.vfs.update("BOX", {
+        target: other,
+        options: { pass: "", hostKeySHA256: "SHA256:def" },
+      });
+      assert.equal(v.target, other);
+      assert.deepEqual(v.options, { pass: "***", hostKeySHA256: "SHA256:def" });
+      // What a job would read: the credential left empty kept its value.
+      const core = createCore(dataDir, new SqliteStore(join(dataDir, "aft.db")));
+      try {
+        assert.deepEqual((await core.vfs.get("box"))!.options, {
+          pass: "old-secret",
+          hostKeySHA256: "SHA256:def",
+        });
+      } finally {
+        await core.close();
+      }
+      assert.deepEqual((await engine.vfs.update("box", { clear: ["pass"] })).options, {
+        hostKeySHA256: "SHA256:def",
+      });
+      const renamed = await engine.vfs.update("box", { name: "Box 2", options: { pass: "new" } });
+      assert.equal(renamed.name, "Box 2");
+      assert.deepEqual(renamed.options, { pass: "***" });
+      await rejectsWith(engine.vfs.get("box"), "VFS_NOT_FOUND");
+      await rejectsWith(engine.vfs.update("box 2", { name: "TAKEN" }), "ALREADY_EXISTS");
+      await rejectsWith(engine.vfs.update("box 2", { target: "relative" }), "INVALID_REQUEST");
+      await rejectsWith(engine.vfs.update("box 2", { name: "a\u0007" }), "INVALID_NAME");
+      await rejectsWith(engine.vfs.update("nope", {}), "VFS_NOT_FOUND");
+      assert.equal((await engine.vfs.get("box 2")).target, other);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(other, { recursive: true });
     }
   });
 });

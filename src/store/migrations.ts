@@ -112,7 +112,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN owner TEXT;
   `,
-  // 5: several nodes: job leases and halt requests, a unique key per schedule slot, the node
+  // 5: the address an API key was last used from
+  `
+  ALTER TABLE apikeys ADD COLUMN last_caller_ip TEXT;
+  `,
+  // 6: several nodes: job leases and halt requests, a unique key per schedule slot, the node
   // table
   `
   ALTER TABLE jobs ADD COLUMN lease_until TEXT;

@@ -81,6 +81,9 @@ export function toApiKey(r: Row): ApiKeyRecord {
     scopes: json(r.scopes),
     createdAt: iso(r.created_at),
     lastUsedAt: isoOrNull(r.last_used_at),
+    lastCallerIp: r.last_caller_ip === null || r.last_caller_ip === undefined
+      ? null
+      : String(r.last_caller_ip),
   };
 }
 
@@ -191,6 +194,17 @@ export const JOB_COLUMNS: Readonly<Record<string, string>> = {
   bytesTransferred: "bytes_transferred",
   peakRssBytes: "peak_rss_bytes",
   owner: "owner",
+};
+
+/** Schedule record fields to their columns, for partial updates. */
+export const SCHEDULE_COLUMNS: Readonly<Record<string, string>> = {
+  name: "name",
+  nameKey: "name_key",
+  script: "script",
+  cron: "cron",
+  params: "params",
+  enabled: "enabled",
+  nextRunAt: "next_run_at",
 };
 
 /** Zero counts for every job status. */

@@ -9,12 +9,11 @@ import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { resolve } from "node:path";
 import { newId } from "./ids.ts";
 import { LocalSignals } from "./local_signals.ts";
-import { MIGRATIONS } from "./migrations.ts";
 import {
   checkName,
-  newerSchema,
   now,
   type Row,
+  SCHEDULE_COLUMNS,
   slotKey,
   toApiKey,
   toSchedule,
@@ -22,9 +21,9 @@ import {
   toSecret,
   toVfs,
 } from "./rows.ts";
-import { mapped, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
+import { migrateDatabase, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
 import { insertJob, sqliteJobs, sqliteNodes } from "./sqlite_jobs.ts";
-import { isUnique, type SqliteQueries } from "./sqlite_query.ts";
+import { isUnique, setClause, type SqliteQueries } from "./sqlite_query.ts";
 import { type ApiKeyRecord, type ScheduleRecord, type Store, StoreError } from "./types.ts";
 
 export type { SqliteOptions };
@@ -84,26 +83,9 @@ export class SqliteStore implements Store {
 
   migrate(): Promise<void> {
     try {
-      this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-      this.#tx(() => {
-        const row = this.#get("SELECT max(version) AS v FROM schema_version");
-        const current = Number(row?.v ?? 0);
-        if (current > MIGRATIONS.length) {
-          throw newerSchema(this.location, current, MIGRATIONS.length);
-        }
-        for (let v = current; v < MIGRATIONS.length; v++) {
-          this.#db.exec(MIGRATIONS[v]!);
-          this.#run("INSERT INTO schema_version (version) VALUES (?)", v + 1);
-        }
-      });
+      migrateDatabase(this.#db, (fn) => this.#tx(fn), this.location);
     } catch (err) {
-      if (err instanceof StoreError) return Promise.reject(err);
-      if (mapped(err) instanceof StoreError) return Promise.reject(mapped(err));
-      return Promise.reject(
-        new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
-          cause: err,
-        }),
-      );
+      return Promise.reject(err);
     }
     return Promise.resolve();
   }
@@ -293,6 +275,7 @@ export class SqliteStore implements Store {
         id: newId(),
         createdAt: now(),
         lastUsedAt: null,
+        lastCallerIp: null,
       };
       try {
         this.#run(
@@ -314,8 +297,13 @@ export class SqliteStore implements Store {
       }
       return Promise.resolve(rec);
     },
-    touch: (id) => {
-      this.#run("UPDATE apikeys SET last_used_at = ? WHERE id = ?", now(), id);
+    touch: (id, ip) => {
+      this.#run(
+        "UPDATE apikeys SET last_used_at = ?, last_caller_ip = ? WHERE id = ?",
+        now(),
+        ip ?? null,
+        id,
+      );
       return Promise.resolve();
     },
     remove: (idOrName) =>
@@ -402,6 +390,19 @@ export class SqliteStore implements Store {
     setNext: (id, next) => {
       this.#run("UPDATE schedules SET next_run_at = ? WHERE id = ?", next, id);
       return Promise.resolve();
+    },
+    update: (id, patch) => {
+      const name = patch.name === undefined ? undefined : checkName(patch.name);
+      const set = setClause(SCHEDULE_COLUMNS, { ...patch, name, nameKey: name?.toLowerCase() });
+      try {
+        if (set.sql) this.#run(`UPDATE schedules SET ${set.sql} WHERE id = ?`, ...set.params, id);
+      } catch (err) {
+        if (!isUnique(err)) throw err;
+        throw new StoreError("ALREADY_EXISTS", `A schedule named "${name}" already exists`);
+      }
+      const r = this.#get("SELECT * FROM schedules WHERE id = ?", id);
+      if (!r) throw new StoreError("NOT_FOUND", `No schedule with ID "${id}"`);
+      return Promise.resolve(toSchedule(r));
     },
   });
 

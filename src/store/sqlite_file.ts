@@ -6,6 +6,8 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { MIGRATIONS } from "./migrations.ts";
+import { newerSchema } from "./rows.ts";
 import { StoreError } from "./types.ts";
 
 /** Options of the SQLite store. */
@@ -35,6 +37,38 @@ export function openDatabase(path: string, opts: SqliteOptions = {}): DatabaseSy
       `Cannot open the database "${path}": ${(err as Error).message}`,
       { cause: err },
     );
+  }
+}
+
+/**
+ * Creates or upgrades the schema of `db` (`MIGRATIONS`, in one transaction run by `tx`).
+ * NEWER_SCHEMA for a schema newer than this aft knows (the database is left untouched), CORRUPT
+ * for a database that cannot be prepared.
+ */
+export function migrateDatabase(
+  db: DatabaseSync,
+  tx: (fn: () => void) => void,
+  location: string,
+): void {
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    tx(() => {
+      const row = db.prepare("SELECT max(version) AS v FROM schema_version").get();
+      const current = Number(row?.v ?? 0);
+      if (current > MIGRATIONS.length) {
+        throw newerSchema(location, current, MIGRATIONS.length);
+      }
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        db.exec(MIGRATIONS[v]!);
+        db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(v + 1);
+      }
+    });
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    if (mapped(err) instanceof StoreError) throw mapped(err);
+    throw new StoreError("CORRUPT", `Cannot prepare the database: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

@@ -120,6 +120,18 @@ export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs
         where.push("script_name = ? COLLATE NOCASE");
         params.push(filter.script);
       }
+      if (filter.trigger) {
+        where.push("trigger = ?");
+        params.push(filter.trigger);
+      }
+      if (filter.createdFrom) {
+        where.push("created_at >= ?");
+        params.push(filter.createdFrom);
+      }
+      if (filter.createdTo) {
+        where.push("created_at < ?");
+        params.push(filter.createdTo);
+      }
       if (filter.before) {
         where.push("id < ?");
         params.push(filter.before);
@@ -159,10 +171,14 @@ export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs
       });
       return Promise.resolve();
     },
-    logs: (jobId, afterSeq = 0) =>
+    logs: (jobId, afterSeq = 0, limit = -1) =>
       Promise.resolve(
-        q.all("SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq", jobId, afterSeq)
-          .map(toLogLine),
+        q.all(
+          "SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+          jobId,
+          afterSeq,
+          limit,
+        ).map(toLogLine),
       ),
     purge: (cutoff) =>
       Promise.resolve(
@@ -226,6 +242,18 @@ export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs
       Promise.resolve({
         bytes: Number(q.get("SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs")?.b ?? 0),
       }),
+    hourly: (since) =>
+      Promise.resolve(
+        q.all(
+          "SELECT substr(finished_at, 1, 13) AS hour, status, count(*) AS n, coalesce(sum(bytes_transferred), 0) AS b FROM jobs WHERE finished_at IS NOT NULL AND finished_at >= ? GROUP BY hour, status ORDER BY hour",
+          since,
+        ).map((r) => ({
+          hour: String(r.hour),
+          status: r.status as JobStatus,
+          count: Number(r.n),
+          bytes: Number(r.b),
+        })),
+      ),
   });
 }
 

@@ -43,6 +43,8 @@ export const FINISHED: readonly JobStatus[] = ["succeeded", "failed", "halted"];
 /** Every job status. */
 export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", ...FINISHED];
 export type JobTrigger = "api" | "cli" | "schedule" | "ui";
+/** Every job trigger. */
+export const JOB_TRIGGERS: readonly JobTrigger[] = ["api", "cli", "schedule", "ui"];
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /**
@@ -114,6 +116,8 @@ export interface ApiKeyRecord {
   scopes: string[];
   createdAt: string;
   lastUsedAt: string | null;
+  /** The address of the last caller that used the key, with `lastUsedAt`. */
+  lastCallerIp: string | null;
 }
 
 export interface ScheduleRecord {
@@ -129,6 +133,15 @@ export interface ScheduleRecord {
   lastRunAt: string | null;
   lastJobId: string | null;
   createdAt: string;
+}
+
+/** Jobs that ended in one hour with one status (see `jobs.hourly`). */
+export interface HourlyJobs {
+  /** The hour, UTC: `2026-03-01T22`. */
+  hour: string;
+  status: JobStatus;
+  count: number;
+  bytes: number;
 }
 
 /** An `aft serve` node as registered in the store (see {@link Store.nodes}). */
@@ -178,6 +191,11 @@ export interface JobFilter {
   status?: JobStatus;
   /** Script name, case-insensitive. */
   script?: string;
+  trigger?: JobTrigger;
+  /** Jobs created at or after this time (ISO). */
+  createdFrom?: string;
+  /** Jobs created before this time (ISO). */
+  createdTo?: string;
   limit?: number;
   /** Return jobs older than this job ID (newest first pagination). */
   before?: string;
@@ -253,8 +271,8 @@ export interface Store {
      */
     failOrphans(ids: string[], reason: string): Promise<string[]>;
     appendLogs(lines: LogLine[]): Promise<void>;
-    /** Lines with seq > afterSeq, in order. */
-    logs(jobId: string, afterSeq?: number): Promise<LogLine[]>;
+    /** Lines with seq > afterSeq, in order; at most `limit` of them when given. */
+    logs(jobId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
     /**
@@ -295,14 +313,22 @@ export interface Store {
     countByStatus(): Promise<Record<JobStatus, number>>;
     /** Sums over the job history, for metrics. */
     totals(): Promise<{ bytes: number }>;
+    /**
+     * Finished jobs per hour (UTC, `YYYY-MM-DDTHH`) of their end, from `since` on: how many
+     * ended with each status and the bytes they moved; hours without jobs are absent.
+     */
+    hourly(since: string): Promise<HourlyJobs[]>;
   };
 
   apikeys: {
     list(): Promise<ApiKeyRecord[]>;
     getByHash(hash: string): Promise<ApiKeyRecord | undefined>;
     /** ALREADY_EXISTS when the name is taken, case-insensitively. */
-    create(input: Omit<ApiKeyRecord, "id" | "createdAt" | "lastUsedAt">): Promise<ApiKeyRecord>;
-    touch(id: string): Promise<void>;
+    create(
+      input: Omit<ApiKeyRecord, "id" | "createdAt" | "lastUsedAt" | "lastCallerIp">,
+    ): Promise<ApiKeyRecord>;
+    /** Records a use of the key now, by a caller at `ip`. */
+    touch(id: string, ip?: string): Promise<void>;
     /** By ID or name (case-insensitive). */
     remove(idOrName: string): Promise<boolean>;
   };
@@ -330,6 +356,16 @@ export interface Store {
     ): Promise<JobRecord | undefined>;
     /** Sets the next run time (after a cron change or a start-up recomputation). */
     setNext(id: string, next: string | null): Promise<void>;
+    /**
+     * Changes a schedule (ALREADY_EXISTS for a name taken, NOT_FOUND when there is none);
+     * returns it as it is now.
+     */
+    update(
+      id: string,
+      patch: Partial<
+        Pick<ScheduleRecord, "name" | "script" | "cron" | "params" | "enabled" | "nextRunAt">
+      >,
+    ): Promise<ScheduleRecord>;
   };
 
   /** Web UI administrator accounts (the setup wizard creates the first). */

@@ -37,3 +37,25 @@ export async function mkdirEach(
     }
   }
 }
+
+/**
+ * The error to throw when a server refused to make folder `p` with a reply that does not say
+ * why (OpenSSH's plain FAILURE, FTP's 550): it already exists, its parent is missing or not a
+ * folder, or else the server's own `err`.
+ */
+export async function mkdirFailure(
+  p: string,
+  err: unknown,
+  stat: (p: string) => Promise<FileInfo>,
+): Promise<unknown> {
+  const st = await stat(p).catch(() => undefined);
+  if (st) return new VfsError("ALREADY_EXISTS", `Already exists: "${p}"`, { path: p });
+  const parent = await stat(joinPath(p, "..")).catch(() => undefined);
+  if (!parent) {
+    return new VfsError("NOT_FOUND", `Parent folder of "${p}" does not exist`, { path: p });
+  }
+  if (!parent.isDir) {
+    return new VfsError("NOT_DIR", `Not a folder: "${parent.path}"`, { path: p });
+  }
+  return err;
+}

@@ -13,6 +13,7 @@
 
 import assert from "node:assert/strict";
 import { type Store, StoreError } from "../../src/store/types.ts";
+import { pageSteps } from "./conformance_pages.ts";
 import { queueSteps } from "./conformance_queue.ts";
 
 /** One fresh database of the store under test. */
@@ -312,7 +313,7 @@ export function storeConformance(
 ): void {
   const opts = { claimJobs: 300, ...options };
   Deno.test(`store conformance: ${name}`, async (t) => {
-    for (const [label, fn] of [...recordSteps, ...queueSteps]) {
+    for (const [label, fn] of [...recordSteps, ...queueSteps, ...pageSteps]) {
       await t.step(label, async () => {
         const subject = await factory();
         const opened: Store[] = [];

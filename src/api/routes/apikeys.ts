@@ -17,6 +17,12 @@ const KEY: Schema = {
     prefix: { type: "string" },
     allow: { type: "array", items: { type: "string" } },
     scopes: { type: "array", items: { type: "string" } },
+    createdAt: { type: "string" },
+    lastUsedAt: { type: "string", description: "null when never used" },
+    lastCallerIp: {
+      type: "string",
+      description: "Address of the last caller; null when never used",
+    },
     key: { type: "string", description: "Only in the answer to create" },
   },
 };

@@ -25,7 +25,10 @@ const JOB_BODY: Schema = {
   additionalProperties: false,
 };
 
-/** The log as JSON, or with `Accept: text/event-stream` a live stream until the job ends. */
+/**
+ * The log as JSON, or with `Accept: text/event-stream` a live stream until the job ends; a
+ * stream resumed with `Last-Event-ID` (the last line's `seq`) starts after that line.
+ */
 async function logRoute(engine: Engine, c: Context, id: string, after: number) {
   if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
     const { job, lines } = await engine.jobs.log(id, after);
@@ -38,6 +41,8 @@ async function logRoute(engine: Engine, c: Context, id: string, after: number) {
     });
   }
   await engine.jobs.get(id); // 404 before the stream starts
+  const resume = Number(c.req.header("Last-Event-ID"));
+  if (Number.isInteger(resume) && resume > after) after = resume;
   return streamSSE(c, async (stream) => {
     const abort = new AbortController();
     stream.onAbort(() => abort.abort());
@@ -104,6 +109,9 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
       query: {
         status: { type: "string", enum: ["queued", "running", "succeeded", "failed", "halted"] },
         script: { type: "string" },
+        trigger: { type: "string", enum: ["api", "cli", "schedule", "ui"] },
+        from: { type: "string", description: "Jobs created at or after this time (ISO 8601)" },
+        to: { type: "string", description: "Jobs created before this time (ISO 8601)" },
         limit: { type: "integer", minimum: 1, maximum: 1000 },
         cursor: { type: "string", description: "nextCursor of the previous page" },
       },
@@ -121,10 +129,43 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
           await engine.jobs.list({
             status: query.status || undefined,
             script: query.script || undefined,
+            trigger: query.trigger || undefined,
+            from: query.from || undefined,
+            to: query.to || undefined,
             cursor: query.cursor || undefined,
             limit: query.limit ? Number(query.limit) : 50,
           }),
         ),
+    },
+    {
+      method: "get",
+      path: "/v1/adm/jobs/hourly",
+      operationId: "jobsHourly",
+      summary:
+        "Jobs that ended in each of the last hours (UTC, oldest first) by status, with the bytes they moved",
+      tag: "jobs",
+      scope: "jobs:read",
+      query: { hours: { type: "integer", minimum: 1, maximum: 744, description: "Default 24" } },
+      responses: {
+        200: {
+          description: "One entry per hour",
+          schema: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                hour: { type: "string" },
+                succeeded: { type: "integer" },
+                failed: { type: "integer" },
+                halted: { type: "integer" },
+                bytes: { type: "integer" },
+              },
+            },
+          },
+        },
+      },
+      handler: async (c, { query }) =>
+        c.json(await engine.jobs.hourly({ hours: query.hours ? Number(query.hours) : 24 })),
     },
     {
       method: "get",
@@ -181,6 +222,23 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
         409: { description: "The job has already finished", schema: ERROR_SCHEMA },
       },
       handler: async (c, { params }) => c.json(await engine.jobs.halt(params.id!), 202),
+    },
+    {
+      method: "post",
+      path: "/v1/adm/jobs/{id}/rerun",
+      operationId: "rerunJob",
+      summary: "Start the job's script again with the same parameters",
+      tag: "jobs",
+      scope: "jobs:start",
+      responses: {
+        201: { description: "The new job, queued", schema: JOB },
+        404: { description: "No such job, or its script is gone", schema: ERROR_SCHEMA },
+      },
+      handler: async (c, { params, caller }) => {
+        const job = await engine.jobs.rerun(params.id!, { trigger: "api", caller });
+        c.header("Location", `/v1/adm/jobs/${job.id}`);
+        return c.json(job, 201);
+      },
     },
   ];
 }

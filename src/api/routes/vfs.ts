@@ -1,10 +1,12 @@
 /**
- * The VFS Library: list, add (options encrypted at rest), show (credentials masked), remove.
+ * The VFS Library: list, add (options encrypted at rest), show (credentials masked), change
+ * (credentials write-only), test, remove; and the files behind an entry (`vfs_files.ts`).
  *
  * @module
  */
 
-import type { VfsType } from "../../engine/mod.ts";
+import type { VfsPatch, VfsType } from "../../engine/mod.ts";
+import { vfsFileRoutes } from "./vfs_files.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import type { Schema } from "../schema.ts";
 import { DELETED, ERROR_SCHEMA, NAME } from "./_schemas.ts";
@@ -85,6 +87,52 @@ export function vfsRoutes({ engine }: AppDeps): RouteDef[] {
       handler: async (c, { params }) => c.json(await engine.vfs.get(params.name!)),
     },
     {
+      method: "patch",
+      path: "/v1/adm/vfs/{name}",
+      operationId: "updateVfs",
+      summary:
+        "Change a VFS: name, target, options (a credential left empty or out keeps its value; clear removes it)",
+      tag: "vfs",
+      scope: "admin",
+      body: {
+        type: "object",
+        properties: {
+          name: NAME,
+          target: { type: "string", minLength: 1 },
+          options: { type: "object", additionalProperties: { type: "string" } },
+          clear: { type: "array", items: { type: "string" }, maxItems: 100 },
+        },
+        additionalProperties: false,
+      },
+      responses: {
+        200: { description: "The entry as it is now", schema: VFS },
+        404: { description: "Not found", schema: ERROR_SCHEMA },
+        409: { description: "Name taken", schema: ERROR_SCHEMA },
+      },
+      handler: async (c, { params, body }) =>
+        c.json(await engine.vfs.update(params.name!, body as VfsPatch)),
+    },
+    {
+      method: "post",
+      path: "/v1/adm/vfs/{name}/test",
+      operationId: "testVfs",
+      summary: "Connect and list the root; a failure says its cause in one sentence",
+      tag: "vfs",
+      scope: "admin",
+      responses: {
+        200: {
+          description: "It answers",
+          schema: {
+            type: "object",
+            properties: { name: { type: "string" }, entries: { type: "integer" } },
+          },
+        },
+        404: { description: "Not found", schema: ERROR_SCHEMA },
+        500: { description: "It does not answer (VFS_FAILED)", schema: ERROR_SCHEMA },
+      },
+      handler: async (c, { params }) => c.json(await engine.vfs.test(params.name!)),
+    },
+    {
       method: "delete",
       path: "/v1/adm/vfs/{name}",
       operationId: "deleteVfs",
@@ -97,5 +145,6 @@ export function vfsRoutes({ engine }: AppDeps): RouteDef[] {
         return c.body(null, 204);
       },
     },
+    ...vfsFileRoutes({ engine }),
   ];
 }

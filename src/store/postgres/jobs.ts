@@ -93,6 +93,9 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       const rows = await sql`SELECT * FROM jobs WHERE true
         ${filter.status ? sql`AND status = ${filter.status}` : sql``}
         ${filter.script ? sql`AND lower(script_name) = lower(${filter.script})` : sql``}
+        ${filter.trigger ? sql`AND trigger = ${filter.trigger}` : sql``}
+        ${filter.createdFrom ? sql`AND created_at >= ${filter.createdFrom}` : sql``}
+        ${filter.createdTo ? sql`AND created_at < ${filter.createdTo}` : sql``}
         ${filter.before ? sql`AND id < ${filter.before}` : sql``}
         ORDER BY id DESC LIMIT ${limit}`;
       return rows.map(toJob);
@@ -134,9 +137,10 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
           SET ts = excluded.ts, level = excluded.level, text = excluded.text`;
       }
     },
-    logs: async (jobId, afterSeq = 0) =>
+    logs: async (jobId, afterSeq = 0, limit?: number) =>
       (await sql`SELECT * FROM job_logs WHERE job_id = ${jobId} AND seq > ${afterSeq}
-        ORDER BY seq`).map(toLogLine),
+        ORDER BY seq ${limit !== undefined && limit >= 0 ? sql`LIMIT ${limit}` : sql``}`)
+        .map(toLogLine),
     purge: async (cutoff) =>
       (await sql`DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted')
         AND finished_at < ${cutoff}`).count,
@@ -186,6 +190,17 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       const [r] = await sql`SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs`;
       return { bytes: Number(r?.b ?? 0) };
     },
+    hourly: async (since) =>
+      (await sql`SELECT to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') AS hour,
+          status, count(*) AS n, coalesce(sum(bytes_transferred), 0) AS b
+        FROM jobs WHERE finished_at IS NOT NULL AND finished_at >= ${since}
+        GROUP BY hour, status ORDER BY hour, status`)
+        .map((r: Row) => ({
+          hour: String(r.hour),
+          status: r.status as JobStatus,
+          count: Number(r.n),
+          bytes: Number(r.b),
+        })),
   };
 }
 

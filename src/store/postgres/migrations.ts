@@ -122,7 +122,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN owner text;
   `,
-  // 5: several nodes: job leases and halt requests, a unique key per schedule slot, the node
+  // 5: the address an API key was last used from
+  `
+  ALTER TABLE apikeys ADD COLUMN last_caller_ip text;
+  `,
+  // 6: several nodes: job leases and halt requests, a unique key per schedule slot, the node
   // table; the queue's claim reads the oldest queued job through a partial index
   `
   ALTER TABLE jobs ADD COLUMN lease_until timestamptz;

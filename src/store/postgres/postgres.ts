@@ -19,6 +19,7 @@ import {
   checkName,
   now,
   type Row,
+  SCHEDULE_COLUMNS,
   slotKey,
   toApiKey,
   toSchedule,
@@ -206,7 +207,14 @@ export class PostgresStore implements Store {
     },
     create: async (input) => {
       const n = checkName(input.name);
-      const rec = { ...input, name: n, id: newId(), createdAt: now(), lastUsedAt: null };
+      const rec = {
+        ...input,
+        name: n,
+        id: newId(),
+        createdAt: now(),
+        lastUsedAt: null,
+        lastCallerIp: null,
+      };
       return await unique(`An API key named "${n}" already exists`, async () => {
         await this.#sql`INSERT INTO apikeys
           (id, name, name_key, prefix, hash, allow, scopes, created_at)
@@ -215,8 +223,9 @@ export class PostgresStore implements Store {
         return rec;
       });
     },
-    touch: async (id) => {
-      await this.#sql`UPDATE apikeys SET last_used_at = ${now()} WHERE id = ${id}`;
+    touch: async (id, ip) => {
+      await this.#sql`UPDATE apikeys SET last_used_at = ${now()}, last_caller_ip = ${ip ?? null}
+        WHERE id = ${id}`;
     },
     remove: async (idOrName) =>
       (await this.#sql`DELETE FROM apikeys
@@ -267,6 +276,28 @@ export class PostgresStore implements Store {
       }),
     setNext: async (id, next) => {
       await this.#sql`UPDATE schedules SET next_run_at = ${next} WHERE id = ${id}`;
+    },
+    update: async (id, patch) => {
+      const name = patch.name === undefined ? undefined : checkName(patch.name);
+      const fields: Record<string, unknown> = { ...patch, name, nameKey: name?.toLowerCase() };
+      const set: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(fields)) {
+        const col = SCHEDULE_COLUMNS[k];
+        if (!col || v === undefined) continue;
+        set[col] = k === "params" ? this.#sql.json(v as Record<string, string>) : v;
+      }
+      const cols = Object.keys(set);
+      const [r] = await unique(
+        `A schedule named "${name}" already exists`,
+        () =>
+          cols.length > 0
+            ? this.#sql`UPDATE schedules SET ${
+              this.#sql(set as Record<string, postgres.ParameterOrJSON<never>>, cols)
+            } WHERE id = ${id} RETURNING *`
+            : this.#sql`SELECT * FROM schedules WHERE id = ${id}`,
+      );
+      if (!r) throw new StoreError("NOT_FOUND", `No schedule with ID "${id}"`);
+      return toSchedule(r);
     },
   };
 

@@ -17,7 +17,7 @@
 import { Buffer } from "node:buffer";
 import { PassThrough, Readable } from "node:stream";
 import { Client, type FileInfo as FtpFileInfo } from "basic-ftp";
-import { mkdirEach } from "../mkdir.ts";
+import { mkdirEach, mkdirFailure } from "../mkdir.ts";
 import { basename, dirname, joinPath, normalizePath } from "../path.ts";
 import { readCaFile, withCertificateReason } from "../tls_reason.ts";
 import {
@@ -464,16 +464,7 @@ export class FtpVfs implements Vfs {
     try {
       await this.#withMeta((c) => c.send("MKD " + r), p);
     } catch (err) {
-      const st = await this.stat(p).catch(() => undefined);
-      if (st) throw new VfsError("ALREADY_EXISTS", `Already exists: "${p}"`, { path: p });
-      const parent = await this.stat(dirname(p)).catch(() => undefined);
-      if (!parent) {
-        throw new VfsError("NOT_FOUND", `Parent folder of "${p}" does not exist`, { path: p });
-      }
-      if (!parent.isDir) {
-        throw new VfsError("NOT_DIR", `Not a folder: "${parent.path}"`, { path: p });
-      }
-      throw err;
+      throw await mkdirFailure(p, err, (q) => this.stat(q));
     }
   }
 

@@ -22,7 +22,7 @@ import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./
 import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
 import { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions } from "./options.ts";
-import { mkdirEach } from "../mkdir.ts";
+import { mkdirEach, mkdirFailure } from "../mkdir.ts";
 import { basename, joinPath, normalizePath } from "../path.ts";
 import {
   type FileInfo,
@@ -470,17 +470,7 @@ export class SftpVfs implements Vfs {
     try {
       await this.#call<void>(p, (s, cb) => s.mkdir(r, cb));
     } catch (err) {
-      // OpenSSH answers a plain FAILURE; tell the cases apart.
-      const st = await this.stat(p).catch(() => undefined);
-      if (st) throw new VfsError("ALREADY_EXISTS", `Already exists: "${p}"`, { path: p });
-      const parent = await this.stat(joinPath(p, "..")).catch(() => undefined);
-      if (!parent) {
-        throw new VfsError("NOT_FOUND", `Parent folder of "${p}" does not exist`, { path: p });
-      }
-      if (!parent.isDir) {
-        throw new VfsError("NOT_DIR", `Not a folder: "${parent.path}"`, { path: p });
-      }
-      throw err;
+      throw await mkdirFailure(p, err, (q) => this.stat(q));
     }
   }
 
