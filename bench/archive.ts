@@ -5,6 +5,7 @@
  *
  *   deno task bench:archive            # 256 MiB
  *   deno task bench:archive -- 1024    # MiB
+ *   deno task bench:archive -- --allow-busy  # report even when the load is above 1 (marked)
  *
  * Needs Linux (VmHWM), gpg, zip and unzip (installed by .ci/run).
  *
@@ -14,6 +15,9 @@
 import { join } from "node:path";
 import { mustRun } from "../tests/fixtures/command.ts";
 import { startGpg } from "../tests/fixtures/gpg.ts";
+import { machineCheck } from "./_machine.ts";
+
+const machine = machineCheck(Deno.args);
 
 const HOST = new URL("../src/runtime/runner/host/", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -53,7 +57,7 @@ console.log(JSON.stringify({ secs: (performance.now() - t) / 1000, mib: hwm }));
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-const mib = Number(Deno.args[0] ?? 256);
+const mib = Number(machine.args[0] ?? 256);
 const dir = await Deno.makeTempDir({ prefix: "aft-bench-archive-" });
 const cleanup: (() => Promise<void>)[] = [];
 try {
@@ -126,6 +130,7 @@ try {
         (await same(big, join(dir, "peer.dec"))) || (await same(big, join(dir, "aft.dec"))) || "yes"
       }`,
   );
+  machine.footer();
 } finally {
   for (const fn of cleanup) await fn();
   await Deno.remove(dir, { recursive: true });

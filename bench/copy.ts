@@ -6,6 +6,7 @@
  *
  *   deno task bench                 # 1 GiB
  *   deno task bench --size-mib 256  # smaller
+ *   deno task bench --allow-busy    # report even when the load is above 1 (marked)
  *
  * Linux only (reads /proc). The figures go into the README by hand, with this command.
  *
@@ -14,9 +15,11 @@
 
 import { parseArgs } from "node:util";
 import { aftCommand } from "../tests/e2e/_cli.ts";
+import { machineCheck } from "./_machine.ts";
 
+const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
-  args: Deno.args,
+  args: machine.args,
   options: {
     "size-mib": { type: "string", default: "1024" },
     rounds: { type: "string", default: "2" },
@@ -171,6 +174,7 @@ Log.Info("copied " + r.Bytes() + " bytes");
     console.log(`  peak RSS, runner (VmHWM)   ${fmtMiB(last.peakRssBytes)}`);
   }
   console.log(`  copy verified byte for byte with cmp`);
+  machine.footer();
 } finally {
   if (!values.keep) await Deno.remove(root, { recursive: true });
   else console.log(`kept ${root}`);

@@ -11,7 +11,7 @@
  * aft script times its own CopyToVFS call (connecting included), and the whole `aft run`
  * command is timed too: the difference is aft's start-up (process, runner, worker).
  *
- *   deno task bench:transfer [--size-mib 256] [--files 2000]
+ *   deno task bench:transfer [--size-mib 256] [--files 2000] [--allow-busy]
  *
  * Linux (needs Debian's openssh-server; rclone optional).
  *
@@ -24,9 +24,11 @@ import { runAft } from "../tests/e2e/_cli.ts";
 import { mustRun } from "../tests/fixtures/command.ts";
 import { startSshd } from "../tests/fixtures/sshd.ts";
 import { startS3Server } from "../tests/fixtures/s3server.ts";
+import { machineCheck } from "./_machine.ts";
 
+const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
-  args: Deno.args,
+  args: machine.args,
   options: {
     "size-mib": { type: "string", default: "256" },
     files: { type: "string", default: "2000" },
@@ -315,6 +317,7 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
   }, 5);
   row(`copy ${sizeMiB} MiB`, cpAft, cp, "cp");
+  machine.footer();
 } finally {
   await server.stop();
   await Deno.remove(root, { recursive: true });

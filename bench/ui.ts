@@ -5,7 +5,7 @@
  * `GET /v1/health` in the same run (median of interleaved rounds over one kept-alive HTTP/2
  * connection, measured by curl from request sent to first byte).
  *
- *     deno task bench:ui [--rounds 30]
+ *     deno task bench:ui [--rounds 30] [--allow-busy]
  *
  * @module
  */
@@ -13,9 +13,11 @@
 import { parseArgs } from "node:util";
 import { startConsole } from "../tests/ui/_console.ts";
 import { CONSOLE_PAGES, PAGE_BUDGET } from "../tests/ui/pages.ts";
+import { machineCheck } from "./_machine.ts";
 
+const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
-  args: Deno.args,
+  args: machine.args,
   options: { rounds: { type: "string", default: "30" } },
 });
 const ROUNDS = Math.max(3, Number(values.rounds));
@@ -129,6 +131,7 @@ try {
   console.log(line(head));
   console.log(line(widths.map((w) => "-".repeat(w))));
   for (const r of rows) console.log(line(r));
+  machine.footer();
 } finally {
   await svc.stop();
 }

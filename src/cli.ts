@@ -6,9 +6,9 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
-import { CliError, describeError, EXIT_USAGE } from "./errors.ts";
-import { escapeControls } from "./engine/names.ts";
+import { CliError, EXIT_USAGE, reportError } from "./errors.ts";
 import { VERSION } from "./version.ts";
+import { mark } from "./timings.ts";
 
 /**
  * What every command module exports: runs `action` and returns the exit code. Each module
@@ -46,7 +46,9 @@ function dispatch(module: string, action = module) {
     );
     const load = loaders[module];
     if (!load) throw new CliError(`Unknown command "${module}"`, EXIT_USAGE);
+    mark("command line parsed");
     const mod = await load();
+    mark(`command module loaded (${module})`);
     exitCode = (await mod.default(action, positional, cmd.optsWithGlobals() as never)) ?? 0;
   };
 }
@@ -126,6 +128,7 @@ export function buildProgram(): Command {
     .requiredOption("-f, --file <path>", "script file (.syncjs, .js or .ts)")
     .option("-p, --params <json>", 'parameters: {"k":"v"} or [{"name":"k","value":"v"}]')
     .option("--no-progress", "do not show a progress line on a terminal")
+    .option("--timings", "print on stderr, at exit, where the time went (also AFT_TIMINGS=1)")
     .action(dispatch("run"));
 
   const settings = program.command("settings").description("read and change service settings");
@@ -275,9 +278,6 @@ export async function main(args: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     // One way for every error to reach the user: one sentence, the exit code of its kind.
-    const { exitCode, message } = describeError(err);
-    console.error(`aft: ${escapeControls(message)}`);
-    if (debug) console.error(err instanceof CliError ? err.cause ?? err : err);
-    return exitCode;
+    return reportError(err, debug);
   }
 }

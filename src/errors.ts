@@ -10,6 +10,7 @@
  */
 
 import { EngineError, type ErrorKind } from "./engine/errors.ts";
+import { escapeControls } from "./engine/names.ts";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -35,6 +36,17 @@ export function describeError(err: unknown): { exitCode: number; message: string
   if (err instanceof CliError) return { exitCode: err.exitCode, message: err.message };
   if (err instanceof EngineError) return { exitCode: EXIT_OF_KIND[err.kind], message: err.message };
   return { exitCode: EXIT_FAILED, message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * The CLI's one error boundary: prints `aft: <one sentence>` on stderr (control characters
+ * escaped; with `debug`, the cause or stack too) and returns the exit code of the error's kind.
+ */
+export function reportError(err: unknown, debug: boolean): number {
+  const { exitCode, message } = describeError(err);
+  console.error(`aft: ${escapeControls(message)}`);
+  if (debug) console.error(err instanceof CliError ? err.cause ?? err : err);
+  return exitCode;
 }
 
 /** An error meant for the user: `message` is one sentence, `exitCode` the process exit code. */

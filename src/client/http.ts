@@ -13,7 +13,7 @@
  * @module
  */
 
-import tls from "node:tls";
+import type tls from "node:tls";
 import { dirname, join } from "node:path";
 import { ServiceError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -66,6 +66,15 @@ export function splitHostPort(text: string): { host: string; port: number } {
 }
 
 const IP = /^(\d+\.\d+\.\d+\.\d+|.*:.*)$/;
+
+/**
+ * `node:tls`, loaded on first use: `aft run` imports this module but connects only when a
+ * service runs, and loading Deno's Node TLS layer costs a process tens of milliseconds.
+ */
+let tlsModule: Promise<typeof tls> | undefined;
+function nodeTls(): Promise<typeof tls> {
+  return tlsModule ??= import("node:tls").then((m) => m.default);
+}
 
 export class ApiClient {
   readonly host: string;
@@ -121,9 +130,10 @@ export class ApiClient {
     });
   }
 
-  #connect(): Promise<tls.TLSSocket> {
+  async #connect(): Promise<tls.TLSSocket> {
+    const tls = await nodeTls();
     const ca = [...tls.rootCertificates, ...(this.#trust.caPems ?? [])];
-    return new Promise((resolve, reject) => {
+    return await new Promise((resolve, reject) => {
       const socket = tls.connect({
         host: this.host,
         port: this.port,
@@ -160,6 +170,7 @@ export class ApiClient {
   async #check(socket: tls.TLSSocket): Promise<void> {
     if (this.#trust.insecure) return;
     const cert = socket.getPeerCertificate();
+    const tls = await nodeTls();
     if (socket.authorized && tls.checkServerIdentity(this.host, cert) === undefined) return;
     const fp = cert.fingerprint256;
     if (!fp) throw new ServiceError(`${this.label} presented no certificate`);

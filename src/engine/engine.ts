@@ -31,6 +31,7 @@ import type { Engine } from "./surface.ts";
 import type { EngineCore, Secrets } from "./types.ts";
 import { createVfsLibrary } from "./vfs_library.ts";
 import { createVfsOps } from "./vfs_ops.ts";
+import { mark } from "../timings.ts";
 
 export interface EngineOptions {
   /** The data directory (default: `$AFT_HOME`, else the platform's). */
@@ -53,14 +54,18 @@ export interface EngineOptions {
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
   await ensureDataDir(dataDir, { log: opts.log ?? ((m) => console.error(`aft: ${m}`)) });
+  mark("data directory checked");
   let store: Store;
   try {
     if (opts.store) {
       store = opts.store;
+      mark("store opened");
       await store.migrate();
     } else {
       store = await openStore({ dataDir, store: opts.storeUrl });
+      mark("store opened");
     }
+    mark("migrations checked");
   } catch (err) {
     const e = fromStoreError(err);
     throw e instanceof EngineError && e.code !== "STORE_CORRUPT"
@@ -118,6 +123,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     async close() {
       await local.close();
       await core.close();
+      mark("engine closed");
     },
   };
 }

@@ -8,9 +8,10 @@
 
 import type { JobRecord, JobStatus, LogLevel, LogLine } from "../store/types.ts";
 import type { JobSpec, RunnerMessage } from "../runtime/protocol/messages.ts";
-import type { RunnerPool, RunnerProcess } from "../runtime/service/runner_pool.ts";
+import type { Runner, Runners } from "../runtime/protocol/runner.ts";
 import type { TransferProgress } from "../vfs/progress.ts";
 import type { EngineCore as Engine } from "./types.ts";
+import { addMarks, cleanMarks, mark } from "../timings.ts";
 import { Redactor } from "./redact.ts";
 import { isCredentialOption } from "./vfs_library.ts";
 import { isDiskFull, reportStoreFailure } from "./store_failure.ts";
@@ -32,7 +33,8 @@ const LOG_BACKLOG_LINES = 5000;
 export type JobProgress = TransferProgress;
 
 export interface ExecuteOptions {
-  pool: RunnerPool;
+  /** Where the job's runner comes from: a pool of runner processes, or this process. */
+  pool: Runners;
   /** Aborting it halts the job (Ctrl-C, API halt, service shutdown). */
   signal?: AbortSignal;
   onLog?(line: LogLine): void;
@@ -113,8 +115,9 @@ export async function executeJob(
     node: engine.node,
   });
   engine.bus.emit({ type: "job", job: record });
+  mark("job marked running");
 
-  let runner: RunnerProcess | undefined;
+  let runner: Runner | undefined;
   let outcome: {
     code: number | null;
     error: string | null;
@@ -130,6 +133,7 @@ export async function executeJob(
 
   try {
     runner = await opts.pool.acquire(settings.jobMemoryMiB);
+    mark("runner acquired");
     const r = runner;
     const halt = (why: string) => {
       // After the exit message the runner may already serve another job: never halt it then.
@@ -176,6 +180,8 @@ export async function executeJob(
             );
             break;
           case "exit":
+            mark("exit message received");
+            addMarks(cleanMarks(m.timings), "runner");
             resolve(m);
             break;
         }
@@ -292,6 +298,7 @@ export async function executeJob(
   };
   try {
     record = await engine.store.jobs.update(job.id, patch);
+    mark("job end recorded");
   } catch (err) {
     // The row still reads "running" (never "succeeded"): the next start marks it failed.
     reportStoreFailure(`cannot record the end of job ${job.id}`, err);

@@ -27,6 +27,7 @@ import { EngineError, fromStoreError, guarded } from "./errors.ts";
 import { ParamsError, parseParams } from "./params.ts";
 import { checkRunFile, checkScriptFile, scriptNameOf } from "./script_files.ts";
 import type { EngineCore } from "./types.ts";
+import { mark } from "../timings.ts";
 
 /** A job request: one target, parameters, who asks and through what. */
 export interface SubmitInput {
@@ -206,7 +207,9 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
           "Only aft run on the service's machine starts cli jobs",
         );
       }
-      if (!(await core.settings(true)).allowCliRun) {
+      const allowed = (await core.settings(true)).allowCliRun;
+      mark("settings read (allowCliRun)");
+      if (!allowed) {
         throw new EngineError(
           "CLI_RUN_OFF",
           "Running scripts from the command line is off: an administrator can allow it with `aft settings set allowCliRun true`",

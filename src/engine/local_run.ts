@@ -1,18 +1,21 @@
 /**
  * Jobs run in this process rather than by a service's queue: `aft run` without a service on
  * its data directory. The job is recorded as running, owned by this process (`owner.ts`), then
- * run on a runner process of this process's own pool.
+ * run in a Worker of this process (`runtime/runner/in_process.ts`, which says why and how
+ * the memory limit is kept), or, with `AFT_RUNNER_PROCESS=1`, on a runner process as the
+ * service runs its jobs.
  *
  * @module
  */
 
 import type { JobRecord, JobView, LogLine } from "../store/types.ts";
-import type { RunnerPool } from "../runtime/service/runner_pool.ts";
+import type { Runners } from "../runtime/protocol/runner.ts";
 import { EngineError, guarded } from "./errors.ts";
 import type { JobProgress, JobSource } from "./execute.ts";
 import { jobSource } from "./job_source.ts";
 import { jobView } from "./jobs.ts";
 import type { EngineCore } from "./types.ts";
+import { mark } from "../timings.ts";
 
 export interface ExecuteHereOptions {
   /** The script, when the caller has read it already (and names it for stack traces). */
@@ -35,15 +38,26 @@ export interface LocalRunOps {
   abandon(id: string, reason: string): Promise<void>;
 }
 
+/** True when jobs run here go to a runner process (`AFT_RUNNER_PROCESS=1`), not a Worker here. */
+function runnerProcesses(): boolean {
+  try {
+    return Deno.env.get("AFT_RUNNER_PROCESS") === "1";
+  } catch {
+    return false;
+  }
+}
+
 /** Jobs run by this process outside a queue. */
 export function createLocalRunner(
   core: EngineCore,
   opts: { owner: string; find(id: string): Promise<JobRecord>; beforeFirstRun(): Promise<void> },
 ) {
   // Loaded when a job runs here, so commands that run none do not load the runtime.
-  let pool: RunnerPool | undefined;
+  let pool: Runners | undefined;
   const getPool = async () =>
-    pool ??= new (await import("../runtime/service/runner_pool.ts")).RunnerPool();
+    pool ??= runnerProcesses()
+      ? new (await import("../runtime/service/runner_pool.ts")).RunnerPool()
+      : new (await import("../runtime/runner/in_process.ts")).InProcessRunners();
   let first = true;
   const runs = new Map<string, AbortController>();
   const ops: LocalRunOps = guarded({
@@ -54,6 +68,7 @@ export function createLocalRunner(
       if (first) {
         first = false;
         await opts.beforeFirstRun();
+        mark("jobs of gone processes checked");
       }
       const job = await opts.find(id);
       if (job.status !== "running" || job.owner !== opts.owner) {
@@ -67,6 +82,7 @@ export function createLocalRunner(
       runs.set(id, abort);
       try {
         const { executeJob } = await import("./execute.ts");
+        mark("job execution loaded");
         return jobView(
           await executeJob(core, job, src, {
             pool: await getPool(),

@@ -21,6 +21,7 @@
 
 import type { EngineOptions } from "./engine.ts";
 import type { Engine } from "./surface.ts";
+import { mark } from "../timings.ts";
 
 export type { Engine, EngineOptions };
 
@@ -29,7 +30,9 @@ export type { Engine, EngineOptions };
  * that only needs the helpers below (`aft start`) does not load the store and the runtime.
  */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
-  return await (await import("./engine.ts")).createEngine(opts);
+  const mod = await import("./engine.ts");
+  mark("engine modules loaded");
+  return await mod.createEngine(opts);
 }
 export { EngineError, type ErrorCode, type ErrorKind, kindOfCode } from "./errors.ts";
 export { type ApiKeyView, type Caller, hasScope, type Scope, SCOPES } from "./access.ts";

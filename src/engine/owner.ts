@@ -9,7 +9,7 @@
  * @module
  */
 
-import { startOf } from "../vfs/writer_id.ts";
+import { startOf } from "../vfs/process_start.ts";
 
 /** `pid:start` of this process. */
 export function processOwner(): string {

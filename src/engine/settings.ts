@@ -169,7 +169,10 @@ function invalid(message: string): EngineError {
 /** The defaults of every setting. */
 export function defaultSettings(): Settings {
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(SETTINGS)) out[key] = structuredClone(spec.default);
+  // Defaults are plain values or lists of strings: a copy of a list is enough.
+  for (const [key, spec] of Object.entries(SETTINGS)) {
+    out[key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  }
   return out as unknown as Settings;
 }
 

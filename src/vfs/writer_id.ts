@@ -15,6 +15,9 @@
  */
 
 import { createHash } from "node:crypto";
+import { startOf } from "./process_start.ts";
+
+export { startOf };
 
 /** A writing process, as named in a temporary file's name. */
 export interface Writer {
@@ -64,24 +67,6 @@ export function writerState(w: Writer): WriterState {
   if (w.pid === self.pid && w.start === self.start) return "alive";
   const start = startOf(w.pid);
   return start === undefined ? "unknown" : start === w.start ? "alive" : "dead";
-}
-
-/**
- * Start time of process `pid` from `/proc/PID/stat` (field 22, after the command name, which
- * may itself hold spaces and parentheses), in base 36; null when there is no such process (or
- * only its exit status is left), undefined when it cannot be read.
- */
-export function startOf(pid: number): string | null | undefined {
-  let stat: string;
-  try {
-    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch (err) {
-    return err instanceof Deno.errors.NotFound ? null : undefined;
-  }
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  if (fields[0] === "Z" || fields[0] === "X") return null; // exited, not yet reaped
-  const ticks = Number(fields[19]);
-  return Number.isSafeInteger(ticks) ? ticks.toString(36) : undefined;
 }
 
 function safe<T>(fn: () => T): T | undefined {

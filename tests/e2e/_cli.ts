@@ -32,6 +32,7 @@ export function aftCommand(): string[] {
     "run",
     "--allow-all",
     "--unstable-worker-options",
+    "--unstable-lazy-dynamic-imports",
     "--config",
     CONFIG,
     MAIN,

@@ -193,3 +193,35 @@ Deno.test({
     assert.equal(await live.signal("SIGTERM"), 0);
   });
 });
+
+Deno.test("aft run --timings prints the timeline on stderr; the job runs in a Worker of aft run itself", async () => {
+  await withData(async (data, dir) => {
+    const f = await script(dir, 'Log.Info("timed");');
+    const r = await runAft(["run", "-f", f, "--timings"], { data });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /INFO +timed/);
+    assert.match(r.stderr, /^aft timings:/m);
+    for (const step of ["command line parsed", "job recorded", "[worker] script ended", "exit"]) {
+      assert.ok(r.stderr.includes(step), `${step} missing in:\n${r.stderr}`);
+    }
+    // No runner process: the Worker is this process's own.
+    assert.doesNotMatch(r.stderr, /runner process spawned/);
+    const plain = await runAft(["run", "-f", f], { data });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /aft timings/);
+  });
+});
+
+Deno.test("AFT_RUNNER_PROCESS=1 makes aft run use a runner process, with the same result", async () => {
+  await withData(async (data, dir) => {
+    const f = await script(dir, 'Log.Info("in a runner");\nExit(3);');
+    const r = await runAft(["run", "-f", f], {
+      data,
+      env: { AFT_RUNNER_PROCESS: "1", AFT_TIMINGS: "1" },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /INFO +in a runner/);
+    assert.match(r.stderr, /runner process spawned/);
+    assert.match(r.stderr, /\[runner\] job received/);
+  });
+});

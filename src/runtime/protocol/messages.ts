@@ -16,6 +16,7 @@ import type { LogLevel } from "../../store/types.ts";
 import type { TransferProgress } from "../../vfs/progress.ts";
 import type { CallName } from "./calls.ts";
 import type { LogDropped, LogLimits } from "./log_limits.ts";
+import type { Mark } from "../../timings.ts";
 
 /** What a runner needs to run one job. Secrets and VFS definitions are asked for on demand. */
 export interface JobSpec {
@@ -94,6 +95,8 @@ export type RunnerMessage =
     reusable: boolean;
     peakRssBytes: number;
     bytesTransferred: number;
+    /** The runner's and the Worker's start-up marks, when timings are on (`timings.ts`). */
+    timings?: Mark[];
   };
 
 /** Worker → runner. */
@@ -115,6 +118,8 @@ export type WorkerMessage =
     error?: string;
     /** The source did not compile: `error` is V8's message alone, the runner locates it. */
     syntaxError?: boolean;
+    /** The Worker's marks, when `WorkerInit.timings` asked for them. */
+    timings?: Mark[];
   };
 
 /** Runner → worker, once. */
@@ -127,6 +132,8 @@ export interface WorkerInit {
   scriptName: string;
   params: Record<string, string>;
   log: LogLimits;
+  /** Send the Worker's start-up marks back with `end` (`timings.ts`). */
+  timings?: boolean;
 }
 
 /**

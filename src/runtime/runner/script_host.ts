@@ -32,6 +32,7 @@ import {
   type LogDropped,
 } from "../protocol/log_limits.ts";
 import type { TransferProgress } from "../../vfs/progress.ts";
+import { addMarks, cleanMarks, mark, timingsOn } from "../../timings.ts";
 
 /** How the script host reaches its parent. */
 export interface ScriptLink {
@@ -50,9 +51,13 @@ export interface ScriptEnd {
   bytesTransferred: number;
 }
 
-/** A running script; `halt()` raises the halt signal, `done` settles when the script ends. */
+/**
+ * A running script; `halt()` raises the halt signal, `done` settles when the script ends;
+ * `terminate()` stops its Worker without waiting (see `RunnerCore.stop`).
+ */
 export interface RunningScript {
   halt(): void;
+  terminate(): void;
   done: Promise<ScriptEnd>;
 }
 
@@ -61,11 +66,14 @@ const WORKER_URL = new URL("../worker/worker.ts", import.meta.url);
 let spare: Worker | undefined;
 
 function newWorker(): Worker {
-  return new Worker(WORKER_URL, {
+  const worker = new Worker(WORKER_URL, {
     type: "module",
     name: "aft-script",
     deno: { permissions: "none" },
   });
+  // Creating it holds this thread until the Worker's runtime exists; its modules load after.
+  mark("Worker created", "runner");
+  return worker;
 }
 
 /**
@@ -75,6 +83,12 @@ function newWorker(): Worker {
  */
 export function prewarmWorker(): void {
   spare ??= newWorker();
+}
+
+/** Stops the spare Worker, if one was started (a process that runs no further job). */
+export function dropSpareWorker(): void {
+  spare?.terminate();
+  spare = undefined;
 }
 
 /** Starts `job` in a fresh Worker. */
@@ -157,6 +171,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
         link.logDropped?.({ lines: m.lines, bytes: m.bytes });
         break;
       case "end":
+        addMarks(cleanMarks(m.timings), "worker");
         queue.then(async () =>
           finish(
             m.code,
@@ -186,6 +201,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
       maxLineBytes: DEFAULT_LOG_MAX_LINE_BYTES,
       maxBytes: DEFAULT_LOG_MAX_BYTES_PER_JOB,
     },
+    timings: timingsOn(),
   };
   worker.postMessage(init);
 
@@ -197,6 +213,9 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
       Atomics.notify(ctrl, HALT);
       Atomics.notify(ctrl, SIGNAL);
       abort.abort(new Error("The job was halted"));
+    },
+    terminate() {
+      worker.terminate();
     },
     done,
   };

@@ -9,6 +9,10 @@
 import { fileURLToPath } from "node:url";
 import { FrameWriter, readFrames } from "../protocol/frames.ts";
 import type { ParentMessage, RunnerMessage } from "../protocol/messages.ts";
+import type { Runner, RunnerListener, Runners } from "../protocol/runner.ts";
+
+export type { Runner, RunnerListener, Runners };
+import { mark } from "../../timings.ts";
 
 const MAIN_URL = new URL("../../../main.ts", import.meta.url);
 const CONFIG_URL = new URL("../../../deno.json", import.meta.url);
@@ -37,6 +41,8 @@ export function runnerCommand(
       "run",
       "--allow-all",
       "--unstable-worker-options",
+      // Modules behind an import() are read when it runs, not all at start (README, Performance).
+      "--unstable-lazy-dynamic-imports",
       `--v8-flags=${v8}`,
       ...config,
       fileURLToPath(MAIN_URL),
@@ -46,14 +52,8 @@ export function runnerCommand(
   };
 }
 
-/**
- * Takes the messages of a runner's current job. It may return a promise to say it is behind:
- * no further message is read from the runner until it settles.
- */
-export type RunnerListener = (m: RunnerMessage) => Promise<void> | void;
-
 /** One runner process and its frame link. */
-export class RunnerProcess {
+export class RunnerProcess implements Runner {
   readonly memoryMiB: number;
   /** Settles when the process has exited. */
   readonly exited: Promise<Deno.CommandStatus>;
@@ -75,6 +75,7 @@ export class RunnerProcess {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    mark("runner process spawned");
     this.#writer = new FrameWriter(this.#child.stdin);
     this.exited = this.#child.status.then((s) => {
       this.#alive = false;
@@ -93,8 +94,10 @@ export class RunnerProcess {
 
   async #pump(onReady: () => void): Promise<void> {
     for await (const m of readFrames<RunnerMessage>(this.#child.stdout)) {
-      if (m.t === "ready") onReady();
-      else {
+      if (m.t === "ready") {
+        mark("runner ready");
+        onReady();
+      } else {
         // A listener that returns a promise is behind (its log is being stored): reading
         // stops until it settles, the runner's pipe fills, and so the script's Log waits.
         const behind = this.#listener?.(m);
@@ -164,7 +167,7 @@ export class RunnerProcess {
 }
 
 /** Started runners waiting for jobs, so a job does not pay for a process start. */
-export class RunnerPool {
+export class RunnerPool implements Runners {
   #idle: RunnerProcess[] = [];
   #maxIdle: number;
   #closed = false;

@@ -1,0 +1,166 @@
+/**
+ * Start-up benchmark: `aft run` of a one-line script (`examples/hello.syncjs`), the whole
+ * process, against an empty `deno run` (the peer: the least any Deno program costs) in the same
+ * run. Three command lines, run alternately, round after round:
+ *
+ *   - `deno run ... main.ts run -f ...`   what a compiled binary approximates;
+ *   - `deno task -q aft run -f ...`       what the README tells users to type (`deno task`
+ *                                         adds its own start);
+ *   - `deno run empty.js`                 the peer;
+ *   - the compiled binary, with `--bin ./aft` (or `AFT_BIN`).
+ *
+ * Prints, for each, the median and best wall time, the median CPU time (user + system, the
+ * process and its children), peak resident memory (with GNU time installed), and the ratio to
+ * the peer; then, with `--timeline`, one `aft run --timings` to show where the time goes.
+ *
+ *   deno task bench:startup [--rounds 20] [--timeline] [--bin ./aft] [--allow-busy]
+ *
+ * Linux (CPU time from /proc). Needs a quiet machine (see `_machine.ts`); `hyperfine` is not
+ * needed, but gives the same figures: `hyperfine -N 'deno run -A --unstable-worker-options
+ * main.ts --data DIR run -f examples/hello.syncjs'`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { aftCommand } from "../tests/e2e/_cli.ts";
+import { childrenCpuSeconds, fmtMiB, fmtSecs, machineCheck, median, ratio } from "./_machine.ts";
+
+const machine = machineCheck(Deno.args);
+const { values } = parseArgs({
+  args: machine.args,
+  options: {
+    rounds: { type: "string", default: "20" },
+    timeline: { type: "boolean", default: false },
+    bin: { type: "string" },
+  },
+});
+const rounds = Math.max(3, Number(values.rounds));
+const ROOT = new URL("..", import.meta.url).pathname;
+const HELLO = join(ROOT, "examples", "hello.syncjs");
+const TARGET_SECS = 0.15;
+
+/** GNU time, for the peak resident memory of a command and its waited-for children. */
+const GNU_TIME = await Deno.stat("/usr/bin/time").then(() => "/usr/bin/time", () => undefined);
+
+interface Sample {
+  wall: number;
+  cpu?: number;
+  rss?: number;
+}
+
+interface Variant {
+  name: string;
+  cmd: string[];
+  cwd: string;
+  samples: Sample[];
+}
+
+const dir = await Deno.makeTempDir({ prefix: "aft-bench-startup-" });
+try {
+  const data = join(dir, "data");
+  const empty = join(dir, "empty.js");
+  await Deno.writeTextFile(empty, "");
+  const aft = aftCommand();
+  const setup = await new Deno.Command(aft[0]!, {
+    args: [...aft.slice(1), "--data", data, "settings", "set", "allowCliRun", "true"],
+    stdout: "null",
+  }).output();
+  if (!setup.success) throw new Error("aft settings set allowCliRun true failed");
+
+  const runArgs = ["--data", data, "run", "-f", HELLO, "-p", '{"name":"bench"}'];
+  const variants: Variant[] = [
+    { name: "deno run main.ts run", cmd: [...aft, ...runArgs], cwd: ROOT, samples: [] },
+    {
+      name: "deno task -q aft run",
+      cmd: [Deno.execPath(), "task", "-q", "aft", ...runArgs],
+      cwd: ROOT,
+      samples: [],
+    },
+  ];
+  const bin = values.bin ?? Deno.env.get("AFT_BIN");
+  if (bin) {
+    variants.push({ name: "compiled aft run", cmd: [bin, ...runArgs], cwd: ROOT, samples: [] });
+  }
+  const peer: Variant = {
+    name: "deno run empty.js (peer)",
+    cmd: [Deno.execPath(), "run", empty],
+    cwd: dir,
+    samples: [],
+  };
+  variants.push(peer);
+
+  const once = async (v: Variant): Promise<Sample> => {
+    const rssFile = join(dir, "rss");
+    const cmd = GNU_TIME ? [GNU_TIME, "-f", "%M", "-o", rssFile, ...v.cmd] : v.cmd;
+    const cpu0 = childrenCpuSeconds();
+    const t0 = performance.now();
+    const out = await new Deno.Command(cmd[0]!, {
+      args: cmd.slice(1),
+      cwd: v.cwd,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const wall = (performance.now() - t0) / 1000;
+    const cpu1 = childrenCpuSeconds();
+    if (!out.success) {
+      throw new Error(`${v.name} failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    const rss = GNU_TIME ? Number((await Deno.readTextFile(rssFile)).trim()) * 1024 : undefined;
+    return { wall, cpu: cpu0 === undefined ? undefined : cpu1! - cpu0, rss };
+  };
+
+  // One round to fill Deno's caches (compiled modules, npm resolution), not counted.
+  for (const v of variants) await once(v);
+  for (let r = 0; r < rounds; r++) {
+    // Each round starts with another command, so none always runs first.
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + r) % variants.length]!;
+      v.samples.push(await once(v));
+    }
+  }
+
+  const peerWall = median(peer.samples.map((s) => s.wall));
+  console.log(
+    `\naft run of examples/hello.syncjs, whole process: ${rounds} rounds, commands alternating`,
+  );
+  const head = ["command", "median wall", "best wall", "median CPU", "peak RSS", "wall / peer"];
+  const rows = variants.map((v) => {
+    const walls = v.samples.map((s) => s.wall);
+    const cpus = v.samples.flatMap((s) => s.cpu === undefined ? [] : [s.cpu]);
+    const rss = v.samples.flatMap((s) => s.rss === undefined ? [] : [s.rss]);
+    return [
+      v.name,
+      fmtSecs(median(walls)),
+      fmtSecs(Math.min(...walls)),
+      cpus.length ? fmtSecs(median(cpus)) : "n/a",
+      rss.length ? fmtMiB(Math.max(...rss)) : "n/a",
+      v === peer ? "1.00" : ratio(median(walls), peerWall),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  console.log(line(head));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const r of rows) console.log(line(r));
+  console.log(
+    `\ntarget: aft run at most ${TARGET_SECS} s wall (issue 17); CPU time is in 10 ms ticks` +
+      (GNU_TIME ? "; peak RSS is the largest process of the command (GNU time)" : ""),
+  );
+
+  if (values.timeline) {
+    const out = await new Deno.Command(aft[0]!, {
+      args: [...aft.slice(1), ...runArgs, "--timings"],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    console.log(`\n${new TextDecoder().decode(out.stderr).trimEnd()}`);
+  }
+  machine.footer();
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
