@@ -34,6 +34,10 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   reinit: () => import("./commands/reinit.ts"),
   types: () => import("./commands/types.ts"),
   tls: () => import("./commands/tls.ts"),
+  svc: () => import("./commands/svc.ts"),
+  backup: () => import("./commands/backup.ts"),
+  restore: () => import("./commands/restore.ts"),
+  doctor: () => import("./commands/doctor.ts"),
 };
 
 let exitCode = 0;
@@ -70,7 +74,17 @@ export function buildProgram(): Command {
     .option("--debug", "print stack traces on errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
+    .configureHelp({
+      sortSubcommands: false,
+      showGlobalOptions: true,
+      // "restore <file>", not "restore [options] <file>": every summary fits its line.
+      subcommandTerm: (cmd) =>
+        [
+          cmd.name(),
+          ...cmd.registeredArguments.map((a) => a.required ? `<${a.name()}>` : `[${a.name()}]`),
+        ]
+          .join(" "),
+    });
 
   const version = `aft ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})`;
   // `aft --version` and `-V` as most tools have them, beside the `version` command.
@@ -97,6 +111,11 @@ export function buildProgram(): Command {
       "store: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=...&sslrootcert=CA] or sqlite:PATH " +
         "(default: $AFT_STORE, else store in DATA/config.json, else DATA/aft.db)",
     )
+    .addOption(new Option("--log-format <format>", "log line format").choices(["text", "json"]))
+    .option("--log-max-size <size>", "rotate DATA/logs/aft.log at this size (default: 10MiB)")
+    .option("--log-files <n>", "rotated log files kept (default: 5)")
+    .option("--quiet", "only warnings and errors on standard error (the log file has all)")
+    .addOption(new Option("--windows-service").hideHelp())
     .action(dispatch("serve"));
 
   program.command("start")
@@ -236,6 +255,70 @@ export function buildProgram(): Command {
         "scripts, VFS Library, secrets, API keys and schedules are kept",
     )
     .action(dispatch("reinit"));
+
+  const svc = program.command("svc")
+    .summary("run aft as an OS service (systemd, launchd, Windows)")
+    .description(
+      "install aft as an operating-system service started at boot (systemd on Linux, launchd " +
+        "on macOS, the Service Control Manager on Windows), and start, stop or query it; " +
+        "needs root (sudo) or an elevated PowerShell, except status",
+    );
+  svc.command("install")
+    .description(
+      "install the service (default data directory: /var/lib/aft, /Library/Application " +
+        "Support/aft or %ProgramData%\\aft) and start it; run again after changing the flags, " +
+        "localRoots or scriptRoots",
+    )
+    .option("--listen <host:port>", "address the service listens on (default: setting listen)")
+    .option("--user <name>", "account the service runs as (Linux, macOS; default: root)")
+    .option(
+      "--store <url>",
+      "store URL (postgres://...), kept in DATA/config.json (0600), never on a command line",
+    )
+    .action(dispatch("svc", "install"));
+  svc.command("uninstall").description("stop and remove the service; the data directory is kept")
+    .action(dispatch("svc", "uninstall"));
+  svc.command("start").description("start the installed service").action(dispatch("svc", "start"));
+  svc.command("stop").description("stop the service gracefully (jobs get their halt grace period)")
+    .action(dispatch("svc", "stop"));
+  svc.command("restart").description("restart the service").action(dispatch("svc", "restart"));
+  svc.command("status").option("--json", JSON_HELP)
+    .description("running, stopped or not installed, and where the log is (exit 0 when running)")
+    .action(dispatch("svc", "status"));
+
+  program.command("backup")
+    .summary("back up the store and TLS material, also while serving")
+    .description(
+      "write a consistent copy of the store with the TLS material (DATA/tls) into one private " +
+        "zip file, also while the service runs; the master key only with --include-master-key",
+    )
+    .requiredOption("--out <file>", "the backup file to write (refused if it exists)")
+    .option(
+      "--include-master-key",
+      "also put the master key in the file (then it decrypts every secret: keep it safe)",
+    )
+    .action(dispatch("backup"));
+
+  program.command("restore")
+    .argument("<file>", "a file written by aft backup")
+    .summary("restore a backup into a stopped data directory")
+    .description(
+      "restore a file written by aft backup into the data directory (--data), which no service " +
+        "may be running on; an existing store is replaced only with --force",
+    )
+    .option("--force", "replace the store, TLS material and master key already there")
+    .action(dispatch("restore"));
+
+  program.command("doctor")
+    .summary("check what usually goes wrong, and say how to fix it")
+    .description(
+      "check the data directory and key permissions, the database, free disk space, the listen " +
+        "port, the TLS certificate, the service, SMTP and (--vfs) every VFS Library entry; " +
+        "exit 0 when all is well, 1 otherwise",
+    )
+    .option("--vfs", "also connect to every VFS Library entry")
+    .option("--json", JSON_HELP)
+    .action(dispatch("doctor"));
 
   program.command("types")
     .summary("write aft.d.ts so editors check and complete scripts")

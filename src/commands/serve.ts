@@ -1,7 +1,9 @@
 /**
  * `aft serve`: the service in the foreground. HTTPS REST API, job queue and schedules on the
  * data directory. Writes `service.json` while it runs; stops gracefully on SIGINT or
- * SIGTERM (no new jobs, halt signal to running jobs, their grace period, then exit).
+ * SIGTERM (no new jobs, halt signal to running jobs, their grace period, then exit), or, as a
+ * Windows service (`--windows-service`), on the Service Control Manager's stop request. Logs
+ * to `DATA/logs/aft.log` (rotated) and standard error.
  *
  * @module
  */
@@ -10,8 +12,10 @@ import { CliError, RefusedError, UsageError } from "../errors.ts";
 import {
   connectAddress,
   createEngine,
+  type Engine,
   readServiceFiles,
   removeServiceFiles,
+  resolveDataDir,
   serviceUp,
   writeServiceFiles,
 } from "../engine/mod.ts";
@@ -22,21 +26,25 @@ import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
 import { answerAfterBody } from "../api/drain.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
+import type { ServiceLog } from "../log/service_log.ts";
+import type { WindowsServiceLink } from "../os_service/windows_service.ts";
 import type { GlobalOptions } from "./_output.ts";
+import { openServeLog, type ServeLogOptions } from "./_serve_log.ts";
 
 /** Options of `aft serve`. */
-export interface ServeOptions extends GlobalOptions {
+export interface ServeOptions extends GlobalOptions, ServeLogOptions {
   /** `--listen HOST:PORT`. */
   listen?: string;
   tlsCert?: string;
   tlsKey?: string;
   /** `--store URL`: `postgres://...` or `sqlite:PATH`. */
   store?: string;
+  /** Started by the Windows Service Control Manager (`aft svc install`): hidden. */
+  windowsService?: boolean;
 }
 
-function log(level: string, msg: string): void {
-  console.error(`${new Date().toISOString()} ${level.padEnd(5)} ${msg}`);
-}
+/** Job states worth a line in the service log (one line per change, whatever the job logs). */
+const LOGGED_STATES = new Set(["running", "succeeded", "failed", "halted"]);
 
 /** Entry of `aft serve`. */
 export default async function serve(
@@ -47,8 +55,45 @@ export default async function serve(
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
+  if (opts.windowsService && Deno.build.os !== "windows") {
+    throw new UsageError("--windows-service is for Windows only");
+  }
+  // A Windows service's default data directory is %ProgramData%\aft (see data_dir.ts).
+  if (opts.windowsService) Deno.env.set("AFT_WINDOWS_SERVICE", "1");
+  const dataDir = resolveDataDir(opts.data);
+  const logger = openServeLog(dataDir, opts, { stderr: !opts.windowsService });
+  const stop = Promise.withResolvers<string>();
+  let scm: WindowsServiceLink | undefined;
+  try {
+    // The SCM waits for the service to answer: connect before anything slow.
+    if (opts.windowsService) {
+      const { connectWindowsService } = await import("../os_service/windows_service.ts");
+      scm = await connectWindowsService(() => stop.resolve("stop request from Windows"));
+    }
+    const code = await serveLogged(opts, dataDir, logger, stop, scm);
+    await scm?.stopped(code);
+    return code;
+  } catch (err) {
+    // The CLI prints the error itself; the file (all a Windows service has) keeps it too.
+    logger.toFile("error", `aft serve ended: ${(err as Error).message}`);
+    await scm?.stopped(1);
+    throw err;
+  } finally {
+    logger.close();
+  }
+}
+
+async function serveLogged(
+  opts: ServeOptions,
+  dataDir: string,
+  logger: ServiceLog,
+  stopRequest: PromiseWithResolvers<string>,
+  scm: WindowsServiceLink | undefined,
+): Promise<number> {
+  const log = (level: "INFO" | "WARN", msg: string) =>
+    level === "WARN" ? logger.warn(msg) : logger.info(msg);
   const engine = await createEngine({
-    dataDir: opts.data,
+    dataDir,
     storeUrl: opts.store,
     log: (m) => log("WARN", m),
   });
@@ -110,6 +155,7 @@ export default async function serve(
   const bound = server.addr;
   const shown = bound.hostname.includes(":") ? `[${bound.hostname}]` : bound.hostname;
   await engine.service.start({ log: (m) => log("INFO", m) });
+  const unwatch = logJobs(engine, logger);
   await writeServiceFiles(engine.dataDir, {
     pid: Deno.pid,
     listen: `${shown}:${bound.port}`,
@@ -126,7 +172,8 @@ export default async function serve(
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }
 
-  const stopped = Promise.withResolvers<void>();
+  scm?.running();
+
   let stopping = false;
   const onSignal = (sig: string) => () => {
     if (stopping) {
@@ -134,30 +181,53 @@ export default async function serve(
       removeServiceFiles(engine.dataDir).finally(() => Deno.exit(130));
       return;
     }
-    stopping = true;
-    const n = engine.service.runningHere();
-    log(
-      "INFO",
-      `${sig}: stopping; no new jobs${
-        n > 0
-          ? `, halt signal sent to ${n} running job(s) (grace ${settings.haltGraceSeconds} s)`
-          : ""
-      }`,
-    );
-    stopped.resolve();
+    stopRequest.resolve(sig);
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
+  // A Windows service has no console: the SCM's stop request is its Ctrl-C.
+  const signals: Deno.Signal[] = scm
+    ? []
+    : Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((s) => [s, onSignal(s)] as const);
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
 
-  await stopped.promise;
+  const why = await stopRequest.promise;
+  stopping = true;
+  const n = engine.service.runningHere();
+  log(
+    "INFO",
+    `${why}: stopping; no new jobs${
+      n > 0
+        ? `, halt signal sent to ${n} running job(s) (grace ${settings.haltGraceSeconds} s)`
+        : ""
+    }`,
+  );
+  scm?.stopping((settings.haltGraceSeconds + 30) * 1000);
   await engine.service.stop();
   await server.shutdown();
+  unwatch();
   await removeServiceFiles(engine.dataDir);
   await engine.close();
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
   log("INFO", "stopped");
   return 0;
+}
+
+/** One service-log line per job state change (never the job's own log lines). */
+function logJobs(engine: Engine, logger: ServiceLog): () => void {
+  const last = new Map<string, string>();
+  return engine.bus.on((e) => {
+    if (e.type !== "job" || !LOGGED_STATES.has(e.job.status)) return;
+    const { id, scriptName, status, exitCode } = e.job;
+    if (last.get(id) === status) return;
+    if (status === "running") last.set(id, status);
+    else last.delete(id);
+    logger.info(
+      `job ${id} (${scriptName}) ${status}${
+        exitCode !== null && status !== "running" ? ` exit ${exitCode}` : ""
+      }`,
+      { job: id, script: scriptName, status, ...(exitCode !== null ? { exitCode } : {}) },
+    );
+  });
 }

@@ -19,6 +19,7 @@ import { ensureDataDir, resolveDataDir } from "./data_dir.ts";
 import { EngineError, fromStoreError } from "./errors.ts";
 import { createJobOps } from "./jobs.ts";
 import { createLocalRunner } from "./local_run.ts";
+import { createMaintenanceOps } from "./maintenance_ops.ts";
 import { processOwner } from "./owner.ts";
 import { createScheduleOps } from "./schedule_ops.ts";
 import { createScriptOps } from "./scripts.ts";
@@ -105,6 +106,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     schedules: createScheduleOps(core, { submit: jobs.ops.submit }),
     settings: createSettingsOps(core),
     service: service.ops,
+    maintenance: createMaintenanceOps(core),
     async reinit() {
       const svc = await readServiceFiles(dataDir);
       if (svc && await serviceUp(svc.info)) {

@@ -57,6 +57,13 @@ export type { ApiKeyOps } from "./apikeys.ts";
 export type { CronPreview, ScheduleOps, SchedulePatch } from "./schedule_ops.ts";
 export type { SettingsOps } from "./settings_ops.ts";
 export type { ServiceOps } from "./service.ts";
+export type { MaintenanceOps } from "./maintenance_ops.ts";
+export {
+  type BackupManifest,
+  type BackupResult,
+  restoreBackup,
+  type RestoreResult,
+} from "./backup.ts";
 export type { EngineEvent, EventBus } from "./types.ts";
 export { ParamsError, parseParams } from "./params.ts";
 export {

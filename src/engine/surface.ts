@@ -9,6 +9,7 @@
 import type { ApiKeyOps } from "./apikeys.ts";
 import type { JobOps } from "./jobs.ts";
 import type { LocalRunOps } from "./local_run.ts";
+import type { MaintenanceOps } from "./maintenance_ops.ts";
 import type { ScheduleOps } from "./schedule_ops.ts";
 import type { ScriptOps } from "./scripts.ts";
 import type { SecretOps } from "./secret_ops.ts";
@@ -40,6 +41,8 @@ export interface Engine {
   readonly settings: SettingsOps;
   /** The job queue and the scheduler of `aft serve`. */
   readonly service: ServiceOps;
+  /** The store's kind and integrity, and backups (`aft backup`, `aft doctor`). */
+  readonly maintenance: MaintenanceOps;
   /**
    * Lock-out recovery (`aft reinit`): resets the network settings and removes the web UI's
    * admin accounts; refused while a service runs on the data directory.

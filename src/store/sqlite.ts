@@ -9,6 +9,7 @@ import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { resolve } from "node:path";
 import { newId } from "./ids.ts";
 import { LocalSignals } from "./local_signals.ts";
+import { backupBeforeMigration, integrityProblems, vacuumInto } from "./sqlite_backup.ts";
 import {
   checkName,
   now,
@@ -21,7 +22,13 @@ import {
   toSecret,
   toVfs,
 } from "./rows.ts";
-import { migrateDatabase, openDatabase, settled, type SqliteOptions } from "./sqlite_file.ts";
+import {
+  mapped,
+  migrateDatabase,
+  openDatabase,
+  settled,
+  type SqliteOptions,
+} from "./sqlite_file.ts";
 import { insertJob, sqliteJobs, sqliteNodes } from "./sqlite_jobs.ts";
 import { isUnique, setClause, type SqliteQueries } from "./sqlite_query.ts";
 import { type ApiKeyRecord, type ScheduleRecord, type Store, StoreError } from "./types.ts";
@@ -34,6 +41,7 @@ export class SqliteStore implements Store {
   readonly location: string;
   #db: DatabaseSync;
   readonly signals: LocalSignals;
+  readonly #path: string;
 
   constructor(path: string, opts: SqliteOptions = {}) {
     this.location = path === ":memory:" ? path : resolve(path);
@@ -43,6 +51,7 @@ export class SqliteStore implements Store {
     this.#db = openDatabase(path, opts);
     this.jobs = sqliteJobs(this.#q, this.signals);
     this.nodes = sqliteNodes(this.#q);
+    this.#path = path;
   }
 
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
@@ -83,7 +92,10 @@ export class SqliteStore implements Store {
 
   migrate(): Promise<void> {
     try {
-      migrateDatabase(this.#db, (fn) => this.#tx(fn), this.location);
+      migrateDatabase(this.#db, (fn) => this.#tx(fn), this.location, (before) => {
+        // The database about to change is kept as it was, should the new version misbehave.
+        if (this.#path !== ":memory:") backupBeforeMigration(this.#db, this.#path, before);
+      });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -93,6 +105,28 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
     return Promise.resolve();
+  }
+
+  snapshot(dest: string): Promise<void> {
+    try {
+      vacuumInto(this.#db, dest);
+    } catch (err) {
+      return Promise.reject(mapped(err));
+    }
+    return Promise.resolve();
+  }
+
+  integrityCheck(): Promise<string[]> {
+    try {
+      return Promise.resolve(integrityProblems(this.#db));
+    } catch (err) {
+      return Promise.reject(mapped(err));
+    }
+  }
+
+  schemaVersion(): Promise<number> {
+    const row = this.#get("SELECT max(version) AS v FROM schema_version");
+    return Promise.resolve(Number(row?.v ?? 0));
   }
 
   settings: Store["settings"] = settled({

@@ -41,17 +41,21 @@ export function openDatabase(path: string, opts: SqliteOptions = {}): DatabaseSy
 }
 
 /**
- * Creates or upgrades the schema of `db` (`MIGRATIONS`, in one transaction run by `tx`).
- * NEWER_SCHEMA for a schema newer than this aft knows (the database is left untouched), CORRUPT
- * for a database that cannot be prepared.
+ * Creates or upgrades the schema of `db` (`MIGRATIONS`, in one transaction run by `tx`);
+ * `beforeUpgrade`, with the current version, runs first when an existing schema is about to
+ * change. NEWER_SCHEMA for a schema newer than this aft knows (the database is left untouched),
+ * CORRUPT for a database that cannot be prepared.
  */
 export function migrateDatabase(
   db: DatabaseSync,
   tx: (fn: () => void) => void,
   location: string,
+  beforeUpgrade?: (version: number) => void,
 ): void {
   try {
     db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const before = Number(db.prepare("SELECT max(version) AS v FROM schema_version").get()?.v ?? 0);
+    if (before > 0 && before < MIGRATIONS.length) beforeUpgrade?.(before);
     tx(() => {
       const row = db.prepare("SELECT max(version) AS v FROM schema_version").get();
       const current = Number(row?.v ?? 0);

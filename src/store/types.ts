@@ -207,6 +207,15 @@ export interface Store {
   /** Where it is, safe to print: the file, or the URL without its password. */
   readonly location: string;
   /**
+   * A consistent copy of the whole store into the new file `dest` while others use it (SQLite
+   * `VACUUM INTO`); absent where the database's own tools do that (PostgreSQL: pg_dump).
+   */
+  snapshot?(dest: string): Promise<void>;
+  /** What the database's own check finds wrong (`PRAGMA integrity_check`); empty when sound. */
+  integrityCheck?(): Promise<string[]>;
+  /** The schema version the store is at. */
+  schemaVersion?(): Promise<number>;
+  /**
    * Creates or upgrades the schema. Idempotent, and safe when several processes start at once
    * (PostgreSQL migrates under an advisory lock). NEWER_SCHEMA when the database has a schema
    * newer than this aft knows: such a database is never touched.
