@@ -57,7 +57,7 @@ if (Deno.build.os !== "linux") {
       assert.deepEqual(await names(data, env), ["Hello"]);
       await writeConfig(data, url, 0o644);
       const refused = await runAft(["script", "list"], { data, env });
-      assert.equal(refused.code, 1);
+      assert.equal(refused.code, 2, "a bad value: exit code 2");
       assert.match(refused.stderr, /holds a store password but others may read it/);
       assert.ok(!(refused.stdout + refused.stderr).includes(pg.password));
     });
@@ -96,10 +96,15 @@ if (Deno.build.os !== "linux") {
     await withData(async (data, env) => {
       const wrong = `postgres://aft:not-it-${crypto.randomUUID()}@127.0.0.1:${pg.port}/postgres`;
       for (
-        const [store, re] of [
-          [wrong, /Cannot use the store postgres:\/\/aft:\*\*\*@.*password authentication failed/],
+        const [store, code, re] of [
+          [
+            wrong,
+            3, // the store cannot be reached or refused the login, as a service that cannot
+            /Cannot use the store postgres:\/\/aft:\*\*\*@.*password authentication failed/,
+          ],
           [
             "postgres://aft:p@ss word@h:99999/d",
+            2,
             /Bad PostgreSQL URL "postgres:\/\/aft:\*\*\*@h:99999\/d": not a URL/,
           ],
         ] as const
@@ -108,7 +113,7 @@ if (Deno.build.os !== "linux") {
           data,
           env,
         });
-        assert.equal(r.code, 1, r.stderr);
+        assert.equal(r.code, code, r.stderr);
         assert.match(r.stderr, re);
         assert.ok(!r.stderr.includes("not-it-") && !r.stderr.includes("ss word"), r.stderr);
       }
