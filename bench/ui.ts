@@ -87,7 +87,10 @@ try {
       `${svc.url}/v1/health`,
       ...order.flatMap((p) => [`${svc.url}${p}`, `${svc.url}/v1/health`]),
     ];
-    for (const t of (await curl(urls)).slice(1)) ttfb.get(new URL(t.url).pathname)!.push(t.ttfb);
+    for (const t of (await curl(urls)).slice(1)) {
+      const u = new URL(t.url);
+      ttfb.get(u.pathname + u.search)!.push(t.ttfb); // a page's path may carry a query
+    }
   }
   const health = median(ttfb.get("/v1/health")!);
   const client = Deno.createHttpClient({

@@ -179,3 +179,8 @@ function localAddresses(): string[] {
   } catch { /* not permitted or not available: names above suffice */ }
   return out;
 }
+
+/** The end of a certificate's validity (ISO), from its PEM. */
+export function notAfterOf(pem: string): string {
+  return new x509.X509Certificate(pem).notAfter.toISOString();
+}

@@ -22,7 +22,7 @@ import {
 // The composition root of the service: the one command that mounts the API.
 import { createApp } from "../api/app.ts";
 import { consoleAssets, consoleOwns, createConsole } from "../ui/mod.ts";
-import { loadOrCreateTls, loadTlsFiles } from "../api/tls.ts";
+import { loadOrCreateTls, loadTlsFiles, notAfterOf } from "../api/tls.ts";
 import { answerAfterBody } from "../api/drain.ts";
 import { splitHostPort } from "../client/http.ts";
 import { VERSION } from "../version.ts";
@@ -128,6 +128,10 @@ async function serveLogged(
   const web = createConsole({
     assets: consoleAssets({ prebuilt: Deno.env.get("AFT_UI_ASSETS") || undefined }),
     demo: Deno.env.get("AFT_UI_DEMO") === "1",
+    engine,
+    service: {
+      tls: { notAfter: notAfterOf(tlsMaterial.cert), fingerprint: tlsMaterial.fingerprint },
+    },
   });
 
   // Each response waits for the rest of its request body: see drain.ts (HTTP/2 and curl).

@@ -82,9 +82,10 @@ export {
   serviceUp,
   writeServiceFiles,
 } from "./service_file.ts";
-export { checkName, escapeControls } from "./names.ts";
+export { checkName, contentDisposition, escapeControls } from "./names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
 export { scriptTypings } from "./typings.ts";
+export { describeCron } from "./cron_words.ts";
 export { FINISHED, JOB_STATUSES, JOB_TRIGGERS } from "../store/types.ts";
 export type {
   JobStatus,

@@ -67,3 +67,16 @@ export function escapeControls(text: string, opts: { keepLines?: boolean } = {})
   }
   return out;
 }
+
+/**
+ * The `Content-Disposition` of a download named `name` (RFC 6266, RFC 8187): an ASCII
+ * fallback and the exact name percent-encoded, so no name can break out of the header.
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%;]/g, "_") || "download";
+  const exact = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}

@@ -15,6 +15,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { compress } from "hono/compress";
+import { type Engine, EngineError } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 import { ASSET_PREFIX, assetResponse, type AssetSet } from "./assets.ts";
 import { consoleAssets } from "./asset_source.ts";
@@ -23,9 +24,10 @@ import { renderPage } from "./layout.tsx";
 import { demoRoutes } from "./pages/demo.tsx";
 import { ErrorPage, HomePage, NotFoundPage } from "./pages/home.tsx";
 import { securityHeaders } from "./security.ts";
+import type { ConsoleEnv } from "./env.ts";
+import { pageRoutes, type ServiceFacts } from "./routes/mod.ts";
 
-/** Hono bindings, as the API's: the transport tells the app who is calling. */
-export type ConsoleEnv = { Bindings: { remoteAddr?: string } };
+export type { ConsoleEnv };
 
 /** Options of `createConsole`. */
 export interface ConsoleOptions {
@@ -33,6 +35,10 @@ export interface ConsoleOptions {
   assets?: () => Promise<AssetSet>;
   /** Serve the style guide and its test streams (`/style-guide`). */
   demo?: boolean;
+  /** The engine the pages work on; without it only the shell and the style guide are served. */
+  engine?: Engine;
+  /** What `aft serve` knows of itself (its TLS certificate) for the dashboard. */
+  service?: ServiceFacts;
 }
 
 /** True for the paths the console serves: everything but the REST API and metrics. */
@@ -48,18 +54,26 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
   const assets = opts.assets ?? consoleAssets();
   const demo = opts.demo ?? false;
   const app = new Hono<ConsoleEnv>();
-  const uiState: UiStateOf = async (c) => ({
-    assets: await assets(),
-    path: c.req.path,
-    admin: null,
-    demo,
-    version: VERSION,
-  });
+  const uiState: UiStateOf = async (c) => {
+    const admin = c.get("admin") as { username: string } | undefined;
+    return {
+      assets: await assets(),
+      path: c.req.path,
+      admin: admin ? { name: admin.username } : null,
+      csrfToken: c.get("csrf") as string | undefined,
+      demo,
+      version: VERSION,
+    };
+  };
 
   app.use("*", securityHeaders());
   // Pages are compressed as they are sent (assets were compressed once, event streams never).
   app.use("*", compress({ encoding: "gzip" }));
   app.onError(async (err, c) => {
+    // Something asked for by name or ID that is not there: the page of a missing page.
+    if (err instanceof EngineError && err.kind === "not_found") {
+      return renderPage(c, NotFoundPage({ ui: await uiState(c), message: err.message }), 404);
+    }
     console.error(`aft serve: console ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     try {
       return await renderPage(c, ErrorPage({ ui: await uiState(c) }), 500);
@@ -76,7 +90,12 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
     return assetResponse(asset, c.req.raw);
   });
 
-  app.get("/", async (c) => renderPage(c, HomePage({ ui: await uiState(c) })));
+  // TEMPORARY until the console's sign-in lands (session.ts): the pages over the engine are
+  // served only with the demo pages on, to this machine, as the development admin; otherwise
+  // the shell's home page, as before.
+  if (opts.engine && demo) {
+    app.route("/", pageRoutes({ engine: opts.engine, uiState, service: opts.service ?? {} }));
+  } else app.get("/", async (c) => renderPage(c, HomePage({ ui: await uiState(c) })));
   if (demo) app.route("/style-guide", demoRoutes(uiState));
   return app;
 }

@@ -33,6 +33,7 @@ export const STYLESHEETS = [
   "components.css",
   "live.css",
   "editor.css",
+  "pages.css",
   "style_guide.css",
 ] as const;
 

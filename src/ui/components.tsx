@@ -144,7 +144,7 @@ export function utcText(iso: string): string {
  * browser's time zone (`format`: date and time, date, or time only).
  */
 export function Time(
-  props: { iso: string | null | undefined; format?: "datetime" | "date" | "time" },
+  props: { iso: string | null | undefined; format?: "datetime" | "date" | "time" | "hour" },
 ) {
   if (!props.iso) return <span class="muted">—</span>;
   return (

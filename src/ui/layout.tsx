@@ -138,6 +138,7 @@ function Shell(props: PageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        {ui.csrfToken && <meta name="csrf-token" content={ui.csrfToken} />}
         <title>{`${props.title} · aft`}</title>
         <link rel="icon" href={ui.assets.url("favicon.svg")} type="image/svg+xml" />
         <link rel="stylesheet" href={ui.assets.url("console.css")} />

@@ -14,6 +14,7 @@
  */
 
 import { formatBytes, formatCount } from "./client/format.ts";
+import { Time } from "./components.tsx";
 
 /** A log that follows `src` (server-sent events) and keeps every line once, in order. */
 export function LiveLog(props: { src: string; label: string; id?: string }) {
@@ -56,6 +57,8 @@ export interface ChartData {
   series: string[];
   points: ChartPoint[];
   unit: "count" | "bytes";
+  /** Labels are ISO times, written as the hour in the browser's time zone. */
+  times?: boolean;
 }
 
 /**
@@ -83,23 +86,28 @@ export function BarChart(
           </li>
         ))}
       </ul>
-      <table class="visually-hidden">
-        <caption>{props.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{props.axis ?? "Hour"}</th>
-            {props.data.series.map((s) => <th key={s} scope="col">{s}</th>)}
-          </tr>
-        </thead>
-        <tbody>
-          {props.data.points.map((p) => (
+      {/* A table ignores the 1px width of .visually-hidden: its box clips it instead. */}
+      <div class="visually-hidden">
+        <table>
+          <caption>{props.title}</caption>
+          <thead>
             <tr>
-              <th scope="row">{p.label}</th>
-              {p.values.map((v, i) => <td key={i}>{fmt(v)}</td>)}
+              <th scope="col">{props.axis ?? "Hour"}</th>
+              {props.data.series.map((s) => <th key={s} scope="col">{s}</th>)}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.data.points.map((p) => (
+              <tr>
+                <th scope="row">
+                  {props.data.times ? <Time iso={p.label} format="hour" /> : p.label}
+                </th>
+                {p.values.map((v, i) => <td key={i}>{fmt(v)}</td>)}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

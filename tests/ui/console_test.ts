@@ -6,8 +6,6 @@
  * each component doing its job: the editor's completion, hover docs and syntax marks, the
  * confirmation dialog, the unsaved-edits guard, the live log (no line lost or doubled across
  * dropped connections), live counters, charts and local times.
- *
- * `AFT_UI_README_SHOTS=1` also writes the README's screenshots to docs/img/.
  */
 
 import assert from "node:assert/strict";
@@ -21,7 +19,7 @@ import {
   watchedPage,
 } from "./_browser.ts";
 import { type ConsoleService, startConsole } from "./_console.ts";
-import { CONSOLE_PAGES, PAGE_BUDGET, README_SHOTS } from "./pages.ts";
+import { CONSOLE_PAGES, PAGE_BUDGET } from "./pages.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -417,28 +415,7 @@ Deno.test({
   },
 });
 
-// ---- README screenshots (on request), and the end ------------------------------------------
-
-Deno.test({
-  name: "README screenshots are written to docs/img when AFT_UI_README_SHOTS=1",
-  ignore: !BROWSER_TESTS || Deno.env.get("AFT_UI_README_SHOTS") !== "1",
-  ...opts,
-  async fn() {
-    const docs = new URL("../../docs/img/", import.meta.url).pathname;
-    await Deno.mkdir(docs, { recursive: true });
-    for (const shot of README_SHOTS) {
-      const page = CONSOLE_PAGES.find((p) => p.name === shot.page)!;
-      const w = await open(page.path, { width: 1280, height: 800 });
-      try {
-        await page.ready?.(w.page);
-        const target = shot.selector ? w.page.locator(shot.selector) : w.page;
-        await target.screenshot({ path: join(docs, shot.file) });
-      } finally {
-        await w.close();
-      }
-    }
-  },
-});
+// ---- the end ----------------------------------------------------------------------------
 
 Deno.test({
   name: "browser and service stop",

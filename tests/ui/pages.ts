@@ -29,6 +29,22 @@ export const PAGE_BUDGET = 150 * 1024;
 /** The console's pages. */
 export const CONSOLE_PAGES: ConsolePage[] = [
   { name: "dashboard", path: "/" },
+  { name: "scripts", path: "/scripts" },
+  {
+    name: "script-new",
+    path: "/scripts/new",
+    editor: true,
+    ready: async (page) => {
+      await page.locator(".editor-host[data-ready] .cm-content").waitFor();
+    },
+  },
+  { name: "jobs", path: "/jobs" },
+  { name: "vfs", path: "/vfs" },
+  { name: "vfs-new", path: "/vfs/new?type=sftp" },
+  { name: "secrets", path: "/secrets" },
+  { name: "apikeys", path: "/apikeys" },
+  { name: "schedules", path: "/schedules" },
+  { name: "schedule-new", path: "/schedules/new" },
   { name: "not-found", path: "/no/such/page", status: 404 },
   {
     name: "style-guide",
@@ -48,14 +64,4 @@ export const CONSOLE_PAGES: ConsolePage[] = [
       await page.locator(".editor-host[data-ready] .cm-content").waitFor();
     },
   },
-];
-
-/**
- * The README's three screenshots (`AFT_UI_README_SHOTS=1 deno test -A tests/ui/`): the
- * dashboard, the editor and a live job log. `page` names an entry above; `selector` crops.
- */
-export const README_SHOTS: { file: string; page: string; selector?: string }[] = [
-  { file: "console-dashboard.png", page: "dashboard" },
-  { file: "console-editor.png", page: "editor" },
-  { file: "console-job-log.png", page: "style-guide", selector: "#live" },
 ];

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { contentDisposition } from "../../engine/mod.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import type { Schema } from "../schema.ts";
 import { ApiError } from "../api_error.ts";
@@ -23,19 +24,6 @@ const FILE: Schema = {
 };
 
 const PATH: Schema = { type: "string", minLength: 1, maxLength: 4096 };
-
-/**
- * `Content-Disposition` for a download named `name`: an ASCII fallback and the exact name
- * (RFC 6266 and RFC 8187), so no name can break out of the header.
- */
-export function attachment(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\%;]/g, "_") || "download";
-  const exact = encodeURIComponent(name).replace(
-    /['()*]/g,
-    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
-}
 
 /** The file routes of the VFS Library. */
 export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
@@ -84,7 +72,7 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
           headers: {
             "Content-Type": "application/octet-stream",
             "Content-Length": String(file.size),
-            "Content-Disposition": attachment(file.name),
+            "Content-Disposition": contentDisposition(file.name),
           },
         });
       },

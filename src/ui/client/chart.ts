@@ -10,12 +10,15 @@
  */
 
 import { formatBytes, formatCount } from "./format.ts";
+import { localTime } from "./time.ts";
 
 /** A chart's data (the server's `ChartData`). */
 export interface ChartData {
   series: string[];
   points: { label: string; values: number[] }[];
   unit: "count" | "bytes";
+  /** Labels are ISO times, written as the hour in the browser's time zone. */
+  times?: boolean;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -63,11 +66,12 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
   const band = plotW / n;
   const barW = Math.max(1, band * 0.7);
   const every = Math.ceil(n / 8);
+  const label = (l: string) => data.times ? localTime(l, "hour") ?? l : l;
   data.points.forEach((p, i) => {
     const x = LEFT + i * band + (band - barW) / 2;
     const g = el("g", {});
     const title = document.createElementNS(SVG, "title");
-    title.textContent = `${p.label}: ` +
+    title.textContent = `${label(p.label)}: ` +
       data.series.map((s, j) => `${s} ${fmt(p.values[j] ?? 0)}`).join(", ");
     g.append(title);
     let y = TOP + plotH;
@@ -80,7 +84,7 @@ export function drawChart(figure: HTMLElement, data: ChartData): void {
     svg.append(g);
     if (i % every === 0) {
       const t = el("text", { x: x + barW / 2, y: H - 6, "text-anchor": "middle" });
-      t.textContent = p.label;
+      t.textContent = label(p.label);
       svg.append(t);
     }
   });

@@ -20,3 +20,16 @@ export function formatBytes(n: number): string {
 export function formatCount(n: number): string {
   return new Intl.NumberFormat().format(n);
 }
+
+/** A duration in words: "850 ms", "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h". */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}

@@ -3,7 +3,9 @@
  * The live log (`LiveLog` on the server): follows the element's `data-live-log` stream and
  * appends each line (time, level, text; text as text, never as markup), scrolling along while
  * the reader is at the bottom. The status line under it says whether the stream is live,
- * reconnecting, or over (with the job's final status).
+ * reconnecting, or over (with the job's final status). The element tells the page's other
+ * modules when the first line arrives (`livelog:line`, once) and when the stream ended
+ * (`livelog:end`, with the end event's data as `detail`).
  *
  * @module
  */
@@ -54,6 +56,7 @@ export function wireLiveLog(root: HTMLElement): () => void {
   const status = root.querySelector<HTMLElement>(".live-status");
   let pending: Line[] = [];
   let scheduled = false;
+  let sawLine = false;
   const flush = () => {
     scheduled = false;
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
@@ -67,13 +70,19 @@ export function wireLiveLog(root: HTMLElement): () => void {
     onEvent(e) {
       if (e.event === "log") {
         pending.push(JSON.parse(e.data) as Line);
+        if (!sawLine) {
+          sawLine = true;
+          root.dispatchEvent(new CustomEvent("livelog:line", { bubbles: true }));
+        }
         if (!scheduled) {
           scheduled = true;
           requestAnimationFrame(flush);
         }
-      } else if (e.event === "end" && status) {
+      } else if (e.event === "end") {
         const end = JSON.parse(e.data) as { status?: string; exitCode?: number | null };
         root.dataset.ended = end.status ?? "ended";
+        root.dispatchEvent(new CustomEvent("livelog:end", { bubbles: true, detail: end }));
+        if (!status) return;
         status.textContent = `Finished: ${end.status ?? "ended"}` +
           (end.exitCode === null || end.exitCode === undefined
             ? ""

@@ -11,6 +11,7 @@ const FORMATS: Record<string, Intl.DateTimeFormatOptions> = {
   datetime: { dateStyle: "medium", timeStyle: "medium" },
   date: { dateStyle: "medium" },
   time: { timeStyle: "medium" },
+  hour: { hour: "2-digit", minute: "2-digit" },
 };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

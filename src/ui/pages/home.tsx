@@ -23,8 +23,25 @@ export function HomePage(props: { ui: UiState }) {
   );
 }
 
-/** A path the console does not serve (or a section not built yet). */
-export function NotFoundPage(props: { ui: UiState }) {
+/**
+ * A path the console does not serve (or a section not built yet); with `message`, something
+ * the path names (a script, a job) that does not exist.
+ */
+export function NotFoundPage(props: { ui: UiState; message?: string }) {
+  if (props.message) {
+    return (
+      <Page ui={props.ui} title="Not found">
+        <PageHead title="Not found" />
+        <EmptyState
+          icon="search"
+          title={props.message}
+          action={<LinkButton href="/" variant="primary">Go to the dashboard</LinkButton>}
+        >
+          It may have been deleted, or renamed.
+        </EmptyState>
+      </Page>
+    );
+  }
   const entry = NAV.find((n) => n.href !== "/" && props.ui.path.startsWith(n.href));
   return (
     <Page ui={props.ui} title={entry ? entry.label : "Page not found"} nav={entry?.key}>

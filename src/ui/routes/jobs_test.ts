@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { parseEvents } from "../client/live.ts";
+import { jobEnd, testConsole } from "./_test_console.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "jobs: history filtered by status and trigger; the job page, its log as text, Run again",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      assert.match((await t.get("/jobs")).html, /No jobs yet|nothing has run|No job/i);
+      await t.engine.scripts.create({
+        name: "echo",
+        source: 'Log.Info("<script>alert(1)</script> " + Param("k"));\nif (Param("fail")) Exit(3);',
+      });
+      const ok = await t.engine.jobs.submit({
+        target: { scriptName: "echo" },
+        params: { k: "v" },
+        trigger: "ui",
+        caller: { kind: "local" },
+      });
+      const bad = await t.engine.jobs.submit({
+        target: { scriptName: "echo" },
+        params: { fail: "1" },
+        trigger: "api",
+        caller: { kind: "local" },
+      });
+      assert.equal(await jobEnd(t.engine, ok.id), "succeeded");
+      assert.equal(await jobEnd(t.engine, bad.id), "failed");
+
+      const failed = await t.get("/jobs?status=failed");
+      assert.ok(failed.html.includes(`/jobs/${bad.id}`));
+      assert.ok(!failed.html.includes(`/jobs/${ok.id}"`));
+      const ui = await t.get("/jobs?trigger=ui");
+      assert.ok(ui.html.includes(`/jobs/${ok.id}`));
+      assert.ok(!ui.html.includes(`/jobs/${bad.id}"`));
+      assert.equal((await t.get("/jobs?fromLocal=2020-01-01T00:00&from=soon")).status, 400);
+
+      const page = await t.get(`/jobs/${ok.id}`);
+      assert.equal(page.status, 200);
+      assert.match(page.html, /data-live-log="\/jobs\/[^"]+\/events"/);
+      assert.match(page.html, /Run again/);
+      assert.ok(!page.html.includes("Halt"), "no Halt for a finished job");
+
+      const text = await t.request(`/jobs/${ok.id}/log.txt`);
+      assert.match(text.headers.get("Content-Disposition")!, /^attachment; filename="job-/);
+      assert.match(await text.text(), /INFO {2}<script>alert\(1\)<\/script> v\n/);
+
+      const again = await t.post(`/jobs/${ok.id}/rerun`);
+      assert.equal(again.status, 303);
+      const rerun = await t.engine.jobs.get(again.location!.replace("/jobs/", ""));
+      assert.deepEqual(rerun.params, { k: "v" });
+      assert.notEqual(rerun.id, ok.id);
+      await jobEnd(t.engine, rerun.id);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "jobs: the live log stream sends lines as JSON with ids and resumes after Last-Event-ID",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      await t.engine.scripts.create({
+        name: "five",
+        source: 'for (var i = 1; i <= 5; i++) Log.Info("line " + i);',
+      });
+      const j = await t.engine.jobs.submit({
+        target: { scriptName: "five" },
+        trigger: "ui",
+        caller: { kind: "local" },
+      });
+      await jobEnd(t.engine, j.id);
+      const res = await t.request(`/jobs/${j.id}/events`, { headers: { "Last-Event-ID": "3" } });
+      assert.equal(res.headers.get("Content-Type"), "text/event-stream");
+      const events = [];
+      for await (const e of parseEvents(res.body!)) events.push(e);
+      const lines = events.filter((e) => e.event === "log").map((e) => JSON.parse(e.data).text);
+      assert.deepEqual(lines, ["line 4", "line 5"]);
+      assert.equal(events.at(-1)!.event, "end");
+      assert.equal(JSON.parse(events.at(-1)!.data).status, "succeeded");
+      assert.equal((await t.request("/jobs/nope/events")).status, 404);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "jobs: Halt ends a running job halted and is refused for one that has ended",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      await t.engine.scripts.create({
+        name: "slow",
+        source: 'Log.Info("started");\nfor (;;) if (Sleep(50) === false) break;',
+      });
+      const j = await t.engine.jobs.submit({
+        target: { scriptName: "slow" },
+        trigger: "ui",
+        caller: { kind: "local" },
+      });
+      for await (const e of t.engine.jobs.follow(j.id)) if (e.type === "line") break;
+      const page = await t.get(`/jobs/${j.id}`);
+      assert.match(page.html, /data-job-live/);
+      const halt = await t.post(`/jobs/${j.id}/halt`);
+      assert.equal(halt.status, 303, halt.html);
+      assert.equal(await jobEnd(t.engine, j.id), "halted");
+      const again = await t.post(`/jobs/${j.id}/halt`);
+      assert.equal(again.status, 409, again.html);
+    } finally {
+      await t.close();
+    }
+  },
+});

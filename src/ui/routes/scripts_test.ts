@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { jobEnd, testConsole } from "./_test_console.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "scripts: created from the form, found by search, a name with <script> shown as text",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const empty = await t.get("/scripts");
+      assert.match(empty.html, /No scripts yet/);
+      const made = await t.post("/scripts", {
+        name: '<script>alert("x")</script>',
+        source: 'Log.Info("hi");',
+      });
+      assert.equal(made.status, 303, made.html);
+      assert.match(made.location!, /^\/scripts\/[^/]+\?created$/);
+      await t.post("/scripts", { name: "Nightly backup", source: 'Log.Info("n");' });
+      const list = await t.get("/scripts");
+      assert.ok(!list.html.includes("<script>alert"), "the name is escaped");
+      assert.ok(list.html.includes("&lt;script&gt;alert"), list.html);
+      const found = await t.get("/scripts?q=nightly");
+      assert.match(found.html, /Nightly backup/);
+      assert.ok(!found.html.includes("&lt;script&gt;alert"));
+      const page = await t.get(made.location!);
+      assert.equal(page.status, 200);
+      assert.match(page.html, /The script was created/);
+      assert.ok(!page.html.includes("<script>alert"));
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "scripts: a refused save keeps what was typed; without the CSRF token nothing changes (403)",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const bad = await t.post("/scripts", { name: "", source: "Log.Info(1);" });
+      assert.equal(bad.status, 400);
+      assert.match(bad.html, /Log\.Info\(1\);/);
+      const forged = await t.post("/scripts", { name: "forged", source: "" }, { csrf: false });
+      assert.equal(forged.status, 403);
+      assert.deepEqual(await t.engine.scripts.list(), []);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "scripts: Run now with parameter rows opens the new job, which gets them; clone; delete",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const s = await t.engine.scripts.create({
+        name: "greet",
+        source: 'Log.Info("Hello, " + Param("who") + Param("n"));',
+      });
+      const run = await t.post(`/scripts/${s.id}/run`, {
+        paramKey: ["who", "", "n"],
+        paramValue: ["world", "ignored", "1"],
+      });
+      assert.equal(run.status, 303, run.html);
+      const id = run.location!.replace(/^\/jobs\//, "");
+      const job = await t.engine.jobs.get(id);
+      assert.deepEqual(job.params, { who: "world", n: "1" });
+      assert.equal(job.trigger, "ui");
+      assert.equal(await jobEnd(t.engine, id), "succeeded");
+      const { lines } = await t.engine.jobs.log(id);
+      assert.ok(lines.some((l) => l.text === "Hello, world1"));
+
+      const clone = await t.post(`/scripts/${s.id}/clone`);
+      assert.equal(clone.status, 303);
+      const names = (await t.engine.scripts.list()).map((x) => x.name).sort();
+      assert.deepEqual(names, ["greet", "greet (copy)"]);
+
+      const del = await t.post(`/scripts/${s.id}/delete`);
+      assert.equal(del.status, 303);
+      assert.equal(del.location, "/scripts?deleted");
+      assert.equal((await t.get(`/scripts/${s.id}`)).status, 404);
+    } finally {
+      await t.close();
+    }
+  },
+});

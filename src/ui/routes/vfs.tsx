@@ -1,0 +1,305 @@
+/**
+ * The VFS Library routes: list, add and change (a form per backend type; credentials never
+ * sent back to the browser), test the connection, remove; and the file browser: a folder,
+ * download (streamed), upload (streamed from the request body to the backend, `PUT` with the
+ * CSRF header, kept only when every byte arrived), make a folder, rename, delete.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import {
+  contentDisposition,
+  EngineError,
+  isCredentialOption,
+  type VfsType,
+  type VfsView,
+} from "../../engine/mod.ts";
+import type { ConsoleEnv } from "../env.ts";
+import { renderPage } from "../layout.tsx";
+import { type TestResult, VfsFormPage, VfsListPage } from "../pages/vfs.tsx";
+import { VfsBrowsePage } from "../pages/vfs_browse.tsx";
+import { BACKEND_FORMS, type BackendForm, backendForm } from "../vfs_forms.ts";
+import {
+  type Ctx,
+  type Form,
+  formOf,
+  href,
+  opsFor,
+  refusal,
+  type RouteDeps,
+  seg,
+} from "./_common.ts";
+
+/** The options a form sent (`opt.KEY`), and the credentials to remove (`clear.KEY`). */
+function optionsOf(form: Form, backend: BackendForm) {
+  const options: Record<string, string> = {};
+  const clear: string[] = [];
+  for (const o of backend.options) {
+    options[o.key] = form.get(`opt.${o.key}`).trim();
+    if (form.checked(`clear.${o.key}`)) clear.push(o.key);
+  }
+  return { options, clear };
+}
+
+/** What a form shows of options: never a credential's value. */
+const shown = (options: Record<string, string>) =>
+  Object.fromEntries(Object.entries(options).filter(([k]) => !isCredentialOption(k)));
+
+/** The VFS routes over `deps`. */
+export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  const { engine } = deps;
+  const secretNames = async () => (await engine.secrets.list()).map((s) => s.name);
+
+  const list = async (c: Ctx, test?: TestResult, status: 200 | 400 | 404 | 500 = 200) =>
+    renderPage(
+      c,
+      VfsListPage({
+        ui: await deps.uiState(c),
+        entries: await engine.vfs.list(),
+        test,
+        query: c.req.query(),
+      }),
+      status,
+    );
+
+  const formPage = async (
+    c: Ctx,
+    p: {
+      form: BackendForm;
+      entry?: VfsView;
+      values: { name: string; target: string; options: Record<string, string> };
+      error?: string;
+    },
+    status: 200 | 400 | 403 | 404 | 409 | 500 = 200,
+  ) =>
+    renderPage(
+      c,
+      VfsFormPage({ ui: await deps.uiState(c), secrets: await secretNames(), ...p }),
+      status,
+    );
+
+  app.get("/vfs", (c) => list(c));
+
+  app.get("/vfs/new", (c) => {
+    const form = backendForm(c.req.query("type") ?? "disk") ?? BACKEND_FORMS[0]!;
+    return formPage(c, { form, values: { name: "", target: "", options: {} } });
+  });
+
+  app.post("/vfs", async (c) => {
+    const f = await formOf(c);
+    const form = backendForm(f.get("type")) ?? BACKEND_FORMS[0]!;
+    const { options } = optionsOf(f, form);
+    const values = { name: f.get("name"), target: f.get("target").trim(), options };
+    try {
+      await opsFor(deps, c).vfs.add({
+        name: values.name,
+        type: form.type as VfsType,
+        target: values.target,
+        options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== "")),
+      });
+      return c.redirect("/vfs?added", 303);
+    } catch (err) {
+      const r = refusal(err);
+      return formPage(
+        c,
+        { form, values: { ...values, options: shown(options) }, error: r.message },
+        r.status,
+      );
+    }
+  });
+
+  app.get("/vfs/:name/edit", async (c) => {
+    const entry = await engine.vfs.get(c.req.param("name"));
+    const form = backendForm(entry.type) ?? BACKEND_FORMS[0]!;
+    return formPage(c, {
+      form,
+      entry,
+      values: { name: entry.name, target: entry.target, options: shown(entry.options) },
+    });
+  });
+
+  app.post("/vfs/:name", async (c) => {
+    const entry = await engine.vfs.get(c.req.param("name"));
+    const form = backendForm(entry.type) ?? BACKEND_FORMS[0]!;
+    const f = await formOf(c);
+    const { options, clear } = optionsOf(f, form);
+    // Options of the entry that its form does not show are kept as they are.
+    for (const [k, v] of Object.entries(entry.options)) {
+      if (!(k in options) && !isCredentialOption(k)) options[k] = v;
+    }
+    const values = { name: f.get("name"), target: f.get("target").trim(), options };
+    try {
+      await opsFor(deps, c).vfs.update(entry.name, { ...values, clear });
+      return c.redirect("/vfs?saved", 303);
+    } catch (err) {
+      const r = refusal(err);
+      return formPage(
+        c,
+        { form, entry, values: { ...values, options: shown(options) }, error: r.message },
+        r.status,
+      );
+    }
+  });
+
+  app.post("/vfs/:name/test", async (c) => {
+    const name = c.req.param("name");
+    try {
+      const t = await opsFor(deps, c).vfs.test(name);
+      return list(c, {
+        ok: true,
+        message: `VFS "${t.name}" answers: ${t.entries} entr${
+          t.entries === 1 ? "y" : "ies"
+        } at its root.`,
+      });
+    } catch (err) {
+      const r = refusal(err);
+      return list(c, { ok: false, message: r.message }, r.status === 404 ? 404 : 200);
+    }
+  });
+
+  app.post("/vfs/:name/delete", async (c) => {
+    await opsFor(deps, c).vfs.remove(c.req.param("name"));
+    return c.redirect("/vfs?deleted", 303);
+  });
+
+  // ---- the file browser ----------------------------------------------------------------
+
+  const browse = (name: string, path: string, done?: string) =>
+    href(`/vfs/${seg(name)}/browse`, { path, ...(done ? { [done]: "1" } : {}) });
+
+  app.get("/vfs/:name/browse", async (c) => {
+    const entry = await engine.vfs.get(c.req.param("name"));
+    const path = c.req.query("path") || "/";
+    let listing: {
+      path: string;
+      entries: Awaited<ReturnType<typeof engine.vfs.files.list>>["entries"];
+    } | null = null;
+    let error: string | undefined;
+    let status: 200 | 400 | 403 | 404 | 409 | 500 = 200;
+    try {
+      listing = await engine.vfs.files.list(entry.name, path);
+    } catch (err) {
+      ({ message: error, status } = refusal(err));
+    }
+    return renderPage(
+      c,
+      VfsBrowsePage({
+        ui: await deps.uiState(c),
+        vfs: entry.name,
+        path: listing?.path ?? path,
+        entries: listing?.entries ?? null,
+        error,
+        query: c.req.query(),
+      }),
+      status,
+    );
+  });
+
+  app.get("/vfs/:name/download", async (c) => {
+    const { file, body } = await engine.vfs.files.download(
+      c.req.param("name"),
+      c.req.query("path") ?? "",
+    );
+    return new Response(body, {
+      headers: {
+        "Content-Type": "application/octet-stream",
+        "Content-Length": String(file.size),
+        "Content-Disposition": contentDisposition(file.name),
+      },
+    });
+  });
+
+  app.put("/vfs/:name/upload", async (c) => {
+    const size = Number(c.req.header("Content-Length"));
+    if (!Number.isSafeInteger(size) || size < 0) {
+      return c.json(
+        { error: { code: "LENGTH_REQUIRED", message: "An upload needs its length" } },
+        411,
+      );
+    }
+    try {
+      const file = await opsFor(deps, c).vfs.files.upload(
+        c.req.param("name"),
+        c.req.query("path") ?? "",
+        c.req.raw.body ?? ReadableStream.from([]),
+        { overwrite: c.req.query("overwrite") === "1", size },
+      );
+      return c.json(file, 201);
+    } catch (err) {
+      const r = refusal(err);
+      return c.json({ error: { message: r.message } }, r.status);
+    }
+  });
+
+  app.post(
+    "/vfs/:name/upload",
+    (c) => c.text("Uploading needs the page's script: reload the page and try again", 400),
+  );
+
+  const fileAction = (
+    path: string,
+    run: (c: Ctx, name: string, f: Form) => Promise<{ dir: string; done: string }>,
+  ) =>
+    app.post(path, async (c) => {
+      const name = c.req.param("name")!;
+      const f = await formOf(c);
+      try {
+        const { dir, done } = await run(c, name, f);
+        return c.redirect(browse(name, dir, done), 303);
+      } catch (err) {
+        const r = refusal(err);
+        const dir = f.get("dir") || "/";
+        let entries = null;
+        try {
+          entries = (await engine.vfs.files.list(name, dir)).entries;
+        } catch { /* shown as the error above */ }
+        return renderPage(
+          c,
+          VfsBrowsePage({
+            ui: await deps.uiState(c),
+            vfs: name,
+            path: dir,
+            entries,
+            error: r.message,
+            query: {},
+          }),
+          r.status,
+        );
+      }
+    });
+
+  const join = (dir: string, name: string) => `${dir.replace(/\/+$/, "")}/${name}`;
+  const plainName = (n: string) => {
+    if (n === "" || n === "." || n === ".." || n.includes("/")) {
+      throw new EngineError("INVALID_REQUEST", `"${n}" is not a file name: give one without "/"`);
+    }
+    return n;
+  };
+
+  fileAction("/vfs/:name/mkdir", async (c, name, f) => {
+    const dir = f.get("dir") || "/";
+    await opsFor(deps, c).vfs.files.mkdir(name, join(dir, plainName(f.get("name").trim())));
+    return { dir, done: "made" };
+  });
+
+  fileAction("/vfs/:name/rename", async (c, name, f) => {
+    const dir = f.get("dir") || "/";
+    await opsFor(deps, c).vfs.files.rename(
+      name,
+      join(dir, plainName(f.get("from"))),
+      join(dir, plainName(f.get("to").trim())),
+    );
+    return { dir, done: "renamed" };
+  });
+
+  fileAction("/vfs/:name/remove", async (c, name, f) => {
+    const path = f.get("path");
+    await opsFor(deps, c).vfs.files.remove(name, path);
+    const dir = path.replace(/\/[^/]*$/, "") || "/";
+    return { dir, done: "deleted" };
+  });
+
+  return app;
+}

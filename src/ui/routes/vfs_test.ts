@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { testConsole } from "./_test_console.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "VFS Library: a disk entry added from its form, tested in one sentence, deleted",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-vfs-" });
+    try {
+      assert.match((await t.get("/vfs")).html, /The library is empty/);
+      assert.equal((await t.get("/vfs/new?type=disk")).status, 200);
+      const add = await t.post("/vfs", { type: "disk", name: "Box", target: dir });
+      assert.equal(add.status, 303, add.html);
+      await Deno.writeTextFile(join(dir, "a.txt"), "a");
+      const tested = await t.post("/vfs/Box/test");
+      assert.equal(tested.status, 200);
+      assert.match(
+        tested.html,
+        /VFS &quot;Box&quot; answers: 1 entry at its root\.|VFS "Box" answers: 1 entry/,
+      );
+      const refused = await t.post("/vfs", { type: "disk", name: "No", target: join(dir, "no") });
+      assert.equal(refused.status, 400, "a folder that is not there is refused");
+      await Deno.mkdir(join(dir, "gone"));
+      const gone = await t.post("/vfs", { type: "disk", name: "Gone", target: join(dir, "gone") });
+      assert.equal(gone.status, 303);
+      await Deno.remove(join(dir, "gone"));
+      const failed = await t.post("/vfs/Gone/test");
+      assert.match(failed.html, /class="notice error"/);
+      const dup = await t.post("/vfs", { type: "disk", name: "box", target: dir });
+      assert.equal(dup.status, 409, dup.html);
+      assert.equal((await t.post("/vfs/Gone/delete")).status, 303);
+      assert.deepEqual((await t.engine.vfs.list()).map((v) => v.name), ["Box"]);
+    } finally {
+      await t.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "file browser: upload with the CSRF header, list, download, make a folder, rename, delete",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-vfs-" });
+    try {
+      await t.engine.vfs.add({ name: "box", type: "disk", target: dir, options: {} });
+      assert.match((await t.get("/vfs/box/browse")).html, /This folder is empty/);
+      const csrf = await t.csrf();
+      const name = '<b>"x".txt';
+      const put = (token: string | undefined, overwrite = false) =>
+        t.request(
+          `/vfs/box/upload?path=${encodeURIComponent(`/${name}`)}${
+            overwrite ? "&overwrite=1" : ""
+          }`,
+          {
+            method: "PUT",
+            // A browser sends the length of a file it uploads.
+            headers: { "Content-Length": "5", ...(token ? { "X-CSRF-Token": token } : {}) },
+            body: "hello",
+          },
+        );
+      assert.equal((await put(undefined)).status, 403);
+      const up = await put(csrf);
+      assert.equal(up.status, 201, await up.clone().text());
+      assert.equal(await Deno.readTextFile(join(dir, name)), "hello");
+      assert.equal((await put(csrf)).status, 409, "no overwrite unless asked");
+      assert.equal((await put(csrf, true)).status, 201);
+
+      const page = await t.get("/vfs/box/browse?path=/");
+      assert.ok(!page.html.includes("<b>"), "the name is escaped");
+      assert.ok(page.html.includes("&lt;b&gt;"));
+
+      const down = await t.request(`/vfs/box/download?path=${encodeURIComponent(`/${name}`)}`);
+      assert.equal(await down.text(), "hello");
+      assert.match(
+        down.headers.get("Content-Disposition")!,
+        /^attachment; filename="<b>_x_.txt"; filename\*=UTF-8''%3Cb%3E%22x%22.txt$/,
+      );
+
+      const mk = await t.post("/vfs/box/mkdir", { dir: "/", name: "in" });
+      assert.equal(mk.status, 303, mk.html);
+      assert.equal(mk.location, "/vfs/box/browse?path=%2F&made=1");
+      const mv = await t.post("/vfs/box/rename", { dir: "/", from: name, to: "plain.txt" });
+      assert.equal(mv.status, 303, mv.html);
+      assert.equal(await Deno.readTextFile(join(dir, "plain.txt")), "hello");
+      await Deno.remove(join(dir, "a.txt")).catch(() => {});
+      const sneaky = await t.post("/vfs/box/rename", { dir: "/", from: "plain.txt", to: "../x" });
+      assert.equal(sneaky.status, 400);
+      const out = await t.get(`/vfs/box/browse?path=${encodeURIComponent("/../..")}`);
+      assert.notEqual(out.status, 200);
+      const rm = await t.post("/vfs/box/remove", { path: "/in" });
+      assert.equal(rm.status, 303);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["plain.txt"]);
+    } finally {
+      await t.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
