@@ -31,6 +31,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: "Conflicts with the current state",
   413: "Body over 1 MiB",
   429: "Too many failed authentications from this address",
+  503: "The service is stopping, or runs no job queue",
   507: "The service's disk is full; nothing was recorded",
 };
 
@@ -59,10 +60,12 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
           : {}),
       };
     }
+    // Every route refuses a body over the limit (413), with or without a body of its own;
+    // every route that changes something can find the disk full (507).
     const errors = r.scope === null ? [400, 413] : [400, 401, 403, 413, 429];
+    if (r.method !== "get") errors.push(507);
     for (const s of errors) {
       if (s === 400 && !r.body && !r.query) continue;
-      if (s === 413 && !r.body) continue;
       responses[String(s)] ??= {
         description: ERROR_TEXT[s],
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -18,6 +18,7 @@ import { isDiskFull, reportStoreFailure } from "./store_failure.ts";
 import {
   cutLine,
   droppedNote,
+  endCut,
   LogBudget,
   type LogDropped,
 } from "../runtime/protocol/log_limits.ts";
@@ -97,8 +98,13 @@ export async function executeJob(
     text: string,
     ts = new Date().toISOString(),
     force = false,
+    cutFrom?: number,
   ): Promise<void> | undefined => {
-    const redacted = redactor.apply(text);
+    // A line the Worker cut comes without its note: redacted here first, with an end that
+    // could be the start of a secret the cut split (see Redactor.applyBeforeCut).
+    const redacted = cutFrom === undefined
+      ? redactor.apply(text)
+      : endCut(redactor.applyBeforeCut(text), cutFrom, limits.maxLineBytes);
     const kept = force ? cutLine(redacted, limits.maxLineBytes) : budget.admit(redacted);
     if (kept === undefined) return undefined;
     const line: LogLine = { jobId: job.id, seq: ++seq, ts, level, text: kept };
@@ -165,7 +171,7 @@ export async function executeJob(
       r.listen((m) => {
         switch (m.t) {
           case "log":
-            return log(m.level, m.text, m.ts);
+            return log(m.level, m.text, m.ts, false, m.cutFrom);
           case "logDropped":
             scriptDropped = { lines: m.lines, bytes: m.bytes };
             break;

@@ -93,6 +93,37 @@ Deno.test("a line longer than logMaxLineBytes is stored cut, with a note of its 
   });
 });
 
+Deno.test("a secret that a cut of logMaxLineBytes splits in two leaves no start of itself in the line", async () => {
+  await withEngine({ logMaxLineBytes: 1024 }, async (engine, pool) => {
+    const secret = "Zq7-Secret-Value-42";
+    await engine.secrets.set("tok", secret);
+    // Lines whose cut (about 950 bytes in) falls at every place inside the secret, as it is,
+    // in upper case and in base64.
+    const { job, lines } = await run(
+      engine,
+      pool,
+      `var s = GetSecret("tok");
+       var forms = [s, s.toUpperCase(), btoa("user:" + s)];
+       for (var f = 0; f < forms.length; f++)
+         for (var k = 850; k < 1000; k++) Log.Info("x".repeat(k) + forms[f] + "y".repeat(2000));`,
+    );
+    assert.equal(job.status, "succeeded", job.error ?? "");
+    assert.equal(lines.length, 3 * 150);
+    const forms = [secret, secret.toUpperCase(), btoa("user:" + secret).slice(8)];
+    for (const { text } of lines) {
+      assert.ok(new TextEncoder().encode(text).length <= 1024, text);
+      const head = text.slice(0, text.indexOf(" … [line cut: "));
+      assert.ok(head.length > 800, text);
+      for (const form of forms) {
+        for (let n = 1; n <= form.length; n++) {
+          assert.ok(!head.endsWith(form.slice(0, n)), `${form.slice(0, n)} at the cut: ${head}`);
+        }
+      }
+      assert.ok(!head.includes(secret.slice(0, 8)), head);
+    }
+  });
+});
+
 Deno.test("a job whose log lines cannot be stored because the disk is full ends failed, never succeeded", async () => {
   await withEngine({}, async (engine, pool) => {
     const path = join(engine.dataDir, "aft.db");

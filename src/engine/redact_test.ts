@@ -89,3 +89,36 @@ Deno.test("Redactor leaves the encodings of short values alone, so ordinary text
 Deno.test("Redactor with no values returns the text as it is", () => {
   assert.equal(new Redactor().apply("a\u0000b ***"), "a\u0000b ***");
 });
+
+Deno.test("applyBeforeCut() hides an end of a cut line that could be the start of a value, in any form", async (t) => {
+  const secret = "Tr0ub4dor&3/x?+y";
+  const r = new Redactor();
+  r.add(secret);
+  r.add("pin7"); // short: its start is hidden only as it is
+  const cases: [string, string, string][] = [
+    ["as it is", `pw=${secret.slice(0, 5)}`, "pw=***"],
+    ["in upper case", `pw=${secret.slice(0, 9).toUpperCase()}`, "pw=***"],
+    ["its first character", `pw=${secret[0]}`, "pw=***"],
+    ["JSON-escaped", `{"pw":"${JSON.stringify(secret).slice(1, 10)}`, '{"pw":"***'],
+    ["URL-encoded", `u?pw=${encodeURIComponent(secret).slice(0, 14)}`, "u?pw=***"],
+    ["hex", `h=${hex(secret).slice(0, 11)}`, "h=***"],
+    ["a short value as it is", "code pi", "code ***"],
+    ["a short value in another case", "code PI", "code PI"],
+    ["a whole value, then the start of one", `a ${secret} b Tr0u`, "a *** b ***"],
+    ["nothing of a value", "nothing secret here", "nothing secret here"],
+  ];
+  for (const align of ["", "u", "us", "use"]) {
+    const full = b64(align + secret + "tail");
+    // The first character holds bits of the bytes before the value alone, and may stay.
+    const kept = align === "" ? "" : full[0];
+    cases.push([
+      `base64 after ${align.length} bytes`,
+      `auth ${full.slice(0, 14)}`,
+      `auth ${kept}***`,
+    ]);
+  }
+  for (const [name, head, want] of cases) {
+    await t.step(name, () => assert.equal(r.applyBeforeCut(head), want));
+  }
+  assert.equal(new Redactor().applyBeforeCut("no values"), "no values");
+});

@@ -1,6 +1,7 @@
 /**
  * `engine.scripts`: stored scripts. Names match case-insensitively; a script that a schedule
- * uses is removed only with `force`, which removes those schedules too.
+ * uses is removed only with `force`, which removes those schedules too, and is not renamed (the
+ * schedules name it).
  *
  * @module
  */
@@ -24,7 +25,7 @@ export interface ScriptOps {
   put(input: { name: string; source: string }): Promise<
     { script: ScriptRecord; replaced: boolean }
   >;
-  /** Renames a script or replaces its source. */
+  /** Renames a script or replaces its source; SCRIPT_IN_USE, naming them, for a rename while schedules run it (a change of case is no rename). */
   update(idOrName: string, patch: { name?: string; source?: string }): Promise<ScriptRecord>;
   /**
    * Removes a script. SCRIPT_IN_USE, naming them, when schedules run it, unless `force`, which
@@ -43,6 +44,11 @@ export function createScriptOps(core: EngineCore): ScriptOps {
     if (!s) throw new EngineError("SCRIPT_NOT_FOUND", `No stored script named "${idOrName}"`);
     return s;
   };
+  /** The schedules that run the script named `name`. */
+  const usersOf = async (name: string) => {
+    const key = name.toLowerCase();
+    return (await store.schedules.list()).filter((x) => x.script.trim().toLowerCase() === key);
+  };
   return guarded({
     list: async () => (await store.scripts.list()).map(({ source: _, ...meta }) => meta),
     get: find,
@@ -58,17 +64,29 @@ export function createScriptOps(core: EngineCore): ScriptOps {
     },
     async update(idOrName: string, patch: { name?: string; source?: string }) {
       const s = await find(idOrName);
+      const name = patch.name === undefined ? undefined : checkName("script", patch.name);
+      if (name !== undefined && name.toLowerCase() !== s.name.toLowerCase()) {
+        // Schedules run a script by its name: renamed, they would find nothing to run.
+        const users = await usersOf(s.name);
+        if (users.length > 0) {
+          throw new EngineError(
+            "SCRIPT_IN_USE",
+            `The script "${s.name}" is run by the schedule${users.length > 1 ? "s" : ""} ${
+              users.map((u) => `"${u.name}"`).join(", ")
+            }: remove ${users.length > 1 ? "them" : "it"} before the rename, then add ${
+              users.length > 1 ? "them" : "it"
+            } again with the new name`,
+          );
+        }
+      }
       return await store.scripts.update(s.id, {
         ...patch,
-        ...(patch.name === undefined ? {} : { name: checkName("script", patch.name) }),
+        ...(name === undefined ? {} : { name }),
       });
     },
     async remove(idOrName: string, opts: { force?: boolean } = {}) {
       const s = await find(idOrName);
-      const key = s.name.toLowerCase();
-      const users = (await store.schedules.list()).filter((x) =>
-        x.script.trim().toLowerCase() === key
-      );
+      const users = await usersOf(s.name);
       if (users.length > 0 && !opts.force) {
         throw new EngineError(
           "SCRIPT_IN_USE",

@@ -51,3 +51,30 @@ Deno.test("scripts: removing one a schedule runs is refused, naming it, unless f
     await engine.scripts.remove("other");
   });
 });
+
+Deno.test("scripts: renaming one a schedule runs is refused, naming it; a change of case or of the source is not", async () => {
+  await withEngine(async (engine) => {
+    const s = await engine.scripts.create({ name: "Nightly Copy", source: "" });
+    await engine.scripts.create({ name: "free", source: "" });
+    await engine.schedules.create({ name: "at-two", script: "nightly copy", cron: "0 2 * * *" });
+    const msg = await rejectsWith(
+      engine.scripts.update(s.id, { name: "Daily Copy" }),
+      "SCRIPT_IN_USE",
+    );
+    assert.match(
+      msg,
+      /"Nightly Copy" is run by the schedule "at-two": remove it before the rename/,
+    );
+    assert.equal((await engine.scripts.get(s.id)).name, "Nightly Copy");
+    assert.equal(
+      (await engine.scripts.update(s.id, { name: "NIGHTLY copy" })).name,
+      "NIGHTLY copy",
+    );
+    assert.equal((await engine.scripts.update(s.id, { source: "Exit(0);" })).source, "Exit(0);");
+    // A script no schedule runs is renamed.
+    assert.equal((await engine.scripts.update("free", { name: "freed" })).name, "freed");
+    // Without its schedule, the script is renamed.
+    await engine.schedules.remove("at-two");
+    assert.equal((await engine.scripts.update(s.id, { name: "Daily Copy" })).name, "Daily Copy");
+  });
+});

@@ -7,17 +7,16 @@
  * many entries). The listing answers "does the target exist?" for every file going there, and
  * shows aft's temporary files (see `temp_name.ts`). One whose writer is known to be gone (a
  * process of this host that no longer runs), or whose writer cannot be asked and that has not
- * changed for {@linkcode STALE_AFTER_MS}, is a leftover: a leftover of the very copy about to
- * run (same fingerprint) is kept for it to resume, any other is removed. A temporary file of a
+ * changed for `STALE_AFTER_MS`, is a leftover (`isLeftover`): a leftover of the very copy about
+ * to run (same fingerprint) is kept for it to resume, any other is removed. A temporary file of a
  * writer that still runs, or that may still run, is never touched.
  *
  * @module
  */
 
 import { basename, dirname, normalizePath } from "./path.ts";
-import { fingerprint, parseTempName } from "./temp_name.ts";
+import { fingerprint, isLeftover, parseTempName } from "./temp_name.ts";
 import { type FileInfo, isVfsError, type Vfs } from "./types.ts";
-import { writerState } from "./writer_id.ts";
 
 /**
  * Folders receiving at least this many files are always listed (instead of a stat per file),
@@ -27,12 +26,7 @@ import { writerState } from "./writer_id.ts";
  */
 export const LIST_AT = 32;
 
-/**
- * A temporary file whose writer cannot be asked (another host, an older name, a system without
- * `/proc`) is a leftover once unchanged this long: a copy in progress writes to it all the time,
- * and a day also covers servers whose clocks are hours off.
- */
-export const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+export { STALE_AFTER_MS } from "./temp_name.ts";
 
 /** A folder listed (and swept) through a VFS this recently is not listed again for a lookup. */
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
@@ -139,10 +133,7 @@ export class Destination {
   /** Keeps a leftover of a planned copy for it to resume, removes any other leftover. */
   async #sweep(dir: string, f: FileInfo): Promise<void> {
     const t = parseTempName(f.name);
-    if (!t) return;
-    const state = t.writer ? writerState(t.writer) : "unknown";
-    if (state === "alive") return;
-    if (state === "unknown" && Date.now() - f.modTime.getTime() < STALE_AFTER_MS) return;
+    if (!t || !isLeftover(t, f.modTime)) return;
     // Not joinPath: a name need not be one (`.....aft-x.tmp` has the target `..`).
     const to = dir === "/" ? `/${t.target}` : `${dir}/${t.target}`;
     const planned = this.#fingerprints.get(to);

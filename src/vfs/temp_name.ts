@@ -11,6 +11,11 @@
  * tells which file it is for. Older temporary names (`.NAME.aft-RANDOM.tmp`) are recognised
  * too, without fingerprint or writer.
  *
+ * A temporary file left by a crash is a leftover ({@linkcode isLeftover}) once its writer is
+ * known to be gone, or, when that cannot be known, once it has not changed for
+ * {@linkcode STALE_AFTER_MS}; every writer of aft's removes the leftovers it finds where it
+ * writes (the copy engine in `copy_dest.ts`, the runner's local-disk helpers).
+ *
  * @example
  * ```ts
  * const tmp = tempName("report.csv", fingerprint("report.csv", info));
@@ -20,7 +25,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { thisWriter, type Writer } from "./writer_id.ts";
+import { thisWriter, type Writer, writerState } from "./writer_id.ts";
 
 /** What a temporary file's name says. */
 export interface TempName {
@@ -96,4 +101,23 @@ function shorten(s: string, bytes: number): string {
     used += n;
   }
   return out;
+}
+
+/**
+ * A temporary file whose writer cannot be asked (another host, an older name, a system without
+ * `/proc`) is a leftover once unchanged this long: a write in progress changes it all the time,
+ * and a day also covers servers whose clocks are hours off.
+ */
+export const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * True when the temporary file `t` (its parsed name), last changed at `modTime`, is a leftover
+ * of a writer that is gone: a process of this host that no longer runs, or a writer that cannot
+ * be asked and a file unchanged for {@linkcode STALE_AFTER_MS}. A file of a writer that still
+ * runs, or may still run, is never one.
+ */
+export function isLeftover(t: TempName, modTime: Date, now = Date.now()): boolean {
+  const state = t.writer ? writerState(t.writer) : "unknown";
+  if (state === "alive") return false;
+  return state === "dead" || now - modTime.getTime() >= STALE_AFTER_MS;
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { fingerprint, isTempName, parseTempName, tempName } from "./temp_name.ts";
+import {
+  fingerprint,
+  isLeftover,
+  isTempName,
+  parseTempName,
+  STALE_AFTER_MS,
+  tempName,
+} from "./temp_name.ts";
 import { thisWriter } from "./writer_id.ts";
 
 const info = { path: "/out/report.csv", size: 1234, modTime: new Date("2026-01-02T03:04:05Z") };
@@ -43,4 +50,22 @@ Deno.test("parseTempName() recognises the older temporary names, and nothing els
     assert.equal(parseTempName(n), undefined, n);
     assert.equal(isTempName(n), false, n);
   }
+});
+
+Deno.test("isLeftover(): a gone writer's file at once, one that cannot be asked after a day, a running writer's never", () => {
+  const me = thisWriter();
+  const now = Date.now();
+  const fresh = new Date(now - 1000);
+  const old = new Date(now - STALE_AFTER_MS);
+  const parse = (name: string) => parseTempName(name)!;
+  const dead = parse(tempName("a", undefined, { ...me, start: me.start + "0" }));
+  const foreign = parse(tempName("a", undefined, { ...me, host: "00000000" }));
+  const older = parse(".a.aft-1234abcd.tmp");
+  const live = parse(tempName("a"));
+  assert.equal(isLeftover(dead, fresh, now), true);
+  assert.equal(isLeftover(foreign, fresh, now), false);
+  assert.equal(isLeftover(foreign, old, now), true);
+  assert.equal(isLeftover(older, fresh, now), false);
+  assert.equal(isLeftover(older, old, now), true);
+  assert.equal(isLeftover(live, old, now), false);
 });

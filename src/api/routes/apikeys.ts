@@ -7,7 +7,7 @@
 import { SCOPES } from "../../engine/mod.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import type { Schema } from "../schema.ts";
-import { DELETED, NAME } from "./_schemas.ts";
+import { DELETED, ERROR_SCHEMA, NAME } from "./_schemas.ts";
 
 const KEY: Schema = {
   type: "object",
@@ -57,7 +57,10 @@ export function apikeyRoutes({ engine }: AppDeps): RouteDef[] {
         },
         additionalProperties: false,
       },
-      responses: { 201: { description: "Created", schema: KEY } },
+      responses: {
+        201: { description: "Created", schema: KEY },
+        409: { description: "Name taken", schema: ERROR_SCHEMA },
+      },
       handler: async (c, { body }) => {
         const { key, record } = await engine.apikeys.create(
           body as { name: string; allow?: string[]; scopes?: string[] },

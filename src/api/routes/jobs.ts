@@ -81,7 +81,7 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
       responses: {
         201: { description: "The job, queued", schema: JOB },
         404: { description: "No such script or file", schema: ERROR_SCHEMA },
-        507: { description: "The service's disk is full", schema: ERROR_SCHEMA },
+        503: { description: "The service is stopping", schema: ERROR_SCHEMA },
       },
       handler: async (c, { body, caller }) => {
         const { params, ...target } = body as Record<string, string>;

@@ -6,7 +6,7 @@
  */
 
 import type { AppDeps, RouteDef } from "../route_def.ts";
-import { JOB, PARAMS } from "./_schemas.ts";
+import { ERROR_SCHEMA, JOB, PARAMS } from "./_schemas.ts";
 
 /** The local channel's routes. */
 export function localRoutes({ engine }: AppDeps): RouteDef[] {
@@ -24,7 +24,11 @@ export function localRoutes({ engine }: AppDeps): RouteDef[] {
         properties: { filePath: { type: "string", minLength: 1 }, params: PARAMS },
         additionalProperties: false,
       },
-      responses: { 201: { description: "The job, queued", schema: JOB } },
+      responses: {
+        201: { description: "The job, queued", schema: JOB },
+        404: { description: "No such file", schema: ERROR_SCHEMA },
+        503: { description: "The service is stopping", schema: ERROR_SCHEMA },
+      },
       handler: async (c, { body, caller }) => {
         const b = body as { filePath: string; params?: unknown };
         const job = await engine.jobs.submit({

@@ -56,7 +56,11 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
         },
         additionalProperties: false,
       },
-      responses: { 201: { description: "Added", schema: SCHEDULE } },
+      responses: {
+        201: { description: "Added", schema: SCHEDULE },
+        404: { description: "No stored script by that name", schema: ERROR_SCHEMA },
+        409: { description: "Name taken", schema: ERROR_SCHEMA },
+      },
       handler: async (c, { body }) =>
         c.json(
           await engine.schedules.create(

@@ -81,6 +81,10 @@ export function scriptRoutes({ engine }: AppDeps): RouteDef[] {
       responses: {
         200: { description: "Updated", schema: SCRIPT },
         404: { description: "Not found", schema: ERROR_SCHEMA },
+        409: {
+          description: "The new name is taken, or schedules run the script",
+          schema: ERROR_SCHEMA,
+        },
       },
       handler: async (c, { params, body }) =>
         c.json(

@@ -4,7 +4,9 @@
  * parent (for every line, the host's and the engine's included).
  *
  * - A line longer than `maxLineBytes` (UTF-8) is cut, and ends with a note of its full size,
- *   the whole staying within `maxLineBytes`.
+ *   the whole staying within `maxLineBytes`. The Worker sends the kept start of a cut line
+ *   without the note ({@linkcode AdmittedLine}): the parent redacts it, hides an end that
+ *   could be the start of a secret the cut split, and only then adds the note.
  * - Each kept line counts its text's UTF-8 bytes plus {@linkcode LINE_OVERHEAD_BYTES} (its
  *   time, level and number, so a flood of one-letter lines is bounded too). Once the job's
  *   count has reached `maxBytes`, further lines are dropped and counted; the engine ends the
@@ -75,15 +77,35 @@ function prefixBytes(s: string, max: number): string {
   return s.slice(0, i);
 }
 
+/** The note that ends a line of `bytes` cut to `maxLineBytes`. */
+export function cutNote(bytes: number, maxLineBytes: number): string {
+  return ` … [line cut: ${bytes} bytes, the limit is ${maxLineBytes} (setting logMaxLineBytes)]`;
+}
+
+/**
+ * The start of a line of `bytes` that is cut, as shown: as much of `head` as fits within
+ * `maxLineBytes` with the note of its size.
+ */
+export function endCut(head: string, bytes: number, maxLineBytes: number): string {
+  const note = cutNote(bytes, maxLineBytes);
+  return prefixBytes(head, Math.max(0, maxLineBytes - utf8Length(note))) + note;
+}
+
 /**
  * `text` cut to `maxLineBytes`, ending with a note of its full size; `text` itself when it
  * fits. `bytes` is its UTF-8 length when the caller knows it.
  */
 export function cutLine(text: string, maxLineBytes: number, bytes = utf8Length(text)): string {
-  if (bytes <= maxLineBytes) return text;
-  const note =
-    ` … [line cut: ${bytes} bytes, the limit is ${maxLineBytes} (setting logMaxLineBytes)]`;
-  return prefixBytes(text, Math.max(0, maxLineBytes - utf8Length(note))) + note;
+  return bytes <= maxLineBytes ? text : endCut(text, bytes, maxLineBytes);
+}
+
+/**
+ * A line as a budget admits it: whole, or (`cutFrom` set, the line's full UTF-8 size) only
+ * its kept start, to be shown with {@linkcode endCut}.
+ */
+export interface AdmittedLine {
+  text: string;
+  cutFrom?: number;
 }
 
 /** One job's log budget: cuts long lines, and drops lines once the job's bytes are spent. */
@@ -98,6 +120,16 @@ export class LogBudget {
 
   /** The line to keep (cut when too long), or undefined when the job's log is full. */
   admit(text: string): string | undefined {
+    const kept = this.admitParts(text);
+    if (kept?.cutFrom === undefined) return kept?.text;
+    return kept.text + cutNote(kept.cutFrom, this.limits.maxLineBytes);
+  }
+
+  /**
+   * As `admit`, but a cut line comes as its kept start and full size, without the note, so
+   * that whoever shows it can redact the start before the note is added.
+   */
+  admitParts(text: string): AdmittedLine | undefined {
     // Cheap bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
     const bytes = text.length * 3 <= this.limits.maxLineBytes ? -1 : utf8Length(text);
     if (this.#used >= this.limits.maxBytes) {
@@ -105,9 +137,14 @@ export class LogBudget {
       this.#dropped.bytes += bytes < 0 ? utf8Length(text) : bytes;
       return undefined;
     }
-    const kept = bytes < 0 ? text : cutLine(text, this.limits.maxLineBytes, bytes);
-    this.#used += (kept === text && bytes >= 0 ? bytes : utf8Length(kept)) + LINE_OVERHEAD_BYTES;
-    return kept;
+    if (bytes <= this.limits.maxLineBytes) {
+      this.#used += (bytes < 0 ? utf8Length(text) : bytes) + LINE_OVERHEAD_BYTES;
+      return { text };
+    }
+    const note = utf8Length(cutNote(bytes, this.limits.maxLineBytes));
+    const head = prefixBytes(text, Math.max(0, this.limits.maxLineBytes - note));
+    this.#used += utf8Length(head) + note + LINE_OVERHEAD_BYTES;
+    return { text: head, cutFrom: bytes };
   }
 
   /** What was dropped so far. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cutLine, LINE_OVERHEAD_BYTES, LogBudget, utf8Length } from "./log_limits.ts";
+import { cutLine, endCut, LINE_OVERHEAD_BYTES, LogBudget, utf8Length } from "./log_limits.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -29,4 +29,17 @@ Deno.test("LogBudget counts text and overhead, then drops and counts every furth
   assert.equal(b.admit("dropped"), undefined);
   assert.equal(b.admit("é"), undefined);
   assert.deepEqual(b.dropped, { lines: 2, bytes: 7 + 2 });
+});
+
+Deno.test("LogBudget.admitParts() gives a cut line's start and size, which endCut() shows as admit() does", () => {
+  const a = new LogBudget({ maxLineBytes: 1024, maxBytes: 1 << 20 });
+  const b = new LogBudget({ maxLineBytes: 1024, maxBytes: 1 << 20 });
+  assert.deepEqual(a.admitParts("short"), { text: "short" });
+  assert.equal(b.admit("short"), "short");
+  const long = "é".repeat(3000);
+  const parts = a.admitParts(long)!;
+  assert.equal(parts.cutFrom, 6000);
+  assert.ok(long.startsWith(parts.text) && !parts.text.includes(" … [line cut"));
+  assert.equal(endCut(parts.text, parts.cutFrom!, 1024), b.admit(long));
+  assert.equal(a.used, b.used);
 });

@@ -81,7 +81,8 @@ export type RunnerRequest =
 /** Runner → parent. */
 export type RunnerMessage =
   | { t: "ready"; pid: number }
-  | { t: "log"; level: LogLevel; text: string; ts: string }
+  /** `cutFrom`: the line was cut; `text` is its start, which the parent ends with the note. */
+  | { t: "log"; level: LogLevel; text: string; ts: string; cutFrom?: number }
   | ({ t: "progress" } & TransferProgress)
   /** Lines the script logged over the job's log limit so far (a running total). */
   | ({ t: "logDropped" } & LogDropped)
@@ -106,9 +107,11 @@ export type WorkerMessage =
    * A log line, already cut to the line limit. The runner acknowledges each one (slot
    * `LOG_ACKED` of the shared buffer) once it has passed it on; the worker waits when too many
    * are unacknowledged, so a script that logs faster than the log is stored is slowed, not
-   * queued without bound.
+   * queued without bound. A line over the limit comes as its start alone, with `cutFrom` its
+   * full size: the parent redacts it before it adds the note (a secret the cut split is
+   * hidden there, where the secrets are known).
    */
-  | { t: "log"; level: LogLevel; text: string }
+  | { t: "log"; level: LogLevel; text: string; cutFrom?: number }
   /** Lines dropped over the job's log limit so far (a running total, sent at most once a second). */
   | ({ t: "logDropped" } & LogDropped)
   /** The script's top level finished, threw or called Exit: the worker closes itself next. */

@@ -73,7 +73,8 @@ export function createRunnerCore(
               pending.set(id, { resolve, reject });
               send({ t: "request", id, ...req });
             }),
-          log: (level, text) => send({ t: "log", level, text, ts: new Date().toISOString() }),
+          log: (level, text, cutFrom) =>
+            send({ t: "log", level, text, ts: new Date().toISOString(), cutFrom }),
           logDropped: (d) => void send({ t: "logDropped", ...d }),
           progress: (p) => void send({ t: "progress", ...p }),
         });

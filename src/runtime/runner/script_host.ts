@@ -37,8 +37,11 @@ import { addMarks, cleanMarks, mark, timingsOn } from "../../timings.ts";
 /** How the script host reaches its parent. */
 export interface ScriptLink {
   request(req: RunnerRequest): Promise<unknown>;
-  /** Passes a log line on; settles once it is on its way (the script's lines wait for it). */
-  log(level: LogLevel, text: string): Promise<void> | void;
+  /**
+   * Passes a log line on; settles once it is on its way (the script's lines wait for it).
+   * `cutFrom`: the script's line was cut and `text` is its start (see `WorkerMessage`).
+   */
+  log(level: LogLevel, text: string, cutFrom?: number): Promise<void> | void;
   /** What the script dropped over the job's log limit so far. */
   logDropped?(dropped: LogDropped): void;
   progress(p: TransferProgress): void;
@@ -162,7 +165,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
           Atomics.add(ctrl, LOG_ACKED, 1);
           Atomics.notify(ctrl, LOG_ACKED);
         };
-        const sent = link.log(m.level, m.text);
+        const sent = link.log(m.level, m.text, m.cutFrom);
         if (sent) sent.then(ack, ack);
         else ack();
         break;

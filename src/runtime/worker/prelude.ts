@@ -122,11 +122,11 @@ export function installPrelude(
     },
     log(level, text) {
       if (ended) return;
-      const kept = budget.admit(text);
+      const kept = budget.admitParts(text);
       if (kept === undefined) return reportDropped(false);
       waitForLogWindow();
       logsPosted = (logsPosted + 1) | 0;
-      post({ t: "log", level, text: kept });
+      post({ t: "log", level, text: kept.text, cutFrom: kept.cutFrom });
     },
     halted: () => Atomics.load(ctrl, HALT) === 1,
     define(name, value) {

@@ -5,11 +5,14 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import type { ResultData, ScriptFileInfo } from "../../protocol/calls.ts";
 import { matchGlob } from "../../../vfs/glob.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
+import { tempBeside } from "./local_temp.ts";
+
+export { tempBeside } from "./local_temp.ts";
 
 type LocalOp = (ctx: HostContext, args: unknown[]) => Promise<ResultData | boolean>;
 
@@ -39,14 +42,9 @@ async function exists(p: string, dir: boolean): Promise<boolean> {
   }
 }
 
-/** A temporary name beside `target`, in aft's pattern (watchers and listings skip it). */
-export function tempBeside(target: string): string {
-  return join(dirname(target), `.${basename(target)}.aft-${crypto.randomUUID().slice(0, 8)}.tmp`);
-}
-
 /** Writes via a temp file in the same folder and a rename, so readers never see half a file. */
 async function writeAtomic(target: string, data: Uint8Array): Promise<void> {
-  const tmp = tempBeside(target);
+  const tmp = await tempBeside(target);
   try {
     await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, target);
@@ -93,7 +91,7 @@ const ops: Record<string, LocalOp> = {
   },
   async copyFile(ctx, [a, b]): Promise<ResultData> {
     const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
-    const tmp = tempBeside(dst);
+    const tmp = await tempBeside(dst);
     try {
       await Deno.copyFile(src, tmp);
       await Deno.rename(tmp, dst);

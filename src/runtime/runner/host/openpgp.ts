@@ -31,7 +31,7 @@ async function writeThrough(
   target: string,
   data: ReadableStream<Uint8Array>,
 ): Promise<number> {
-  const tmp = tempBeside(target);
+  const tmp = await tempBeside(target);
   const file = await Deno.open(tmp, { write: true, createNew: true });
   let bytes = 0;
   const counted = data.pipeThrough(

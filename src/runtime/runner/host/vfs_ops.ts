@@ -11,6 +11,7 @@ import { matchGlob } from "../../../vfs/glob.ts";
 import { walk } from "../../../vfs/walk.ts";
 import { copyToVfs, type OverwritePolicy } from "../../../vfs/copy.ts";
 import { tempName } from "../../../vfs/temp_name.ts";
+import { tempBeside } from "./local_temp.ts";
 import type { ResultData } from "../../protocol/calls.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { scriptInfo, type VfsHandles } from "./vfs.ts";
@@ -110,15 +111,25 @@ async function readRange(vfs: Vfs, path: string, args: unknown[]): Promise<Uint8
   return await readAll(stream, len ?? MAX_READ_BYTES);
 }
 
-/** Writes under a temp name in the same folder, then renames into place. */
+/**
+ * Writes under a temp name in the same folder, then renames into place. A missing folder is
+ * the same error on every VFS, naming the folder (not the temp name).
+ */
 export async function writeAtomic(
   vfs: Vfs,
   path: string,
   source: ReadableStream<Uint8Array>,
 ): Promise<void> {
-  const tmp = joinPath(dirname(path), tempName(basename(path)));
+  const folder = dirname(path);
+  const tmp = joinPath(folder, tempName(basename(path)));
   try {
-    await source.pipeTo(await vfs.openWrite(tmp));
+    const sink = await vfs.openWrite(tmp).catch((err) => {
+      if (isVfsError(err) && err.code === "NOT_FOUND") {
+        throw new VfsError("NOT_FOUND", `No such folder: "${folder}"`, { path, cause: err });
+      }
+      throw err;
+    });
+    await source.pipeTo(sink);
     await vfs.rename(tmp, path);
   } catch (err) {
     await vfs.remove(tmp).catch(() => {});
@@ -321,10 +332,7 @@ export const VFS_OPS: Record<string, Op> = {
       throw new ScriptCallError(e.message);
     });
     const src = await vfs.openRead(p(vfsPath));
-    const sep = Math.max(abs.lastIndexOf("/"), abs.lastIndexOf("\\"));
-    const tmp = `${abs.slice(0, sep + 1)}.${abs.slice(sep + 1)}.aft-${
-      crypto.randomUUID().slice(0, 8)
-    }.tmp`;
+    const tmp = await tempBeside(abs);
     try {
       const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
       await src.pipeTo(file.writable);

@@ -102,3 +102,32 @@ Deno.test("vfs.op keeps ImportFile and ExportFile inside localRoots", async () =
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("WriteFileAsText and WriteFileAsBytes into a missing folder are the same failed result on memory and disk, leaving nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-vfsops-" });
+  try {
+    await withHandles(async (op, handles) => {
+      const mem = await handles.open({ type: "memory", target: `miss-${crypto.randomUUID()}` });
+      const disk = await handles.open({ type: "disk", target: dir, payload: "" });
+      const errors: string[] = [];
+      for (const h of [mem, disk]) {
+        for (
+          const [name, data] of [
+            ["writeFileAsText", "x"],
+            ["writeFileAsBytes", new Uint8Array([1])],
+          ] as const
+        ) {
+          const r = await op(h, name, "/missing/x.bin", data) as { ok: boolean; error: string };
+          assert.equal(r.ok, false, `${name} on handle ${h}: ${JSON.stringify(r)}`);
+          errors.push(r.error);
+        }
+        const root = await op(h, "listFiles", "/", "*") as { infos: unknown[] };
+        assert.deepEqual(root.infos, [], "no folder or temporary file is left");
+      }
+      // The folder is named, not the temporary file the write went to.
+      assert.deepEqual(errors, Array(4).fill('No such folder: "/missing"'));
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -13,6 +13,7 @@
 
 import { basename, relative } from "node:path";
 import { matchGlob } from "../../../vfs/glob.ts";
+import { isTempName } from "../../../vfs/temp_name.ts";
 import { EVT, type WatchEvent, type WatchSpec } from "../../protocol/calls.ts";
 
 /** What is known of one file. */
@@ -30,9 +31,6 @@ interface Pending {
   /** What a quiet check saw, to confirm on the next tick that nothing moved. */
   seen?: Snap | null;
 }
-
-/** Temporary files of aft's own atomic writes: never reported. */
-const OWN_TEMP = /^\..+\.aft-[0-9a-z]{8}\.tmp$/;
 
 const TICK_MS = 250;
 
@@ -61,7 +59,7 @@ export abstract class BaseWatch {
   /** True when a path passes the inclusion and exclusion masks. */
   protected wanted(path: string, dir: string): boolean {
     const name = basename(path);
-    if (OWN_TEMP.test(name)) return false;
+    if (isTempName(name)) return false; // aft's own temporary files
     const rel = relative(dir, path).replaceAll("\\", "/");
     const hit = (mask: string) => matchGlob(mask, mask.includes("/") ? rel : name);
     if (this.spec.include.length > 0 && !this.spec.include.some(hit)) return false;

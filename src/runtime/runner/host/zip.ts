@@ -88,7 +88,7 @@ export async function zipCall(ctx: HostContext, [source, target]: unknown[]): Pr
   } catch (err) {
     return failed(err);
   }
-  const tmp = tempBeside(zipAbs);
+  const tmp = await tempBeside(zipAbs);
   const zip = new yazl.ZipFile();
   const out = createWriteStream(tmp);
   const onAbort = () => out.destroy(new Error("The job was halted"));
