@@ -53,7 +53,7 @@ export interface JobSource {
   quoteSource?: boolean;
 }
 
-/** Runs `job` (already recorded as queued) to its end and returns the final record. */
+/** Runs `job` (recorded as queued, or as running by this node) to its end; returns the final record. */
 export async function executeJob(
   engine: Engine,
   job: JobRecord,
@@ -115,11 +115,15 @@ export async function executeJob(
   };
   const note = (level: LogLevel, text: string) => void log(level, text, undefined, true);
 
-  let record = await engine.store.jobs.update(job.id, {
-    status: "running",
-    startedAt: new Date().toISOString(),
-    node: engine.node,
-  });
+  // The queue's claim and `aft run` record the job as running already (status, start, node,
+  // owner): only a job handed over still queued is written here, one write less per job.
+  let record = job.status === "running" && job.startedAt !== null && job.node === engine.node
+    ? job
+    : await engine.store.jobs.update(job.id, {
+      status: "running",
+      startedAt: new Date().toISOString(),
+      node: engine.node,
+    });
   engine.bus.emit({ type: "job", job: record });
   mark("job marked running");
 
