@@ -204,12 +204,12 @@ export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs
     renewLeases: (node, leaseSeconds) =>
       Promise.resolve(q.tx(() => {
         q.run(
-          "UPDATE jobs SET lease_until = ? WHERE status = 'running' AND node = ?",
+          "UPDATE jobs SET lease_until = ? WHERE status = 'running' AND node = ? AND lease_until IS NOT NULL",
           later(leaseSeconds),
           node,
         );
         return q.all(
-          "SELECT id, halt_requested FROM jobs WHERE status = 'running' AND node = ? ORDER BY id",
+          "SELECT id, halt_requested FROM jobs WHERE status = 'running' AND node = ? AND lease_until IS NOT NULL ORDER BY id",
           node,
         ).map((r) => ({ id: String(r.id), haltRequested: Number(r.halt_requested) === 1 }));
       })),

@@ -295,7 +295,8 @@ export interface Store {
       opts?: { owner?: string; leaseSeconds?: number },
     ): Promise<JobRecord | undefined>;
     /**
-     * Extends to now + `leaseSeconds` the lease of every job `running` on `node`; returns them,
+     * Extends to now + `leaseSeconds` the lease of every job `running` on `node` that holds one
+     * (a job recorded `running` by `create`, as `aft run` does, holds none); returns them,
      * by ID, each saying whether a halt was requested for it (see `requestHalt`). A job the node
      * runs that is missing from the list is no longer its own (its lease expired and another
      * node failed it): the node should stop it.

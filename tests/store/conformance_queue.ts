@@ -226,6 +226,9 @@ export const queueSteps: Step[] = [
       // Nobody else can claim it, and it holds no lease that could expire.
       assert.equal(await b.jobs.claim("n2", { owner: "1:1" }), undefined);
       assert.deepEqual(await s.jobs.failExpired(() => "lost"), []);
+      // A service of the same node renewing its own leases leaves it without one.
+      assert.deepEqual(await s.jobs.renewLeases("n1", 0), []);
+      assert.deepEqual(await s.jobs.failExpired(() => "lost"), []);
       // Only queued jobs are signalled.
       const later = await s.jobs.create(input);
       assert.equal(await within(queued.payload, "job_queued signal"), later.id);

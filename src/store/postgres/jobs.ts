@@ -158,7 +158,8 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
     },
     renewLeases: async (node, leaseSeconds) =>
       (await sql`UPDATE jobs SET lease_until = now() + make_interval(secs => ${leaseSeconds})
-        WHERE status = 'running' AND node = ${node} RETURNING id, halt_requested`)
+        WHERE status = 'running' AND node = ${node} AND lease_until IS NOT NULL
+        RETURNING id, halt_requested`)
         .map((r: Row) => ({ id: String(r.id), haltRequested: r.halt_requested === true }))
         .sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     requestHalt: async (id) => {
