@@ -41,6 +41,8 @@ export interface ServeOptions extends GlobalOptions, ServeLogOptions {
   store?: string;
   /** Started by the Windows Service Control Manager (`aft svc install`): hidden. */
   windowsService?: boolean;
+  /** `--node NAME`: this node's name. */
+  node?: string;
 }
 
 /** Job states worth a line in the service log (one line per change, whatever the job logs). */
@@ -95,6 +97,7 @@ async function serveLogged(
   const engine = await createEngine({
     dataDir,
     storeUrl: opts.store,
+    node: opts.node,
     log: (m) => log("WARN", m),
   });
   const running = await readServiceFiles(engine.dataDir);
@@ -158,7 +161,17 @@ async function serveLogged(
   }
   const bound = server.addr;
   const shown = bound.hostname.includes(":") ? `[${bound.hostname}]` : bound.hostname;
-  await engine.service.start({ log: (m) => log("INFO", m) });
+  try {
+    await engine.service.start({
+      log: (m) => log("INFO", m),
+      address: `${shown}:${bound.port}`,
+    });
+  } catch (err) {
+    await engine.service.stop().catch(() => {});
+    await server.shutdown();
+    await engine.close();
+    throw err;
+  }
   const unwatch = logJobs(engine, logger);
   await writeServiceFiles(engine.dataDir, {
     pid: Deno.pid,
@@ -171,7 +184,7 @@ async function serveLogged(
   }, token);
   log("INFO", `aft ${VERSION} serving https://${shown}:${bound.port} (data ${engine.dataDir})`);
   log("INFO", `TLS certificate SHA-256 ${tlsMaterial.fingerprint}`);
-  log("INFO", `store ${engine.storeInfo.kind} ${engine.storeInfo.location}`);
+  log("INFO", `store ${engine.storeInfo.kind} ${engine.storeInfo.location}, node ${engine.node}`);
   if ((await engine.apikeys.list()).length === 0) {
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }

@@ -20,6 +20,8 @@ import { EngineError, fromStoreError } from "./errors.ts";
 import { createJobOps } from "./jobs.ts";
 import { createLocalRunner } from "./local_run.ts";
 import { createMaintenanceOps } from "./maintenance_ops.ts";
+import { nodeIdFor } from "./node_id.ts";
+import { createNodeOps } from "./node_ops.ts";
 import { processOwner } from "./owner.ts";
 import { createScheduleOps } from "./schedule_ops.ts";
 import { createScriptOps } from "./scripts.ts";
@@ -46,6 +48,8 @@ export interface EngineOptions {
   storeUrl?: string;
   /** Where the engine says what it repaired (default: stderr). */
   log?: (msg: string) => void;
+  /** This node's name (`aft serve --node`); default `$AFT_NODE`, else see `node_id.ts`. */
+  node?: string;
 }
 
 /**
@@ -73,7 +77,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       ? e
       : new EngineError("STORE_CORRUPT", (err as Error).message, { cause: err });
   }
-  const core = createCore(dataDir, store);
+  let node: string;
+  try {
+    node = await nodeIdFor({ dataDir, kind: store.kind, given: opts.node });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const core = createCore(dataDir, store, node);
   const owner = processOwner();
   const jobs = createJobOps(core, {
     owner,
@@ -105,6 +116,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     apikeys: createApiKeyOps(core),
     schedules: createScheduleOps(core, { submit: jobs.ops.submit }),
     settings: createSettingsOps(core),
+    nodes: createNodeOps(core),
     service: service.ops,
     maintenance: createMaintenanceOps(core),
     async reinit() {
@@ -131,7 +143,11 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
 }
 
 /** The parts every operation shares: store, secrets, VFS Library, bus, settings. */
-export function createCore(dataDir: string, store: Store): EngineCore {
+export function createCore(
+  dataDir: string,
+  store: Store,
+  node: string = Deno.hostname(),
+): EngineCore {
   // The master key is loaded on first use, so commands that touch no secret do not create it.
   let key: Promise<CryptoKey> | undefined;
   const masterKey = () => key ??= loadMasterKey(dataDir);
@@ -163,7 +179,7 @@ export function createCore(dataDir: string, store: Store): EngineCore {
   };
   return {
     dataDir,
-    node: Deno.hostname(),
+    node,
     store,
     secrets,
     vfs: createVfsLibrary(store, secrets),

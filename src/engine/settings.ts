@@ -27,6 +27,7 @@ export interface Settings {
   logMaxLineBytes: number;
   logMaxBytesPerJob: number;
   jobRetentionDays: number;
+  nodeLeaseSeconds: number;
   listen: string;
   corsOrigins: string[];
   sessionLifetimeMinutes: number;
@@ -125,6 +126,13 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     default: 90,
     min: 1,
     help: "finished jobs and their logs are kept this long",
+  },
+  nodeLeaseSeconds: {
+    kind: "integer",
+    default: 30,
+    min: 3,
+    max: 3600,
+    help: "a node that stops renewing its jobs for this long is taken for lost: its jobs fail",
   },
   listen: {
     kind: "string",

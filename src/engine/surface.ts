@@ -10,6 +10,7 @@ import type { ApiKeyOps } from "./apikeys.ts";
 import type { JobOps } from "./jobs.ts";
 import type { LocalRunOps } from "./local_run.ts";
 import type { MaintenanceOps } from "./maintenance_ops.ts";
+import type { NodeOps } from "./node_ops.ts";
 import type { ScheduleOps } from "./schedule_ops.ts";
 import type { ScriptOps } from "./scripts.ts";
 import type { SecretOps } from "./secret_ops.ts";
@@ -25,7 +26,7 @@ import type { VfsOps } from "./vfs_ops.ts";
 export interface Engine {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
-  /** This node's name (host name). */
+  /** This node's name (see `node_id.ts`). */
   readonly node: string;
   /** Which store the engine runs on, and where (safe to print: no password). */
   readonly storeInfo: { readonly kind: "sqlite" | "postgres"; readonly location: string };
@@ -39,6 +40,8 @@ export interface Engine {
   readonly apikeys: ApiKeyOps;
   readonly schedules: ScheduleOps;
   readonly settings: SettingsOps;
+  /** The `aft serve` nodes on the store: listed, drained. */
+  readonly nodes: NodeOps;
   /** The job queue and the scheduler of `aft serve`. */
   readonly service: ServiceOps;
   /** The store's kind and integrity, and backups (`aft backup`, `aft doctor`). */

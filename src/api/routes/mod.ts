@@ -8,6 +8,7 @@ import type { AppDeps, RouteDef } from "../route_def.ts";
 import { apikeyRoutes } from "./apikeys.ts";
 import { jobRoutes } from "./jobs.ts";
 import { localRoutes } from "./local.ts";
+import { nodeRoutes } from "./nodes.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { scriptRoutes } from "./scripts.ts";
 import { secretRoutes } from "./secrets.ts";
@@ -27,5 +28,6 @@ export function allRoutes(deps: AppDeps): RouteDef[] {
     ...apikeyRoutes(deps),
     ...scheduleRoutes(deps),
     ...settingsRoutes(deps),
+    ...nodeRoutes(deps),
   ];
 }
