@@ -24,8 +24,10 @@ import { startPostgres } from "../tests/fixtures/postgres.ts";
 import { runAft } from "../tests/e2e/_cli.ts";
 import { type RunningService, startService } from "../tests/e2e/_service.ts";
 
-const CLAIMS = Number(Deno.args[0] ?? 5000);
-const JOBS = Number(Deno.args[1] ?? 300);
+// `deno task bench:cluster -- N M` passes the "--" on.
+const ARGS = Deno.args.filter((a) => a !== "--");
+const CLAIMS = Number(ARGS[0] ?? 5000);
+const JOBS = Number(ARGS[1] ?? 300);
 const WORKERS = 8;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
