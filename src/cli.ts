@@ -39,6 +39,8 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   restore: () => import("./commands/restore.ts"),
   doctor: () => import("./commands/doctor.ts"),
   audit: () => import("./commands/audit.ts"),
+  nodes: () => import("./commands/nodes.ts"),
+  store: () => import("./commands/store.ts"),
 };
 
 let exitCode = 0;
@@ -107,6 +109,12 @@ export function buildProgram(): Command {
       "PEM certificate (default: a self-signed one in the data directory)",
     )
     .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--node <name>", "this node's name (default: $AFT_NODE, else from the host name)")
+    .option(
+      "--store <url>",
+      "store: postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=...&sslrootcert=CA] or sqlite:PATH " +
+        "(default: $AFT_STORE, else store in DATA/config.json, else DATA/aft.db)",
+    )
     .addOption(new Option("--log-format <format>", "log line format").choices(["text", "json"]))
     .option("--log-max-size <size>", "rotate DATA/logs/aft.log at this size (default: 10MiB)")
     .option("--log-files <n>", "rotated log files kept (default: 5)")
@@ -231,6 +239,25 @@ export function buildProgram(): Command {
     .action(dispatch("apikey", "list"));
   apikey.command("rm").argument("<name>").description("revoke a key")
     .action(dispatch("apikey", "rm"));
+
+  const nodes = program.command("nodes").description("aft serve nodes on the store; draining");
+  nodes.command("list", { isDefault: true }).option("--json", JSON_HELP)
+    .description("list nodes: address, version, running jobs, last heartbeat, draining")
+    .action(dispatch("nodes", "list"));
+  nodes.command("drain").argument("<node>")
+    .description("stop a node claiming jobs; it finishes what it runs (rolling upgrades)")
+    .action(dispatch("nodes", "drain"));
+  nodes.command("resume").argument("<node>").description("let a drained node claim jobs again")
+    .action(dispatch("nodes", "resume"));
+
+  const storeCmd = program.command("store").description("the store: SQLite or PostgreSQL");
+  storeCmd.command("copy").requiredOption("--to <url>", "postgres://USER:PASSWORD@HOST:PORT/DB")
+    .option("--from <path>", "sqlite:PATH (default: the data directory's aft.db)")
+    .option("--json", JSON_HELP)
+    .description(
+      "copy this host's SQLite store into a new, empty PostgreSQL database (refuses a non-empty one)",
+    )
+    .action(dispatch("store", "copy"));
 
   const schedule = program.command("schedule").description("cron schedules of stored scripts");
   schedule.command("add").argument("<name>")

@@ -39,8 +39,12 @@ export interface ServeOptions extends GlobalOptions, ServeLogOptions {
   listen?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** `--store URL`: `postgres://...` or `sqlite:PATH`. */
+  store?: string;
   /** Started by the Windows Service Control Manager (`aft svc install`): hidden. */
   windowsService?: boolean;
+  /** `--node NAME`: this node's name. */
+  node?: string;
 }
 
 /** Job states worth a line in the service log (one line per change, whatever the job logs). */
@@ -94,6 +98,8 @@ async function serveLogged(
     level === "WARN" ? logger.warn(msg) : logger.info(msg);
   const engine = await createEngine({
     dataDir,
+    storeUrl: opts.store,
+    node: opts.node,
     log: (m) => log("WARN", m),
   });
   const running = await readServiceFiles(engine.dataDir);
@@ -159,7 +165,17 @@ async function serveLogged(
   }
   const bound = server.addr;
   const shown = bound.hostname.includes(":") ? `[${bound.hostname}]` : bound.hostname;
-  await engine.service.start({ log: (m) => log("INFO", m) });
+  try {
+    await engine.service.start({
+      log: (m) => log("INFO", m),
+      address: `${shown}:${bound.port}`,
+    });
+  } catch (err) {
+    await engine.service.stop().catch(() => {});
+    await server.shutdown();
+    await engine.close();
+    throw err;
+  }
   const unwatch = logJobs(engine, logger);
   await writeServiceFiles(engine.dataDir, {
     pid: Deno.pid,
@@ -183,6 +199,7 @@ async function serveLogged(
       }`,
     );
   }
+  log("INFO", `store ${engine.storeInfo.kind} ${engine.storeInfo.location}, node ${engine.node}`);
   if ((await engine.apikeys.list()).length === 0) {
     log("INFO", "no API keys yet: create one with `aft apikey create NAME`");
   }

@@ -10,8 +10,7 @@
  * @module
  */
 
-import { join } from "node:path";
-import { SqliteStore } from "../store/sqlite.ts";
+import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { createAdminOps } from "./admins.ts";
 import { createApiKeyOps } from "./apikeys.ts";
@@ -24,6 +23,8 @@ import { EngineError, fromStoreError } from "./errors.ts";
 import { createJobOps } from "./jobs.ts";
 import { createLocalRunner } from "./local_run.ts";
 import { createMaintenanceOps } from "./maintenance_ops.ts";
+import { nodeIdFor } from "./node_id.ts";
+import { createNodeOps } from "./node_ops.ts";
 import { processOwner } from "./owner.ts";
 import { createScheduleOps } from "./schedule_ops.ts";
 import { createScriptOps } from "./scripts.ts";
@@ -44,8 +45,13 @@ import { mark } from "../timings.ts";
 export interface EngineOptions {
   /** The data directory (default: `$AFT_HOME`, else the platform's). */
   dataDir?: string;
-  /** A store to use instead of the data directory's SQLite database (migrated here). */
+  /** A store to use instead of the configured one (migrated here). */
   store?: Store;
+  /**
+   * The store to open (`postgres://...` or `sqlite:PATH`, the `--store` flag); default
+   * `$AFT_STORE`, else `store` in the data directory's `config.json`, else `DATA/aft.db`.
+   */
+  storeUrl?: string;
   /** Where the engine says what it repaired (default: stderr). */
   log?: (msg: string) => void;
   /**
@@ -53,18 +59,28 @@ export interface EngineOptions {
    * `{ kind: "cli" }`); `engine.as(actor)` acts as another.
    */
   actor?: Actor;
+  /** This node's name (`aft serve --node`); default `$AFT_NODE`, else see `node_id.ts`. */
+  node?: string;
 }
 
-/** Opens the engine: data directory, database (migrated), secrets, VFS Library, event bus. */
+/**
+ * Opens the engine: data directory, store (see `EngineOptions.storeUrl`; migrated), secrets,
+ * VFS Library, event bus.
+ */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
   await ensureDataDir(dataDir, { log: opts.log ?? ((m) => console.error(`aft: ${m}`)) });
   mark("data directory checked");
   let store: Store;
   try {
-    store = opts.store ?? new SqliteStore(join(dataDir, "aft.db"));
-    mark("store opened");
-    await store.migrate();
+    if (opts.store) {
+      store = opts.store;
+      mark("store opened");
+      await store.migrate();
+    } else {
+      store = await openStore({ dataDir, store: opts.storeUrl });
+      mark("store opened");
+    }
     mark("migrations checked");
   } catch (err) {
     const e = fromStoreError(err);
@@ -72,7 +88,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       ? e
       : new EngineError("STORE_CORRUPT", (err as Error).message, { cause: err });
   }
-  const core = createCore(dataDir, store);
+  let node: string;
+  try {
+    node = await nodeIdFor({ dataDir, kind: store.kind, given: opts.node });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const core = createCore(dataDir, store, node);
   const owner = processOwner();
   const jobs = createJobOps(core, {
     owner,
@@ -117,11 +140,13 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const shared = {
     dataDir,
     node: core.node,
+    storeInfo: { kind: store.kind, location: store.location },
     bus: core.bus,
     sessions: createSessionOps(core, failures),
     setup: createSetupOps(core, failures),
     audit: createAuditOps(core),
     failures,
+    nodes: createNodeOps(core),
     service: service.ops,
     maintenance: createMaintenanceOps(core),
     async close() {
@@ -160,7 +185,11 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
 }
 
 /** The parts every operation shares: store, secrets, VFS Library, bus, settings. */
-export function createCore(dataDir: string, store: Store): EngineCore {
+export function createCore(
+  dataDir: string,
+  store: Store,
+  node: string = Deno.hostname(),
+): EngineCore {
   // The master key is loaded on first use, so commands that touch no secret do not create it.
   let key: Promise<CryptoKey> | undefined;
   const masterKey = () => key ??= loadMasterKey(dataDir);
@@ -192,7 +221,7 @@ export function createCore(dataDir: string, store: Store): EngineCore {
   };
   return {
     dataDir,
-    node: Deno.hostname(),
+    node,
     store,
     secrets,
     vfs: createVfsLibrary(store, secrets),

@@ -26,7 +26,8 @@ export type ErrorKind =
   | "not_found"
   /** It clashes with what exists (a name taken, a job already finished, a script in use). */
   | "conflict"
-  /** Not now: the service is stopping, or this process runs no jobs. */
+  /** Not now: the service is stopping, this process runs no jobs, or the store cannot be
+   * reached. */
   | "unavailable"
   /** Too many failed attempts (sign-ins, keys) from this caller or on this account: wait. */
   | "throttled"
@@ -57,6 +58,8 @@ export const ERROR_KINDS = {
   CLI_RUN_OFF: "refused",
   FILE_JOBS_OFF: "refused",
   SERVICE_RUNNING: "refused",
+  NEWER_SCHEMA: "refused",
+  MASTER_KEY_MISMATCH: "refused",
   NOT_FOUND: "not_found",
   SCRIPT_NOT_FOUND: "not_found",
   JOB_NOT_FOUND: "not_found",
@@ -66,6 +69,7 @@ export const ERROR_KINDS = {
   APIKEY_NOT_FOUND: "not_found",
   SCHEDULE_NOT_FOUND: "not_found",
   ADMIN_NOT_FOUND: "not_found",
+  NODE_NOT_FOUND: "not_found",
   ALREADY_EXISTS: "conflict",
   JOB_FINISHED: "conflict",
   SCRIPT_IN_USE: "conflict",
@@ -75,6 +79,7 @@ export const ERROR_KINDS = {
   TOTP_NOT_PENDING: "conflict",
   SHUTTING_DOWN: "unavailable",
   NO_QUEUE: "unavailable",
+  STORE_UNAVAILABLE: "unavailable",
   STORAGE_FULL: "storage_full",
   VFS_FAILED: "failed",
   MAIL_FAILED: "failed",
@@ -136,6 +141,10 @@ export function fromStoreError(err: unknown): unknown {
       return new EngineError("NOT_FOUND", err.message, { cause: err });
     case "INVALID":
       return new EngineError("INVALID", err.message, { cause: err });
+    case "UNAVAILABLE":
+      return new EngineError("STORE_UNAVAILABLE", err.message, { cause: err });
+    case "NEWER_SCHEMA":
+      return new EngineError("NEWER_SCHEMA", err.message, { cause: err });
     case "FULL":
       return new EngineError(
         "STORAGE_FULL",

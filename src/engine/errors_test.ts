@@ -14,7 +14,7 @@ Deno.test("every code has one kind, and an error carries its code's kind", () =>
   assert.equal(EngineError.remote("FROM_A_NEWER_SERVICE", "m", "unavailable").kind, "unavailable");
 });
 
-Deno.test("store failures become engine errors, a full disk STORAGE_FULL", async () => {
+Deno.test("store failures become engine errors: a full disk STORAGE_FULL, an unreachable store STORE_UNAVAILABLE, a newer schema a refusal", async () => {
   const full = fromStoreError(new StoreError("FULL", "disk full")) as EngineError;
   assert.equal(full.code, "STORAGE_FULL");
   assert.equal(full.kind, "storage_full");
@@ -23,6 +23,13 @@ Deno.test("store failures become engine errors, a full disk STORAGE_FULL", async
     "conflict",
   );
   assert.equal((fromStoreError(new StoreError("INVALID", "x")) as EngineError).kind, "invalid");
+  const down = fromStoreError(new StoreError("UNAVAILABLE", "cannot connect")) as EngineError;
+  assert.equal(down.code, "STORE_UNAVAILABLE");
+  assert.equal(down.kind, "unavailable");
+  const newer = fromStoreError(new StoreError("NEWER_SCHEMA", "upgrade aft")) as EngineError;
+  assert.equal(newer.code, "NEWER_SCHEMA");
+  assert.equal(newer.kind, "refused");
+  assert.equal(newer.message, "upgrade aft");
   const other = new Error("plain");
   assert.equal(fromStoreError(other), other);
   const ops = guarded({

@@ -31,6 +31,12 @@ const LOG_FLUSH_MS = 200;
 const LOG_BACKLOG_LINES = 5000;
 
 /** Progress of the job's current transfer (the one progress record, from `vfs/progress.ts`). */
+/**
+ * The abort reason for a job that is no longer this node's (its lease ran out and another node
+ * failed it): the job is stopped, and neither its end nor its last lines are recorded.
+ */
+export const JOB_LOST = "aft:job-lost";
+
 export type JobProgress = TransferProgress;
 
 export interface ExecuteOptions {
@@ -53,7 +59,7 @@ export interface JobSource {
   quoteSource?: boolean;
 }
 
-/** Runs `job` (already recorded as queued) to its end and returns the final record. */
+/** Runs `job` (recorded as queued, or as running by this node) to its end; returns the final record. */
 export async function executeJob(
   engine: Engine,
   job: JobRecord,
@@ -72,7 +78,11 @@ export async function executeJob(
   /** Why log lines of this job could not be stored, once one batch could not. */
   let logLost: unknown;
 
+  /** True once the job was found no longer this node's (see `JOB_LOST`). */
+  const lost = () => opts.signal?.aborted === true && opts.signal.reason === JOB_LOST;
   const flush = () => {
+    // A lost job's log was closed by the node that failed it: its lines would replace that end.
+    if (lost()) buffered = [];
     if (buffered.length === 0) return flushing;
     const lines = buffered;
     buffered = [];
@@ -115,11 +125,15 @@ export async function executeJob(
   };
   const note = (level: LogLevel, text: string) => void log(level, text, undefined, true);
 
-  let record = await engine.store.jobs.update(job.id, {
-    status: "running",
-    startedAt: new Date().toISOString(),
-    node: engine.node,
-  });
+  // The queue's claim and `aft run` record the job as running already (status, start, node,
+  // owner): only a job handed over still queued is written here, one write less per job.
+  let record = job.status === "running" && job.startedAt !== null && job.node === engine.node
+    ? job
+    : await engine.store.jobs.update(job.id, {
+      status: "running",
+      startedAt: new Date().toISOString(),
+      node: engine.node,
+    });
   engine.bus.emit({ type: "job", job: record });
   mark("job marked running");
 
@@ -283,6 +297,12 @@ export async function executeJob(
   clearInterval(flushTimer);
   await flush();
   if (runner) opts.pool.release(runner, outcome.reusable && runner.alive);
+  if (lost()) {
+    // Another node failed it (its lease ran out): that end stands.
+    record = (await engine.store.jobs.get(job.id).catch(() => undefined)) ?? record;
+    engine.bus.emit({ type: "job", job: record });
+    return record;
+  }
   if (logLost !== undefined && status === "succeeded") {
     // A job whose log was not kept whole did not succeed, whatever the script said.
     status = "failed";

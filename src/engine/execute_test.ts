@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { RunnerPool } from "../runtime/service/runner_pool.ts";
+import { RunnerPool, type RunnerProcess } from "../runtime/service/runner_pool.ts";
+import type { Runners } from "../runtime/protocol/runner.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { JobRecord, LogLine } from "../store/types.ts";
 import { createCore } from "./engine.ts";
@@ -169,5 +170,40 @@ Deno.test("a job whose log lines cannot be stored because the disk is full ends 
     // Said once, not once per batch of lines.
     assert.equal(errors.filter((e) => /disk full/.test(e)).length, 1, errors.join("\n"));
     assert.ok(!errors.some((e) => /cannot rollback/.test(e)), errors.join("\n"));
+  });
+});
+
+Deno.test("a runner killed with -9 mid-job: every line it sent before is stored, and the job ends failed", async () => {
+  await withEngine({}, async (engine, pool) => {
+    let runner: RunnerProcess | undefined;
+    const spy: Runners = {
+      acquire: async (m) => runner = await pool.acquire(m),
+      release: (r, reusable) => pool.release(r as RunnerProcess, reusable),
+      warm: (m) => pool.warm(m),
+      close: () => pool.close(),
+    };
+    const queued = await engine.store.jobs.create({
+      scriptId: null,
+      scriptName: "t",
+      filePath: null,
+      params: {},
+      trigger: "cli",
+    });
+    let seen = 0;
+    const job = await executeJob(engine, queued, {
+      source: 'for (var i = 0; i < 500; i++) Log.Info("line " + i);\nfor (;;) {}',
+      fileName: "t.syncjs",
+    }, {
+      pool: spy,
+      onLog: (l) => {
+        if (l.text.startsWith("line ") && ++seen === 500) Deno.kill(runner!.pid, "SIGKILL");
+      },
+    });
+    assert.equal(job.status, "failed");
+    const lines = await engine.store.jobs.logs(job.id);
+    const kept = lines.filter((l) => l.text.startsWith("line "));
+    assert.equal(kept.length, 500);
+    kept.forEach((l, i) => assert.equal(l.text, `line ${i}`));
+    assert.match(lines.at(-1)!.text, /runner|stopped|ended/i);
   });
 });

@@ -2,9 +2,11 @@
  * The service's job queue. A job is a row committed as `queued` before the API answers; the
  * queue claims queued rows atomically (so two processes on one database never run the same job),
  * up to `maxConcurrentJobs` at once, and runs each through `executeJob` on a pooled runner
- * process. Halt goes through an AbortController per running job; a queued job is halted in
- * place. At start-up (and every hour), jobs of this node whose process is gone become
- * `failed` (see `service.ts`).
+ * process. Each claim holds a lease of `nodeLeaseSeconds` that the node keeper renews
+ * (`node_keeper.ts`). Halt goes through an AbortController per running job; a queued job is
+ * halted in place; a job running on another node is asked to halt through the store, which
+ * tells that node. At start-up (and every hour), jobs of this node whose process is gone become
+ * `failed` (see `service.ts`). A draining queue claims nothing and finishes what it runs.
  *
  * @module
  */
@@ -34,6 +36,7 @@ export class JobQueue {
   readonly #pool: RunnerPool;
   readonly #running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   #stopping = false;
+  #draining = false;
   #pumping = false;
   #again = false;
   #timer?: ReturnType<typeof setInterval>;
@@ -74,6 +77,34 @@ export class JobQueue {
     return out;
   }
 
+  /** True while draining: no new jobs are claimed, running ones finish. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Starts or ends draining (the node keeper follows the node's record). */
+  set draining(on: boolean) {
+    const was = this.#draining;
+    this.#draining = on;
+    if (was && !on) this.wake();
+  }
+
+  /** IDs of the jobs this queue runs now. */
+  runningIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * Sends the halt signal to job `id` when this queue runs it (with `reason` `JOB_LOST` from
+   * `execute.ts` for a job that is no longer this node's); false when it does not.
+   */
+  abortHere(id: string, reason?: string): boolean {
+    const run = this.#running.get(id);
+    if (!run) return false;
+    run.abort.abort(reason);
+    return true;
+  }
+
   /** True when this queue runs the job now. */
   runs(id: string): boolean {
     return this.#running.has(id);
@@ -86,7 +117,7 @@ export class JobQueue {
 
   /** Looks for queued jobs now (called after a job is created, and on a timer). */
   wake(): void {
-    if (this.#stopping) return;
+    if (this.#stopping || this.#draining) return;
     if (this.#pumping) {
       this.#again = true;
       return;
@@ -102,10 +133,11 @@ export class JobQueue {
   }
 
   async #pump(): Promise<void> {
-    const { maxConcurrentJobs } = await this.#engine.settings();
-    while (!this.#stopping && this.#running.size < maxConcurrentJobs) {
+    const { maxConcurrentJobs, nodeLeaseSeconds } = await this.#engine.settings();
+    while (!this.#stopping && !this.#draining && this.#running.size < maxConcurrentJobs) {
       const job = await this.#engine.store.jobs.claim(this.#engine.node, {
         owner: this.#opts.owner,
+        leaseSeconds: nodeLeaseSeconds,
       });
       if (!job) return;
       this.#run(job);
@@ -159,7 +191,9 @@ export class JobQueue {
 
   /**
    * Halts a job: a running one gets the halt signal (and ends `halted`), a queued one is marked
-   * `halted` at once. Returns the job, or undefined when there is none with this ID.
+   * `halted` at once, one running on another node is asked to halt through the store (its node
+   * hears it at once, or at its next lease renewal). Returns the job, or undefined when there is
+   * none with this ID.
    */
   async halt(id: string): Promise<JobRecord | undefined> {
     const run = this.#running.get(id);
@@ -177,6 +211,7 @@ export class JobQueue {
       this.#engine.bus.emit({ type: "job", job: rec });
       return rec;
     }
+    if (job?.status === "running") await this.#engine.store.jobs.requestHalt(id);
     return job;
   }
 

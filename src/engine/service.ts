@@ -9,17 +9,25 @@
 import type { JobRecord } from "../store/types.ts";
 import type { JobRunners } from "./jobs.ts";
 import { ownerAlive } from "./owner.ts";
+import type { NodeKeeper } from "./node_keeper.ts";
 import type { JobQueue } from "./queue.ts";
 import type { FireSchedule, Scheduler } from "./schedules.ts";
 import type { EngineCore } from "./types.ts";
 
 export interface ServiceOps {
   /**
-   * Fails the jobs of processes that are gone, then runs the job queue and, unless
-   * `schedules` is false, the scheduler.
+   * Fails the jobs of processes that are gone, then runs the job queue, the node keeper
+   * (`node_keeper.ts`) and, unless `schedules` is false, the scheduler. On PostgreSQL it first
+   * refuses (MASTER_KEY_MISMATCH) a master key other than the store's (`master_key_check.ts`).
    */
   start(
-    opts?: { log?: (msg: string) => void; maxIdleRunners?: number; schedules?: boolean },
+    opts?: {
+      log?: (msg: string) => void;
+      maxIdleRunners?: number;
+      schedules?: boolean;
+      /** Where this node's API listens (`HOST:PORT`), as `aft nodes` shows it. */
+      address?: string;
+    },
   ): Promise<void>;
   /**
    * Takes no new jobs, sends the halt signal to every running job and waits for them (each
@@ -34,7 +42,26 @@ export interface ServiceOps {
   startedAt(): string | null;
   /** Durations of the jobs this process finished since the last call (metrics). */
   takeDurations(): { status: string; seconds: number }[];
+  /**
+   * How this node is, for load balancers (`GET /v1/health`): `ok`; `draining` (drained, or
+   * stopping: it takes no new jobs); `degraded` with the reasons (the store does not answer,
+   * the data directory's disk is nearly full).
+   */
+  health(): Promise<Health>;
 }
+
+/** See `ServiceOps.health`. */
+export interface Health {
+  status: "ok" | "draining" | "degraded";
+  node: string;
+  /** Why the node is degraded (empty otherwise). */
+  problems: string[];
+}
+
+/** Free bytes under which the data directory's disk counts as nearly full. */
+export const LOW_DISK_BYTES = 64 * 1024 * 1024;
+/** How long a health check waits for the store. */
+const STORE_CHECK_MS = 3000;
 
 const SERVICE_GONE =
   "The service stopped while this job was running (process ended unexpectedly); the job did not finish";
@@ -77,6 +104,8 @@ export function createService(
   opts: { owner: string; fire: FireSchedule; haltHere(id: string): boolean },
 ) {
   let queue: JobQueue | undefined;
+  let keeper: NodeKeeper | undefined;
+  let disk: { at: number; free: Promise<number | undefined> } | undefined;
   let scheduler: Scheduler | undefined;
   let stopping = false;
   let started: string | null = null;
@@ -92,6 +121,10 @@ export function createService(
       // No queue here: a queued job can still be halted in place; a running one is another
       // process's.
       const job = await core.store.jobs.get(id);
+      if (job?.status === "running") {
+        await core.store.jobs.requestHalt(id);
+        return job;
+      }
       if (job?.status !== "queued") return undefined;
       const rec = await core.store.jobs.update(id, {
         status: "halted",
@@ -107,6 +140,11 @@ export function createService(
     async start(o = {}) {
       started = new Date().toISOString();
       log = o.log ?? log;
+      if (core.store.kind === "postgres") {
+        // Every node must hold the store's master key: refuse now rather than fail jobs later.
+        const { checkMasterKey } = await import("./master_key_check.ts");
+        await checkMasterKey(core);
+      }
       // Loaded here, so commands that run no service do not load the runtime and croner.
       const { JobQueue } = await import("./queue.ts");
       const { Scheduler } = await import("./schedules.ts");
@@ -120,6 +158,9 @@ export function createService(
         },
       });
       await queue.start();
+      const { NodeKeeper } = await import("./node_keeper.ts");
+      keeper = new NodeKeeper(core, queue, { address: o.address ?? null, owner: opts.owner, log });
+      await keeper.start();
       if (o.schedules !== false) {
         scheduler = new Scheduler(core, { fire: opts.fire, log });
         await scheduler.start();
@@ -128,7 +169,37 @@ export function createService(
     async stop() {
       stopping = true;
       scheduler?.stop();
+      // The keeper renews the leases of jobs that finish their grace period, then leaves.
       await queue?.stop();
+      await keeper?.stop();
+    },
+    async health() {
+      const problems: string[] = [];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((r) =>
+        timer = setTimeout(r, STORE_CHECK_MS, "timeout")
+      );
+      try {
+        const me = await Promise.race([core.store.nodes.get(core.node), timeout]);
+        if (me === "timeout") problems.push(`the store did not answer in ${STORE_CHECK_MS} ms`);
+      } catch (err) {
+        problems.push(`the store cannot be reached: ${(err as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!disk || Date.now() - disk.at > 5000) {
+        disk = { at: Date.now(), free: freeBytes(core.dataDir) };
+      }
+      const free = await disk.free;
+      if (free !== undefined && free < LOW_DISK_BYTES) {
+        problems.push(`the data directory's disk is nearly full (${free} bytes free)`);
+      }
+      const draining = stopping || (queue?.stopping ?? false) || (queue?.draining ?? false);
+      return {
+        status: problems.length > 0 ? "degraded" : draining ? "draining" : "ok",
+        node: core.node,
+        problems,
+      };
     },
     stopping: () => stopping || (queue?.stopping ?? false),
     runningHere: () => queue?.runningCount ?? 0,
@@ -136,4 +207,22 @@ export function createService(
     takeDurations: () => queue?.takeDurations() ?? [],
   };
   return { ops, runners };
+}
+
+/** Free bytes on the disk holding `dir` (`df`), or undefined where that cannot be told. */
+async function freeBytes(dir: string): Promise<number | undefined> {
+  if (Deno.build.os === "windows") return undefined;
+  try {
+    const out = await new Deno.Command("df", {
+      args: ["-Pk", dir],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return undefined;
+    const last = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+    const avail = Number(last.split(/\s+/)[3]);
+    return Number.isFinite(avail) ? avail * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -28,6 +28,7 @@ export interface Settings {
   logMaxBytesPerJob: number;
   jobRetentionDays: number;
   auditRetentionDays: number;
+  nodeLeaseSeconds: number;
   listen: string;
   corsOrigins: string[];
   sessionLifetimeMinutes: number;
@@ -134,6 +135,13 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     default: 365,
     min: 1,
     help: "audit log entries are kept this long (and never less than jobRetentionDays)",
+  },
+  nodeLeaseSeconds: {
+    kind: "integer",
+    default: 30,
+    min: 3,
+    max: 3600,
+    help: "a node that stops renewing its jobs for this long is taken for lost: its jobs fail",
   },
   listen: {
     kind: "string",

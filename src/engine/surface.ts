@@ -12,6 +12,7 @@ import type { Actor, AuditOps } from "./audit.ts";
 import type { JobOps } from "./jobs.ts";
 import type { LocalRunOps } from "./local_run.ts";
 import type { MaintenanceOps } from "./maintenance_ops.ts";
+import type { NodeOps } from "./node_ops.ts";
 import type { ScheduleOps } from "./schedule_ops.ts";
 import type { ScriptOps } from "./scripts.ts";
 import type { SecretOps } from "./secret_ops.ts";
@@ -30,8 +31,10 @@ import type { VfsOps } from "./vfs_ops.ts";
 export interface Engine {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
-  /** This node's name (host name). */
+  /** This node's name (see `node_id.ts`). */
   readonly node: string;
+  /** Which store the engine runs on, and where (safe to print: no password). */
+  readonly storeInfo: { readonly kind: "sqlite" | "postgres"; readonly location: string };
   /** Job status changes, log lines and progress of jobs run by this process. */
   readonly bus: EventBus;
   /** Jobs: made, listed, followed, halted; and run here by `aft run` without a service. */
@@ -52,6 +55,8 @@ export interface Engine {
   readonly audit: AuditOps;
   /** Failed authentications, counted in the store for every node (throttling). */
   readonly failures: FailureOps;
+  /** The `aft serve` nodes on the store: listed, drained. */
+  readonly nodes: NodeOps;
   /** The job queue and the scheduler of `aft serve`. */
   readonly service: ServiceOps;
   /** The store's kind and integrity, and backups (`aft backup`, `aft doctor`). */

@@ -56,7 +56,7 @@ export interface VfsLibrary {
 export interface EngineCore {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
-  /** This node's name (host name). */
+  /** This node's name (see `node_id.ts`). */
   readonly node: string;
   readonly store: Store;
   readonly secrets: Secrets;

@@ -1,6 +1,7 @@
 /**
  * The SQLite schema, as numbered migrations applied in order inside a transaction. Never edit
- * a released migration: add a new one.
+ * a released migration: add a new one. PostgreSQL has the same migrations with the same numbers
+ * in its own SQL (`postgres/migrations.ts`); a change to the schema adds one to each.
  *
  * @module
  */
@@ -115,7 +116,24 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE apikeys ADD COLUMN last_caller_ip TEXT;
   `,
-  // 6: the console's accounts (nothing made admins before: the table is made anew with its
+  // 6: several nodes: job leases and halt requests, a unique key per schedule slot, the node
+  // table
+  `
+  ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+  ALTER TABLE jobs ADD COLUMN slot_key TEXT;
+  ALTER TABLE jobs ADD COLUMN halt_requested INTEGER NOT NULL DEFAULT 0;
+  CREATE UNIQUE INDEX jobs_slot ON jobs (slot_key);
+  CREATE INDEX jobs_running ON jobs (node) WHERE status = 'running';
+  CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    address TEXT,
+    version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    draining INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+  // 7: the console's accounts (nothing made admins before: the table is made anew with its
   // case-insensitive name key and two-factor columns), sessions, failed sign-ins, setup codes
   // and the audit log
   `

@@ -6,7 +6,22 @@
  */
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { resolve } from "node:path";
 import { newId } from "./ids.ts";
+import { LocalSignals } from "./local_signals.ts";
+import { backupBeforeMigration, integrityProblems, vacuumInto } from "./sqlite_backup.ts";
+import {
+  checkName,
+  now,
+  type Row,
+  SCHEDULE_COLUMNS,
+  slotKey,
+  toApiKey,
+  toSchedule,
+  toScript,
+  toSecret,
+  toVfs,
+} from "./rows.ts";
 import {
   mapped,
   migrateDatabase,
@@ -14,53 +29,31 @@ import {
   settled,
   type SqliteOptions,
 } from "./sqlite_file.ts";
-import { backupBeforeMigration, integrityProblems, vacuumInto } from "./sqlite_backup.ts";
 import { sqliteAudit } from "./sqlite_audit.ts";
 import { sqliteAdmins, sqliteFailures, sqliteSessions, sqliteSetupCodes } from "./sqlite_auth.ts";
-import type { SqliteQueries } from "./sqlite_query.ts";
-import {
-  checkName,
-  isUnique,
-  JOB_COLUMNS,
-  now,
-  type Row,
-  SCHEDULE_COLUMNS,
-  setClause,
-  toApiKey,
-  toJob,
-  toSchedule,
-  toScript,
-  toSecret,
-  toVfs,
-} from "./sqlite_rows.ts";
-import {
-  type ApiKeyRecord,
-  type JobFilter,
-  type JobRecord,
-  type JobStatus,
-  type LogLine,
-  type NewJob,
-  type ScheduleRecord,
-  type Store,
-  StoreError,
-} from "./types.ts";
+import { insertJob, sqliteJobs, sqliteNodes } from "./sqlite_jobs.ts";
+import { isUnique, setClause, type SqliteQueries } from "./sqlite_query.ts";
+import { type ApiKeyRecord, type ScheduleRecord, type Store, StoreError } from "./types.ts";
 
 export type { SqliteOptions };
 
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
+  readonly location: string;
   #db: DatabaseSync;
+  readonly signals: LocalSignals;
   readonly #path: string;
 
   constructor(path: string, opts: SqliteOptions = {}) {
+    this.location = path === ":memory:" ? path : resolve(path);
+    this.signals = new LocalSignals(
+      this.location === ":memory:" ? crypto.randomUUID() : this.location,
+    );
     this.#db = openDatabase(path, opts);
+    this.jobs = sqliteJobs(this.#q, this.signals);
+    this.nodes = sqliteNodes(this.#q);
     this.#path = path;
-  }
-
-  /** The database file. */
-  get location(): string {
-    return this.#path;
   }
 
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
@@ -69,6 +62,16 @@ export class SqliteStore implements Store {
 
   #get(sql: string, ...params: SQLInputValue[]): Row | undefined {
     return this.#db.prepare(sql).get(...params) as Row | undefined;
+  }
+
+  get #q(): SqliteQueries {
+    return {
+      db: this.#db,
+      all: (sql, ...p) => this.#all(sql, ...p),
+      get: (sql, ...p) => this.#get(sql, ...p),
+      run: (sql, ...p) => this.#run(sql, ...p),
+      tx: (fn) => this.#tx(fn),
+    };
   }
 
   #run(sql: string, ...params: SQLInputValue[]): number {
@@ -90,10 +93,14 @@ export class SqliteStore implements Store {
   }
 
   migrate(): Promise<void> {
-    migrateDatabase(this.#db, (fn) => this.#tx(fn), (before) => {
-      // The database about to change is kept as it was, should the new version misbehave.
-      if (this.#path !== ":memory:") backupBeforeMigration(this.#db, this.#path, before);
-    });
+    try {
+      migrateDatabase(this.#db, (fn) => this.#tx(fn), this.location, (before) => {
+        // The database about to change is kept as it was, should the new version misbehave.
+        if (this.#path !== ":memory:") backupBeforeMigration(this.#db, this.#path, before);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return Promise.resolve();
   }
 
@@ -287,195 +294,8 @@ export class SqliteStore implements Store {
     remove: (name) => Promise.resolve(this.#run("DELETE FROM secrets WHERE name = ?", name) > 0),
   });
 
-  #insertJob(input: NewJob): JobRecord {
-    const t = now();
-    const job: JobRecord = {
-      id: newId(),
-      scriptId: input.scriptId,
-      scriptName: input.scriptName,
-      filePath: input.filePath,
-      params: input.params,
-      status: input.running ? "running" : "queued",
-      exitCode: null,
-      error: null,
-      trigger: input.trigger,
-      node: input.running?.node ?? null,
-      createdAt: t,
-      startedAt: input.running ? t : null,
-      finishedAt: null,
-      bytesTransferred: 0,
-      peakRssBytes: null,
-      owner: input.running?.owner ?? null,
-    };
-    this.#run(
-      "INSERT INTO jobs (id, script_id, script_name, file_path, params, status, trigger, node, owner, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      job.id,
-      job.scriptId,
-      job.scriptName,
-      job.filePath,
-      JSON.stringify(job.params),
-      job.status,
-      job.trigger,
-      job.node,
-      job.owner,
-      job.createdAt,
-      job.startedAt,
-    );
-    return job;
-  }
-
-  jobs: Store["jobs"] = settled({
-    create: (input) => Promise.resolve(this.#insertJob(input)),
-    get: (id) => {
-      const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
-      return Promise.resolve(r && toJob(r));
-    },
-    list: (filter: JobFilter = {}) => {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      if (filter.status) {
-        where.push("status = ?");
-        params.push(filter.status);
-      }
-      if (filter.script) {
-        where.push("script_name = ? COLLATE NOCASE");
-        params.push(filter.script);
-      }
-      if (filter.trigger) {
-        where.push("trigger = ?");
-        params.push(filter.trigger);
-      }
-      if (filter.createdFrom) {
-        where.push("created_at >= ?");
-        params.push(filter.createdFrom);
-      }
-      if (filter.createdTo) {
-        where.push("created_at < ?");
-        params.push(filter.createdTo);
-      }
-      if (filter.before) {
-        where.push("id < ?");
-        params.push(filter.before);
-      }
-      const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
-      const sql = `SELECT * FROM jobs ${
-        where.length ? "WHERE " + where.join(" AND ") : ""
-      } ORDER BY id DESC LIMIT ${limit}`;
-      return Promise.resolve(this.#all(sql, ...params).map(toJob));
-    },
-    update: (id, patch) => {
-      const set = setClause(JOB_COLUMNS, patch);
-      if (set.sql) this.#run(`UPDATE jobs SET ${set.sql} WHERE id = ?`, ...set.params, id);
-      const r = this.#get("SELECT * FROM jobs WHERE id = ?", id);
-      if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
-      return Promise.resolve(toJob(r));
-    },
-    failOrphans: (ids, reason) => {
-      const failed = this.#tx(() => {
-        const t = now();
-        const rows: string[] = [];
-        for (const id of ids) {
-          const n = this.#run(
-            "UPDATE jobs SET status = 'failed', exit_code = 1, error = ?, finished_at = ? WHERE id = ? AND status = 'running'",
-            reason,
-            t,
-            id,
-          );
-          if (n === 0) continue;
-          rows.push(id);
-          const seq = Number(
-            this.#get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ??
-              0,
-          );
-          this.#run(
-            "INSERT INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, 'error', ?)",
-            id,
-            seq + 1,
-            t,
-            reason,
-          );
-        }
-        return rows;
-      });
-      return Promise.resolve(failed);
-    },
-    appendLogs: (lines: LogLine[]) => {
-      if (lines.length === 0) return Promise.resolve();
-      this.#tx(() => {
-        const stmt = this.#db.prepare(
-          "INSERT OR REPLACE INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, ?, ?)",
-        );
-        for (const l of lines) stmt.run(l.jobId, l.seq, l.ts, l.level, l.text);
-      });
-      return Promise.resolve();
-    },
-    logs: (jobId, afterSeq = 0, limit = -1) =>
-      Promise.resolve(
-        this.#all(
-          "SELECT * FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-          jobId,
-          afterSeq,
-          limit,
-        ).map((r) => ({
-          jobId: r.job_id as string,
-          seq: Number(r.seq),
-          ts: r.ts as string,
-          level: r.level as LogLine["level"],
-          text: r.text as string,
-        })),
-      ),
-    purge: (cutoff) =>
-      Promise.resolve(
-        this.#run(
-          "DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted') AND finished_at < ?",
-          cutoff,
-        ),
-      ),
-    claim: (node, opts = {}) =>
-      Promise.resolve(this.#tx(() => {
-        const r = this.#get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
-        if (!r) return undefined;
-        this.#run(
-          "UPDATE jobs SET status = 'running', node = ?, owner = ?, started_at = ? WHERE id = ? AND status = 'queued'",
-          node,
-          opts.owner ?? null,
-          now(),
-          r.id as string,
-        );
-        return toJob(this.#get("SELECT * FROM jobs WHERE id = ?", r.id as string)!);
-      })),
-    countByStatus: () => {
-      const out: Record<JobStatus, number> = {
-        queued: 0,
-        running: 0,
-        succeeded: 0,
-        failed: 0,
-        halted: 0,
-      };
-      for (const r of this.#all("SELECT status, count(*) AS n FROM jobs GROUP BY status")) {
-        out[r.status as JobStatus] = Number(r.n);
-      }
-      return Promise.resolve(out);
-    },
-    totals: () =>
-      Promise.resolve({
-        bytes: Number(
-          this.#get("SELECT coalesce(sum(bytes_transferred), 0) AS b FROM jobs")?.b ?? 0,
-        ),
-      }),
-    hourly: (since) =>
-      Promise.resolve(
-        this.#all(
-          "SELECT substr(finished_at, 1, 13) AS hour, status, count(*) AS n, coalesce(sum(bytes_transferred), 0) AS b FROM jobs WHERE finished_at IS NOT NULL AND finished_at >= ? GROUP BY hour, status ORDER BY hour",
-          since,
-        ).map((r) => ({
-          hour: r.hour as string,
-          status: r.status as JobStatus,
-          count: Number(r.n),
-          bytes: Number(r.b),
-        })),
-      ),
-  });
+  jobs: Store["jobs"];
+  nodes: Store["nodes"];
 
   apikeys: Store["apikeys"] = settled({
     list: () => Promise.resolve(this.#all("SELECT * FROM apikeys ORDER BY name_key").map(toApiKey)),
@@ -582,8 +402,8 @@ export class SqliteStore implements Store {
           idOrName.trim().toLowerCase(),
         ) > 0,
       ),
-    fire: (id, due, next, job) =>
-      Promise.resolve(this.#tx(() => {
+    fire: (id, due, next, job) => {
+      const rec = this.#tx(() => {
         const moved = this.#run(
           "UPDATE schedules SET next_run_at = ?, last_run_at = ? WHERE id = ? AND next_run_at = ? AND enabled = 1",
           next,
@@ -592,10 +412,17 @@ export class SqliteStore implements Store {
           due,
         );
         if (moved === 0) return undefined;
-        const rec = this.#insertJob({ ...job, filePath: null, trigger: "schedule" });
-        this.#run("UPDATE schedules SET last_job_id = ? WHERE id = ?", rec.id, id);
+        const rec = insertJob(
+          this.#q,
+          { ...job, filePath: null, trigger: "schedule" },
+          slotKey(id, due),
+        );
+        if (rec) this.#run("UPDATE schedules SET last_job_id = ? WHERE id = ?", rec.id, id);
         return rec;
-      })),
+      });
+      if (rec) this.signals.send("job_queued", rec.id);
+      return Promise.resolve(rec);
+    },
     setNext: (id, next) => {
       this.#run("UPDATE schedules SET next_run_at = ? WHERE id = ?", next, id);
       return Promise.resolve();
@@ -614,17 +441,6 @@ export class SqliteStore implements Store {
       return Promise.resolve(toSchedule(r));
     },
   });
-
-  /** The helpers the repositories in other files share (see `sqlite_query.ts`). */
-  get #q(): SqliteQueries {
-    return {
-      db: this.#db,
-      all: (sql, ...p) => this.#all(sql, ...p),
-      get: (sql, ...p) => this.#get(sql, ...p),
-      run: (sql, ...p) => this.#run(sql, ...p),
-      tx: (fn) => this.#tx(fn),
-    };
-  }
 
   admins: Store["admins"] = sqliteAdmins(this.#q);
   sessions: Store["sessions"] = sqliteSessions(this.#q);

@@ -10,7 +10,7 @@ import { auditLimit, likeLiteral, toAudit } from "./auth_rows.ts";
 import { newId } from "./ids.ts";
 import { settled } from "./sqlite_file.ts";
 import type { SqliteQueries } from "./sqlite_query.ts";
-import { now } from "./sqlite_rows.ts";
+import { now } from "./rows.ts";
 import type { AuditFilter, AuditRecord, Store } from "./types.ts";
 
 /** The audit repository. */

@@ -10,7 +10,7 @@ import { ADMIN_COLUMNS, toAdmin, toSession } from "./auth_rows.ts";
 import { newId } from "./ids.ts";
 import { settled } from "./sqlite_file.ts";
 import { isUnique, type SqliteQueries } from "./sqlite_query.ts";
-import { checkName, now } from "./sqlite_rows.ts";
+import { checkName, now } from "./rows.ts";
 import { type AdminRecord, type NewAdmin, type Store, StoreError } from "./types.ts";
 
 /** Inserts an admin (in the caller's transaction, if any). */

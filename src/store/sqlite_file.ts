@@ -7,6 +7,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "./migrations.ts";
+import { newerSchema } from "./rows.ts";
 import { StoreError } from "./types.ts";
 
 /** Options of the SQLite store. */
@@ -42,11 +43,13 @@ export function openDatabase(path: string, opts: SqliteOptions = {}): DatabaseSy
 /**
  * Creates or upgrades the schema of `db` (`MIGRATIONS`, in one transaction run by `tx`);
  * `beforeUpgrade`, with the current version, runs first when an existing schema is about to
- * change. CORRUPT for a schema newer than this aft knows or a database that cannot be prepared.
+ * change. NEWER_SCHEMA for a schema newer than this aft knows (the database is left untouched),
+ * CORRUPT for a database that cannot be prepared.
  */
 export function migrateDatabase(
   db: DatabaseSync,
   tx: (fn: () => void) => void,
+  location: string,
   beforeUpgrade?: (version: number) => void,
 ): void {
   try {
@@ -57,10 +60,7 @@ export function migrateDatabase(
       const row = db.prepare("SELECT max(version) AS v FROM schema_version").get();
       const current = Number(row?.v ?? 0);
       if (current > MIGRATIONS.length) {
-        throw new StoreError(
-          "CORRUPT",
-          `The database has schema version ${current}, newer than this aft knows (${MIGRATIONS.length}): upgrade aft`,
-        );
+        throw newerSchema(location, current, MIGRATIONS.length);
       }
       for (let v = current; v < MIGRATIONS.length; v++) {
         db.exec(MIGRATIONS[v]!);

@@ -6,7 +6,7 @@
  */
 
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import type { Row } from "./sqlite_rows.ts";
+import type { Row } from "./rows.ts";
 
 /** Query helpers over one SQLite connection. */
 export interface SqliteQueries {
@@ -22,4 +22,29 @@ export interface SqliteQueries {
 /** True for SQLite's unique-constraint error. */
 export function isUnique(err: unknown): boolean {
   return err instanceof Error && /UNIQUE constraint failed/.test(err.message);
+}
+
+/**
+ * The `SET` clause of an update from `patch`, for the fields `columns` maps (others and
+ * undefined values are left out); objects are stored as JSON, booleans as 0 and 1.
+ */
+export function setClause(
+  columns: Readonly<Record<string, string>>,
+  patch: Record<string, unknown>,
+): { sql: string; params: SQLInputValue[] } {
+  const sets: string[] = [];
+  const params: SQLInputValue[] = [];
+  for (const [k, v] of Object.entries(patch)) {
+    const col = columns[k];
+    if (!col || v === undefined) continue;
+    sets.push(`${col} = ?`);
+    params.push(
+      typeof v === "boolean"
+        ? (v ? 1 : 0)
+        : v !== null && typeof v === "object"
+        ? JSON.stringify(v)
+        : (v as SQLInputValue),
+    );
+  }
+  return { sql: sets.join(", "), params };
 }

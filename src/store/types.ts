@@ -1,6 +1,7 @@
 /**
- * The persistence seam. The SQLite store implements it today; a PostgreSQL store for several
- * nodes will implement the same interface. Every method is async so both fit.
+ * The persistence seam. Two stores implement it: SQLite (the embedded default, `sqlite.ts`) and
+ * PostgreSQL for several nodes sharing one database (`postgres/`); `open.ts` chooses. Every
+ * method is async so both fit, and one conformance suite (`tests/store/`) runs on both.
  *
  * Timestamps are ISO-8601 strings in UTC. IDs are opaque strings (ULID-like, sortable by time).
  *
@@ -143,6 +144,49 @@ export interface HourlyJobs {
   bytes: number;
 }
 
+/** An `aft serve` node as registered in the store (see {@link Store.nodes}). */
+export interface NodeRecord {
+  /** The node's name, unique among the nodes on one store. */
+  id: string;
+  /** Where the node's API listens (`HOST:PORT`), when it serves one. */
+  address: string | null;
+  /** The aft version the node runs. */
+  version: string;
+  startedAt: string;
+  /** The last heartbeat, by the store's clock. */
+  heartbeatAt: string;
+  /** Seconds since the last heartbeat, by the store's clock (no skew between nodes). */
+  heartbeatAgeSeconds: number;
+  /** A draining node claims no new jobs and finishes what it runs. */
+  draining: boolean;
+  /** Jobs `running` on this node now. */
+  running: number;
+}
+
+/** What the store can signal between processes (see {@link StoreSignals}). */
+export type StoreChannel = "job_queued" | "job_halt" | "job_changed";
+
+/**
+ * Signals between the processes on one store. PostgreSQL delivers them to every node (LISTEN and
+ * NOTIFY, sent on commit); SQLite only within this process. A signal can be lost (a dropped
+ * connection, a process that was not listening yet): it only prompts a look at the store, which
+ * stays the truth, so a node must also poll.
+ */
+export interface StoreSignals {
+  /**
+   * Calls `fn` with each payload sent on `channel`. `onListen` runs once listening starts and
+   * again after each reconnection (signals sent while disconnected are lost: look at the store
+   * then). Returns a function that stops listening.
+   */
+  listen(
+    channel: StoreChannel,
+    fn: (payload: string) => void,
+    opts?: { onListen?: () => void },
+  ): Promise<() => Promise<void>>;
+  /** Sends `payload` (at most 7,900 bytes) to every listener of `channel`. */
+  notify(channel: StoreChannel, payload: string): Promise<void>;
+}
+
 export interface JobFilter {
   status?: JobStatus;
   /** Script name, case-insensitive. */
@@ -158,10 +202,10 @@ export interface JobFilter {
 }
 
 export interface Store {
-  /** Which store it is. */
-  readonly kind?: "sqlite" | "postgres";
-  /** Where it is (a file, or a URL without its password), for people. */
-  readonly location?: string;
+  /** Which store this is. */
+  readonly kind: "sqlite" | "postgres";
+  /** Where it is, safe to print: the file, or the URL without its password. */
+  readonly location: string;
   /**
    * A consistent copy of the whole store into the new file `dest` while others use it (SQLite
    * `VACUUM INTO`); absent where the database's own tools do that (PostgreSQL: pg_dump).
@@ -171,9 +215,15 @@ export interface Store {
   integrityCheck?(): Promise<string[]>;
   /** The schema version the store is at. */
   schemaVersion?(): Promise<number>;
-  /** Creates or upgrades the schema. Idempotent. */
+  /**
+   * Creates or upgrades the schema. Idempotent, and safe when several processes start at once
+   * (PostgreSQL migrates under an advisory lock). NEWER_SCHEMA when the database has a schema
+   * newer than this aft knows: such a database is never touched.
+   */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Signals between processes; present on both stores (PostgreSQL: across nodes). */
+  signals?: StoreSignals;
 
   settings: {
     /** Raw stored values by key (only keys that were set). */
@@ -235,11 +285,40 @@ export interface Store {
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
     /**
-     * Atomically takes the oldest queued job for `node` (status `running`, `startedAt` set, and
-     * `owner`: the claiming process, see `JobRecord.owner`); undefined when none is queued. Two
+     * Atomically takes the oldest queued job for `node` (status `running`, `startedAt` set,
+     * `owner`: the claiming process, see `JobRecord.owner`) with a lease of `leaseSeconds`
+     * (default 30) that the node renews with `renewLeases`; undefined when none is queued. Two
      * nodes or processes never take the same job.
      */
-    claim(node: string, opts?: { owner?: string }): Promise<JobRecord | undefined>;
+    claim(
+      node: string,
+      opts?: { owner?: string; leaseSeconds?: number },
+    ): Promise<JobRecord | undefined>;
+    /**
+     * Extends to now + `leaseSeconds` the lease of every job `running` on `node` that holds one
+     * (a job recorded `running` by `create`, as `aft run` does, holds none); returns them,
+     * by ID, each saying whether a halt was requested for it (see `requestHalt`). A job the node
+     * runs that is missing from the list is no longer its own (its lease expired and another
+     * node failed it): the node should stop it.
+     */
+    renewLeases(
+      node: string,
+      leaseSeconds: number,
+    ): Promise<{ id: string; haltRequested: boolean }[]>;
+    /**
+     * Records that a `running` job should halt, and signals its ID on `job_halt`, so the node
+     * that runs it stops it: at once when it hears the signal, else at its next `renewLeases`.
+     * Returns false (recording nothing) when the job is not running.
+     */
+    requestHalt(id: string): Promise<boolean>;
+    /**
+     * Fails every `running` job whose lease has expired (its node stopped renewing), with the
+     * error `reason(node)` and that as the last log line; returns the jobs failed and their
+     * nodes. Safe to call from every node at once: each job is failed once.
+     */
+    failExpired(
+      reason: (node: string) => string,
+    ): Promise<{ id: string; node: string }[]>;
     /** Counts by status, for metrics. */
     countByStatus(): Promise<Record<JobStatus, number>>;
     /** Sums over the job history, for metrics. */
@@ -275,7 +354,9 @@ export interface Store {
     /**
      * Fires a due schedule exactly once: when its `nextRunAt` still equals `due`, moves it to
      * `next` and creates the job in the same transaction; returns the job, or undefined when
-     * another process fired it first.
+     * another process fired it first. The job carries the slot key (schedule ID and `due`),
+     * unique in the job table, so a slot never runs twice even when `nextRunAt` is set back to
+     * a slot that already ran (the schedule then moves on without a job).
      */
     fire(
       id: string,
@@ -378,6 +459,23 @@ export interface Store {
   };
 
   /**
+   * The `aft serve` nodes on this store, with heartbeats (see `jobs.renewLeases` and
+   * `jobs.failExpired` for their jobs).
+   */
+  nodes: {
+    /** Adds the node or starts it afresh (heartbeat now, not draining). */
+    register(input: { id: string; address: string | null; version: string }): Promise<NodeRecord>;
+    /** Records a heartbeat; false when the node is not registered (it was removed). */
+    heartbeat(id: string): Promise<boolean>;
+    /** Every node, by ID. */
+    list(): Promise<NodeRecord[]>;
+    get(id: string): Promise<NodeRecord | undefined>;
+    /** Starts or ends draining; false when the node is not registered. */
+    setDraining(id: string, draining: boolean): Promise<boolean>;
+    remove(id: string): Promise<boolean>;
+  };
+
+  /**
    * What a RemoteWatcher last saw (a JSON text), by a key made of the script's name and the
    * watcher's VFS, folder and mode, so a restarted job does not report old files again.
    */
@@ -468,12 +566,20 @@ export interface AuditFilter {
 }
 
 /**
- * A store failure with a stable code (`ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`, and
- * `FULL` when the disk or database is full, nothing written).
+ * A store failure with a stable code: `ALREADY_EXISTS`, `NOT_FOUND`, `CORRUPT`, `INVALID`,
+ * `FULL` (the disk or database is full, nothing written), `NEWER_SCHEMA` (the database was
+ * upgraded by a newer aft), `UNAVAILABLE` (the database cannot be reached or refused the login).
  */
 export class StoreError extends Error {
   override name = "StoreError";
-  readonly code: "ALREADY_EXISTS" | "NOT_FOUND" | "CORRUPT" | "INVALID" | "FULL";
+  readonly code:
+    | "ALREADY_EXISTS"
+    | "NOT_FOUND"
+    | "CORRUPT"
+    | "INVALID"
+    | "FULL"
+    | "NEWER_SCHEMA"
+    | "UNAVAILABLE";
   constructor(code: StoreError["code"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;

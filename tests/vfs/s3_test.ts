@@ -7,13 +7,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { mapS3Error, openS3, parseS3Target } from "../../src/vfs/s3/s3.ts";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mapS3Error, openS3, parseS3Target, S3Vfs } from "../../src/vfs/s3/s3.ts";
 import { S3Store } from "../../src/vfs/s3/store.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { freePort, startS3Server } from "../fixtures/s3server.ts";
 import { mustRun } from "../fixtures/command.ts";
-import { put, text } from "./_util.ts";
+import { put, randomBytes, text } from "./_util.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
 
@@ -249,6 +249,40 @@ if (Deno.build.os !== "linux") {
     } finally {
       await vfs.close();
     }
+  });
+
+  Deno.test("s3: large reads come in parallel ranged parts, byte for byte at any offset and length", async () => {
+    const b = await bucket();
+    const part = 64 * 1024;
+    const vfs = new S3Vfs(admin, b, "", { partSize: part, concurrency: 3 });
+    const data = randomBytes(10 * part + 7);
+    const exact = data.subarray(0, 4 * part);
+    // Stored in one request each (an upload's parts are 5 MiB at least).
+    await admin.send(new PutObjectCommand({ Bucket: b, Key: "big.bin", Body: data }));
+    await admin.send(new PutObjectCommand({ Bucket: b, Key: "exact.bin", Body: exact }));
+    const read = async (p: string, offset?: number, length?: number) =>
+      new Uint8Array(await new Response(await vfs.openRead(p, { offset, length })).arrayBuffer());
+    assert.deepEqual(await read("/big.bin"), data);
+    assert.deepEqual(await read("/exact.bin"), exact);
+    for (const [offset, length] of [[1, undefined], [part - 1, 2 * part + 2], [3 * part, part]]) {
+      const want = data.subarray(offset, length === undefined ? undefined : offset! + length);
+      assert.deepEqual(await read("/big.bin", offset, length), want, `${offset}+${length}`);
+    }
+    assert.deepEqual(await read("/big.bin", data.length - 3, 10 * part), data.subarray(-3));
+    assert.equal((await read("/big.bin", data.length)).length, 0);
+    // A reader that stops early leaves nothing hanging (the parts ahead are dropped).
+    const r = (await vfs.openRead("/big.bin")).getReader();
+    await r.read();
+    await r.cancel();
+    await vfs.close();
+  });
+
+  Deno.test("s3: partSizeMiB and concurrency options are checked", () => {
+    const o = parseS3Target(def("s3://b", { partSizeMiB: "16", concurrency: "2" }));
+    assert.deepEqual(o.transfer, { partSize: 16 * MiB, concurrency: 2 });
+    assert.deepEqual(parseS3Target(def("s3://b")).transfer, { partSize: 8 * MiB, concurrency: 4 });
+    assert.throws(() => parseS3Target(def("s3://b", { partSizeMiB: "1" })), /"partSizeMiB" option/);
+    assert.throws(() => parseS3Target(def("s3://b", { concurrency: "x" })), /"concurrency" option/);
   });
 
   Deno.test("s3: stop the server", async () => {

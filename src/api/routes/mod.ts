@@ -9,6 +9,7 @@ import { apikeyRoutes } from "./apikeys.ts";
 import { auditRoutes } from "./audit.ts";
 import { jobRoutes } from "./jobs.ts";
 import { localRoutes } from "./local.ts";
+import { nodeRoutes } from "./nodes.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { scriptRoutes } from "./scripts.ts";
 import { secretRoutes } from "./secrets.ts";
@@ -29,5 +30,6 @@ export function allRoutes(deps: AppDeps): RouteDef[] {
     ...scheduleRoutes(deps),
     ...settingsRoutes(deps),
     ...auditRoutes(deps),
+    ...nodeRoutes(deps),
   ];
 }

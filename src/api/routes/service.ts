@@ -1,5 +1,6 @@
 /**
- * The service itself: liveness and Prometheus metrics.
+ * The service itself: health (the node that answers, ok, draining or degraded) and Prometheus
+ * metrics.
  *
  * @module
  */
@@ -7,6 +8,17 @@
 import { VERSION } from "../../version.ts";
 import { renderMetrics } from "../metrics.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
+import type { Schema } from "../schema.ts";
+
+const HEALTH: Schema = {
+  type: "object",
+  properties: {
+    status: { type: "string", enum: ["ok", "draining", "degraded"] },
+    version: { type: "string" },
+    node: { type: "string" },
+    problems: { type: "array", items: { type: "string" } },
+  },
+};
 
 /** The service routes. */
 export function serviceRoutes({ engine }: AppDeps): RouteDef[] {
@@ -15,19 +27,18 @@ export function serviceRoutes({ engine }: AppDeps): RouteDef[] {
       method: "get",
       path: "/v1/health",
       operationId: "health",
-      summary: "Liveness: the service answers",
+      summary:
+        "Health for load balancers: ok (200); draining or degraded (503: the store does not answer, the disk is nearly full)",
       tag: "service",
       scope: null,
       responses: {
-        200: {
-          description: "The service runs",
-          schema: {
-            type: "object",
-            properties: { status: { type: "string" }, version: { type: "string" } },
-          },
-        },
+        200: { description: "The node takes jobs", schema: HEALTH },
+        503: { description: "The node is draining or degraded", schema: HEALTH },
       },
-      handler: (c) => c.json({ status: "ok", version: VERSION }),
+      handler: async (c) => {
+        const h = await engine.service.health();
+        return c.json({ ...h, version: VERSION }, h.status === "ok" ? 200 : 503);
+      },
     },
     {
       method: "get",

@@ -83,8 +83,7 @@ export function createRunnerCore(
           clearInterval(sampler);
           current = undefined;
           mark("script done", "runner");
-          if (opts.prewarm !== false) prewarmWorker();
-          send({
+          const sent = send({
             t: "exit",
             code: end.code,
             error: end.error,
@@ -92,6 +91,11 @@ export function createRunnerCore(
             peakRssBytes: peakRss(Math.max(sampled, Deno.memoryUsage().rss)),
             bytesTransferred: end.bytesTransferred,
           });
+          // Once the exit message is out: creating a Worker holds this thread until its runtime
+          // exists, and the parent records the job's end meanwhile instead of waiting for it.
+          if (opts.prewarm !== false) {
+            Promise.resolve(sent).catch(() => {}).finally(() => prewarmWorker());
+          }
         });
         break;
       }

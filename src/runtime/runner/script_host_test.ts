@@ -97,6 +97,7 @@ Deno.test("Log waits while the runner has not passed its lines on, so a flood is
 
 Deno.test("the Worker cuts long lines and drops lines over the job's log limit, reporting what it dropped", async () => {
   const lines: string[] = [];
+  const cuts: (number | undefined)[] = [];
   const dropped: { lines: number; bytes: number }[] = [];
   const script = startScript({
     jobId: "t3",
@@ -108,14 +109,20 @@ Deno.test("the Worker cuts long lines and drops lines over the job's log limit, 
     limits: { localRoots: [], log: { maxLineBytes: 1024, maxBytes: 4096 } },
   }, {
     request: () => Promise.resolve(null),
-    log: (_level, text) => void lines.push(text),
+    log: (_level, text, cutFrom) => {
+      lines.push(text);
+      cuts.push(cutFrom);
+    },
     logDropped: (d) => void dropped.push(d),
     progress() {},
   });
   const end = await script.done;
   assert.equal(end.code, 0, end.error);
+  // A cut line comes as its start alone, with its full size: the parent adds the note.
   assert.equal(new TextEncoder().encode(lines[0]!).length <= 1024, true);
-  assert.match(lines[0]!, /line cut: 5000 bytes/);
+  assert.match(lines[0]!, /^z+$/);
+  assert.equal(cuts[0], 5000);
+  assert.equal(cuts[1], undefined);
   const kept = lines.length - 1;
   assert.ok(kept > 50 && kept < 200, `${kept}`);
   const last = dropped.at(-1)!;

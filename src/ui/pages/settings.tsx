@@ -36,6 +36,7 @@ export const SECTIONS: readonly SettingsSection[] = [
       "haltGraceSeconds",
       "jobMemoryMiB",
       "transferConcurrency",
+      "nodeLeaseSeconds",
     ],
   },
   {
@@ -87,6 +88,7 @@ export const LABELS: Readonly<Record<SettingKey, string>> = {
   haltGraceSeconds: "Halt grace (seconds)",
   jobMemoryMiB: "Job memory (MiB)",
   transferConcurrency: "Files copied at once",
+  nodeLeaseSeconds: "Node lease (seconds)",
   localRoots: "Local roots",
   scriptRoots: "Script roots",
   logMaxLineBytes: "Longest log line (bytes)",

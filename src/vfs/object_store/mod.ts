@@ -15,3 +15,4 @@ export * from "./store.ts";
 export * from "./streams.ts";
 export * from "./target.ts";
 export * from "./vfs.ts";
+export * from "./ranged.ts";

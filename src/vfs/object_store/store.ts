@@ -8,13 +8,11 @@
  * mean (`isMissing`, `isPastEnd`) and maps them through {@linkcode ObjectStore.mapError} with
  * the VFS path they concern.
  *
- * Room for parallel transfers of large objects (rclone's multi-thread streams), not built yet:
- * - downloads: the base learns the size with {@linkcode ObjectStore.head} and asks `read` for
- *   several ranges at once, stitching them in order; `read` is already a ranged request;
- * - uploads: an optional `openChunkWriter(key)` next to `openWrite`, giving
- *   `{ chunkSize, writeChunk(index, bytes), complete(), abort() }` (S3 UploadPart and
- *   CompleteMultipartUpload, Azure stageBlock and commitBlockList); the base cuts the stream
- *   into chunks and keeps several in flight. Stores without it keep `openWrite`.
+ * Parallel transfers of large objects (rclone's multi-thread streams): a store whose `read`
+ * answers carry the whole object's size (`markSize`, see `ranged.ts`) gets large reads split
+ * into parts fetched several at a time; uploads are the store's own (S3's multipart upload keeps
+ * several parts in flight). Not built yet: an optional `openChunkWriter(key)` next to
+ * `openWrite` (S3 UploadPart, Azure stageBlock) so that the base cuts every store's uploads.
  *
  * @module
  */
@@ -67,6 +65,7 @@ export interface ObjectStore {
   readonly label: string;
   /** What the objects are called in errors: `S3 objects`. */
   readonly objects: string;
+  /**
   /** The object at `key`; fails as {@linkcode ObjectStore.isMissing} tells when there is none. */
   head(key: string): Promise<ObjectMeta>;
   /** One page of the keys under a prefix. */

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { DEFAULT_TRANSFER, markedSize, partsInParallel, type TransferOptions } from "./ranged.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import { VfsError } from "../types.ts";
 import type { FileInfo, ReadOptions, Vfs, VfsFeatures, WriteOptions } from "../types.ts";
@@ -64,9 +65,17 @@ export class ObjectStoreVfs implements Vfs {
   /** Key prefix of the VFS root: `""` or ending with `/`. */
   readonly prefix: string;
 
-  constructor(type: string, store: ObjectStore, prefix = "") {
+  readonly #transfer: TransferOptions;
+
+  constructor(
+    type: string,
+    store: ObjectStore,
+    prefix = "",
+    transfer: TransferOptions = DEFAULT_TRANSFER,
+  ) {
     this.type = type;
     this.#store = store;
+    this.#transfer = transfer;
     this.prefix = prefix && !prefix.endsWith("/") ? prefix + "/" : prefix;
   }
 
@@ -256,6 +265,7 @@ export class ObjectStoreVfs implements Vfs {
           if (!this.#store.isPastEnd(err)) throw err;
         }
       }
+      if (body) body = this.#inParts(p, body, offset, length);
       if (!body) {
         // Nothing to read, if the file is there.
         if (!(await this.#head(p))) throw await missing();
@@ -263,6 +273,26 @@ export class ObjectStoreVfs implements Vfs {
       }
       return guardStream(body, (err) => this.#store.mapError(err, p));
     });
+  }
+
+  /**
+   * A large object's read as parallel ranged parts, when the store said its size: the first
+   * answer is used for the first part only, the rest come `concurrency` parts at a time.
+   */
+  #inParts(
+    p: string,
+    body: ReadableStream<Uint8Array>,
+    offset: number,
+    length: number | undefined,
+  ): ReadableStream<Uint8Array> {
+    const total = markedSize(body);
+    const { partSize, concurrency } = this.#transfer;
+    if (total === undefined || concurrency < 2) return body;
+    const end = length === undefined ? total : Math.min(total, offset + length);
+    if (end - offset <= partSize) return body;
+    const key = this.#key(p);
+    const read = (at: number, n: number) => this.#store.read(key, { offset: at, length: n });
+    return partsInParallel(body, read, offset, end, this.#transfer);
   }
 
   async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {

@@ -7,7 +7,8 @@
  * client uses path-style addressing and sends checksums only where the API requires them, which
  * is what most S3-compatible servers understand. Options `accessKeyId`, `secretAccessKey`
  * (and `sessionToken`); without them the SDK's default credential chain applies (environment,
- * profile, instance role).
+ * profile, instance role). Large objects move in parts: `partSizeMiB` (default 8) and
+ * `concurrency` (parts in flight, default 4; 1 reads in one request).
  *
  * Folders, stat, list, rename and the rest come from the object-store base
  * (`../object_store/`); `store.ts` is the bucket's side of it. S3 cannot set modification times,
@@ -18,7 +19,13 @@
  */
 
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { ObjectStoreVfs, parseBucketTarget } from "../object_store/mod.ts";
+import {
+  DEFAULT_TRANSFER,
+  ObjectStoreVfs,
+  parseBucketTarget,
+  type TransferOptions,
+  transferOptions,
+} from "../object_store/mod.ts";
 import { readCaFile, withCertificateReason } from "../tls_reason.ts";
 import type { Vfs, VfsContext, VfsDefinition } from "../types.ts";
 import { S3Store } from "./store.ts";
@@ -39,6 +46,8 @@ export interface S3Options {
   forcePathStyle: boolean;
   /** PEM of a CA to trust besides the system's (an S3-compatible store with a private CA). */
   ca?: string;
+  /** Part size and parallel requests of large uploads and downloads. */
+  transfer: TransferOptions;
 }
 
 /** Parses `s3://bucket/prefix?region=..&endpoint=..` and the options. */
@@ -59,13 +68,19 @@ export function parseS3Target(def: VfsDefinition): S3Options {
     secretAccessKey: o.secretAccessKey || undefined,
     sessionToken: o.sessionToken || undefined,
     forcePathStyle: pathStyle ? pathStyle === "true" : endpoint !== undefined,
+    transfer: transferOptions(o),
   };
 }
 
 /** An S3 bucket (or a prefix of one) as a file system. */
 export class S3Vfs extends ObjectStoreVfs {
-  constructor(client: S3Client, bucket: string, prefix = "") {
-    super("s3", new S3Store(client, bucket), prefix);
+  constructor(
+    client: S3Client,
+    bucket: string,
+    prefix = "",
+    transfer: TransferOptions = DEFAULT_TRANSFER,
+  ) {
+    super("s3", new S3Store(client, bucket, transfer), prefix, transfer);
   }
 
   /** Builds the client from parsed options (does not contact the server). */
@@ -95,7 +110,7 @@ export class S3Vfs extends ObjectStoreVfs {
         sessionToken: o.sessionToken,
       };
     }
-    return new S3Vfs(new S3Client(config), o.bucket, o.prefix);
+    return new S3Vfs(new S3Client(config), o.bucket, o.prefix, o.transfer);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * One S3 bucket as the object-store surface, over the AWS SDK v3: HeadObject, ListObjectsV2,
  * ranged GetObject, streamed uploads (`@aws-sdk/lib-storage`: one PutObject for small objects,
- * multipart with 8 MiB parts and 4 in flight otherwise, so memory stays bounded; the object
+ * multipart with parts of `partSize` and `concurrency` of them in flight otherwise (8 MiB and 4
+ * by default), so memory stays bounded; the object
  * appears under its key only once the upload completes), DeleteObjects in batches of 1,000,
  * and CopyObject (part by part past its 5 GiB limit).
  *
@@ -23,15 +24,18 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { emptyStream, parallel } from "../object_store/mod.ts";
+import {
+  DEFAULT_TRANSFER,
+  emptyStream,
+  markSize,
+  parallel,
+  type TransferOptions,
+} from "../object_store/mod.ts";
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
 import type { VfsError } from "../types.ts";
 import { mapS3Error } from "./_map_error.ts";
 
 const MiB = 1024 * 1024;
-/** Multipart upload part size and parts in flight: at most ~(4 + 1) × 8 MiB buffered. */
-const PART_SIZE = 8 * MiB;
-const QUEUE_SIZE = 4;
 /** CopyObject handles up to 5 GiB; larger objects are copied part by part. */
 const COPY_LIMIT = 5 * 1024 * MiB;
 const COPY_PART = 512 * MiB;
@@ -59,7 +63,11 @@ function encodeKey(key: string, loose = false): string {
 export class S3Store implements ObjectStore {
   readonly objects = "S3 objects";
 
-  constructor(readonly client: S3Client, readonly bucket: string) {}
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    readonly transfer: TransferOptions = DEFAULT_TRANSFER,
+  ) {}
 
   get label(): string {
     return `S3 bucket "${this.bucket}"`;
@@ -105,7 +113,9 @@ export class S3Store implements ObjectStore {
     const body = res.Body as
       | { transformToWebStream?: () => ReadableStream<Uint8Array> }
       | undefined;
-    return body?.transformToWebStream ? body.transformToWebStream() : emptyStream();
+    const stream = body?.transformToWebStream ? body.transformToWebStream() : emptyStream();
+    const total = ranged ? Number(/\/(\d+)$/.exec(res.ContentRange ?? "")?.[1]) : res.ContentLength;
+    return total !== undefined && Number.isSafeInteger(total) ? markSize(stream, total) : stream;
   }
 
   openWrite(key: string): Promise<ObjectSink> {
@@ -114,8 +124,8 @@ export class S3Store implements ObjectStore {
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: pipe.readable },
-      partSize: PART_SIZE,
-      queueSize: QUEUE_SIZE,
+      partSize: this.transfer.partSize,
+      queueSize: this.transfer.concurrency,
       leavePartsOnError: false,
     });
     let failure: unknown;

@@ -18,6 +18,8 @@ import type { ResultData } from "../../protocol/calls.ts";
 import type { HostContext } from "./context.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
 import { encryptStream } from "./openpgp_stream.ts";
+import { decryptStream, UnsupportedMessage } from "./openpgp_decrypt.ts";
+import { KeyUnlockError } from "./openpgp_unlock.ts";
 
 const ARMOR = "-----BEGIN PGP MESSAGE-----";
 
@@ -103,13 +105,7 @@ export async function decryptCall(
   } catch (err) {
     return failed(new Error(`The private key is not a valid OpenPGP private key: ${message(err)}`));
   }
-  if (!key.isDecrypted()) {
-    try {
-      key = await openpgp.decryptKey({ privateKey: key, passphrase: String(passphrase ?? "") });
-    } catch (err) {
-      return failed(new Error(`Cannot unlock the private key: ${message(err)}`));
-    }
-  }
+  const pass = String(passphrase ?? "");
   let input: Deno.FsFile;
   let armored: boolean;
   try {
@@ -117,6 +113,40 @@ export async function decryptCall(
     input = await Deno.open(src);
   } catch (err) {
     return failed(new Error(`Cannot read "${inPath}": ${message(err)}`));
+  }
+  if (!armored) {
+    // The common messages on aft's own streaming path; the rest by OpenPGP.js below.
+    try {
+      const plain = decryptStream(key, pass, input);
+      const bytes = await writeThrough(ctx, dst, ReadableStream.from(plain));
+      return { ok: true, files: 1, bytesCopied: bytes };
+    } catch (err) {
+      if (err instanceof KeyUnlockError) {
+        return failed(new Error(`Cannot unlock the private key: ${message(err)}`));
+      }
+      if (!(err instanceof UnsupportedMessage)) {
+        return failed(new Error(`Cannot decrypt "${inPath}": ${message(err)}`));
+      }
+    } finally {
+      try {
+        input.close();
+      } catch { /* closed before */ }
+    }
+    try {
+      // A fresh key: the streaming path may have unlocked some of its packets already.
+      key = await openpgp.readPrivateKey({ armoredKey: String(armoredKey) });
+      input = await Deno.open(src);
+    } catch (err) {
+      return failed(new Error(`Cannot read "${inPath}": ${message(err)}`));
+    }
+  }
+  if (!key.isDecrypted()) {
+    try {
+      key = await openpgp.decryptKey({ privateKey: key, passphrase: pass });
+    } catch (err) {
+      input.close();
+      return failed(new Error(`Cannot unlock the private key: ${message(err)}`));
+    }
   }
   try {
     const msg = armored

@@ -1,0 +1,288 @@
+/**
+ * SFTP READ and WRITE requests sent past ssh2's `read` and `write`, which copy every byte of
+ * file data once more than the transfer needs.
+ *
+ * ssh2's `write` copies the data into a new SFTP packet, which its channel then copies again
+ * into SSH packets; its `read` copies each answer out of the SFTP packet it has just assembled
+ * into the caller's buffer. Here a WRITE request goes straight into the SSH packets (its SFTP
+ * header and the caller's bytes, one copy), and a READ request is registered without a buffer,
+ * so ssh2 hands back a view of the answer it assembled (no copy). The requests share ssh2's
+ * request ids and answer handling, so everything else (opens, closes, stats) keeps going
+ * through ssh2 on the same channel.
+ *
+ * A request leaves only whole and only when the server's window takes all of it and nothing of
+ * ssh2's is queued: packets of different requests never interleave on the channel, and the
+ * caller's bytes are copied before its `write` resolves (it may reuse them after). A request
+ * waits for the window otherwise; every change of the window is watched, so it leaves as soon
+ * as the server makes room.
+ *
+ * The channel's incoming window is also kept larger than ssh2's 2 MiB, so that a server never
+ * stops sending answers to reads already asked for while the client is busy.
+ *
+ * These use ssh2's internals (pinned in deno.lock); {@linkcode dataPath} checks that they are
+ * there and answers undefined otherwise, and the backend then uses ssh2's own `read`/`write`.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import type { SFTPWrapper } from "./ssh2.ts";
+
+/** SSH_MSG_CHANNEL_DATA. */
+const CHANNEL_DATA = 94;
+const SFTP_READ = 5;
+const SFTP_WRITE = 6;
+const MAX_REQID = 2 ** 32 - 1;
+
+/** The incoming window kept open for answers (ssh2 keeps 2 MiB and refills at half). */
+export const INCOMING_WINDOW = 16 * 1024 * 1024;
+
+/** The error ssh2 gives a request that failed (a STATUS answer carries `code`). */
+export type RequestError = Error & { code?: number };
+
+type Callback = (err?: RequestError, data?: Buffer) => void;
+
+interface Outgoing {
+  id: number;
+  window: number;
+  packetSize: number;
+  state: string;
+}
+
+interface Protocol {
+  _kexinit?: unknown;
+  _packetRW: {
+    write: { allocStart: number; alloc(n: number): Buffer; finalize(p: Buffer): Buffer };
+  };
+  _cipher: { encrypt(p: Buffer): void };
+  channelData(id: number, data: Uint8Array): void;
+  channelWindowAdjust(id: number, amount: number): void;
+}
+
+/** The parts of ssh2's SFTP object this module uses. */
+interface Internals {
+  outgoing: Outgoing;
+  incoming: { window: number };
+  _buffer: Uint8Array[];
+  _requests: Record<number, { cb: Callback }>;
+  _writeReqid: number;
+  _protocol: Protocol;
+  push(data: Uint8Array | null): unknown;
+}
+
+/** Reads and writes on one SFTP channel. */
+export interface DataPath {
+  /** Asks for `len` bytes at `pos`; `cb` gets a view of the answer (shorter at the end). */
+  read(handle: Uint8Array, pos: number, len: number, cb: Callback): void;
+  /**
+   * Sends a WRITE of `data` at `pos`; `sent` is called once its bytes are copied out (the
+   * caller may reuse them), `cb` with the server's answer.
+   */
+  write(handle: Uint8Array, pos: number, data: Uint8Array, sent: () => void, cb: Callback): void;
+  /** Drops requests still waiting for the window (the connection is gone). */
+  clear(): void;
+}
+
+const paths = new WeakMap<object, DataPath | null>();
+
+/** The data path of an SFTP channel, or undefined where ssh2's internals are not as expected. */
+export function dataPath(sftp: SFTPWrapper): DataPath | undefined {
+  let path = paths.get(sftp);
+  if (path === undefined) {
+    path = usable(sftp) ? create(sftp as unknown as Internals) : null;
+    paths.set(sftp, path);
+  }
+  return path ?? undefined;
+}
+
+function usable(sftp: SFTPWrapper): boolean {
+  const s = sftp as unknown as Partial<Internals>;
+  const o = s.outgoing;
+  const p = s._protocol;
+  const w = p?._packetRW?.write;
+  const windowProp = o && Object.getOwnPropertyDescriptor(o, "window");
+  return !!o && typeof o.id === "number" && typeof o.packetSize === "number" &&
+    typeof windowProp?.value === "number" && windowProp.writable === true &&
+    windowProp.configurable === true && typeof s.incoming?.window === "number" &&
+    Array.isArray(s._buffer) && typeof s._requests === "object" &&
+    typeof s._writeReqid === "number" && typeof s.push === "function" && !!w &&
+    typeof w.allocStart === "number" && typeof w.alloc === "function" &&
+    typeof w.finalize === "function" && typeof p?._cipher?.encrypt === "function" &&
+    typeof p.channelData === "function" && typeof p.channelWindowAdjust === "function";
+}
+
+function writeU32(b: Uint8Array, v: number, at: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
+
+function writeU64(b: Uint8Array, v: number, at: number): void {
+  writeU32(b, Math.floor(v / 2 ** 32), at);
+  writeU32(b, v >>> 0, at + 4);
+}
+
+function create(s: Internals): DataPath {
+  const out = s.outgoing;
+  const proto = s._protocol;
+  /** Sends waiting for room in the window, in order. */
+  const waiting: { need: number; send: () => void }[] = [];
+  let window = out.window;
+  let widest = window;
+  let flushing = false;
+
+  const flush = () => {
+    flushing = false;
+    while (waiting.length > 0 && fits(waiting[0]!.need)) waiting.shift()!.send();
+  };
+  // Every change of the window passes here: a WINDOW_ADJUST lets waiting requests go.
+  Object.defineProperty(out, "window", {
+    configurable: true,
+    enumerable: true,
+    get: () => window,
+    set: (v: number) => {
+      const grew = v > window;
+      window = v;
+      if (v > widest) widest = v;
+      if (grew && waiting.length > 0 && !flushing) {
+        flushing = true;
+        queueMicrotask(flush); // after ssh2 has drained its own queue with the new room
+      }
+    },
+  });
+
+  const fits = (need: number) => out.state === "open" && s._buffer.length === 0 && window >= need;
+
+  /** Runs `send` now if `need` bytes fit in the window, else once they do. */
+  const whenRoom = (need: number, send: () => void) => {
+    if (waiting.length === 0 && fits(need)) send();
+    else waiting.push({ need, send });
+  };
+
+  // The incoming window: topped up before ssh2 would (it refills to 2 MiB below 1 MiB).
+  const push = s.push.bind(s);
+  s.push = (data) => {
+    const r = push(data);
+    const have = s.incoming.window;
+    if (data !== null && have < INCOMING_WINDOW / 2 && out.state === "open") {
+      s.incoming.window = INCOMING_WINDOW;
+      proto.channelWindowAdjust(out.id, INCOMING_WINDOW - have);
+    }
+    return r;
+  };
+  if (out.state === "open" && s.incoming.window < INCOMING_WINDOW) {
+    proto.channelWindowAdjust(out.id, INCOMING_WINDOW - s.incoming.window);
+    s.incoming.window = INCOMING_WINDOW;
+  }
+
+  const nextId = () => (s._writeReqid = (s._writeReqid + 1) & MAX_REQID) >>> 0;
+
+  /** Sends `head` then `body` as one channel payload in SSH packets (the window has room). */
+  const send = (head: Uint8Array, body: Uint8Array) => {
+    const total = head.length + body.length;
+    let at = 0;
+    while (at < total) {
+      const n = Math.min(total - at, out.packetSize);
+      if (proto._kexinit !== undefined) {
+        // A key exchange is under way: ssh2 queues packets until it ends; let it frame them.
+        const piece = new Uint8Array(n);
+        copyRange(head, body, at, piece, 0, n);
+        proto.channelData(out.id, piece);
+      } else {
+        const w = proto._packetRW.write;
+        const p = w.allocStart;
+        const packet = w.alloc(9 + n);
+        packet[p] = CHANNEL_DATA;
+        writeU32(packet, out.id, p + 1);
+        writeU32(packet, n, p + 5);
+        copyRange(head, body, at, packet, p + 9, n);
+        proto._cipher.encrypt(w.finalize(packet));
+      }
+      window -= n;
+      at += n;
+    }
+  };
+
+  return {
+    read(handle, pos, len, cb) {
+      const head = new Uint8Array(4 + 1 + 4 + 4 + handle.length + 8 + 4);
+      whenRoom(head.length, () => {
+        const id = nextId();
+        writeU32(head, head.length - 4, 0);
+        head[4] = SFTP_READ;
+        writeU32(head, id, 5);
+        writeU32(head, handle.length, 9);
+        head.set(handle, 13);
+        writeU64(head, pos, 13 + handle.length);
+        writeU32(head, len, 21 + handle.length);
+        s._requests[id] = { cb };
+        send(head, EMPTY);
+      });
+    },
+    write(handle, pos, data, sent, cb) {
+      const head = new Uint8Array(4 + 1 + 4 + 4 + handle.length + 8 + 4);
+      const need = head.length + data.length;
+      const go = () => {
+        const id = nextId();
+        writeU32(head, need - 4, 0);
+        head[4] = SFTP_WRITE;
+        writeU32(head, id, 5);
+        writeU32(head, handle.length, 9);
+        head.set(handle, 13);
+        writeU64(head, pos, 13 + handle.length);
+        writeU32(head, data.length, 21 + handle.length);
+        s._requests[id] = { cb };
+        send(head, data);
+        sent();
+      };
+      // A request wider than the server's window has ever been would wait forever: such a
+      // server (OpenSSH's window is 2 MiB) gets ssh2's own write, which queues pieces.
+      if (need > widest) {
+        slowWrite(s as unknown as SFTPWrapper, handle, pos, data, cb);
+        sent();
+        return;
+      }
+      whenRoom(need, go);
+    },
+    clear() {
+      waiting.length = 0;
+    },
+  };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Copies `n` bytes from offset `at` of `head` followed by `body` into `dst` at `to`. */
+function copyRange(
+  head: Uint8Array,
+  body: Uint8Array,
+  at: number,
+  dst: Uint8Array,
+  to: number,
+  n: number,
+): void {
+  if (at < head.length) {
+    const k = Math.min(n, head.length - at);
+    dst.set(head.subarray(at, at + k), to);
+    to += k;
+    n -= k;
+    at += k;
+  }
+  if (n > 0) {
+    const from = at - head.length;
+    dst.set(body.subarray(from, from + n), to);
+  }
+}
+
+/** ssh2's own write, of a copy (it queues what the window does not take, and may read late). */
+function slowWrite(
+  sftp: SFTPWrapper,
+  handle: Uint8Array,
+  pos: number,
+  data: Uint8Array,
+  cb: Callback,
+): void {
+  const h = Buffer.from(handle.buffer, handle.byteOffset, handle.length);
+  sftp.write(h, Buffer.from(data), 0, data.length, pos, (err) => cb(err ?? undefined));
+}
