@@ -121,6 +121,7 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
       },
       responses: {
         201: { description: "Made", schema: FILE },
+        404: { description: "No such VFS or parent folder", schema: ERROR_SCHEMA },
         409: { description: "Something has that name", schema: ERROR_SCHEMA },
       },
       handler: async (c, { params, body, actor }) =>
@@ -144,6 +145,7 @@ export function vfsFileRoutes({ engine }: AppDeps): RouteDef[] {
       },
       responses: {
         200: { description: "Renamed", schema: FILE },
+        404: { description: "No such VFS or file", schema: ERROR_SCHEMA },
         409: { description: "The new name is taken", schema: ERROR_SCHEMA },
       },
       handler: async (c, { params, body, actor }) => {
