@@ -66,9 +66,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const ip = normalizeIp(c.env?.remoteAddr ?? "");
       const caller = await authenticate(c, r, ip, deps, limiter);
       let body: unknown = undefined;
-      if (!r.body && c.req.raw.body) {
+      if (!r.body && !r.rawBody && c.req.raw.body) {
         // A route without a body still refuses one over the limit, streamed (no length) or
-        // not, before it acts: else a DELETE sent with 2 MiB would be carried out.
+        // not, before it acts: else a DELETE sent with 2 MiB would be carried out. Streamed
+        // routes (uploads) read their own body, of any size.
         await readBody(c.req.raw);
       } else if (r.body) {
         const text = await readBody(c.req.raw);
