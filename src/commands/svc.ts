@@ -9,7 +9,7 @@
 
 import { join, resolve } from "node:path";
 import { CliError, UsageError } from "../errors.ts";
-import { createEngine, escapeControls } from "../engine/mod.ts";
+import { createEngine, defaultSettings, EngineError, escapeControls } from "../engine/mod.ts";
 import {
   hasControl,
   requirePrivilege,
@@ -95,12 +95,22 @@ async function install(manager: ServiceManager, opts: SvcOptions): Promise<numbe
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (opts.store) await writeStoreConfig(dataDir, opts.store);
   // The unit follows the settings: how long jobs get to stop, which folders they write to.
-  const engine = await createEngine({ dataDir });
-  let settings;
+  // A store that does not answer yet (a database started after this host) is no reason to
+  // refuse the install: the unit gets the default settings, and the warning says how to redo it.
+  let settings = defaultSettings();
   try {
-    settings = await engine.settings.get();
-  } finally {
-    await engine.close();
+    const engine = await createEngine({ dataDir });
+    try {
+      settings = await engine.settings.get();
+    } finally {
+      await engine.close();
+    }
+  } catch (err) {
+    if (!(err instanceof EngineError) || err.kind !== "unavailable") throw err;
+    console.error(
+      `aft: ${err.message}: the unit uses the default settings (stop timeout, writable ` +
+        'folders); run "aft svc install" again once the store answers',
+    );
   }
   await Deno.mkdir(join(dataDir, "logs"), { recursive: true, mode: 0o700 });
   if (owner) await chownTree(dataDir, owner.uid, owner.gid);

@@ -98,17 +98,10 @@ Deno.test({
       data: f.data,
       env: f.env,
     });
-    const inst = await runAft(
-      [
-        "svc",
-        "install",
-        "--listen",
-        "0.0.0.0:8443",
-        "--store",
-        "postgres://aft:p%40ss@db:5432/aft",
-      ],
-      { data: f.data, env: f.env },
-    );
+    const inst = await runAft(["svc", "install", "--listen", "0.0.0.0:8443"], {
+      data: f.data,
+      env: f.env,
+    });
     assert.equal(inst.code, 0, inst.stderr);
     assert.match(inst.stderr, /installed the systemd service/);
     assert.deepEqual(f.calls(), [
@@ -124,8 +117,31 @@ Deno.test({
     assert.match(text, /^TimeoutStopSec=55$/m);
     assert.match(text, /^ReadWritePaths=".*\/svc data" -"\/srv\/aft in"/m);
     assert.match(text, /^ProtectSystem=strict$/m);
-    // The store's password is in DATA/config.json (0600), never on the service's command line.
-    assert.doesNotMatch(text, /p%40ss|postgres/);
+
+    // Again with a store that does not answer (no host "db"): installed on default settings,
+    // saying so; the store's password is in DATA/config.json (0600), never in the unit.
+    const withStore = await runAft(
+      [
+        "svc",
+        "install",
+        "--listen",
+        "0.0.0.0:8443",
+        "--store",
+        "postgres://aft:p%40ss@db:5432/aft",
+      ],
+      { data: f.data, env: f.env },
+    );
+    assert.equal(withStore.code, 0, withStore.stderr);
+    assert.match(withStore.stderr, /the unit uses the default settings/);
+    assert.doesNotMatch(withStore.stderr, /p%40ss|p@ss/);
+    assert.deepEqual(f.calls(), [
+      "systemctl daemon-reload",
+      "systemctl enable aft.service",
+      "systemctl restart aft.service",
+    ]);
+    const text2 = await Deno.readTextFile(unit);
+    assert.doesNotMatch(text2, /p%40ss|postgres/);
+    assert.doesNotMatch(text2, /srv\/aft in/);
     const config = join(f.data, "config.json");
     assert.equal(
       JSON.parse(await Deno.readTextFile(config)).store,
