@@ -1,11 +1,10 @@
 /// <reference lib="dom" />
 /**
  * A new administrator's first hour with the console, in headless Chromium against a real
- * `aft serve`: a disk VFS added and tested, a file uploaded and
+ * `aft serve`: the setup wizard and sign-in, a disk VFS added and tested, a file uploaded and
  * found in the browser, a secret set, a script written in the editor with completion, Run now
  * with parameters and the live log to success, an API key created and used from `curl` and
- * `aft start`, a schedule created, a running job halted, as the admin the harness made through
- * the setup wizard (the wizard and sign-in themselves: auth_test.ts).
+ * `aft start`, a schedule created, a running job halted, and all of it found in the audit log.
  * Negative paths on the way: a script name and a log line carrying `<script>` shown as text,
  * and the key (without the admin scope) refused by every admin route. Each page with data on
  * it goes through axe and is photographed in light and dark.
@@ -26,7 +25,7 @@ import {
   SCREENSHOT_DIR,
   watchedPage,
 } from "./_browser.ts";
-import { type ConsoleService, startConsole } from "./_console.ts";
+import { ADMIN, type ConsoleService, startConsole } from "./_console.ts";
 
 const README_SHOTS = Deno.env.get("AFT_UI_README_SHOTS") === "1";
 const DOCS_IMG = new URL("../../docs/img/", import.meta.url).pathname;
@@ -67,24 +66,34 @@ function words(line: string): string[] {
 
 Deno.test({
   name:
-    "walkthrough: an admin adds a VFS, uploads, writes and runs a script, uses a key from curl and aft start, schedules, halts",
+    "walkthrough: a new admin sets up, signs in, adds a VFS, uploads, writes and runs a script, uses a key, schedules, halts, and finds it all in the audit log",
   ignore: !BROWSER_TESTS,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const svc: ConsoleService = await startConsole();
+    const svc: ConsoleService = await startConsole({}, { setup: false });
     const browser: Browser = await launchBrowser();
-    const client = Deno.createHttpClient({
-      caCerts: [await Deno.readTextFile(`${svc.data}/tls/ca.pem`)],
-    });
     const inbox = await Deno.makeTempDir({ prefix: "aft-walk-inbox-" });
     const w = await watchedPage(browser);
-    // The first admin, made by the harness through the setup wizard (tests/ui/auth_test.ts
-    // walks the wizard and sign-in in the browser).
-    await svc.signIn(w.context);
     const { page } = w;
     try {
+      // ---- the wizard, then sign-in ----------------------------------------------------
+      await page.goto(`${svc.url}/`);
+      await page.waitForURL(/\/setup$/);
+      await ready(page);
+      await page.getByLabel("User name").fill(ADMIN.username);
+      await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+      await page.getByLabel("Password again").fill(ADMIN.password);
+      await page.getByRole("button", { name: "Create the administrator", exact: true }).click();
+      await page.waitForURL(/\/\?welcome$/);
+      await page.context().clearCookies();
       await page.goto(`${svc.url}/vfs`);
+      await page.waitForURL(/\/signin\?next=/);
+      await ready(page);
+      await page.getByLabel("User name").fill(ADMIN.username);
+      await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.waitForURL(/\/vfs$/);
       await ready(page);
 
       // ---- a disk VFS, tested ----------------------------------------------------------
@@ -195,7 +204,7 @@ Deno.test({
       assert.match(viaStart.stdout.trim(), /^[0-9a-z]{26}$/);
 
       // The key has no admin scope: every admin route of the OpenAPI document refuses it.
-      const doc = await (await fetch(`${svc.url}/v1/openapi.json`, { client }))
+      const doc = await (await fetch(`${svc.url}/v1/openapi.json`, { client: svc.client }))
         .json();
       let routes = 0;
       for (const [path, methods] of Object.entries(doc.paths as Record<string, object>)) {
@@ -203,7 +212,7 @@ Deno.test({
           if ((op as Record<string, unknown>)["x-aft-scope"] !== "admin") continue;
           routes++;
           const res = await fetch(`${svc.url}${path.replace(/\{\w+\}/g, "x")}`, {
-            client,
+            client: svc.client,
             method: method.toUpperCase(),
             headers: { "X-API-Key": key, "Content-Type": "application/json" },
             body: method === "get" || method === "delete" ? undefined : "{}",
@@ -267,11 +276,44 @@ Deno.test({
       await page.locator("figure.chart[data-drawn]").first().waitFor();
       await sweep(page, "walk-dashboard");
       if (README_SHOTS) await page.screenshot({ path: join(DOCS_IMG, "console-dashboard.png") });
+      // Every step is in the audit log, with who and from where; never the secret's value.
+      const audited = await runAft(["audit", "--json", "--limit", "500"], { data: svc.data });
+      assert.equal(audited.code, 0, audited.stderr);
+      assert.ok(!audited.stdout.includes("s3cr3t-value"), "never a secret's value");
+      const entries = JSON.parse(audited.stdout) as {
+        action: string;
+        target?: string | null;
+        actorKind: string;
+        actorName: string;
+        ip?: string | null;
+      }[];
+      const steps: [string, string | undefined][] = [
+        ["setup", undefined],
+        ["signin", undefined],
+        ["vfs.add", "Inbox"],
+        ["secret.set", "greeting"],
+        ["script.create", "Greet"],
+        ["job.start", undefined],
+        ["apikey.create", "ci"],
+        ["schedule.create", "Every morning"],
+        ["script.create", 'Wait <script>alert("name")</script>'],
+        ["job.halt", undefined],
+      ];
+      for (const [action, target] of steps) {
+        const e = entries.find((x) =>
+          x.action === action && (target === undefined || x.target === target)
+        );
+        assert.ok(e, `the audit log has ${action} ${target ?? ""}`);
+        if (action !== "setup" && action !== "signin") {
+          assert.equal(e.actorKind, "admin", action);
+          assert.equal(e.actorName, ADMIN.username, action);
+          assert.equal(e.ip, "127.0.0.1", action);
+        }
+      }
       w.assertClean("walkthrough");
     } finally {
       await w.close();
       await browser.close();
-      client.close();
       await svc.stop();
       await Deno.remove(inbox, { recursive: true });
     }

@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import { type Caller, type Engine, EngineError } from "../../engine/mod.ts";
 import type { UiState } from "../context.ts";
 import type { ConsoleEnv } from "../env.ts";
+import { actorOf } from "../session.ts";
 
 /** A console request's context. */
 export type Ctx = Context<ConsoleEnv>;
@@ -28,11 +29,11 @@ export interface RouteDeps {
 }
 
 /**
- * The engine acting for this request's administrator. (With ui-auth's audit log this becomes
- * `engine.as(actorOf(c))`, so every change is recorded with who made it.)
+ * The engine acting for this request's administrator: every change it makes is recorded in
+ * the audit log with who made it and from which address.
  */
-export function opsFor(deps: RouteDeps, _c: Ctx): Engine {
-  return deps.engine;
+export function opsFor(deps: RouteDeps, c: Ctx): Engine {
+  return deps.engine.as(actorOf(c));
 }
 
 /** The console's administrator may do what the data directory's owner may. */

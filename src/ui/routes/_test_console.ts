@@ -1,7 +1,8 @@
 /**
  * The console's pages over a real engine on a fresh data directory, for the route tests:
- * requests go through the whole console app (session check, CSRF, pages) as a signed-in
- * administrator, forms are posted with the page's CSRF token, and jobs really run.
+ * requests go through the whole console app (session check, CSRF, pages) with the session
+ * cookie of an administrator who signed in, forms are posted with the page's CSRF token, and
+ * jobs really run.
  *
  * @module
  */
@@ -9,6 +10,10 @@
 import { createEngine, type Engine } from "../../engine/mod.ts";
 import { testAssets } from "../_test_assets.ts";
 import { createConsole } from "../app.ts";
+import { SESSION_COOKIE } from "../session.ts";
+
+/** The test admin's password (the policy wants 12 characters and no common words). */
+const PASSWORD = "quartz-Lantern-91-meadow";
 
 /** A console to send requests to. */
 export interface TestConsole {
@@ -34,14 +39,16 @@ export async function testConsole(): Promise<TestConsole> {
   const engine = await createEngine({ dataDir, log: () => {} });
   await engine.service.start({ maxIdleRunners: 1, schedules: false });
   const assets = await testAssets();
-  const web = createConsole({ assets: () => Promise.resolve(assets), engine, demo: true });
+  const web = createConsole({ assets: () => Promise.resolve(assets), engine });
   const env = { remoteAddr: "127.0.0.1" };
-  // The administrator signed in as the sign-in page would: their session cookie goes along.
-  const password = "correct horse battery staple";
-  await engine.admins.create({ username: "admin", password });
-  const signedIn = await engine.sessions.signIn({ username: "admin", password, ip: "127.0.0.1" });
-  if (signedIn.status !== "signed-in") throw new Error("The test admin was not signed in");
-  const cookie = `__Host-aft_session=${signedIn.token}`;
+  await engine.admins.create({ username: "admin", password: PASSWORD });
+  const signedIn = await engine.sessions.signIn({
+    username: "admin",
+    password: PASSWORD,
+    ip: "127.0.0.1",
+  });
+  if (signedIn.status !== "signed-in") throw new Error("The test admin has two-factor sign-in");
+  const cookie = `${SESSION_COOKIE}=${signedIn.token}`;
   const request = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set("Cookie", cookie);

@@ -24,6 +24,15 @@ Deno.test({
       const found = await t.get("/scripts?q=nightly");
       assert.match(found.html, /Nightly backup/);
       assert.ok(!found.html.includes("&lt;script&gt;alert"));
+      // Recorded with who made it and from where.
+      const { entries } = await t.engine.audit.list({ action: "script.create" });
+      assert.deepEqual(
+        entries.map((e) => [e.actorKind, e.actorName, e.ip, e.target]).sort(),
+        [
+          ["admin", "admin", "127.0.0.1", "Nightly backup"],
+          ["admin", "admin", "127.0.0.1", '<script>alert("x")</script>'],
+        ].sort(),
+      );
       const page = await t.get(made.location!);
       assert.equal(page.status, 200);
       assert.match(page.html, /The script was created/);
