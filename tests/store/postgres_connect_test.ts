@@ -214,4 +214,25 @@ if (Deno.build.os !== "linux") {
       await store.close();
     }
   });
+  Deno.test("postgres: calls right after the server ended every connection (a restart) succeed", async () => {
+    const url = await pg.createDatabase();
+    const store = new PostgresStore(url);
+    try {
+      await store.migrate();
+      // Several connections in the pool, all idle, then the server restarted: the next calls
+      // meet connections the server ended (57P01) while they sat in the pool.
+      await Promise.all(Array.from({ length: 6 }, () => store.scripts.list()));
+      await pg.restart({ downMs: 1000 });
+      const made = await Promise.all(
+        Array.from(
+          { length: 6 },
+          (_, i) => store.scripts.create({ name: `after ${i}`, source: "x" }),
+        ),
+      );
+      assert.equal(made.length, 6);
+      assert.equal((await store.scripts.list()).length, 6, "each made once");
+    } finally {
+      await store.close();
+    }
+  });
 }

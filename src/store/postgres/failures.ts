@@ -33,6 +33,17 @@ export function unavailable(location: string, err: unknown): unknown {
 }
 
 /**
+ * Whether the server ended the connection itself (57P01 admin shutdown, 57P02 crash shutdown,
+ * 57P03 not accepting connections yet), as a restart or failover does to every pooled
+ * connection. The statement did not run to its commit (the server ended its backend first), so
+ * a call is tried again, twice at most, on a new connection: a job submitted just after the
+ * database came back is accepted instead of answered 503.
+ */
+function endedByServer(err: unknown): boolean {
+  return /^57P0[123]$/.test(String((err as { code?: string } | null)?.code ?? ""));
+}
+
+/**
  * Wraps every method of a repository (an object literal, or a class instance's methods) so that
  * connection failures reject as UNAVAILABLE.
  */
@@ -47,10 +58,16 @@ export function mapFailures<T extends object>(location: string, repo: T): T {
   for (const k of names) {
     const v = (repo as Record<string, unknown>)[k];
     out[k] = typeof v !== "function" ? v : async (...args: unknown[]) => {
-      try {
-        return await v.apply(repo, args);
-      } catch (err) {
-        throw unavailable(location, err);
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await v.apply(repo, args);
+        } catch (err) {
+          if (attempt < 3 && endedByServer(err)) {
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+            continue;
+          }
+          throw unavailable(location, err);
+        }
       }
     };
   }
