@@ -75,7 +75,13 @@ if (Deno.build.os !== "linux") {
       assert.equal(key.code, 0, key.stderr);
       const svc = await startService(data, { env, args: ["--store", url] });
       try {
-        assert.match(svc.log(), /store postgres postgres:\/\/aft:\*\*\*@127\.0\.0\.1:\d+\/aft_/);
+        // The store's line comes after the setup check, a query of its own, so it may follow
+        // "serving" by a moment: wait for it (10 s at most) rather than read the log once.
+        const storeLine = /store postgres postgres:\/\/aft:\*\*\*@127\.0\.0\.1:\d+\/aft_/;
+        for (let i = 0; i < 200 && !storeLine.test(svc.log()); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.match(svc.log(), storeLine);
         const run = await runAft(
           ["start", "-n", "hello", "-a", key.stdout.trim(), "--host", svc.host, "--wait"],
           { data, env },
