@@ -6,13 +6,11 @@
  */
 
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
-import type { Engine, LogLine } from "../../engine/mod.ts";
+import type { Engine } from "../../engine/mod.ts";
+import { jobLogStream, lineView, resumeAfter } from "../../http/job_log_stream.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import type { Schema } from "../schema.ts";
 import { ERROR_SCHEMA, JOB, LOG_LINE, NAME, PARAMS } from "./_schemas.ts";
-
-const lineView = (l: LogLine) => ({ seq: l.seq, ts: l.ts, level: l.level, text: l.text });
 
 const JOB_BODY: Schema = {
   type: "object",
@@ -41,30 +39,7 @@ async function logRoute(engine: Engine, c: Context, id: string, after: number) {
     });
   }
   await engine.jobs.get(id); // 404 before the stream starts
-  const resume = Number(c.req.header("Last-Event-ID"));
-  if (Number.isInteger(resume) && resume > after) after = resume;
-  return streamSSE(c, async (stream) => {
-    const abort = new AbortController();
-    stream.onAbort(() => abort.abort());
-    for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
-      if (e.type === "line") {
-        await stream.writeSSE({
-          event: "log",
-          id: String(e.line.seq),
-          data: JSON.stringify(lineView(e.line)),
-        });
-      } else {
-        await stream.writeSSE({
-          event: "end",
-          data: JSON.stringify({
-            status: e.job.status,
-            exitCode: e.job.exitCode ?? null,
-            error: e.job.error ?? null,
-          }),
-        });
-      }
-    }
-  });
+  return jobLogStream(c, engine, id, resumeAfter(c, after));
 }
 
 /** The job routes. */

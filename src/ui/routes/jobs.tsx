@@ -7,8 +7,8 @@
  */
 
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
-import type { Engine, LogLine } from "../../engine/mod.ts";
+import type { Engine } from "../../engine/mod.ts";
+import { jobLogStream, resumeAfter } from "../../http/job_log_stream.ts";
 import type { ConsoleEnv } from "../env.ts";
 import { renderPage } from "../layout.tsx";
 import { type JobFilters, JobPage, JobsPage } from "../pages/jobs.tsx";
@@ -16,8 +16,6 @@ import { ADMIN_CALLER, href, opsFor, refusal, type RouteDeps } from "./_common.t
 
 /** Lines read at once for the text download. */
 const TEXT_BATCH = 2000;
-
-const lineView = (l: LogLine) => ({ seq: l.seq, ts: l.ts, level: l.level, text: l.text });
 
 /** A browser-local `YYYY-MM-DDTHH:MM` taken as UTC, when the page's script did not convert it. */
 function localAsUtc(v: string): string | undefined {
@@ -113,30 +111,7 @@ export function jobRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
   app.get("/jobs/:id/events", async (c) => {
     const id = c.req.param("id");
     await engine.jobs.get(id); // 404 before the stream starts
-    const resume = Number(c.req.header("Last-Event-ID"));
-    const after = Number.isInteger(resume) && resume > 0 ? resume : 0;
-    return streamSSE(c, async (stream) => {
-      const abort = new AbortController();
-      stream.onAbort(() => abort.abort());
-      for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
-        if (e.type === "line") {
-          await stream.writeSSE({
-            event: "log",
-            id: String(e.line.seq),
-            data: JSON.stringify(lineView(e.line)),
-          });
-        } else {
-          await stream.writeSSE({
-            event: "end",
-            data: JSON.stringify({
-              status: e.job.status,
-              exitCode: e.job.exitCode ?? null,
-              error: e.job.error ?? null,
-            }),
-          });
-        }
-      }
-    });
+    return jobLogStream(c, engine, id, resumeAfter(c));
   });
 
   app.get("/jobs/:id/log.txt", async (c) => {

@@ -1,0 +1,55 @@
+/**
+ * A job's log as a live event stream (`text/event-stream`), the one shape the REST API and the
+ * console both send: a `log` event per line with the line's `seq` as its event ID, then one
+ * `end` event with how the job ended. A client that reconnects with `Last-Event-ID` resumes
+ * after that line, so each line arrives once.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Engine, LogLine } from "../engine/mod.ts";
+
+/** A log line as both surfaces show it. */
+export const lineView = (l: LogLine) => ({
+  seq: l.seq,
+  ts: l.ts,
+  level: l.level,
+  text: l.text,
+});
+
+/** The line to start after: `after`, or the client's `Last-Event-ID` when that is later. */
+export function resumeAfter(c: Context, after = 0): number {
+  const resume = Number(c.req.header("Last-Event-ID"));
+  return Number.isInteger(resume) && resume > after ? resume : after;
+}
+
+/**
+ * Streams job `id`'s lines after `after` until the job ends or the client goes away. The job
+ * must have been looked up first, so a missing one is answered 404 before the stream starts.
+ */
+export function jobLogStream(c: Context, engine: Engine, id: string, after: number): Response {
+  return streamSSE(c, async (stream) => {
+    const abort = new AbortController();
+    stream.onAbort(() => abort.abort());
+    for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
+      if (e.type === "line") {
+        await stream.writeSSE({
+          event: "log",
+          id: String(e.line.seq),
+          data: JSON.stringify(lineView(e.line)),
+        });
+      } else {
+        await stream.writeSSE({
+          event: "end",
+          data: JSON.stringify({
+            status: e.job.status,
+            exitCode: e.job.exitCode ?? null,
+            error: e.job.error ?? null,
+          }),
+        });
+      }
+    }
+  });
+}
