@@ -6,7 +6,9 @@
  * @module
  */
 
-import type { AdminRecord, AuditFilter, AuditRecord, SessionRecord } from "./types.ts";
+import { newId } from "./ids.ts";
+import { checkName, now } from "./rows.ts";
+import type { AdminRecord, AuditFilter, AuditRecord, NewAdmin, SessionRecord } from "./types.ts";
 
 /** A row as a driver returns it, by column name. */
 type AnyRow = Record<string, unknown>;
@@ -15,6 +17,23 @@ const isoOf = (v: unknown): string => v instanceof Date ? v.toISOString() : Stri
 const isoOrNull = (v: unknown): string | null => v === null || v === undefined ? null : isoOf(v);
 const textOrNull = (v: unknown): string | null => v === null || v === undefined ? null : String(v);
 
+/** The record of a new admin, before either store inserts it (the name checked, no TOTP yet). */
+export function newAdminRecord(input: NewAdmin): AdminRecord {
+  const t = now();
+  return {
+    id: newId(),
+    username: checkName(input.username),
+    passwordHash: input.passwordHash,
+    totpSecretEnc: null,
+    totpPendingEnc: null,
+    totpLastStep: null,
+    createdAt: t,
+    passwordChangedAt: t,
+    lastSignInAt: null,
+  };
+}
+
+/** An admins row as a record. */
 export function toAdmin(r: AnyRow): AdminRecord {
   return {
     id: String(r.id),

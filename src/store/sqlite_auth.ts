@@ -6,28 +6,17 @@
  */
 
 import type { SQLInputValue } from "node:sqlite";
-import { ADMIN_COLUMNS, toAdmin, toSession } from "./auth_rows.ts";
+import { ADMIN_COLUMNS, newAdminRecord, toAdmin, toSession } from "./auth_rows.ts";
 import { newId } from "./ids.ts";
 import { settled } from "./sqlite_file.ts";
 import { isUnique, type SqliteQueries } from "./sqlite_query.ts";
-import { checkName, now } from "./rows.ts";
+import { now } from "./rows.ts";
 import { type AdminRecord, type NewAdmin, type Store, StoreError } from "./types.ts";
 
 /** Inserts an admin (in the caller's transaction, if any). */
 function insertAdmin(q: SqliteQueries, input: NewAdmin): AdminRecord {
-  const username = checkName(input.username);
-  const t = now();
-  const rec: AdminRecord = {
-    id: newId(),
-    username,
-    passwordHash: input.passwordHash,
-    totpSecretEnc: null,
-    totpPendingEnc: null,
-    totpLastStep: null,
-    createdAt: t,
-    passwordChangedAt: t,
-    lastSignInAt: null,
-  };
+  const rec = newAdminRecord(input);
+  const { username, createdAt: t } = rec;
   try {
     q.run(
       "INSERT INTO admins (id, username, name_key, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -8,27 +8,16 @@
  */
 
 import type postgres from "postgres";
-import { ADMIN_COLUMNS, toAdmin, toSession } from "../auth_rows.ts";
+import { ADMIN_COLUMNS, newAdminRecord, toAdmin, toSession } from "../auth_rows.ts";
 import { newId } from "../ids.ts";
-import { checkName, now } from "../rows.ts";
+import { now } from "../rows.ts";
 import { type AdminRecord, type NewAdmin, type Store, StoreError } from "../types.ts";
 import type { Q } from "./jobs.ts";
 
 /** Inserts an admin (in the caller's transaction, if any). */
 async function insertAdmin(q: Q, input: NewAdmin): Promise<AdminRecord> {
-  const username = checkName(input.username);
-  const t = now();
-  const rec: AdminRecord = {
-    id: newId(),
-    username,
-    passwordHash: input.passwordHash,
-    totpSecretEnc: null,
-    totpPendingEnc: null,
-    totpLastStep: null,
-    createdAt: t,
-    passwordChangedAt: t,
-    lastSignInAt: null,
-  };
+  const rec = newAdminRecord(input);
+  const { username, createdAt: t } = rec;
   const rows = await q`INSERT INTO admins
       (id, username, name_key, password_hash, created_at, password_changed_at)
     VALUES (${rec.id}, ${username}, ${username.toLowerCase()}, ${rec.passwordHash}, ${t}, ${t})

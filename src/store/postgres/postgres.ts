@@ -70,10 +70,11 @@ export class PostgresStore implements Store {
   constructor(url: string, opts: { max?: number } = {}) {
     this.location = redactStoreUrl(url);
     this.#sql = postgres(pgOptions(url, opts));
-    this.signals = mapFailures(this.location, new PgSignals(this.#sql));
-    this.jobs = mapFailures(this.location, pgJobs(this.#sql));
-    this.nodes = mapFailures(this.location, pgNodes(this.#sql));
+    // Every repository answers a lost or refused database the same way (see failures.ts).
     const m = <T extends object>(repo: T) => mapFailures(this.location, repo);
+    this.signals = m(new PgSignals(this.#sql));
+    this.jobs = m(pgJobs(this.#sql));
+    this.nodes = m(pgNodes(this.#sql));
     this.settings = m(this.settings);
     this.scripts = m(this.scripts);
     this.vfs = m(this.vfs);
