@@ -59,6 +59,8 @@ export function ConfirmForm(props: {
   label: string;
   /** A hidden field to send along. */
   hidden?: Record<string, string>;
+  /** What the button acts on, for screen readers in a table of many ("Delete" what). */
+  subject?: string;
 }) {
   return (
     <form
@@ -76,7 +78,10 @@ export function ConfirmForm(props: {
           value={v}
         />
       ))}
-      <Button type="submit" variant="danger" icon="trash">{props.label}</Button>
+      <Button type="submit" variant="danger" icon="trash">
+        {props.label}
+        {props.subject && <span class="visually-hidden">{` ${props.subject}`}</span>}
+      </Button>
     </form>
   );
 }

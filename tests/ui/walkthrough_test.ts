@@ -106,11 +106,11 @@ Deno.test({
       await page.getByRole("button", { name: "Add", exact: true }).click();
       await page.waitForURL(/\/vfs\?added$/);
       await ready(page);
-      await page.getByRole("button", { name: "Test connection", exact: true }).click();
+      await page.getByRole("button", { name: "Test connection Inbox", exact: true }).click();
       await page.getByText('VFS "Inbox" answers: 0 entries at its root.').waitFor();
 
       // ---- browse and upload -----------------------------------------------------------
-      await page.getByRole("link", { name: "Browse", exact: true }).first().click();
+      await page.getByRole("link", { name: "Browse Inbox", exact: true }).click();
       await ready(page);
       await page.getByText("This folder is empty").waitFor();
       await page.getByLabel("Files to upload").setInputFiles({

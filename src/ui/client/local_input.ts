@@ -16,6 +16,12 @@ export function localInputValue(d: Date): string {
   }`;
 }
 
+/** The ISO (UTC) form of a `datetime-local` value typed in the browser's time zone; "" if none. */
+export function isoOfLocal(value: string): string {
+  const d = new Date(value);
+  return value === "" || Number.isNaN(d.getTime()) ? "" : d.toISOString();
+}
+
 /** Wires every local date-and-time input that has a UTC field. */
 export function wireLocalTimeInputs(root: Document = document): void {
   const inputs = root.querySelectorAll<HTMLInputElement>(
@@ -28,10 +34,7 @@ export function wireLocalTimeInputs(root: Document = document): void {
     if (hidden.value !== "" && !Number.isNaN(shown.getTime())) {
       input.value = localInputValue(shown);
     }
-    const sync = () => {
-      const d = new Date(input.value);
-      hidden.value = input.value === "" || Number.isNaN(d.getTime()) ? "" : d.toISOString();
-    };
+    const sync = () => void (hidden.value = isoOfLocal(input.value));
     input.addEventListener("change", sync);
     input.form?.addEventListener("submit", sync);
   }

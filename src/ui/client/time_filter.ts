@@ -8,6 +8,8 @@
  * @module
  */
 
+import { isoOfLocal } from "./local_input.ts";
+
 /** Wires every such form under `root`. */
 export function wireLocalTimeFilters(root: Document = document): void {
   for (const form of root.querySelectorAll<HTMLFormElement>("form[data-local-times]")) {
@@ -17,8 +19,8 @@ export function wireLocalTimeFilters(root: Document = document): void {
         let hidden = form.querySelector<HTMLInputElement>(
           `input[type=hidden][name="${CSS.escape(name)}"]`,
         );
-        const d = new Date(input.value);
-        if (input.value === "" || Number.isNaN(d.getTime())) {
+        const iso = isoOfLocal(input.value);
+        if (iso === "") {
           hidden?.remove();
           continue;
         }
@@ -28,7 +30,7 @@ export function wireLocalTimeFilters(root: Document = document): void {
           hidden.name = name;
           form.append(hidden);
         }
-        hidden.value = d.toISOString();
+        hidden.value = iso;
       }
     });
   }

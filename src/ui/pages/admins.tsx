@@ -125,7 +125,7 @@ export function AdminsPage(props: { ui: UiState; data: AdminsData }) {
           <tr>
             <td>
               {a.username}
-              {a.id === data.me.id && <span class="muted">(you)</span>}
+              {a.id === data.me.id && <span class="muted">{" "}(you)</span>}
             </td>
             <td>{a.totp ? "On" : "Off"}</td>
             <td>
@@ -141,6 +141,7 @@ export function AdminsPage(props: { ui: UiState; data: AdminsData }) {
                   <ConfirmForm
                     action={`/admins/${encodeURIComponent(a.id)}/remove`}
                     message={`Remove the administrator "${a.username}"? Their sessions end at once.`}
+                    subject={a.username}
                     label="Remove"
                   />
                 )

@@ -84,6 +84,7 @@ export function ApiKeysPage(props: {
                   <ConfirmForm
                     action={`/apikeys/${seg(k.id)}/revoke`}
                     message={`Revoke the API key "${k.name}"? Programs using it are refused from now on.`}
+                    subject={k.name}
                     label="Revoke"
                   />
                 </td>

@@ -116,6 +116,7 @@ export function SchedulesPage(props: {
                   <ConfirmForm
                     action={`/schedules/${s.id}/delete`}
                     message={`Delete the schedule "${s.name}"? Its script stays.`}
+                    subject={s.name}
                     label="Delete"
                   />
                 </td>

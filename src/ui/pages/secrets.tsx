@@ -94,6 +94,7 @@ export function SecretsPage(props: {
                   <ConfirmForm
                     action={`/secrets/${seg(s.name)}/delete`}
                     message={`Delete the secret "${s.name}"? Scripts and VFS entries that use it will fail.`}
+                    subject={s.name}
                     label="Delete"
                   />
                 </td>

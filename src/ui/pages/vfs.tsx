@@ -85,14 +85,21 @@ export function VfsListPage(
                   <Time iso={v.createdAt} format="date" />
                 </td>
                 <td class="row-actions">
-                  <LinkButton href={`/vfs/${seg(v.name)}/browse`} icon="folder">Browse</LinkButton>
-                  <LinkButton href={`/vfs/${seg(v.name)}/edit`}>Edit</LinkButton>
+                  <LinkButton href={`/vfs/${seg(v.name)}/browse`} icon="folder">
+                    Browse<span class="visually-hidden">{` ${v.name}`}</span>
+                  </LinkButton>
+                  <LinkButton href={`/vfs/${seg(v.name)}/edit`}>
+                    Edit<span class="visually-hidden">{` ${v.name}`}</span>
+                  </LinkButton>
                   <Form action={`/vfs/${seg(v.name)}/test`}>
-                    <Button type="submit" icon="check">Test connection</Button>
+                    <Button type="submit" icon="check">
+                      Test connection<span class="visually-hidden">{` ${v.name}`}</span>
+                    </Button>
                   </Form>
                   <ConfirmForm
                     action={`/vfs/${seg(v.name)}/delete`}
                     message={`Remove the VFS "${v.name}" from the library? Its files stay where they are; scripts that open it by name will fail.`}
+                    subject={v.name}
                     label="Remove"
                   />
                 </td>

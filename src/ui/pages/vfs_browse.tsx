@@ -63,6 +63,7 @@ function RowActions(props: { vfs: string; dir: string; e: VfsFileEntry }) {
           ? `Delete the folder "${e.name}" and everything in it? This cannot be undone.`
           : `Delete the file "${e.name}"? This cannot be undone.`}
         label="Delete"
+        subject={e.name}
       />
     </td>
   );
