@@ -119,7 +119,7 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
     // Before sign-in: /signin, /signin/code, /setup; /signout checks its session itself.
     app.route("/", signInRoutes(deps));
     // Every other path needs a signed-in admin (pageRoutes guards its own paths again, for
-    // its tests that mount it alone; the second check finds the same session).
+    // its tests that mount it alone; that second guard sees this one's admin and passes).
     const guard = requireAdmin(engine);
     app.use("*", (c, next) => openPath(c.req.path) ? next() : guard(c, next));
     app.route("/admins", adminRoutes(deps));

@@ -150,3 +150,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a console page checks its session once, though the app and its pages both guard it", async () => {
+  const t = await testConsole();
+  try {
+    const sessions = t.engine.sessions;
+    const check = sessions.check.bind(sessions);
+    let calls = 0;
+    sessions.check = (token) => {
+      calls++;
+      return check(token);
+    };
+    const page = await t.get("/scripts");
+    assert.equal(page.status, 200);
+    assert.equal(calls, 1);
+  } finally {
+    await t.close();
+  }
+});
