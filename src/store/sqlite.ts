@@ -147,6 +147,14 @@ export class SqliteStore implements Store {
       );
       return Promise.resolve();
     },
+    add: (key, value) => {
+      const changed = this.#run(
+        "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+        key,
+        JSON.stringify(value),
+      );
+      return Promise.resolve(changed > 0);
+    },
     remove: (key) => {
       this.#run("DELETE FROM settings WHERE key = ?", key);
       return Promise.resolve();

@@ -229,6 +229,12 @@ export interface Store {
     /** Raw stored values by key (only keys that were set). */
     all(): Promise<Record<string, unknown>>;
     set(key: string, value: unknown): Promise<void>;
+    /**
+     * Stores `value` under `key` only when the key holds nothing yet (insert-if-absent, atomic
+     * across connections and nodes); true when this call stored it, false when a value was
+     * already there (that value is kept).
+     */
+    add(key: string, value: unknown): Promise<boolean>;
     remove(key: string): Promise<void>;
   };
 

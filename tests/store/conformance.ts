@@ -132,6 +132,28 @@ const recordSteps: Step[] = [
     assert.deepEqual(await s.settings.all(), { ...rest, maxConcurrentJobs: 8 });
   }],
 
+  [
+    "settings.add: stores only where no value is, and one of several connections at once wins",
+    async (c) => {
+      const s = await c.open();
+      assert.equal(await s.settings.add("kept", { v: 1 }), true);
+      assert.equal(await s.settings.add("kept", { v: 2 }), false);
+      assert.deepEqual((await s.settings.all()).kept, { v: 1 });
+      await s.settings.set("replaced", "old");
+      assert.equal(await s.settings.add("replaced", "new"), false);
+      assert.equal((await s.settings.all()).replaced, "old");
+      // Four connections add the same key at once (as nodes starting together do): one stores.
+      const conns = [s, await c.open(), await c.open(), await c.open()];
+      for (let round = 0; round < 5; round++) {
+        const key = `race ${round} 'x"`;
+        const won = await Promise.all(conns.map((conn, i) => conn.settings.add(key, `node ${i}`)));
+        assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${won}`);
+        const stored = (await conns[3]!.settings.all())[key];
+        assert.equal(stored, `node ${won.indexOf(true)}`);
+      }
+    },
+  ],
+
   ["scripts: names unique case-insensitively, hostile names kept exactly", async (c) => {
     const s = await c.open();
     const big = "// big\n".repeat(150_000);

@@ -112,6 +112,12 @@ export class PostgresStore implements Store {
         VALUES (${key}, ${this.#sql.json(value as postgres.JSONValue)})
         ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
     },
+    add: async (key, value) => {
+      const r = await this.#sql`INSERT INTO settings (key, value)
+        VALUES (${key}, ${this.#sql.json(value as postgres.JSONValue)})
+        ON CONFLICT (key) DO NOTHING`;
+      return r.count > 0;
+    },
     remove: async (key) => {
       await this.#sql`DELETE FROM settings WHERE key = ${key}`;
     },
