@@ -10,6 +10,7 @@
  *
  *   deno task bench:cluster                    # 5000 claims, 300 jobs
  *   deno task bench:cluster -- 20000 1000      # claims, jobs
+ *   deno task bench:cluster -- --allow-busy    # report even when the load is above 1 (marked)
  *
  * Needs Linux and Debian's postgresql (installed by .ci/run). The nodes share this machine's
  * cores, so jobs per second says how the queue scales, not how more hosts would.
@@ -23,11 +24,8 @@ import { PostgresStore } from "../src/store/postgres/postgres.ts";
 import { startPostgres } from "../tests/fixtures/postgres.ts";
 import { runAft } from "../tests/e2e/_cli.ts";
 import { type RunningService, startService } from "../tests/e2e/_service.ts";
+import { machineCheck, ratio } from "./_machine.ts";
 
-// `deno task bench:cluster -- N M` passes the "--" on.
-const ARGS = Deno.args.filter((a) => a !== "--");
-const CLAIMS = Number(ARGS[0] ?? 5000);
-const JOBS = Number(ARGS[1] ?? 300);
 const WORKERS = 8;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,10 +44,10 @@ async function fill(store: PostgresStore, n: number, scriptName: string, scriptI
 }
 
 /** aft's queue: WORKERS loops of claim and mark done, until nothing is queued. */
-async function aftClaims(url: string): Promise<number> {
+async function aftClaims(url: string, claims: number): Promise<number> {
   const store = new PostgresStore(url, { max: WORKERS + 1 });
   await store.migrate();
-  await fill(store, CLAIMS, "noop", null);
+  await fill(store, claims, "noop", null);
   const t = performance.now();
   await Promise.all(Array.from({ length: WORKERS }, async (_, w) => {
     for (;;) {
@@ -65,18 +63,18 @@ async function aftClaims(url: string): Promise<number> {
   const secs = (performance.now() - t) / 1000;
   const done = (await store.jobs.countByStatus()).succeeded;
   await store.close();
-  if (done !== CLAIMS) throw new Error(`aft finished ${done} of ${CLAIMS} jobs`);
-  return CLAIMS / secs;
+  if (done !== claims) throw new Error(`aft finished ${done} of ${claims} jobs`);
+  return claims / secs;
 }
 
 /** graphile-worker: its runner with WORKERS concurrency and a no-op task. */
-async function graphileClaims(url: string): Promise<number> {
+async function graphileClaims(url: string, claims: number): Promise<number> {
   const utils = await makeWorkerUtils({ connectionString: url });
   await utils.migrate();
-  for (let i = 0; i < CLAIMS; i += 500) {
+  for (let i = 0; i < claims; i += 500) {
     await utils.addJobs(
       Array.from(
-        { length: Math.min(500, CLAIMS - i) },
+        { length: Math.min(500, claims - i) },
         () => ({ identifier: "noop", payload: {} }),
       ),
     );
@@ -96,7 +94,7 @@ async function graphileClaims(url: string): Promise<number> {
       },
     },
   });
-  while (done < CLAIMS) await sleep(5);
+  while (done < claims) await sleep(5);
   // The last completions are written after the task returns: wait for an empty table.
   for (;;) {
     const left = await utils.withPgClient((c) =>
@@ -108,11 +106,11 @@ async function graphileClaims(url: string): Promise<number> {
   const secs = (performance.now() - t) / 1000;
   await runner.stop();
   await utils.release();
-  return CLAIMS / secs;
+  return claims / secs;
 }
 
 /** Jobs per second with `n` aft serve nodes on a new database. */
-async function nodeJobs(pgUrl: string, n: number): Promise<number> {
+async function nodeJobs(pgUrl: string, n: number, jobs: number): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "aft-bench-cluster-" });
   const env = {
     AFT_STORE: pgUrl,
@@ -138,7 +136,7 @@ async function nodeJobs(pgUrl: string, n: number): Promise<number> {
     await fill(store, n * 4, "one", script.id);
     while ((await store.jobs.countByStatus()).succeeded < n * 4) await sleep(50);
     const t = performance.now();
-    await fill(store, JOBS, "one", script.id);
+    await fill(store, jobs, "one", script.id);
     for (;;) {
       const c = await store.jobs.countByStatus();
       if (c.queued + c.running === 0) break;
@@ -146,8 +144,8 @@ async function nodeJobs(pgUrl: string, n: number): Promise<number> {
     }
     const secs = (performance.now() - t) / 1000;
     const c = await store.jobs.countByStatus();
-    if (c.succeeded !== JOBS + n * 4) throw new Error(`jobs: ${JSON.stringify(c)}`);
-    return JOBS / secs;
+    if (c.succeeded !== jobs + n * 4) throw new Error(`jobs: ${JSON.stringify(c)}`);
+    return jobs / secs;
   } finally {
     for (const s of nodes) await s.stop("SIGTERM");
     await store.close();
@@ -156,25 +154,29 @@ async function nodeJobs(pgUrl: string, n: number): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Exits when the machine is busy (no --allow-busy); `deno task bench:cluster -- N M` passes
+  // the "--" on.
+  const machine = machineCheck(Deno.args.filter((a) => a !== "--"));
+  const CLAIMS = Number(machine.args[0] ?? 5000);
+  const JOBS = Number(machine.args[1] ?? 300);
   const pg = await startPostgres();
   try {
     const fmt = (x: number) => x.toFixed(0).padStart(8);
     console.log(`claims: ${CLAIMS} jobs, ${WORKERS} workers, one database each`);
-    const aft = await aftClaims(await pg.createDatabase());
-    const peer = await graphileClaims(await pg.createDatabase());
+    const aft = await aftClaims(await pg.createDatabase(), CLAIMS);
+    const peer = await graphileClaims(await pg.createDatabase(), CLAIMS);
     console.log(`  aft queue        ${fmt(aft)} claims/s`);
     console.log(`  graphile-worker  ${fmt(peer)} claims/s`);
-    console.log(`  aft / graphile-worker: ${(aft / peer).toFixed(2)}`);
+    console.log(`  aft / graphile-worker: ${ratio(aft, peer)}`);
     console.log(`jobs completed: ${JOBS} one-line scripts`);
     const rates: number[] = [];
     for (const n of [1, 2, 3]) {
-      rates.push(await nodeJobs(await pg.createDatabase(), n));
+      rates.push(await nodeJobs(await pg.createDatabase(), n, JOBS));
       console.log(
-        `  ${n} node(s)  ${fmt(rates.at(-1)!)} jobs/s  (x${
-          (rates.at(-1)! / rates[0]!).toFixed(2)
-        })`,
+        `  ${n} node(s)  ${fmt(rates.at(-1)!)} jobs/s  (x${ratio(rates.at(-1)!, rates[0]!)})`,
       );
     }
+    machine.footer();
   } finally {
     await pg.stop();
   }

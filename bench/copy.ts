@@ -15,7 +15,7 @@
 
 import { parseArgs } from "node:util";
 import { aftCommand } from "../tests/e2e/_cli.ts";
-import { machineCheck } from "./_machine.ts";
+import { fmtMiB, machineCheck, sampleTreePeak } from "./_machine.ts";
 
 const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
@@ -45,45 +45,17 @@ async function aft(args: string[]): Promise<{ code: number; out: string; peakTre
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let peakTree = 0;
-  const timer = setInterval(() => {
-    peakTree = Math.max(peakTree, treeRss(child.pid));
-  }, 25);
+  const peak = sampleTreePeak(child.pid, 25);
   const out = await child.output();
-  clearInterval(timer);
+  const peakTree = peak.stop();
   const dec = new TextDecoder();
   return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr), peakTree };
-}
-
-/** Resident memory of `pid` and all its descendants, in bytes (0 when not on Linux). */
-function treeRss(pid: number): number {
-  let total = 0;
-  const stack = [pid];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    try {
-      const status = Deno.readTextFileSync(`/proc/${p}/status`);
-      const m = /VmRSS:\s+(\d+) kB/.exec(status);
-      if (m) total += Number(m[1]) * 1024;
-      for (const t of Deno.readDirSync(`/proc/${p}/task`)) {
-        try {
-          const kids = Deno.readTextFileSync(`/proc/${p}/task/${t.name}/children`).trim();
-          if (kids) stack.push(...kids.split(/\s+/).map(Number));
-        } catch { /* thread gone */ }
-      }
-    } catch { /* process gone */ }
-  }
-  return total;
 }
 
 async function timeIt(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return (performance.now() - t0) / 1000;
-}
-
-function fmtMiB(n: number): string {
-  return `${(n / MiB).toFixed(1)} MiB`;
 }
 
 try {
