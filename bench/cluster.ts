@@ -19,7 +19,7 @@
  */
 
 import { join } from "node:path";
-import { makeWorkerUtils, run as runGraphile } from "graphile-worker";
+import { Logger, makeWorkerUtils, run as runGraphile } from "graphile-worker";
 import { PostgresStore } from "../src/store/postgres/postgres.ts";
 import { startPostgres } from "../tests/fixtures/postgres.ts";
 import { runAft } from "../tests/e2e/_cli.ts";
@@ -67,9 +67,14 @@ async function aftClaims(url: string, claims: number): Promise<number> {
   return claims / secs;
 }
 
+/** graphile-worker's log, warnings and errors only. */
+const quiet = new Logger(() => (level, message) => {
+  if (level === "error" || level === "warning") console.error(`graphile-worker: ${message}`);
+});
+
 /** graphile-worker: its runner with WORKERS concurrency and a no-op task. */
 async function graphileClaims(url: string, claims: number): Promise<number> {
-  const utils = await makeWorkerUtils({ connectionString: url });
+  const utils = await makeWorkerUtils({ connectionString: url, logger: quiet });
   await utils.migrate();
   for (let i = 0; i < claims; i += 500) {
     await utils.addJobs(
@@ -86,7 +91,8 @@ async function graphileClaims(url: string, claims: number): Promise<number> {
     concurrency: WORKERS,
     noHandleSignals: true,
     pollInterval: 1000,
-    logger: undefined,
+    // Warnings and errors only: a line per completed job would cost the peer its own time.
+    logger: quiet,
     taskList: {
       noop: () => {
         done++;
