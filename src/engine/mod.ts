@@ -114,6 +114,7 @@ export type {
   JobView,
   LogLevel,
   LogLine,
+  NodeRecord,
   ScheduleRecord,
   ScriptRecord,
 } from "../store/types.ts";

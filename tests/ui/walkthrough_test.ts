@@ -16,6 +16,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { Browser, Page } from "playwright-core";
 import { runAft } from "../e2e/_cli.ts";
 import {
@@ -276,6 +277,33 @@ Deno.test({
       await page.locator("figure.chart[data-drawn]").first().waitFor();
       await sweep(page, "walk-dashboard");
       if (README_SHOTS) await page.screenshot({ path: join(DOCS_IMG, "console-dashboard.png") });
+      // The Nodes card: on SQLite, this service's node alone, ok, with a recent heartbeat.
+      const nodes = page.getByRole("table", { name: "Nodes on this store" });
+      assert.equal(await nodes.locator("tbody tr").count(), 1);
+      const self = nodes.locator("tbody tr").first();
+      assert.equal(await self.getAttribute("data-state"), "ok");
+      assert.match(await self.innerText(), /\(this node\)[\s\S]*(just now|\d+ s ago)\s+ok/);
+      // A node row another process wrote, named as markup and silent for an hour: text, lost.
+      const hostile = "<script>window.__pwned = 1</script><img src=x onerror=window.__pwned=2>";
+      const db = new DatabaseSync(join(svc.data, "aft.db"));
+      try {
+        const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+        db.prepare(
+          "INSERT INTO nodes (id, address, version, started_at, heartbeat_at) VALUES (?, NULL, '0.0.1', ?, ?)",
+        ).run(hostile, hourAgo, hourAgo);
+      } finally {
+        db.close();
+      }
+      await page.reload();
+      await ready(page);
+      const lost = nodes.locator("tbody tr[data-state=lost]");
+      assert.equal(await lost.locator("td").first().innerText(), hostile);
+      assert.equal(
+        await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned),
+        undefined,
+      );
+      assert.match(await lost.innerText(), /1 h( \d+ min)? ago\s+lost/);
+      await sweep(page, "walk-dashboard-nodes");
       // Every step is in the audit log, with who and from where; never the secret's value.
       const audited = await runAft(["audit", "--json", "--limit", "500"], { data: svc.data });
       assert.equal(audited.code, 0, audited.stderr);

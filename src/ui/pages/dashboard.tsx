@@ -1,12 +1,12 @@
 /**
  * The dashboard: jobs running and queued now (live), what ended in each of the last 24 hours
- * and the bytes moved (charts), the next scheduled runs, and the service (version, uptime,
- * node, TLS certificate).
+ * and the bytes moved (charts), the next scheduled runs, the nodes on the store
+ * (`dashboard_nodes.tsx`), and the service (version, uptime, node, TLS certificate).
  *
  * @module
  */
 
-import type { HourSummary, JobView, ScheduleRecord } from "../../engine/mod.ts";
+import type { HourSummary, JobView, NodeRecord, ScheduleRecord } from "../../engine/mod.ts";
 import {
   Card,
   EmptyState,
@@ -21,6 +21,7 @@ import type { UiState } from "../context.ts";
 import { Page } from "../layout.tsx";
 import { BarChart, LiveCounters } from "../live.tsx";
 import { durationText, Facts } from "../page_parts.tsx";
+import { NodesTable } from "./dashboard_nodes.tsx";
 
 /** What the dashboard shows. */
 export interface DashboardData {
@@ -28,6 +29,9 @@ export interface DashboardData {
   active: JobView[];
   hours: HourSummary[];
   next: ScheduleRecord[];
+  /** The nodes on the store (`engine.nodes.list()`), and the lease after which one is lost. */
+  nodes: NodeRecord[];
+  nodeLeaseSeconds: number;
   service: {
     version: string;
     node: string;
@@ -200,10 +204,6 @@ export function DashboardPage(props: { ui: UiState; data: DashboardData }) {
                   : <span key="up" class="muted">not started</span>,
               ],
               ["Node", s.node],
-              [
-                "Nodes",
-                <span key="nodes" class="muted">this node alone (one database, no cluster)</span>,
-              ],
               ["TLS certificate expires", certificate(s.tls, s.now)],
               [
                 "Certificate SHA-256",
@@ -215,6 +215,14 @@ export function DashboardPage(props: { ui: UiState; data: DashboardData }) {
           />
         </Card>
       </div>
+      <Card title="Nodes">
+        <NodesTable nodes={d.nodes} leaseSeconds={d.nodeLeaseSeconds} self={s.node} />
+        <p class="muted">
+          {d.nodes.length > 1
+            ? `${d.nodes.length} nodes share this store's jobs and schedules.`
+            : "One node: several aft serve nodes can share a PostgreSQL store."}
+        </p>
+      </Card>
     </Page>
   );
 }
