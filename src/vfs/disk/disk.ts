@@ -28,6 +28,8 @@ import { mapDiskError } from "./_map_error.ts";
 
 const CHUNK = 1024 * 1024;
 const MIN_CHUNK = 16 * 1024;
+/** Reads up to this size are made synchronously (see `openRead`). */
+const SYNC_READ = 64 * 1024;
 const WINDOWS = Deno.build.os === "windows";
 
 const FEATURES: VfsFeatures = {
@@ -74,11 +76,16 @@ export class DiskVfs implements Vfs {
     return n === "/" ? this.#realRoot : join(this.#realRoot, ...n.slice(1).split("/"));
   }
 
-  /** Refuses an OS path whose real location (following links) is outside the root. */
-  async #contain(os: string, vpath: string): Promise<void> {
+  /**
+   * Refuses an OS path whose real location (following links) is outside the root. Synchronous,
+   * as the other metadata calls here: Deno's asynchronous file calls hand each call to another
+   * thread, which costs more CPU than a lookup in the kernel's caches (2,000 small files read:
+   * 0.35 to 0.7 ms of CPU per file asynchronously, see `openRead`).
+   */
+  #contain(os: string, vpath: string): void {
     let real: string;
     try {
-      real = await Deno.realPath(os);
+      real = Deno.realPathSync(os);
     } catch {
       return; // does not exist (yet): its parent is checked when it matters
     }
@@ -91,12 +98,12 @@ export class DiskVfs implements Vfs {
     }
   }
 
-  async #guard(p: string, parentToo = false): Promise<{ v: string; os: string }> {
+  #guard(p: string, parentToo = false): { v: string; os: string } {
     const v = normalizePath(p);
     const os = this.#os(v);
-    await this.#contain(os, v);
+    this.#contain(os, v);
     if (parentToo && v !== "/") {
-      await this.#contain(this.#os(v.slice(0, v.lastIndexOf("/")) || "/"), v);
+      this.#contain(this.#os(v.slice(0, v.lastIndexOf("/")) || "/"), v);
     }
     return { v, os };
   }
@@ -113,55 +120,65 @@ export class DiskVfs implements Vfs {
     };
   }
 
-  async stat(path: string): Promise<FileInfo> {
-    const { v, os } = await this.#guard(path);
-    try {
-      return this.#info(v, await Deno.stat(os));
-    } catch (err) {
-      throw mapDiskError(err, v);
-    }
-  }
-
-  async lstat(path: string): Promise<FileInfo> {
-    const v = normalizePath(path);
-    try {
-      return this.#info(v, await Deno.lstat(this.#os(v)));
-    } catch (err) {
-      throw mapDiskError(err, v);
-    }
-  }
-
-  async list(path: string): Promise<FileInfo[]> {
-    const { v, os } = await this.#guard(path);
-    const out: FileInfo[] = [];
-    try {
-      for await (const e of Deno.readDir(os)) {
-        const child = v === "/" ? `/${e.name}` : `${v}/${e.name}`;
-        try {
-          out.push(this.#info(child, await Deno.stat(join(os, e.name))));
-        } catch {
-          // A dangling link or an entry removed meanwhile: list what lstat sees.
-          try {
-            out.push(this.#info(child, await Deno.lstat(join(os, e.name))));
-          } catch { /* gone */ }
-        }
+  stat(path: string): Promise<FileInfo> {
+    return settled(() => {
+      const { v, os } = this.#guard(path);
+      try {
+        return this.#info(v, Deno.statSync(os));
+      } catch (err) {
+        throw mapDiskError(err, v);
       }
-    } catch (err) {
-      throw mapDiskError(err, v);
-    }
-    return out;
+    });
   }
 
-  async openRead(path: string, opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    const { v, os } = await this.#guard(path);
+  lstat(path: string): Promise<FileInfo> {
+    return settled(() => {
+      const v = normalizePath(path);
+      try {
+        return this.#info(v, Deno.lstatSync(this.#os(v)));
+      } catch (err) {
+        throw mapDiskError(err, v);
+      }
+    });
+  }
+
+  list(path: string): Promise<FileInfo[]> {
+    return settled(() => {
+      const { v, os } = this.#guard(path);
+      const out: FileInfo[] = [];
+      try {
+        for (const e of Deno.readDirSync(os)) {
+          const child = v === "/" ? `/${e.name}` : `${v}/${e.name}`;
+          try {
+            out.push(this.#info(child, Deno.statSync(join(os, e.name))));
+          } catch {
+            // A dangling link or an entry removed meanwhile: list what lstat sees.
+            try {
+              out.push(this.#info(child, Deno.lstatSync(join(os, e.name))));
+            } catch { /* gone */ }
+          }
+        }
+      } catch (err) {
+        throw mapDiskError(err, v);
+      }
+      return out;
+    });
+  }
+
+  openRead(path: string, opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    return settled(() => this.#openRead(path, opts));
+  }
+
+  #openRead(path: string, opts: ReadOptions): ReadableStream<Uint8Array> {
+    const { v, os } = this.#guard(path);
     let file: Deno.FsFile;
     let size: number;
     try {
-      const st = await Deno.stat(os);
+      const st = Deno.statSync(os);
       if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
       size = st.size;
-      file = await Deno.open(os, { read: true });
-      if (opts.offset) await file.seek(opts.offset, Deno.SeekMode.Start);
+      file = Deno.openSync(os, { read: true });
+      if (opts.offset) file.seekSync(opts.offset, Deno.SeekMode.Start);
     } catch (err) {
       throw mapDiskError(err, v);
     }
@@ -184,7 +201,9 @@ export class DiskVfs implements Vfs {
         }
         const buf = new Uint8Array(Math.min(CHUNK, left, Math.max(expect, MIN_CHUNK)));
         try {
-          const n = await file.read(buf);
+          // Small reads synchronously (see #contain); large ones on Deno's I/O thread, where
+          // they overlap with the work on the chunk before (no gain measured either way).
+          const n = buf.length <= SYNC_READ ? file.readSync(buf) : await file.read(buf);
           if (n === null) {
             close();
             return c.close();
@@ -201,11 +220,15 @@ export class DiskVfs implements Vfs {
     }, { highWaterMark: 1 });
   }
 
-  async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
-    const { v, os } = await this.#guard(path, true);
+  openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
+    return settled(() => this.#openWrite(path, opts));
+  }
+
+  #openWrite(path: string, opts: WriteOptions): WritableStream<Uint8Array> {
+    const { v, os } = this.#guard(path, true);
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(os, {
+      file = Deno.openSync(os, {
         write: true,
         create: true,
         append: opts.append,
@@ -245,7 +268,7 @@ export class DiskVfs implements Vfs {
   }
 
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
-    const { v, os } = await this.#guard(path, true);
+    const { v, os } = this.#guard(path, true);
     try {
       await Deno.mkdir(os, { recursive: opts.recursive });
     } catch (err) {
@@ -263,7 +286,7 @@ export class DiskVfs implements Vfs {
     if (v === "/") {
       throw new VfsError("PERMISSION_DENIED", "Cannot remove the root of a VFS", { path: v });
     }
-    await this.#guard(dirnameOf(v));
+    this.#guard(dirnameOf(v));
     try {
       await Deno.remove(this.#os(v), { recursive: opts.recursive });
     } catch (err) {
@@ -271,18 +294,20 @@ export class DiskVfs implements Vfs {
     }
   }
 
-  async rename(from: string, to: string): Promise<void> {
-    const a = await this.#guard(from);
-    const b = await this.#guard(to, true);
-    try {
-      await Deno.rename(a.os, b.os);
-    } catch (err) {
-      throw mapDiskError(err, a.v);
-    }
+  rename(from: string, to: string): Promise<void> {
+    return settled(() => {
+      const a = this.#guard(from);
+      const b = this.#guard(to, true);
+      try {
+        Deno.renameSync(a.os, b.os);
+      } catch (err) {
+        throw mapDiskError(err, a.v);
+      }
+    });
   }
 
   async setTimes(path: string, atime: Date, mtime: Date): Promise<void> {
-    const { v, os } = await this.#guard(path);
+    const { v, os } = this.#guard(path);
     try {
       await Deno.utime(os, atime, mtime);
     } catch (err) {
@@ -291,7 +316,7 @@ export class DiskVfs implements Vfs {
   }
 
   async chmod(path: string, mode: number): Promise<void> {
-    const { v, os } = await this.#guard(path);
+    const { v, os } = this.#guard(path);
     try {
       await Deno.chmod(os, mode & 0o7777);
     } catch (err) {
@@ -300,7 +325,7 @@ export class DiskVfs implements Vfs {
   }
 
   async truncate(path: string, size: number): Promise<void> {
-    const { v, os } = await this.#guard(path);
+    const { v, os } = this.#guard(path);
     try {
       await Deno.truncate(os, size);
     } catch (err) {
@@ -308,13 +333,13 @@ export class DiskVfs implements Vfs {
     }
   }
 
-  async localPath(path: string, forWrite = false): Promise<string> {
-    return (await this.#guard(path, forWrite)).os;
+  localPath(path: string, forWrite = false): Promise<string> {
+    return settled(() => this.#guard(path, forWrite).os);
   }
 
   async copy(from: string, to: string): Promise<void> {
-    const a = await this.#guard(from);
-    const b = await this.#guard(to, true);
+    const a = this.#guard(from);
+    const b = this.#guard(to, true);
     try {
       if ((await Deno.stat(a.os)).isDirectory) {
         throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
@@ -333,6 +358,15 @@ export class DiskVfs implements Vfs {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** The outcome of a synchronous `fn` as a promise (a throw becomes a rejection). */
+function settled<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 
