@@ -13,6 +13,7 @@
  */
 
 import { createWriteStream } from "node:fs";
+import { crc32 } from "node:zlib";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import yazl from "yazl";
 import yauzl from "yauzl";
@@ -239,13 +240,20 @@ export async function unzipCall(
       // that late copy would be an uncaught error that takes the runner down.
       stream.on("error", () => {});
       const file = await Deno.open(abs, { write: true, createNew: true });
+      let crc = 0;
       try {
         for await (const chunk of stream) {
           await writeAll(file, chunk as Uint8Array);
+          crc = crc32(chunk as Uint8Array, crc);
           bytes += (chunk as Uint8Array).length;
         }
       } finally {
         file.close();
+      }
+      // yauzl checks the size only; a damaged stored entry keeps its size (Info-ZIP checks
+      // the CRC-32 too).
+      if (crc >>> 0 !== e.crc32 >>> 0) {
+        throw new Error(`Entry "${e.fileName}" fails its CRC-32 check`);
       }
       files++;
       times.push([abs, e.getLastModDate()]);

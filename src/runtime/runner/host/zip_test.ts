@@ -158,6 +158,29 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "Unzip() of a stored entry whose bytes were changed (same size) fails its CRC-32 check",
+  ignore: !linux,
+  fn: async () => {
+    await withDirs(async (dir) => {
+      const text = "0123456789abcdef".repeat(4096);
+      await Deno.writeTextFile(join(dir, "plain.txt"), text);
+      // Stored (-0): the bytes sit in the archive as they are, so changing one keeps every size.
+      const made = await run("zip", ["-q", "-0", "s.zip", "plain.txt"], dir);
+      assert.equal(made.code, 0, made.text);
+      const bytes = await Deno.readFile(join(dir, "s.zip"));
+      const at = bytes.indexOf("0".charCodeAt(0), 100);
+      bytes[at] = "X".charCodeAt(0);
+      await Deno.writeFile(join(dir, "s.zip"), bytes);
+      await Deno.mkdir(join(dir, "dest"));
+      const r = await unzipCall(testContext(), [join(dir, "s.zip"), join(dir, "dest")]);
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /Cannot extract .*"plain\.txt" fails its CRC-32 check/);
+      assert.deepEqual(await listAll(join(dir, "dest")), []);
+    });
+  },
+});
+
 Deno.test("Unzip() of a truncated archive fails and leaves the destination as it was", async () => {
   await withDirs(async (dir) => {
     await Deno.mkdir(join(dir, "src"));
