@@ -15,6 +15,7 @@
 import { createWriteStream } from "node:fs";
 import { crc32 } from "node:zlib";
 import { basename, dirname, join, resolve, sep } from "node:path";
+import "./zip_crc.ts"; // yazl sums with zlib (see the module)
 import yazl from "yazl";
 import yauzl from "yauzl";
 import { matchGlob } from "../../../vfs/glob.ts";
