@@ -35,7 +35,7 @@ export default async function nodes(
               n.version,
               String(n.running),
               `${shortTime(n.heartbeatAt)} (${Math.round(n.heartbeatAgeSeconds)} s ago)`,
-              n.draining ? "draining" : "active",
+              n.state,
             ]),
             "(no nodes: no aft serve runs on this store)",
           );

@@ -107,6 +107,7 @@ export { checkName, contentDisposition, escapeControls } from "./names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
 export { scriptTypings } from "./typings.ts";
 export { describeCron } from "./cron_words.ts";
+export { type NodeState, type NodeView } from "./node_ops.ts";
 export { FINISHED, JOB_STATUSES, JOB_TRIGGERS } from "../store/types.ts";
 export type {
   JobStatus,

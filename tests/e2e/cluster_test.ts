@@ -256,6 +256,17 @@ if (Deno.build.os !== "linux") {
             const log = (await call(n1, "GET", `/v1/adm/jobs/${id}/log`)).json;
             assert.match(log.lines.at(-1).text, /The node "n2" was lost/);
           }
+          // Every surface shows the node's state from the engine: n2 is lost, the others ok.
+          const states = await until("n2 listed as lost", async () => {
+            const list: { id: string; state: string }[] =
+              (await call(n1, "GET", "/v1/adm/nodes")).json;
+            const by = Object.fromEntries(list.map((n) => [n.id, n.state]));
+            return by.n2 === "lost" ? by : undefined;
+          });
+          assert.deepEqual(states, { n1: "ok", n2: "lost", n3: "ok" });
+          const cli = await runAft(["nodes"], { data: n1.data, env });
+          assert.equal(cli.code, 0, cli.stderr);
+          assert.match(cli.stdout, /n2\s.*\slost/);
           const after = [await submit(n1, "echo"), await submit(n3, "echo")];
           for (const id of after) {
             const j = await status(id, ["succeeded", "failed"]);

@@ -19,6 +19,11 @@ const NODE: Schema = {
     heartbeatAgeSeconds: { type: "number" },
     draining: { type: "boolean" },
     running: { type: "integer" },
+    state: {
+      type: "string",
+      enum: ["ok", "draining", "lost"],
+      description: "lost: no heartbeat for longer than nodeLeaseSeconds (its jobs are failed)",
+    },
   },
 };
 
@@ -44,7 +49,7 @@ export function nodeRoutes({ engine }: AppDeps): RouteDef[] {
       method: "get",
       path: "/v1/adm/nodes",
       operationId: "listNodes",
-      summary: "The nodes on the store: address, version, running jobs, last heartbeat, draining",
+      summary: "The nodes on the store: address, version, running jobs, last heartbeat, state",
       tag: "nodes",
       scope: "jobs:read",
       responses: { 200: { description: "Nodes", schema: { type: "array", items: NODE } } },

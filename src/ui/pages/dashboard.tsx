@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HourSummary, JobView, NodeRecord, ScheduleRecord } from "../../engine/mod.ts";
+import type { HourSummary, JobView, NodeView, ScheduleRecord } from "../../engine/mod.ts";
 import {
   Card,
   EmptyState,
@@ -29,9 +29,8 @@ export interface DashboardData {
   active: JobView[];
   hours: HourSummary[];
   next: ScheduleRecord[];
-  /** The nodes on the store (`engine.nodes.list()`), and the lease after which one is lost. */
-  nodes: NodeRecord[];
-  nodeLeaseSeconds: number;
+  /** The nodes on the store (`engine.nodes.list()`), each with its state. */
+  nodes: NodeView[];
   service: {
     version: string;
     node: string;
@@ -216,7 +215,7 @@ export function DashboardPage(props: { ui: UiState; data: DashboardData }) {
         </Card>
       </div>
       <Card title="Nodes">
-        <NodesTable nodes={d.nodes} leaseSeconds={d.nodeLeaseSeconds} self={s.node} />
+        <NodesTable nodes={d.nodes} self={s.node} />
         <p class="muted">
           {d.nodes.length > 1
             ? `${d.nodes.length} nodes share this store's jobs and schedules.`

@@ -2,26 +2,15 @@
  * The dashboard's Nodes card: every `aft serve` node on the store (one on SQLite, several on a
  * shared PostgreSQL database), as `GET /v1/adm/nodes` lists them: name, address, version, jobs
  * running, the last heartbeat as a relative time, and a state: `ok`, `draining` (claims no new
- * job), or `lost` (no heartbeat for longer than `nodeLeaseSeconds`: its jobs are failed).
+ * job), or `lost` (no heartbeat for longer than `nodeLeaseSeconds`: its jobs are failed), as
+ * the engine tells it.
  *
  * @module
  */
 
-import type { NodeRecord } from "../../engine/mod.ts";
+import type { NodeView } from "../../engine/mod.ts";
 import { Table } from "../components.tsx";
 import { durationText } from "../page_parts.tsx";
-
-/** A node's state as the dashboard shows it. */
-export type NodeState = "ok" | "draining" | "lost";
-
-/** `lost` past the lease without a heartbeat (draining or not), else `draining` or `ok`. */
-export function nodeState(
-  n: Pick<NodeRecord, "heartbeatAgeSeconds" | "draining">,
-  leaseSeconds: number,
-): NodeState {
-  if (n.heartbeatAgeSeconds > leaseSeconds) return "lost";
-  return n.draining ? "draining" : "ok";
-}
 
 /** "just now", "12 s ago", "3 min 5 s ago" (by the store's clock). */
 export function heartbeatText(ageSeconds: number): string {
@@ -29,7 +18,7 @@ export function heartbeatText(ageSeconds: number): string {
 }
 
 /** The nodes table; `self` (the node that answers) is marked. */
-export function NodesTable(props: { nodes: NodeRecord[]; leaseSeconds: number; self: string }) {
+export function NodesTable(props: { nodes: NodeView[]; self: string }) {
   return (
     <Table
       caption="Nodes on this store"
@@ -44,7 +33,7 @@ export function NodesTable(props: { nodes: NodeRecord[]; leaseSeconds: number; s
       ]}
     >
       {props.nodes.map((n) => {
-        const state = nodeState(n, props.leaseSeconds);
+        const { state } = n;
         return (
           <tr data-node={n.id} data-state={state}>
             <td>

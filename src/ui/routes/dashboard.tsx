@@ -66,12 +66,11 @@ export function dashboardRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       .filter((s) => s.enabled && s.nextRunAt)
       .sort((a, b) => a.nextRunAt!.localeCompare(b.nextRunAt!))
       .slice(0, 5);
-    const [nodes, settings] = await Promise.all([engine.nodes.list(), engine.settings.get()]);
+    const nodes = await engine.nodes.list();
     const data: DashboardData = {
       ...snap,
       next,
       nodes,
-      nodeLeaseSeconds: settings.nodeLeaseSeconds,
       service: {
         version: (await deps.uiState(c)).version,
         node: engine.node,
