@@ -125,7 +125,7 @@ export function AdminsPage(props: { ui: UiState; data: AdminsData }) {
           <tr>
             <td>
               {a.username}
-              {a.id === data.me.id && <span class="muted">{" "}(you)</span>}
+              {a.id === data.me.id && <span class="muted">&nbsp;(you)</span>}
             </td>
             <td>{a.totp ? "On" : "Off"}</td>
             <td>

@@ -38,7 +38,7 @@ export function NodesTable(props: { nodes: NodeView[]; self: string }) {
           <tr data-node={n.id} data-state={state}>
             <td>
               {n.id}
-              {n.id === props.self && <span class="muted">{" (this node)"}</span>}
+              {n.id === props.self && <span class="muted">&nbsp;(this node)</span>}
             </td>
             <td>{n.address ?? <span class="muted">—</span>}</td>
             <td>{n.version}</td>
