@@ -13,7 +13,7 @@
  */
 
 import { userInfo } from "node:os";
-import type { AuditFilter, AuditRecord } from "../store/types.ts";
+import type { AuditFilter, AuditRecord, NewAuditEntry } from "../store/types.ts";
 import { EngineError, guarded } from "./errors.ts";
 import type { EngineCore } from "./types.ts";
 
@@ -60,26 +60,40 @@ export function cliActor(): Actor {
 }
 
 /** Records audit entries for one actor. */
-export type AuditRecorder = (
-  action: string,
-  target: string | null,
-  detail?: Record<string, unknown> | null,
-  outcome?: "ok" | "failed",
-) => Promise<void>;
+export interface AuditRecorder {
+  (
+    action: string,
+    target: string | null,
+    detail?: Record<string, unknown> | null,
+    outcome?: "ok" | "failed",
+  ): Promise<void>;
+  /**
+   * The entry the recorder would write, for a store call that writes it in the same
+   * transaction as the change it records (a job and its `job.start`).
+   */
+  entry(
+    action: string,
+    target: string | null,
+    detail?: Record<string, unknown> | null,
+    outcome?: "ok" | "failed",
+  ): NewAuditEntry;
+}
 
 /** A recorder writing to `core`'s store as `actor`. */
 export function recorder(core: EngineCore, actor: Actor): AuditRecorder {
-  return async (action, target, detail = null, outcome = "ok") => {
-    await core.store.audit.add({
-      actorKind: actor.kind,
-      actorName: actor.name,
-      ip: actor.ip ?? null,
-      action,
-      target,
-      detail,
-      outcome,
-    });
+  const entry: AuditRecorder["entry"] = (action, target, detail = null, outcome = "ok") => ({
+    actorKind: actor.kind,
+    actorName: actor.name,
+    ip: actor.ip ?? null,
+    action,
+    target,
+    detail,
+    outcome,
+  });
+  const record = async (...args: Parameters<AuditRecorder["entry"]>) => {
+    await core.store.audit.add(entry(...args));
   };
+  return Object.assign(record, { entry });
 }
 
 const CURSOR = /^[0-9a-hjkmnp-tv-z]{26}$/;

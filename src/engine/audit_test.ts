@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
 import { AUDIT_CSV_HEADER, auditCsvRow, auditCsvStream, csvField } from "./audit.ts";
 import { redactTarget } from "./audited.ts";
@@ -214,5 +215,27 @@ Deno.test("engine.as(actor): the console's newer changes are recorded too (VFS e
     assert.deepEqual(find("vfs.file.upload").detail, { size: 5 });
     assert.deepEqual(find("schedule.update").detail, { enabled: false });
     assert.equal(entries.find((e) => e.target === again.id)?.detail?.rerunOf, now.id);
+  });
+});
+
+Deno.test("a job whose audit entry cannot be written is not queued either", async () => {
+  await withEngine(async (engine, dataDir) => {
+    await engine.scripts.create({ name: "Nightly", source: "Log('x')" });
+    const ci = engine.as({ kind: "apikey", name: "ci", ip: "127.0.0.1" });
+    const submit = () =>
+      ci.jobs.submit({
+        target: { scriptName: "Nightly" },
+        trigger: "api",
+        caller: { kind: "local" },
+      });
+    const kept = await submit();
+    // The audit table refuses new entries (another connection's trigger): the job's entry
+    // fails, and so must the job, else it would run unrecorded.
+    const db = new DatabaseSync(join(dataDir, "aft.db"));
+    db.exec("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END");
+    db.close();
+    await assert.rejects(submit());
+    await assert.rejects(ci.jobs.rerun(kept.id, { trigger: "api", caller: { kind: "local" } }));
+    assert.deepEqual((await engine.jobs.list()).jobs.map((j) => j.id), [kept.id]);
   });
 });

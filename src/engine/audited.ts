@@ -45,26 +45,31 @@ export function audited(parts: AuditedParts, record: AuditRecorder): AuditedPart
   return {
     jobs: {
       ...jobs,
-      async submit(input) {
-        const job = await jobs.submit(input);
-        await record("job.start", job.id, {
-          script: job.scriptName,
-          trigger: job.trigger,
-          ...(job.filePath ? { filePath: job.filePath } : {}),
-          params: Object.keys(job.params),
-        });
-        return job;
-      },
-      async rerun(id, input) {
-        const job = await jobs.rerun(id, input);
-        await record("job.start", job.id, {
-          script: job.scriptName,
-          trigger: job.trigger,
-          rerunOf: id,
-          params: Object.keys(job.params),
-        });
-        return job;
-      },
+      // A job and its entry are stored in one transaction (the store's `jobs.create` with
+      // an entry): a crash cannot leave a job that runs without its entry, and the accept
+      // path pays for one commit instead of two.
+      submit: (input) =>
+        jobs.submit({
+          ...input,
+          audit: (job) =>
+            record.entry("job.start", job.id, {
+              script: job.scriptName,
+              trigger: job.trigger,
+              ...(job.filePath ? { filePath: job.filePath } : {}),
+              params: Object.keys(job.params),
+            }),
+        }),
+      rerun: (id, input) =>
+        jobs.rerun(id, {
+          ...input,
+          audit: (job) =>
+            record.entry("job.start", job.id, {
+              script: job.scriptName,
+              trigger: job.trigger,
+              rerunOf: id,
+              params: Object.keys(job.params),
+            }),
+        }),
       async halt(id) {
         const job = await jobs.halt(id);
         await record("job.halt", job.id, { script: job.scriptName, status: job.status });

@@ -20,6 +20,7 @@ import {
   type JobTrigger,
   type JobView,
   type LogLine,
+  type NewAuditEntry,
 } from "../store/types.ts";
 import type { ScheduleRecord } from "../store/types.ts";
 import { type Caller, hasScope } from "./access.ts";
@@ -42,6 +43,11 @@ export interface SubmitInput {
    * run with `execute`; otherwise it is queued for the service's queue.
    */
   here?: boolean;
+  /**
+   * The job's audit entry, made from the new job: written in the same transaction as the job,
+   * so that no job is stored without it (see `audited.ts`).
+   */
+  audit?: (job: JobRecord) => NewAuditEntry;
 }
 
 export interface JobPage {
@@ -102,7 +108,7 @@ export interface JobOps {
    * Starts the job's script again with the same parameters: a new job with the given trigger
    * and caller, under the same rules as `submit`.
    */
-  rerun(id: string, input: Pick<SubmitInput, "trigger" | "caller">): Promise<JobView>;
+  rerun(id: string, input: Pick<SubmitInput, "trigger" | "caller" | "audit">): Promise<JobView>;
 }
 
 /** What `list` filters by; every field optional. */
@@ -241,7 +247,7 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
       params,
       trigger: input.trigger,
       ...(input.here ? { running: { node: core.node, owner: runners.owner } } : {}),
-    });
+    }, input.audit);
     if (!input.here) runners.wake();
     return jobView(rec);
   }
@@ -379,7 +385,7 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
       }
       return out;
     },
-    async rerun(id: string, input: Pick<SubmitInput, "trigger" | "caller">) {
+    async rerun(id: string, input: Pick<SubmitInput, "trigger" | "caller" | "audit">) {
       const job = await find(id);
       const target = job.filePath !== null
         ? { filePath: job.filePath }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { resolve } from "node:path";
 import { newId } from "./ids.ts";
 import { LocalSignals } from "./local_signals.ts";
@@ -37,6 +37,9 @@ import { type ApiKeyRecord, type ScheduleRecord, type Store, StoreError } from "
 
 export type { SqliteOptions };
 
+/** Prepared statements kept per store (the store's SQL texts; lists vary by filter). */
+const STATEMENT_CACHE = 256;
+
 /** Opens (and creates) the database at `path`; call `migrate()` before use. */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
@@ -56,12 +59,31 @@ export class SqliteStore implements Store {
     this.#path = path;
   }
 
+  /** Prepared statements by SQL text, the oldest dropped past STATEMENT_CACHE. */
+  readonly #statements = new Map<string, StatementSync>();
+
+  /**
+   * The statement for `sql`, prepared once: preparing costs more than running most of the
+   * store's statements (a job insert spent a third of its time there).
+   */
+  #prepared(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE) {
+        this.#statements.delete(this.#statements.keys().next().value!);
+      }
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   #all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.#db.prepare(sql).all(...params) as Row[];
+    return this.#prepared(sql).all(...params) as Row[];
   }
 
   #get(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.#db.prepare(sql).get(...params) as Row | undefined;
+    return this.#prepared(sql).get(...params) as Row | undefined;
   }
 
   get #q(): SqliteQueries {
@@ -75,7 +97,7 @@ export class SqliteStore implements Store {
   }
 
   #run(sql: string, ...params: SQLInputValue[]): number {
-    return Number(this.#db.prepare(sql).run(...params).changes);
+    return Number(this.#prepared(sql).run(...params).changes);
   }
 
   #tx<T>(fn: () => T): T {
@@ -105,6 +127,7 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
+    this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
     return Promise.resolve();
   }

@@ -11,27 +11,30 @@ import { newId } from "./ids.ts";
 import { settled } from "./sqlite_file.ts";
 import type { SqliteQueries } from "./sqlite_query.ts";
 import { now } from "./rows.ts";
-import type { AuditFilter, AuditRecord, Store } from "./types.ts";
+import type { AuditFilter, AuditRecord, NewAuditEntry, Store } from "./types.ts";
+
+/** Writes one audit entry (in the caller's transaction, if any); returns it as stored. */
+export function insertAudit(q: SqliteQueries, entry: NewAuditEntry): AuditRecord {
+  const rec: AuditRecord = { ...entry, id: newId(), at: entry.at ?? now() };
+  q.run(
+    "INSERT INTO audit (id, at, actor_kind, actor_name, ip, action, target, detail, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    rec.id,
+    rec.at,
+    rec.actorKind,
+    rec.actorName,
+    rec.ip,
+    rec.action,
+    rec.target,
+    rec.detail === null ? null : JSON.stringify(rec.detail),
+    rec.outcome,
+  );
+  return rec;
+}
 
 /** The audit repository. */
 export function sqliteAudit(q: SqliteQueries): Store["audit"] {
   return settled<Store["audit"]>({
-    add: (entry) => {
-      const rec: AuditRecord = { ...entry, id: newId(), at: entry.at ?? now() };
-      q.run(
-        "INSERT INTO audit (id, at, actor_kind, actor_name, ip, action, target, detail, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rec.id,
-        rec.at,
-        rec.actorKind,
-        rec.actorName,
-        rec.ip,
-        rec.action,
-        rec.target,
-        rec.detail === null ? null : JSON.stringify(rec.detail),
-        rec.outcome,
-      );
-      return Promise.resolve(rec);
-    },
+    add: (entry) => Promise.resolve(insertAudit(q, entry)),
     list: (filter: AuditFilter = {}) => {
       const where: string[] = [];
       const params: SQLInputValue[] = [];

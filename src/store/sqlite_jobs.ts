@@ -19,6 +19,7 @@ import {
   toNode,
   zeroCounts,
 } from "./rows.ts";
+import { insertAudit } from "./sqlite_audit.ts";
 import { settled } from "./sqlite_file.ts";
 import type { SqliteQueries } from "./sqlite_query.ts";
 import {
@@ -100,8 +101,14 @@ function failJobs(q: SqliteQueries, ids: string[], reason: (id: string) => strin
 /** The jobs repository over `q`; new jobs are signalled on `signals`. */
 export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs"] {
   return settled<Store["jobs"]>({
-    create: (input) => {
-      const job = insertJob(q, input)!;
+    create: (input, audit) => {
+      const job = audit
+        ? q.tx(() => {
+          const j = insertJob(q, input)!;
+          insertAudit(q, audit(j));
+          return j;
+        })
+        : insertJob(q, input)!;
       if (job.status === "queued") signals.send("job_queued", job.id);
       return Promise.resolve(job);
     },

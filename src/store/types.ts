@@ -272,8 +272,12 @@ export interface Store {
   };
 
   jobs: {
-    /** Records a job, `queued` (or `running`, owned by `input.running`). */
-    create(input: NewJob): Promise<JobRecord>;
+    /**
+     * Records a job, `queued` (or `running`, owned by `input.running`). With `audit`, the job's
+     * audit entry (made from the new job, for its ID) is written in the same transaction: both
+     * are stored or neither is.
+     */
+    create(input: NewJob, audit?: (job: JobRecord) => NewAuditEntry): Promise<JobRecord>;
     get(id: string): Promise<JobRecord | undefined>;
     list(filter?: JobFilter): Promise<JobRecord[]>;
     update(

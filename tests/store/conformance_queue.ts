@@ -108,6 +108,41 @@ export const queueSteps: Step[] = [
     assert.deepEqual(await s.jobs.totals(), { bytes: 5_000_000_000 });
   }],
 
+  ["jobs.create() with an audit entry stores both, or neither when the entry fails", async (c) => {
+    const s = await c.open();
+    const entry = (job: JobRecord) => ({
+      actorKind: "apikey",
+      actorName: "ci",
+      ip: "192.0.2.1",
+      action: "job.start",
+      target: job.id,
+      detail: { script: job.scriptName, params: Object.keys(job.params) },
+      outcome: "ok" as const,
+    });
+    const job = await s.jobs.create({ ...input, params: { n: "1" } }, entry);
+    const [e] = await s.audit.list({ action: "job.start" });
+    assert.equal(e?.target, job.id);
+    assert.deepEqual(e?.detail, { script: "Backup", params: ["n"] });
+    assert.equal(e?.ip, "192.0.2.1");
+    assert.equal((await s.jobs.get(job.id))?.status, "queued");
+    // An entry the store refuses (no actor): the job is not stored either.
+    const before = (await s.jobs.list({})).length;
+    await assert.rejects(
+      s.jobs.create(input, (j) => ({ ...entry(j), actorKind: null as unknown as string })),
+    );
+    assert.equal((await s.jobs.list({})).length, before);
+    assert.equal((await s.audit.list({})).length, 1);
+    // Jobs created at once each get their own entry.
+    const many = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) => s.jobs.create({ ...input, params: { i: `${i}` } }, entry),
+      ),
+    );
+    const targets = new Set((await s.audit.list({ limit: 100 })).map((a) => a.target));
+    for (const j of many) assert.ok(targets.has(j.id), `entry for job ${j.id}`);
+    assert.equal(targets.size, 21);
+  }],
   ["job logs: in order after a seq, a repeated seq replaces, NUL becomes U+FFFD", async (c) => {
     const s = await c.open();
     const j = await s.jobs.create(input);

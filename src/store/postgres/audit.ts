@@ -9,13 +9,30 @@ import type postgres from "postgres";
 import { auditLimit, likeLiteral, toAudit } from "../auth_rows.ts";
 import { newId } from "../ids.ts";
 import { now } from "../rows.ts";
-import type { AuditFilter, AuditRecord, Store } from "../types.ts";
+import type { AuditFilter, AuditRecord, NewAuditEntry, Store } from "../types.ts";
+import type { Q } from "./jobs.ts";
+
+/** `entry` as stored: its ID and time given. */
+export function auditRecord(entry: NewAuditEntry): AuditRecord {
+  return { ...entry, id: newId(), at: entry.at ?? now() };
+}
+
+/**
+ * The values of `rec` as the select list of an `INSERT INTO audit (AUDIT_COLUMNS) SELECT ...`
+ * (so that a statement can write it only when another part of it did something).
+ */
+export function auditValues(sql: Q, rec: AuditRecord): postgres.PendingQuery<postgres.Row[]> {
+  return sql`${rec.id}::text, ${rec.at}::timestamptz, ${rec.actorKind}::text,
+    ${rec.actorName}::text, ${rec.ip}::text, ${rec.action}::text, ${rec.target}::text,
+    ${rec.detail === null ? null : sql.json(rec.detail as postgres.JSONValue)}::jsonb,
+    ${rec.outcome}::text`;
+}
 
 /** The audit repository. */
 export function pgAudit(sql: postgres.Sql): Store["audit"] {
   return {
     add: async (entry) => {
-      const rec: AuditRecord = { ...entry, id: newId(), at: entry.at ?? now() };
+      const rec = auditRecord(entry);
       await sql`INSERT INTO audit
           (id, at, actor_kind, actor_name, ip, action, target, detail, outcome)
         VALUES (${rec.id}, ${rec.at}, ${rec.actorKind}, ${rec.actorName}, ${rec.ip},

@@ -23,10 +23,12 @@ import {
   type JobFilter,
   type JobRecord,
   type JobStatus,
+  type NewAuditEntry,
   type NewJob,
   type Store,
   StoreError,
 } from "../types.ts";
+import { auditRecord, auditValues } from "./audit.ts";
 import { pgChannel } from "./signals.ts";
 
 /** A connection pool or a transaction. */
@@ -48,6 +50,7 @@ export async function insertJob(
   q: Q,
   input: NewJob,
   slot: string | null = null,
+  audit?: (job: JobRecord) => NewAuditEntry,
 ): Promise<JobRecord | undefined> {
   const job = newJobRecord(newId(), input);
   const insert = q`
@@ -58,7 +61,15 @@ export async function insertJob(
         ${job.startedAt}, ${slot})
       ON CONFLICT (slot_key) DO NOTHING
       RETURNING id`;
-  const rows = job.status === "queued"
+  // The audit entry is a second data-modifying part of the same statement (one round trip,
+  // one transaction), written only when the job was.
+  const entry = audit ? auditRecord(audit(job)) : undefined;
+  const rows = entry
+    ? await q`WITH j AS (${insert}),
+        a AS (INSERT INTO audit (id, at, actor_kind, actor_name, ip, action, target, detail,
+          outcome) SELECT ${auditValues(q, entry)} FROM j)
+        SELECT id${job.status === "queued" ? q`, pg_notify(${QUEUED}, id)` : q``} FROM j`
+    : job.status === "queued"
     ? await q`WITH j AS (${insert}) SELECT id, pg_notify(${QUEUED}, id) FROM j`
     : await insert;
   return rows.length === 1 ? job : undefined;
@@ -86,7 +97,7 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
     return r && toJob(r);
   };
   return {
-    create: async (input) => (await insertJob(sql, input))!,
+    create: async (input, audit) => (await insertJob(sql, input, null, audit))!,
     get,
     list: async (filter: JobFilter = {}) => {
       const limit = Math.max(1, Math.min(filter.limit ?? 50, 1000));
