@@ -31,7 +31,8 @@ import {
 } from "./sqlite_file.ts";
 import { sqliteAudit } from "./sqlite_audit.ts";
 import { sqliteAdmins, sqliteFailures, sqliteSessions, sqliteSetupCodes } from "./sqlite_auth.ts";
-import { insertJob, sqliteJobs, sqliteNodes } from "./sqlite_jobs.ts";
+import { insertJob, jobCommits, sqliteJobs, sqliteNodes } from "./sqlite_jobs.ts";
+import type { JobCommits } from "./sqlite_group_commit.ts";
 import { isUnique, setClause, type SqliteQueries } from "./sqlite_query.ts";
 import { type ApiKeyRecord, type ScheduleRecord, type Store, StoreError } from "./types.ts";
 
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
   #db: DatabaseSync;
   readonly signals: LocalSignals;
   readonly #path: string;
+  readonly #commits: JobCommits;
 
   constructor(path: string, opts: SqliteOptions = {}) {
     this.location = path === ":memory:" ? path : resolve(path);
@@ -54,7 +56,8 @@ export class SqliteStore implements Store {
       this.location === ":memory:" ? crypto.randomUUID() : this.location,
     );
     this.#db = openDatabase(path, opts);
-    this.jobs = sqliteJobs(this.#q, this.signals);
+    this.#commits = jobCommits(this.#q, this.signals);
+    this.jobs = sqliteJobs(this.#q, this.signals, this.#commits);
     this.nodes = sqliteNodes(this.#q);
     this.#path = path;
   }
@@ -127,6 +130,7 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
+    if (this.#db.isOpen) this.#commits.flush();
     this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
     return Promise.resolve();

@@ -20,6 +20,7 @@ import {
   zeroCounts,
 } from "./rows.ts";
 import { insertAudit } from "./sqlite_audit.ts";
+import { JobCommits } from "./sqlite_group_commit.ts";
 import { settled } from "./sqlite_file.ts";
 import type { SqliteQueries } from "./sqlite_query.ts";
 import {
@@ -98,20 +99,29 @@ function failJobs(q: SqliteQueries, ids: string[], reason: (id: string) => strin
   return changed;
 }
 
-/** The jobs repository over `q`; new jobs are signalled on `signals`. */
-export function sqliteJobs(q: SqliteQueries, signals: LocalSignals): Store["jobs"] {
-  return settled<Store["jobs"]>({
-    create: (input, audit) => {
-      const job = audit
-        ? q.tx(() => {
-          const j = insertJob(q, input)!;
-          insertAudit(q, audit(j));
-          return j;
-        })
-        : insertJob(q, input)!;
-      if (job.status === "queued") signals.send("job_queued", job.id);
-      return Promise.resolve(job);
+/** New jobs of `q`, committed in groups (see `sqlite_group_commit.ts`), signalled on `signals`. */
+export function jobCommits(q: SqliteQueries, signals: LocalSignals): JobCommits {
+  return new JobCommits(
+    (input, audit) => {
+      const job = insertJob(q, input)!;
+      if (audit) insertAudit(q, audit(job));
+      return job;
     },
+    (fn) => q.tx(fn),
+    (job) => {
+      if (job.status === "queued") signals.send("job_queued", job.id);
+    },
+  );
+}
+
+/** The jobs repository over `q`, signalling on `signals`; new jobs are written by `commits`. */
+export function sqliteJobs(
+  q: SqliteQueries,
+  signals: LocalSignals,
+  commits: JobCommits,
+): Store["jobs"] {
+  return settled<Store["jobs"]>({
+    create: (input, audit) => commits.add(input, audit),
     get: (id) => {
       const r = q.get("SELECT * FROM jobs WHERE id = ?", id);
       return Promise.resolve(r && toJob(r));
