@@ -10,7 +10,8 @@
 import type { ApiKeyRecord } from "../store/types.ts";
 import { type ApiKeyView, type Scope, SCOPES } from "./access.ts";
 import { EngineError, guarded } from "./errors.ts";
-import { hashKey, sameHash } from "./hash.ts";
+import { ApiKeyCache } from "./apikey_cache.ts";
+import { hashKey, hashKeySync, sameHash } from "./hash.ts";
 import { allowed, parseRange } from "./ip.ts";
 import { checkName } from "./names.ts";
 import type { EngineCore } from "./types.ts";
@@ -19,6 +20,13 @@ export { hashKey, sameHash };
 
 export const DEFAULT_SCOPES: Scope[] = ["jobs:start", "jobs:read"];
 export const DEFAULT_ALLOW = ["127.0.0.1", "::1"];
+
+/**
+ * How exact a key's "last used" time and address are: a key used again from the same address
+ * within this time is not written again (a write per request would double the writes of the
+ * accept path); a new address is written at once.
+ */
+export const LAST_USED_MS = 60_000;
 
 const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -63,6 +71,16 @@ export interface ApiKeyOps {
 /** The API key operations over `core`. */
 export function createApiKeyOps(core: EngineCore): ApiKeyOps {
   const store = core.store;
+  const cache = new ApiKeyCache(store.changeMark ? () => store.changeMark!() : undefined);
+  /** The key with hash `hash`, from the cache or the store. */
+  const byHash = async (hash: string): Promise<ApiKeyRecord | undefined> => {
+    const kept = cache.get(hash);
+    if (kept) return kept;
+    const lookup = cache.begin();
+    const rec = await store.apikeys.getByHash(hash);
+    if (rec) cache.set(hash, rec, lookup);
+    return rec;
+  };
   return guarded({
     async create(input: { name: string; allow?: string[]; scopes?: string[] }) {
       const name = checkName("API key", input.name);
@@ -93,13 +111,18 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
     },
     list: async () => (await store.apikeys.list()).map(apiKeyView),
     async remove(idOrName: string) {
-      if (!(await store.apikeys.remove(idOrName))) {
-        throw new EngineError("APIKEY_NOT_FOUND", `No API key "${idOrName}"`);
+      cache.clear();
+      try {
+        if (!(await store.apikeys.remove(idOrName))) {
+          throw new EngineError("APIKEY_NOT_FOUND", `No API key "${idOrName}"`);
+        }
+      } finally {
+        cache.clear(); // and lookups that began while it was being removed are not kept
       }
     },
     async authenticate(key: string, ip: string) {
-      const hash = await hashKey(key.trim());
-      const rec = await store.apikeys.getByHash(hash);
+      const hash = hashKeySync(key.trim());
+      const rec = await byHash(hash);
       if (!rec || !sameHash(rec.hash, hash)) {
         throw new EngineError("UNAUTHORIZED", "The API key is not valid");
       }
@@ -110,11 +133,14 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
         );
       }
       // "Last used" to the minute: one write per key per minute, not one per request; at
-      // once when the key is used from another address.
+      // once when the key is used from another address. The kept record is brought up to date
+      // too, so that the cache does not make every request of the next seconds write again.
       if (
-        !rec.lastUsedAt || Date.now() - Date.parse(rec.lastUsedAt) > 60_000 ||
+        !rec.lastUsedAt || Date.now() - Date.parse(rec.lastUsedAt) > LAST_USED_MS ||
         rec.lastCallerIp !== ip
       ) {
+        rec.lastUsedAt = new Date().toISOString();
+        rec.lastCallerIp = ip;
         store.apikeys.touch(rec.id, ip).catch(() => {});
       }
       return apiKeyView(rec);

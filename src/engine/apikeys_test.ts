@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { hashKey, newApiKey, sameHash } from "./apikeys.ts";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
+import { createEngine } from "./engine.ts";
 
 Deno.test("API keys are 256-bit base58 and compared by hash", async () => {
   const a = newApiKey();
@@ -71,5 +72,29 @@ Deno.test("apikeys.authenticate() records the last caller's address, at once whe
     await rejectsWith(engine.apikeys.authenticate(key, "192.168.0.9"), "ADDRESS_NOT_ALLOWED");
     await new Promise((r) => setTimeout(r, 50));
     assert.equal((await engine.apikeys.list())[0]!.lastCallerIp, "10.0.0.2");
+  });
+});
+
+Deno.test("a removed key is refused at once, though keys found are kept a moment", async () => {
+  await withEngine(async (engine, dataDir) => {
+    const a = await engine.apikeys.create({ name: "a" });
+    const b = await engine.apikeys.create({ name: "b" });
+    for (const k of [a.key, b.key]) await engine.apikeys.authenticate(k, "127.0.0.1");
+    // Removed through this engine (the service's REST API or console).
+    await engine.as({ kind: "admin", name: "ada" }).apikeys.remove("a");
+    await rejectsWith(engine.apikeys.authenticate(a.key, "127.0.0.1"), "UNAUTHORIZED");
+    // Removed by another process on the same database (`aft apikey remove`).
+    assert.equal((await engine.apikeys.authenticate(b.key, "127.0.0.1")).name, "b");
+    const other = await createEngine({ dataDir, log: () => {} });
+    try {
+      await other.apikeys.remove("b");
+    } finally {
+      await other.close();
+    }
+    await rejectsWith(engine.apikeys.authenticate(b.key, "127.0.0.1"), "UNAUTHORIZED");
+    // A key created by another process works at once.
+    const later = await createEngine({ dataDir, log: () => {} });
+    const c = await later.apikeys.create({ name: "c" }).finally(() => later.close());
+    assert.equal((await engine.apikeys.authenticate(c.key, "127.0.0.1")).name, "c");
   });
 });

@@ -153,6 +153,10 @@ export class SqliteStore implements Store {
     }
   }
 
+  changeMark(): number {
+    return Number(this.#get("PRAGMA data_version")?.data_version ?? 0);
+  }
+
   schemaVersion(): Promise<number> {
     const row = this.#get("SELECT max(version) AS v FROM schema_version");
     return Promise.resolve(Number(row?.v ?? 0));

@@ -216,6 +216,12 @@ export interface Store {
   /** The schema version the store is at. */
   schemaVersion?(): Promise<number>;
   /**
+   * A value that changes whenever another connection (another process) has committed to the
+   * database since the last call, read at once (SQLite's `data_version`); absent where the store
+   * cannot tell cheaply (PostgreSQL). Lets a cache of this process know it may be stale.
+   */
+  changeMark?(): number;
+  /**
    * Creates or upgrades the schema. Idempotent, and safe when several processes start at once
    * (PostgreSQL migrates under an advisory lock). NEWER_SCHEMA when the database has a schema
    * newer than this aft knows: such a database is never touched.
