@@ -218,6 +218,7 @@ export async function executeJob(
         localRoots: settings.localRoots,
         transferConcurrency: settings.transferConcurrency,
         log: limits,
+        workerReuse: settings.scriptWorkerReuse,
       },
       smtp: {
         host: settings["smtp.host"],

@@ -21,6 +21,7 @@ export interface Settings {
   jobTimeoutSeconds: number;
   haltGraceSeconds: number;
   jobMemoryMiB: number;
+  scriptWorkerReuse: boolean;
   localRoots: string[];
   scriptRoots: string[];
   transferConcurrency: number;
@@ -87,6 +88,12 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     min: 32,
     max: 65536,
     help: "heap limit of a job's runner process",
+  },
+  scriptWorkerReuse: {
+    kind: "boolean",
+    default: true,
+    help:
+      "a script's Worker serves later runs of the same script (each in a fresh context); false = a fresh Worker per run",
   },
   localRoots: {
     kind: "string[]",

@@ -80,18 +80,34 @@ export function encodeValue(value: unknown): Uint8Array {
   return out;
 }
 
-/** Decodes what {@linkcode encodeValue} produced. */
-export function decodeValue(bytes: Uint8Array): unknown {
+/** Where decoded values are made: another realm's `JSON.parse` and `Uint8Array`. */
+export interface DecodeRealm {
+  parse(text: string, reviver: (key: string, value: unknown) => unknown): unknown;
+  Uint8Array: Uint8ArrayConstructor;
+}
+
+/**
+ * Decodes what {@linkcode encodeValue} produced; with `realm`, its objects, arrays and byte
+ * arrays are that realm's (a script's context, whose `Array` is not the Worker's).
+ */
+export function decodeValue(bytes: Uint8Array, realm?: DecodeRealm): unknown {
   const len = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
   const json = decoder.decode(bytes.subarray(4, 4 + len));
   const base = 4 + len;
-  return JSON.parse(json, (_key, v) => {
-    if (v && typeof v === "object" && !Array.isArray(v) && Array.isArray(v.$b)) {
-      const [off, n] = v.$b as [number, number];
-      return bytes.slice(base + off, base + off + n);
+  const reviver = (_key: string, v: unknown) => {
+    if (
+      v && typeof v === "object" && !Array.isArray(v) && Array.isArray((v as { $b: unknown }).$b)
+    ) {
+      const [off, n] = (v as { $b: [number, number] }).$b;
+      const part = bytes.subarray(base + off, base + off + n);
+      if (!realm) return part.slice();
+      const out = new realm.Uint8Array(n);
+      out.set(part);
+      return out;
     }
     return v;
-  });
+  };
+  return realm ? realm.parse(json, reviver) : JSON.parse(json, reviver);
 }
 
 /**

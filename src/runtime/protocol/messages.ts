@@ -39,6 +39,11 @@ export interface JobSpec {
     transferConcurrency?: number;
     /** Bounds of the job's log (defaults in `log_limits.ts`). */
     log?: LogLimits;
+    /**
+     * Whether the script's Worker may serve later runs of the same script (setting
+     * scriptWorkerReuse; absent: no). See `runner/script_host.ts`.
+     */
+    workerReuse?: boolean;
   };
   /** SMTP settings for SendMail (the password arrives through a secret request). */
   smtp?: SmtpSpec;
@@ -121,11 +126,13 @@ export type WorkerMessage =
     error?: string;
     /** The source did not compile: `error` is V8's message alone, the runner locates it. */
     syntaxError?: boolean;
+    /** The run has unwound and the Worker can take another run (false after `Exit()`). */
+    reusable?: boolean;
     /** The Worker's marks, when `WorkerInit.timings` asked for them. */
     timings?: Mark[];
   };
 
-/** Runner → worker, once. */
+/** Runner → worker, once per run (a Worker may serve several runs of one script). */
 export interface WorkerInit {
   t: "init";
   sab: SharedArrayBuffer;

@@ -9,7 +9,7 @@
  */
 
 import type { ParentMessage, RunnerMessage } from "../protocol/messages.ts";
-import { dropSpareWorker, prewarmWorker, type RunningScript, startScript } from "./script_host.ts";
+import { dropWorkers, prewarmWorker, type RunningScript, startScript } from "./script_host.ts";
 import { mark } from "../../timings.ts";
 
 /** Peak resident memory since the last reset, in bytes (Linux VmHWM, else a sampled value). */
@@ -35,8 +35,8 @@ function resetPeakRss(): void {
 export interface RunnerCore {
   handle(msg: ParentMessage): boolean;
   /**
-   * Stops the script's Worker and the spare one (a Worker spinning in `for(;;){}` goes on
-   * until its process ends: only a process can be stopped for sure).
+   * Stops the script's Worker, the spare one and those kept for reuse (a Worker spinning in
+   * `for(;;){}` goes on until its process ends: only a process can be stopped for sure).
    */
   stop(): void;
 }
@@ -118,7 +118,7 @@ export function createRunnerCore(
     handle,
     stop() {
       current?.terminate();
-      dropSpareWorker();
+      dropWorkers();
     },
   };
 }

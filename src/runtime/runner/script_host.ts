@@ -1,6 +1,8 @@
 /**
  * Runs one job's script in a Worker with no permissions, serving its calls with the host
- * handlers. Lives in the runner process.
+ * handlers. Lives in the runner process. The Worker is a kept one that served earlier runs of
+ * the same script when the job allows it (setting scriptWorkerReuse), else a fresh one; each
+ * run has a fresh context in it either way (see `worker_pool.ts` for when a Worker is kept).
  *
  * @module
  */
@@ -32,7 +34,10 @@ import {
   type LogDropped,
 } from "../protocol/log_limits.ts";
 import type { TransferProgress } from "../../vfs/progress.ts";
-import { addMarks, cleanMarks, mark, timingsOn } from "../../timings.ts";
+import { addMarks, cleanMarks, timingsOn } from "../../timings.ts";
+import { keepWorker, scriptKey, takeWorker } from "./worker_pool.ts";
+
+export { dropWorkers, prewarmWorker } from "./worker_pool.ts";
 
 /** How the script host reaches its parent. */
 export interface ScriptLink {
@@ -64,37 +69,7 @@ export interface RunningScript {
   done: Promise<ScriptEnd>;
 }
 
-const WORKER_URL = new URL("../worker/worker.ts", import.meta.url);
-
-let spare: Worker | undefined;
-
-function newWorker(): Worker {
-  const worker = new Worker(WORKER_URL, {
-    type: "module",
-    name: "aft-script",
-    deno: { permissions: "none" },
-  });
-  // Creating it holds this thread until the Worker's runtime exists; its modules load after.
-  mark("Worker created", "runner");
-  return worker;
-}
-
-/**
- * Starts a Worker now, with its modules loaded, for the next job to take: a job then does not
- * wait for a Worker to start. The spare is fresh (no script has run in it), so jobs stay as
- * isolated from each other as with a Worker started on demand.
- */
-export function prewarmWorker(): void {
-  spare ??= newWorker();
-}
-
-/** Stops the spare Worker, if one was started (a process that runs no further job). */
-export function dropSpareWorker(): void {
-  spare?.terminate();
-  spare = undefined;
-}
-
-/** Starts `job` in a fresh Worker. */
+/** Starts `job` in a Worker: one kept for its script, or a fresh one. */
 export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   const sab = createSharedBuffer();
   const { ctrl } = views(sab);
@@ -118,8 +93,10 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   };
   const handlers = createHandlers(ctx);
 
-  const worker = spare ?? newWorker();
-  spare = undefined;
+  const sw = takeWorker(job.limits.workerReuse === true ? scriptKey(job) : undefined);
+  const worker = sw.worker;
+  /** Whether the run was halted or its Worker terminated: its Worker is not kept then. */
+  let disturbed = false;
 
   let settle!: (end: ScriptEnd) => void;
   const done = new Promise<ScriptEnd>((resolve) => settle = resolve);
@@ -127,10 +104,14 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   // Calls arrive one at a time (the worker blocks on each), but chain them to be safe.
   let queue = Promise.resolve();
 
-  async function finish(code: number, error?: string) {
+  async function finish(code: number, error?: string, reusable = false) {
     if (ended) return;
     ended = true;
-    worker.terminate();
+    if (reusable && !disturbed && code === 0 && error === undefined) {
+      keepWorker({ ...sw, runs: sw.runs + 1 });
+    } else {
+      worker.terminate();
+    }
     for (const fn of cleanups) await fn().catch(() => {});
     settle({ code, error, bytesTransferred: bytes });
   }
@@ -181,6 +162,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
             m.syntaxError
               ? await describeSyntaxError(job.source, job.fileName, m.error ?? "", job.quoteSource)
               : m.error,
+            m.reusable === true,
           )
         );
         break;
@@ -211,6 +193,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   return {
     halt() {
       if (Atomics.load(ctrl, HALT) === 1) return;
+      disturbed = true;
       Atomics.store(ctrl, HALT, 1);
       Atomics.add(ctrl, SIGNAL, 1);
       Atomics.notify(ctrl, HALT);
@@ -218,6 +201,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
       abort.abort(new Error("The job was halted"));
     },
     terminate() {
+      disturbed = true;
       worker.terminate();
     },
     done,

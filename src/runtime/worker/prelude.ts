@@ -1,7 +1,11 @@
 /**
- * The prelude: defines the SyncJS globals in the script's Worker and takes away what a script
- * must not reach (`Deno`, `fetch`, `WebSocket`, `Worker`, `postMessage`, ...). Every effect is a
- * synchronous call to the host through the bridge.
+ * The prelude: defines the SyncJS globals in a fresh context for one run of the script (see
+ * `script_realm.ts`), inside the script's Worker. The Worker's own global loses what a script
+ * must not reach (`Deno`, `fetch`, `WebSocket`, `Worker`, `postMessage`, ...; see
+ * {@linkcode lockWorkerGlobal}), and the context never has it. Every effect is a synchronous
+ * call to the host through the bridge. The prelude's functions live in the Worker's realm; what
+ * they hand the script from the host (arrays, objects, bytes, errors of refused calls) is made
+ * in the context's realm.
  *
  * @module
  */
@@ -25,6 +29,7 @@ import { installHelpers } from "./prelude_helpers.ts";
 import { installClients } from "./prelude_clients.ts";
 import { installWatchers } from "./prelude_watch.ts";
 import { type Mark, mark, takeMarks } from "../../timings.ts";
+import { createScriptRealm } from "./script_realm.ts";
 
 /** Log lines posted and not yet acknowledged by the host before `Log` waits. */
 const LOG_WINDOW = 256;
@@ -56,15 +61,30 @@ const REMOVED_GLOBALS = [
 ];
 
 /**
- * Installs the globals and returns `run(source)`, which runs the script and reports its end
- * to the host before closing the worker.
+ * Takes away, from the Worker's own global, what a script must not reach. A script runs in a
+ * context of its own, but the prelude's functions belong to the Worker's realm, whose global
+ * a script could reach through their `constructor`.
+ */
+export function lockWorkerGlobal(): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const name of REMOVED_GLOBALS) delete g[name];
+}
+
+/**
+ * Installs the globals in a fresh context and returns `run()`, which runs the script there and
+ * reports its end to the host. The Worker stays open for another run of the same script,
+ * except after `Exit()`, which closes it (the only way to stop a script at once, even one that
+ * catches what Exit throws).
  */
 export function installPrelude(
   init: WorkerInit,
   post: (m: WorkerMessage) => void,
   closeSelf: () => void,
 ): () => Promise<void> {
-  const g = globalThis as Record<string, unknown>;
+  const realm = createScriptRealm();
+  const g = realm.global;
+  /** Hooks run while the script waits in WaitForHaltSignal (watchers deliver events here). */
+  const waitHooks: (() => void)[] = [];
   const { ctrl } = views(init.sab);
   let seq = 0;
   let ended = false;
@@ -93,18 +113,25 @@ export function installPrelude(
     }
   }
 
-  function end(code: number, error?: string, syntaxError?: boolean): never {
-    if (!ended) {
-      ended = true;
-      reportDropped(true);
-      post({
-        t: "end",
-        code,
-        error,
-        syntaxError,
-        timings: init.timings ? workerMarks() : undefined,
-      });
-    }
+  /** Reports the run's end (once); `reusable`: the Worker can take another run. */
+  function report(code: number, error?: string, syntaxError?: boolean, reusable = false) {
+    if (ended) return;
+    ended = true;
+    realm.dispose();
+    reportDropped(true);
+    post({
+      t: "end",
+      code,
+      error,
+      syntaxError,
+      reusable,
+      timings: init.timings ? workerMarks() : undefined,
+    });
+  }
+
+  /** Exit(): the run ends here, and so does the Worker. */
+  function end(code: number): never {
+    report(code);
     closeSelf();
     // close() stops the worker at once; should it ever return, unwind without running more.
     throw new ExitSignal(code);
@@ -115,8 +142,8 @@ export function installPrelude(
       if (ended) throw new ExitSignal(0);
       Atomics.store(ctrl, STATE, WAITING);
       post({ t: "call", seq: ++seq, method, args });
-      const reply = decodeValue(readReply(init.sab, () => true)) as CallReply;
-      if (!reply.ok) throw new Error(reply.error);
+      const reply = decodeValue(readReply(init.sab, () => true), realm) as CallReply;
+      if (!reply.ok) throw new realm.Error(reply.error);
       // The host's handler for `method` returned this value (HostHandlers types it so).
       return reply.value as never;
     },
@@ -138,8 +165,6 @@ export function installPrelude(
       });
     },
   };
-
-  for (const name of REMOVED_GLOBALS) delete g[name];
 
   const params = init.params;
   const param = (name: unknown): string => {
@@ -194,7 +219,7 @@ export function installPrelude(
   const text = (args: unknown[]) =>
     args.map((a) => {
       if (typeof a === "string") return a;
-      if (a instanceof Error) return a.stack ?? String(a);
+      if (isError(a)) return a.stack ?? String(a);
       try {
         return typeof a === "object" && a !== null ? JSON.stringify(a) : String(a);
       } catch {
@@ -233,24 +258,30 @@ export function installPrelude(
     let code = 0;
     let error: string | undefined;
     let syntaxError = false;
+    let script: ReturnType<typeof realm.compile> | undefined;
     try {
-      (0, eval)(`${init.source}\n//# sourceURL=${init.fileName}`);
-      // Promise callbacks the script left pending get a few event-loop turns to run.
-      await settle(init.source);
+      script = realm.compile(init.source, init.fileName);
     } catch (err: unknown) {
-      if (err instanceof ExitSignal) {
-        code = err.code;
-      } else if (isCompileError(err, init.fileName)) {
-        // V8 gives no position for a script compiled by eval: the runner finds it.
-        code = 1;
-        error = err.message;
-        syntaxError = true;
-      } else {
-        code = 1;
-        error = describeError(err, init.fileName);
+      // V8's message has no position the runner can rely on: the runner finds it.
+      code = 1;
+      error = err instanceof Error ? err.message : String(err);
+      syntaxError = true;
+    }
+    if (script) {
+      try {
+        realm.run(script);
+        // Promise callbacks the script left pending get a few event-loop turns to run.
+        await settle(init.source);
+      } catch (err: unknown) {
+        if (err instanceof ExitSignal) {
+          code = err.code;
+        } else {
+          code = 1;
+          error = describeError(err, init.fileName);
+        }
       }
     }
-    end(code, error, syntaxError);
+    report(code, error, syntaxError, true);
   };
 }
 
@@ -285,22 +316,21 @@ function workerMarks(): Mark[] | undefined {
   }
 }
 
-/** Hooks run while the script waits in WaitForHaltSignal (watchers deliver events here). */
-export const waitHooks: (() => void)[] = [];
-
 /**
- * True for the SyntaxError of a source that did not compile, as opposed to one the script's
- * code threw while running (`JSON.parse`, a nested `eval`): those have a frame in the script.
+ * True for an Error of any realm: the script's errors belong to its context, whose `Error` is
+ * not the Worker's.
  */
-function isCompileError(err: unknown, fileName: string): err is SyntaxError {
-  return err instanceof SyntaxError &&
-    !(err.stack ?? "").split("\n").slice(1).some((line) => line.includes(fileName));
+function isError(v: unknown): v is Error {
+  return Object.prototype.toString.call(v) === "[object Error]";
 }
 
 /** "Uncaught TypeError: x is not a function" with the script's own stack frames only. */
 export function describeError(err: unknown, fileName: string): string {
-  if (!(err instanceof Error)) return `Uncaught ${String(err)}`;
-  const frames = (err.stack ?? "").split("\n").slice(1)
+  if (!isError(err)) return `Uncaught ${String(err)}`;
+  // Only the "at" lines: an error that left its context has the offending line quoted above
+  // its stack (as Node's vm does), which is the script's text, not a frame.
+  const frames = String(err.stack ?? "").split("\n")
+    .filter((line) => /^\s+at /.test(line))
     .filter((line) => line.includes(fileName) && !line.includes("/src/runtime/"))
     .map((line) => {
       // V8 writes eval frames as "at fn (eval at ..., file, <anonymous>:3:5)".

@@ -108,7 +108,10 @@ export function installHttp(bridge: Bridge): void {
 
 function toBody(body: unknown): string | Uint8Array | null {
   if (body === null || body === undefined) return null;
-  if (body instanceof Uint8Array) return body;
+  // The script's Uint8Array is its context's, not the Worker's.
+  if (ArrayBuffer.isView(body) && Object.prototype.toString.call(body) === "[object Uint8Array]") {
+    return body as Uint8Array;
+  }
   if (typeof body === "string") return body;
   return JSON.stringify(body);
 }

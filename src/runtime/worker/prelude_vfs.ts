@@ -119,7 +119,9 @@ export function installVfs(bridge: Bridge): void {
   for (const [name, value] of Object.entries(VFS_CONSTANTS)) bridge.define(name, value);
 }
 
-/** Dates become ISO strings for the wire; everything else is sent as is. */
+/** Dates (of any realm: the script's are its context's) become ISO strings for the wire. */
 function toWire(v: unknown): unknown {
-  return v instanceof Date ? v.toISOString() : v;
+  return Object.prototype.toString.call(v) === "[object Date]"
+    ? Date.prototype.toISOString.call(v)
+    : v;
 }

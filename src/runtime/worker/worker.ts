@@ -1,11 +1,13 @@
 /**
  * Entry of a script's Worker (started with `deno: { permissions: "none" }`). It holds no logic
- * of its own: it installs the prelude and runs the script.
+ * of its own: for each `init` it installs the prelude in a fresh context and runs the script
+ * there, one run at a time. The host sends a Worker only runs of one script (see
+ * `runner/script_host.ts`).
  *
  * @module
  */
 
-import { installPrelude } from "./prelude.ts";
+import { installPrelude, lockWorkerGlobal } from "./prelude.ts";
 import type { WorkerInit, WorkerMessage } from "../protocol/messages.ts";
 import { addMarks, enableTimings, mark, now } from "../../timings.ts";
 
@@ -15,18 +17,23 @@ const evaluated = now();
 const scope = globalThis as unknown as {
   postMessage(m: WorkerMessage): void;
   close(): void;
-  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
+  addEventListener(type: "message", fn: (e: MessageEvent<WorkerInit>) => void): void;
 };
 const post = scope.postMessage.bind(scope);
 const closeSelf = scope.close.bind(scope);
+let running = false;
+let first = true;
 
-scope.onmessage = (e) => {
-  scope.onmessage = null;
+scope.addEventListener("message", (e) => {
+  if (e.data?.t !== "init" || running) return;
+  running = true;
   if (e.data.timings) {
     enableTimings();
-    addMarks([{ label: "worker modules loaded", at: evaluated }], "worker");
+    if (first) addMarks([{ label: "worker modules loaded", at: evaluated }], "worker");
     mark("init received", "worker");
   }
+  first = false;
   const run = installPrelude(e.data, post, closeSelf);
-  void run();
-};
+  void run().finally(() => running = false);
+});
+lockWorkerGlobal();

@@ -1,0 +1,183 @@
+/**
+ * Reuse of script Workers with real Workers: only for later runs of the same script, each run
+ * in a fresh context, and never after a run that did not end cleanly.
+ */
+
+import assert from "node:assert/strict";
+import type { JobSpec } from "../protocol/messages.ts";
+import type { LogLevel } from "../../store/types.ts";
+import { type ScriptEnd, startScript } from "./script_host.ts";
+import { dropWorkers, idleWorkers } from "./worker_pool.ts";
+
+/** Runs `source` to its end; returns how it ended and what it logged. */
+async function runSource(
+  source: string,
+  job: Partial<JobSpec> = {},
+): Promise<ScriptEnd & { logs: { level: LogLevel; text: string }[] }> {
+  const logs: { level: LogLevel; text: string }[] = [];
+  const script = startScript({
+    jobId: "t1",
+    scriptName: "t",
+    source,
+    fileName: "t.syncjs",
+    params: {},
+    quoteSource: true,
+    limits: { localRoots: [] },
+    ...job,
+  }, {
+    request: () => Promise.resolve(null),
+    log: (level, text) => void logs.push({ level, text }),
+    progress() {},
+  });
+  return { ...await script.done, logs };
+}
+
+const reuse = (job: Partial<JobSpec> = {}): Partial<JobSpec> => ({
+  limits: { localRoots: [], workerReuse: true },
+  ...job,
+});
+
+/** Runs `fn` with no kept Workers before or after it. */
+async function fresh(fn: () => Promise<void>): Promise<void> {
+  dropWorkers();
+  try {
+    await fn();
+  } finally {
+    dropWorkers();
+  }
+}
+
+Deno.test("a second run of the same script reuses the first run's Worker", () =>
+  fresh(async () => {
+    const src = 'Log.Info("hello " + Param("n"));';
+    const a = await runSource(src, reuse({ params: { n: "1" } }));
+    assert.deepEqual(a.logs.map((l) => l.text), ["hello 1"]);
+    assert.deepEqual(idleWorkers(), [1]);
+    const b = await runSource(src, reuse({ params: { n: "2" }, jobId: "t2" }));
+    assert.equal(b.code, 0, b.error);
+    assert.deepEqual(b.logs.map((l) => l.text), ["hello 2"]);
+    assert.deepEqual(idleWorkers(), [2], "the same Worker served both runs");
+  }));
+
+Deno.test("runs of different scripts never share a Worker: other source, other name, other file", () =>
+  fresh(async () => {
+    await runSource("Log.Info(1);", reuse({ scriptName: "a", fileName: "a.syncjs" }));
+    await runSource("Log.Info(2);", reuse({ scriptName: "a", fileName: "a.syncjs" }));
+    await runSource("Log.Info(1);", reuse({ scriptName: "b", fileName: "a.syncjs" }));
+    await runSource("Log.Info(1);", reuse({ scriptName: "a", fileName: "/srv/a.syncjs" }));
+    assert.deepEqual(idleWorkers(), [1, 1, 1, 1]);
+  }));
+
+Deno.test("a global a run sets is not there in the next run of the same script", () =>
+  fresh(async () => {
+    const src = [
+      'Log.Info("seen " + typeof leaked + " " + typeof globalThis.other + " " + typeof fn);',
+      "var leaked = 1; globalThis.other = 2; function fn() {}",
+      "Object.prototype.polluted = 3; JSON.parse = function () { return 'x'; };",
+      'Log.Info("proto " + typeof ({}).polluted + " " + JSON.parse("[1]").length);',
+    ].join("\n");
+    const a = await runSource(src, reuse());
+    assert.deepEqual(a.logs.map((l) => l.text), [
+      "seen undefined undefined function",
+      "proto number 1",
+    ]);
+    const b = await runSource(src, reuse());
+    assert.deepEqual(b.logs.map((l) => l.text), [
+      "seen undefined undefined function",
+      "proto number 1",
+    ]);
+    assert.deepEqual(idleWorkers(), [2], "the same Worker served both runs");
+  }));
+
+Deno.test("a halted run's Worker is not kept, and the next run of the script gets a fresh one", () =>
+  fresh(async () => {
+    const src = 'Log.Info("waiting"); WaitForHaltSignal(); Log.Info("halted");';
+    await runSource('Log.Info("warm");', reuse());
+    const logs: string[] = [];
+    let ready!: () => void;
+    const waiting = new Promise<void>((r) => ready = r);
+    const script = startScript({
+      jobId: "h1",
+      scriptName: "t",
+      source: src,
+      fileName: "t.syncjs",
+      params: {},
+      quoteSource: true,
+      limits: { localRoots: [], workerReuse: true },
+    }, {
+      request: () => Promise.resolve(null),
+      log: (_level, text) => {
+        logs.push(text);
+        if (text === "waiting") ready();
+      },
+      progress() {},
+    });
+    await waiting;
+    script.halt();
+    const end = await script.done;
+    assert.equal(end.code, 0, end.error);
+    assert.deepEqual(logs, ["waiting", "halted"]);
+    assert.deepEqual(idleWorkers(), [1], "only the other script's Worker is kept");
+    const again = await runSource(src.replace("WaitForHaltSignal();", ""), reuse());
+    assert.equal(again.code, 0);
+    assert.deepEqual(idleWorkers(), [1, 1]);
+  }));
+
+Deno.test("a run that fails, exits non-zero or calls Exit leaves no Worker to reuse", () =>
+  fresh(async () => {
+    for (const src of ['throw new Error("no");', "Exit(3);", "Exit(0);", "var x = ;"]) {
+      await runSource(src, reuse());
+      await runSource(src, reuse());
+      assert.deepEqual(idleWorkers(), [], src);
+    }
+  }));
+
+Deno.test("with reuse off (setting scriptWorkerReuse false) no Worker is kept", () =>
+  fresh(async () => {
+    await runSource("Log.Info(1);", { limits: { localRoots: [], workerReuse: false } });
+    assert.deepEqual(idleWorkers(), []);
+  }));
+
+Deno.test("in a reused Worker an error still names the script's own line and column", () =>
+  fresh(async () => {
+    const ok = await runSource("var a = 1;\nif (Param('fail')) {\n  null.x;\n}\n", reuse());
+    assert.equal(ok.code, 0, ok.error);
+    const end = await runSource(
+      "var a = 1;\nif (Param('fail')) {\n  null.x;\n}\n",
+      reuse({ params: { fail: "1" } }),
+    );
+    assert.equal(end.code, 1);
+    assert.match(end.error ?? "", /^Uncaught TypeError: Cannot read properties of null/);
+    assert.match(end.error ?? "", /\n {4}at t\.syncjs:3:8$/);
+    assert.doesNotMatch(end.error ?? "", /null\.x/, "no quoted source line in the error");
+    const syntax = await runSource("var ok = 1;\n\nvar x = (;\n", reuse());
+    assert.match(
+      syntax.error ?? "",
+      /^Uncaught SyntaxError: Unexpected token '?;'? at t\.syncjs:3:10/,
+    );
+  }));
+
+Deno.test("a run in a context has the web APIs, timers and the host's values as its own", () =>
+  fresh(async () => {
+    const src = [
+      'var b = new TextEncoder().encode("hé");',
+      'Log.Info(b.length, new TextDecoder().decode(b), typeof URL, typeof crypto.randomUUID(), atob(btoa("x")));',
+      "Log.Info(typeof Deno, typeof fetch, typeof postMessage, typeof Worker, self === globalThis);",
+      "Log.Info(JSON.stringify({ d: new Date(0) }), Sleep(5));",
+      'setTimeout(function () { Log.Info("timer"); }, 1);',
+      "Promise.resolve().then(function () { Log.Info('promise'); });",
+      "try { GetSecret(1); } catch (e) { Log.Info(e.name, e instanceof TypeError || 'other realm'); }",
+      "try { null.x } catch (e) { Log.Info(e instanceof TypeError); }",
+    ].join("\n");
+    const end = await runSource(src, reuse());
+    assert.equal(end.code, 0, end.error);
+    assert.deepEqual(end.logs.map((l) => l.text), [
+      "3 hé function string x",
+      "undefined undefined undefined undefined true",
+      '{"d":"1970-01-01T00:00:00.000Z"} true',
+      "TypeError other realm",
+      "true",
+      "promise",
+      "timer",
+    ]);
+  }));
