@@ -1,8 +1,9 @@
 /**
  * Job queue benchmark: trivial jobs queued over HTTPS (`POST /v1/jobs`) by concurrent clients
  * against a real `aft serve`, then run to completion by its queue. Prints jobs accepted per
- * second, jobs completed per second, and p50/p99 queue-to-finish latency (createdAt to
- * finishedAt of each job, from the job history).
+ * second, jobs completed per second, the CPU time the service (with its runner processes) spent
+ * per job (from /proc on Linux: unlike the rates, it does not depend on the machine's load), and
+ * p50/p99 queue-to-finish latency (createdAt to finishedAt of each job, from the job history).
  *
  *   deno task bench:jobs                          # 2,000 jobs, 16 clients
  *   deno task bench:jobs --jobs 500 --clients 8
@@ -38,6 +39,52 @@ const total = Number(values.jobs);
 const clients = Number(values.clients);
 
 const PEER = new URL("./_jobs_peer.ts", import.meta.url).pathname;
+
+/** Clock ticks per second of /proc's CPU times. */
+const TICKS = (() => {
+  try {
+    const out = new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync();
+    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and all its descendants, the
+ * finished ones included (Linux /proc; undefined elsewhere). Unlike wall time it does not
+ * depend on what else the machine runs.
+ */
+function treeCpuSeconds(pid: number): number | undefined {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  try {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      try {
+        const text = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+        // The command name is in parentheses and may hold spaces: the fields follow the last ")".
+        const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+        const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+        stats.set(Number(e.name), { ppid: Number(f[1]), ticks });
+      } catch { /* gone meanwhile */ }
+    }
+  } catch {
+    return undefined;
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [p, s] of stats) {
+      if (!tree.has(p) && tree.has(s.ppid)) {
+        tree.add(p);
+        grew = true;
+      }
+    }
+  }
+  let ticks = 0;
+  for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;
+  return ticks / TICKS;
+}
 
 /** POSTs `total` job requests to `url` from `clients` concurrent clients; returns refusals. */
 async function postJobs(
@@ -143,6 +190,7 @@ try {
   console.log(
     `--- ${total} jobs from ${clients} concurrent HTTPS clients, ${values.concurrency} running at once`,
   );
+  const cpu0 = treeCpuSeconds(svc.child.pid);
   const t0 = performance.now();
   const refused = await postJobs(url, http, key, String);
   const accepted = (performance.now() - t0) / 1000;
@@ -157,6 +205,7 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   }
   const completed = (performance.now() - t0) / 1000;
+  const cpu1 = treeCpuSeconds(svc.child.pid);
   const rows = db.prepare(
     "SELECT status, created_at, finished_at FROM jobs WHERE params NOT LIKE '%warm-up%'",
   ).all() as { status: string; created_at: string; finished_at: string }[];
@@ -191,6 +240,13 @@ try {
       peer.workers.toFixed(0)
     } scripts/s  (aft/peer ${ratio(total / completed, peer.workers)})`,
   );
+  if (cpu0 !== undefined && cpu1 !== undefined) {
+    console.log(
+      `  service CPU   ${((cpu1 - cpu0) * 1000 / total).toFixed(1)} ms per job  (${
+        (cpu1 - cpu0).toFixed(1)
+      } CPU-s for accepting and running them: aft serve and its runners, from /proc)`,
+    );
+  }
   console.log(
     `  queue-to-finish latency  p50 ${pct(50)} ms  p99 ${pct(99)} ms  (all jobs queued at once)`,
   );

@@ -83,11 +83,12 @@ export function mark(label: string, where?: string): void {
 let cpuReadable = true;
 /** CPU time of the calling thread in ms, from Linux's /proc/thread-self/schedstat. */
 function threadCpu(): number | undefined {
-  if (!cpuReadable || Deno.build.os !== "linux") return undefined;
+  if (!cpuReadable) return undefined;
   try {
+    if (Deno.build.os !== "linux") throw new Error("no /proc");
     return Number(Deno.readTextFileSync("/proc/thread-self/schedstat").split(" ")[0]) / 1e6;
   } catch {
-    cpuReadable = false; // a Worker without permissions, or no /proc
+    cpuReadable = false; // a Worker without permissions (or without Deno), or no /proc
     return undefined;
   }
 }

@@ -32,8 +32,9 @@ scope.addEventListener("message", (e) => {
     if (first) addMarks([{ label: "worker modules loaded", at: evaluated }], "worker");
     mark("init received", "worker");
   }
+  // After the first marks, which look for the thread's CPU time with Deno's help.
+  if (first) lockWorkerGlobal();
   first = false;
   const run = installPrelude(e.data, post, closeSelf);
   void run().finally(() => running = false);
 });
-lockWorkerGlobal();
