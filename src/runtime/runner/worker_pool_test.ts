@@ -25,7 +25,8 @@ async function runSource(
     limits: { localRoots: [] },
     ...job,
   }, {
-    request: () => Promise.resolve(null),
+    // The parent's answers: one VFS Library entry, nothing else.
+    request: (req) => Promise.resolve(req.op === "vfsNames" ? ["inbox"] : null),
     log: (level, text) => void logs.push({ level, text }),
     progress() {},
   });
@@ -166,7 +167,9 @@ Deno.test("a run in a context has the web APIs, timers and the host's values as 
       "Log.Info(JSON.stringify({ d: new Date(0) }), Sleep(5));",
       'setTimeout(function () { Log.Info("timer"); }, 1);',
       "Promise.resolve().then(function () { Log.Info('promise'); });",
-      "try { GetSecret(1); } catch (e) { Log.Info(e.name, e instanceof TypeError || 'other realm'); }",
+      "try { GetSecret(1); } catch (e) { Log.Info(e.name, e instanceof TypeError); }",
+      "try { VirtualFSByName('none'); } catch (e) { Log.Info(e instanceof Error); }",
+      "Log.Info(VirtualFSNames() instanceof Array, VirtualFSNames()[0]);",
       "try { null.x } catch (e) { Log.Info(e instanceof TypeError); }",
     ].join("\n");
     const end = await runSource(src, reuse());
@@ -175,7 +178,9 @@ Deno.test("a run in a context has the web APIs, timers and the host's values as 
       "3 hé function string x",
       "undefined undefined undefined undefined true",
       '{"d":"1970-01-01T00:00:00.000Z"} true',
-      "TypeError other realm",
+      "TypeError true",
+      "true",
+      "true inbox",
       "true",
       "promise",
       "timer",

@@ -17,4 +17,10 @@ export interface Bridge {
   log(level: LogLevel, text: string): void;
   halted(): boolean;
   define(name: string, value: unknown): void;
+  /**
+   * The script's context's `TypeError` and `Error`: what the prelude throws at a script is of
+   * the script's own realm, so `e instanceof TypeError` holds there.
+   */
+  TypeError: TypeErrorConstructor;
+  Error: ErrorConstructor;
 }

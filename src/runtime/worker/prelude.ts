@@ -156,6 +156,8 @@ export function installPrelude(
       post({ t: "log", level, text: kept.text, cutFrom: kept.cutFrom });
     },
     halted: () => Atomics.load(ctrl, HALT) === 1,
+    TypeError: realm.TypeError,
+    Error: realm.Error,
     define(name, value) {
       Object.defineProperty(g, name, {
         value,
@@ -177,7 +179,7 @@ export function installPrelude(
   bridge.define("Params", param);
   bridge.define("Param", param);
   bridge.define("GetSecret", (name: unknown) => {
-    if (typeof name !== "string") throw new TypeError("GetSecret(name) takes a string");
+    if (typeof name !== "string") throw new bridge.TypeError("GetSecret(name) takes a string");
     return bridge.call("secret", name);
   });
   bridge.define("Exit", (code?: unknown) => {

@@ -209,12 +209,12 @@ export function installClients(bridge: Bridge, VirtualFS: VirtualFSCtor): void {
     const state = new WeakMap<object, ClientState>();
     const st = (self: object): ClientState => {
       const s = state.get(self);
-      if (!s) throw new TypeError(`this is not a ${kind}`);
+      if (!s) throw new bridge.TypeError(`this is not a ${kind}`);
       return s;
     };
     const remote = (self: object): VirtualFSLike => {
       const s = st(self);
-      if (!s.vfs) throw new Error(`${kind}: call Connect() first`);
+      if (!s.vfs) throw new bridge.Error(`${kind}: call Connect() first`);
       return s.vfs;
     };
     const fail = (self: object, r: ResultLike): boolean => {
@@ -224,7 +224,7 @@ export function installClients(bridge: Bridge, VirtualFS: VirtualFSCtor): void {
     };
 
     const Client = function (this: Record<string, unknown>) {
-      if (!new.target) throw new TypeError(`${kind} must be called with new`);
+      if (!new.target) throw new bridge.TypeError(`${kind} must be called with new`);
       Object.assign(this, spec.fields, { LastError: "", Options: defaultOptions() });
       state.set(this, { LastError: "", Options: this.Options as Record<string, unknown> });
     };

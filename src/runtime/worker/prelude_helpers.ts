@@ -13,7 +13,7 @@ import { formatDateTime } from "./format_time.ts";
 /** Installs the helpers. */
 export function installHelpers(bridge: Bridge): void {
   const str = (v: unknown, what: string): string => {
-    if (typeof v !== "string") throw new TypeError(`${what} takes a string path`);
+    if (typeof v !== "string") throw new bridge.TypeError(`${what} takes a string path`);
     return v;
   };
   const result = (op: string, ...args: unknown[]) =>
@@ -55,12 +55,12 @@ export function installHelpers(bridge: Bridge): void {
     if (v === undefined || v === null) return [];
     const list = typeof v === "string" ? [v] : v;
     if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
-      throw new TypeError(`${what} takes an array of local file paths`);
+      throw new bridge.TypeError(`${what} takes an array of local file paths`);
     }
     return list;
   };
   const text = (v: unknown, what: string): string => {
-    if (typeof v !== "string") throw new TypeError(`${what} takes strings`);
+    if (typeof v !== "string") throw new bridge.TypeError(`${what} takes strings`);
     return v;
   };
   bridge.define(
@@ -125,9 +125,13 @@ export function installHelpers(bridge: Bridge): void {
   bridge.define("Timestamp", () => new Date().toISOString());
   bridge.define("FormatDateTime", (date: unknown, layout: unknown) => {
     if (typeof layout !== "string") {
-      throw new TypeError("FormatDateTime(date, layout) takes a layout string");
+      throw new bridge.TypeError("FormatDateTime(date, layout) takes a layout string");
     }
-    return formatDateTime(date as Date | string | number, layout);
+    try {
+      return formatDateTime(date as Date | string | number, layout);
+    } catch (err) {
+      throw new bridge.TypeError((err as Error).message);
+    }
   });
 }
 

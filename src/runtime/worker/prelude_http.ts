@@ -60,7 +60,7 @@ export function installHttp(bridge: Bridge): void {
     }
     Timeout(seconds: unknown): this {
       const n = Number(seconds);
-      if (!(n > 0)) throw new TypeError("Timeout(seconds) takes a positive number");
+      if (!(n > 0)) throw new bridge.TypeError("Timeout(seconds) takes a positive number");
       this.#timeout = n;
       return this;
     }
@@ -87,7 +87,7 @@ export function installHttp(bridge: Bridge): void {
       return this.Do("PATCH", body);
     }
     Do(verb: unknown, body?: unknown): HttpResponse {
-      if (this.#url === "") throw new TypeError("HttpCli: call .Url(url) before sending");
+      if (this.#url === "") throw new bridge.TypeError("HttpCli: call .Url(url) before sending");
       const spec: HttpRequestSpec = {
         url: this.#url,
         method: String(verb).toUpperCase(),

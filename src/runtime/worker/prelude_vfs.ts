@@ -64,7 +64,7 @@ export function installVfs(bridge: Bridge): void {
 
   function handleOf(vfs: unknown, what: string): number {
     const h = typeof vfs === "object" && vfs !== null ? handles.get(vfs) : undefined;
-    if (h === undefined) throw new TypeError(`${what} must be a VirtualFS object`);
+    if (h === undefined) throw new bridge.TypeError(`${what} must be a VirtualFS object`);
     return h;
   }
 
@@ -75,9 +75,9 @@ export function installVfs(bridge: Bridge): void {
 
   // A constructor function so both `new VirtualFS(...)` and subclass-free use work.
   function VirtualFS(this: object, type: unknown, target: unknown, payload?: unknown) {
-    if (!new.target) throw new TypeError("VirtualFS must be called with new");
+    if (!new.target) throw new bridge.TypeError("VirtualFS must be called with new");
     if (typeof type !== "string" || typeof target !== "string") {
-      throw new TypeError("new VirtualFS(type, target, payloadJson?) takes strings");
+      throw new bridge.TypeError("new VirtualFS(type, target, payloadJson?) takes strings");
     }
     const handle = bridge.call("vfs.open", { type, target, payload: payload ?? "" }) as number;
     handles.set(this, handle);
@@ -107,14 +107,17 @@ export function installVfs(bridge: Bridge): void {
   bridge.define("VirtualFS", VirtualFS);
 
   bridge.define("VirtualFSByName", (name: unknown) => {
-    if (typeof name !== "string") throw new TypeError("VirtualFSByName(name) takes a string");
+    if (typeof name !== "string") {
+      throw new bridge.TypeError("VirtualFSByName(name) takes a string");
+    }
     const handle = bridge.call("vfs.open", { name }) as number;
     const vfs = Object.create(proto) as object;
     handles.set(vfs, handle);
     return vfs;
   });
 
-  bridge.define("VirtualFSNames", () => [...(bridge.call("vfs.names") as string[])]);
+  // A fresh array of the script's own realm at each call (decoded there).
+  bridge.define("VirtualFSNames", () => bridge.call("vfs.names") as string[]);
 
   for (const [name, value] of Object.entries(VFS_CONSTANTS)) bridge.define(name, value);
 }

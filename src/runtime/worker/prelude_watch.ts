@@ -47,7 +47,7 @@ export function installWatchers(bridge: Bridge, ctrl: Int32Array, hooks: (() => 
     /** Adds a folder to watch (`recursive`: its subfolders too). */
     WatchDir(path: unknown, recursive?: unknown): void {
       if (typeof path !== "string" || path === "") {
-        throw new TypeError("WatchDir(path, recursive) takes a folder path");
+        throw new bridge.TypeError("WatchDir(path, recursive) takes a folder path");
       }
       this.#dirs.push({ path, recursive: recursive === true });
     }
@@ -95,7 +95,7 @@ export function installWatchers(bridge: Bridge, ctrl: Int32Array, hooks: (() => 
     PollIntervalSeconds = 30;
     constructor(vfsName: unknown) {
       if (typeof vfsName !== "string" || vfsName === "") {
-        throw new TypeError("RemoteWatcher(vfsName) takes the name of a VFS Library entry");
+        throw new bridge.TypeError("RemoteWatcher(vfsName) takes the name of a VFS Library entry");
       }
       super("remote", vfsName);
     }

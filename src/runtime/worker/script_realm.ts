@@ -73,9 +73,10 @@ export interface ScriptRealm {
   global: Record<string, unknown>;
   /** The context's `JSON.parse`, taken before the script could replace it. */
   parse: (text: string, reviver?: (key: string, value: unknown) => unknown) => unknown;
-  /** The context's `Uint8Array` and `Error`, likewise. */
+  /** The context's `Uint8Array`, `Error` and `TypeError`, likewise. */
   Uint8Array: Uint8ArrayConstructor;
   Error: ErrorConstructor;
+  TypeError: TypeErrorConstructor;
   /** Compiles `source` as a classic script named `fileName` (throws its SyntaxError). */
   compile(source: string, fileName: string): vm.Script;
   /** Runs a compiled script in the context; returns its completion value. */
@@ -140,6 +141,7 @@ export function createScriptRealm(): ScriptRealm {
     parse,
     Uint8Array: g.Uint8Array as Uint8ArrayConstructor,
     Error: g.Error as ErrorConstructor,
+    TypeError: g.TypeError as TypeErrorConstructor,
     compile: (source, fileName) => new vm.Script(source, { filename: fileName }),
     run: (script) => script.runInContext(g as unknown as vm.Context),
     dispose() {
