@@ -175,3 +175,22 @@ export function childrenCpuSeconds(): number | undefined {
     return undefined;
   }
 }
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 where it cannot say). */
+export const CLK_TCK = (() => {
+  try {
+    const out = new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync();
+    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * The fields of a `/proc/PID/stat` line after the command name, which is in parentheses and may
+ * hold spaces: `[0]` is the state, `[1]` the parent, `[11]`/`[12]` user/system ticks, `[13]`/`[14]`
+ * those of waited-for children.
+ */
+export function procStatFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}

@@ -19,7 +19,8 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { aftCommand, runAft } from "../tests/e2e/_cli.ts";
 import { freePort } from "../tests/e2e/_service.ts";
-import { machineCheck, median } from "./_machine.ts";
+import { CLK_TCK, machineCheck, median, procStatFields } from "./_machine.ts";
+import { postJobs } from "./_post_jobs.ts";
 
 const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
@@ -35,38 +36,14 @@ const total = Number(values.jobs);
 const clients = Number(values.clients);
 const rounds = Number(values.rounds);
 const PEER = new URL("./_jobs_peer.ts", import.meta.url).pathname;
-const TICK = 100; // clock ticks per second of /proc (USER_HZ on Linux)
 
 /** CPU seconds of process `pid` so far: all threads, and the main thread. */
 function cpuOf(pid: number): { all: number; main: number } {
   const read = (path: string) => {
-    const s = Deno.readTextFileSync(path);
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / TICK; // utime, stime
+    const f = procStatFields(Deno.readTextFileSync(path));
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime
   };
   return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
-}
-
-/** POSTs `total` job requests from `clients` concurrent clients; returns the refusals. */
-async function postJobs(url: string, http: Deno.HttpClient, key: string): Promise<number> {
-  let next = 0;
-  let refused = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < total) {
-        const n = next++;
-        const r = await fetch(url, {
-          method: "POST",
-          client: http,
-          headers: { "X-API-Key": key, "Content-Type": "application/json" },
-          body: JSON.stringify({ scriptName: "trivial", params: { n: String(n) } }),
-        });
-        await r.body?.cancel();
-        if (r.status !== 201) refused++;
-      }
-    }),
-  );
-  return refused;
 }
 
 interface Round {
@@ -79,7 +56,7 @@ interface Round {
 async function round(url: string, pid: number, http: Deno.HttpClient, key: string) {
   const c0 = cpuOf(pid);
   const t0 = performance.now();
-  const refused = await postJobs(url, http, key);
+  const refused = await postJobs({ url, http, key, total, clients });
   const secs = (performance.now() - t0) / 1000;
   const c1 = cpuOf(pid);
   if (refused) throw new Error(`${refused} of ${total} requests refused`);
@@ -147,7 +124,7 @@ try {
   const ca = await Deno.readTextFile(join(data, "tls", "ca.pem"));
   const http = Deno.createHttpClient({ caCerts: [ca] });
   const url = `https://127.0.0.1:${port}/v1/jobs`;
-  await postJobs(url, http, key); // warm-up, not counted
+  await postJobs({ url, http, key, total, clients }); // warm-up, not counted
   const aft: Round[] = [];
   for (let i = 0; i < rounds; i++) aft.push(await round(url, child.pid, http, key));
   child.kill("SIGTERM");
@@ -171,7 +148,7 @@ try {
   await reader.read(); // "ready"
   reader.releaseLock();
   const peerUrl = `https://127.0.0.1:${peerPort}/v1/jobs`;
-  await postJobs(peerUrl, http, "peer");
+  await postJobs({ url: peerUrl, http, key: "peer", total, clients });
   const bare: Round[] = [];
   for (let i = 0; i < rounds; i++) bare.push(await round(peerUrl, peer.pid, http, "peer"));
   peer.kill("SIGTERM");

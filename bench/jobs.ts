@@ -24,7 +24,8 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { runAft } from "../tests/e2e/_cli.ts";
 import { freePort, startService } from "../tests/e2e/_service.ts";
-import { machineCheck, ratio } from "./_machine.ts";
+import { CLK_TCK, machineCheck, procStatFields, ratio } from "./_machine.ts";
+import { postJobs } from "./_post_jobs.ts";
 
 const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
@@ -40,16 +41,6 @@ const clients = Number(values.clients);
 
 const PEER = new URL("./_jobs_peer.ts", import.meta.url).pathname;
 
-/** Clock ticks per second of /proc's CPU times. */
-const TICKS = (() => {
-  try {
-    const out = new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync();
-    return Number(new TextDecoder().decode(out.stdout).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /**
  * CPU seconds (user + system) used so far by process `pid` and all its descendants, the
  * finished ones included (Linux /proc; undefined elsewhere). Unlike wall time it does not
@@ -62,8 +53,7 @@ function treeCpuSeconds(pid: number): number | undefined {
       if (!/^\d+$/.test(e.name)) continue;
       try {
         const text = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-        // The command name is in parentheses and may hold spaces: the fields follow the last ")".
-        const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+        const f = procStatFields(text);
         const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
         stats.set(Number(e.name), { ppid: Number(f[1]), ticks });
       } catch { /* gone meanwhile */ }
@@ -83,34 +73,7 @@ function treeCpuSeconds(pid: number): number | undefined {
   }
   let ticks = 0;
   for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;
-  return ticks / TICKS;
-}
-
-/** POSTs `total` job requests to `url` from `clients` concurrent clients; returns refusals. */
-async function postJobs(
-  url: string,
-  http: Deno.HttpClient,
-  key: string,
-  name: (n: number) => string,
-): Promise<number> {
-  let next = 0;
-  let refused = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < total) {
-        const n = next++;
-        const r = await fetch(url, {
-          method: "POST",
-          client: http,
-          headers: { "X-API-Key": key, "Content-Type": "application/json" },
-          body: JSON.stringify({ scriptName: "trivial", params: { n: name(n) } }),
-        });
-        await r.body?.cancel();
-        if (r.status !== 201) refused++;
-      }
-    }),
-  );
-  return refused;
+  return ticks / CLK_TCK;
 }
 
 /** The peers' figures: bare HTTPS requests per second, and trivial Workers per second. */
@@ -137,9 +100,9 @@ async function peers(
   await reader.read(); // "ready"
   reader.releaseLock();
   const url = `https://127.0.0.1:${port}/v1/jobs`;
-  await postJobs(url, http, "peer", String).catch(() => 0); // warm-up round, not counted
+  await postJobs({ url, http, key: "peer", total, clients }).catch(() => 0); // warm-up round, not counted
   const t0 = performance.now();
-  await postJobs(url, http, "peer", String);
+  await postJobs({ url, http, key: "peer", total, clients });
   const httpSecs = (performance.now() - t0) / 1000;
   child.kill("SIGTERM");
   await child.status;
@@ -192,7 +155,7 @@ try {
   );
   const cpu0 = treeCpuSeconds(svc.child.pid);
   const t0 = performance.now();
-  const refused = await postJobs(url, http, key, String);
+  const refused = await postJobs({ url, http, key, total, clients });
   const accepted = (performance.now() - t0) / 1000;
 
   const db = new DatabaseSync(join(data, "aft.db"), { readOnly: true });

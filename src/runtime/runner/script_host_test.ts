@@ -4,32 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import type { LogLevel } from "../../store/types.ts";
-import type { JobSpec } from "../protocol/messages.ts";
-import { type ScriptEnd, startScript } from "./script_host.ts";
-
-/** Runs `source` to its end and returns how it ended and what it logged. */
-export async function runSource(
-  source: string,
-  job: Partial<JobSpec> = {},
-): Promise<ScriptEnd & { logs: { level: LogLevel; text: string }[] }> {
-  const logs: { level: LogLevel; text: string }[] = [];
-  const script = startScript({
-    jobId: "t1",
-    scriptName: "t",
-    source,
-    fileName: "t.syncjs",
-    params: {},
-    quoteSource: true,
-    limits: { localRoots: [] },
-    ...job,
-  }, {
-    request: () => Promise.resolve(null),
-    log: (level, text) => void logs.push({ level, text }),
-    progress() {},
-  });
-  return { ...await script.done, logs };
-}
+import { startScript } from "./script_host.ts";
+import { runSource } from "./_test_script.ts";
 
 Deno.test("a script that does not compile ends with file:line:column and its line with a caret", async () => {
   const end = await runSource('var x = 1;\nLog.Info("a" + (x, 2);\nvar y;\n', {

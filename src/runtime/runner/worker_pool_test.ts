@@ -5,33 +5,13 @@
 
 import assert from "node:assert/strict";
 import type { JobSpec } from "../protocol/messages.ts";
-import type { LogLevel } from "../../store/types.ts";
-import { type ScriptEnd, startScript } from "./script_host.ts";
+import { startScript } from "./script_host.ts";
+import { runSource as runScript } from "./_test_script.ts";
 import { dropWorkers, idleWorkers } from "./worker_pool.ts";
 
-/** Runs `source` to its end; returns how it ended and what it logged. */
-async function runSource(
-  source: string,
-  job: Partial<JobSpec> = {},
-): Promise<ScriptEnd & { logs: { level: LogLevel; text: string }[] }> {
-  const logs: { level: LogLevel; text: string }[] = [];
-  const script = startScript({
-    jobId: "t1",
-    scriptName: "t",
-    source,
-    fileName: "t.syncjs",
-    params: {},
-    quoteSource: true,
-    limits: { localRoots: [] },
-    ...job,
-  }, {
-    // The parent's answers: one VFS Library entry, nothing else.
-    request: (req) => Promise.resolve(req.op === "vfsNames" ? ["inbox"] : null),
-    log: (level, text) => void logs.push({ level, text }),
-    progress() {},
-  });
-  return { ...await script.done, logs };
-}
+/** Runs `source` to its end; the parent's answers: one VFS Library entry, nothing else. */
+const runSource = (source: string, job: Partial<JobSpec> = {}) =>
+  runScript(source, job, (req) => req.op === "vfsNames" ? ["inbox"] : null);
 
 const reuse = (job: Partial<JobSpec> = {}): Partial<JobSpec> => ({
   limits: { localRoots: [], workerReuse: true },

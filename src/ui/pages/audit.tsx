@@ -47,6 +47,27 @@ export const ACTION_GROUPS: { value: string; label: string }[] = [
   { value: "reinit", label: "aft reinit" },
 ];
 
+/**
+ * A time typed in the browser's time zone (`NAMELocal`) for the UTC field NAME the service
+ * reads; `client/local_input.ts` keeps the two in step (without script, the typed time is UTC).
+ */
+function LocalTimeField(props: { label: string; name: string; iso: string }) {
+  const id = `f-${props.name}Local`;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={`${props.name}Local`}
+        type="datetime-local"
+        value={utcInput(props.iso)}
+        data-utc-field={props.name}
+      />
+      <input type="hidden" name={props.name} value={props.iso} />
+    </div>
+  );
+}
+
 /** The query string of the filters (and a cursor). */
 export function auditQuery(f: AuditFilters, extra: Record<string, string> = {}): string {
   const q = new URLSearchParams();
@@ -106,28 +127,8 @@ export function AuditPage(props: {
       >
         <Field label="Actor" name="actor" value={f.actor} hint="User name, key name or OS user" />
         <SelectField label="Action" name="action" value={f.action} options={ACTION_GROUPS} />
-        <div class="field">
-          <label for="f-fromLocal">From</label>
-          <input
-            id="f-fromLocal"
-            name="fromLocal"
-            type="datetime-local"
-            value={utcInput(f.from)}
-            data-utc-field="from"
-          />
-          <input type="hidden" name="from" value={f.from} />
-        </div>
-        <div class="field">
-          <label for="f-toLocal">Until</label>
-          <input
-            id="f-toLocal"
-            name="toLocal"
-            type="datetime-local"
-            value={utcInput(f.to)}
-            data-utc-field="to"
-          />
-          <input type="hidden" name="to" value={f.to} />
-        </div>
+        <LocalTimeField label="From" name="from" iso={f.from} />
+        <LocalTimeField label="Until" name="to" iso={f.to} />
         <div class="filter-actions">
           <Button type="submit" variant="primary" icon="search">Filter</Button>
           {filtered && <a href="/audit">Clear filters</a>}
