@@ -4,13 +4,14 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../sha256.ts";
 
 /** Hex SHA-256 of a key. */
 export function hashKeySync(key: string): string {
-  // node:crypto hashes here and now: WebCrypto's digest hops to a thread and back, which cost
-  // the API more CPU per request than anything else on its path.
-  return createHash("sha256").update(key, "utf8").digest("hex");
+  // Hashed here and now: WebCrypto's digest hops to a thread and back, which cost the API more
+  // CPU per request than anything else on its path; node:crypto, which also hashes at once,
+  // costs a process that loads it (as `aft run` would) about 10 ms of its start.
+  return sha256Hex(key);
 }
 
 /** Hex SHA-256 of a key (`hashKeySync`, as a promise). */

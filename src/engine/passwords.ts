@@ -16,7 +16,6 @@
  * @module
  */
 
-import { scrypt } from "node:crypto";
 import { Buffer } from "node:buffer";
 
 /** The cost of new hashes: N = 2^ln, block size r, parallelism p. */
@@ -38,6 +37,9 @@ async function derive(
   running++;
   try {
     const N = 2 ** params.ln;
+    // Loaded here, not with the module: commands that never check a password (`aft run`) do
+    // not pay for node:crypto.
+    const { scrypt } = await import("node:crypto");
     return await new Promise<Uint8Array>((resolve, reject) =>
       scrypt(
         Buffer.from(password.normalize("NFC"), "utf8"),

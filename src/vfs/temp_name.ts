@@ -24,7 +24,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../sha256.ts";
 import { thisWriter, type Writer, writerState } from "./writer_id.ts";
 
 /** What a temporary file's name says. */
@@ -70,10 +70,7 @@ export function fingerprint(
   target: string,
   src: { path: string; size: number; modTime: Date },
 ): string {
-  return createHash("sha256")
-    .update([target, src.path, src.size, src.modTime.getTime()].join("\0"))
-    .digest("hex")
-    .slice(0, 12);
+  return sha256Hex([target, src.path, src.size, src.modTime.getTime()].join("\0")).slice(0, 12);
 }
 
 /**

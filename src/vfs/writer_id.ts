@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../sha256.ts";
 import { startOf } from "./process_start.ts";
 
 export { startOf };
@@ -50,7 +50,7 @@ export function thisWriter(): Writer {
   }
   canTell = start !== undefined && parts.every((p) => p !== "");
   me = {
-    host: createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 8),
+    host: sha256Hex(parts.join("\n")).slice(0, 8),
     pid: Deno.pid,
     start: start ?? "0",
   };

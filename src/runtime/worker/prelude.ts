@@ -29,7 +29,7 @@ import { installHelpers } from "./prelude_helpers.ts";
 import { installClients } from "./prelude_clients.ts";
 import { installWatchers } from "./prelude_watch.ts";
 import { type Mark, mark, takeMarks } from "../../timings.ts";
-import { createScriptRealm } from "./script_realm.ts";
+import { createScriptRealm, type ScriptRealm } from "./script_realm.ts";
 
 /** Log lines posted and not yet acknowledged by the host before `Log` waits. */
 const LOG_WINDOW = 256;
@@ -74,14 +74,15 @@ export function lockWorkerGlobal(): void {
  * Installs the globals in a fresh context and returns `run()`, which runs the script there and
  * reports its end to the host. The Worker stays open for another run of the same script,
  * except after `Exit()`, which closes it (the only way to stop a script at once, even one that
- * catches what Exit throws).
+ * catches what Exit throws). `realm`: a context made ahead for this run, in which no script
+ * has run (default: one made now).
  */
 export function installPrelude(
   init: WorkerInit,
   post: (m: WorkerMessage) => void,
   closeSelf: () => void,
+  realm: ScriptRealm = createScriptRealm(),
 ): () => Promise<void> {
-  const realm = createScriptRealm();
   const g = realm.global;
   /** Hooks run while the script waits in WaitForHaltSignal (watchers deliver events here). */
   const waitHooks: (() => void)[] = [];
