@@ -2,9 +2,11 @@
  * The queue across nodes, on a throw-away PostgreSQL server (tests/fixtures/postgres.ts), in one
  * run:
  *
- * 1. claims per second: aft's queue (claim with `FOR UPDATE SKIP LOCKED`, then the job marked
- *    done) against graphile-worker's (the peer: its `get_job` and `complete_job` through its own
- *    runner with a no-op task), each with the same number of workers on the same database;
+ * 1. claims per second: aft's queue as a node's slots use it (a claim with `FOR UPDATE SKIP
+ *    LOCKED`, then each job's end recorded with the next job claimed in the same statement,
+ *    `jobs.finishAndClaim`) against graphile-worker's (the peer: its `get_job` and
+ *    `complete_job` through its own runner with a no-op task), each with the same number of
+ *    workers on the same database;
  * 2. jobs completed per second with one, two and three `aft serve` nodes sharing the database
  *    (a one-line script; each node runs up to its `maxConcurrentJobs`, default 4).
  *
@@ -43,21 +45,25 @@ async function fill(store: PostgresStore, n: number, scriptName: string, scriptI
   }
 }
 
-/** aft's queue: WORKERS loops of claim and mark done, until nothing is queued. */
+/**
+ * aft's queue: WORKERS slots, each claiming a job, then ending it and claiming the next in one
+ * call as `src/engine/queue.ts` does, until nothing is queued.
+ */
 async function aftClaims(url: string, claims: number): Promise<number> {
   const store = new PostgresStore(url, { max: WORKERS + 1 });
   await store.migrate();
   await fill(store, claims, "noop", null);
   const t = performance.now();
   await Promise.all(Array.from({ length: WORKERS }, async (_, w) => {
-    for (;;) {
-      const job = await store.jobs.claim(`bench-${w}`, { owner: `${w}:0` });
-      if (!job) return;
-      await store.jobs.update(job.id, {
-        status: "succeeded",
+    const slot = { node: `bench-${w}`, owner: `${w}:0` };
+    let job = await store.jobs.claim(slot.node, slot);
+    while (job) {
+      const end = {
+        status: "succeeded" as const,
         exitCode: 0,
         finishedAt: new Date().toISOString(),
-      });
+      };
+      job = (await store.jobs.finishAndClaim(job.id, end, slot)).next;
     }
   }));
   const secs = (performance.now() - t) / 1000;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { JobRecord, JobStatus, LogLevel, LogLine } from "../store/types.ts";
+import type { ClaimRequest, JobRecord, JobStatus, LogLevel, LogLine } from "../store/types.ts";
 import type { JobSpec, RunnerMessage } from "../runtime/protocol/messages.ts";
 import type { Runner, Runners } from "../runtime/protocol/runner.ts";
 import type { TransferProgress } from "../vfs/progress.ts";
@@ -46,6 +46,15 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   onLog?(line: LogLine): void;
   onProgress?(p: JobProgress): void;
+  /**
+   * The queue's next job, claimed with this one's end in one store call: asked once the end is
+   * known, it returns who claims (or undefined: claim nothing), and `take` receives what was
+   * claimed. Not asked when the job's end is not recorded (its lease was lost).
+   */
+  next?: {
+    request(): Promise<ClaimRequest | undefined>;
+    take(job: JobRecord): void;
+  };
 }
 
 /** What the script source is and how stack traces name it. */
@@ -324,7 +333,15 @@ export async function executeJob(
     peakRssBytes: outcome.peakRss ?? null,
   };
   try {
-    record = await engine.store.jobs.update(job.id, patch);
+    // A claim that cannot be asked for is left to the queue's next look.
+    const claim = opts.next && await opts.next.request().catch(() => undefined);
+    if (claim) {
+      const ended = await engine.store.jobs.finishAndClaim(job.id, patch, claim);
+      record = ended.job;
+      if (ended.next) opts.next!.take(ended.next);
+    } else {
+      record = await engine.store.jobs.update(job.id, patch);
+    }
     mark("job end recorded");
   } catch (err) {
     // The row still reads "running" (never "succeeded"): the next start marks it failed.

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { JobRecord } from "../store/types.ts";
+import type { ClaimRequest, JobRecord } from "../store/types.ts";
 import { RunnerPool } from "../runtime/service/runner_pool.ts";
 import { executeJob } from "./execute.ts";
 import { jobSource } from "./job_source.ts";
@@ -140,13 +140,45 @@ export class JobQueue {
         leaseSeconds: nodeLeaseSeconds,
       });
       if (!job) return;
-      this.#run(job);
+      await this.#take(job);
     }
+  }
+
+  /**
+   * Runs a job this queue claimed, or, when `stop()` began while the claim was under way,
+   * puts it back in the queue for another node or the next start.
+   */
+  async #take(job: JobRecord): Promise<void> {
+    if (!this.#stopping) return this.#run(job);
+    try {
+      await this.#engine.store.jobs.update(job.id, {
+        status: "queued",
+        node: null,
+        owner: null,
+        startedAt: null,
+      });
+    } catch (err) {
+      // Still "running" here: reconciliation or a lease expiry fails it later.
+      this.#log(`job ${job.id}: cannot return it to the queue at shutdown: ${String(err)}`);
+    }
+  }
+
+  /**
+   * Who claims the next job with the end of one that runs now (its slot frees as it ends), or
+   * undefined when this queue takes no new job or has no slot for it.
+   */
+  async #nextClaim(): Promise<ClaimRequest | undefined> {
+    if (this.#stopping || this.#draining) return undefined;
+    const { maxConcurrentJobs, nodeLeaseSeconds } = await this.#engine.settings();
+    // The ending job still counts in #running.
+    if (this.#running.size > maxConcurrentJobs) return undefined;
+    return { node: this.#engine.node, owner: this.#opts.owner, leaseSeconds: nodeLeaseSeconds };
   }
 
   #run(job: JobRecord): void {
     const abort = new AbortController();
     const started = performance.now();
+    let next: JobRecord | undefined;
     const done = (async () => {
       try {
         const src = await jobSource(this.#engine, job);
@@ -157,6 +189,7 @@ export class JobQueue {
         const end = await executeJob(this.#engine, job, src, {
           pool: this.#pool,
           signal: abort.signal,
+          next: { request: () => this.#nextClaim(), take: (j) => next = j },
         });
         this.#durations.push({ status: end.status, seconds: (performance.now() - started) / 1000 });
         if (this.#durations.length > 10_000) this.#durations.splice(0, 5_000);
@@ -164,8 +197,10 @@ export class JobQueue {
         this.#log(`job ${job.id}: ${String(err)}`);
         await this.#fail(job, `Internal error: ${(err as Error).message}`).catch(() => {});
       }
-    })().finally(() => {
+    })().finally(async () => {
       this.#running.delete(job.id);
+      // The job claimed with this one's end takes its slot.
+      if (next) await this.#take(next);
       this.wake();
     });
     this.#running.set(job.id, { abort, done });

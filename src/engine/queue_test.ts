@@ -109,3 +109,79 @@ Deno.test("purge() removes finished jobs older than jobRetentionDays, keeps the 
     assert.match(log.join("\n"), /removed 1 job\(s\) older than 2 days/);
   }, { jobRetentionDays: 2 });
 });
+
+/** Records what `finishAndClaim` hands on; `before` runs at each call, before the store's. */
+function watchHandOns(core: EngineCore, before: () => void = () => {}): (string | null)[] {
+  const handed: (string | null)[] = [];
+  const real = core.store.jobs.finishAndClaim.bind(core.store.jobs);
+  core.store.jobs.finishAndClaim = async (id, patch, next) => {
+    before();
+    const r = await real(id, patch, next);
+    handed.push(r.next?.id ?? null);
+    return r;
+  };
+  return handed;
+}
+
+Deno.test("a job's end claims the next queued job in the same store call, which then runs in its slot", async () => {
+  await withQueue(async (core, queue) => {
+    const handed = watchHandOns(core);
+    const s = await core.store.scripts.create({ name: "one", source: 'Log.Info("one");' });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "one" })).id);
+    }
+    await queue.start();
+    await until(async () => (await core.store.jobs.countByStatus()).succeeded === 3 || undefined);
+    // One slot: the first job is claimed by the queue's look, each later one by the end before it.
+    assert.deepEqual(handed, [ids[1], ids[2], null]);
+    for (const id of ids) {
+      const j = (await core.store.jobs.get(id))!;
+      assert.deepEqual([j.status, j.node, j.owner], ["succeeded", core.node, "me:1"]);
+    }
+  }, { maxConcurrentJobs: 1 });
+});
+
+Deno.test("a job claimed with an end while the queue stops goes back to the queue", async () => {
+  await withQueue(async (core, queue) => {
+    let stopped: Promise<void> | undefined;
+    const handed = watchHandOns(core, () => stopped ??= queue.stop());
+    const s = await core.store.scripts.create({ name: "one", source: 'Log.Info("one");' });
+    const a = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "one" });
+    const b = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "one" });
+    await queue.start();
+    await until(() => Promise.resolve(handed.length === 1 || undefined));
+    await stopped;
+    assert.equal(handed[0], b.id, "b was claimed with a's end");
+    assert.equal((await core.store.jobs.get(a.id))!.status, "succeeded");
+    const back = (await core.store.jobs.get(b.id))!;
+    assert.deepEqual([back.status, back.node, back.owner, back.startedAt], [
+      "queued",
+      null,
+      null,
+      null,
+    ]);
+    assert.equal(await core.store.jobs.failExpired(() => "lost").then((r) => r.length), 0);
+  }, { maxConcurrentJobs: 1 });
+});
+
+Deno.test("a draining queue records a job's end without claiming another", async () => {
+  await withQueue(async (core, queue) => {
+    const handed = watchHandOns(core);
+    const s = await core.store.scripts.create({
+      name: "wait",
+      source: 'Log.Info("waiting"); WaitForHaltSignal();',
+    });
+    const a = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
+    const b = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
+    await queue.start();
+    await until(async () =>
+      (await core.store.jobs.logs(a.id)).some((l) => l.text === "waiting") || undefined
+    );
+    queue.draining = true;
+    await queue.halt(a.id);
+    await until(async () => (await core.store.jobs.get(a.id))!.status === "halted" || undefined);
+    assert.deepEqual(handed, []);
+    assert.equal((await core.store.jobs.get(b.id))!.status, "queued");
+  }, { maxConcurrentJobs: 1 });
+});

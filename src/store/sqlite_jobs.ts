@@ -120,6 +120,39 @@ export function sqliteJobs(
   signals: LocalSignals,
   commits: JobCommits,
 ): Store["jobs"] {
+  /** Applies `patch` to job `id`; the job as it is now. */
+  const updateRow = (id: string, patch: Partial<Omit<JobRecord, "id" | "createdAt">>) => {
+    const sets: string[] = [];
+    const params: SQLInputValue[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      const col = JOB_COLUMNS[k];
+      if (!col) continue;
+      sets.push(`${col} = ?`);
+      params.push(k === "params" ? JSON.stringify(v) : (v as SQLInputValue) ?? null);
+    }
+    // A job that is no longer running holds no lease.
+    if (patch.status !== undefined && patch.status !== "running") sets.push("lease_until = NULL");
+    if (sets.length > 0) {
+      q.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
+    }
+    const r = q.get("SELECT * FROM jobs WHERE id = ?", id);
+    if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
+    return toJob(r);
+  };
+  /** Takes the oldest queued job for `node`, inside the caller's transaction. */
+  const claimRow = (node: string, opts: { owner?: string; leaseSeconds?: number }) => {
+    const r = q.get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
+    if (!r) return undefined;
+    q.run(
+      "UPDATE jobs SET status = 'running', node = ?, owner = ?, started_at = ?, lease_until = ? WHERE id = ? AND status = 'queued'",
+      node,
+      opts.owner ?? null,
+      now(),
+      later(opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
+      String(r.id),
+    );
+    return toJob(q.get("SELECT * FROM jobs WHERE id = ?", String(r.id))!);
+  };
   return settled<Store["jobs"]>({
     create: (input, audit) => commits.add(input, audit),
     get: (id) => {
@@ -159,24 +192,7 @@ export function sqliteJobs(
       } ORDER BY id DESC LIMIT ${limit}`;
       return Promise.resolve(q.all(sql, ...params).map(toJob));
     },
-    update: (id, patch) => {
-      const sets: string[] = [];
-      const params: SQLInputValue[] = [];
-      for (const [k, v] of Object.entries(patch)) {
-        const col = JOB_COLUMNS[k];
-        if (!col) continue;
-        sets.push(`${col} = ?`);
-        params.push(k === "params" ? JSON.stringify(v) : (v as SQLInputValue) ?? null);
-      }
-      // A job that is no longer running holds no lease.
-      if (patch.status !== undefined && patch.status !== "running") sets.push("lease_until = NULL");
-      if (sets.length > 0) {
-        q.run(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
-      }
-      const r = q.get("SELECT * FROM jobs WHERE id = ?", id);
-      if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
-      return Promise.resolve(toJob(r));
-    },
+    update: (id, patch) => Promise.resolve(updateRow(id, patch)),
     failOrphans: (ids, reason) => Promise.resolve(q.tx(() => failJobs(q, ids, () => reason))),
     appendLogs: (lines) => {
       if (lines.length === 0) return Promise.resolve();
@@ -204,20 +220,9 @@ export function sqliteJobs(
           cutoff,
         ),
       ),
-    claim: (node, opts = {}) =>
-      Promise.resolve(q.tx(() => {
-        const r = q.get("SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1");
-        if (!r) return undefined;
-        q.run(
-          "UPDATE jobs SET status = 'running', node = ?, owner = ?, started_at = ?, lease_until = ? WHERE id = ? AND status = 'queued'",
-          node,
-          opts.owner ?? null,
-          now(),
-          later(opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS),
-          String(r.id),
-        );
-        return toJob(q.get("SELECT * FROM jobs WHERE id = ?", String(r.id))!);
-      })),
+    claim: (node, opts = {}) => Promise.resolve(q.tx(() => claimRow(node, opts))),
+    finishAndClaim: (id, patch, next) =>
+      Promise.resolve(q.tx(() => ({ job: updateRow(id, patch), next: claimRow(next.node, next) }))),
     renewLeases: (node, leaseSeconds) =>
       Promise.resolve(q.tx(() => {
         q.run(

@@ -187,6 +187,13 @@ export interface StoreSignals {
   notify(channel: StoreChannel, payload: string): Promise<void>;
 }
 
+/** Who claims a job, for `jobs.finishAndClaim`; see `jobs.claim`. */
+export interface ClaimRequest {
+  node: string;
+  owner?: string;
+  leaseSeconds?: number;
+}
+
 export interface JobFilter {
   status?: JobStatus;
   /** Script name, case-insensitive. */
@@ -310,6 +317,17 @@ export interface Store {
       node: string,
       opts?: { owner?: string; leaseSeconds?: number },
     ): Promise<JobRecord | undefined>;
+    /**
+     * Records the end of job `id` (`update` with `patch`) and, in the same transaction, claims
+     * the oldest queued job as `claim(next.node, next)` does: a node whose job ended takes its
+     * next one in the same round trip to the store. Throws NOT_FOUND, claiming nothing, when
+     * there is no job `id`; `next` is undefined when none is queued.
+     */
+    finishAndClaim(
+      id: string,
+      patch: Partial<Omit<JobRecord, "id" | "createdAt">>,
+      next: ClaimRequest,
+    ): Promise<{ job: JobRecord; next: JobRecord | undefined }>;
     /**
      * Extends to now + `leaseSeconds` the lease of every job `running` on `node` that holds one
      * (a job recorded `running` by `create`, as `aft run` does, holds none); returns them,

@@ -211,6 +211,52 @@ export const queueSteps: Step[] = [
     assert.equal(await s.jobs.claim("n"), undefined);
   }],
 
+  ["finishAndClaim() records a job's end and takes the oldest queued job at once", async (c) => {
+    const s = await c.open();
+    const b = await c.open();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await s.jobs.create(input)).id);
+    const first = (await s.jobs.claim("node-a", { owner: "1:1" }))!;
+    const end = { status: "succeeded" as const, exitCode: 0, finishedAt: new Date().toISOString() };
+    const one = await s.jobs.finishAndClaim(first.id, end, { node: "node-b", owner: "2:2" });
+    assert.deepEqual(
+      [one.job.id, one.job.status, one.job.exitCode, one.job.finishedAt],
+      [first.id, "succeeded", 0, end.finishedAt],
+    );
+    assert.deepEqual(
+      [one.next?.id, one.next?.status, one.next?.node, one.next?.owner],
+      [ids[1], "running", "node-b", "2:2"],
+    );
+    assert.ok(one.next?.startedAt);
+    assert.deepEqual(await b.jobs.get(first.id), one.job);
+    assert.deepEqual(await b.jobs.get(ids[1]!), one.next);
+    // The claimed job holds a lease of `leaseSeconds`, as claim() gives.
+    const two = await s.jobs.finishAndClaim(ids[1]!, end, { node: "node-c", leaseSeconds: 0 });
+    assert.equal(two.next?.id, ids[2]);
+    assert.deepEqual(
+      (await b.jobs.failExpired(() => "lost")).map((j) => j.id),
+      [ids[2]],
+      "the ended job has no lease; the claimed one's expired",
+    );
+    // Nothing left to claim: the end is still recorded.
+    const last = await s.jobs.create(input);
+    await s.jobs.claim("node-a");
+    const three = await s.jobs.finishAndClaim(last.id, { status: "failed", exitCode: 1 }, {
+      node: "node-a",
+    });
+    assert.deepEqual([three.job.status, three.next], ["failed", undefined]);
+  }],
+
+  ["finishAndClaim() of an unknown job claims nothing", async (c) => {
+    const s = await c.open();
+    const queued = await s.jobs.create(input);
+    await rejectsWith(
+      s.jobs.finishAndClaim("nope", { status: "succeeded" }, { node: "n" }),
+      "NOT_FOUND",
+    );
+    assert.equal((await s.jobs.get(queued.id))!.status, "queued");
+  }],
+
   ["failOrphans() fails only the named jobs still running, with a log line", async (c) => {
     const s = await c.open();
     for (let i = 0; i < 3; i++) await s.jobs.create(input);
@@ -294,6 +340,38 @@ export const queueSteps: Step[] = [
     assert.deepEqual(new Set(all), ids, "every job claimed once");
     const counts = await conns[0]!.jobs.countByStatus();
     assert.deepEqual([counts.queued, counts.running], [0, n]);
+  }],
+
+  ["three connections ending and claiming at once take every job exactly once", async (c) => {
+    const conns = [await c.open(), await c.open(), await c.open()];
+    const n = c.opts.claimJobs;
+    const ids = new Set<string>();
+    for (let i = 0; i < n; i += 50) {
+      const made = await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, (_, k) => conns[k % 3]!.jobs.create(input)),
+      );
+      for (const j of made) ids.add(j.id);
+    }
+    const claimed = await Promise.all(conns.map(async (s, k) => {
+      const node = `node-${k}`;
+      const mine: string[] = [];
+      let job = await s.jobs.claim(node);
+      while (job) {
+        assert.equal(job.node, node);
+        mine.push(job.id);
+        const r = await s.jobs.finishAndClaim(job.id, { status: "succeeded", exitCode: 0 }, {
+          node,
+        });
+        assert.equal(r.job.status, "succeeded");
+        job = r.next;
+      }
+      return mine;
+    }));
+    const all = claimed.flat();
+    assert.equal(all.length, n, "as many claims as jobs");
+    assert.deepEqual(new Set(all), ids, "every job claimed once");
+    const counts = await conns[0]!.jobs.countByStatus();
+    assert.deepEqual([counts.queued, counts.running, counts.succeeded], [0, 0, n]);
   }],
 
   [

@@ -20,6 +20,7 @@ import {
   zeroCounts,
 } from "../rows.ts";
 import {
+  type ClaimRequest,
   type JobFilter,
   type JobRecord,
   type JobStatus,
@@ -75,6 +76,36 @@ export async function insertJob(
   return rows.length === 1 ? job : undefined;
 }
 
+/** The columns `patch` sets on a job row; a job that is no longer running holds no lease. */
+function jobSet(
+  sql: postgres.Sql,
+  patch: Partial<Omit<JobRecord, "id" | "createdAt">>,
+): Record<string, postgres.ParameterOrJSON<never>> {
+  const set: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    const col = JOB_COLUMNS[k];
+    if (!col) continue;
+    set[col] = k === "params" ? sql.json(v as Record<string, string>) : v ?? null;
+  }
+  if (patch.status !== undefined && patch.status !== "running") set.lease_until = null;
+  return set as Record<string, postgres.ParameterOrJSON<never>>;
+}
+
+/**
+ * Takes the oldest queued job for `req.node` with a lease; with `afterEnd`, only when the
+ * statement's WITH part `e` (the job that ended) returned a row.
+ */
+function claimNext(sql: postgres.Sql, req: ClaimRequest, afterEnd = false) {
+  const lease = req.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  return sql`
+    UPDATE jobs SET status = 'running', node = ${req.node}, owner = ${req.owner ?? null},
+      started_at = now(), lease_until = now() + make_interval(secs => ${lease})
+    WHERE id = (
+      SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+    ) ${afterEnd ? sql`AND EXISTS (SELECT 1 FROM e)` : sql``}
+    RETURNING *`;
+}
+
 /** Fails those of `jobs` still running (and logs why); returns the IDs it changed. */
 async function failJobs(q: Q, jobs: { id: string; reason: string }[]): Promise<string[]> {
   const changed: string[] = [];
@@ -112,20 +143,10 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       return rows.map(toJob);
     },
     update: async (id, patch) => {
-      const set: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(patch)) {
-        const col = JOB_COLUMNS[k];
-        if (!col) continue;
-        set[col] = k === "params" ? sql.json(v as Record<string, string>) : v ?? null;
-      }
-      // A job that is no longer running holds no lease.
-      if (patch.status !== undefined && patch.status !== "running") set.lease_until = null;
+      const set = jobSet(sql, patch);
       const cols = Object.keys(set);
       const [r] = cols.length > 0
-        ? await sql`UPDATE jobs SET ${
-          sql(set as Record<string, postgres.ParameterOrJSON<never>>, cols)
-        }
-            WHERE id = ${id} RETURNING *`
+        ? await sql`UPDATE jobs SET ${sql(set, cols)} WHERE id = ${id} RETURNING *`
         : await sql`SELECT * FROM jobs WHERE id = ${id}`;
       if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
       return toJob(r);
@@ -156,16 +177,24 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       (await sql`DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'halted')
         AND finished_at < ${cutoff}`).count,
     claim: async (node, opts = {}) => {
-      const lease = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-      const [r] = await sql`
-        UPDATE jobs SET status = 'running', node = ${node}, owner = ${opts.owner ?? null},
-          started_at = now(),
-          lease_until = now() + make_interval(secs => ${lease})
-        WHERE id = (
-          SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-        )
-        RETURNING *`;
+      const [r] = await claimNext(sql, { node, ...opts });
       return r && toJob(r);
+    },
+    finishAndClaim: async (id, patch, next) => {
+      // One statement, so one round trip and one transaction: the end is recorded, and the
+      // oldest queued job claimed only when there was a job to end. Both parts see the same
+      // snapshot, in which job `id` is not queued, so the claim cannot take it.
+      const set = jobSet(sql, patch);
+      const cols = Object.keys(set);
+      const end = cols.length > 0
+        ? sql`UPDATE jobs SET ${sql(set, cols)} WHERE id = ${id} RETURNING *`
+        : sql`SELECT * FROM jobs WHERE id = ${id}`;
+      const rows = await sql`WITH e AS (${end}), n AS (${claimNext(sql, next, true)})
+        SELECT true AS ended, * FROM e UNION ALL SELECT false, * FROM n`;
+      const job = rows.find((r: Row) => r.ended === true);
+      if (!job) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
+      const claimed = rows.find((r: Row) => r.ended === false);
+      return { job: toJob(job), next: claimed && toJob(claimed) };
     },
     renewLeases: async (node, leaseSeconds) =>
       (await sql`UPDATE jobs SET lease_until = now() + make_interval(secs => ${leaseSeconds})
