@@ -55,6 +55,8 @@ export interface ExecuteOptions {
     request(): Promise<ClaimRequest | undefined>;
     take(job: JobRecord): void;
   };
+  /** Called once the runner has the job: what need not come before the script can start then. */
+  onStarted?(): void;
 }
 
 /** What the script source is and how stack traces name it. */
@@ -240,6 +242,7 @@ export async function executeJob(
       },
     };
     r.send({ t: "start", job: spec });
+    opts.onStarted?.();
     // Only after "start": the runner drops a halt that arrives while it has no job, so a halt
     // requested while the job was still being set up must follow the start message.
     if (opts.signal?.aborted) onAbort();

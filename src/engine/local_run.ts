@@ -58,41 +58,59 @@ export function createLocalRunner(
     pool ??= runnerProcesses()
       ? new (await import("../runtime/service/runner_pool.ts")).RunnerPool()
       : new (await import("../runtime/runner/in_process.ts")).InProcessRunners();
-  let first = true;
+  /**
+   * Jobs of this node's `aft run` processes that ended unexpectedly are failed once, by the
+   * first job run here: while its script starts (the runner has the job by then, and the
+   * script's Worker works on its own thread), else when the job ends before it could start.
+   * The job returns only after it, so a failure to do it is still the job's caller's to see.
+   */
+  let tidy: Promise<void> | undefined;
+  const startTidy = () => {
+    tidy ??= opts.beforeFirstRun().then(() => mark("jobs of gone processes checked"));
+    return tidy;
+  };
   const runs = new Map<string, AbortController>();
+  const executeHere = async (id: string, o: ExecuteHereOptions, tidies: boolean) => {
+    const job = await opts.find(id);
+    if (job.status !== "running" || job.owner !== opts.owner) {
+      throw new EngineError("INVALID_REQUEST", `Job ${id} is not one this process runs`);
+    }
+    const src = o.source ?? await jobSource(core, job);
+    if (typeof src === "string") throw new EngineError("FILE_NOT_FOUND", src);
+    const abort = new AbortController();
+    if (o.signal?.aborted) abort.abort();
+    o.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+    runs.set(id, abort);
+    try {
+      const { executeJob } = await import("./execute.ts");
+      mark("job execution loaded");
+      return jobView(
+        await executeJob(core, job, src, {
+          pool: await getPool(),
+          signal: abort.signal,
+          onLog: o.onLog,
+          onProgress: o.onProgress,
+          // After the runner's own turn with the start message (an in-process runner takes it
+          // in a microtask): the Worker has the script before this thread turns to the store.
+          onStarted: tidies
+            ? () => queueMicrotask(() => void startTidy().catch(() => {}))
+            : undefined,
+        }),
+      );
+    } finally {
+      runs.delete(id);
+    }
+  };
   const ops: LocalRunOps = guarded({
     async warm() {
       (await getPool()).warm((await core.settings()).jobMemoryMiB);
     },
     async execute(id: string, o: ExecuteHereOptions = {}) {
-      if (first) {
-        first = false;
-        await opts.beforeFirstRun();
-        mark("jobs of gone processes checked");
-      }
-      const job = await opts.find(id);
-      if (job.status !== "running" || job.owner !== opts.owner) {
-        throw new EngineError("INVALID_REQUEST", `Job ${id} is not one this process runs`);
-      }
-      const src = o.source ?? await jobSource(core, job);
-      if (typeof src === "string") throw new EngineError("FILE_NOT_FOUND", src);
-      const abort = new AbortController();
-      if (o.signal?.aborted) abort.abort();
-      o.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-      runs.set(id, abort);
+      const tidies = tidy === undefined;
       try {
-        const { executeJob } = await import("./execute.ts");
-        mark("job execution loaded");
-        return jobView(
-          await executeJob(core, job, src, {
-            pool: await getPool(),
-            signal: abort.signal,
-            onLog: o.onLog,
-            onProgress: o.onProgress,
-          }),
-        );
+        return await executeHere(id, o, tidies);
       } finally {
-        runs.delete(id);
+        if (tidies) await startTidy();
       }
     },
     async abandon(id: string, reason: string) {
