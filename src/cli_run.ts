@@ -83,9 +83,9 @@ export async function runFast(args: readonly string[]): Promise<number | undefin
   if (!opts) return undefined;
   mark("command line parsed (short way)");
   try {
-    const warming = warmEarly(opts.data);
+    // The Worker first, then the command: see warmEarly.
+    await warmEarly(opts.data);
     const run = await import("./commands/run.ts");
-    await warming;
     mark("command module loaded (run)");
     return await run.default("run", [], opts);
   } catch (err: unknown) {
@@ -98,17 +98,42 @@ export async function runFast(args: readonly string[]): Promise<number | undefin
  * process loads the engine and records the job: unless a service may take the job
  * (`service.json` in the data directory) or jobs go to a runner process (`AFT_RUNNER_PROCESS`).
  * A job refused later (allowCliRun off) leaves the Worker unused, and the process exits.
+ * Creating a Worker holds this thread until the Worker's runtime exists, wherever it is done:
+ * done first, before this thread loads Node's layer (node:path) and the engine, the Worker's
+ * own start (its modules, Node's layer and node:vm, its first context) runs beside them and
+ * is usually over before the job arrives.
  */
 async function warmEarly(dataFlag: string | undefined): Promise<void> {
   try {
     if (Deno.env.get("AFT_RUNNER_PROCESS") === "1") return;
-    const { resolveDataDir } = await import("./engine/data_dir.ts");
-    const { serviceFile } = await import("./engine/service_file.ts");
-    if (await Deno.lstat(serviceFile(resolveDataDir(dataFlag))).then(() => true, () => false)) {
-      return;
+    let file = serviceFileQuick(dataFlag, (name) => Deno.env.get(name), Deno.build.os);
+    if (file === undefined) {
+      const { resolveDataDir } = await import("./engine/data_dir.ts");
+      const { serviceFile } = await import("./engine/service_file.ts");
+      file = serviceFile(resolveDataDir(dataFlag));
     }
-    (await import("./runtime/runner/script_host.ts")).prewarmWorker();
+    try {
+      Deno.lstatSync(file);
+      return;
+    } catch { /* no service.json: no service takes the job */ }
+    (await import("./runtime/runner/worker_pool.ts")).prewarmWorker();
   } catch {
     // Nothing lost: the Worker starts later, when the job needs it.
   }
+}
+
+/**
+ * Where `service.json` is for `--data` `flag`, found as `resolveDataDir` finds the data
+ * directory (the flag, else `$AFT_HOME`, else `$HOME/.aft`) but without node:path, whose first
+ * import loads Node's layer: a path relative to the working folder, as given. Undefined where
+ * the answer needs more (Windows, no home folder): the caller asks `engine/data_dir.ts` then.
+ */
+export function serviceFileQuick(
+  flag: string | undefined,
+  env: (name: string) => string | undefined,
+  os: typeof Deno.build.os,
+): string | undefined {
+  if (os === "windows") return undefined;
+  const dir = flag || env("AFT_HOME") || env("HOME") && `${env("HOME")}/.aft`;
+  return dir ? `${dir.replace(/\/+$/, "")}/service.json` : undefined;
 }
