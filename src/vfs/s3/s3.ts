@@ -1,6 +1,6 @@
 /**
  * S3 backend over the AWS SDK v3 (`@aws-sdk/client-s3`, multipart uploads with
- * `@aws-sdk/lib-storage`), for Amazon S3 and S3-compatible servers.
+ * `multipart.ts`), for Amazon S3 and S3-compatible servers.
  *
  * Target `s3://bucket/prefix?region=eu-west-1&endpoint=http://127.0.0.1:9000`; `region` and
  * `endpoint` may also be given as options. With an `endpoint` (an S3-compatible server) the

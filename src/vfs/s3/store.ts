@@ -1,6 +1,6 @@
 /**
  * One S3 bucket as the object-store surface, over the AWS SDK v3: HeadObject, ListObjectsV2,
- * ranged GetObject, streamed uploads (`@aws-sdk/lib-storage`: one PutObject for small objects,
+ * ranged GetObject, streamed uploads (`multipart.ts`: one PutObject for small objects,
  * multipart with parts of `partSize` and `concurrency` of them in flight otherwise (8 MiB and 4
  * by default), so memory stays bounded; the object
  * appears under its key only once the upload completes), DeleteObjects in batches of 1,000,
@@ -23,7 +23,6 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import {
   DEFAULT_TRANSFER,
   emptyStream,
@@ -34,6 +33,7 @@ import {
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
 import type { VfsError } from "../types.ts";
 import { mapS3Error } from "./_map_error.ts";
+import { multipartSink } from "./multipart.ts";
 
 const MiB = 1024 * 1024;
 /** CopyObject handles up to 5 GiB; larger objects are copied part by part. */
@@ -119,42 +119,10 @@ export class S3Store implements ObjectStore {
   }
 
   openWrite(key: string): Promise<ObjectSink> {
-    const pipe = new TransformStream<Uint8Array, Uint8Array>();
-    const inner = pipe.writable.getWriter();
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: pipe.readable },
-      partSize: this.transfer.partSize,
-      queueSize: this.transfer.concurrency,
-      leavePartsOnError: false,
-    });
-    let failure: unknown;
-    const done = upload.done().then(() => {}, (err) => {
-      failure ??= err;
-      // Unblocks a writer waiting on back-pressure that nobody will relieve.
-      inner.abort(err).catch(() => {});
-      throw err;
-    });
-    done.catch(() => {});
-    return Promise.resolve({
-      async write(chunk) {
-        try {
-          await inner.write(chunk);
-        } catch (err) {
-          throw failure ?? err;
-        }
-      },
-      async close() {
-        await inner.close().catch(() => {});
-        await done;
-      },
-      async abort(reason) {
-        failure ??= reason;
-        await upload.abort().catch(() => {});
-        await inner.abort(reason).catch(() => {});
-        await done.catch(() => {});
-      },
-    });
+    const { partSize, concurrency } = this.transfer;
+    return Promise.resolve(
+      multipartSink({ client: this.client, bucket: this.bucket, key, partSize, concurrency }),
+    );
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {

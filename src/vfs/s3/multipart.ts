@@ -1,0 +1,186 @@
+/**
+ * A streamed upload of one S3 object: the bytes written are copied into part buffers of
+ * `partSize`, and `concurrency` parts are sent at a time (a writer waits while that many are
+ * in flight, so memory stays at about `(concurrency + 1) × partSize`). An object that fits in
+ * one part goes up in one PutObject.
+ *
+ * The part buffers are reused once their part is stored: memory the process touches for the
+ * first time costs a page fault per page (and, in a virtual machine that hands freed pages back
+ * to its host, a fault on the host too), so filling fresh buffers for every part cost about
+ * 2.5 CPU seconds per 256 MiB on the 2-core test machine, against 0.01 s for the same copies
+ * into buffers already in use. `@aws-sdk/lib-storage`, used before, did worse: it gathers
+ * each part with a `Buffer.concat` into new memory (3.5 CPU seconds of a 256 MiB upload, more
+ * than the rest of the client together).
+ *
+ * Integrity and atomicity are S3's own, as before: each part is a plain `UploadPart` request
+ * with a byte body, so the SDK signs the part's SHA-256 (`x-amz-content-sha256`, which S3
+ * checks against the bytes it receives) and adds its default checksum where the client is
+ * configured to (CRC32 on AWS). The object appears under its key only when
+ * CompleteMultipartUpload succeeds; on any failure, or an abort, the multipart upload is
+ * aborted so its parts are dropped. A process killed mid-upload never completes it, so no
+ * object appears (the unfinished upload's parts stay until the bucket's lifecycle rule for
+ * incomplete uploads removes them, as with any S3 client).
+ *
+ * @module
+ */
+
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import type { ObjectSink } from "../object_store/mod.ts";
+
+/** S3 takes this many parts at most in one upload. */
+export const MAX_PARTS = 10_000;
+
+/** Where and how one object is uploaded. */
+export interface MultipartTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  /** Bytes per part (the last may be smaller); 5 MiB at least, as S3 requires. */
+  partSize: number;
+  /** Parts in flight at once. */
+  concurrency: number;
+}
+
+/** Opens a streamed upload of `t.key`; see the module documentation. */
+export function multipartSink(t: MultipartTarget): ObjectSink {
+  return new MultipartSink(t);
+}
+
+class MultipartSink implements ObjectSink {
+  readonly #t: MultipartTarget;
+  #buf: Uint8Array | undefined;
+  /** Part buffers whose upload is done, to fill again (see {@linkcode multipartSink}). */
+  readonly #spare: Uint8Array[] = [];
+  #fill = 0;
+  #partNumber = 0;
+  #uploadId: Promise<string> | undefined;
+  readonly #parts: { PartNumber: number; ETag: string }[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  #failure: { err: unknown } | undefined;
+  #cleanup: Promise<void> | undefined;
+
+  constructor(t: MultipartTarget) {
+    this.#t = t;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#throwIfFailed();
+    const size = this.#t.partSize;
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#buf && this.#fill === size) {
+        // Full, and more is coming: it is not the last part.
+        this.#send(this.#buf);
+        this.#buf = undefined;
+        this.#fill = 0;
+        while (this.#inFlight.size >= this.#t.concurrency) {
+          await Promise.race(this.#inFlight);
+          this.#throwIfFailed();
+        }
+      }
+      this.#buf ??= this.#spare.pop() ?? new Uint8Array(size);
+      const n = Math.min(size - this.#fill, chunk.length - at);
+      this.#buf.set(chunk.subarray(at, at + n), this.#fill);
+      this.#fill += n;
+      at += n;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#throwIfFailed();
+    const { client, bucket, key } = this.#t;
+    const last = (this.#buf ?? new Uint8Array(0)).subarray(0, this.#fill);
+    this.#buf = undefined;
+    if (!this.#uploadId) {
+      // Everything fits in one part: one request, and the object appears whole or not at all.
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: last, ContentLength: last.length }),
+      );
+      return;
+    }
+    if (last.length > 0) this.#send(last);
+    try {
+      while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
+      this.#throwIfFailed();
+      const UploadId = await this.#uploadId;
+      const parts = this.#parts.slice().sort((a, b) => a.PartNumber - b.PartNumber);
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (err) {
+      this.#fail(err);
+      await this.#cleanup;
+      throw err;
+    }
+  }
+
+  async abort(reason: unknown): Promise<void> {
+    this.#buf = undefined;
+    this.#fail(reason);
+    await this.#cleanup;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.err;
+  }
+
+  /** Remembers the first failure and drops the upload's parts once none is in flight. */
+  #fail(err: unknown): void {
+    this.#failure ??= { err };
+    this.#cleanup ??= (async () => {
+      while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
+      const id = await this.#uploadId?.catch(() => undefined);
+      if (id === undefined) return;
+      const { client, bucket, key } = this.#t;
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }),
+      ).catch(() => {});
+    })();
+  }
+
+  /** Starts sending one part (the upload is created along with the first). */
+  #send(data: Uint8Array): void {
+    const { client, bucket, key } = this.#t;
+    const PartNumber = ++this.#partNumber;
+    this.#uploadId ??= client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))
+      .then((r) => {
+        if (!r.UploadId) throw new Error(`No upload id in the answer for "${key}"`);
+        return r.UploadId;
+      });
+    const sent: Promise<void> = (async () => {
+      if (PartNumber > MAX_PARTS) {
+        throw new RangeError(
+          `Upload of "${key}" needs more than ${MAX_PARTS} parts: raise the "partSizeMiB" option`,
+        );
+      }
+      const UploadId = await this.#uploadId!;
+      const r = await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber,
+          Body: data,
+          ContentLength: data.length,
+        }),
+      );
+      if (!r.ETag) throw new Error(`No ETag in the answer for part ${PartNumber} of "${key}"`);
+      this.#parts.push({ PartNumber, ETag: r.ETag });
+      // The server has the whole part: its buffer can take the next one.
+      if (data.length === this.#t.partSize) this.#spare.push(data);
+    })().catch((err) => this.#fail(err)).finally(() => this.#inFlight.delete(sent));
+    this.#inFlight.add(sent);
+  }
+}
