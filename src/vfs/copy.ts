@@ -70,6 +70,8 @@ interface Item {
 }
 
 const PROGRESS_MS = 200;
+/** Files up to this size are read and written whole where both VFSs can (`readWhole`). */
+const WHOLE_MAX = 256 * 1024;
 
 /**
  * Copies a file, a folder with its tree, or what a glob matches into folder `dstDir`, each
@@ -315,19 +317,31 @@ async function copyOne(
         counted = offset;
         onBytes(offset);
       }
-      const reader = await src.openRead(from.path, offset > 0 ? { offset } : {});
-      const writer = await dst.openWrite(tmp, {
-        append: offset > 0 || undefined,
-        onStored: (n) => stored = n,
-      });
-      const counter = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, c) {
-          counted += chunk.length;
-          onBytes(chunk.length);
-          c.enqueue(chunk);
-        },
-      });
-      await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
+      // A small file goes in one buffer where both ends can (no streams: their work per file
+      // is most of what a small file costs); one that grew past the limit streams after all.
+      const whole = offset === 0 && from.size <= WHOLE_MAX && src.readWhole && dst.writeWhole
+        ? await src.readWhole(from.path, WHOLE_MAX)
+        : undefined;
+      if (whole) {
+        opts.signal?.throwIfAborted();
+        counted = whole.length;
+        onBytes(counted);
+        stored = await dst.writeWhole!(tmp, whole);
+      } else {
+        const reader = await src.openRead(from.path, offset > 0 ? { offset } : {});
+        const writer = await dst.openWrite(tmp, {
+          append: offset > 0 || undefined,
+          onStored: (n) => stored = n,
+        });
+        const counter = new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, c) {
+            counted += chunk.length;
+            onBytes(chunk.length);
+            c.enqueue(chunk);
+          },
+        });
+        await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
+      }
     }
     const written = stored ?? (await dst.stat(tmp)).size;
     if (written !== counted || counted !== from.size) {

@@ -93,6 +93,18 @@ export interface Vfs {
    * writer resolves; `abort()` leaves whatever was written (callers use temp names).
    */
   openWrite(path: string, opts?: WriteOptions): Promise<WritableStream<Uint8Array>>;
+  /**
+   * Reads a whole file of at most `maxBytes` in one call, without a stream: its bytes, or
+   * undefined when it holds more. NOT_FOUND / IS_DIR. For small files, where a stream's own
+   * work costs more than the bytes.
+   */
+  readWhole?(path: string, maxBytes: number): Promise<Uint8Array | undefined>;
+  /**
+   * Writes a file (created or truncated, the parent must exist) from one buffer, without a
+   * stream; resolves once it is complete, with the size the backend reports for it then.
+   * A failure leaves whatever was written (callers use temp names).
+   */
+  writeWhole?(path: string, data: Uint8Array): Promise<number>;
   /** Creates a directory; with `recursive`, parents too and no error if it exists. */
   mkdir(path: string, opts?: { recursive?: boolean }): Promise<void>;
   /**

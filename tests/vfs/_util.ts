@@ -69,7 +69,8 @@ export async function names(vfs: Vfs, path: string): Promise<string[]> {
 
 /**
  * `inner` with every read stream passed through `onChunk(chunk, seenInThisStream)` before it is
- * handed on; `onChunk` may throw to break the stream. Everything else goes to `inner`.
+ * handed on; `onChunk` may throw to break the stream. Every read is a stream (`readWhole` is
+ * hidden). Everything else goes to `inner`.
  */
 function tapReads(
   inner: Vfs,
@@ -77,6 +78,7 @@ function tapReads(
 ): Vfs {
   return new Proxy(inner, {
     get(target, prop, receiver) {
+      if (prop === "readWhole") return undefined;
       if (prop !== "openRead") {
         const v = Reflect.get(target, prop, receiver);
         // Bind methods to the real object: backends keep #private state.

@@ -15,7 +15,7 @@ import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import { fingerprint, tempName } from "../../src/vfs/temp_name.ts";
 import { isVfsError, type ReadOptions, type Vfs, type VfsErrorCode } from "../../src/vfs/types.ts";
 import { thisWriter } from "../../src/vfs/writer_id.ts";
-import { failingReads, names, patternStream, put, sha256, text } from "./_util.ts";
+import { failingReads, names, patternStream, put, randomBytes, sha256, text } from "./_util.ts";
 
 export interface Subject {
   vfs: Vfs;
@@ -65,10 +65,11 @@ export function firstBytes(n: number): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
-/** `inner`, recording the offset of every read it opens. */
+/** `inner`, recording the offset of every read it opens (every read a stream). */
 export function readOffsets(inner: Vfs, offsets: number[]): Vfs {
   return new Proxy(inner, {
     get(target, prop, receiver) {
+      if (prop === "readWhole") return undefined;
       if (prop === "openRead") {
         return (p: string, o?: ReadOptions) => {
           offsets.push(o?.offset ?? 0);
@@ -280,6 +281,37 @@ export function conformance(
         const want = await sha256(await vfs.openRead("/basic/hello.txt"));
         assert.equal(await vfs.hash!("/basic/hello.txt", "sha256"), want);
       }, vfs.features.hashes.includes("sha256") ? undefined : "no sha256");
+
+      await step("whole small files: writeWhole and readWhole", async () => {
+        await vfs.mkdir("/whole");
+        const sizes = [0, 1, 4096, 300 * 1024]; // 300 KiB: more than one SFTP request
+        for (const n of sizes) {
+          const data = randomBytes(n);
+          if (vfs.writeWhole) assert.equal(await vfs.writeWhole(`/whole/${n}`, data), n);
+          else await put(vfs, `/whole/${n}`, data);
+          assert.equal((await vfs.stat(`/whole/${n}`)).size, n);
+          assert.deepEqual(await bytes(await vfs.openRead(`/whole/${n}`)), data);
+          if (!vfs.readWhole) continue;
+          assert.deepEqual(await vfs.readWhole(`/whole/${n}`, n), data);
+          assert.deepEqual(await vfs.readWhole(`/whole/${n}`, n + 10), data);
+          if (n > 0) assert.equal(await vfs.readWhole(`/whole/${n}`, n - 1), undefined, "too big");
+        }
+        if (vfs.readWhole) {
+          await rejectsWith(vfs.readWhole("/whole/nope", 10), "NOT_FOUND");
+          if (vfs.features.realDirs) await rejectsWith(vfs.readWhole("/whole", 10), "IS_DIR");
+        }
+        if (vfs.writeWhole) {
+          const short = new TextEncoder().encode("short");
+          assert.equal(await vfs.writeWhole("/whole/4096", short), 5, "truncates");
+          assert.equal(await text(vfs, "/whole/4096"), "short");
+          await rejectsWith(vfs.writeWhole("/whole/nope/x", short), "NOT_FOUND");
+          if (vfs.features.realDirs) {
+            await vfs.mkdir("/whole/dir");
+            await rejectsWith(vfs.writeWhole("/whole/dir", short), "IS_DIR");
+          }
+        }
+        await vfs.remove("/whole", { recursive: true });
+      }, vfs.readWhole || vfs.writeWhole ? undefined : "neither readWhole nor writeWhole");
 
       const large = (opts.largeMiB ?? 110) * MiB;
       await step(`a ${large / MiB} MiB file streams in and out intact`, async () => {
@@ -498,4 +530,9 @@ export function conformance(
       await cleanup();
     }
   });
+}
+
+/** A stream's bytes, whole. */
+async function bytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

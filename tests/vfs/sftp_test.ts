@@ -263,6 +263,54 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("sftp: small files written whole, with the connection dropped mid-copy: complete files or none, no temporary file left", async () => {
+    const src = new MemoryVfs();
+    const files = new Map<string, Uint8Array>();
+    for (let i = 0; i < 120; i++) {
+      const data = randomBytes(4096 + i);
+      files.set(`f${i}.dat`, data);
+      assert.equal(await src.writeWhole(`/f${i}.dat`, data), data.length);
+    }
+    for (const always of [false, true]) {
+      const dir = join(server.dir, always ? "small-drop-always" : "small-drop-once");
+      await Deno.mkdir(dir);
+      // Cut after about a third of the files, with several files' requests in flight.
+      const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
+        dropAfterBytes: 200 * 1024,
+        dropConnections: (n) => always || n === 1,
+      });
+      const vfs = await openSftp({
+        name: "t",
+        type: "sftp",
+        target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
+        options: { keyFile: server.keys.openssh },
+      }, noSecrets);
+      try {
+        const r = await copyToVfs(src, "/", vfs, "/", { retries: always ? 0 : 2, concurrency: 8 });
+        const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+        for (const name of left) {
+          assert.ok(files.has(name), `only final names are left, not "${name}"`);
+          assert.deepEqual(await Deno.readFile(join(dir, name)), files.get(name), name);
+        }
+        if (always) {
+          assert.equal(r.ok, false);
+          assert.ok(r.errors.length > 0 && left.length < files.size);
+          for (const e of r.errors) {
+            assert.equal(e.code, "CONNECTION", e.message);
+            assert.ok(files.has(e.path.slice(1)), `the error names the file: ${e.path}`);
+          }
+        } else {
+          assert.ok(r.ok, JSON.stringify(r.errors));
+          assert.ok(proxy.connections() >= 2, "reconnected");
+          assert.equal(left.length, files.size);
+        }
+      } finally {
+        await vfs.close();
+        proxy.close();
+      }
+    }
+  });
+
   Deno.test({
     name: "sftp: password and keyboard-interactive logins (PAM, throw-away account, as root)",
     ignore: Deno.uid() !== 0,

@@ -220,6 +220,35 @@ export class DiskVfs implements Vfs {
     }, { highWaterMark: 1 });
   }
 
+  readWhole(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    return settled(() => this.#readWhole(path, maxBytes));
+  }
+
+  /** Synchronous, as small reads in `openRead` are. */
+  #readWhole(path: string, maxBytes: number): Uint8Array | undefined {
+    const { v, os } = this.#guard(path);
+    let file: Deno.FsFile | undefined;
+    try {
+      const st = Deno.statSync(os);
+      if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      if (st.size > maxBytes) return undefined;
+      file = Deno.openSync(os, { read: true });
+      // One byte more than allowed: a file that grew past `maxBytes` since its stat shows.
+      const buf = new Uint8Array(Math.min(st.size, maxBytes) + 1);
+      let got = 0;
+      for (;;) {
+        const n = file.readSync(buf.subarray(got));
+        if (n === null) return buf.subarray(0, got);
+        got += n;
+        if (got === buf.length) return undefined;
+      }
+    } catch (err) {
+      throw mapDiskError(err, v);
+    } finally {
+      file?.close();
+    }
+  }
+
   openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
     return settled(() => this.#openWrite(path, opts));
   }

@@ -151,6 +151,22 @@ export class MemoryVfs implements Vfs {
     });
   }
 
+  readWhole(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    return attempt(() => {
+      const p = normalizePath(path);
+      const n = this.#node(p);
+      if (n.dir) throw new VfsError("IS_DIR", `Is a folder: "${p}"`, { path: p });
+      return n.size > maxBytes ? undefined : n.data.slice(0, n.size);
+    });
+  }
+
+  async writeWhole(path: string, data: Uint8Array): Promise<number> {
+    const w = (await this.openWrite(path)).getWriter();
+    await w.write(data);
+    await w.close();
+    return (await this.stat(path)).size;
+  }
+
   mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     return attempt(() => {
       const p = normalizePath(path);

@@ -22,6 +22,8 @@ import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./
 import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
 import { dataPath, type RequestError } from "./data_path.ts";
+import { writeWhole } from "./write_whole.ts";
+import { connectionGuard, type Guard } from "./guard.ts";
 import { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions } from "./options.ts";
 import { mkdirEach, mkdirFailure } from "../mkdir.ts";
 import { basename, joinPath, normalizePath } from "../path.ts";
@@ -62,18 +64,11 @@ const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
  */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
-/**
- * A connection. Every SFTP call goes through `guard`, which rejects it when the connection is
- * lost, so no call waits forever (ssh2 does not always answer callbacks of a dead channel).
- * Pending calls are kept in a set and dropped when they settle: racing each call against one
- * long-lived promise instead would keep every result (read buffers) alive until the end.
- */
+/** A connection; every SFTP call goes through `guard` (see ./guard.ts). */
 interface Session {
   client: SshClient;
   sftp: SFTPWrapper;
-  guard<T>(
-    executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void,
-  ): Promise<T>;
+  guard: Guard;
 }
 
 export class SftpVfs implements Vfs {
@@ -129,38 +124,12 @@ export class SftpVfs implements Vfs {
           if (err) return fail(err);
           client.removeListener("error", fail);
           client.on("error", () => {}); // reported through the calls in flight
-          const pending = new Set<(e: VfsError) => void>();
-          let lost: VfsError | undefined;
+          const { guard, lose } = connectionGuard();
           client.once("close", () => {
             if (this.#conn && !this.#closed) this.#conn = undefined; // next call reconnects
-            lost = new VfsError(
-              "CONNECTION",
-              `The SFTP connection to ${o.host}:${o.port} was lost`,
-            );
-            for (const f of pending) f(lost);
-            pending.clear();
+            lose(new VfsError("CONNECTION", `The SFTP connection to ${o.host}:${o.port} was lost`));
             dataPath(sftp)?.clear();
           });
-          const guard = <T>(
-            executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void,
-          ) =>
-            new Promise<T>((res, rej) => {
-              if (lost) return rej(lost);
-              const onLost = (e: VfsError) => rej(e);
-              pending.add(onLost);
-              try {
-                executor((v) => {
-                  pending.delete(onLost);
-                  res(v);
-                }, (e) => {
-                  pending.delete(onLost);
-                  rej(e);
-                });
-              } catch (err) {
-                pending.delete(onLost);
-                rej(err);
-              }
-            });
           resolve({ client, sftp, guard });
         });
       });
@@ -402,15 +371,7 @@ export class SftpVfs implements Vfs {
       : undefined;
     if (existing?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${vpath}"`, { path: vpath });
     const { sftp, guard } = await this.#session();
-    const r = this.#r(path);
-    let handle: Buffer;
-    try {
-      handle = await this.#call<Buffer>(path, (s, cb) => s.open(r, opts.append ? "a" : "w", cb));
-    } catch (err) {
-      const st = await this.stat(path).catch(() => undefined);
-      if (st?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${vpath}"`, { path: vpath });
-      throw err;
-    }
+    const handle = await this.#openForWrite(path, opts.append ? "a" : "w");
     const chunk = maxLen(sftp, "write");
     const depth = Math.max(4, Math.floor(IN_FLIGHT_BYTES / chunk));
     let pos = opts.append ? (existing?.size ?? 0) : 0;
@@ -481,6 +442,28 @@ export class SftpVfs implements Vfs {
         await closeHandle().catch(() => {});
       },
     });
+  }
+
+  /**
+   * Writes a whole file from one buffer, without a stream (see ./write_whole.ts); resolves with
+   * the size the server reports for it.
+   */
+  async writeWhole(path: string, data: Uint8Array): Promise<number> {
+    const { sftp, guard } = await this.#session();
+    const handle = await this.#openForWrite(path, "w");
+    return await writeWhole(sftp, guard, handle, data, normalizePath(path));
+  }
+
+  /** Opens a file for writing (`w` creates or truncates, `a` appends); IS_DIR for a folder. */
+  async #openForWrite(path: string, flags: "w" | "a"): Promise<Buffer> {
+    const r = this.#r(path);
+    try {
+      return await this.#call<Buffer>(path, (s, cb) => s.open(r, flags, cb));
+    } catch (err) {
+      const st = await this.stat(path).catch(() => undefined);
+      if (st?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${st.path}"`, { path: st.path });
+      throw err;
+    }
   }
 
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
