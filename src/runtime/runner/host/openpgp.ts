@@ -16,6 +16,7 @@ import { basename } from "node:path";
 import * as openpgp from "openpgp";
 import type { ResultData } from "../../protocol/calls.ts";
 import type { HostContext } from "./context.ts";
+import { BatchedWriter } from "./batched_writer.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
 import { encryptStream } from "./openpgp_stream.ts";
 import { decryptStream, UnsupportedMessage } from "./openpgp_decrypt.ts";
@@ -31,27 +32,26 @@ function message(err: unknown): string {
 async function writeThrough(
   ctx: HostContext,
   target: string,
-  data: ReadableStream<Uint8Array>,
+  data: AsyncIterable<Uint8Array>,
 ): Promise<number> {
   const tmp = await tempBeside(target);
   const file = await Deno.open(tmp, { write: true, createNew: true });
+  const out = new BatchedWriter(file);
   let bytes = 0;
-  const counted = data.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        bytes += chunk.length;
-        c.enqueue(chunk);
-      },
-    }),
-  );
   try {
-    await counted.pipeTo(file.writable, { signal: ctx.signal });
+    for await (const chunk of data) {
+      if (ctx.signal.aborted) throw new Error("The job was halted");
+      bytes += chunk.length;
+      await out.write(chunk);
+    }
+    await out.flush();
+    file.close();
     await Deno.rename(tmp, target);
     return bytes;
   } catch (err) {
     try {
       file.close();
-    } catch { /* closed by pipeTo */ }
+    } catch { /* closed before */ }
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
@@ -78,9 +78,7 @@ export async function encryptCall(
   }
   try {
     const mtime = (await input.stat()).mtime ?? new Date();
-    const encrypted = ReadableStream.from(
-      encryptStream(key, basename(src), mtime, input.readable),
-    );
+    const encrypted = encryptStream(key, basename(src), mtime, input.readable);
     const bytes = await writeThrough(ctx, dst, encrypted);
     return { ok: true, files: 1, bytesCopied: bytes };
   } catch (err) {
@@ -118,7 +116,7 @@ export async function decryptCall(
     // The common messages on aft's own streaming path; the rest by OpenPGP.js below.
     try {
       const plain = decryptStream(key, pass, input);
-      const bytes = await writeThrough(ctx, dst, ReadableStream.from(plain));
+      const bytes = await writeThrough(ctx, dst, plain);
       return { ok: true, files: 1, bytesCopied: bytes };
     } catch (err) {
       if (err instanceof KeyUnlockError) {

@@ -28,20 +28,40 @@ import { ByteReader, concatBytes, header, nextPacket, readAll, skip } from "./op
 export class UnsupportedMessage extends Error {}
 
 const BLOCK = 16;
-/** Ciphertext decrypted per ECB call (the call has a fixed cost; 64 KiB calls were 4× slower). */
-const STAGE = 1 << 20;
+/**
+ * Ciphertext decrypted per ECB call. Each call makes two buffers of this size (node:crypto's
+ * block cache and its output); at a megabyte they went back to the system and were faulted in
+ * again every time, and waited for the collector in numbers (50 MiB more peak memory).
+ */
+const STAGE = 1 << 16;
 const READ = 1 << 20;
 const AES_KEY_BYTES: Record<string, number> = { aes128: 16, aes192: 24, aes256: 32 };
 const TAG = { pkesk: 1, sig: 2, skesk: 3, onePassSig: 4, compressed: 8, marker: 10, literal: 11 };
 const TAG_SEIPD = 18;
 
-/** A file's bytes in fresh chunks of up to 1 MiB (views of them are handed on, never reused). */
+/**
+ * A file's bytes in chunks of up to 1 MiB, the next one read while the current one is used.
+ * The chunks are views of three buffers used in turn: a chunk stays valid until two more have
+ * been taken, so whoever keeps bytes beyond that copies them (the packet reader and the
+ * decryption below do). Fresh megabyte buffers cost more than their copies: the allocator
+ * hands them back to the system and takes them again, a page fault per 4 KiB.
+ */
 async function* fileChunks(file: Deno.FsFile): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const buf = new Uint8Array(READ);
-    const n = await file.read(buf);
-    if (n === null) return;
-    yield buf.subarray(0, n);
+  const ring = [new Uint8Array(READ), new Uint8Array(READ), new Uint8Array(READ)];
+  let turn = 0;
+  let next: Promise<number | null> = file.read(ring[0]!);
+  try {
+    for (;;) {
+      const n = await next;
+      if (n === null) return;
+      const chunk = ring[turn % 3]!.subarray(0, n);
+      turn++;
+      next = file.read(ring[turn % 3]!);
+      yield chunk;
+    }
+  } finally {
+    // Stopped early (a failure further on): the read under way may fail once the file closes.
+    next.catch(() => {});
   }
 }
 
@@ -73,8 +93,9 @@ async function* cfbDecrypt(
     const whole = Math.floor((fill - BLOCK) / BLOCK) * BLOCK;
     const keystream = ecb.update(stage.subarray(0, whole));
     if (keystream.length !== whole) throw new Error("The AES cipher held back data");
-    const out = new Uint8Array(whole);
-    xor(out, stage.subarray(BLOCK, BLOCK + whole), keystream);
+    // The keystream is a fresh buffer of the cipher's: the plaintext goes in its place.
+    const out = new Uint8Array(keystream.buffer, keystream.byteOffset, whole);
+    xor(out, stage.subarray(BLOCK, BLOCK + whole), out);
     stage.copyWithin(0, whole, fill);
     fill -= whole;
     return out;

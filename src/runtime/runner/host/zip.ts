@@ -13,7 +13,6 @@
  */
 
 import { createWriteStream } from "node:fs";
-import { crc32 } from "node:zlib";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import "./zip_crc.ts"; // yazl sums with zlib (see the module)
 import yazl from "yazl";
@@ -21,6 +20,8 @@ import yauzl from "yauzl";
 import { matchGlob } from "../../../vfs/glob.ts";
 import type { ResultData } from "../../protocol/calls.ts";
 import type { HostContext } from "./context.ts";
+import { BatchedWriter } from "./batched_writer.ts";
+import { readEntry } from "./zip_entry.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
 
 const GLOB = /[*?[{]/;
@@ -198,6 +199,7 @@ export async function unzipCall(
     return failed(new Error(`Cannot read "${source}" as a zip archive: ${message(err)}`));
   }
   let staging: string | undefined;
+  let data: Deno.FsFile | undefined;
   try {
     let entries: yauzl.Entry[];
     try {
@@ -218,6 +220,9 @@ export async function unzipCall(
     }
     await Deno.mkdir(dest, { recursive: true });
     staging = await Deno.makeTempDir({ dir: dest, prefix: ".aft-unzip-" });
+    // The entries' data is read here (zip_entry.ts), yauzl read the directory.
+    data = await Deno.open(zipAbs);
+    const dataSize = (await data.stat()).size;
     let files = 0;
     let bytes = 0;
     const times: [string, Date][] = [];
@@ -235,27 +240,18 @@ export async function unzipCall(
         continue;
       }
       await Deno.mkdir(dirname(abs), { recursive: true });
-      const stream = await zf.openReadStreamPromise(e);
-      // The iteration below sees the stream's errors; yauzl forwards a damaged entry's zlib
-      // error to it once more a tick later, after the loop may have ended: without a listener
-      // that late copy would be an uncaught error that takes the runner down.
-      stream.on("error", () => {});
       const file = await Deno.open(abs, { write: true, createNew: true });
-      let crc = 0;
+      const out = new BatchedWriter(file, e.uncompressedSize);
       try {
-        for await (const chunk of stream) {
-          await writeAll(file, chunk as Uint8Array);
-          crc = crc32(chunk as Uint8Array, crc);
-          bytes += (chunk as Uint8Array).length;
-        }
+        await readEntry(data, dataSize, e, async (chunk) => {
+          if (ctx.signal.aborted) throw new Error("The job was halted");
+          await out.write(chunk);
+        });
+        await out.flush();
       } finally {
         file.close();
       }
-      // yauzl checks the size only; a damaged stored entry keeps its size (Info-ZIP checks
-      // the CRC-32 too).
-      if (crc >>> 0 !== e.crc32 >>> 0) {
-        throw new Error(`Entry "${e.fileName}" fails its CRC-32 check`);
-      }
+      bytes += e.uncompressedSize;
       files++;
       times.push([abs, e.getLastModDate()]);
     }
@@ -267,6 +263,7 @@ export async function unzipCall(
     return failed(new Error(`Cannot extract "${source}": ${message(err)}`));
   } finally {
     zf.close();
+    data?.close();
     if (staging) await Deno.remove(staging, { recursive: true }).catch(() => {});
   }
 }
@@ -286,11 +283,6 @@ async function moveInto(from: string, dest: string): Promise<void> {
     }
     await Deno.rename(src, dst);
   }
-}
-
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
 }
 
 function message(err: unknown): string {
