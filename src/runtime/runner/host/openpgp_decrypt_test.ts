@@ -159,3 +159,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "PGPDecryptFile() writes 0 bytes, exactly one write piece and many pieces back byte for byte",
+  ignore: !linux,
+  async fn() {
+    const gpg = await startGpg("pw");
+    const dir = await Deno.makeTempDir({ prefix: "aft-pgp-dec-" });
+    try {
+      // Around the 64 KiB decryption call, the 1 MiB write piece and the three read buffers
+      // (which are reused from the fourth megabyte on).
+      for (const n of [0, 1 << 16, 1 << 20, 5 * (1 << 20) + 7]) {
+        const data = randomBytes(n);
+        await Deno.writeFile(join(dir, "p"), data);
+        const ctx = testContext();
+        const enc = await encryptCall(ctx, [join(dir, "p"), join(dir, "p.gpg"), gpg.publicKey]);
+        assert.equal(enc.error, undefined);
+        const r = await decryptCall(ctx, [
+          join(dir, "p.gpg"),
+          join(dir, "p.out"),
+          gpg.privateKey,
+          "pw",
+        ]);
+        assert.equal(r.error, undefined, `${n} bytes`);
+        assert.equal(r.bytesCopied, n);
+        const back = await Deno.readFile(join(dir, "p.out"));
+        assert.equal(back.length, n);
+        assert.ok(back.every((b, i) => b === data[i]), `${n} bytes`);
+      }
+    } finally {
+      await gpg.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
