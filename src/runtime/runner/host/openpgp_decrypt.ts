@@ -49,19 +49,21 @@ const TAG_SEIPD = 18;
 async function* fileChunks(file: Deno.FsFile): AsyncGenerator<Uint8Array> {
   const ring = [new Uint8Array(READ), new Uint8Array(READ), new Uint8Array(READ)];
   let turn = 0;
-  let next: Promise<number | null> = file.read(ring[0]!);
-  try {
-    for (;;) {
-      const n = await next;
-      if (n === null) return;
-      const chunk = ring[turn % 3]!.subarray(0, n);
-      turn++;
-      next = file.read(ring[turn % 3]!);
-      yield chunk;
-    }
-  } finally {
-    // Stopped early (a failure further on): the read under way may fail once the file closes.
-    next.catch(() => {});
+  const readInto = (buf: Uint8Array) => {
+    const n = file.read(buf);
+    // Awaited below; but when the reader stops early (a failure further on, possibly without
+    // closing this generator) the read under way fails as the file closes, unseen.
+    n.catch(() => {});
+    return n;
+  };
+  let next = readInto(ring[0]!);
+  for (;;) {
+    const n = await next;
+    if (n === null) return;
+    const chunk = ring[turn % 3]!.subarray(0, n);
+    turn++;
+    next = readInto(ring[turn % 3]!);
+    yield chunk;
   }
 }
 

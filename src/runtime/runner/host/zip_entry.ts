@@ -114,16 +114,16 @@ async function inflate(
         const buf = ring[turn]!;
         const n = await readSome(zip, buf.subarray(0, Math.min(buf.length, left)), name);
         left -= n;
-        taken[turn] = new Promise((ok, fail) =>
+        const done = new Promise<void>((ok, fail) =>
           inflater.write(buf.subarray(0, n), (err) => err ? fail(err) : ok())
         );
+        done.catch(() => {}); // awaited above in its turn; seen through the inflater if it fails
+        taken[turn] = done;
         turn ^= 1;
       }
       inflater.end();
     } catch (err) {
       inflater.destroy(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      for (const t of taken) t.catch(() => {});
     }
   })();
   try {
