@@ -13,6 +13,11 @@
  * crashed run leaves behind, a later copy into that folder recognises: it continues the
  * temporary file of the same copy, or removes it (see `copy_dest.ts`).
  *
+ * A destination whose writes are whole or nothing (`features.atomicWrite`: the object stores,
+ * where an upload appears only once complete) is written under the final name directly, told
+ * the size to expect so that it stores nothing when another number of bytes arrived: the same
+ * guarantees without a rename, which there would be a second, server-side copy of the file.
+ *
  * @example
  * ```ts
  * const r = await copyToVfs(src, "/out/*.csv", dst, "/in", { overwrite: "ifNewer" });
@@ -223,6 +228,52 @@ function resumable(src: Vfs, dst: Vfs): boolean {
 }
 
 /**
+ * Whether a file is written under its own name: the bytes stream through this process to a
+ * destination whose writes are whole or nothing (`features.atomicWrite`), and no hash is to
+ * be compared afterwards (that needs the file stored somewhere before it takes its name).
+ */
+function inPlace(src: Vfs, dst: Vfs, opts: CopyOptions): boolean {
+  return dst.features.atomicWrite === true && streams(src, dst) &&
+    !(opts.verify && commonHash(src, dst));
+}
+
+/**
+ * Copies one file into place on a destination with whole-or-nothing writes. The destination
+ * is told the size to expect and stores nothing when another number of bytes arrived; a
+ * failure leaves what was there before, so there is nothing to clean up.
+ */
+async function copyInPlace(
+  src: Vfs,
+  from: FileInfo,
+  to: string,
+  dst: Vfs,
+  opts: CopyOptions,
+  onBytes: (n: number) => void,
+): Promise<boolean> {
+  let counted = 0;
+  try {
+    const reader = await src.openRead(from.path);
+    const writer = await dst.openWrite(to, { size: from.size });
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        counted += chunk.length;
+        onBytes(chunk.length);
+        c.enqueue(chunk);
+      },
+    });
+    await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
+  } catch (err) {
+    onBytes(-counted);
+    if (opts.signal?.aborted) {
+      throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
+    }
+    throw err;
+  }
+  if (opts.preserveTime && dst.setTimes) await dst.setTimes(to, from.modTime, from.modTime);
+  return true;
+}
+
+/**
  * Kept across the retries of one file: the temporary name, so that after a transient failure
  * (a dropped connection) the next attempt continues the partial temporary file where it ended,
  * when the source can read from an offset and the destination can append; otherwise the next
@@ -277,6 +328,9 @@ async function copyOne(
       return false;
     }
   }
+  // A destination that stores a file whole or not at all (an object store) is written in
+  // place: nothing partial can show, and renaming there would copy the whole file again.
+  if (inPlace(src, dst, opts)) return await copyInPlace(src, from, to, dst, opts, onBytes);
   const canResume = resumable(src, dst);
   let retrying = state.tmp !== undefined;
   const tmp = state.tmp ??
@@ -369,10 +423,15 @@ async function copyOne(
   }
 }
 
-async function verifyHash(src: Vfs, a: string, dst: Vfs, b: string): Promise<void> {
-  const algo = (["sha256", "sha1", "md5"] as HashAlgorithm[]).find((h) =>
+/** The strongest hash both ends can give, if any. */
+function commonHash(src: Vfs, dst: Vfs): HashAlgorithm | undefined {
+  return (["sha256", "sha1", "md5"] as HashAlgorithm[]).find((h) =>
     src.features.hashes.includes(h) && dst.features.hashes.includes(h)
   );
+}
+
+async function verifyHash(src: Vfs, a: string, dst: Vfs, b: string): Promise<void> {
+  const algo = commonHash(src, dst);
   if (!algo || !src.hash || !dst.hash) return; // size was checked; no common hash to compare
   const [x, y] = await Promise.all([src.hash(a, algo), dst.hash(b, algo)]);
   if (x !== y) {

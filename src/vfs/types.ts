@@ -44,6 +44,15 @@ export interface VfsFeatures {
   rangedRead: boolean;
   /** `openWrite` honours `append` (resumable uploads). */
   append: boolean;
+  /**
+   * `openWrite` stores a file whole or not at all: until its stream closes, readers see what
+   * was there before, and a failed or aborted stream leaves it so (an object store's upload
+   * appears only once complete). With {@linkcode WriteOptions.size}, a stream that delivered
+   * another number of bytes fails at close and stores nothing. The copy engine then writes in
+   * place, with no temporary name to rename (which costs a whole server-side copy on an
+   * object store). Absent: false.
+   */
+  atomicWrite?: boolean;
 }
 
 export type HashAlgorithm = "md5" | "sha1" | "sha256";
@@ -64,6 +73,11 @@ export interface WriteOptions {
    * size check: one round trip less per file. Backends that cannot tell simply never call it.
    */
   onStored?: (size: number) => void;
+  /**
+   * The number of bytes the caller will write. A backend with `features.atomicWrite` stores
+   * nothing when another number arrived (its close fails with VERIFY_FAILED); others ignore it.
+   */
+  size?: number;
 }
 
 /**

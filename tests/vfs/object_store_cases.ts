@@ -11,6 +11,8 @@
 import assert from "node:assert/strict";
 import type { ObjectStore } from "../../src/vfs/object_store/mod.ts";
 import { ObjectStoreVfs } from "../../src/vfs/object_store/mod.ts";
+import { copyToVfs } from "../../src/vfs/copy.ts";
+import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import { isVfsError, type Vfs, type VfsErrorCode } from "../../src/vfs/types.ts";
 import { names, put, text } from "./_util.ts";
 import { DOT_NAMES } from "./conformance.ts";
@@ -54,6 +56,54 @@ export function objectStoreCases(name: string, bucket: () => Promise<Bucket>): v
           await sub.close();
         }
       });
+
+      await t.step(
+        "the copy engine writes objects in place; a size that changed stores nothing",
+        async () => {
+          // Writes are whole or nothing here, so no temporary name and no rename (a whole
+          // server-side copy of the object) is needed.
+          const renames: string[] = [];
+          const seen = new Proxy(vfs, {
+            get(target, prop) {
+              const v = Reflect.get(target, prop, target);
+              if (prop === "rename") {
+                return (
+                  a: string,
+                  b: string,
+                ) => (renames.push(`${a} -> ${b}`), target.rename(a, b));
+              }
+              return typeof v === "function" ? v.bind(target) : v;
+            },
+          });
+          const mem = new MemoryVfs();
+          await mem.mkdir("/in");
+          await put(mem, "/in/a.bin", "0123456789");
+          const r = await copyToVfs(mem, "/in/a.bin", seen, "/inplace", { overwrite: "always" });
+          assert.deepEqual([r.ok, r.files, r.bytes, renames], [true, 1, 10, []]);
+          assert.equal(await text(vfs, "/inplace/a.bin"), "0123456789");
+          // The source grew after its size was taken: the object keeps its old content, and no
+          // other key appears.
+          const grown = new Proxy(mem, {
+            get(target, prop) {
+              const v = Reflect.get(target, prop, target);
+              if (prop === "stat") {
+                return async (p: string) => ({ ...await target.stat(p), size: 4 });
+              }
+              return typeof v === "function" ? v.bind(target) : v;
+            },
+          });
+          await put(mem, "/in/a.bin", "new content, longer");
+          const bad = await copyToVfs(grown, "/in/a.bin", seen, "/inplace", {
+            overwrite: "always",
+            retries: 0,
+          });
+          assert.equal(bad.ok, false);
+          assert.equal(bad.errors[0]?.code, "VERIFY_FAILED", bad.errors[0]?.message);
+          assert.match(bad.errors[0]?.message ?? "", /"\/inplace\/a\.bin"/);
+          assert.equal(await text(vfs, "/inplace/a.bin"), "0123456789");
+          assert.deepEqual(await names(vfs, "/inplace"), ["a.bin"]);
+        },
+      );
 
       await t.step("a file and a folder of one name: the file wins in stat and list", async () => {
         await vfs.mkdir("/shadow");

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { VfsError } from "../types.ts";
+import { VfsError, type WriteOptions } from "../types.ts";
 import type { ObjectSink } from "./store.ts";
 
 /** Runs `fn` over `items`, at most `n` at a time. */
@@ -51,15 +51,39 @@ export function guardStream(
   }, { highWaterMark: 0 });
 }
 
-/** A WritableStream over a store's sink, its failures mapped to VfsErrors. */
+/**
+ * A WritableStream over a store's sink, its failures mapped to VfsErrors. With `size`
+ * ({@linkcode WriteOptions.size}), a stream that delivered another number of bytes aborts the
+ * sink at close (so nothing is stored) and fails with VERIFY_FAILED; `onStored` hears the size
+ * stored once the sink has closed.
+ */
 export function sinkStream(
   sink: ObjectSink,
   mapError: (err: unknown) => VfsError,
+  opts: WriteOptions & { path?: string } = {},
 ): WritableStream<Uint8Array> {
   const mapped = (err: unknown) => Promise.reject(mapError(err));
+  let written = 0;
   return new WritableStream<Uint8Array>({
-    write: (chunk) => sink.write(chunk).catch(mapped),
-    close: () => sink.close().catch(mapped),
+    write: (chunk) => {
+      written += chunk.length;
+      return sink.write(chunk).catch(mapped);
+    },
+    async close() {
+      if (opts.size !== undefined && written !== opts.size) {
+        const err = new VfsError(
+          "VERIFY_FAILED",
+          `Size check failed for "${
+            opts.path ?? ""
+          }": expected ${opts.size} bytes, written ${written}`,
+          { path: opts.path },
+        );
+        await sink.abort(err).catch(() => {});
+        throw err;
+      }
+      await sink.close().catch(mapped);
+      opts.onStored?.(written);
+    },
     abort: (reason) => sink.abort(reason).catch(() => {}),
   });
 }

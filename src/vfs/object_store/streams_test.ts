@@ -69,3 +69,32 @@ Deno.test("guardStream() maps a body that fails mid-read and passes a cancel on"
   await guardStream(endless, mapped).cancel("enough");
   assert.equal(cancelled, "enough");
 });
+
+Deno.test("sinkStream() with a size stores nothing when another number of bytes arrived", async () => {
+  const calls: string[] = [];
+  const sink = {
+    write: () => Promise.resolve(),
+    close: () => (calls.push("close"), Promise.resolve()),
+    abort: () => (calls.push("abort"), Promise.resolve()),
+  };
+  let stored: number | undefined;
+  const exact = sinkStream(sink, mapped, { size: 3, path: "/a", onStored: (n) => stored = n });
+  let w = exact.getWriter();
+  await w.write(new Uint8Array(2));
+  await w.write(new Uint8Array(1));
+  await w.close();
+  assert.deepEqual([calls, stored], [["close"], 3]);
+
+  calls.length = 0;
+  for (const n of [2, 4]) {
+    w = sinkStream(sink, mapped, { size: 3, path: "/dir/b.bin" }).getWriter();
+    await w.write(new Uint8Array(n));
+    await assert.rejects(
+      w.close(),
+      (e) =>
+        isVfsError(e, "VERIFY_FAILED") &&
+        /"\/dir\/b\.bin".*expected 3 bytes, written/.test(e.message),
+    );
+  }
+  assert.deepEqual(calls, ["abort", "abort"]);
+});

@@ -31,6 +31,7 @@ export const OBJECT_STORE_FEATURES: VfsFeatures = {
   hashes: [],
   rangedRead: true,
   append: false,
+  atomicWrite: true,
 };
 
 /** Requests run at once for folder renames, removals and `mkdir -p`. */
@@ -305,7 +306,7 @@ export class ObjectStoreVfs implements Vfs {
       }
       await this.#requireFileSlot(p);
       const sink = await this.#store.openWrite(this.#key(p));
-      return sinkStream(sink, (err) => this.#store.mapError(err, p));
+      return sinkStream(sink, (err) => this.#store.mapError(err, p), { ...opts, path: p });
     });
   }
 
