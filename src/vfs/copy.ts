@@ -6,7 +6,8 @@
  * `/tree` copied into `/in` gives `/in/tree/...`; a glob copies what it matches, so `/tree/*`
  * gives the contents of `/tree` in `/in` (folders with their trees).
  *
- * Each file streams from source to destination with back-pressure (never buffered whole),
+ * Each file streams from source to destination with back-pressure (never buffered whole; a
+ * file of at most 256 KiB goes in one buffer where both ends can, `readWhole`/`writeWhole`),
  * under a temporary name in the destination folder, and is renamed into place only once its
  * size (and, with `verify`, its hash) checks out. A failure, an abort or a source that breaks
  * mid-stream removes the temporary file, so the final name never shows a partial file. What a
