@@ -14,8 +14,9 @@
  *
  * Integrity and atomicity are S3's own, as before: each part is a plain `UploadPart` request
  * with a byte body, so the SDK signs the part's SHA-256 (`x-amz-content-sha256`, which S3
- * checks against the bytes it receives) and adds its default checksum where the client is
- * configured to (CRC32 on AWS). The object appears under its key only when
+ * checks against the bytes it receives); where the client sends checksums whenever it can
+ * (AWS's default), the upload is also declared CRC32, each part carries its CRC32 and the
+ * completion lists them, as `@aws-sdk/lib-storage` does. The object appears under its key only when
  * CompleteMultipartUpload succeeds; on any failure, or an abort, the multipart upload is
  * aborted so its parts are dropped. A process killed mid-upload never completes it, so no
  * object appears (the unfinished upload's parts stay until the bucket's lifecycle rule for
@@ -61,10 +62,12 @@ class MultipartSink implements ObjectSink {
   #fill = 0;
   #partNumber = 0;
   #uploadId: Promise<string> | undefined;
-  readonly #parts: { PartNumber: number; ETag: string }[] = [];
+  readonly #parts: { PartNumber: number; ETag: string; ChecksumCRC32?: string }[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #failure: { err: unknown } | undefined;
   #cleanup: Promise<void> | undefined;
+  /** The upload is declared CRC32 (see `#send`). */
+  #crc = false;
 
   constructor(t: MultipartTarget) {
     this.#t = t;
@@ -154,11 +157,22 @@ class MultipartSink implements ObjectSink {
   #send(data: Uint8Array): void {
     const { client, bucket, key } = this.#t;
     const PartNumber = ++this.#partNumber;
-    this.#uploadId ??= client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))
-      .then((r) => {
-        if (!r.UploadId) throw new Error(`No upload id in the answer for "${key}"`);
-        return r.UploadId;
-      });
+    this.#uploadId ??= (async () => {
+      // Where the client sends checksums whenever an operation takes one (AWS's default), the
+      // upload is declared CRC32 and every part's CRC32 goes into the completion, which S3
+      // checks against what it stored; elsewhere the parts' signed SHA-256 is the check.
+      const when = await client.config.requestChecksumCalculation();
+      this.#crc = when === "WHEN_SUPPORTED";
+      const r = await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ChecksumAlgorithm: this.#crc ? "CRC32" : undefined,
+        }),
+      );
+      if (!r.UploadId) throw new Error(`No upload id in the answer for "${key}"`);
+      return r.UploadId;
+    })();
     const sent: Promise<void> = (async () => {
       if (PartNumber > MAX_PARTS) {
         throw new RangeError(
@@ -174,10 +188,11 @@ class MultipartSink implements ObjectSink {
           PartNumber,
           Body: data,
           ContentLength: data.length,
+          ChecksumAlgorithm: this.#crc ? "CRC32" : undefined,
         }),
       );
       if (!r.ETag) throw new Error(`No ETag in the answer for part ${PartNumber} of "${key}"`);
-      this.#parts.push({ PartNumber, ETag: r.ETag });
+      this.#parts.push({ PartNumber, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 });
       // The server has the whole part: its buffer can take the next one.
       if (data.length === this.#t.partSize) this.#spare.push(data);
     })().catch((err) => this.#fail(err)).finally(() => this.#inFlight.delete(sent));

@@ -23,17 +23,27 @@ const PART = 5 * MiB;
 type Up = { UploadId?: string };
 
 /** A client that records the commands it sends (name and UploadId), for the cases below. */
-function recordingClient(endpoint: string, region: string) {
+function recordingClient(
+  endpoint: string,
+  region: string,
+  requestChecksumCalculation: "WHEN_REQUIRED" | "WHEN_SUPPORTED" = "WHEN_REQUIRED",
+) {
   const client = new S3Client({
     endpoint,
+    requestChecksumCalculation,
     region,
     forcePathStyle: true,
     maxAttempts: 1,
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
   });
-  const sent: { name: string; uploadId?: string }[] = [];
+  const sent: { name: string; uploadId?: string; checksum?: string }[] = [];
   client.middlewareStack.add((next, ctx) => async (args) => {
-    const entry = { name: ctx.commandName ?? "", uploadId: (args.input as Up).UploadId };
+    const input = args.input as Up & { ChecksumAlgorithm?: string };
+    const entry = {
+      name: ctx.commandName ?? "",
+      uploadId: input.UploadId,
+      checksum: input.ChecksumAlgorithm,
+    };
     sent.push(entry);
     const out = await next(args);
     entry.uploadId ??= (out.output as Up).UploadId;
@@ -155,6 +165,31 @@ if (Deno.build.os !== "linux") {
       assert.ok(!sent.some((s) => s.name === "CompleteMultipartUploadCommand"));
     } finally {
       client.destroy();
+      await server.stop();
+    }
+  });
+
+  Deno.test("s3 multipart: a client that sends checksums when it can declares the upload CRC32 and checksums every part", async () => {
+    const server = await startS3Server();
+    try {
+      for (const when of ["WHEN_SUPPORTED", "WHEN_REQUIRED"] as const) {
+        const { client, sent } = recordingClient(server.endpoint, server.region, when);
+        const bucket = `bkt-${when.toLowerCase().replace("_", "-")}`;
+        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+        const data = randomBytes(2 * PART + 3);
+        const sink = multipartSink({ client, bucket, key: "k", partSize: PART, concurrency: 2 });
+        await sink.write(data);
+        await sink.close();
+        assert.deepEqual(await body(client, bucket, "k"), data);
+        const crc = when === "WHEN_SUPPORTED" ? "CRC32" : undefined;
+        const uploads = sent.filter((s) =>
+          /^(CreateMultipartUpload|UploadPart)Command$/.test(s.name)
+        );
+        assert.equal(uploads.length, 4);
+        for (const s of uploads) assert.equal(s.checksum, crc, `${when}: ${s.name}`);
+        client.destroy();
+      }
+    } finally {
       await server.stop();
     }
   });
