@@ -211,6 +211,45 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("s3: a copy killed (SIGKILL) mid-upload leaves no object, under its name or any other", async () => {
+    const b = await bucket();
+    const dir = await Deno.makeTempDir({ prefix: "aft-s3-kill-" });
+    const vfs = await openS3(def(`s3://${b}${endpointQuery}`), noSecrets);
+    try {
+      await Deno.writeFile(join(dir, "big.bin"), randomBytes(64 * MiB));
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          "--config",
+          new URL("../../deno.json", import.meta.url).pathname,
+          new URL("./_s3_upload_child.ts", import.meta.url).pathname,
+          server.endpoint,
+          b,
+          dir,
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let out = "";
+      while (!out.includes("underway")) {
+        const { done, value } = await lines.read();
+        if (done) break;
+        out += value;
+      }
+      child.kill("SIGKILL");
+      await lines.cancel();
+      assert.equal((await child.status).signal, "SIGKILL", `killed while underway: ${out}`);
+      assert.ok(out.includes("underway") && !out.includes("done"), out);
+      await assert.rejects(vfs.stat("/big.bin"), (e) => isVfsError(e, "NOT_FOUND"));
+      assert.deepEqual(await vfs.list("/"), []);
+    } finally {
+      await vfs.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   Deno.test("s3: objects aft writes read back identical through rclone, and back", async () => {
     const b = await bucket();
     const vfs = await openS3(def(`s3://${b}/${endpointQuery}`), noSecrets);
