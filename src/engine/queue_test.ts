@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { SqliteStore } from "../store/sqlite.ts";
 import { createCore } from "./engine.ts";
 import { JobQueue } from "./queue.ts";
+import type { JobRecord } from "../store/types.ts";
 import type { EngineCore } from "./types.ts";
 
 const input = { scriptId: null, filePath: null, params: {}, trigger: "api" as const };
@@ -45,6 +46,34 @@ async function until<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<
   }
 }
 
+/** Stores script `name` and queues `n` jobs of it; the jobs, oldest first. */
+async function queueJobs(
+  core: EngineCore,
+  name: string,
+  source: string,
+  n: number,
+): Promise<JobRecord[]> {
+  const s = await core.store.scripts.create({ name, source });
+  const jobs: JobRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    jobs.push(await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: name }));
+  }
+  return jobs;
+}
+
+/** Queues two jobs that wait for a halt and starts the queue; returns once the first runs. */
+async function startWaiting(
+  core: EngineCore,
+  queue: JobQueue,
+): Promise<[JobRecord, JobRecord]> {
+  const [a, b] = await queueJobs(core, "wait", 'Log.Info("waiting"); WaitForHaltSignal();', 2);
+  await queue.start();
+  await until(async () =>
+    (await core.store.jobs.logs(a!.id)).some((l) => l.text === "waiting") || undefined
+  );
+  return [a!, b!];
+}
+
 Deno.test("a job whose stored script was removed fails with that reason, without a runner", async () => {
   await withQueue(async (core, queue, _log, seen) => {
     const s = await core.store.scripts.create({ name: "gone", source: "" });
@@ -64,16 +93,7 @@ Deno.test("a job whose stored script was removed fails with that reason, without
 
 Deno.test("the queue runs at most maxConcurrentJobs; halting a queued job ends it at once", async () => {
   await withQueue(async (core, queue) => {
-    const s = await core.store.scripts.create({
-      name: "wait",
-      source: 'Log.Info("waiting"); WaitForHaltSignal();',
-    });
-    const a = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
-    const b = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
-    await queue.start();
-    await until(async () =>
-      (await core.store.jobs.logs(a.id)).some((l) => l.text === "waiting") || undefined
-    );
+    const [a, b] = await startWaiting(core, queue);
     assert.equal(queue.runningCount, 1);
     assert.ok(queue.runs(a.id));
     assert.equal((await core.store.jobs.get(b.id))!.status, "queued");
@@ -126,11 +146,7 @@ function watchHandOns(core: EngineCore, before: () => void = () => {}): (string 
 Deno.test("a job's end claims the next queued job in the same store call, which then runs in its slot", async () => {
   await withQueue(async (core, queue) => {
     const handed = watchHandOns(core);
-    const s = await core.store.scripts.create({ name: "one", source: 'Log.Info("one");' });
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      ids.push((await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "one" })).id);
-    }
+    const ids = (await queueJobs(core, "one", 'Log.Info("one");', 3)).map((j) => j.id);
     await queue.start();
     await until(async () => (await core.store.jobs.countByStatus()).succeeded === 3 || undefined);
     // One slot: the first job is claimed by the queue's look, each later one by the end before it.
@@ -146,9 +162,7 @@ Deno.test("a job claimed with an end while the queue stops goes back to the queu
   await withQueue(async (core, queue) => {
     let stopped: Promise<void> | undefined;
     const handed = watchHandOns(core, () => stopped ??= queue.stop());
-    const s = await core.store.scripts.create({ name: "one", source: 'Log.Info("one");' });
-    const a = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "one" });
-    const b = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "one" });
+    const [a, b] = (await queueJobs(core, "one", 'Log.Info("one");', 2)) as [JobRecord, JobRecord];
     await queue.start();
     await until(() => Promise.resolve(handed.length === 1 || undefined));
     await stopped;
@@ -168,16 +182,7 @@ Deno.test("a job claimed with an end while the queue stops goes back to the queu
 Deno.test("a draining queue records a job's end without claiming another", async () => {
   await withQueue(async (core, queue) => {
     const handed = watchHandOns(core);
-    const s = await core.store.scripts.create({
-      name: "wait",
-      source: 'Log.Info("waiting"); WaitForHaltSignal();',
-    });
-    const a = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
-    const b = await core.store.jobs.create({ ...input, scriptId: s.id, scriptName: "wait" });
-    await queue.start();
-    await until(async () =>
-      (await core.store.jobs.logs(a.id)).some((l) => l.text === "waiting") || undefined
-    );
+    const [a, b] = await startWaiting(core, queue);
     queue.draining = true;
     await queue.halt(a.id);
     await until(async () => (await core.store.jobs.get(a.id))!.status === "halted" || undefined);

@@ -228,6 +228,29 @@ function resumable(src: Vfs, dst: Vfs): boolean {
   return src.features.rangedRead && dst.features.append;
 }
 
+/** Pipes `reader` into `writer`, telling `onChunk` the size of each chunk as it passes. */
+function pipeCounting(
+  reader: ReadableStream<Uint8Array>,
+  writer: WritableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+  onChunk: (n: number) => void,
+): Promise<void> {
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      onChunk(chunk.length);
+      c.enqueue(chunk);
+    },
+  });
+  return reader.pipeThrough(counter).pipeTo(writer, { signal });
+}
+
+/** What a copy of `path` that failed with `err` throws: CANCELLED when `signal` ended it. */
+function cancelledOr(err: unknown, path: string, signal: AbortSignal | undefined): unknown {
+  return signal?.aborted
+    ? new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path })
+    : err;
+}
+
 /**
  * Whether a file is written under its own name: the bytes stream through this process to a
  * destination whose writes are whole or nothing (`features.atomicWrite`), and no hash is to
@@ -255,20 +278,13 @@ async function copyInPlace(
   try {
     const reader = await src.openRead(from.path);
     const writer = await dst.openWrite(to, { size: from.size });
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        counted += chunk.length;
-        onBytes(chunk.length);
-        c.enqueue(chunk);
-      },
+    await pipeCounting(reader, writer, opts.signal, (n) => {
+      counted += n;
+      onBytes(n);
     });
-    await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
   } catch (err) {
     onBytes(-counted);
-    if (opts.signal?.aborted) {
-      throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
-    }
-    throw err;
+    throw cancelledOr(err, from.path, opts.signal);
   }
   if (opts.preserveTime && dst.setTimes) await dst.setTimes(to, from.modTime, from.modTime);
   return true;
@@ -388,14 +404,10 @@ async function copyOne(
           append: offset > 0 || undefined,
           onStored: (n) => stored = n,
         });
-        const counter = new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, c) {
-            counted += chunk.length;
-            onBytes(chunk.length);
-            c.enqueue(chunk);
-          },
+        await pipeCounting(reader, writer, opts.signal, (n) => {
+          counted += n;
+          onBytes(n);
         });
-        await reader.pipeThrough(counter).pipeTo(writer, { signal: opts.signal });
       }
     }
     const written = stored ?? (await dst.stat(tmp)).size;
@@ -417,10 +429,7 @@ async function copyOne(
       throw err;
     }
     await discard(dst, tmp);
-    if (opts.signal?.aborted) {
-      throw new VfsError("CANCELLED", "Transfer cancelled", { cause: err, path: from.path });
-    }
-    throw err;
+    throw cancelledOr(err, from.path, opts.signal);
   }
 }
 

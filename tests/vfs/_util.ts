@@ -42,6 +42,17 @@ export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   return data;
 }
 
+/** The bytes of `parts`, one after the other, in one array. */
+export function joinChunks(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** SHA-256 of a stream, consumed chunk by chunk. */
 export async function sha256(stream: ReadableStream<Uint8Array>): Promise<string> {
   const h = createHash("sha256");

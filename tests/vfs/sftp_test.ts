@@ -219,6 +219,26 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  /**
+   * An SFTP VFS on a new folder `name` of the server, reached through a proxy that drops the
+   * connection after `dropAfterBytes`: the first connection only, or every one (`always`).
+   */
+  const throughDroppingProxy = async (name: string, dropAfterBytes: number, always: boolean) => {
+    const dir = join(server.dir, name);
+    await Deno.mkdir(dir);
+    const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
+      dropAfterBytes,
+      dropConnections: (n) => always || n === 1,
+    });
+    const vfs = await openSftp({
+      name: "t",
+      type: "sftp",
+      target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
+      options: { keyFile: server.keys.openssh },
+    }, noSecrets);
+    return { dir, proxy, vfs };
+  };
+
   Deno.test("sftp: a connection dropped mid-file is resumed on a new connection, else one clear error and no partial file", async () => {
     const MiB = 1024 * 1024;
     const src = new MemoryVfs();
@@ -228,18 +248,11 @@ if (Deno.build.os !== "linux") {
     await w.write(data);
     await w.close();
     for (const always of [false, true]) {
-      const dir = join(server.dir, always ? "drop-always" : "drop-once");
-      await Deno.mkdir(dir);
-      const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
-        dropAfterBytes: 8 * MiB,
-        dropConnections: (n) => always || n === 1,
-      });
-      const vfs = await openSftp({
-        name: "t",
-        type: "sftp",
-        target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
-        options: { keyFile: server.keys.openssh },
-      }, noSecrets);
+      const { dir, proxy, vfs } = await throughDroppingProxy(
+        always ? "drop-always" : "drop-once",
+        8 * MiB,
+        always,
+      );
       try {
         const r = await copyToVfs(src, "/big.bin", vfs, "/", { retries: 2 });
         const left = [...Deno.readDirSync(dir)].map((e) => e.name);
@@ -272,19 +285,12 @@ if (Deno.build.os !== "linux") {
       assert.equal(await src.writeWhole(`/f${i}.dat`, data), data.length);
     }
     for (const always of [false, true]) {
-      const dir = join(server.dir, always ? "small-drop-always" : "small-drop-once");
-      await Deno.mkdir(dir);
       // Cut after about a third of the files, with several files' requests in flight.
-      const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
-        dropAfterBytes: 200 * 1024,
-        dropConnections: (n) => always || n === 1,
-      });
-      const vfs = await openSftp({
-        name: "t",
-        type: "sftp",
-        target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
-        options: { keyFile: server.keys.openssh },
-      }, noSecrets);
+      const { dir, proxy, vfs } = await throughDroppingProxy(
+        always ? "small-drop-always" : "small-drop-once",
+        200 * 1024,
+        always,
+      );
       try {
         const r = await copyToVfs(src, "/", vfs, "/", { retries: always ? 0 : 2, concurrency: 8 });
         const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();

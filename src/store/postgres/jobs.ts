@@ -76,11 +76,15 @@ export async function insertJob(
   return rows.length === 1 ? job : undefined;
 }
 
-/** The columns `patch` sets on a job row; a job that is no longer running holds no lease. */
-function jobSet(
+/**
+ * Applies `patch` to job `id` (a job that is no longer running holds no lease), returning its
+ * row: no row when there is no such job.
+ */
+function patchJob(
   sql: postgres.Sql,
+  id: string,
   patch: Partial<Omit<JobRecord, "id" | "createdAt">>,
-): Record<string, postgres.ParameterOrJSON<never>> {
+): postgres.PendingQuery<postgres.Row[]> {
   const set: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch)) {
     const col = JOB_COLUMNS[k];
@@ -88,7 +92,12 @@ function jobSet(
     set[col] = k === "params" ? sql.json(v as Record<string, string>) : v ?? null;
   }
   if (patch.status !== undefined && patch.status !== "running") set.lease_until = null;
-  return set as Record<string, postgres.ParameterOrJSON<never>>;
+  const cols = Object.keys(set);
+  return cols.length > 0
+    ? sql`UPDATE jobs SET ${
+      sql(set as Record<string, postgres.ParameterOrJSON<never>>, cols)
+    } WHERE id = ${id} RETURNING *`
+    : sql`SELECT * FROM jobs WHERE id = ${id}`;
 }
 
 /**
@@ -143,11 +152,7 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       return rows.map(toJob);
     },
     update: async (id, patch) => {
-      const set = jobSet(sql, patch);
-      const cols = Object.keys(set);
-      const [r] = cols.length > 0
-        ? await sql`UPDATE jobs SET ${sql(set, cols)} WHERE id = ${id} RETURNING *`
-        : await sql`SELECT * FROM jobs WHERE id = ${id}`;
+      const [r] = await patchJob(sql, id, patch);
       if (!r) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);
       return toJob(r);
     },
@@ -184,12 +189,8 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
       // One statement, so one round trip and one transaction: the end is recorded, and the
       // oldest queued job claimed only when there was a job to end. Both parts see the same
       // snapshot, in which job `id` is not queued, so the claim cannot take it.
-      const set = jobSet(sql, patch);
-      const cols = Object.keys(set);
-      const end = cols.length > 0
-        ? sql`UPDATE jobs SET ${sql(set, cols)} WHERE id = ${id} RETURNING *`
-        : sql`SELECT * FROM jobs WHERE id = ${id}`;
-      const rows = await sql`WITH e AS (${end}), n AS (${claimNext(sql, next, true)})
+      const rows = await sql`WITH e AS (${patchJob(sql, id, patch)}),
+        n AS (${claimNext(sql, next, true)})
         SELECT true AS ended, * FROM e UNION ALL SELECT false, * FROM n`;
       const job = rows.find((r: Row) => r.ended === true);
       if (!job) throw new StoreError("NOT_FOUND", `No job with ID "${id}"`);

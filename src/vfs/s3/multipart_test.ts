@@ -57,14 +57,39 @@ async function body(client: S3Client, bucket: string, key: string): Promise<Uint
   return await r.Body!.transformToByteArray();
 }
 
+type Recording = ReturnType<typeof recordingClient>;
+
+/** Runs `fn` with a recording client and an empty bucket "bkt" on a new s3rver. */
+async function withBucket(fn: (r: Recording) => Promise<void>): Promise<void> {
+  const server = await startS3Server();
+  const r = recordingClient(server.endpoint, server.region);
+  try {
+    await r.client.send(new CreateBucketCommand({ Bucket: "bkt" }));
+    await fn(r);
+  } finally {
+    r.client.destroy();
+    await server.stop();
+  }
+}
+
+/** Asserts that key "k" was not stored and that its multipart upload was aborted, never completed. */
+async function assertAborted({ client, sent }: Recording): Promise<void> {
+  await assert.rejects(
+    client.send(new HeadObjectCommand({ Bucket: "bkt", Key: "k" })),
+    (e: { name?: string }) => e.name === "NotFound",
+  );
+  const created = sent.find((s) => s.name === "CreateMultipartUploadCommand");
+  const aborted = sent.find((s) => s.name === "AbortMultipartUploadCommand");
+  assert.ok(created?.uploadId, "an upload was started");
+  assert.equal(aborted?.uploadId, created.uploadId, "and aborted");
+  assert.ok(!sent.some((s) => s.name === "CompleteMultipartUploadCommand"));
+}
+
 if (Deno.build.os !== "linux") {
   Deno.test({ name: "s3 multipart (runs on Linux, against s3rver)", ignore: true, fn() {} });
 } else {
   Deno.test("s3 multipart: objects of any size and chunking arrive byte for byte", async () => {
-    const server = await startS3Server();
-    const { client, sent } = recordingClient(server.endpoint, server.region);
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: "bkt" }));
+    await withBucket(async ({ client, sent }) => {
       // Sizes around the part boundaries; 6 parts with 2 in flight reuse the part buffers.
       const cases: [number, number][] = [
         [0, 1],
@@ -94,19 +119,13 @@ if (Deno.build.os !== "linux") {
       assert.equal(names.filter((n) => n === "CompleteMultipartUploadCommand").length, 3);
       assert.equal(names.filter((n) => n === "UploadPartCommand").length, 2 + 2 + 7);
       assert.equal(names.filter((n) => n === "AbortMultipartUploadCommand").length, 0);
-    } finally {
-      client.destroy();
-      await server.stop();
-    }
+    });
   });
 
   Deno.test("s3 multipart: an aborted upload is aborted on the server and stores nothing", async () => {
-    const server = await startS3Server();
-    const { client, sent } = recordingClient(server.endpoint, server.region);
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: "bkt" }));
+    await withBucket(async (r) => {
       const sink = multipartSink({
-        client,
+        client: r.client,
         bucket: "bkt",
         key: "k",
         partSize: PART,
@@ -115,36 +134,22 @@ if (Deno.build.os !== "linux") {
       for (let i = 0; i < 3; i++) await sink.write(randomBytes(PART));
       await sink.abort(new Error("stop"));
       await assert.rejects(sink.write(new Uint8Array(1)), /stop/);
-      await assert.rejects(
-        client.send(new HeadObjectCommand({ Bucket: "bkt", Key: "k" })),
-        (e: { name?: string }) => e.name === "NotFound",
-      );
-      const created = sent.find((s) => s.name === "CreateMultipartUploadCommand");
-      const aborted = sent.find((s) => s.name === "AbortMultipartUploadCommand");
-      assert.ok(created?.uploadId, "an upload was started");
-      assert.equal(aborted?.uploadId, created.uploadId, "and aborted");
-      assert.ok(!sent.some((s) => s.name === "CompleteMultipartUploadCommand"));
-    } finally {
-      client.destroy();
-      await server.stop();
-    }
+      await assertAborted(r);
+    });
   });
 
   Deno.test("s3 multipart: a part that fails fails the upload, which is aborted, not completed", async () => {
-    const server = await startS3Server();
-    const { client, sent } = recordingClient(server.endpoint, server.region);
-    // Every part after the first is refused on its way out, as a broken connection would be.
-    let parts = 0;
-    client.middlewareStack.add((next, ctx) => (args) => {
-      if (ctx.commandName === "UploadPartCommand" && ++parts > 1) {
-        return Promise.reject(new Error("connection reset"));
-      }
-      return next(args);
-    }, { step: "build" });
-    try {
-      await client.send(new CreateBucketCommand({ Bucket: "bkt" }));
+    await withBucket(async (r) => {
+      // Every part after the first is refused on its way out, as a broken connection would be.
+      let parts = 0;
+      r.client.middlewareStack.add((next, ctx) => (args) => {
+        if (ctx.commandName === "UploadPartCommand" && ++parts > 1) {
+          return Promise.reject(new Error("connection reset"));
+        }
+        return next(args);
+      }, { step: "build" });
       const sink = multipartSink({
-        client,
+        client: r.client,
         bucket: "bkt",
         key: "k",
         partSize: PART,
@@ -155,18 +160,8 @@ if (Deno.build.os !== "linux") {
         await sink.close();
       })();
       await assert.rejects(writing, /connection reset/);
-      await assert.rejects(
-        client.send(new HeadObjectCommand({ Bucket: "bkt", Key: "k" })),
-        (e: { name?: string }) => e.name === "NotFound",
-      );
-      const created = sent.find((s) => s.name === "CreateMultipartUploadCommand");
-      const aborted = sent.find((s) => s.name === "AbortMultipartUploadCommand");
-      assert.equal(aborted?.uploadId, created?.uploadId);
-      assert.ok(!sent.some((s) => s.name === "CompleteMultipartUploadCommand"));
-    } finally {
-      client.destroy();
-      await server.stop();
-    }
+      await assertAborted(r);
+    });
   });
 
   Deno.test("s3 multipart: a client that sends checksums when it can declares the upload CRC32 and checksums every part", async () => {

@@ -5,6 +5,7 @@ import { testContext } from "./_test_context.ts";
 import { decryptCall, encryptCall } from "./openpgp.ts";
 import { decryptStream, UnsupportedMessage } from "./openpgp_decrypt.ts";
 import { startGpg } from "../../../../tests/fixtures/gpg.ts";
+import { joinChunks } from "../../../../tests/vfs/_util.ts";
 
 const linux = Deno.build.os === "linux";
 
@@ -19,13 +20,7 @@ async function streamed(key: openpgp.PrivateKey, path: string): Promise<Uint8Arr
   using file = await Deno.open(path);
   const parts: Uint8Array[] = [];
   for await (const p of decryptStream(key, "pw", file)) parts.push(p.slice());
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return joinChunks(parts);
 }
 
 Deno.test({

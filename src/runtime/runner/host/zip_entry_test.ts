@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import yauzl from "yauzl";
+import { joinChunks } from "../../../../tests/vfs/_util.ts";
 import { testContext } from "./_test_context.ts";
 import { unzipCall, zipCall } from "./zip.ts";
 import { type EntryInfo, readEntry } from "./zip_entry.ts";
@@ -84,13 +85,7 @@ async function read(path: string, entry: EntryInfo): Promise<Uint8Array> {
     parts.push(c.slice());
     return Promise.resolve();
   });
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return joinChunks(parts);
 }
 
 Deno.test("Unzip() extracts deflated entries of 0 bytes, one piece and many, byte for byte", async () => {
