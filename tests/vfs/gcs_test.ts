@@ -14,13 +14,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Storage } from "@google-cloud/storage";
-import { mapGcsError, openGcs, parseGcsTarget } from "../../src/vfs/gcs/gcs.ts";
+import { GcsVfs, mapGcsError, openGcs, parseGcsTarget } from "../../src/vfs/gcs/gcs.ts";
 import { GcsStore } from "../../src/vfs/gcs/store.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { runAft, tempDataDir } from "../e2e/_cli.ts";
 import { freePort } from "../fixtures/s3server.ts";
 import { startGcsEmulator } from "../fixtures/gcs.ts";
-import { randomBytes } from "./_util.ts";
+import { put, randomBytes } from "./_util.ts";
+import { startProxy } from "../fixtures/proxy.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
 
@@ -202,6 +203,32 @@ if (Deno.build.os !== "linux") {
       assert.deepEqual(new Uint8Array(back), theirs);
     } finally {
       await vfs.close();
+    }
+  });
+
+  Deno.test("gcs: a request whose connection the server drops four times before answering succeeds on a retry", async () => {
+    const bucket = `aft-drops-${n++}`;
+    const vfs = await openGcs(at(bucket), noSecrets);
+    await put(vfs, "/kept.txt", "kept");
+    await vfs.close();
+    // Connections 1 to 4 through the proxy are cut as the request arrives, as a server that
+    // closes a connection without answering does; the fifth is forwarded. (With one retry the
+    // library made four attempts: its request layer and its retry layer each try twice.)
+    const { hostname, port } = new URL(server.endpoint);
+    const proxy = startProxy({ hostname, port: Number(port) }, {
+      dropAfterBytes: 0,
+      dropConnections: (c) => c <= 4,
+    });
+    try {
+      const dropping = GcsVfs.create({
+        ...parseGcsTarget(at(bucket)),
+        endpoint: `http://127.0.0.1:${proxy.port}`,
+      });
+      assert.equal((await dropping.stat("/kept.txt")).size, 4);
+      assert.ok(proxy.connections() >= 5, `${proxy.connections()} connections`);
+      await dropping.close();
+    } finally {
+      proxy.close();
     }
   });
 

@@ -80,8 +80,13 @@ export class GcsVfs extends ObjectStoreVfs {
 
   /** Builds the client from parsed options (does not contact the server). */
   static create(o: GcsOptions): GcsVfs {
-    // One retry here: the copy engine retries transient failures of a whole file itself.
-    const opts: StorageOptions = { projectId: o.projectId, retryOptions: { maxRetries: 1 } };
+    // The library retries a request whose connection the server reset or closed before it
+    // answered (ECONNRESET, "socket hang up"), and 408/429/5xx answers, after 1, 2 and 4 s
+    // (its default of 3 retries), only where the request is idempotent; a refused connection
+    // is not retried and fails at once. One retry was not enough: under load the Cloud Storage
+    // emulator dropped two requests in a row right after a 110 MiB upload (a stat failed with
+    // "socket hang up"), and real servers close idle keep-alive connections the same way.
+    const opts: StorageOptions = { projectId: o.projectId, retryOptions: { maxRetries: 3 } };
     const scopes = ["https://www.googleapis.com/auth/devstorage.read_write"];
     if (o.credentials) {
       // A service-account key: a JWT client signing with its private key.
