@@ -7,6 +7,7 @@
 
 import type { LogLevel } from "../../store/types.ts";
 import type { JobSpec, RunnerRequest } from "../protocol/messages.ts";
+import { testJobSpec } from "../protocol/_test_spec.ts";
 import { type ScriptEnd, startScript } from "./script_host.ts";
 
 /** Runs `source` to its end; `request` answers the script's calls to the parent (default null). */
@@ -16,16 +17,7 @@ export async function runSource(
   request: (req: RunnerRequest) => unknown = () => null,
 ): Promise<ScriptEnd & { logs: { level: LogLevel; text: string }[] }> {
   const logs: { level: LogLevel; text: string }[] = [];
-  const script = startScript({
-    jobId: "t1",
-    scriptName: "t",
-    source,
-    fileName: "t.syncjs",
-    params: {},
-    quoteSource: true,
-    limits: { localRoots: [] },
-    ...job,
-  }, {
+  const script = startScript(testJobSpec(source, job), {
     request: (req) => Promise.resolve(request(req)),
     log: (level, text) => void logs.push({ level, text }),
     progress() {},

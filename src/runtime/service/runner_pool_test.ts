@@ -5,19 +5,10 @@
 
 import assert from "node:assert/strict";
 import type { JobSpec, RunnerMessage } from "../protocol/messages.ts";
+import { testJobSpec } from "../protocol/_test_spec.ts";
 import { RunnerPool, type RunnerProcess } from "./runner_pool.ts";
 
-function spec(jobId: string, source: string): JobSpec {
-  return {
-    jobId,
-    scriptName: "t",
-    source,
-    fileName: "t.syncjs",
-    params: {},
-    quoteSource: true,
-    limits: { localRoots: [] },
-  };
-}
+const spec = (jobId: string, source: string): JobSpec => testJobSpec(source, { jobId });
 
 type Exit = Extract<RunnerMessage, { t: "exit" }>;
 
