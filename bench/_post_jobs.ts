@@ -6,6 +6,12 @@
  * @module
  */
 
+/** The command-line options both benchmarks take for `postJobs` (for `parseArgs`). */
+export const postJobsOptions = {
+  jobs: { type: "string", default: "2000" },
+  clients: { type: "string", default: "16" },
+} as const;
+
 /** What to send and how many at once. */
 export interface PostJobs {
   url: string;

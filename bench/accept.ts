@@ -20,14 +20,13 @@ import { join } from "node:path";
 import { aftCommand, runAft } from "../tests/e2e/_cli.ts";
 import { freePort } from "../tests/e2e/_service.ts";
 import { CLK_TCK, machineCheck, median, procStatFields } from "./_machine.ts";
-import { postJobs } from "./_post_jobs.ts";
+import { postJobs, postJobsOptions } from "./_post_jobs.ts";
 
 const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
   args: machine.args,
   options: {
-    jobs: { type: "string", default: "2000" },
-    clients: { type: "string", default: "16" },
+    ...postJobsOptions,
     rounds: { type: "string", default: "3" },
     "cpu-prof": { type: "string" },
   },

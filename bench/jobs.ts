@@ -25,14 +25,13 @@ import { DatabaseSync } from "node:sqlite";
 import { runAft } from "../tests/e2e/_cli.ts";
 import { freePort, startService } from "../tests/e2e/_service.ts";
 import { CLK_TCK, machineCheck, procStatFields, ratio } from "./_machine.ts";
-import { postJobs } from "./_post_jobs.ts";
+import { postJobs, postJobsOptions } from "./_post_jobs.ts";
 
 const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
   args: machine.args,
   options: {
-    jobs: { type: "string", default: "2000" },
-    clients: { type: "string", default: "16" },
+    ...postJobsOptions,
     concurrency: { type: "string", default: "4", short: "c" },
   },
 });
