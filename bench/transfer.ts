@@ -8,6 +8,7 @@
  *   - one 256 MiB file local to local, against `cp`.
  *
  * Prints times, ratios (aft / peer: below 1.0 means aft is faster) and aft's peak memory. The
+ * peer `sftp` uses the cipher aft agrees with the server (printed), not OpenSSH's default. The
  * aft script times its own CopyToVFS call (connecting included), and the whole `aft run`
  * command is timed too: the difference is aft's start-up (process, runner, worker).
  *
@@ -25,6 +26,7 @@ import { mustRun } from "../tests/fixtures/command.ts";
 import { startSshd } from "../tests/fixtures/sshd.ts";
 import { startS3Server } from "../tests/fixtures/s3server.ts";
 import { machineCheck } from "./_machine.ts";
+import { SftpVfs } from "../src/vfs/sftp/sftp.ts";
 
 const machine = machineCheck(Deno.args);
 const { values } = parseArgs({
@@ -70,8 +72,31 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 const sh = (cmd: string, args: string[], stdin?: string) =>
   mustRun(cmd, args, { stdin }).then(() => {});
 
+/**
+ * The peer uses the cipher aft agrees with the server (and aft's first MAC where the cipher has
+ * none of its own): OpenSSH's default, chacha20-poly1305, would compare another cipher's cost.
+ */
+const cipher = await agreedCipher();
+const mac = cipher.includes("-gcm@") ? undefined : "hmac-sha2-256-etm@openssh.com";
+
+async function agreedCipher(): Promise<string> {
+  const vfs = await SftpVfs.connect({
+    host: "127.0.0.1",
+    port: server.port,
+    user: server.user,
+    base: "/",
+    privateKey: await Deno.readTextFile(server.keys.openssh),
+  });
+  await vfs.close();
+  if (!vfs.cipher) throw new Error("aft agreed no cipher with the test server");
+  return vfs.cipher;
+}
+
 const sftpArgs = [
   "-q",
+  "-c",
+  cipher,
+  ...(mac ? ["-o", `MACs=${mac}`] : []),
   "-i",
   server.keys.openssh,
   "-o",
@@ -185,7 +210,11 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     "peer times are whole commands (the peer's connection included); aft copy is the CopyToVFS",
   );
   console.log("call (aft's connection included); whole aft run adds aft's start-up");
-  console.log(`\nSFTP to OpenSSH on 127.0.0.1 (best of 2 each)`);
+  console.log(
+    `\nSFTP to OpenSSH on 127.0.0.1 (best of 2 each; cipher ${cipher}${
+      mac ? `, MAC ${mac}` : ""
+    } for aft and sftp)`,
+  );
 
   const upAft = await best(async () => {
     await Deno.remove(join(remote, "big.bin")).catch(() => {});
