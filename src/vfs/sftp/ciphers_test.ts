@@ -143,6 +143,51 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "OpenSslGcm: contexts kept from finished messages serve the next ones right (another key size, the other direction, after a refused tag, under AES-CTR)",
+  ignore: systemOpenSsl() === null,
+  fn: async () => {
+    const ssl = systemOpenSsl()!;
+    for (let i = 0; i < 24; i++) {
+      const bits = ([128, 192, 256] as const)[i % 3]!;
+      const key = crypto.getRandomValues(new Uint8Array(bits / 8));
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const aad = Uint8Array.from([0, 0, 0, i]);
+      const data = crypto.getRandomValues(new Uint8Array(1000 + i));
+      const k = await crypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
+      const want = new Uint8Array(
+        await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, k, data),
+      );
+      if (i % 2 === 0) {
+        const enc = new OpenSslGcm(ssl, bits, key, iv, true).setAAD(aad);
+        const sealed = new Uint8Array(enc.update(data.slice()));
+        enc.final();
+        assert.deepEqual([...sealed, ...enc.getAuthTag()], [...want], `message ${i}`);
+      } else {
+        const dec = new OpenSslGcm(ssl, bits, key, iv, false).setAAD(aad);
+        const opened = new Uint8Array(dec.update(want.slice(0, data.length)));
+        const tag = want.slice(data.length);
+        if (i % 4 === 1) tag[0]! ^= 1; // refused: its context is kept all the same
+        dec.setAuthTag(tag);
+        if (i % 4 === 1) assert.throws(() => dec.final(), /unable to authenticate/);
+        else {
+          dec.final();
+          assert.deepEqual(opened, data, `message ${i}`);
+        }
+      }
+      if (i % 5 === 0) {
+        // An AES-CTR cipher may take a kept context too.
+        const ctrKey = crypto.getRandomValues(new Uint8Array(16));
+        const ctrIv = crypto.getRandomValues(new Uint8Array(16));
+        const plain = crypto.getRandomValues(new Uint8Array(333));
+        const got = new OpenSslCtr(ssl, 128, ctrKey, ctrIv).update(plain);
+        assert.deepEqual(new Uint8Array(got), await reference(ctrKey, ctrIv, plain));
+      }
+    }
+  },
+});
+
 Deno.test("ssh2's createCipheriv makes AES-CTR and AES-GCM fast and leaves the rest to node:crypto", () => {
   const key = crypto.getRandomValues(new Uint8Array(16));
   const iv = crypto.getRandomValues(new Uint8Array(16));
