@@ -219,6 +219,47 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("sftp: files of sizes around SSH packet and SFTP request bounds, written in odd pieces, arrive whole and read back whole and in ranges", async () => {
+    const dir = join(server.dir, "bounds");
+    await Deno.mkdir(dir);
+    const vfs = await SftpVfs.connect({
+      host: "127.0.0.1",
+      port: server.port,
+      user: server.user,
+      base: dir,
+      privateKey: await Deno.readTextFile(server.keys.openssh),
+    });
+    try {
+      // OpenSSH's packets carry 32 KiB of channel data; its requests take up to 255 KiB.
+      const packet = 32 * 1024;
+      const request = 255 * 1024;
+      const sizes = [0, 1, 17, packet - 1, packet, packet + 1, request - 1, request, request + 1];
+      sizes.push(3 * request + 13, 5 * packet + 7);
+      for (const size of sizes) {
+        const data = randomBytes(size);
+        const w = (await vfs.openWrite(`/f${size}.bin`)).getWriter();
+        // Pieces that cross packet and request bounds: 1 byte, then 40,001, then the rest.
+        for (let at = 0, step = 1; at < size; at += step, step = step === 1 ? 40_001 : size) {
+          await w.write(data.subarray(at, Math.min(at + step, size)));
+        }
+        await w.close();
+        assert.deepEqual(await Deno.readFile(join(dir, `f${size}.bin`)), data, `${size} bytes`);
+        const back = await new Response(await vfs.openRead(`/f${size}.bin`)).arrayBuffer();
+        assert.deepEqual(new Uint8Array(back), data, `${size} bytes read back`);
+        if (size > packet) {
+          const offset = packet - 3;
+          const length = size - offset - 5;
+          const part = await new Response(await vfs.openRead(`/f${size}.bin`, { offset, length }))
+            .arrayBuffer();
+          assert.deepEqual(new Uint8Array(part), data.subarray(offset, offset + length));
+        }
+      }
+    } finally {
+      await vfs.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   /**
    * An SFTP VFS on a new folder `name` of the server, reached through a proxy that drops the
    * connection after `dropAfterBytes`: the first connection only, or every one (`always`).
