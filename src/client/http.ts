@@ -14,7 +14,7 @@
  */
 
 import type tls from "node:tls";
-import { dirname, join } from "node:path";
+import { dirname, join } from "../path.ts";
 import { ServiceError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 

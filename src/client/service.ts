@@ -7,15 +7,14 @@
 
 import { ServiceError } from "../errors.ts";
 import { EngineError, type ErrorKind } from "../engine/errors.ts";
-import { escapeControls } from "../engine/names.ts";
+import type { LogLineView } from "./log_line.ts";
 import type { ServiceInfo } from "../engine/service_file.ts";
-import { FINISHED, type JobStatus, type JobView, type LogLine } from "../store/types.ts";
+import { FINISHED, type JobStatus, type JobView } from "../store/types.ts";
 import { ApiClient, type HttpResponse } from "./http.ts";
 
 export type { JobView };
 
-/** A log line as the API sends it. */
-export type LogLineView = Omit<LogLine, "jobId">;
+export { formatLine, type LogLineView, printLine } from "./log_line.ts";
 
 /** The kind of error an HTTP status stands for, for codes this client does not know. */
 function kindOfStatus(status: number): ErrorKind {
@@ -95,18 +94,6 @@ export async function followJob(
     else interval = opts.intervalMs ?? 100;
     await new Promise((r) => setTimeout(r, interval));
   }
-}
-
-/** A log line as `aft run` prints it, without raw control characters from the log. */
-export function formatLine(l: LogLineView): string {
-  return `${l.ts} ${l.level.toUpperCase().padEnd(5)} ${
-    escapeControls(l.text, { keepLines: true })
-  }`;
-}
-
-/** Prints a log line the way `aft run` does. */
-export function printLine(l: LogLineView): void {
-  console.log(formatLine(l));
 }
 
 /** A client for the service recorded in a data directory, over the local channel. */

@@ -6,27 +6,13 @@
  * @module
  */
 
-import { basename, isAbsolute, join, resolve } from "node:path";
+import { basename, resolve } from "../path.ts";
 import { UsageError } from "../errors.ts";
-import {
-  createEngine,
-  type Engine,
-  type JobProgress,
-  type LogLine,
-  ParamsError,
-  parseParams,
-  readServiceFiles,
-  serviceUp,
-} from "../engine/mod.ts";
+import type { Engine, JobProgress, JobView, LogLine } from "../engine/mod.ts";
+import { ParamsError, parseParams } from "../engine/params.ts";
+import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
 import { ProgressLine } from "./_progress.ts";
-import {
-  expectJson,
-  followJob,
-  formatLine,
-  type JobView,
-  localClient,
-  printLine,
-} from "../client/service.ts";
+import { formatLine } from "../client/log_line.ts";
 import type { GlobalOptions } from "./_output.ts";
 import { mark } from "../timings.ts";
 
@@ -87,6 +73,8 @@ async function delegate(
   const svc = await readServiceFiles(dataDir);
   mark("service.json checked");
   if (!svc?.token || !(await serviceUp(svc.info))) return undefined;
+  // Loaded only now: `aft run` without a service does not load the client.
+  const { expectJson, followJob, localClient, printLine } = await import("../client/service.ts");
   const client = localClient(svc.info, svc.token, svc.caPem);
   try {
     await client.request("GET", "/v1/health");
@@ -176,14 +164,6 @@ async function runHere(
   });
 }
 
-/**
- * `resolve(file)`, but on POSIX without node:path's `resolve`, which asks node:process for the
- * working folder and so loads it (about 10 ms of `aft run`'s start).
- */
-function absolutePath(file: string): string {
-  return Deno.build.os === "windows" || isAbsolute(file) ? resolve(file) : join(Deno.cwd(), file);
-}
-
 /** Entry of `aft run`. */
 export default async function run(
   _action: string,
@@ -207,11 +187,15 @@ export default async function run(
   }
   mark("script file read");
 
+  // Straight to the engine's module, not through engine/mod.ts, whose re-exports would load
+  // modules `aft run` does not use (backups, password rules, cron words).
+  const { createEngine } = await import("../engine/engine.ts");
+  mark("engine modules loaded");
   const engine = await createEngine({ dataDir: opts.data });
   try {
     // The rules (allowCliRun, the file) are the engine's: the service's when it takes the job,
     // else this process's.
-    const abs = absolutePath(file);
+    const abs = resolve(file);
     const delegated = await delegate(engine.dataDir, abs, params);
     if (delegated !== undefined) return delegated;
     return await runHere(engine, abs, source, params, opts);

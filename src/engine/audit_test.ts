@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
-import { AUDIT_CSV_HEADER, auditCsvRow, auditCsvStream, csvField } from "./audit.ts";
+import {
+  AUDIT_CSV_HEADER,
+  auditCsvRow,
+  auditCsvStream,
+  cliActor,
+  csvField,
+  passwdName,
+} from "./audit.ts";
 import { redactTarget } from "./audited.ts";
 
 Deno.test("engine.as(actor): each change is recorded with who, from where and what, never a secret", async () => {
@@ -238,4 +245,26 @@ Deno.test("a job whose audit entry cannot be written is not queued either", asyn
     await assert.rejects(ci.jobs.rerun(kept.id, { trigger: "api", caller: { kind: "local" } }));
     assert.deepEqual((await engine.jobs.list()).jobs.map((j) => j.id), [kept.id]);
   });
+});
+
+Deno.test("passwdName finds the user of an ID in passwd text, and nothing where it is not", () => {
+  const text =
+    "root:x:0:0:root:/root:/bin/bash\n+nis::5::::\nada:x:1000:1000::/home/ada:/bin/sh\n" +
+    "alias:x:1000:1000::/home/alias:/bin/sh\n";
+  assert.equal(passwdName(1000, () => text), "ada");
+  assert.equal(passwdName(0, () => text), "root");
+  assert.equal(passwdName(5, () => text), undefined);
+  assert.equal(passwdName(42, () => text), undefined);
+  assert.equal(passwdName(null, () => text), undefined);
+  assert.equal(
+    passwdName(0, () => {
+      throw new Deno.errors.NotFound("no file");
+    }),
+    undefined,
+  );
+});
+
+Deno.test("cliActor names the OS user running the process, as node:os does", async () => {
+  const { userInfo } = await import("node:os");
+  assert.deepEqual(await cliActor(), { kind: "cli", name: userInfo().username });
 });

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../path.ts";
 import { ensureDataDir } from "./data_dir.ts";
 import { EngineError, fromStoreError } from "./errors.ts";
 import { readServiceFiles, serviceUp } from "./service_file.ts";

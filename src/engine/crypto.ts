@@ -8,18 +8,20 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { EngineError } from "./errors.ts";
 
 const KEY_FILE = "master.key";
 
-function b64(bytes: Uint8Array): string {
+/** Standard base64 of `bytes`, with padding. */
+export function b64(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
 
-function unb64(text: string): Uint8Array {
+/** The bytes of standard base64 `text` (padding optional); throws on text that is not base64. */
+export function unb64(text: string): Uint8Array {
   const s = atob(text);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);

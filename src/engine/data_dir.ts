@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { join, resolve } from "../path.ts";
 import { EngineError } from "./errors.ts";
 
 /** Resolves the data directory from the flag, the environment and the platform. */

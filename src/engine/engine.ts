@@ -12,8 +12,8 @@
 
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
-import { createAdminOps } from "./admins.ts";
-import { createApiKeyOps } from "./apikeys.ts";
+import type { AdminOps } from "./admins.ts";
+import type { ApiKeyOps } from "./apikeys.ts";
 import { type Actor, cliActor, createAuditOps, recorder } from "./audit.ts";
 import { audited } from "./audited.ts";
 import { createBus } from "./bus.ts";
@@ -22,19 +22,20 @@ import { ensureDataDir, resolveDataDir } from "./data_dir.ts";
 import { EngineError, fromStoreError } from "./errors.ts";
 import { createJobOps } from "./jobs.ts";
 import { createLocalRunner } from "./local_run.ts";
-import { createMaintenanceOps } from "./maintenance_ops.ts";
+import type { MaintenanceOps } from "./maintenance_ops.ts";
 import { nodeIdFor } from "./node_id.ts";
 import { createNodeOps } from "./node_ops.ts";
 import { processOwner } from "./owner.ts";
-import { createScheduleOps } from "./schedule_ops.ts";
+import type { ScheduleOps } from "./schedule_ops.ts";
 import { createScriptOps } from "./scripts.ts";
 import { createSecretOps } from "./secret_ops.ts";
 import { createService, reconcile } from "./service.ts";
 import { readServiceFiles, serviceUp } from "./service_file.ts";
-import { createSessionOps } from "./sessions.ts";
+import type { SessionOps } from "./sessions.ts";
 import { loadSettings, type Settings } from "./settings.ts";
 import { createSettingsOps } from "./settings_ops.ts";
-import { createSetupOps } from "./setup.ts";
+import type { SetupOps } from "./setup.ts";
+import { lazyOps } from "./lazy_ops.ts";
 import { createFailureOps } from "./throttle.ts";
 import type { Engine } from "./surface.ts";
 import type { EngineCore, Secrets } from "./types.ts";
@@ -132,23 +133,64 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     scripts: createScriptOps(core),
     vfs: createVfsOps(core),
     secrets: createSecretOps(core),
-    apikeys: createApiKeyOps(core),
-    schedules: createScheduleOps(core, { submit: jobs.ops.submit }),
+    // Loaded on first use (see lazy_ops.ts): `aft run` uses none of these.
+    apikeys: lazyOps<ApiKeyOps>(
+      async () => (await import("./apikeys.ts")).createApiKeyOps(core),
+      { create: true, list: true, remove: true, authenticate: true },
+    ),
+    schedules: lazyOps<ScheduleOps>(
+      async () =>
+        (await import("./schedule_ops.ts")).createScheduleOps(core, { submit: jobs.ops.submit }),
+      {
+        list: true,
+        get: true,
+        create: true,
+        remove: true,
+        update: true,
+        runNow: true,
+        preview: true,
+      },
+    ),
     settings: createSettingsOps(core),
-    admins: createAdminOps(core, failures),
+    admins: lazyOps<AdminOps>(
+      async () => (await import("./admins.ts")).createAdminOps(core, failures),
+      {
+        list: true,
+        get: true,
+        create: true,
+        remove: true,
+        changePassword: true,
+        totpBegin: true,
+        totpPending: true,
+        totpConfirm: true,
+        totpDisable: true,
+      },
+    ),
   };
   const shared = {
     dataDir,
     node: core.node,
     storeInfo: { kind: store.kind, location: store.location },
     bus: core.bus,
-    sessions: createSessionOps(core, failures),
-    setup: createSetupOps(core, failures),
+    sessions: lazyOps<SessionOps>(
+      async () => (await import("./sessions.ts")).createSessionOps(core, failures),
+      { signIn: true, signInTotp: true, check: true, signOut: true, list: true },
+    ),
+    setup: lazyOps<SetupOps>(
+      async () => (await import("./setup.ts")).createSetupOps(core, failures),
+      { needed: true, hasCode: true, issueCode: true, complete: true },
+    ),
     audit: createAuditOps(core),
     failures,
     nodes: createNodeOps(core),
     service: service.ops,
-    maintenance: createMaintenanceOps(core),
+    maintenance: {
+      store: () => ({ kind: store.kind ?? "sqlite", location: store.location ?? dataDir }),
+      ...lazyOps<Omit<MaintenanceOps, "store">>(
+        async () => (await import("./maintenance_ops.ts")).createMaintenanceOps(core),
+        { integrityCheck: true, backup: true },
+      ),
+    },
     async close() {
       await local.close();
       await core.close();
@@ -181,7 +223,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       },
     };
   };
-  return actingAs(opts.actor ?? cliActor());
+  return actingAs(opts.actor ?? await cliActor());
 }
 
 /** The parts every operation shares: store, secrets, VFS Library, bus, settings. */

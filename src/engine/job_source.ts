@@ -6,7 +6,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import type { JobRecord } from "../store/types.ts";
 import type { JobSource } from "./execute.ts";
 import { checkScriptFile } from "./script_files.ts";

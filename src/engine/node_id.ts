@@ -9,7 +9,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { EngineError } from "./errors.ts";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import { b64 as padded, unb64 } from "./crypto.ts";
 
 /** The cost of new hashes: N = 2^ln, block size r, parallelism p. */
 export const SCRYPT_PARAMS = { ln: 15, r: 8, p: 1 } as const;
@@ -38,11 +38,12 @@ async function derive(
   try {
     const N = 2 ** params.ln;
     // Loaded here, not with the module: commands that never check a password (`aft run`) do
-    // not pay for node:crypto.
+    // not pay for node:crypto (nor for Node's layer, which any node: module but node:sqlite
+    // loads, about 23 ms of CPU).
     const { scrypt } = await import("node:crypto");
     return await new Promise<Uint8Array>((resolve, reject) =>
       scrypt(
-        Buffer.from(password.normalize("NFC"), "utf8"),
+        new TextEncoder().encode(password.normalize("NFC")),
         salt,
         KEY_BYTES,
         { N, r: params.r, p: params.p, maxmem: 256 * N * params.r + 1024 * 1024 },
@@ -55,7 +56,7 @@ async function derive(
   }
 }
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64").replace(/=+$/, "");
+const b64 = (bytes: Uint8Array) => padded(bytes).replace(/=+$/, "");
 
 /** A new hash string of `password`. */
 export async function hashPassword(password: string): Promise<string> {
@@ -72,11 +73,11 @@ function parse(stored: string) {
   const [ln, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
   // Bounds, so a tampered row cannot make a sign-in take the machine's memory.
   if (ln < 10 || ln > 20 || r < 1 || r > 32 || p < 1 || p > 16) return undefined;
-  return {
-    params: { ln, r, p },
-    salt: new Uint8Array(Buffer.from(m[4]!, "base64")),
-    key: new Uint8Array(Buffer.from(m[5]!, "base64")),
-  };
+  try {
+    return { params: { ln, r, p }, salt: unb64(m[4]!), key: unb64(m[5]!) };
+  } catch {
+    return undefined; // a length base64 cannot have
+  }
 }
 
 /** True when `password` is the one `stored` was made from (compared in constant time). */

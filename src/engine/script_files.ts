@@ -18,7 +18,7 @@
  * @module
  */
 
-import { basename, extname, isAbsolute, resolve } from "node:path";
+import { basename, extname, isAbsolute, resolve } from "../path.ts";
 import { isInside } from "../vfs/local_roots.ts";
 import { EngineError } from "./errors.ts";
 

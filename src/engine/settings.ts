@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "../path.ts";
 import { EngineError } from "./errors.ts";
 import type { Store } from "../store/types.ts";
 import {

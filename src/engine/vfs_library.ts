@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "../path.ts";
 import type { Store } from "../store/types.ts";
 import { isVfsError, type VfsDefinition, type VfsType } from "../vfs/types.ts";
 import { EngineError } from "./errors.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { SqliteStore } from "./sqlite.ts";
 import { parseStoreSpec, redactStoreUrl, type StoreSpec } from "./store_url.ts";
 import { type Store, StoreError } from "./types.ts";

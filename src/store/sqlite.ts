@@ -6,7 +6,7 @@
  */
 
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { newId } from "./ids.ts";
 import { LocalSignals } from "./local_signals.ts";
 import { backupBeforeMigration, integrityProblems, vacuumInto } from "./sqlite_backup.ts";

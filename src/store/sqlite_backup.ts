@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../path.ts";
 import { privateFile } from "./sqlite_file.ts";
 import { StoreError } from "./types.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../path.ts";
 import { StoreError } from "./types.ts";
 
 /** Which store, and where. */

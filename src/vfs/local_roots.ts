@@ -12,7 +12,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "../path.ts";
 
 /** Resolves `p` and returns it when it lies inside one of `roots`; throws otherwise. */
 export async function checkLocalPath(p: string, roots: readonly string[]): Promise<string> {

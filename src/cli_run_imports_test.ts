@@ -1,0 +1,86 @@
+/**
+ * What `aft run` loads: the modules of its path (each root below is imported, statically or by
+ * a dynamic import, when a one-line script runs) reach no Node module but node:sqlite and no
+ * npm package. Any other node: module loads Deno's Node layer (about 23 ms of CPU, on the
+ * command's critical path); npm packages cost more.
+ */
+
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** The modules `aft run` imports as it runs a script that only logs. */
+const RUN_PATH = [
+  "main.ts",
+  "src/cli_run.ts",
+  "src/engine/data_dir.ts",
+  "src/engine/service_file.ts",
+  "src/runtime/runner/worker_pool.ts",
+  "src/commands/run.ts",
+  "src/engine/engine.ts",
+  "src/engine/execute.ts",
+  "src/runtime/runner/in_process.ts",
+];
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+}
+
+/** Every module `root` reaches by static imports (type-only ones aside), from `deno info`. */
+async function staticGraph(root: string): Promise<Set<string>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "--config", new URL("deno.json", ROOT).pathname, root],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: InfoModule[];
+  };
+  const mods = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const visit = (spec: string) => {
+    if (seen.has(spec)) return;
+    seen.add(spec);
+    for (const d of mods.get(spec)?.dependencies ?? []) {
+      if (d.code && !d.isDynamic) visit(d.code.specifier);
+    }
+  };
+  visit(info.roots[0]!);
+  return seen;
+}
+
+Deno.test("aft run's modules import no Node module but node:sqlite, and no npm package", async () => {
+  const outside = new Set<string>();
+  for (const root of RUN_PATH) {
+    for (const spec of await staticGraph(new URL(root, ROOT).pathname)) {
+      if (!spec.startsWith("file:")) outside.add(spec);
+    }
+  }
+  assert.deepEqual([...outside].sort(), ["node:sqlite"]);
+});
+
+Deno.test("aft run's modules leave out what a job run here does not use", async () => {
+  const loaded = new Set<string>();
+  for (const root of RUN_PATH) {
+    for (const spec of await staticGraph(new URL(root, ROOT).pathname)) loaded.add(spec);
+  }
+  // The REST client (a service takes the job), sign-ins, API keys, schedules, backups.
+  const unused = [
+    "src/client/http.ts",
+    "src/client/service.ts",
+    "src/engine/admins.ts",
+    "src/engine/sessions.ts",
+    "src/engine/setup.ts",
+    "src/engine/passwords.ts",
+    "src/engine/totp.ts",
+    "src/engine/apikeys.ts",
+    "src/engine/schedule_ops.ts",
+    "src/engine/cron_words.ts",
+    "src/engine/maintenance_ops.ts",
+    "src/engine/backup.ts",
+  ];
+  assert.deepEqual(unused.filter((m) => loaded.has(new URL(m, ROOT).href)), []);
+});

@@ -1,0 +1,24 @@
+/**
+ * A job's log line as `aft run`, `aft start --wait` and `aft jobs log` print it. Apart from the
+ * service client (`service.ts`), so that `aft run` without a service does not load the client.
+ *
+ * @module
+ */
+
+import { escapeControls } from "../engine/names.ts";
+import type { LogLine } from "../store/types.ts";
+
+/** A log line as the API sends it. */
+export type LogLineView = Omit<LogLine, "jobId">;
+
+/** A log line as `aft run` prints it, without raw control characters from the log. */
+export function formatLine(l: LogLineView): string {
+  return `${l.ts} ${l.level.toUpperCase().padEnd(5)} ${
+    escapeControls(l.text, { keepLines: true })
+  }`;
+}
+
+/** Prints a log line the way `aft run` does. */
+export function printLine(l: LogLineView): void {
+  console.log(formatLine(l));
+}
