@@ -84,3 +84,52 @@ Deno.test("aft run's modules leave out what a job run here does not use", async 
   ];
   assert.deepEqual(unused.filter((m) => loaded.has(new URL(m, ROOT).href)), []);
 });
+
+Deno.test("aft run of a one-line script uses no Node timer on its main thread", async () => {
+  // Deno 2.9's global timers are Node's: the first use loads Node's layer (see timers.ts).
+  const dir = await Deno.makeTempDir({ prefix: "aft-run-timers-" });
+  try {
+    const trap = `${dir}/trap.js`;
+    await Deno.writeTextFile(
+      trap,
+      `for (const n of ["setTimeout", "setInterval", "clearTimeout", "clearInterval"]) {
+        const d = Object.getOwnPropertyDescriptor(globalThis, n);
+        Object.defineProperty(globalThis, n, {
+          configurable: true,
+          get() {
+            console.error("node timer used: " + n + " " + new Error().stack.split("\\n")[2]);
+            return d.get ? d.get.call(globalThis) : d.value;
+          },
+        });
+      }`,
+    );
+    const script = `${dir}/hello.syncjs`;
+    await Deno.writeTextFile(script, 'Log.Info("hello");\n');
+    const aft = (args: string[], preload: string[] = []) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          "--unstable-worker-options",
+          "--unstable-lazy-dynamic-imports",
+          ...preload,
+          "--config",
+          new URL("deno.json", ROOT).pathname,
+          new URL("main.ts", ROOT).pathname,
+          "--data",
+          `${dir}/data`,
+          ...args,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    assert.ok((await aft(["settings", "set", "allowCliRun", "true"])).success);
+    const out = await aft(["run", "-f", script], ["--preload", trap]);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.match(new TextDecoder().decode(out.stdout), /INFO +hello/);
+    assert.equal(stderr, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

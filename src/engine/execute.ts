@@ -12,6 +12,7 @@ import type { Runner, Runners } from "../runtime/protocol/runner.ts";
 import type { TransferProgress } from "../vfs/progress.ts";
 import type { EngineCore as Engine } from "./types.ts";
 import { addMarks, cleanMarks, mark } from "../timings.ts";
+import { every } from "../timers.ts";
 import { Redactor } from "./redact.ts";
 import { isCredentialOption } from "./vfs_library.ts";
 import { isDiskFull, reportStoreFailure } from "./store_failure.ts";
@@ -107,7 +108,8 @@ export async function executeJob(
     });
     return flushing;
   };
-  const flushTimer = setInterval(flush, LOG_FLUSH_MS);
+  // Not setInterval: see timers.ts (every job pays for this one, `aft run` on its critical path).
+  const flushTimer = every(LOG_FLUSH_MS, () => void flush());
 
   /**
    * Records a line. The script's and the host's lines count against the job's log limit; the
@@ -274,8 +276,9 @@ export async function executeJob(
       bytes: 0,
     };
   } finally {
-    clearTimeout(timeoutTimer);
-    clearTimeout(killTimer);
+    // Only when set: the first call of clearTimeout loads Node's timers (see timers.ts).
+    if (timeoutTimer !== undefined) clearTimeout(timeoutTimer);
+    if (killTimer !== undefined) clearTimeout(killTimer);
   }
 
   if (outcome.error) note("error", outcome.error);
@@ -307,7 +310,7 @@ export async function executeJob(
     );
   }
 
-  clearInterval(flushTimer);
+  flushTimer.stop();
   await flush();
   if (runner) opts.pool.release(runner, outcome.reusable && runner.alive);
   if (lost()) {

@@ -14,6 +14,7 @@
 
 import type { JobRecord, NewAuditEntry, NewJob } from "./types.ts";
 import { mapped } from "./sqlite_file.ts";
+import { soon, type Ticker } from "../timers.ts";
 
 /** One job waiting for the next commit. */
 interface Pending {
@@ -28,7 +29,7 @@ export type WriteJob = (input: NewJob, audit?: (job: JobRecord) => NewAuditEntry
 /** Group commit of job inserts over one connection. */
 export class JobCommits {
   #pending: Pending[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Ticker | undefined;
 
   /**
    * `write` runs the inserts, `tx` a transaction, and `committed` hears of each job once it is
@@ -44,13 +45,14 @@ export class JobCommits {
   add(input: NewJob, audit?: (job: JobRecord) => NewAuditEntry): Promise<JobRecord> {
     const done = Promise.withResolvers<JobRecord>();
     this.#pending.push({ input, audit, done });
-    this.#timer ??= setTimeout(() => this.flush(), 0);
+    // Not setTimeout: see timers.ts (`aft run` records its job here).
+    this.#timer ??= soon(() => this.flush());
     return done.promise;
   }
 
   /** Commits what is waiting now (also when the store closes). */
   flush(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.stop();
     this.#timer = undefined;
     const batch = this.#pending;
     this.#pending = [];

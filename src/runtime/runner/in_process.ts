@@ -27,6 +27,7 @@
 import type { ParentMessage, RunnerMessage } from "../protocol/messages.ts";
 import { createRunnerCore, type RunnerCore } from "./runner_core.ts";
 import type { Runner, RunnerListener, Runners } from "../protocol/runner.ts";
+import { every, type Ticker } from "../../timers.ts";
 
 const MiB = 1024 * 1024;
 /** How often the resident memory is looked at while a script runs. */
@@ -45,7 +46,7 @@ export class InProcessRunner implements Runner {
   #listener: RunnerListener | undefined;
   #alive = true;
   #overLimit = false;
-  #watch: ReturnType<typeof setInterval> | undefined;
+  #watch: Ticker | undefined;
   /** Messages to the parent, in order; one behind holds the next back, as a full pipe would. */
   #toParent: Promise<void> = Promise.resolve();
   #end!: (s: Deno.CommandStatus) => void;
@@ -78,6 +79,9 @@ export class InProcessRunner implements Runner {
     if (!this.#alive) return;
     if (m.t === "start") this.#startWatch();
     const msg = copy(m);
+    // One job, then the process exits: a Worker kept for a later run of the script would only
+    // wait for the exit (and keeping one starts the idle sweeper, a Node timer: see timers.ts).
+    if (msg.t === "start") msg.job.limits.workerReuse = false;
     queueMicrotask(() => {
       if (this.#alive && !this.#core.handle(msg)) this.#stop(0);
     });
@@ -94,16 +98,17 @@ export class InProcessRunner implements Runner {
 
   #startWatch(): void {
     const base = Deno.memoryUsage().rss;
-    this.#watch = setInterval(() => {
+    // Not setInterval: see timers.ts.
+    this.#watch = every(WATCH_MS, () => {
       if (Deno.memoryUsage().rss - base > this.#memoryMiB * MiB) {
         this.#overLimit = true;
         this.kill();
       }
-    }, WATCH_MS);
+    });
   }
 
   #stopWatch(): void {
-    clearInterval(this.#watch);
+    this.#watch?.stop();
     this.#watch = undefined;
   }
 

@@ -11,6 +11,7 @@
 import type { ParentMessage, RunnerMessage } from "../protocol/messages.ts";
 import { dropWorkers, prewarmWorker, type RunningScript, startScript } from "./script_host.ts";
 import { mark } from "../../timings.ts";
+import { every } from "../../timers.ts";
 
 /** Peak resident memory since the last reset, in bytes (Linux VmHWM, else a sampled value). */
 function peakRss(sampled: number): number {
@@ -63,9 +64,10 @@ export function createRunnerCore(
         mark("job received", "runner");
         resetPeakRss();
         let sampled = Deno.memoryUsage().rss;
-        const sampler = setInterval(() => {
+        // Not setInterval: see timers.ts.
+        const sampler = every(100, () => {
           sampled = Math.max(sampled, Deno.memoryUsage().rss);
-        }, 100);
+        });
         const script = startScript(msg.job, {
           request: (req) =>
             new Promise((resolve, reject) => {
@@ -80,7 +82,7 @@ export function createRunnerCore(
         });
         current = script;
         script.done.then((end) => {
-          clearInterval(sampler);
+          sampler.stop();
           current = undefined;
           mark("script done", "runner");
           const sent = send({
