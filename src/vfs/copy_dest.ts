@@ -43,7 +43,8 @@ export interface Target {
 export class Destination {
   #dst: Vfs;
   #perDir = new Map<string, number>();
-  #fingerprints = new Map<string, { fp: string; size: number }>();
+  /** The planned copy to each target; its fingerprint is worked out on first need, once. */
+  #planned = new Map<string, { from: FileInfo; fp?: string }>();
   #listings = new Map<string, Promise<Map<string, FileInfo>>>();
   /** Leftovers of the copy to each target, kept for it to resume. */
   #kept = new Map<string, FileInfo[]>();
@@ -56,13 +57,19 @@ export class Destination {
     for (const t of targets) {
       const dir = dirname(t.to);
       this.#perDir.set(dir, (this.#perDir.get(dir) ?? 0) + 1);
-      this.#fingerprints.set(t.to, { fp: this.fingerprint(t), size: t.from.size });
+      this.#planned.set(t.to, { from: t.from });
     }
   }
 
-  /** The fingerprint of the copy to a target (see `temp_name.ts`). */
+  /**
+   * The fingerprint of the copy to a target (see `temp_name.ts`). A planned target's is worked
+   * out once, when first needed: a hash per file is a noticeable part of copying many small
+   * files, and most folders hold no leftover to match it against.
+   */
   fingerprint(t: Target): string {
-    return fingerprint(basename(t.to), t.from);
+    const planned = this.#planned.get(t.to);
+    if (planned?.from !== t.from) return fingerprint(basename(t.to), t.from);
+    return planned.fp ??= fingerprint(basename(t.to), t.from);
   }
 
   /** What is at `to` before copying (undefined when nothing). */
@@ -136,10 +143,10 @@ export class Destination {
     if (!t || !isLeftover(t, f.modTime)) return;
     // Not joinPath: a name need not be one (`.....aft-x.tmp` has the target `..`).
     const to = dir === "/" ? `/${t.target}` : `${dir}/${t.target}`;
-    const planned = this.#fingerprints.get(to);
+    const planned = this.#planned.get(to);
     if (
-      this.#resumable && planned && t.fingerprint === planned.fp && f.size > 0 &&
-      f.size < planned.size
+      this.#resumable && planned && f.size > 0 && f.size < planned.from.size &&
+      t.fingerprint === this.fingerprint({ to, from: planned.from })
     ) {
       this.#kept.set(to, [...this.#kept.get(to) ?? [], f]);
     } else {

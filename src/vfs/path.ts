@@ -18,6 +18,7 @@ export function normalizePath(p: string): string {
   if (p.includes("\0")) {
     throw new VfsError("INVALID_PATH", `Path contains a NUL character: ${JSON.stringify(p)}`);
   }
+  if (isNormal(p)) return p; // most paths are (a copy normalizes each of its paths many times)
   const out: string[] = [];
   for (const seg of p.split("/")) {
     if (seg === "" || seg === ".") continue;
@@ -31,6 +32,13 @@ export function normalizePath(p: string): string {
     }
   }
   return "/" + out.join("/");
+}
+
+/** Whether `p` is already what normalizePath makes of it (NUL aside). */
+function isNormal(p: string): boolean {
+  if (p === "/") return true;
+  return p.charCodeAt(0) === 47 && p.charCodeAt(p.length - 1) !== 47 && !p.includes("//") &&
+    !p.includes("/./") && !p.includes("/../") && !p.endsWith("/.") && !p.endsWith("/..");
 }
 
 /** Joins segments and normalizes. */

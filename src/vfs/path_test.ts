@@ -9,11 +9,19 @@ Deno.test("normalizePath() makes absolute POSIX paths and refuses to climb above
     ["a//b/./c/../d/", "/a/b/d"],
     ["/a b/ü ☃/x\\y", "/a b/ü ☃/x\\y"],
     ["/a/..", "/"],
+    // Already normal (returned as they are) next to near misses that are not.
+    ["/...", "/..."],
+    ["/a/..b/.c/c..", "/a/..b/.c/c.."],
+    ["/.", "/"],
+    ["/a/.", "/a"],
+    ["/a/./b", "/a/b"],
+    ["/a/b/", "/a/b"],
+    ["a", "/a"],
   ];
   for (const [input, want] of cases) {
     await t.step(JSON.stringify(input), () => assert.equal(normalizePath(input), want));
   }
-  for (const bad of ["/..", "../x", "/a/../../b", "/a\0b"]) {
+  for (const bad of ["/..", "../x", "/a/../../b", "/a\0b", "/a\0", "/x/../.."]) {
     await t.step(`refuses ${JSON.stringify(bad)}`, () => {
       assert.throws(() => normalizePath(bad), (e) => isVfsError(e, "INVALID_PATH"));
     });
