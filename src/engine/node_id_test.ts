@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { EngineError } from "./errors.ts";
-import { checkNodeId, nodeIdFor } from "./node_id.ts";
+import { checkNodeId, nodeIdFor, nodeNameOfHost } from "./node_id.ts";
 
 Deno.test("nodeIdFor(): the host name on SQLite; on PostgreSQL one name per data directory", async () => {
   const env = Deno.env.get("AFT_NODE");
@@ -28,5 +28,18 @@ Deno.test("checkNodeId() refuses empty, spaced, quoted and overlong names", () =
   assert.equal(checkNodeId(" node-1.example:44399 "), "node-1.example:44399");
   for (const bad of ["", "a b", `it's`, '"q"', "x".repeat(101), "a\u0007b", "../x/y"]) {
     assert.throws(() => checkNodeId(bad), (e) => e instanceof EngineError, bad);
+  }
+});
+
+Deno.test("nodeNameOfHost() keeps an ASCII host name and replaces what a node name cannot hold", () => {
+  assert.equal(nodeNameOfHost("build-01.example.com"), "build-01.example.com");
+  assert.equal(nodeNameOfHost("büro_rechner"), "büro_rechner");
+  assert.equal(nodeNameOfHost('my host/x"y'), "my-host-x-y");
+  assert.equal(nodeNameOfHost("服务器 1"), "服务器-1");
+  assert.equal(nodeNameOfHost("a".repeat(120)), "a".repeat(90));
+  // The same name either way, for every ASCII character.
+  for (let c = 0; c < 128; c++) {
+    const host = `h${String.fromCharCode(c)}x`;
+    assert.equal(nodeNameOfHost(host), host.replace(/[^\p{L}\p{N}._:@+-]/gu, "-"), `${c}`);
   }
 });
