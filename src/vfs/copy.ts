@@ -28,6 +28,7 @@
  */
 
 import { Destination, statOrNone } from "./copy_dest.ts";
+import { fillDirect } from "./fill.ts";
 import { hasGlob, matchGlob } from "./glob.ts";
 import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
 import { tempName } from "./temp_name.ts";
@@ -278,10 +279,13 @@ async function copyInPlace(
   try {
     const reader = await src.openRead(from.path);
     const writer = await dst.openWrite(to, { size: from.size });
-    await pipeCounting(reader, writer, opts.signal, (n) => {
+    const count = (n: number) => {
       counted += n;
       onBytes(n);
-    });
+    };
+    // Straight into the destination's buffers where both ends can (`fill.ts`).
+    await (fillDirect(reader, writer, opts.signal, count) ??
+      pipeCounting(reader, writer, opts.signal, count));
   } catch (err) {
     onBytes(-counted);
     throw cancelledOr(err, from.path, opts.signal);

@@ -183,9 +183,7 @@ export class DiskVfs implements Vfs {
       throw mapDiskError(err, v);
     }
     let left = opts.length ?? Infinity;
-    // Buffers sized to what the file holds (a 4 KiB file does not get a 1 MiB buffer); reads
-    // go on until end of file all the same, for a file that grows while it is read.
-    let expect = Math.max(0, size - (opts.offset ?? 0));
+    const expect = Math.max(0, size - (opts.offset ?? 0));
     let closed = false;
     const close = () => {
       if (!closed) {
@@ -193,31 +191,46 @@ export class DiskVfs implements Vfs {
         file.close();
       }
     };
-    return new ReadableStream<Uint8Array>({
+    // A byte stream: a reader that brings its own memory (a BYOB reader, as the S3 upload's
+    // part buffers) gets the file's bytes read straight into it, with no buffer in between;
+    // an ordinary reader gets a new buffer per read (never one handed out before), sized to
+    // what the file holds (a 4 KiB file does not get a 1 MiB buffer). Reads go on until end
+    // of file all the same, for a file that grows while it is read. No read ahead: a read
+    // made before the reader asks could only go to a buffer of the stream's own.
+    return new ReadableStream({
+      type: "bytes",
+      autoAllocateChunkSize: Math.max(1, Math.min(CHUNK, left, Math.max(expect, MIN_CHUNK))),
       async pull(c) {
+        const req = c.byobRequest!;
         if (left <= 0) {
           close();
-          return c.close();
+          c.close();
+          return req.respond(0);
         }
-        const buf = new Uint8Array(Math.min(CHUNK, left, Math.max(expect, MIN_CHUNK)));
+        const view = req.view!;
+        const into = new Uint8Array(
+          view.buffer,
+          view.byteOffset,
+          Math.min(view.byteLength, CHUNK, left),
+        );
         try {
           // Small reads synchronously (see #contain); large ones on Deno's I/O thread, where
           // they overlap with the work on the chunk before (no gain measured either way).
-          const n = buf.length <= SYNC_READ ? file.readSync(buf) : await file.read(buf);
+          const n = into.length <= SYNC_READ ? file.readSync(into) : await file.read(into);
           if (n === null) {
             close();
-            return c.close();
+            c.close();
+            return req.respond(0);
           }
           left -= n;
-          expect -= n;
-          c.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+          req.respond(n);
         } catch (err) {
           close();
           c.error(mapDiskError(err, v));
         }
       },
       cancel: close,
-    }, { highWaterMark: 1 });
+    });
   }
 
   readWhole(path: string, maxBytes: number): Promise<Uint8Array | undefined> {

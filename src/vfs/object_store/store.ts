@@ -55,6 +55,16 @@ export interface ObjectPage {
  */
 export interface ObjectSink {
   write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Reads from `reader` into the sink's own buffers until the source ends (as many `write`s
+   * would, with no copy; see `../fill.ts`), telling `onChunk` each read's size, and fails
+   * with `signal`'s reason once it is aborted. The caller then closes or aborts the sink.
+   */
+  fill?(
+    reader: ReadableStreamBYOBReader,
+    onChunk: (n: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   close(): Promise<void>;
   abort(reason: unknown): Promise<void>;
 }

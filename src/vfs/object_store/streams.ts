@@ -5,6 +5,7 @@
  * @module
  */
 
+import { offerFill } from "../fill.ts";
 import { VfsError, type WriteOptions } from "../types.ts";
 import type { ObjectSink } from "./store.ts";
 
@@ -55,7 +56,8 @@ export function guardStream(
  * A WritableStream over a store's sink, its failures mapped to VfsErrors. With `size`
  * ({@linkcode WriteOptions.size}), a stream that delivered another number of bytes aborts the
  * sink at close (so nothing is stored) and fails with VERIFY_FAILED; `onStored` hears the size
- * stored once the sink has closed.
+ * stored once the sink has closed. A sink that can fill its own buffers (`ObjectSink.fill`)
+ * is offered for direct fills (`../fill.ts`), with the same size check.
  */
 export function sinkStream(
   sink: ObjectSink,
@@ -64,26 +66,41 @@ export function sinkStream(
 ): WritableStream<Uint8Array> {
   const mapped = (err: unknown) => Promise.reject(mapError(err));
   let written = 0;
-  return new WritableStream<Uint8Array>({
+  const close = async () => {
+    if (opts.size !== undefined && written !== opts.size) {
+      const err = new VfsError(
+        "VERIFY_FAILED",
+        `Size check failed for "${
+          opts.path ?? ""
+        }": expected ${opts.size} bytes, written ${written}`,
+        { path: opts.path },
+      );
+      await sink.abort(err).catch(() => {});
+      throw err;
+    }
+    await sink.close().catch(mapped);
+    opts.onStored?.(written);
+  };
+  const stream = new WritableStream<Uint8Array>({
     write: (chunk) => {
       written += chunk.length;
       return sink.write(chunk).catch(mapped);
     },
-    async close() {
-      if (opts.size !== undefined && written !== opts.size) {
-        const err = new VfsError(
-          "VERIFY_FAILED",
-          `Size check failed for "${
-            opts.path ?? ""
-          }": expected ${opts.size} bytes, written ${written}`,
-          { path: opts.path },
-        );
-        await sink.abort(err).catch(() => {});
-        throw err;
-      }
-      await sink.close().catch(mapped);
-      opts.onStored?.(written);
-    },
+    close,
     abort: (reason) => sink.abort(reason).catch(() => {}),
+  });
+  if (!sink.fill) return stream;
+  const fill = sink.fill.bind(sink);
+  return offerFill(stream, async (reader, onChunk, signal) => {
+    try {
+      await fill(reader, (n) => {
+        written += n;
+        onChunk(n);
+      }, signal);
+    } catch (err) {
+      await sink.abort(err).catch(() => {});
+      return mapped(err);
+    }
+    await close();
   });
 }

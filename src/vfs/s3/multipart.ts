@@ -78,21 +78,67 @@ class MultipartSink implements ObjectSink {
     const size = this.#t.partSize;
     let at = 0;
     while (at < chunk.length) {
-      if (this.#buf && this.#fill === size) {
-        // Full, and more is coming: it is not the last part.
-        this.#send(this.#buf);
-        this.#buf = undefined;
-        this.#fill = 0;
-        while (this.#inFlight.size >= this.#t.concurrency) {
-          await Promise.race(this.#inFlight);
-          this.#throwIfFailed();
-        }
-      }
-      this.#buf ??= this.#spare.pop() ?? new Uint8Array(size);
+      // Full, and more is coming: it is not the last part.
+      if (this.#buf && this.#fill === size) await this.#sendFull();
+      this.#buf ??= this.#newBuffer();
       const n = Math.min(size - this.#fill, chunk.length - at);
       this.#buf.set(chunk.subarray(at, at + n), this.#fill);
       this.#fill += n;
       at += n;
+    }
+  }
+
+  /**
+   * Reads the source straight into the part buffers (see `../fill.ts`): each read lends the
+   * rest of the current part's buffer to the reader, which hands the same memory back with
+   * the bytes in it. A full part goes once the next read brought more (so the last part is
+   * never empty), as in `write`.
+   */
+  async fill(
+    reader: ReadableStreamBYOBReader,
+    onChunk: (n: number) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    this.#throwIfFailed();
+    for (;;) {
+      signal?.throwIfAborted();
+      const full = this.#fill === this.#t.partSize ? this.#buf : undefined;
+      const into = full ? this.#newBuffer() : (this.#buf ??= this.#newBuffer());
+      const at = full ? 0 : this.#fill;
+      if (!full) this.#buf = undefined; // lent to the reader until it answers
+      const { value, done } = await reader.read(into.subarray(at));
+      signal?.throwIfAborted();
+      if (!value) throw new Error("The source was cancelled while being read");
+      const back = new Uint8Array(value.buffer);
+      const n = value.byteLength;
+      if (full && n === 0) {
+        this.#spare.push(back); // the full part is the last: `close` sends it
+      } else if (full) {
+        await this.#sendFull();
+        this.#buf = back;
+        this.#fill = n;
+      } else {
+        this.#buf = back;
+        this.#fill += n;
+      }
+      if (n > 0) onChunk(n);
+      if (done) return;
+    }
+  }
+
+  /** A part buffer: one whose part is stored, or a new one. */
+  #newBuffer(): Uint8Array {
+    return this.#spare.pop() ?? new Uint8Array(this.#t.partSize);
+  }
+
+  /** Sends the full current part, then waits while `concurrency` parts are in flight. */
+  async #sendFull(): Promise<void> {
+    this.#send(this.#buf!);
+    this.#buf = undefined;
+    this.#fill = 0;
+    while (this.#inFlight.size >= this.#t.concurrency) {
+      await Promise.race(this.#inFlight);
+      this.#throwIfFailed();
     }
   }
 

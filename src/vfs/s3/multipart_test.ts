@@ -14,6 +14,12 @@ import {
 } from "@aws-sdk/client-s3";
 import { startS3Server } from "../../../tests/fixtures/s3server.ts";
 import { randomBytes } from "../../../tests/vfs/_util.ts";
+import { join } from "node:path";
+import { DiskVfs } from "../disk/disk.ts";
+import { fillDirect } from "../fill.ts";
+import { sinkStream } from "../object_store/mod.ts";
+import { isVfsError } from "../types.ts";
+import { mapS3Error } from "./_map_error.ts";
 import { multipartSink } from "./multipart.ts";
 
 const MiB = 1024 * 1024;
@@ -58,6 +64,30 @@ async function body(client: S3Client, bucket: string, key: string): Promise<Uint
 }
 
 type Recording = ReturnType<typeof recordingClient>;
+
+/**
+ * A byte stream of `data` that answers each read with at most `step` bytes, written into the
+ * reader's memory; fails with `failAt`'s error once that many bytes are out.
+ */
+function byteSource(data: Uint8Array, step: number, failAt = Infinity): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      const req = c.byobRequest!;
+      if (at >= failAt) return c.error(new Error("disk unplugged"));
+      if (at >= data.length) {
+        c.close();
+        return req.respond(0);
+      }
+      const view = new Uint8Array(req.view!.buffer, req.view!.byteOffset, req.view!.byteLength);
+      const n = Math.min(step, view.length, data.length - at);
+      view.set(data.subarray(at, at + n));
+      at += n;
+      req.respond(n);
+    },
+  });
+}
 
 /** Runs `fn` with a recording client and an empty bucket "bkt" on a new s3rver. */
 async function withBucket(fn: (r: Recording) => Promise<void>): Promise<void> {
@@ -187,5 +217,125 @@ if (Deno.build.os !== "linux") {
     } finally {
       await server.stop();
     }
+  });
+
+  Deno.test("s3 multipart: a direct fill from a byte stream arrives byte for byte at any size and read size", async () => {
+    await withBucket(async ({ client, sent }) => {
+      const cases: [number, number][] = [
+        [0, 1],
+        [7, 3],
+        [PART, MiB],
+        [PART + 1, PART + 1],
+        [2 * PART, 3 * MiB + 17],
+        [6 * PART + 7, 65536 - 5],
+      ];
+      for (const [size, step] of cases) {
+        const data = randomBytes(size);
+        const key = `o-${size}-${step}`;
+        const sink = multipartSink({ client, bucket: "bkt", key, partSize: PART, concurrency: 2 });
+        const ws = sinkStream(sink, mapS3Error, { size });
+        let counted = 0;
+        await fillDirect(byteSource(data, step), ws, undefined, (n) => counted += n);
+        assert.equal(counted, size);
+        assert.deepEqual(await body(client, "bkt", key), data, key);
+      }
+      const names = sent.map((s) => s.name);
+      // As with writes: up to one part, one PutObject; never an empty last part.
+      assert.equal(names.filter((n) => n === "PutObjectCommand").length, 3);
+      assert.equal(names.filter((n) => n === "CompleteMultipartUploadCommand").length, 3);
+      assert.equal(names.filter((n) => n === "UploadPartCommand").length, 2 + 2 + 7);
+    });
+  });
+
+  Deno.test("s3 multipart: a disk file goes up by a direct fill, byte for byte", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "aft-fill-" });
+    try {
+      const data = randomBytes(3 * PART + 12_345);
+      await Deno.writeFile(join(dir, "f.bin"), data);
+      await withBucket(async ({ client }) => {
+        const src = await (await DiskVfs.open(dir)).openRead("/f.bin");
+        const sink = multipartSink({
+          client,
+          bucket: "bkt",
+          key: "k",
+          partSize: PART,
+          concurrency: 2,
+        });
+        const filled = fillDirect(
+          src,
+          sinkStream(sink, mapS3Error, { size: data.length }),
+          undefined,
+          () => {},
+        );
+        assert.ok(filled, "the disk stream and the S3 sink take the direct way");
+        await filled;
+        assert.deepEqual(await body(client, "bkt", "k"), data);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  Deno.test("s3 multipart: a direct fill whose source fails, or brings another size, or is cancelled, stores nothing", async () => {
+    const data = randomBytes(3 * PART);
+    const fill = (
+      r: Recording,
+      src: ReadableStream<Uint8Array>,
+      size: number,
+      signal?: AbortSignal,
+    ) => {
+      const sink = multipartSink({
+        client: r.client,
+        bucket: "bkt",
+        key: "k",
+        partSize: PART,
+        concurrency: 2,
+      });
+      return fillDirect(src, sinkStream(sink, mapS3Error, { size }), signal, () => {})!;
+    };
+    await withBucket(async (r) => {
+      await assert.rejects(
+        fill(r, byteSource(data, MiB, 2 * PART + MiB), data.length),
+        /disk unplugged/,
+      );
+      await assertAborted(r);
+    });
+    await withBucket(async (r) => {
+      await assert.rejects(
+        fill(r, byteSource(data, MiB), data.length + 1),
+        (e) => isVfsError(e, "VERIFY_FAILED"),
+      );
+      await assertAborted(r);
+    });
+    await withBucket(async (r) => {
+      const ctl = new AbortController();
+      let sent = 0;
+      const src = byteSource(data, MiB).pipeThrough(new TransformStream());
+      // Not a byte stream: no direct fill is offered, and nothing is touched.
+      assert.equal(fill(r, src, data.length), undefined);
+      const slow = new ReadableStream({
+        type: "bytes",
+        async pull(c) {
+          const req = c.byobRequest!;
+          if (++sent === 13) ctl.abort(new Error("user stop"));
+          await new Promise((ok) => setTimeout(ok, 1));
+          new Uint8Array(req.view!.buffer, req.view!.byteOffset, 1).set([sent & 0xff]);
+          req.respond(1);
+        },
+      });
+      const small = multipartSink({
+        client: r.client,
+        bucket: "bkt",
+        key: "k",
+        partSize: PART,
+        concurrency: 2,
+      });
+      await small.write(randomBytes(2 * PART)); // an upload under way
+      await assert.rejects(
+        fillDirect(slow, sinkStream(small, mapS3Error, { size: 3 * PART }), ctl.signal, () => {})!,
+        /user stop/,
+      );
+      await assertAborted(r);
+    });
   });
 }
