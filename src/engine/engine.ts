@@ -24,23 +24,24 @@ import { createJobOps } from "./jobs.ts";
 import { createLocalRunner } from "./local_run.ts";
 import type { MaintenanceOps } from "./maintenance_ops.ts";
 import { nodeIdFor } from "./node_id.ts";
-import { createNodeOps } from "./node_ops.ts";
+import type { NodeOps } from "./node_ops.ts";
 import { processOwner } from "./owner.ts";
 import type { ScheduleOps } from "./schedule_ops.ts";
 import { createScriptOps } from "./scripts.ts";
-import { createSecretOps } from "./secret_ops.ts";
+import type { SecretOps } from "./secret_ops.ts";
 import { createService, reconcile } from "./service.ts";
 import { readServiceFiles, serviceUp } from "./service_file.ts";
 import type { SessionOps } from "./sessions.ts";
 import { loadSettings, type Settings } from "./settings.ts";
-import { createSettingsOps } from "./settings_ops.ts";
+import type { SettingsOps } from "./settings_ops.ts";
 import type { SetupOps } from "./setup.ts";
 import { lazyOps } from "./lazy_ops.ts";
 import { createFailureOps } from "./throttle.ts";
 import type { Engine } from "./surface.ts";
 import type { EngineCore, Secrets } from "./types.ts";
 import { createVfsLibrary } from "./vfs_library.ts";
-import { createVfsOps } from "./vfs_ops.ts";
+import type { VfsOps } from "./vfs_ops.ts";
+import type { VfsFileOps } from "./vfs_files.ts";
 import { mark } from "../timings.ts";
 
 export interface EngineOptions {
@@ -128,12 +129,25 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     haltHere: local.halt,
   });
   const failures = createFailureOps(core);
+  // The groups but jobs and scripts are loaded on their first call (see lazy_ops.ts): `aft run`
+  // uses none of them.
   const parts = {
     jobs: { ...jobs.ops, ...local.ops },
     scripts: createScriptOps(core),
-    vfs: createVfsOps(core),
-    secrets: createSecretOps(core),
-    // Loaded on first use (see lazy_ops.ts): `aft run` uses none of these.
+    vfs: {
+      ...lazyOps<Omit<VfsOps, "files">>(
+        async () => (await import("./vfs_ops.ts")).createVfsOps(core),
+        { list: true, get: true, add: true, remove: true, update: true, test: true },
+      ),
+      files: lazyOps<VfsFileOps>(
+        async () => (await import("./vfs_files.ts")).createVfsFileOps(core),
+        { list: true, download: true, upload: true, mkdir: true, rename: true, remove: true },
+      ),
+    },
+    secrets: lazyOps<SecretOps>(
+      async () => (await import("./secret_ops.ts")).createSecretOps(core),
+      { list: true, set: true, remove: true },
+    ),
     apikeys: lazyOps<ApiKeyOps>(
       async () => (await import("./apikeys.ts")).createApiKeyOps(core),
       { create: true, list: true, remove: true, authenticate: true },
@@ -151,7 +165,10 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
         preview: true,
       },
     ),
-    settings: createSettingsOps(core),
+    settings: lazyOps<SettingsOps>(
+      async () => (await import("./settings_ops.ts")).createSettingsOps(core),
+      { get: true, set: true, update: true, resetNetwork: true, testMail: true },
+    ),
     admins: lazyOps<AdminOps>(
       async () => (await import("./admins.ts")).createAdminOps(core, failures),
       {
@@ -182,7 +199,10 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     ),
     audit: createAuditOps(core),
     failures,
-    nodes: createNodeOps(core),
+    nodes: lazyOps<NodeOps>(
+      async () => (await import("./node_ops.ts")).createNodeOps(core),
+      { list: true, get: true, drain: true },
+    ),
     service: service.ops,
     maintenance: {
       store: () => ({ kind: store.kind ?? "sqlite", location: store.location ?? dataDir }),
