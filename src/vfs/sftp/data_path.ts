@@ -27,7 +27,6 @@
 
 import { Buffer } from "node:buffer";
 import type { SFTPWrapper } from "./ssh2.ts";
-import { gcmPackets } from "./gcm_packets.ts";
 
 /** SSH_MSG_CHANNEL_DATA. */
 const CHANNEL_DATA = 94;
@@ -182,13 +181,6 @@ function create(s: Internals): DataPath {
   /** Sends `head` then `body` as one channel payload in SSH packets (the window has room). */
   const send = (head: Uint8Array, body: Uint8Array) => {
     const total = head.length + body.length;
-    // AES-GCM through OpenSSL (the usual cipher): every packet sealed into one buffer.
-    const gcm = proto._kexinit === undefined ? gcmPackets(proto._cipher) : undefined;
-    if (gcm && (proto._cipher as { _dead?: boolean })._dead === false) {
-      gcm.send(out.id, out.packetSize, head, body);
-      window -= total;
-      return;
-    }
     let at = 0;
     while (at < total) {
       const n = Math.min(total - at, out.packetSize);
