@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { joinChunks } from "../../../tests/vfs/_util.ts";
 import { DiskVfs } from "./disk.ts";
 
 const MiB = 1024 * 1024;
@@ -39,7 +40,7 @@ async function readByob(s: ReadableStream<Uint8Array>, size: number): Promise<Ui
     assert.ok(value, "a BYOB read gives its memory back");
     assert.ok(value.byteLength <= size);
     if (value.byteLength > 0) parts.push(value);
-    if (done) return concat(parts);
+    if (done) return joinChunks(parts);
   }
 }
 
@@ -52,23 +53,13 @@ function assertBytes(got: Uint8Array, want: Uint8Array, what = ""): void {
   );
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 Deno.test("disk openRead: chunks handed out earlier keep their bytes while later ones are read", async () => {
   const data = pattern(3 * MiB + 12_345);
   await withFile(data, async (vfs) => {
     const chunks: Uint8Array[] = [];
     for await (const c of await vfs.openRead("/f.bin")) chunks.push(c);
     assert.ok(chunks.length >= 4, `read in several chunks (${chunks.length})`);
-    assertBytes(concat(chunks), data);
+    assertBytes(joinChunks(chunks), data);
   });
 });
 
@@ -106,7 +97,7 @@ Deno.test("disk openRead: a range is read exactly, by ordinary and BYOB readers"
     const opts = { offset: 4099, length: MiB - 5 };
     const chunks: Uint8Array[] = [];
     for await (const c of await vfs.openRead("/f.bin", opts)) chunks.push(c);
-    assertBytes(concat(chunks), want);
+    assertBytes(joinChunks(chunks), want);
     assertBytes(await readByob(await vfs.openRead("/f.bin", opts), 2 * MiB), want);
     assertBytes(
       await readByob(await vfs.openRead("/f.bin", { length: 0 }), 10),
@@ -155,7 +146,7 @@ Deno.test("disk openRead: a file that grows while it is read is read to its new 
           grow();
         }
       }
-      assertBytes(concat(got), concat([first, more]), byob ? "BYOB" : "ordinary");
+      assertBytes(joinChunks(got), joinChunks([first, more]), byob ? "BYOB" : "ordinary");
     }
   });
 });
@@ -182,7 +173,7 @@ Deno.test("disk openRead: a file cut short while it is read ends where the file 
           cut();
         }
       }
-      assertBytes(concat(got), data.subarray(0, MiB + 10), byob ? "BYOB" : "ordinary");
+      assertBytes(joinChunks(got), data.subarray(0, MiB + 10), byob ? "BYOB" : "ordinary");
     }
   });
 });

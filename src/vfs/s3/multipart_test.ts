@@ -115,21 +115,25 @@ async function assertAborted({ client, sent }: Recording): Promise<void> {
   assert.ok(!sent.some((s) => s.name === "CompleteMultipartUploadCommand"));
 }
 
+/**
+ * Object sizes and write (or read) sizes: around the part boundaries; 6 parts with 2 in flight
+ * reuse the part buffers.
+ */
+const SIZES_AND_CHUNKS: [number, number][] = [
+  [0, 1],
+  [7, 3],
+  [PART, MiB],
+  [PART + 1, PART + 1],
+  [2 * PART, 3 * MiB + 17],
+  [6 * PART + 7, 65536 - 5],
+];
+
 if (Deno.build.os !== "linux") {
   Deno.test({ name: "s3 multipart (runs on Linux, against s3rver)", ignore: true, fn() {} });
 } else {
   Deno.test("s3 multipart: objects of any size and chunking arrive byte for byte", async () => {
     await withBucket(async ({ client, sent }) => {
-      // Sizes around the part boundaries; 6 parts with 2 in flight reuse the part buffers.
-      const cases: [number, number][] = [
-        [0, 1],
-        [7, 3],
-        [PART, MiB],
-        [PART + 1, PART + 1],
-        [2 * PART, 3 * MiB + 17],
-        [6 * PART + 7, 65536 - 5],
-      ];
-      for (const [size, chunk] of cases) {
+      for (const [size, chunk] of SIZES_AND_CHUNKS) {
         const data = randomBytes(size);
         const key = `o-${size}-${chunk}`;
         const sink = multipartSink({ client, bucket: "bkt", key, partSize: PART, concurrency: 2 });
@@ -221,15 +225,7 @@ if (Deno.build.os !== "linux") {
 
   Deno.test("s3 multipart: a direct fill from a byte stream arrives byte for byte at any size and read size", async () => {
     await withBucket(async ({ client, sent }) => {
-      const cases: [number, number][] = [
-        [0, 1],
-        [7, 3],
-        [PART, MiB],
-        [PART + 1, PART + 1],
-        [2 * PART, 3 * MiB + 17],
-        [6 * PART + 7, 65536 - 5],
-      ];
-      for (const [size, step] of cases) {
+      for (const [size, step] of SIZES_AND_CHUNKS) {
         const data = randomBytes(size);
         const key = `o-${size}-${step}`;
         const sink = multipartSink({ client, bucket: "bkt", key, partSize: PART, concurrency: 2 });
