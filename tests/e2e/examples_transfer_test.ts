@@ -10,6 +10,7 @@ import { httpReceiver, needsServers, s3Admin, textOf, withExampleEnv } from "./_
 import { startS3Server } from "../fixtures/s3server.ts";
 import { startGpg } from "../fixtures/gpg.ts";
 import { startSshd } from "../fixtures/sshd.ts";
+import { assertSameBytes } from "../fixtures/same_bytes.ts";
 
 Deno.test({
   name: "example s3-to-sftp-relay: objects stream to SFTP byte for byte, then move to /done",
@@ -39,7 +40,7 @@ Deno.test({
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /relayed 3 files \(25165832 bytes\)/);
       assert.equal(await textOf(join(remote, "incoming", "a.xml")), "<a/>");
-      assert.deepEqual(await Deno.readFile(join(remote, "incoming", "big.xml")), bigData);
+      assertSameBytes(await Deno.readFile(join(remote, "incoming", "big.xml")), bigData);
       assert.deepEqual([...Deno.readDirSync(join(remote, "incoming"))].map((e) => e.name).sort(), [
         "a.xml",
         "b.xml",
@@ -52,7 +53,7 @@ Deno.test({
         "done/big.xml",
         "outgoing/notes.txt",
       ]);
-      assert.deepEqual(await bucket.get("done/big.xml"), bigData);
+      assertSameBytes(await bucket.get("done/big.xml"), bigData);
 
       // A destination that is down: the job fails clearly and the objects stay put.
       await bucket.put("outgoing/c.xml", "<c/>");
@@ -160,7 +161,7 @@ Deno.test({
         "id\n1\n",
       );
       // Originals moved to sent/, no plaintext or leftovers in the outbox.
-      assert.deepEqual(await Deno.readFile(join(outbox, "sent", "invoice.pdf")), invoice);
+      assertSameBytes(await Deno.readFile(join(outbox, "sent", "invoice.pdf")), invoice);
       assert.deepEqual([...Deno.readDirSync(outbox)].filter((e) => e.isFile), []);
       assert.deepEqual([...Deno.readDirSync(join(outbox, ".encrypting"))], []);
     });

@@ -18,6 +18,7 @@ import {
 import { startService, stopClean } from "./_service.ts";
 import { startSshd } from "../fixtures/sshd.ts";
 import { startVsftpd } from "../fixtures/vsftpd.ts";
+import { assertSameBytes } from "../fixtures/same_bytes.ts";
 
 const count = (text: string, re: RegExp) => (text.match(new RegExp(re, "g")) ?? []).length;
 
@@ -76,7 +77,7 @@ Deno.test({
           (await textOf(join(remote, "inbox", "orders.csv"))) !== undefined &&
           (await Deno.stat(join(remote, "inbox", "slow.bin")).then(() => true, () => false)),
       );
-      assert.deepEqual(await Deno.readFile(join(remote, "inbox", "slow.bin")), slow);
+      assertSameBytes(await Deno.readFile(join(remote, "inbox", "slow.bin")), slow);
       // A changed file is sent again.
       await Deno.writeTextFile(join(outbox, "orders.csv"), "id,qty\n1,2\n3,4\n");
       await eventually(

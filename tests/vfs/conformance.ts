@@ -16,6 +16,7 @@ import { fingerprint, tempName } from "../../src/vfs/temp_name.ts";
 import { isVfsError, type ReadOptions, type Vfs, type VfsErrorCode } from "../../src/vfs/types.ts";
 import { thisWriter } from "../../src/vfs/writer_id.ts";
 import { failingReads, names, patternStream, put, randomBytes, sha256, text } from "./_util.ts";
+import { assertSameBytes } from "../fixtures/same_bytes.ts";
 
 export interface Subject {
   vfs: Vfs;
@@ -290,10 +291,10 @@ export function conformance(
           if (vfs.writeWhole) assert.equal(await vfs.writeWhole(`/whole/${n}`, data), n);
           else await put(vfs, `/whole/${n}`, data);
           assert.equal((await vfs.stat(`/whole/${n}`)).size, n);
-          assert.deepEqual(await bytes(await vfs.openRead(`/whole/${n}`)), data);
+          assertSameBytes(await bytes(await vfs.openRead(`/whole/${n}`)), data);
           if (!vfs.readWhole) continue;
-          assert.deepEqual(await vfs.readWhole(`/whole/${n}`, n), data);
-          assert.deepEqual(await vfs.readWhole(`/whole/${n}`, n + 10), data);
+          assertSameBytes(await vfs.readWhole(`/whole/${n}`, n), data);
+          assertSameBytes(await vfs.readWhole(`/whole/${n}`, n + 10), data);
           if (n > 0) assert.equal(await vfs.readWhole(`/whole/${n}`, n - 1), undefined, "too big");
         }
         if (vfs.readWhole) {

@@ -13,6 +13,7 @@ import { isVfsError } from "../../src/vfs/types.ts";
 import { type FtpServer, startVsftpd } from "../fixtures/vsftpd.ts";
 import { conformance } from "./conformance.ts";
 import { onBytesRead } from "./_util.ts";
+import { assertSameBytes } from "../fixtures/same_bytes.ts";
 
 // vsftpd is installed by .ci/setup on Linux; the macOS and Windows CI jobs run the suites that
 // need no server. vsftpd logs in a throw-away system account, which only root can make.
@@ -136,7 +137,7 @@ if (Deno.build.os !== "linux" || Deno.uid() !== 0) {
         stderr: "piped",
       }).output();
       assert.ok(got.success, new TextDecoder().decode(got.stderr));
-      assert.deepEqual(got.stdout, data);
+      assertSameBytes(got.stdout, data);
       await Deno.writeFile(join(local, "up.bin"), data.slice().reverse());
       const put = await new Deno.Command("curl", {
         args: ["-sS", "--user", auth, "-T", join(local, "up.bin"), url + "from%20curl.bin"],
@@ -145,7 +146,7 @@ if (Deno.build.os !== "linux" || Deno.uid() !== 0) {
       const back = new Uint8Array(
         await new Response(await vfs.openRead("/from curl.bin")).arrayBuffer(),
       );
-      assert.deepEqual(back, data.slice().reverse());
+      assertSameBytes(back, data.slice().reverse());
     } finally {
       await vfs.close();
       await Deno.remove(local, { recursive: true });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BatchedWriter, PIECE } from "./batched_writer.ts";
+import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
 
 async function withFile(fn: (path: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "aft-batched-" });
@@ -44,7 +45,7 @@ Deno.test("BatchedWriter writes every chunk in order when the caller reuses its 
   for (const [what, sizes, expected] of cases) {
     await withFile(async (path) => {
       const want = await writeChunks(path, sizes, expected);
-      assert.deepEqual(await Deno.readFile(path), want, what);
+      assertSameBytes(await Deno.readFile(path), want, what);
     });
   }
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { testContext } from "./_test_context.ts";
 import { decryptCall, encryptCall } from "./openpgp.ts";
 import { type GpgKeyring, startGpg } from "../../../../tests/fixtures/gpg.ts";
+import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
 
 const linux = Deno.build.os === "linux";
 
@@ -39,7 +40,7 @@ Deno.test({
       assert.equal(r.error, undefined);
       const plain = await gpg.decrypt(join(dir, "plain.bin.gpg"));
       assert.equal(plain.length, data.length);
-      assert.deepEqual(plain, data);
+      assertSameBytes(plain, data);
     });
   },
 });
@@ -68,7 +69,7 @@ Deno.test({
         const back = join(dir, armor ? "back-armored.bin" : "back.bin");
         const r = await decryptCall(testContext(), [out, back, gpg.privateKey, "pw"]);
         assert.equal(r.error, undefined);
-        assert.deepEqual(await Deno.readFile(back), data);
+        assertSameBytes(await Deno.readFile(back), data);
       }
     });
   },

@@ -5,6 +5,7 @@ import type { SmtpSpec } from "../../protocol/messages.ts";
 import { testContext } from "./_test_context.ts";
 import { ScriptCallError } from "./context.ts";
 import { sendMailCall, splitRecipients } from "./smtp.ts";
+import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
 
 function smtp(port: number, more: Partial<SmtpSpec> = {}): SmtpSpec {
   return {
@@ -80,7 +81,7 @@ Deno.test("SendMail() delivers to two recipients with a 3 MiB attachment byte fo
     assert.equal(m.mail.text?.trim(), "All 12 files moved.");
     assert.equal(m.mail.attachments.length, 1);
     assert.equal(m.mail.attachments[0]!.filename, "report.bin");
-    assert.deepEqual(new Uint8Array(m.mail.attachments[0]!.content), big);
+    assertSameBytes(new Uint8Array(m.mail.attachments[0]!.content), big);
     assert.match(ctx.logs.map((l) => l.text).join("\n"), /Mail sent to ops@example.com/);
   } finally {
     await server.close();

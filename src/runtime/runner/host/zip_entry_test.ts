@@ -6,6 +6,7 @@ import { testContext } from "./_test_context.ts";
 import { unzipCall, zipCall } from "./zip.ts";
 import { type EntryInfo, readEntry } from "./zip_entry.ts";
 import { runCommand } from "../../../../tests/fixtures/command.ts";
+import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
 
 const linux = Deno.build.os === "linux";
 
@@ -45,17 +46,10 @@ async function makeFiles(src: string): Promise<void> {
   for (const [name, n] of FILES) await Deno.writeFile(join(src, name), mixed(n));
 }
 
-/** Byte for byte (assert.deepEqual takes minutes over megabytes). */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 async function sameFiles(a: string, b: string): Promise<void> {
   for (const [name] of FILES) {
     const x = await Deno.readFile(join(a, name));
-    assert.ok(sameBytes(await Deno.readFile(join(b, name)), x), name);
+    assertSameBytes(await Deno.readFile(join(b, name)), x, name);
   }
 }
 
@@ -127,7 +121,11 @@ Deno.test("readEntry() refuses an entry that disagrees with the central director
     const entries = await entriesOf(path);
     const e = entries.find((x) => x.fileName === "several.bin")!;
     assert.equal(e.compressionMethod, 8);
-    assert.ok(sameBytes(await read(path, e), await Deno.readFile(join(dir, "src", e.fileName))));
+    assertSameBytes(
+      await read(path, e),
+      await Deno.readFile(join(dir, "src", e.fileName)),
+      e.fileName,
+    );
     const cases: [string, Partial<EntryInfo>, RegExp][] = [
       ["deflated data cut short", { compressedSize: e.compressedSize >> 1 }, /end of file/i],
       ["data past the archive's end", { compressedSize: 1 << 30 }, /runs past the end/],
