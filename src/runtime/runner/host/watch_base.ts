@@ -88,6 +88,9 @@ export abstract class BaseWatch {
         if (Date.now() - p.last < delay) continue;
         const now = await this.look(path);
         if (this.stopped) return;
+        // A change seen while `look` ran replaced the entry: what was just read may predate it,
+        // so the new entry waits its own quiet time (deleting it here would lose that change).
+        if (this.pending.get(path) !== p) continue;
         if (now === undefined) {
           this.pending.delete(path);
           continue;
