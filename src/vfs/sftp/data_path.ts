@@ -8,7 +8,9 @@
  * header and the caller's bytes, one copy), and a READ request is registered without a buffer,
  * so ssh2 hands back a view of the answer it assembled (no copy). The requests share ssh2's
  * request ids and answer handling, so everything else (opens, closes, stats) keeps going
- * through ssh2 on the same channel.
+ * through ssh2 on the same channel. The DATA answers to these READs are taken off the channel
+ * before ssh2's parser would copy them into one buffer each (see ./data_answers.ts): the caller
+ * gets them as the pieces they arrived in.
  *
  * A request leaves only whole and only when the server's window takes all of it and nothing of
  * ssh2's is queued: packets of different requests never interleave on the channel, and the
@@ -27,6 +29,7 @@
 
 import { Buffer } from "node:buffer";
 import type { SFTPWrapper } from "./ssh2.ts";
+import { type Answers, dataAnswers, type PartsCallback } from "./data_answers.ts";
 
 /** SSH_MSG_CHANNEL_DATA. */
 const CHANNEL_DATA = 94;
@@ -41,6 +44,8 @@ export const INCOMING_WINDOW = 16 * 1024 * 1024;
 export type RequestError = Error & { code?: number };
 
 type Callback = (err?: RequestError, data?: Buffer) => void;
+/** Gets the pieces of a READ's answer (views, in order), or its error. */
+export type ReadCallback = (err?: RequestError, parts?: Uint8Array[]) => void;
 
 interface Outgoing {
   id: number;
@@ -66,14 +71,18 @@ interface Internals {
   _buffer: Uint8Array[];
   _requests: Record<number, { cb: Callback }>;
   _writeReqid: number;
+  _maxInPktLen: number;
   _protocol: Protocol;
   push(data: Uint8Array | null): unknown;
 }
 
 /** Reads and writes on one SFTP channel. */
 export interface DataPath {
-  /** Asks for `len` bytes at `pos`; `cb` gets a view of the answer (shorter at the end). */
-  read(handle: Uint8Array, pos: number, len: number, cb: Callback): void;
+  /**
+   * Asks for `len` bytes at `pos`; `cb` gets the answer as views of the packets it came in
+   * (fewer bytes at the end of the file).
+   */
+  read(handle: Uint8Array, pos: number, len: number, cb: ReadCallback): void;
   /**
    * Sends a WRITE of `data` at `pos`; `sent` is called once its bytes are copied out (the
    * caller may reuse them), `cb` with the server's answer.
@@ -81,6 +90,8 @@ export interface DataPath {
   write(handle: Uint8Array, pos: number, data: Uint8Array, sent: () => void, cb: Callback): void;
   /** Drops requests still waiting for the window (the connection is gone). */
   clear(): void;
+  /** The channel's framing of DATA answers (its count of answers taken, for tests). */
+  readonly answers: Answers;
 }
 
 const paths = new WeakMap<object, DataPath | null>();
@@ -95,6 +106,24 @@ export function dataPath(sftp: SFTPWrapper): DataPath | undefined {
   return path ?? undefined;
 }
 
+/**
+ * One READ of `len` bytes at `pos` of `handle`: through the data path where it serves, else
+ * through ssh2's own `read` into a buffer of our own (one piece).
+ */
+export function readParts(
+  sftp: SFTPWrapper,
+  handle: Uint8Array,
+  pos: number,
+  len: number,
+  cb: ReadCallback,
+): void {
+  const fast = dataPath(sftp);
+  if (fast) return fast.read(handle, pos, len, cb);
+  const h = Buffer.from(handle.buffer, handle.byteOffset, handle.length);
+  const buf = Buffer.allocUnsafe(len);
+  sftp.read(h, buf, 0, len, pos, (err, n) => cb(err ?? undefined, [buf.subarray(0, n)]));
+}
+
 function usable(sftp: SFTPWrapper): boolean {
   const s = sftp as unknown as Partial<Internals>;
   const o = s.outgoing;
@@ -105,7 +134,8 @@ function usable(sftp: SFTPWrapper): boolean {
     typeof windowProp?.value === "number" && windowProp.writable === true &&
     windowProp.configurable === true && typeof s.incoming?.window === "number" &&
     Array.isArray(s._buffer) && typeof s._requests === "object" &&
-    typeof s._writeReqid === "number" && typeof s.push === "function" && !!w &&
+    typeof s._writeReqid === "number" && typeof s._maxInPktLen === "number" &&
+    typeof s.push === "function" && !!w &&
     typeof w.allocStart === "number" && typeof w.alloc === "function" &&
     typeof w.finalize === "function" && typeof p?._cipher?.encrypt === "function" &&
     typeof p.channelData === "function" && typeof p.channelWindowAdjust === "function";
@@ -161,15 +191,14 @@ function create(s: Internals): DataPath {
   };
 
   // The incoming window: topped up before ssh2 would (it refills to 2 MiB below 1 MiB).
-  const push = s.push.bind(s);
+  const answers = dataAnswers(s.push.bind(s), () => s._maxInPktLen);
   s.push = (data) => {
-    const r = push(data);
+    answers.push(data);
     const have = s.incoming.window;
     if (data !== null && have < INCOMING_WINDOW / 2 && out.state === "open") {
       s.incoming.window = INCOMING_WINDOW;
       proto.channelWindowAdjust(out.id, INCOMING_WINDOW - have);
     }
-    return r;
   };
   if (out.state === "open" && s.incoming.window < INCOMING_WINDOW) {
     proto.channelWindowAdjust(out.id, INCOMING_WINDOW - s.incoming.window);
@@ -216,7 +245,16 @@ function create(s: Internals): DataPath {
         head.set(handle, 13);
         writeU64(head, pos, 13 + handle.length);
         writeU32(head, len, 21 + handle.length);
-        s._requests[id] = { cb };
+        const done: PartsCallback = (err, parts) => {
+          answers.forget(id);
+          cb(err, parts);
+        };
+        // ssh2 gets a STATUS (EOF, an error), or a DATA answer the framing does not take.
+        s._requests[id] = { cb: (err, data) => done(err, data ? [data] : undefined) };
+        answers.expect(id, len, (err, parts) => {
+          delete s._requests[id];
+          done(err, parts);
+        });
         send(head, EMPTY);
       });
     },
@@ -248,6 +286,7 @@ function create(s: Internals): DataPath {
     clear() {
       waiting.length = 0;
     },
+    answers,
   };
 }
 

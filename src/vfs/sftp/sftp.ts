@@ -21,7 +21,7 @@ import { preferredSshCiphers } from "./ciphers.ts";
 import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./ssh2.ts";
 import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
-import { dataPath, type RequestError } from "./data_path.ts";
+import { dataPath, readParts, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { connectionGuard, type Guard } from "./guard.ts";
 import { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions } from "./options.ts";
@@ -272,37 +272,36 @@ export class SftpVfs implements Vfs {
     let next = start;
     let sizeHint = Math.min(st.size, limit);
     let done = false;
-    const inflight: Promise<Uint8Array>[] = [];
+    /** Reads asked for, in order; each gives its data as the pieces it arrived in. */
+    const inflight: Promise<Uint8Array[]>[] = [];
     const vpath = normalizePath(path);
 
-    const fast = dataPath(sftp);
-    /** One READ: a view of the answer where the data path serves, else a buffer of our own. */
-    const readOnce = (
-      pos: number,
-      len: number,
-      cb: (err?: RequestError, d?: Uint8Array) => void,
-    ) => {
-      if (fast) return fast.read(handle, pos, len, cb);
-      const buf = Buffer.allocUnsafe(len);
-      sftp.read(handle, buf, 0, len, pos, (err, n) => cb(err ?? undefined, buf.subarray(0, n)));
-    };
     const readAt = (pos: number, len: number) =>
-      guard<Uint8Array>((resolve, reject) => {
+      guard<Uint8Array[]>((resolve, reject) => {
         const parts: Uint8Array[] = [];
         let got = 0;
-        const finish = () => resolve(parts.length === 1 ? parts[0]! : concat(parts, got));
         const more = () => {
-          readOnce(pos + got, len - got, (err, data) => {
+          readParts(sftp, handle, pos + got, len - got, (err, data) => {
             if (err) {
-              if (err.code === STATUS.EOF) return finish();
+              if (err.code === STATUS.EOF) return resolve(parts);
               return reject(mapError(err, vpath));
             }
-            const n = data?.length ?? 0;
-            if (n === 0) return finish();
-            parts.push(data!);
+            let n = 0;
+            for (const d of data ?? []) n += d.length;
+            if (n > len - got) {
+              return reject(
+                new VfsError(
+                  "IO",
+                  `The server answered a read of ${len - got} bytes of "${vpath}" with ${n}`,
+                  { path: vpath },
+                ),
+              );
+            }
+            if (n === 0) return resolve(parts);
+            for (const d of data!) if (d.length > 0) parts.push(d);
             got += n;
             if (got < len) more(); // a short read before the end: ask for the rest
-            else finish();
+            else resolve(parts);
           });
         };
         more();
@@ -336,20 +335,21 @@ export class SftpVfs implements Vfs {
               closeHandle();
               return c.close();
             }
-            next += more.length;
-            sizeHint = Math.min(limit, next + chunk * depth);
-            return c.enqueue(more);
-          }
-          const buf = await inflight.shift()!;
-          if (buf.length > 0) c.enqueue(buf);
-          if (buf.length === 0 || (inflight.length === 0 && next >= limit)) {
-            // A short read: the file shrank. Stop here.
-            if (buf.length === 0) {
-              inflight.length = 0;
-              closeHandle();
-              return c.close();
+            for (const part of more) {
+              next += part.length;
+              c.enqueue(part);
             }
+            sizeHint = Math.min(limit, next + chunk * depth);
+            return;
           }
+          const parts = await inflight.shift()!;
+          if (parts.length === 0) {
+            // Nothing where the size seen at open said there was more: the file shrank. Stop.
+            inflight.length = 0;
+            closeHandle();
+            return c.close();
+          }
+          for (const part of parts) c.enqueue(part);
         } catch (err) {
           closeHandle();
           c.error(mapError(err, vpath));
@@ -546,16 +546,6 @@ export class SftpVfs implements Vfs {
       client.end();
     } catch { /* never connected */ }
   }
-}
-
-function concat(parts: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The registry's factory: reads key files and `...Secret` options, then connects. */

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { join } from "node:path";
+import { startSshd } from "../../../tests/fixtures/sshd.ts";
+import ssh2, { type Client, type SFTPWrapper } from "./ssh2.ts";
+import { dataPath, readParts, type RequestError } from "./data_path.ts";
+import { maxLen } from "./transport.ts";
+import { STATUS } from "./_map_error.ts";
+
+if (Deno.build.os !== "linux") {
+  Deno.test({ name: "data path (runs on Linux, against OpenSSH's sshd)", ignore: true, fn() {} });
+} else {
+  const channel = (client: Client) =>
+    new Promise<SFTPWrapper>((resolve, reject) =>
+      client.sftp((err, s) => err ? reject(err) : resolve(s))
+    );
+  const call = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => fn((err, v) => err ? reject(err) : resolve(v as T)));
+  const read = (sftp: SFTPWrapper, handle: Buffer, pos: number, len: number) =>
+    new Promise<{ parts: Uint8Array[]; err?: RequestError }>((resolve) =>
+      readParts(sftp, handle, pos, len, (err, parts) => resolve({ parts: parts ?? [], err }))
+    );
+  const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+
+  /** Reads the whole of a 600,001-byte file in the server's largest reads, and past its end. */
+  const readsBack = async (sftp: SFTPWrapper, path: string, data: Uint8Array) => {
+    const handle = await call<Buffer>((cb) => sftp.open(path, "r", cb));
+    const len = maxLen(sftp, "read");
+    const got: Uint8Array[] = [];
+    let most = 0;
+    for (let at = 0; at < data.length; at += len) {
+      const { parts, err } = await read(sftp, handle, at, len);
+      assert.equal(err, undefined);
+      most = Math.max(most, parts.length);
+      got.push(joined(parts));
+    }
+    assert.deepEqual(joined(got), data);
+    // Past the end: OpenSSH answers EOF (ssh2's own read turns that into no bytes).
+    const end = await read(sftp, handle, data.length, len);
+    assert.equal(joined(end.parts).length, 0);
+    if (end.err) assert.equal(end.err.code, STATUS.EOF);
+    await call((cb) => sftp.close(handle, cb));
+    return most;
+  };
+
+  Deno.test("data path: OpenSSH's DATA answers are taken off ssh2's parser as the SSH packets they came in, and read back whole", async () => {
+    const server = await startSshd();
+    const client = new ssh2.Client();
+    try {
+      const privateKey = await Deno.readTextFile(server.keys.openssh);
+      await new Promise<void>((resolve, reject) => {
+        client.once("ready", () => resolve());
+        client.once("error", reject);
+        client.connect({
+          host: "127.0.0.1",
+          port: server.port,
+          username: server.user,
+          privateKey,
+        });
+      });
+      const data = new Uint8Array(600_001);
+      for (let at = 0; at < data.length; at += 65_536) {
+        crypto.getRandomValues(data.subarray(at, at + 65_536));
+      }
+      const path = join(server.dir, "data-path.bin");
+      await Deno.writeFile(path, data);
+
+      const sftp = await channel(client);
+      const fast = dataPath(sftp);
+      assert.ok(fast, "ssh2's internals are as the data path expects");
+      const most = await readsBack(sftp, path, data);
+      // 600,001 bytes in reads of about 255 KiB: three DATA answers, each in 32 KiB packets.
+      assert.equal(fast.answers.taken, 3);
+      assert.ok(most > 1, `a 255 KiB answer came as ${most} pieces`);
+
+      // Where ssh2's internals are not as expected, ssh2's own read serves, in one piece.
+      const plain = await channel(client);
+      delete (plain as unknown as { _maxInPktLen?: number })._maxInPktLen;
+      assert.equal(dataPath(plain), undefined);
+      assert.equal(await readsBack(plain, path, data), 1);
+    } finally {
+      client.end();
+      await server.stop();
+    }
+  });
+}
