@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { dataAnswers } from "./data_answers.ts";
+import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
 
 const u32 = (v: number) => [v >>> 24 & 255, v >>> 16 & 255, v >>> 8 & 255, v & 255];
 
@@ -74,10 +75,14 @@ function run(split: (total: number) => number[]) {
     at += n;
   }
   assert.equal(at, all.length);
-  assert.deepEqual(join(forwarded), join(stream.filter((s) => !s.taken).map((s) => s.p)));
+  assertSameBytes(
+    join(forwarded),
+    join(stream.filter((s) => !s.taken).map((s) => s.p)),
+    "forwarded to ssh2",
+  );
   assert.deepEqual([...got.keys()].sort(), [...taken.keys()].sort());
   for (const [id, data] of taken) {
-    assert.deepEqual(join(got.get(id)!), new Uint8Array(data), `${id}`);
+    assertSameBytes(join(got.get(id)!), new Uint8Array(data), `answer ${id}`);
   }
   assert.equal(a.taken, taken.size);
 }
@@ -115,7 +120,7 @@ Deno.test("dataAnswers() hands data over as views of the channel's bytes, not co
   assert.equal(parts.length, 1);
   assert.equal(parts[0]!.buffer, chunk.buffer);
   assert.equal(parts[0]!.byteOffset, chunk.byteOffset + 13);
-  assert.deepEqual(new Uint8Array(parts[0]!), new Uint8Array(data));
+  assertSameBytes(parts[0], new Uint8Array(data));
 });
 
 Deno.test("dataAnswers() forwards a packet longer than ssh2 takes, and an answer no longer expected", () => {
@@ -127,7 +132,7 @@ Deno.test("dataAnswers() forwards a packet longer than ssh2 takes, and an answer
   const long = dataPacket(1, bytes(1500, 1));
   const late = dataPacket(2, bytes(10, 2));
   a.push(Buffer.from(join([long, late])));
-  assert.deepEqual(join(forwarded), join([long, late]));
+  assertSameBytes(join(forwarded), join([long, late]));
   assert.equal(a.taken, 0);
 });
 
