@@ -1,8 +1,9 @@
 /**
- * `Zip(sourceGlobOrDir, zipPath)` and `Unzip(zipPath, destDir)` on the local disk, with npm
- * `yazl` (writer) and `yauzl` (reader). Both stream: no file and no archive is held in memory.
+ * `Zip(sourceGlobOrDir, zipPath)` and `Unzip(zipPath, destDir)` on the local disk, with our
+ * writer (zip_writer.ts, large files deflated in parallel) and npm `yauzl` (reader). Both
+ * stream: no file and no archive is held in memory.
  *
- * - Zip writes the archive under a temporary name and renames it into place.
+ * - Zip writes the archive under a temporary name and renames it into place; a halt removes it.
  * - Unzip first reads the whole central directory and refuses the archive if any entry would
  *   land outside `destDir` (absolute names, drive letters, `..`, symbolic links), before
  *   anything is written. It then extracts into a staging folder inside `destDir` and moves the
@@ -12,10 +13,7 @@
  * @module
  */
 
-import { createWriteStream } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import "./zip_crc.ts"; // yazl sums with zlib (see the module)
-import yazl from "yazl";
 import yauzl from "yauzl";
 import { matchGlob } from "../../../vfs/glob.ts";
 import type { ResultData } from "../../protocol/calls.ts";
@@ -23,6 +21,7 @@ import type { HostContext } from "./context.ts";
 import { BatchedWriter } from "./batched_writer.ts";
 import { readEntry } from "./zip_entry.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
+import { ZipWriter, type ZipWriterOptions } from "./zip_writer.ts";
 
 const GLOB = /[*?[{]/;
 const S_IFMT = 0o170000;
@@ -82,8 +81,12 @@ async function walkDir(dir: string, prefix: string, out: Source[]): Promise<void
   }
 }
 
-/** `Zip(sourceGlobOrDir, zipPath)`. */
-export async function zipCall(ctx: HostContext, [source, target]: unknown[]): Promise<ResultData> {
+/** `Zip(sourceGlobOrDir, zipPath)`; `opts` are the writer's (tests force Zip64 with them). */
+export async function zipCall(
+  ctx: HostContext,
+  [source, target]: unknown[],
+  opts: ZipWriterOptions = {},
+): Promise<ResultData> {
   const zipAbs = await localPath(ctx, target);
   let sources: Source[];
   try {
@@ -92,38 +95,31 @@ export async function zipCall(ctx: HostContext, [source, target]: unknown[]): Pr
     return failed(err);
   }
   const tmp = await tempBeside(zipAbs);
-  const zip = new yazl.ZipFile();
-  const out = createWriteStream(tmp);
-  const onAbort = () => out.destroy(new Error("The job was halted"));
-  ctx.signal.addEventListener("abort", onAbort);
+  let out: Deno.FsFile | undefined;
+  let writer: ZipWriter | undefined;
   try {
-    const written = new Promise<void>((res, rej) => {
-      out.on("close", res);
-      out.on("error", rej);
-      zip.on("error", rej);
-      zip.outputStream.on("error", rej);
-    });
-    zip.outputStream.pipe(out);
+    out = await Deno.open(tmp, { write: true, createNew: true });
+    writer = new ZipWriter(out, { ...opts, signal: ctx.signal });
     let bytes = 0;
     for (const s of sources) {
-      if (s.dir) {
-        zip.addEmptyDirectory(s.name, { mtime: s.mtime, mode: s.mode | 0o40000 });
-      } else {
-        zip.addFile(s.abs, s.name, { mtime: s.mtime, mode: s.mode });
-        bytes += (await Deno.stat(s.abs)).size;
-      }
+      if (ctx.signal.aborted) throw new Error("The job was halted");
+      if (s.dir) await writer.addDirectory(s.name, s.mtime, s.mode | 0o40000);
+      else bytes += await writer.addFile(s.abs, s.name, s.mtime, s.mode);
     }
-    zip.end();
-    await written;
+    await writer.finish();
+    out.close();
+    out = undefined;
     if (ctx.signal.aborted) throw new Error("The job was halted");
     await Deno.rename(tmp, zipAbs);
     return { ok: true, files: sources.filter((s) => !s.dir).length, bytesCopied: bytes };
   } catch (err) {
-    out.destroy();
+    out?.close();
+    out = undefined;
     await Deno.remove(tmp).catch(() => {});
     return failed(err);
   } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
+    writer?.close();
+    out?.close();
   }
 }
 
