@@ -1,7 +1,8 @@
 /**
  * Zip, Unzip, PGPEncryptFile and PGPDecryptFile on one large file, side by side with the Debian
  * tools (`zip`, `unzip`, `gpg`) in the same run: time, ratio, and aft's peak resident memory
- * (each aft operation runs in its own process, whose VmHWM is read at the end).
+ * (each aft operation runs in its own process, whose VmHWM is read at the end); then both
+ * archives' sizes.
  *
  *   deno task bench:archive            # 256 MiB
  *   deno task bench:archive -- 1024    # MiB
@@ -124,8 +125,14 @@ try {
     (await run("cmp", [a, b]).then(() => true, () => false)) ? "" : " (OUTPUT DIFFERS)";
   console.log(`| | aft | peer | ratio | aft peak RSS |\n|---|---|---|---|---|`);
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+  const size = async (p: string) => ((await Deno.stat(p)).size / 1048576).toFixed(2) + " MiB";
   console.log(
-    `\nunzipped identical: ${await same(big, join(dir, "aft-out", "big.bin")) || "yes"}; ` +
+    `\narchive size: aft ${await size(join(dir, "aft.zip"))}, \`zip\` ${await size(
+      join(dir, "peer.zip"),
+    )}`,
+  );
+  console.log(
+    `unzipped identical: ${await same(big, join(dir, "aft-out", "big.bin")) || "yes"}; ` +
       `gpg decrypts aft's file and aft decrypts it identically: ${
         (await same(big, join(dir, "peer.dec"))) || (await same(big, join(dir, "aft.dec"))) || "yes"
       }`,
