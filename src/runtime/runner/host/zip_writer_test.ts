@@ -5,6 +5,7 @@ import { unzipCall, zipCall } from "./zip.ts";
 import { liveDeflateWorkers } from "./zip_deflate.ts";
 import type { ZipWriterOptions } from "./zip_writer.ts";
 import { runCommand } from "../../../../tests/fixtures/command.ts";
+import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
 
 const linux = Deno.build.os === "linux";
 const BLOCK = 64 * 1024;
@@ -55,12 +56,6 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 const MTIME = new Date("2021-03-04T05:06:08Z");
 
 /** The source tree: FILES, an empty folder, a nested file with mode 0640, fixed times. */
@@ -92,7 +87,7 @@ async function checkAll(dir: string, zip: string, src: string): Promise<void> {
       assert.equal(r.files, names.length);
     }
     for (const n of names) {
-      assert.ok(same(await Deno.readFile(join(out, n)), await Deno.readFile(join(src, n))), n);
+      assertSameBytes(await Deno.readFile(join(out, n)), await Deno.readFile(join(src, n)), n);
       const st = await Deno.stat(join(out, n));
       assert.equal(st.mtime?.getTime(), MTIME.getTime(), `${tool}: mtime of ${n}`);
     }
@@ -231,7 +226,7 @@ Deno.test({
       assert.equal(t.code, 0, t.text);
       const back = await unzipCall(testContext(), [join(dir, "out.zip"), join(dir, "back")]);
       assert.equal(back.error, undefined);
-      assert.ok(same(await Deno.readFile(join(dir, "back", "log.txt")), await Deno.readFile(src)));
+      assertSameBytes(await Deno.readFile(join(dir, "back", "log.txt")), await Deno.readFile(src));
     });
   },
 });
