@@ -49,6 +49,13 @@ async function readFull(file: Deno.FsFile, buf: Uint8Array): Promise<number> {
   return n;
 }
 
+function sizeChanged(meta: EntryMeta, read: number, now: number): Error {
+  const name = new TextDecoder().decode(meta.name);
+  return new Error(
+    `File "${name}" changed size while it was being zipped: ${read} bytes read, ${now} now`,
+  );
+}
+
 /** An entry name as the archive holds it: `/`-separated, relative, no `..`. */
 export function archiveName(name: string, dir: boolean): string {
   let n = name.replaceAll("\\", "/");
@@ -74,6 +81,9 @@ export class ZipWriter {
   readonly #entries: EntryMeta[] = [];
   #pos = 0;
   #pending: Uint8Array[] = [];
+  /** Block and output buffers free for reuse (at most a window's worth exist). */
+  readonly #freeIn: ArrayBuffer[] = [];
+  readonly #freeOut: ArrayBuffer[] = [];
   #pendingLen = 0;
 
   constructor(file: Deno.FsFile, opts: ZipWriterOptions = {}) {
@@ -103,6 +113,7 @@ export class ZipWriter {
       // Room for deflate's worst case too (stored blocks add 5 bytes per 16 KiB).
       const localZip64 = statSize + Math.ceil(statSize / 1024) + 1024 >= this.#limit;
       const meta = this.#meta(entryName, mtime, mode, localZip64);
+      if (statSize < this.#block && await this.#addSmall(src, meta)) return meta.size;
       await this.#write(localHeader(meta));
       const dataStart = this.#pos;
       const pool = statSize >= this.#poolFrom
@@ -110,11 +121,7 @@ export class ZipWriter {
         : this.#inline;
       await this.#deflate(src, meta, pool);
       const now = (await src.stat()).size;
-      if (now !== meta.size) {
-        throw new Error(
-          `File "${entryName}" changed size while it was being zipped: ${meta.size} bytes read, ${now} now`,
-        );
-      }
+      if (now !== meta.size) throw sizeChanged(meta, meta.size, now);
       if (meta.method === 8 && meta.compressed >= meta.size) {
         await this.#storeInstead(src, meta, dataStart, entryName);
       }
@@ -164,14 +171,46 @@ export class ZipWriter {
     };
   }
 
+  /**
+   * Adds a file that fits in one block, read whole first: its header is written once, with
+   * the CRC-32 and sizes known. False (and `src` back at its start) when it did not fit.
+   */
+  async #addSmall(src: Deno.FsFile, meta: EntryMeta): Promise<boolean> {
+    this.#halted();
+    const buf = this.#freeIn.pop() ?? new ArrayBuffer(this.#block);
+    try {
+      const n = await readFull(src, new Uint8Array(buf));
+      if (n === this.#block) {
+        await src.seek(0, Deno.SeekMode.Start);
+        return false;
+      }
+      const data = new Uint8Array(buf, 0, n);
+      const now = (await src.stat()).size;
+      if (now !== n) throw sizeChanged(meta, n, now);
+      meta.crc = crc32(data, 0) >>> 0;
+      meta.size = n;
+      const z = n > 0 ? deflateBlock(data, true) : undefined;
+      const keep = z && z.length < n ? z : data;
+      meta.method = keep === data ? 0 : 8;
+      meta.compressed = keep.length;
+      await this.#write(localHeader(meta));
+      await this.#write(keep);
+      if (z) release(z);
+      this.#entries.push(meta);
+      return true;
+    } finally {
+      this.#freeIn.push(buf);
+    }
+  }
+
   #halted(): void {
     if (this.#signal?.aborted) throw new Error("The job was halted");
   }
 
   /** Reads `src` to its end, deflating block by block; sets the sizes, CRC and method. */
   async #deflate(src: Deno.FsFile, meta: EntryMeta, pool: DeflatePool): Promise<void> {
-    const free: ArrayBuffer[] = [];
-    const freeOut: ArrayBuffer[] = [];
+    const free = this.#freeIn;
+    const freeOut = this.#freeOut;
     const queue: Promise<Deflated>[] = [];
     const window = pool.lanes * 2;
     let closed = false;
@@ -186,21 +225,14 @@ export class ZipWriter {
       this.#halted();
       const buf = free.pop() ?? new ArrayBuffer(this.#block);
       const n = await readFull(src, new Uint8Array(buf));
-      if (n === 0) break;
+      if (n === 0) {
+        free.push(buf);
+        break;
+      }
       const block = new Uint8Array(buf, 0, n);
       meta.crc = crc32(block, meta.crc) >>> 0;
       meta.size += n;
       const last = n < this.#block;
-      if (last && meta.size === n) {
-        // The whole entry is this block: deflate it here, keep it as it is if not smaller.
-        const out = deflateBlock(block, true);
-        if (out.length >= n) meta.method = 0;
-        const data = meta.method === 0 ? block : out;
-        await this.#write(data);
-        meta.compressed = data.length;
-        release(out);
-        return;
-      }
       const out = freeOut.pop() ?? new ArrayBuffer(outputRoom(this.#block));
       const p = pool.deflate(block, out, last);
       p.catch(() => {}); // a failure is seen where it is awaited, in order
