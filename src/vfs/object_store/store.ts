@@ -90,8 +90,12 @@ export interface ObjectStore {
     key: string,
     range: { offset: number; length?: number },
   ): Promise<ReadableStream<Uint8Array>>;
-  /** A stream of any length written to `key`, replacing what is there. */
-  openWrite(key: string): Promise<ObjectSink>;
+  /**
+   * A stream of any length written to `key`, replacing what is there. `size`, when the caller
+   * knows it, lets a store start a multipart upload before the first part is full (the stream
+   * must still accept any length: the size check is the caller's).
+   */
+  openWrite(key: string, size?: number): Promise<ObjectSink>;
   /** A whole small object in one request (folder markers). */
   put(key: string, data: Uint8Array): Promise<void>;
   /** Deletes one object. */

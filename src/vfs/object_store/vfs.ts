@@ -305,7 +305,7 @@ export class ObjectStoreVfs implements Vfs {
         });
       }
       await this.#requireFileSlot(p);
-      const sink = await this.#store.openWrite(this.#key(p));
+      const sink = await this.#store.openWrite(this.#key(p), opts.size);
       return sinkStream(sink, (err) => this.#store.mapError(err, p), { ...opts, path: p });
     });
   }

@@ -32,6 +32,8 @@
  * CLI's part size, rclone's concurrency): 8 MiB × 2 and 5 MiB × 4 cost 0.2 to 0.3 CPU
  * seconds less against s3rver (fewer new buffers to touch), but fewer bytes in flight are
  * slower against a distant S3; 16 MiB × 4 gained nothing and took 40 MiB more memory.
+ * When the size is known and above one part, the multipart upload is created as the first
+ * part is read, not once it is full: one round trip less before the first part goes.
  * The object appears under its key only when
  * CompleteMultipartUpload succeeds; on any failure, or an abort, the multipart upload is
  * aborted so its parts are dropped. A process killed mid-upload never completes it, so no
@@ -63,6 +65,12 @@ export interface MultipartTarget {
   partSize: number;
   /** Parts in flight at once. */
   concurrency: number;
+  /**
+   * The size the object will have, when known: above one part, the multipart upload is
+   * created at once, while the first part is read, rather than once it is full (a round trip
+   * less before the first part goes). Any other number of bytes is still taken.
+   */
+  size?: number;
 }
 
 /** Opens a streamed upload of `t.key`; see the module documentation. */
@@ -87,6 +95,7 @@ class MultipartSink implements ObjectSink {
 
   constructor(t: MultipartTarget) {
     this.#t = t;
+    if (t.size !== undefined && t.size > t.partSize) this.#create();
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -215,11 +224,11 @@ class MultipartSink implements ObjectSink {
     })();
   }
 
-  /** Starts sending one part (the upload is created along with the first). */
-  #send(data: Uint8Array): void {
+  /** Creates the multipart upload, once. */
+  #create(): void {
+    if (this.#uploadId) return;
     const { client, bucket, key } = this.#t;
-    const PartNumber = ++this.#partNumber;
-    this.#uploadId ??= (async () => {
+    this.#uploadId = (async () => {
       // Where the client sends checksums whenever an operation takes one (AWS's default), the
       // upload is declared CRC32 and every part's CRC32 goes into the completion, which S3
       // checks against what it stored; elsewhere the parts' signed SHA-256 is the check.
@@ -235,6 +244,15 @@ class MultipartSink implements ObjectSink {
       if (!r.UploadId) throw new Error(`No upload id in the answer for "${key}"`);
       return r.UploadId;
     })();
+    // Failing here fails the upload (as a part would), even before a part is sent.
+    this.#uploadId.catch((err) => this.#fail(err));
+  }
+
+  /** Starts sending one part (the upload is created along with the first, if not yet). */
+  #send(data: Uint8Array): void {
+    const { client, bucket, key } = this.#t;
+    const PartNumber = ++this.#partNumber;
+    this.#create();
     const sent: Promise<void> = (async () => {
       if (PartNumber > MAX_PARTS) {
         throw new RangeError(

@@ -173,6 +173,37 @@ if (Deno.build.os !== "linux") {
     });
   });
 
+  Deno.test("s3 multipart: an upload told a size above one part is created before its first part is full", async () => {
+    await withBucket(async (r) => {
+      const data = randomBytes(2 * PART + 3);
+      const sink = () =>
+        multipartSink({
+          client: r.client,
+          bucket: "bkt",
+          key: "k",
+          partSize: PART,
+          concurrency: 2,
+          size: data.length,
+        });
+      // Aborted with the first part not yet full: the upload was created all the same, and
+      // is aborted, storing nothing.
+      const early = sink();
+      await early.write(data.subarray(0, PART - 1));
+      await early.abort(new Error("stop"));
+      await assertAborted(r);
+      // Told a size, it still stores the bytes it gets, in parts.
+      r.sent.length = 0;
+      const whole = sink();
+      await whole.write(data);
+      await whole.close();
+      assert.deepEqual(r.sent.map((s) => s.name).filter((n) => n !== "UploadPartCommand"), [
+        "CreateMultipartUploadCommand",
+        "CompleteMultipartUploadCommand",
+      ]);
+      assert.deepEqual(await body(r.client, "bkt", "k"), data);
+    });
+  });
+
   Deno.test("s3 multipart: a part that fails fails the upload, which is aborted, not completed", async () => {
     await withBucket(async (r) => {
       // Every part after the first is refused on its way out, as a broken connection would be.

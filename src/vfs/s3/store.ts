@@ -118,10 +118,10 @@ export class S3Store implements ObjectStore {
     return total !== undefined && Number.isSafeInteger(total) ? markSize(stream, total) : stream;
   }
 
-  openWrite(key: string): Promise<ObjectSink> {
+  openWrite(key: string, size?: number): Promise<ObjectSink> {
     const { partSize, concurrency } = this.transfer;
     return Promise.resolve(
-      multipartSink({ client: this.client, bucket: this.bucket, key, partSize, concurrency }),
+      multipartSink({ client: this.client, bucket: this.bucket, key, partSize, concurrency, size }),
     );
   }
 
