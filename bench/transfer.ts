@@ -12,7 +12,9 @@
  * aft script times its own CopyToVFS call (connecting included), and the whole `aft run`
  * command is timed too: the difference is aft's start-up (process, runner, worker).
  *
- *   deno task bench:transfer [--size-mib 256] [--files 2000] [--allow-busy]
+ *   deno task bench:transfer [--size-mib 256] [--files 2000] [--only sftp|s3|local] [--allow-busy]
+ *
+ * `--only` runs one group of rows (the others' servers still start; their copies are skipped).
  *
  * Linux (needs Debian's openssh-server; rclone optional).
  *
@@ -34,8 +36,15 @@ const { values } = parseArgs({
   options: {
     "size-mib": { type: "string", default: "256" },
     files: { type: "string", default: "2000" },
+    only: { type: "string" },
   },
 });
+const GROUPS = ["sftp", "s3", "local"];
+if (values.only !== undefined && !GROUPS.includes(values.only)) {
+  throw new Error(`Unknown group "${values.only}" for --only: one of ${GROUPS.join(", ")}`);
+}
+/** Whether the rows of `group` run (all of them without --only). */
+const want = (group: string) => values.only === undefined || values.only === group;
 const sizeMiB = Number(values["size-mib"]);
 const nFiles = Number(values.files);
 const MiB = 1024 * 1024;
@@ -210,79 +219,81 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     "peer times are whole commands (the peer's connection included); aft copy is the CopyToVFS",
   );
   console.log("call (aft's connection included); whole aft run adds aft's start-up");
-  console.log(
-    `\nSFTP to OpenSSH on 127.0.0.1 (best of 2 each; cipher ${cipher}${
-      mac ? `, MAC ${mac}` : ""
-    } for aft and sftp)`,
-  );
-
-  const upAft = await best(async () => {
-    await Deno.remove(join(remote, "big.bin")).catch(() => {});
-    const r = await aftScript("up", copy("local", "/big.bin", "remote", "/"));
-    return r;
-  });
-  const upSftp = await bestSecs(() =>
-    timed(() => sh("sftp", sftpArgs, `put ${join(local, "big.bin")} ${remote}/big-sftp.bin\n`))
-  );
-  row(`upload ${sizeMiB} MiB`, upAft, upSftp, "sftp");
-
-  await Deno.mkdir(join(root, "down"), { recursive: true });
-  await must(["vfs", "add", "down", "--type", "disk", "--target", join(root, "down")]);
-  const downAft = await best(async () => {
-    const r = await aftScript("down", copy("remote", "/big.bin", "down", "/"));
-    return r;
-  });
-  const downSftp = await bestSecs(() =>
-    timed(() =>
-      sh("sftp", sftpArgs, `get ${remote}/big.bin ${join(root, "down", "big-sftp.bin")}\n`)
-    )
-  );
-  row(`download ${sizeMiB} MiB`, downAft, downSftp, "sftp");
-
-  const smallAft = await best(async () => {
-    await Deno.remove(join(remote, "small"), { recursive: true }).catch(() => {});
-    const r = await aftScript("small", copy("local", "/small", "remote", "/"));
-    return r;
-  });
-  const smallSftp = await bestSecs(async () => {
-    await Deno.remove(join(remote, "small-sftp"), { recursive: true }).catch(() => {});
-    await Deno.mkdir(join(remote, "small-sftp"));
-    return await timed(() =>
-      sh("sftp", sftpArgs, `put ${join(local, "small")}/* ${remote}/small-sftp/\n`)
-    );
-  });
-  row(`upload ${nFiles} x 4 KiB`, smallAft, smallSftp, "sftp");
   const rclone = await new Deno.Command("rclone", { args: ["version"], stdout: "null" }).output()
     .then((o) => o.success, () => false);
-  if (rclone) {
-    const env = {
-      RCLONE_CONFIG_BENCH_TYPE: "sftp",
-      RCLONE_CONFIG_BENCH_HOST: "127.0.0.1",
-      RCLONE_CONFIG_BENCH_PORT: String(server.port),
-      RCLONE_CONFIG_BENCH_USER: server.user,
-      RCLONE_CONFIG_BENCH_KEY_FILE: server.keys.openssh,
-      // rclone otherwise runs md5sum over SSH for every file; aft does not hash over SFTP
-      // (OpenSSH offers no hash extension), so both sides move bytes and check sizes only.
-      RCLONE_CONFIG_BENCH_DISABLE_HASHCHECK: "true",
-    };
-    const smallRclone = await bestSecs(async () => {
-      await Deno.remove(join(remote, "small-rclone"), { recursive: true }).catch(() => {});
-      return await timed(async () => {
-        const out = await new Deno.Command("rclone", {
-          args: ["copy", join(local, "small"), `bench:${remote}/small-rclone`],
-          env,
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-      });
+  if (want("sftp")) {
+    console.log(
+      `\nSFTP to OpenSSH on 127.0.0.1 (best of 2 each; cipher ${cipher}${
+        mac ? `, MAC ${mac}` : ""
+      } for aft and sftp)`,
+    );
+
+    const upAft = await best(async () => {
+      await Deno.remove(join(remote, "big.bin")).catch(() => {});
+      const r = await aftScript("up", copy("local", "/big.bin", "remote", "/"));
+      return r;
     });
-    row(`upload ${nFiles} x 4 KiB`, smallAft, smallRclone, "rclone");
-  } else {
-    console.log("  (rclone is not installed: `apt-get install rclone` to compare with it)");
+    const upSftp = await bestSecs(() =>
+      timed(() => sh("sftp", sftpArgs, `put ${join(local, "big.bin")} ${remote}/big-sftp.bin\n`))
+    );
+    row(`upload ${sizeMiB} MiB`, upAft, upSftp, "sftp");
+
+    await Deno.mkdir(join(root, "down"), { recursive: true });
+    await must(["vfs", "add", "down", "--type", "disk", "--target", join(root, "down")]);
+    const downAft = await best(async () => {
+      const r = await aftScript("down", copy("remote", "/big.bin", "down", "/"));
+      return r;
+    });
+    const downSftp = await bestSecs(() =>
+      timed(() =>
+        sh("sftp", sftpArgs, `get ${remote}/big.bin ${join(root, "down", "big-sftp.bin")}\n`)
+      )
+    );
+    row(`download ${sizeMiB} MiB`, downAft, downSftp, "sftp");
+
+    const smallAft = await best(async () => {
+      await Deno.remove(join(remote, "small"), { recursive: true }).catch(() => {});
+      const r = await aftScript("small", copy("local", "/small", "remote", "/"));
+      return r;
+    });
+    const smallSftp = await bestSecs(async () => {
+      await Deno.remove(join(remote, "small-sftp"), { recursive: true }).catch(() => {});
+      await Deno.mkdir(join(remote, "small-sftp"));
+      return await timed(() =>
+        sh("sftp", sftpArgs, `put ${join(local, "small")}/* ${remote}/small-sftp/\n`)
+      );
+    });
+    row(`upload ${nFiles} x 4 KiB`, smallAft, smallSftp, "sftp");
+    if (rclone) {
+      const env = {
+        RCLONE_CONFIG_BENCH_TYPE: "sftp",
+        RCLONE_CONFIG_BENCH_HOST: "127.0.0.1",
+        RCLONE_CONFIG_BENCH_PORT: String(server.port),
+        RCLONE_CONFIG_BENCH_USER: server.user,
+        RCLONE_CONFIG_BENCH_KEY_FILE: server.keys.openssh,
+        // rclone otherwise runs md5sum over SSH for every file; aft does not hash over SFTP
+        // (OpenSSH offers no hash extension), so both sides move bytes and check sizes only.
+        RCLONE_CONFIG_BENCH_DISABLE_HASHCHECK: "true",
+      };
+      const smallRclone = await bestSecs(async () => {
+        await Deno.remove(join(remote, "small-rclone"), { recursive: true }).catch(() => {});
+        return await timed(async () => {
+          const out = await new Deno.Command("rclone", {
+            args: ["copy", join(local, "small"), `bench:${remote}/small-rclone`],
+            env,
+            stdout: "null",
+            stderr: "piped",
+          }).output();
+          if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+        });
+      });
+      row(`upload ${nFiles} x 4 KiB`, smallAft, smallRclone, "rclone");
+    } else {
+      console.log("  (rclone is not installed: `apt-get install rclone` to compare with it)");
+    }
   }
 
-  if (rclone) {
+  if (rclone && want("s3")) {
     console.log(`\nS3 (s3rver on 127.0.0.1; a test server, slower than real S3 implementations)`);
     const s3 = await startS3Server();
     try {
@@ -335,17 +346,19 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     }
   }
 
-  // Best of 5: a copy this short (under 0.1 s) moves by 10 ms from run to run.
-  console.log(`\nlocal disk to local disk (best of 5 each)`);
-  const cpAft = await best(async () => {
-    await Deno.remove(join(root, "local2", "big.bin")).catch(() => {});
-    return await aftScript("cp", copy("local", "/big.bin", "copydst", "/"));
-  }, 5);
-  const cp = await bestSecs(async () => {
-    await Deno.remove(join(root, "cp.bin")).catch(() => {});
-    return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
-  }, 5);
-  row(`copy ${sizeMiB} MiB`, cpAft, cp, "cp");
+  if (want("local")) {
+    // Best of 5: a copy this short (under 0.1 s) moves by 10 ms from run to run.
+    console.log(`\nlocal disk to local disk (best of 5 each)`);
+    const cpAft = await best(async () => {
+      await Deno.remove(join(root, "local2", "big.bin")).catch(() => {});
+      return await aftScript("cp", copy("local", "/big.bin", "copydst", "/"));
+    }, 5);
+    const cp = await bestSecs(async () => {
+      await Deno.remove(join(root, "cp.bin")).catch(() => {});
+      return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
+    }, 5);
+    row(`copy ${sizeMiB} MiB`, cpAft, cp, "cp");
+  }
   machine.footer();
 } finally {
   await server.stop();
