@@ -21,6 +21,7 @@ import { preferredSshCiphers } from "./ciphers.ts";
 import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./ssh2.ts";
 import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
+import { poolPackets } from "./packet_pool.ts";
 import { dataPath, readParts, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { connectionGuard, type Guard } from "./guard.ts";
@@ -144,7 +145,8 @@ export class SftpVfs implements Vfs {
         // Small requests must not wait for Nagle's algorithm and delayed ACKs (tens of ms
         // each on loopback): set on the socket before it connects.
         client.setNoDelay(true);
-        batchWrites(client);
+        // AES-GCM packets built in pooled buffers, handed back as the socket writes them.
+        batchWrites(client, poolPackets(client));
       } catch (err) {
         this.#conn = undefined;
         reject(

@@ -6,12 +6,14 @@
  */
 
 import type { Client as SshClient, SFTPWrapper } from "./ssh2.ts";
+import type { PacketPool } from "./packet_pool.ts";
 
 /**
  * ssh2 writes every SSH packet (at most 32 KiB) to the socket on its own. Corking the socket
- * for the rest of the current task lets the packets of one burst leave in one write.
+ * for the rest of the current task lets the packets of one burst leave in one write. A write of
+ * a packet from `pool` gets the callback that hands its buffer back once the socket is done.
  */
-export function batchWrites(client: SshClient): void {
+export function batchWrites(client: SshClient, pool?: PacketPool): void {
   const sock = (client as unknown as {
     _sock?: { write: (...a: unknown[]) => boolean; cork(): void; uncork(): void };
   })._sock;
@@ -27,7 +29,8 @@ export function batchWrites(client: SshClient): void {
         sock.uncork();
       });
     }
-    return write(...args);
+    const done = args.length === 1 ? pool?.track(args[0]) : undefined;
+    return done ? write(args[0], done) : write(...args);
   };
 }
 
