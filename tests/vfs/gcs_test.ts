@@ -233,6 +233,36 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("gcs: requests are still retried after deletes ran in parallel", async () => {
+    // The library's default strategy switched retries off for the whole connection once two
+    // deletes overlapped (see GcsVfs.create); a stat then failed on its first dropped
+    // connection.
+    const { hostname, port } = new URL(server.endpoint);
+    let drop = 0;
+    const proxy = startProxy({ hostname, port: Number(port) }, {
+      dropAfterBytes: 0,
+      dropConnections: () => {
+        if (drop === 0) return false;
+        drop--;
+        return true;
+      },
+    });
+    try {
+      const through = encodeURIComponent(`http://127.0.0.1:${proxy.port}`);
+      const vfs = await openGcs(def(`gcs://aft-overlap-${n++}/?endpoint=${through}`), noSecrets);
+      const names = ["a", "b", "c", "d"];
+      await Promise.all(names.map((x) => put(vfs, `/${x}.txt`, x)));
+      await Promise.all(names.map((x) => vfs.remove(`/${x}.txt`)));
+      await put(vfs, "/kept.txt", "kept");
+      proxy.cutOpen(); // the kept-alive connections end, as a server's idle timeout ends them
+      drop = 1; // and the next new one is cut as its request arrives
+      assert.equal((await vfs.stat("/kept.txt")).size, 4);
+      await vfs.close();
+    } finally {
+      proxy.close();
+    }
+  });
+
   Deno.test("gcs: stop the emulator", async () => {
     await server.stop();
   });

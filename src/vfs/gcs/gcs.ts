@@ -19,7 +19,12 @@
  * @module
  */
 
-import { type Bucket, Storage, type StorageOptions } from "@google-cloud/storage";
+import {
+  type Bucket,
+  IdempotencyStrategy,
+  Storage,
+  type StorageOptions,
+} from "@google-cloud/storage";
 import { GoogleAuth, JWT } from "google-auth-library";
 import { ObjectStoreVfs, parseBucketTarget } from "../object_store/mod.ts";
 import { type Vfs, type VfsContext, type VfsDefinition, VfsError } from "../types.ts";
@@ -86,7 +91,20 @@ export class GcsVfs extends ObjectStoreVfs {
     // is not retried and fails at once. One retry was not enough: under load the Cloud Storage
     // emulator dropped two requests in a row right after a 110 MiB upload (a stat failed with
     // "socket hang up"), and real servers close idle keep-alive connections the same way.
-    const opts: StorageOptions = { projectId: o.projectId, retryOptions: { maxRetries: 3 } };
+    //
+    // `RetryAlways`: under the default `RetryConditional`, the library turns retries off for
+    // a request it deems non-idempotent (a delete or an upload without preconditions) by
+    // clearing `autoRetry` on the Storage object all requests share, and sets it back when
+    // that request ends, to the value it saw when its File object was made. Two such requests
+    // at once leave it cleared for good (four deletes in parallel did), after which no request
+    // of the connection is retried: a stat right after a 110 MiB upload then failed on the
+    // first dropped connection. Retrying every request is right for what aft sends: uploads
+    // write the same bytes to the same name, copies the same source to the same name, and a
+    // delete that finds the object gone already is taken as done (ObjectStoreVfs).
+    const opts: StorageOptions = {
+      projectId: o.projectId,
+      retryOptions: { maxRetries: 3, idempotencyStrategy: IdempotencyStrategy.RetryAlways },
+    };
     const scopes = ["https://www.googleapis.com/auth/devstorage.read_write"];
     if (o.credentials) {
       // A service-account key: a JWT client signing with its private key.
