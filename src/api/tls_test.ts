@@ -3,17 +3,11 @@ import { join } from "node:path";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { loadOrCreateTls } from "./tls.ts";
+import { withTempDir } from "../../tests/fixtures/temp_dir.ts";
 
 const DAY = 24 * 3600 * 1000;
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "aft-tls-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("aft-tls-", fn);
 
 async function signedBy(certPem: string, caPem: string): Promise<boolean> {
   const ca = new x509.X509Certificate(caPem);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { dataAnswers } from "./data_answers.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
+import { joinChunks } from "../../../tests/vfs/_util.ts";
 
 const u32 = (v: number) => [v >>> 24 & 255, v >>> 16 & 255, v >>> 8 & 255, v & 255];
 
@@ -16,16 +17,6 @@ const dataPacket = (id: number, data: number[], trailing: number[] = []) =>
   packet(103, [...u32(id), ...u32(data.length), ...data, ...trailing]);
 const status = (id: number, code: number) =>
   packet(101, [...u32(id), ...u32(code), ...u32(2), 111, 107, ...u32(0)]);
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Expected answers (id, length asked), the stream, and what must reach ssh2 and the callers. */
 function scenario() {
@@ -68,7 +59,7 @@ function run(split: (total: number) => number[]) {
       got.set(id, parts!);
     });
   }
-  const all = join(stream.map((s) => s.p));
+  const all = joinChunks(stream.map((s) => s.p));
   let at = 0;
   for (const n of split(all.length)) {
     a.push(Buffer.from(all.subarray(at, at + n)));
@@ -76,13 +67,13 @@ function run(split: (total: number) => number[]) {
   }
   assert.equal(at, all.length);
   assertSameBytes(
-    join(forwarded),
-    join(stream.filter((s) => !s.taken).map((s) => s.p)),
+    joinChunks(forwarded),
+    joinChunks(stream.filter((s) => !s.taken).map((s) => s.p)),
     "forwarded to ssh2",
   );
   assert.deepEqual([...got.keys()].sort(), [...taken.keys()].sort());
   for (const [id, data] of taken) {
-    assertSameBytes(join(got.get(id)!), new Uint8Array(data), `answer ${id}`);
+    assertSameBytes(joinChunks(got.get(id)!), new Uint8Array(data), `answer ${id}`);
   }
   assert.equal(a.taken, taken.size);
 }
@@ -131,8 +122,8 @@ Deno.test("dataAnswers() forwards a packet longer than ssh2 takes, and an answer
   a.forget(2);
   const long = dataPacket(1, bytes(1500, 1));
   const late = dataPacket(2, bytes(10, 2));
-  a.push(Buffer.from(join([long, late])));
-  assertSameBytes(join(forwarded), join([long, late]));
+  a.push(Buffer.from(joinChunks([long, late])));
+  assertSameBytes(joinChunks(forwarded), joinChunks([long, late]));
   assert.equal(a.taken, 0);
 });
 

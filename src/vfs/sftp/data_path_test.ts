@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { startSshd } from "../../../tests/fixtures/sshd.ts";
+import { loginTo, startSshd } from "../../../tests/fixtures/sshd.ts";
 import ssh2, { type Client, type SFTPWrapper } from "./ssh2.ts";
 import { dataPath, readParts, type RequestError } from "./data_path.ts";
 import { maxLen } from "./transport.ts";
 import { STATUS } from "./_map_error.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
+import { joinChunks } from "../../../tests/vfs/_util.ts";
 
 if (Deno.build.os !== "linux") {
   Deno.test({ name: "data path (runs on Linux, against OpenSSH's sshd)", ignore: true, fn() {} });
@@ -21,7 +22,6 @@ if (Deno.build.os !== "linux") {
     new Promise<{ parts: Uint8Array[]; err?: RequestError }>((resolve) =>
       readParts(sftp, handle, pos, len, (err, parts) => resolve({ parts: parts ?? [], err }))
     );
-  const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
   /** Reads the whole of a 600,001-byte file in the server's largest reads, and past its end. */
   const readsBack = async (sftp: SFTPWrapper, path: string, data: Uint8Array) => {
@@ -33,12 +33,12 @@ if (Deno.build.os !== "linux") {
       const { parts, err } = await read(sftp, handle, at, len);
       assert.equal(err, undefined);
       most = Math.max(most, parts.length);
-      got.push(joined(parts));
+      got.push(joinChunks(parts));
     }
-    assertSameBytes(joined(got), data, "read back");
+    assertSameBytes(joinChunks(got), data, "read back");
     // Past the end: OpenSSH answers EOF (ssh2's own read turns that into no bytes).
     const end = await read(sftp, handle, data.length, len);
-    assert.equal(joined(end.parts).length, 0);
+    assert.equal(joinChunks(end.parts).length, 0);
     if (end.err) assert.equal(end.err.code, STATUS.EOF);
     await call((cb) => sftp.close(handle, cb));
     return most;
@@ -48,17 +48,7 @@ if (Deno.build.os !== "linux") {
     const server = await startSshd();
     const client = new ssh2.Client();
     try {
-      const privateKey = await Deno.readTextFile(server.keys.openssh);
-      await new Promise<void>((resolve, reject) => {
-        client.once("ready", () => resolve());
-        client.once("error", reject);
-        client.connect({
-          host: "127.0.0.1",
-          port: server.port,
-          username: server.user,
-          privateKey,
-        });
-      });
+      await loginTo(client, server);
       const data = new Uint8Array(600_001);
       for (let at = 0; at < data.length; at += 65_536) {
         crypto.getRandomValues(data.subarray(at, at + 65_536));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { startSshd } from "../../../tests/fixtures/sshd.ts";
+import { loginTo, type SshServer, startSshd } from "../../../tests/fixtures/sshd.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
 import ssh2, { type CipherAlgorithm, type Client, type SFTPWrapper } from "./ssh2.ts";
 import { type PacketPool, poolPackets } from "./packet_pool.ts";
@@ -15,22 +15,11 @@ if (Deno.build.os !== "linux") {
     new Promise<T>((resolve, reject) => fn((err, v) => err ? reject(err) : resolve(v as T)));
 
   const connect = async (
-    server: Awaited<ReturnType<typeof startSshd>>,
+    server: SshServer,
     cipher: CipherAlgorithm,
   ): Promise<{ client: Client; sftp: SFTPWrapper; pool?: PacketPool }> => {
     const client = new ssh2.Client();
-    const privateKey = await Deno.readTextFile(server.keys.openssh);
-    const ready = new Promise<void>((resolve, reject) => {
-      client.once("ready", () => resolve());
-      client.once("error", reject);
-    });
-    client.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      username: server.user,
-      privateKey,
-      algorithms: { cipher: [cipher] },
-    });
+    const ready = loginTo(client, server, { algorithms: { cipher: [cipher] } });
     const pool = poolPackets(client);
     batchWrites(client, pool);
     await ready;

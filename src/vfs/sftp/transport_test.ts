@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startSshd } from "../../../tests/fixtures/sshd.ts";
+import { loginTo, startSshd } from "../../../tests/fixtures/sshd.ts";
 import ssh2, { type SFTPWrapper } from "./ssh2.ts";
 import { maxLen } from "./transport.ts";
 
@@ -7,17 +7,7 @@ Deno.test("maxLen() gives the read and write sizes OpenSSH announces by limits@o
   const server = await startSshd();
   const client = new ssh2.Client();
   try {
-    const privateKey = await Deno.readTextFile(server.keys.openssh);
-    await new Promise<void>((resolve, reject) => {
-      client.once("ready", () => resolve());
-      client.once("error", reject);
-      client.connect({
-        host: "127.0.0.1",
-        port: server.port,
-        username: server.user,
-        privateKey,
-      });
-    });
+    await loginTo(client, server);
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
       client.sftp((err, s) => err ? reject(err) : resolve(s))
     );

@@ -13,6 +13,7 @@ import { localCall } from "./local.ts";
 import { sweepLeftovers, tempBeside } from "./local_temp.ts";
 import { VfsHandles } from "./vfs.ts";
 import { vfsOp } from "./vfs_ops.ts";
+import { withTempDir } from "../../../../tests/fixtures/temp_dir.ts";
 
 /** Temporary files as crashes and running writers leave them, in `dir`. */
 async function plant(dir: string) {
@@ -45,14 +46,7 @@ async function names(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "aft-local-temp-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("aft-local-temp-", fn);
 
 const writes: [string, (dir: string) => Promise<unknown>][] = [
   ["WriteTextFile", (dir) => localCall(testContext(), "writeTextFile", [join(dir, "out"), "x"])],

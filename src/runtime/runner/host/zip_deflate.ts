@@ -14,8 +14,6 @@
 
 import { type BlockReply, type BlockRequest, deflateInto } from "./zip_deflate_worker.ts";
 
-export { outputRoom } from "./zip_deflate_worker.ts";
-
 const WORKER_URL = new URL("./zip_deflate_worker.ts", import.meta.url);
 
 /** A deflated block, and both buffers of the request, free for the next block. */

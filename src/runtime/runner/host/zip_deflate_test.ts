@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
-import { DeflatePool, liveDeflateWorkers, outputRoom } from "./zip_deflate.ts";
-import { deflateBlock } from "./zip_deflate_worker.ts";
+import { DeflatePool, liveDeflateWorkers } from "./zip_deflate.ts";
+import { deflateBlock, outputRoom } from "./zip_deflate_worker.ts";
 import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
+import { joinChunks } from "../../../../tests/vfs/_util.ts";
 
 function sample(n: number): Uint8Array {
   const line = new TextEncoder().encode("2026-12-02;ACME;order;1234.50;SHIPPED\n");
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = line[i % line.length]!;
   crypto.getRandomValues(out.subarray(n >> 1, (n >> 1) + 4096));
-  return out;
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -59,7 +50,7 @@ Deno.test("DeflatePool blocks, in order, make one deflate stream whatever lane t
           ),
         );
       }
-      const stream = join((await Promise.all(parts)).map((p) => p.data.slice()));
+      const stream = joinChunks((await Promise.all(parts)).map((p) => p.data.slice()));
       assertSameBytes(new Uint8Array(inflateRawSync(stream)), data, `${workers} Workers`);
     } finally {
       pool.close();

@@ -7,17 +7,11 @@ import { unzipCall, zipCall } from "./zip.ts";
 import { type EntryInfo, readEntry } from "./zip_entry.ts";
 import { runCommand } from "../../../../tests/fixtures/command.ts";
 import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
+import { withTempDir } from "../../../../tests/fixtures/temp_dir.ts";
 
 const linux = Deno.build.os === "linux";
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "aft-zip-entry-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("aft-zip-entry-", fn);
 
 /** `n` bytes, random in odd megabytes and text in even ones (both deflate paths). */
 function mixed(n: number): Uint8Array {

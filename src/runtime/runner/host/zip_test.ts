@@ -5,6 +5,8 @@ import { ScriptCallError } from "./context.ts";
 import { unsafeEntry, unzipCall, zipCall } from "./zip.ts";
 import { runCommand } from "../../../../tests/fixtures/command.ts";
 import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
+import { withTempDir } from "../../../../tests/fixtures/temp_dir.ts";
+import { randomBytes } from "../../../../tests/vfs/_util.ts";
 
 const HOSTILE = ["with space.txt", "ünïcødé ✓.txt", "#%&+ odd.csv", "empty.txt"];
 const linux = Deno.build.os === "linux";
@@ -22,9 +24,7 @@ async function makeTree(root: string): Promise<void> {
   const deep = join(root, "a", "b", "c", "d", "e");
   await Deno.mkdir(deep, { recursive: true });
   await Deno.writeTextFile(join(deep, "deep.txt"), "deep");
-  const big = new Uint8Array(20 * 1024 * 1024);
-  for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
-  await Deno.writeFile(join(root, "big.bin"), big);
+  await Deno.writeFile(join(root, "big.bin"), randomBytes(20 * 1024 * 1024));
   await Deno.utime(
     join(root, "with space.txt"),
     new Date("2020-05-06T07:08:10Z"),
@@ -32,14 +32,7 @@ async function makeTree(root: string): Promise<void> {
   );
 }
 
-async function withDirs(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "aft-zip-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDirs = (fn: (dir: string) => Promise<void>) => withTempDir("aft-zip-", fn);
 
 async function listAll(dir: string): Promise<string[]> {
   const out: string[] = [];

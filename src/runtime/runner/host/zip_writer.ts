@@ -15,8 +15,8 @@
 
 import { crc32 } from "node:zlib";
 import { centralHeader, endRecords, type EntryMeta, localHeader, MAX32 } from "./zip_format.ts";
-import { type Deflated, DeflatePool, outputRoom } from "./zip_deflate.ts";
-import { deflateBlock, release } from "./zip_deflate_worker.ts";
+import { type Deflated, DeflatePool } from "./zip_deflate.ts";
+import { deflateBlock, outputRoom, release } from "./zip_deflate_worker.ts";
 
 /** Options of a ZipWriter; the defaults suit real use. */
 export interface ZipWriterOptions {

@@ -6,6 +6,8 @@ import { liveDeflateWorkers } from "./zip_deflate.ts";
 import type { ZipWriterOptions } from "./zip_writer.ts";
 import { runCommand } from "../../../../tests/fixtures/command.ts";
 import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
+import { randomBytes } from "../../../../tests/vfs/_util.ts";
+import { withTempDir } from "../../../../tests/fixtures/temp_dir.ts";
 
 const linux = Deno.build.os === "linux";
 const BLOCK = 64 * 1024;
@@ -21,12 +23,6 @@ function textLike(n: number): Uint8Array {
   return out;
 }
 
-function random(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, i + 65536));
-  return out;
-}
-
 const FILES: [string, Uint8Array][] = [
   ["zero.bin", new Uint8Array(0)],
   ["one.bin", new Uint8Array([42])],
@@ -35,8 +31,8 @@ const FILES: [string, Uint8Array][] = [
   ["block+1.txt", textLike(BLOCK + 1)],
   ["several blocks.txt", textLike(5 * BLOCK + 7)],
   ["pooled exactly.txt", textLike(4 * BLOCK)],
-  ["random small.bin", random(1000)],
-  ["random big.bin", random(3 * BLOCK + 5)],
+  ["random small.bin", randomBytes(1000)],
+  ["random big.bin", randomBytes(3 * BLOCK + 5)],
   ["..dots..in..name.", textLike(10)],
   ['it\'s "quoted".txt', textLike(10)],
   ["ünïcødé ✓ name.txt", textLike(10)],
@@ -47,14 +43,7 @@ async function run(cmd: string, args: string[], cwd?: string) {
   return { code: out.code, text: new TextDecoder().decode(out.stdout) + out.stderr };
 }
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "aft-zipw-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("aft-zipw-", fn);
 
 const MTIME = new Date("2021-03-04T05:06:08Z");
 
@@ -186,10 +175,23 @@ async function whenWritten(dir: string, bytes: number, then: () => Promise<void>
   }
 }
 
+/**
+ * Zips `dir/src/log.txt` (24 MiB of text) to `dir/out.zip` and runs `change` on the file once
+ * 16 KiB of the archive are written; answers Zip's result and the file's path.
+ */
+async function zipWhileChanging(dir: string, change: (src: string) => Promise<void>) {
+  const src = join(dir, "src", "log.txt");
+  await Deno.mkdir(join(dir, "src"));
+  await Deno.writeFile(src, textLike(24 << 20));
+  const zip = zipCall(testContext(), [src, join(dir, "out.zip")], SMALL);
+  await whenWritten(dir, 16 << 10, () => change(src));
+  return { r: await zip, src };
+}
+
 Deno.test("Zip() halted mid-way leaves no archive, no temporary file and no Worker", async () => {
   await withDir(async (dir) => {
     await Deno.mkdir(join(dir, "src"));
-    await Deno.writeFile(join(dir, "src", "big.bin"), random(24 << 20));
+    await Deno.writeFile(join(dir, "src", "big.bin"), randomBytes(24 << 20));
     const ctx = testContext();
     const zip = zipCall(ctx, [join(dir, "src"), join(dir, "out.zip")], SMALL);
     let halted = false;
@@ -212,14 +214,10 @@ Deno.test({
   ignore: !linux,
   async fn() {
     await withDir(async (dir) => {
-      const src = join(dir, "src", "log.txt");
-      await Deno.mkdir(join(dir, "src"));
-      await Deno.writeFile(src, textLike(24 << 20));
-      const zip = zipCall(testContext(), [src, join(dir, "out.zip")], SMALL);
-      await whenWritten(dir, 16 << 10, async () => {
-        await Deno.writeFile(src, random(1 << 20), { append: true });
-      });
-      const r = await zip;
+      const { r, src } = await zipWhileChanging(
+        dir,
+        (src) => Deno.writeFile(src, randomBytes(1 << 20), { append: true }),
+      );
       assert.equal(r.error, undefined);
       assert.equal(r.bytesCopied, 25 << 20);
       const t = await run("unzip", ["-t", join(dir, "out.zip")]);
@@ -233,12 +231,7 @@ Deno.test({
 
 Deno.test("Zip() of a file that shrinks while it is zipped fails and leaves no file", async () => {
   await withDir(async (dir) => {
-    const src = join(dir, "src", "log.txt");
-    await Deno.mkdir(join(dir, "src"));
-    await Deno.writeFile(src, textLike(24 << 20));
-    const zip = zipCall(testContext(), [src, join(dir, "out.zip")], SMALL);
-    await whenWritten(dir, 16 << 10, () => Deno.truncate(src, 1000));
-    const r = await zip;
+    const { r } = await zipWhileChanging(dir, (src) => Deno.truncate(src, 1000));
     assert.equal(r.ok, false);
     assert.match(
       r.error!,
