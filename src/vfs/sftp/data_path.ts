@@ -30,6 +30,7 @@
 import { Buffer } from "node:buffer";
 import type { SFTPWrapper } from "./ssh2.ts";
 import { type Answers, dataAnswers, type PartsCallback } from "./data_answers.ts";
+import { routeChannelData } from "./gcm_decipher.ts";
 
 /** SSH_MSG_CHANNEL_DATA. */
 const CHANNEL_DATA = 94;
@@ -67,7 +68,8 @@ interface Protocol {
 /** The parts of ssh2's SFTP object this module uses. */
 interface Internals {
   outgoing: Outgoing;
-  incoming: { window: number };
+  incoming: { id: number; window: number };
+  _client: { _chanMgr: { get(id: number): unknown } };
   _buffer: Uint8Array[];
   _requests: Record<number, { cb: Callback }>;
   _writeReqid: number;
@@ -135,6 +137,7 @@ function usable(sftp: SFTPWrapper): boolean {
     windowProp.configurable === true && typeof s.incoming?.window === "number" &&
     Array.isArray(s._buffer) && typeof s._requests === "object" &&
     typeof s._writeReqid === "number" && typeof s._maxInPktLen === "number" &&
+    typeof s.incoming?.id === "number" && typeof s._client?._chanMgr?.get === "function" &&
     typeof s.push === "function" && !!w &&
     typeof w.allocStart === "number" && typeof w.alloc === "function" &&
     typeof w.finalize === "function" && typeof p?._cipher?.encrypt === "function" &&
@@ -200,6 +203,16 @@ function create(s: Internals): DataPath {
       proto.channelWindowAdjust(out.id, INCOMING_WINDOW - have);
     }
   };
+  // Channel data that ./gcm_decipher.ts deciphered comes here as the pieces it arrived in,
+  // past ssh2's channel handler, which takes one buffer (its window count is kept here).
+  const id = s.incoming.id;
+  routeChannelData(proto, id, (pieces, total) => {
+    if (s._client._chanMgr.get(id) !== s) return false;
+    if (s.incoming.window === 0) return true; // past the window: dropped, as ssh2 does
+    s.incoming.window -= total;
+    for (const p of pieces) s.push(p);
+    return true;
+  });
   if (out.state === "open" && s.incoming.window < INCOMING_WINDOW) {
     proto.channelWindowAdjust(out.id, INCOMING_WINDOW - s.incoming.window);
     s.incoming.window = INCOMING_WINDOW;

@@ -22,6 +22,7 @@ import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./
 import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
 import { poolPackets } from "./packet_pool.ts";
+import { largePackets } from "./gcm_decipher.ts";
 import { dataPath, readParts, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { connectionGuard, type Guard } from "./guard.ts";
@@ -147,6 +148,8 @@ export class SftpVfs implements Vfs {
         client.setNoDelay(true);
         // AES-GCM packets built in pooled buffers, handed back as the socket writes them.
         batchWrites(client, poolPackets(client));
+        // AES-GCM packets in of up to 256 KiB, deciphered in place (see ./gcm_decipher.ts).
+        largePackets(client);
       } catch (err) {
         this.#conn = undefined;
         reject(
