@@ -3,7 +3,8 @@
  * the CLOSE leave together right after the OPEN has answered, none waiting for another's answer
  * (the server answers in order). Writing a file so costs two round trips, as through
  * `openWrite`, without the stream machinery's work per file, which is most of the client's work
- * when files are small.
+ * when files are small. A file that fits in one WRITE shares one SSH packet with its FSTAT and
+ * CLOSE (see ./together.ts).
  *
  * @module
  */
@@ -14,6 +15,10 @@ import { dataPath, type RequestError } from "./data_path.ts";
 import { mapError } from "./_map_error.ts";
 import { maxLen } from "./transport.ts";
 import type { Guard } from "./guard.ts";
+import { together } from "./together.ts";
+
+/** Files up to this size go in one WRITE in the same SSH packet as their FSTAT and CLOSE. */
+const ONE_PACKET = 16 * 1024;
 
 /**
  * Writes `data` from offset 0 through the open `handle`, then closes it; resolves with the
@@ -27,10 +32,36 @@ export async function writeWhole(
   data: Uint8Array,
   vpath: string,
 ): Promise<number> {
-  const fast = dataPath(sftp);
-  const chunk = maxLen(sftp, "write");
   const done = (resolve: () => void, reject: (e: unknown) => void) => (err?: unknown) =>
     err ? reject(mapError(err, vpath)) : resolve();
+  const fstat = () =>
+    guard<Stats>((resolve, reject) =>
+      sftp.fstat(handle, (err, st) => err ? reject(mapError(err, vpath)) : resolve(st))
+    );
+  const close = () => guard<void>((resolve, reject) => sftp.close(handle, done(resolve, reject)));
+  // Not past ssh2's own limit: a longer WRITE it would split, sending the rest only once the
+  // first part is answered (after the FSTAT and CLOSE).
+  const most = (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? 0;
+  if (data.length <= Math.min(ONE_PACKET, most)) {
+    // ssh2's own WRITE (a copy of at most 16 KiB), so that it goes through the channel as the
+    // FSTAT and CLOSE do, in one payload with them.
+    const requests: Promise<unknown>[] = [];
+    let stored!: Promise<Stats>;
+    together(sftp, () => {
+      if (data.length > 0) {
+        const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
+        requests.push(
+          guard<void>((resolve, reject) =>
+            sftp.write(handle, buf, 0, buf.length, 0, done(resolve, reject))
+          ),
+        );
+      }
+      requests.push(stored = fstat(), close());
+    });
+    return await settleAll(requests, stored);
+  }
+  const fast = dataPath(sftp);
+  const chunk = maxLen(sftp, "write");
   const requests: Promise<unknown>[] = [];
   /** WRITEs still waiting for room in the server's window (the FSTAT and CLOSE go after). */
   const waiting: Promise<void>[] = [];
@@ -53,11 +84,13 @@ export async function writeWhole(
     if (!sent) waiting.push(Promise.race([promise, request.then(() => {}, () => {})]));
   }
   if (waiting.length > 0) await Promise.all(waiting);
-  const stored = guard<Stats>((resolve, reject) =>
-    sftp.fstat(handle, (err, st) => err ? reject(mapError(err, vpath)) : resolve(st))
-  );
-  const closed = guard<void>((resolve, reject) => sftp.close(handle, done(resolve, reject)));
-  const all = await Promise.allSettled([...requests, stored, closed]);
+  const stored = fstat();
+  return await settleAll([...requests, stored, close()], stored);
+}
+
+/** Waits for every request; throws the first failure, else answers the size `stored` gives. */
+async function settleAll(requests: Promise<unknown>[], stored: Promise<Stats>): Promise<number> {
+  const all = await Promise.allSettled(requests);
   const failed = all.find((r) => r.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return Number((await stored).size);
