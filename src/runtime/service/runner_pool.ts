@@ -166,28 +166,57 @@ export class RunnerProcess implements Runner {
   }
 }
 
-/** Started runners waiting for jobs, so a job does not pay for a process start. */
+/** How long a runner past the pool's `maxIdle` waits for a job before it is shut down, in ms. */
+export const SURPLUS_IDLE_MS = 10_000;
+
+/** An idle runner and since when it waits. */
+interface Idle {
+  runner: RunnerProcess;
+  since: number;
+}
+
+/**
+ * Started runners waiting for jobs, so a job does not pay for a process start.
+ *
+ * A runner back from a job is kept even when `maxIdle` runners already wait: under a steady
+ * stream of jobs the number of busy runners goes up and down, and shutting one down each time
+ * the idle ones were full meant starting another (a whole process, its modules and a Worker)
+ * a moment later. The runners past `maxIdle` are shut down once they have waited
+ * `surplusIdleMs` without a job. They are never more than the pool handed out at once plus one
+ * spare.
+ */
 export class RunnerPool implements Runners {
-  #idle: RunnerProcess[] = [];
+  #idle: Idle[] = [];
   #maxIdle: number;
+  #surplusIdleMs: number;
+  #reaper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
-  /** `maxIdle`: runners kept started and idle (0 = start one per job). */
-  constructor(opts: { maxIdle?: number } = {}) {
+  /**
+   * `maxIdle`: runners kept started and idle (0 = start one per job, none kept);
+   * `surplusIdleMs`: see {@linkcode SURPLUS_IDLE_MS}.
+   */
+  constructor(opts: { maxIdle?: number; surplusIdleMs?: number } = {}) {
     this.#maxIdle = opts.maxIdle ?? 0;
+    this.#surplusIdleMs = opts.surplusIdleMs ?? SURPLUS_IDLE_MS;
+  }
+
+  /** Runners started and waiting for a job now. */
+  get idleCount(): number {
+    return this.#idle.length;
   }
 
   /** A ready runner with the heap limit `memoryMiB`. */
   async acquire(memoryMiB: number): Promise<RunnerProcess> {
     while (this.#idle.length > 0) {
-      const i = this.#idle.findIndex((r) => r.memoryMiB === memoryMiB);
+      const i = this.#idle.findIndex((e) => e.runner.memoryMiB === memoryMiB);
       if (i < 0) break;
-      const [r] = this.#idle.splice(i, 1);
-      if (r!.alive) {
+      const [{ runner: r }] = this.#idle.splice(i, 1) as [Idle];
+      if (r.alive) {
         // Keep one spare started for the next job; runners come back to the pool on release,
         // so a spare is only needed when none is left.
         if (this.#idle.length === 0) this.#refill(memoryMiB);
-        return r!;
+        return r;
       }
     }
     const r = new RunnerProcess(memoryMiB);
@@ -201,19 +230,16 @@ export class RunnerPool implements Runners {
    * soon as it knows the heap limit, so the runner starts while the job is being recorded.
    */
   warm(memoryMiB: number): void {
-    if (this.#closed || this.#idle.some((r) => r.memoryMiB === memoryMiB)) return;
-    const r = new RunnerProcess(memoryMiB);
-    this.#idle.push(r);
-    r.ready.catch(() => {
-      this.#idle = this.#idle.filter((x) => x !== r);
-    });
+    if (this.#closed || this.#idle.some((e) => e.runner.memoryMiB === memoryMiB)) return;
+    this.#keep(new RunnerProcess(memoryMiB));
   }
 
   /** Returns a runner after a job; one that may not be reused is shut down. */
   release(r: RunnerProcess, reusable: boolean): void {
     r.listen(undefined);
-    if (reusable && r.alive && !this.#closed && this.#idle.length < this.#maxIdle) {
-      this.#idle.push(r);
+    if (reusable && r.alive && !this.#closed && this.#maxIdle > 0) {
+      this.#idle.push({ runner: r, since: performance.now() });
+      this.#reapLater();
     } else if (r.alive) {
       r.shutdown().catch(() => r.kill());
     }
@@ -221,18 +247,52 @@ export class RunnerPool implements Runners {
 
   #refill(memoryMiB: number): void {
     if (this.#closed || this.#idle.length >= this.#maxIdle) return;
-    const r = new RunnerProcess(memoryMiB);
-    this.#idle.push(r);
+    this.#keep(new RunnerProcess(memoryMiB));
+  }
+
+  /** Adds a runner being started to the idle ones; it leaves them if it dies first. */
+  #keep(r: RunnerProcess): void {
+    const e = { runner: r, since: performance.now() };
+    this.#idle.push(e);
     r.ready.catch(() => {
-      this.#idle = this.#idle.filter((x) => x !== r);
+      this.#idle = this.#idle.filter((x) => x !== e);
     });
+  }
+
+  /** Watches the runners past `maxIdle` while there are any. */
+  #reapLater(): void {
+    if (this.#reaper !== undefined || this.#idle.length <= this.#maxIdle) return;
+    this.#reaper = setInterval(() => this.#reap(), Math.max(50, this.#surplusIdleMs / 2));
+    // An idle pool does not keep its process alive (aft run, tests).
+    Deno.unrefTimer(this.#reaper);
+  }
+
+  /** Shuts down the runners past `maxIdle` that have waited `surplusIdleMs`, longest first. */
+  #reap(): void {
+    const now = performance.now();
+    while (this.#idle.length > this.#maxIdle) {
+      let oldest = 0;
+      for (let i = 1; i < this.#idle.length; i++) {
+        if (this.#idle[i]!.since < this.#idle[oldest]!.since) oldest = i;
+      }
+      const e = this.#idle[oldest]!;
+      if (now - e.since < this.#surplusIdleMs) break;
+      this.#idle.splice(oldest, 1);
+      e.runner.shutdown().catch(() => e.runner.kill());
+    }
+    if (this.#idle.length <= this.#maxIdle) {
+      clearInterval(this.#reaper);
+      this.#reaper = undefined;
+    }
   }
 
   /** Shuts every idle runner down. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#reaper);
+    this.#reaper = undefined;
     const idle = this.#idle;
     this.#idle = [];
-    await Promise.all(idle.map((r) => r.shutdown()));
+    await Promise.all(idle.map((e) => e.runner.shutdown()));
   }
 }

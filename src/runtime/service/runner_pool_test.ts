@@ -112,3 +112,34 @@ Deno.test("a listener that is behind stops the runner's messages, and the script
     await pool.close();
   }
 });
+
+Deno.test("a runner back from a job while maxIdle runners already wait is kept for the next jobs, and shut down once it has waited surplusIdleMs", async () => {
+  const pool = new RunnerPool({ maxIdle: 1, surplusIdleMs: 300 });
+  try {
+    // Two jobs at once: the second takes the spare, and a new spare starts.
+    const a = await pool.acquire(128);
+    const b = await pool.acquire(128);
+    await Promise.all([a.ready, b.ready]);
+    pool.release(a, true);
+    pool.release(b, true);
+    assert.ok(a.alive && b.alive, "both runners kept");
+    assert.equal(pool.idleCount, 3);
+    // The next three jobs get the runners that waited: no process is started for them.
+    const next = [await pool.acquire(128), await pool.acquire(128), await pool.acquire(128)];
+    const pids = next.map((r) => r.pid);
+    assert.ok(pids.includes(a.pid) && pids.includes(b.pid), "the released runners are handed out");
+    for (const r of next) pool.release(r, true);
+    // Past maxIdle, the surplus is shut down once it has waited long enough.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exits = await Promise.race([
+      Promise.all(next.slice(0, 2).map((r) => r.exited)),
+      new Promise<undefined>((res) => timer = setTimeout(() => res(undefined), 20_000)),
+    ]);
+    clearTimeout(timer);
+    assert.ok(exits, "the surplus runners exited");
+    assert.equal(pool.idleCount, 1);
+    assert.equal(next[2]!.alive, true, "maxIdle runners stay");
+  } finally {
+    await pool.close();
+  }
+});
