@@ -71,8 +71,15 @@ export interface RunningScript {
 
 /** Starts `job` in a Worker: one kept for its script, or a fresh one. */
 export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
-  const sab = createSharedBuffer();
+  const sw = takeWorker(job.limits.workerReuse === true ? scriptKey(job) : undefined);
+  const worker = sw.worker;
+  // A kept Worker keeps its shared buffer (a new 1 MiB one per run cost more than the run's
+  // script): its slots start from zero for each run; what the last run left in the data area
+  // is never read, as a reply is read only up to the length written for it.
+  const sab = sw.sab ?? createSharedBuffer();
   const { ctrl } = views(sab);
+  ctrl.fill(0);
+  let ended = false;
   const abort = new AbortController();
   const cleanups: (() => Promise<void>)[] = [];
   let bytes = 0;
@@ -85,6 +92,8 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
     progress: link.progress,
     addBytes: (n) => void (bytes += n),
     wake() {
+      // A late wake of an ended run must not reach the next run on this buffer.
+      if (ended) return;
       Atomics.store(ctrl, EVENTS, 1);
       Atomics.add(ctrl, SIGNAL, 1);
       Atomics.notify(ctrl, SIGNAL);
@@ -93,14 +102,11 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
   };
   const handlers = createHandlers(ctx);
 
-  const sw = takeWorker(job.limits.workerReuse === true ? scriptKey(job) : undefined);
-  const worker = sw.worker;
   /** Whether the run was halted or its Worker terminated: its Worker is not kept then. */
   let disturbed = false;
 
   let settle!: (end: ScriptEnd) => void;
   const done = new Promise<ScriptEnd>((resolve) => settle = resolve);
-  let ended = false;
   // Calls arrive one at a time (the worker blocks on each), but chain them to be safe.
   let queue = Promise.resolve();
 
@@ -108,7 +114,7 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
     if (ended) return;
     ended = true;
     if (reusable && !disturbed && code === 0 && error === undefined) {
-      keepWorker({ ...sw, runs: sw.runs + 1 });
+      keepWorker({ ...sw, sab, runs: sw.runs + 1 });
     } else {
       worker.terminate();
     }
@@ -192,7 +198,8 @@ export function startScript(job: JobSpec, link: ScriptLink): RunningScript {
 
   return {
     halt() {
-      if (Atomics.load(ctrl, HALT) === 1) return;
+      // Once ended, the Worker and its buffer may be kept for the next run: not halted.
+      if (ended || Atomics.load(ctrl, HALT) === 1) return;
       disturbed = true;
       Atomics.store(ctrl, HALT, 1);
       Atomics.add(ctrl, SIGNAL, 1);

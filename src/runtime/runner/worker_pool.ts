@@ -35,6 +35,8 @@ export interface ScriptWorker {
   key?: string;
   /** Runs it has served. */
   runs: number;
+  /** The shared buffer of its runs (see `script_host.ts`); undefined for a fresh Worker. */
+  sab?: SharedArrayBuffer;
 }
 
 interface Idle extends ScriptWorker {
@@ -82,7 +84,7 @@ export function takeWorker(key: string | undefined): ScriptWorker {
       idle.splice(i, 1);
       w.worker.onerror = null;
       mark("Worker reused", "runner");
-      return { worker: w.worker, key, runs: w.runs };
+      return { worker: w.worker, key, runs: w.runs, sab: w.sab };
     }
   }
   const worker = spare ?? newWorker();
@@ -93,7 +95,13 @@ export function takeWorker(key: string | undefined): ScriptWorker {
 /** Keeps `w` after a clean run of its script, for the next one; or terminates it. */
 export function keepWorker(w: ScriptWorker): void {
   if (w.key === undefined || w.runs >= MAX_RUNS) return w.worker.terminate();
-  const kept: Idle = { worker: w.worker, key: w.key, runs: w.runs, since: performance.now() };
+  const kept: Idle = {
+    worker: w.worker,
+    key: w.key,
+    runs: w.runs,
+    sab: w.sab,
+    since: performance.now(),
+  };
   w.worker.onmessage = null;
   w.worker.onmessageerror = null;
   // An error while it waits (a promise its last run left behind): it is not kept.

@@ -166,3 +166,41 @@ Deno.test("a run in a context has the web APIs, timers and the host's values as 
       "timer",
     ]);
   }));
+
+Deno.test("a reused Worker's next run starts with clear signals: a halt or wake after a run ended, and a large reply, do not reach it", () =>
+  fresh(async () => {
+    // A reply over the 1 MiB data area goes in chunks; the next run reads its own replies only.
+    const big = "x".repeat(1536 * 1024);
+    const src = [
+      'var v = VirtualFSNames()[0]; Log.Info("len " + v.length + " halted " + HaltSignalReceived);',
+      'Log.Info("waited " + Sleep(1));',
+    ].join("\n");
+    const job = (id: string) => ({
+      jobId: id,
+      scriptName: "t",
+      source: src,
+      fileName: "t.syncjs",
+      params: {},
+      quoteSource: true,
+      limits: { localRoots: [], workerReuse: true },
+    });
+    const run = async (id: string, answer: string) => {
+      const logs: string[] = [];
+      const script = startScript(job(id), {
+        request: () => Promise.resolve([answer]),
+        log: (_level, text) => void logs.push(text),
+        progress() {},
+      });
+      const end = await script.done;
+      return { end, logs, script };
+    };
+    const a = await run("r1", big);
+    assert.equal(a.end.code, 0, a.end.error);
+    assert.deepEqual(a.logs, [`len ${big.length} halted false`, "waited true"]);
+    // Too late for run 1: its Worker is kept already.
+    a.script.halt();
+    const b = await run("r2", "y");
+    assert.equal(b.end.code, 0, b.end.error);
+    assert.deepEqual(b.logs, ["len 1 halted false", "waited true"]);
+    assert.deepEqual(idleWorkers(), [2], "the same Worker served both runs");
+  }));
