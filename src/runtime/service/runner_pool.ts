@@ -184,6 +184,10 @@ interface Idle {
  * a moment later. The runners past `maxIdle` are shut down once they have waited
  * `surplusIdleMs` without a job. They are never more than the pool handed out at once plus one
  * spare.
+ *
+ * A job gets the runner that came back last. A runner that waits between jobs costs more CPU
+ * per job than one kept busy (it wakes up cold), so the same few runners take the jobs one
+ * after the other and the rest are shut down once they have waited long enough.
  */
 export class RunnerPool implements Runners {
   #idle: Idle[] = [];
@@ -209,7 +213,8 @@ export class RunnerPool implements Runners {
   /** A ready runner with the heap limit `memoryMiB`. */
   async acquire(memoryMiB: number): Promise<RunnerProcess> {
     while (this.#idle.length > 0) {
-      const i = this.#idle.findIndex((e) => e.runner.memoryMiB === memoryMiB);
+      // The runner back last: the runners in use stay warm, the others rest until reaped.
+      const i = this.#idle.findLastIndex((e) => e.runner.memoryMiB === memoryMiB);
       if (i < 0) break;
       const [{ runner: r }] = this.#idle.splice(i, 1) as [Idle];
       if (r.alive) {

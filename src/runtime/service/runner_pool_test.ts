@@ -143,3 +143,21 @@ Deno.test("a runner back from a job while maxIdle runners already wait is kept f
     await pool.close();
   }
 });
+
+Deno.test("the runner back last takes the next job, before the spare and the runners back earlier", async () => {
+  const pool = new RunnerPool({ maxIdle: 4 });
+  try {
+    const a = await pool.acquire(128);
+    const b = await pool.acquire(128);
+    await Promise.all([a.ready, b.ready]);
+    pool.release(a, true);
+    pool.release(b, true);
+    const first = await pool.acquire(128);
+    const second = await pool.acquire(128);
+    pool.release(first, true);
+    pool.release(second, true);
+    assert.deepEqual([first.pid, second.pid], [b.pid, a.pid]);
+  } finally {
+    await pool.close();
+  }
+});
