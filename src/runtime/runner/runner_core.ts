@@ -13,16 +13,19 @@ import { dropWorkers, prewarmWorker, type RunningScript, startScript } from "./s
 import { mark } from "../../timings.ts";
 import { every } from "../../timers.ts";
 
-/** Peak resident memory since the last reset, in bytes (Linux VmHWM, else a sampled value). */
-function peakRss(sampled: number): number {
-  if (Deno.build.os === "linux") {
+/** Whether the kernel keeps the peak resident memory (Linux VmHWM): no sampling then. */
+const KERNEL_PEAK = Deno.build.os === "linux";
+
+/** Peak resident memory since the last reset, in bytes (Linux VmHWM, else `sampled()`). */
+function peakRss(sampled: () => number): number {
+  if (KERNEL_PEAK) {
     try {
       const status = Deno.readTextFileSync("/proc/self/status");
       const m = /VmHWM:\s+(\d+) kB/.exec(status);
       if (m) return Number(m[1]) * 1024;
     } catch { /* fall through */ }
   }
-  return sampled;
+  return sampled();
 }
 
 function resetPeakRss(): void {
@@ -63,9 +66,11 @@ export function createRunnerCore(
         if (current) break;
         mark("job received", "runner");
         resetPeakRss();
-        let sampled = Deno.memoryUsage().rss;
+        // Sampled only where the kernel keeps no peak: a sample reads V8's heap statistics,
+        // and every job paid for two of them and a timer to learn what VmHWM already says.
+        let sampled = KERNEL_PEAK ? 0 : Deno.memoryUsage().rss;
         // Not setInterval: see timers.ts.
-        const sampler = every(100, () => {
+        const sampler = KERNEL_PEAK ? undefined : every(100, () => {
           sampled = Math.max(sampled, Deno.memoryUsage().rss);
         });
         const script = startScript(msg.job, {
@@ -82,7 +87,7 @@ export function createRunnerCore(
         });
         current = script;
         script.done.then((end) => {
-          sampler.stop();
+          sampler?.stop();
           current = undefined;
           mark("script done", "runner");
           const sent = send({
@@ -90,7 +95,7 @@ export function createRunnerCore(
             code: end.code,
             error: end.error,
             reusable: true,
-            peakRssBytes: peakRss(Math.max(sampled, Deno.memoryUsage().rss)),
+            peakRssBytes: peakRss(() => Math.max(sampled, Deno.memoryUsage().rss)),
             bytesTransferred: end.bytesTransferred,
           });
           // Once the exit message is out: creating a Worker holds this thread until its runtime

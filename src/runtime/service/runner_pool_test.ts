@@ -161,3 +161,23 @@ Deno.test("the runner back last takes the next job, before the spare and the run
     await pool.close();
   }
 });
+
+Deno.test({
+  name: "a job that fills 96 MiB reports a peak memory of at least that (the kernel's VmHWM)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const pool = new RunnerPool({ maxIdle: 1 });
+    try {
+      const r = await pool.acquire(512);
+      const big = await runJob(
+        r,
+        spec("m1", "var a = new Uint8Array(96 * 1024 * 1024); a.fill(1); Log.Info(a[5]);"),
+      );
+      assert.equal(big.exit.code, 0);
+      assert.ok(big.exit.peakRssBytes >= 96 * 1024 * 1024, String(big.exit.peakRssBytes));
+      pool.release(r, true);
+    } finally {
+      await pool.close();
+    }
+  },
+});
