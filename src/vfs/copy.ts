@@ -101,11 +101,17 @@ export async function copyToVfs(
   };
 
   let plan: Plan;
+  let dest: Destination | undefined;
+  const n = (items: number) => Math.max(1, Math.min(opts.concurrency ?? 4, 64, items || 1));
   try {
     plan = await makePlan(src, srcPath, normalizePath(dstDir));
+    dest = new Destination(dst, plan.items, streams(src, dst) && resumable(src, dst));
+    // What the first files' folders hold is asked while the folders are made, not after.
+    dest.prefetch(n(plan.items.length));
     await dst.mkdir(normalizePath(dstDir), { recursive: true });
     for (const d of plan.dirs) await dst.mkdir(d, { recursive: true });
   } catch (err) {
+    await dest?.settle();
     fail(srcPath, err);
     return result;
   }
@@ -131,7 +137,6 @@ export async function copyToVfs(
     });
   };
 
-  const dest = new Destination(dst, plan.items, streams(src, dst) && resumable(src, dst));
   const queue = [...plan.items];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
@@ -171,8 +176,7 @@ export async function copyToVfs(
       report();
     }
   };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 4, 64, plan.items.length || 1));
-  await Promise.all(Array.from({ length: n }, worker));
+  await Promise.all(Array.from({ length: n(plan.items.length) }, worker));
   await dest.release(); // leftovers kept for files that were then skipped or failed
 
   if (opts.move && result.ok) {
@@ -278,7 +282,8 @@ async function copyInPlace(
   let counted = 0;
   try {
     const reader = await src.openRead(from.path);
-    const writer = await dst.openWrite(to, { size: from.size });
+    // The folder was made and the lookup found no folder at `to`: no need to ask again.
+    const writer = await dst.openWrite(to, { size: from.size, targetChecked: true });
     const count = (n: number) => {
       counted += n;
       onBytes(n);

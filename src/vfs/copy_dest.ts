@@ -74,18 +74,46 @@ export class Destination {
 
   /** What is at `to` before copying (undefined when nothing). */
   async lookup(to: string): Promise<FileInfo | undefined> {
-    const dir = dirname(to);
-    let listing = this.#listings.get(dir);
-    if (!listing) {
-      const last = swept.get(this.#dst)?.get(dir);
-      const recent = last !== undefined && Date.now() - last < SWEEP_EVERY_MS;
-      if (recent && (this.#perDir.get(dir) ?? 0) < LIST_AT) return await statOrNone(this.#dst, to);
-      listing = this.#list(dir);
-      this.#listings.set(dir, listing);
-      // A failed listing is not kept: the file's retry asks again.
-      listing.catch(() => this.#listings.delete(dir));
-    }
+    const listing = this.#listing(dirname(to));
+    if (!listing) return await statOrNone(this.#dst, to);
     return (await listing).get(normalizePath(to));
+  }
+
+  /**
+   * Starts listing the folders of the first `n` targets (those the copy's first files go to)
+   * without waiting, so that the listings travel while the caller creates the folders: one
+   * round trip less before the first byte. A folder that does not exist yet lists as empty, as
+   * it would once created (a new folder holds nothing). {@linkcode settle} waits for them.
+   */
+  prefetch(n: number): void {
+    const dirs = new Set<string>();
+    for (const to of this.#planned.keys()) {
+      if (dirs.size >= n) break;
+      dirs.add(dirname(to));
+    }
+    for (const dir of dirs) this.#listing(dir);
+  }
+
+  /** Waits until no listing is under way (after a failure, before the caller gives up). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#listings.values());
+  }
+
+  /**
+   * The listing of `dir`, started on first need; undefined when a stat per file is cheaper (a
+   * folder this process swept recently, receiving few files).
+   */
+  #listing(dir: string): Promise<Map<string, FileInfo>> | undefined {
+    let listing = this.#listings.get(dir);
+    if (listing) return listing;
+    const last = swept.get(this.#dst)?.get(dir);
+    const recent = last !== undefined && Date.now() - last < SWEEP_EVERY_MS;
+    if (recent && (this.#perDir.get(dir) ?? 0) < LIST_AT) return undefined;
+    listing = this.#list(dir);
+    this.#listings.set(dir, listing);
+    // A failed listing is not kept: the file's retry asks again.
+    listing.catch(() => this.#listings.delete(dir));
+    return listing;
   }
 
   /**
@@ -119,12 +147,12 @@ export class Destination {
   }
 
   async #list(dir: string): Promise<Map<string, FileInfo>> {
-    let all: FileInfo[];
+    let all: FileInfo[] = [];
     try {
       all = await this.#dst.list(dir);
     } catch (e) {
-      if (isVfsError(e, "NOT_FOUND")) return new Map();
-      throw e;
+      // Not made yet (a listing may go out while the copy makes the folder): nothing in it.
+      if (!isVfsError(e, "NOT_FOUND")) throw e;
     }
     let times = swept.get(this.#dst);
     if (!times) swept.set(this.#dst, times = new Map());

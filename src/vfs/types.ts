@@ -78,6 +78,12 @@ export interface WriteOptions {
    * nothing when another number arrived (its close fails with VERIFY_FAILED); others ignore it.
    */
   size?: number;
+  /**
+   * The caller has just seen that the parent folder exists and that nothing but possibly a
+   * file is at the path (the copy engine, from the folder it made and the listing it took): a
+   * backend whose own check costs round trips (the object stores) may skip it.
+   */
+  targetChecked?: boolean;
 }
 
 /**

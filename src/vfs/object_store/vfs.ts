@@ -304,7 +304,7 @@ export class ObjectStoreVfs implements Vfs {
           path: p,
         });
       }
-      await this.#requireFileSlot(p);
+      if (!opts.targetChecked) await this.#requireFileSlot(p);
       const sink = await this.#store.openWrite(this.#key(p), opts.size);
       return sinkStream(sink, (err) => this.#store.mapError(err, p), { ...opts, path: p });
     });
