@@ -28,6 +28,7 @@
  */
 
 import { Destination, statOrNone } from "./copy_dest.ts";
+import { EarlyWrites } from "./early_writes.ts";
 import { fillDirect } from "./fill.ts";
 import { hasGlob, matchGlob } from "./glob.ts";
 import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
@@ -102,16 +103,20 @@ export async function copyToVfs(
 
   let plan: Plan;
   let dest: Destination | undefined;
+  let early: EarlyWrites | undefined;
   const n = (items: number) => Math.max(1, Math.min(opts.concurrency ?? 4, 64, items || 1));
   try {
     plan = await makePlan(src, srcPath, normalizePath(dstDir));
     dest = new Destination(dst, plan.items, streams(src, dst) && resumable(src, dst));
-    // What the first files' folders hold is asked while the folders are made, not after.
+    // What the first files' folders hold is asked while the folders are made, not after; so
+    // are the first writes opened, where no answer could skip them (`early_writes.ts`).
     dest.prefetch(n(plan.items.length));
+    const replace = inPlace(src, dst, opts) && opts.overwrite === "always";
+    early = new EarlyWrites(dst, plan.items, n(plan.items.length), replace);
     await dst.mkdir(normalizePath(dstDir), { recursive: true });
     for (const d of plan.dirs) await dst.mkdir(d, { recursive: true });
   } catch (err) {
-    await dest?.settle();
+    await Promise.all([dest?.settle(), early?.abortRest(err)]);
     fail(srcPath, err);
     return result;
   }
@@ -159,6 +164,7 @@ export async function copyToVfs(
             },
             state,
             dest,
+            early,
           )).catch(async (err) => {
             // The last attempt failed: a temporary file kept for resuming goes now.
             if (state.tmp) await discard(dst, state.tmp);
@@ -176,7 +182,11 @@ export async function copyToVfs(
       report();
     }
   };
-  await Promise.all(Array.from({ length: n(plan.items.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: n(plan.items.length) }, worker));
+  } finally {
+    await early.abortRest(new VfsError("CANCELLED", "Not copied")); // skipped or failed
+  }
   await dest.release(); // leftovers kept for files that were then skipped or failed
 
   if (opts.move && result.ok) {
@@ -278,20 +288,24 @@ async function copyInPlace(
   dst: Vfs,
   opts: CopyOptions,
   onBytes: (n: number) => void,
+  early: Promise<WritableStream<Uint8Array>> | undefined,
 ): Promise<boolean> {
   let counted = 0;
+  let piped = false;
   try {
     const reader = await src.openRead(from.path);
     // The folder was made and the lookup found no folder at `to`: no need to ask again.
-    const writer = await dst.openWrite(to, { size: from.size, targetChecked: true });
+    const writer = await (early ?? dst.openWrite(to, { size: from.size, targetChecked: true }));
     const count = (n: number) => {
       counted += n;
       onBytes(n);
     };
+    piped = true; // from here on a failure aborts the write
     // Straight into the destination's buffers where both ends can (`fill.ts`).
     await (fillDirect(reader, writer, opts.signal, count) ??
       pipeCounting(reader, writer, opts.signal, count));
   } catch (err) {
+    if (early && !piped) await early.then((w) => w.abort(err)).catch(() => {});
     onBytes(-counted);
     throw cancelledOr(err, from.path, opts.signal);
   }
@@ -337,6 +351,7 @@ async function copyOne(
   onBytes: (n: number) => void,
   state: ResumeState,
   dest: Destination,
+  early: EarlyWrites,
 ): Promise<boolean> {
   // A retry asks the destination itself: the listing is from before the first attempt.
   const existing = state.attempted ? await statOrNone(dst, to) : await dest.lookup(to);
@@ -356,7 +371,9 @@ async function copyOne(
   }
   // A destination that stores a file whole or not at all (an object store) is written in
   // place: nothing partial can show, and renaming there would copy the whole file again.
-  if (inPlace(src, dst, opts)) return await copyInPlace(src, from, to, dst, opts, onBytes);
+  if (inPlace(src, dst, opts)) {
+    return await copyInPlace(src, from, to, dst, opts, onBytes, early.take(to));
+  }
   const canResume = resumable(src, dst);
   let retrying = state.tmp !== undefined;
   const tmp = state.tmp ??

@@ -79,9 +79,10 @@ export interface WriteOptions {
    */
   size?: number;
   /**
-   * The caller has just seen that the parent folder exists and that nothing but possibly a
-   * file is at the path (the copy engine, from the folder it made and the listing it took): a
-   * backend whose own check costs round trips (the object stores) may skip it.
+   * The caller checks, before it writes a byte, that the parent folder exists and that nothing
+   * but possibly a file is at the path (the copy engine, from the folder it makes and the
+   * listing it takes): a backend whose own check costs round trips (the object stores) may
+   * skip it.
    */
   targetChecked?: boolean;
 }
