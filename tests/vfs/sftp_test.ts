@@ -17,6 +17,8 @@ import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import { randomBytes } from "./_util.ts";
 import { conformance } from "./conformance.ts";
 import { assertSameBytes } from "../fixtures/same_bytes.ts";
+import { withTempDir } from "../fixtures/temp_dir.ts";
+import { DiskVfs } from "../../src/vfs/disk/disk.ts";
 
 Deno.test("sftp: a key is tried before a password (a stale password costs no failed login), and no 'none' probe", () => {
   assert.deepEqual(authOrder({ privateKey: "k", password: "p" }), [
@@ -315,6 +317,40 @@ if (Deno.build.os !== "linux") {
         await vfs.close();
         proxy.close();
       }
+    }
+  });
+
+  Deno.test("sftp: a download whose bytes are altered on the way fails with one error saying why, and nothing is left at the destination", async () => {
+    const dir = join(server.dir, "altered");
+    await Deno.mkdir(dir);
+    await Deno.writeFile(join(dir, "big.bin"), randomBytes(12 * 1024 * 1024));
+    // Every connection gets one bit flipped about 4 MiB into the server's bytes.
+    const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
+      dropAfterBytes: 0,
+      dropConnections: () => true,
+      flipAfterBytes: 4 * 1024 * 1024 + 12_345,
+    });
+    const vfs = await openSftp({
+      name: "t",
+      type: "sftp",
+      target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
+      options: { keyFile: server.keys.openssh },
+    }, noSecrets);
+    try {
+      await withTempDir("aft-sftp-altered-", async (local) => {
+        const r = await copyToVfs(vfs, "/big.bin", await DiskVfs.open(local), "/", { retries: 1 });
+        assert.equal(r.ok, false);
+        assert.equal(r.errors.length, 1);
+        assert.equal(r.errors[0]!.code, "CONNECTION", r.errors[0]!.message);
+        assert.match(
+          r.errors[0]!.message,
+          /was lost: (An SSH packet failed its AES-GCM authentication|Unsupported state or unable to authenticate data|Bad SSH packet length \d+)$/,
+        );
+        assert.deepEqual([...Deno.readDirSync(local)], [], "nothing half-written");
+      });
+    } finally {
+      await vfs.close();
+      proxy.close();
     }
   });
 

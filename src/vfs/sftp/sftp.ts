@@ -125,11 +125,19 @@ export class SftpVfs implements Vfs {
         client.sftp((err, sftp) => {
           if (err) return fail(err);
           client.removeListener("error", fail);
-          client.on("error", () => {}); // reported through the calls in flight
+          // Reported through the calls in flight; the first error says why the connection ended
+          // (a packet that failed its check, say).
+          let why = "";
+          client.on("error", (e: Error) => why ||= `: ${e.message}`);
           const { guard, lose } = connectionGuard();
           client.once("close", () => {
             if (this.#conn && !this.#closed) this.#conn = undefined; // next call reconnects
-            lose(new VfsError("CONNECTION", `The SFTP connection to ${o.host}:${o.port} was lost`));
+            lose(
+              new VfsError(
+                "CONNECTION",
+                `The SFTP connection to ${o.host}:${o.port} was lost${why}`,
+              ),
+            );
             dataPath(sftp)?.clear();
           });
           resolve({ client, sftp, guard });
