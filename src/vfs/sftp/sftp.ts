@@ -25,6 +25,7 @@ import { poolPackets } from "./packet_pool.ts";
 import { largePackets } from "./gcm_decipher.ts";
 import { dataPath, readParts, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
+import { soon } from "./together.ts";
 import { connectionGuard, type Guard } from "./guard.ts";
 import { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions } from "./options.ts";
 import { mkdirEach, mkdirFailure } from "../mkdir.ts";
@@ -219,13 +220,16 @@ export class SftpVfs implements Vfs {
     fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void,
   ): Promise<T> {
     const { sftp, guard } = await this.#session();
-    return await guard<T>((resolve, reject) => {
-      try {
-        fn(sftp, (err, v) => err ? reject(mapError(err, normalizePath(path))) : resolve(v as T));
-      } catch (err) {
-        reject(mapError(err, path));
-      }
-    });
+    // With the other calls of this turn of the event loop, in one SSH packet (./together.ts):
+    // a call waits for the answers it needs, so none depends on a READ or WRITE sent meanwhile.
+    return await guard<T>((resolve, reject) =>
+      soon(
+        sftp,
+        () =>
+          fn(sftp, (err, v) => err ? reject(mapError(err, normalizePath(path))) : resolve(v as T)),
+        (err) => reject(mapError(err, path)),
+      )
+    );
   }
 
   #info(path: string, st: Stats): FileInfo {

@@ -10,10 +10,17 @@
  * This changes the framing only: the requests are ssh2's own (ids, answers, window accounting),
  * in the same order, and a server sees the same bytes on the channel.
  *
+ * {@linkcode soon} goes further: requests made during one turn of the event loop (the opens and
+ * renames of several files whose previous answers arrived together, say) leave together at its
+ * end. They leave later than they were made, so only requests that need no other request to go
+ * first without waiting for its answer may be sent so: none that follows, unanswered, a READ or
+ * WRITE of the data path (which sends at once).
+ *
  * @module
  */
 
 import { Buffer } from "node:buffer";
+import { setImmediate } from "node:timers";
 import type { SFTPWrapper } from "./ssh2.ts";
 
 type ChannelData = (this: unknown, channel: number, data: Uint8Array) => void;
@@ -66,4 +73,32 @@ export function together(sftp: SFTPWrapper, send: () => void): void {
       }
     }
   }
+}
+
+/** Requests waiting for the end of this turn of the event loop, per SFTP channel. */
+const queued = new WeakMap<SFTPWrapper, (() => void)[]>();
+
+/**
+ * Makes the ssh2 requests of `send` at the end of this turn of the event loop, together with
+ * every other request made so on `sftp` meanwhile (in the order they were queued). `send`
+ * should pass what it throws to the caller's callback: an exception here is caught and given
+ * to `onThrow`.
+ */
+export function soon(sftp: SFTPWrapper, send: () => void, onThrow: (err: unknown) => void): void {
+  const run = () => {
+    try {
+      send();
+    } catch (err) {
+      onThrow(err);
+    }
+  };
+  let list = queued.get(sftp);
+  if (list) return void list.push(run);
+  queued.set(sftp, list = [run]);
+  setImmediate(() => {
+    queued.delete(sftp);
+    together(sftp, () => {
+      for (const f of list) f();
+    });
+  });
 }

@@ -5,7 +5,7 @@ import { loginTo, startSshd } from "../../../tests/fixtures/sshd.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
 import { randomBytes } from "../../../tests/vfs/_util.ts";
 import ssh2, { type SFTPWrapper, type Stats } from "./ssh2.ts";
-import { together } from "./together.ts";
+import { soon, together } from "./together.ts";
 import { writeWhole } from "./write_whole.ts";
 import { connectionGuard } from "./guard.ts";
 
@@ -103,6 +103,38 @@ if (Deno.build.os !== "linux") {
         assert.equal(sent.length, 1, `${size} bytes: packets ${sent.join(", ")}`);
         assertSameBytes(await Deno.readFile(path), data, `${size} bytes`);
       }
+    });
+  });
+
+  Deno.test("soon: requests made in one turn of the event loop leave in one SSH packet, in order, and one that throws fails alone", async () => {
+    await withChannel(async (sftp, sent, dir) => {
+      await Deno.writeTextFile(join(dir, "a.txt"), "aaa");
+      sent.length = 0;
+      const order: string[] = [];
+      const stat = (name: string) =>
+        new Promise<Stats>((resolve, reject) =>
+          soon(sftp, () =>
+            sftp.stat(join(dir, name), (err, st) => {
+              order.push(name);
+              err ? reject(err) : resolve(st);
+            }), reject)
+        );
+      const a = stat("a.txt");
+      const missing = stat("missing.txt");
+      const thrown = new Promise((_resolve, reject) =>
+        soon(sftp, () => {
+          throw new Error("made to throw");
+        }, reject)
+      );
+      const again = stat("a.txt");
+      assert.equal(sent.length, 0, "nothing leaves before the turn ends");
+      const [ra, rm, rt, rg] = await Promise.allSettled([a, missing, thrown, again]);
+      assert.equal(ra.status === "fulfilled" && ra.value.size, 3);
+      assert.equal(rm.status, "rejected");
+      assert.match(rt.status === "rejected" ? String(rt.reason) : "", /made to throw/);
+      assert.equal(rg.status === "fulfilled" && rg.value.size, 3);
+      assert.deepEqual(order, ["a.txt", "missing.txt", "a.txt"]);
+      assert.equal(sent.length, 1, `packets: ${sent.join(", ")}`);
     });
   });
 }

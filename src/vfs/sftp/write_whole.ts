@@ -4,7 +4,7 @@
  * (the server answers in order). Writing a file so costs two round trips, as through
  * `openWrite`, without the stream machinery's work per file, which is most of the client's work
  * when files are small. A file that fits in one WRITE shares one SSH packet with its FSTAT and
- * CLOSE (see ./together.ts).
+ * CLOSE, and with the other requests made in the same turn of the event loop (./together.ts).
  *
  * @module
  */
@@ -15,7 +15,7 @@ import { dataPath, type RequestError } from "./data_path.ts";
 import { mapError } from "./_map_error.ts";
 import { maxLen } from "./transport.ts";
 import type { Guard } from "./guard.ts";
-import { together } from "./together.ts";
+import { soon } from "./together.ts";
 
 /** Files up to this size go in one WRITE in the same SSH packet as their FSTAT and CLOSE. */
 const ONE_PACKET = 16 * 1024;
@@ -44,10 +44,11 @@ export async function writeWhole(
   const most = (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? 0;
   if (data.length <= Math.min(ONE_PACKET, most)) {
     // ssh2's own WRITE (a copy of at most 16 KiB), so that it goes through the channel as the
-    // FSTAT and CLOSE do, in one payload with them.
-    const requests: Promise<unknown>[] = [];
-    let stored!: Promise<Stats>;
-    together(sftp, () => {
+    // FSTAT and CLOSE do, in one payload with them and the other requests of this turn of the
+    // event loop (./together.ts).
+    const made = Promise.withResolvers<{ requests: Promise<unknown>[]; stored: Promise<Stats> }>();
+    soon(sftp, () => {
+      const requests: Promise<unknown>[] = [];
       if (data.length > 0) {
         const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
         requests.push(
@@ -56,8 +57,11 @@ export async function writeWhole(
           ),
         );
       }
-      requests.push(stored = fstat(), close());
-    });
+      const stored = fstat();
+      requests.push(stored, close());
+      made.resolve({ requests, stored });
+    }, made.reject);
+    const { requests, stored } = await made.promise;
     return await settleAll(requests, stored);
   }
   const fast = dataPath(sftp);
