@@ -106,6 +106,26 @@ if (Deno.build.os !== "linux") {
     });
   });
 
+  Deno.test("writeWhole: small files written in one turn of the event loop share one SSH packet", async () => {
+    await withChannel(async (sftp, sent, dir) => {
+      const { guard } = connectionGuard();
+      const files = [1, 2, 3, 4].map((i) => ({
+        path: join(dir, `turn-${i}.bin`),
+        data: randomBytes(4096 + i),
+      }));
+      const handles = await Promise.all(
+        files.map((f) => call<Buffer>((cb) => sftp.open(f.path, "w", cb))),
+      );
+      sent.length = 0;
+      const sizes = await Promise.all(
+        files.map((f, i) => writeWhole(sftp, guard, handles[i]!, f.data, `/turn-${i}.bin`)),
+      );
+      assert.deepEqual(sizes, files.map((f) => f.data.length));
+      assert.equal(sent.length, 1, `packets: ${sent.join(", ")}`);
+      for (const f of files) assertSameBytes(await Deno.readFile(f.path), f.data, f.path);
+    });
+  });
+
   Deno.test("soon: requests made in one turn of the event loop leave in one SSH packet, in order, and one that throws fails alone", async () => {
     await withChannel(async (sftp, sent, dir) => {
       await Deno.writeTextFile(join(dir, "a.txt"), "aaa");
