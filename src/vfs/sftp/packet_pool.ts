@@ -20,13 +20,8 @@
 
 import { Buffer } from "node:buffer";
 import { randomFillSync } from "node:crypto";
-import { systemOpenSsl } from "./ciphers.ts";
-import { GcmCipher } from "./gcm_cipher.ts";
 
-/**
- * A slot holds a packet with up to 32 KiB of payload and a channel message's header, and its
- * AES-GCM tag after it (./gcm_cipher.ts).
- */
+/** A slot holds a packet with up to 32 KiB of payload and a channel message's header. */
 const SLOT = 33 * 1024;
 /** Free slots kept (more than a 2 MiB window's worth of packets). */
 const KEEP = 96;
@@ -51,25 +46,6 @@ interface Cipher {
   allocPacket(payloadLen: number): Uint8Array;
   encrypt: unknown;
   _encIV: unknown;
-  _encKey?: unknown;
-  _encSSLName?: unknown;
-  _onWrite?: unknown;
-  outSeqno?: unknown;
-}
-
-/** ssh2's AES-GCM cipher with what {@linkcode GcmCipher} is made from. */
-interface FullCipher extends Cipher {
-  _encIV: Uint8Array;
-  _encKey: Uint8Array;
-  _encSSLName: "aes-128-gcm" | "aes-256-gcm";
-  _onWrite: (data: Uint8Array) => void;
-  outSeqno: number;
-}
-
-function isFull(c: Cipher): c is FullCipher {
-  return c._encKey instanceof Uint8Array && typeof c._onWrite === "function" &&
-    typeof c.outSeqno === "number" &&
-    (c._encSSLName === "aes-128-gcm" || c._encSSLName === "aes-256-gcm");
 }
 
 function isGcmCipher(c: unknown): c is Cipher {
@@ -125,31 +101,10 @@ export function poolPackets(client: unknown): PacketPool | undefined {
     return packet;
   };
 
-  /** Whether the bytes after `packet` are its slot's (for the tag: see ./gcm_cipher.ts). */
-  const room = (packet: Uint8Array) =>
-    packet.buffer instanceof ArrayBuffer && slots.has(packet.buffer) &&
-    packet.byteOffset + packet.length + 16 <= SLOT;
-
   let current: unknown = undefined;
-  const ssl = systemOpenSsl();
   const set = (v: unknown) => {
+    if (isGcmCipher(v)) v.allocPacket = allocPacket;
     current = v;
-    if (!isGcmCipher(v)) return;
-    if (ssl && isFull(v)) {
-      // One OpenSSL context per key, each packet one socket write (./gcm_cipher.ts).
-      const bits = v._encSSLName === "aes-128-gcm" ? 128 : 256;
-      const onWrite = v._onWrite;
-      current = new GcmCipher(
-        ssl,
-        bits,
-        v._encKey,
-        v._encIV,
-        v.outSeqno,
-        onWrite,
-        allocPacket,
-        room,
-      );
-    } else v.allocPacket = allocPacket;
   };
   set(own.value);
   Object.defineProperty(proto, "_cipher", {
