@@ -255,3 +255,32 @@ if (Deno.build.os !== "linux" || !ssl) {
     }
   });
 }
+
+// The decipher deciphers in place and hands channel data on as views of the socket's chunks,
+// which the copy engine may hold until the disk write ends: that is only right while Deno's
+// node:net gives every read a buffer of its own, never refilled later. This pins that.
+Deno.test("gcm decipher: node:net hands each read its own buffer, never refilled later", async () => {
+  const { createServer, connect } = await import("node:net");
+  const sent = randomBytes(8 * 1024 * 1024);
+  const server = createServer((s) => s.end(sent));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address() as { port: number };
+    const chunks: Uint8Array[] = [];
+    const copies: Uint8Array[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const c = connect(port, "127.0.0.1");
+      c.on("data", (d: Uint8Array) => {
+        chunks.push(d);
+        copies.push(d.slice());
+      });
+      c.on("end", resolve);
+      c.on("error", reject);
+    });
+    assert.ok(chunks.length > 1);
+    chunks.forEach((c, i) => assertSameBytes(c, copies[i]!));
+    assertSameBytes(joinChunks(chunks), sent);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
