@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { loginTo, type SshServer, startSshd } from "../../../tests/fixtures/sshd.ts";
+import {
+  forceKeyExchange,
+  loginTo,
+  type SshServer,
+  startSshd,
+} from "../../../tests/fixtures/sshd.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
 import { joinChunks, randomBytes } from "../../../tests/vfs/_util.ts";
 import ssh2, { type CipherAlgorithm, type Client, type SFTPWrapper } from "./ssh2.ts";
@@ -203,13 +208,7 @@ if (Deno.build.os !== "linux" || !ssl) {
       assert.ok(first instanceof GcmDecipher);
       assertSameBytes(await download(sftp, path, data.length), data, "first download");
       assert.ok(first.routed > 100, `${first.routed} packets routed`);
-      const c = client as unknown as {
-        once(event: "handshake", f: () => void): void;
-        _protocol: { rekey(): void };
-      };
-      const rekeyed = new Promise<void>((resolve) => c.once("handshake", resolve));
-      c._protocol.rekey();
-      await rekeyed;
+      await forceKeyExchange(client);
       const second = decipherOf(client);
       assert.ok(second instanceof GcmDecipher && second !== first);
       assertSameBytes(await download(sftp, path, data.length), data, "after the key exchange");

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { loginTo, type SshServer, startSshd } from "../../../tests/fixtures/sshd.ts";
+import {
+  forceKeyExchange,
+  loginTo,
+  type SshServer,
+  startSshd,
+} from "../../../tests/fixtures/sshd.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
 import ssh2, { type CipherAlgorithm, type Client, type SFTPWrapper } from "./ssh2.ts";
 import { type PacketPool, poolPackets } from "./packet_pool.ts";
@@ -62,13 +67,7 @@ if (Deno.build.os !== "linux") {
       const before = pool.reused;
       assert.ok(before > 0, "slots came back and were used again");
       // A key exchange installs a new cipher: its packets are pooled too.
-      const c = client as unknown as {
-        once(event: "handshake", f: () => void): void;
-        _protocol: { rekey(): void };
-      };
-      const rekeyed = new Promise<void>((resolve) => c.once("handshake", resolve));
-      c._protocol.rekey();
-      await rekeyed;
+      await forceKeyExchange(client);
       await upload(sftp, path, data);
       assertSameBytes(await Deno.readFile(path), data, "after the key exchange");
       assert.ok(pool.reused > before + 50, `${pool.reused - before} slots used again`);
