@@ -263,17 +263,11 @@ if (Deno.build.os !== "linux") {
     }
   });
 
-  /**
-   * An SFTP VFS on a new folder `name` of the server, reached through a proxy that drops the
-   * connection after `dropAfterBytes`: the first connection only, or every one (`always`).
-   */
-  const throughDroppingProxy = async (name: string, dropAfterBytes: number, always: boolean) => {
+  /** An SFTP VFS on a new folder `name` of the server, reached through a proxy set by `opts`. */
+  const throughProxy = async (name: string, opts: Parameters<typeof startProxy>[1]) => {
     const dir = join(server.dir, name);
     await Deno.mkdir(dir);
-    const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
-      dropAfterBytes,
-      dropConnections: (n) => always || n === 1,
-    });
+    const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, opts);
     const vfs = await openSftp({
       name: "t",
       type: "sftp",
@@ -282,6 +276,13 @@ if (Deno.build.os !== "linux") {
     }, noSecrets);
     return { dir, proxy, vfs };
   };
+
+  /**
+   * {@linkcode throughProxy} with a proxy that drops the connection after `dropAfterBytes`: the
+   * first connection only, or every one (`always`).
+   */
+  const throughDroppingProxy = (name: string, dropAfterBytes: number, always: boolean) =>
+    throughProxy(name, { dropAfterBytes, dropConnections: (n) => always || n === 1 });
 
   Deno.test("sftp: a connection dropped mid-file is resumed on a new connection, else one clear error and no partial file", async () => {
     const MiB = 1024 * 1024;
@@ -321,22 +322,14 @@ if (Deno.build.os !== "linux") {
   });
 
   Deno.test("sftp: a download whose bytes are altered on the way fails with one error saying why, and nothing is left at the destination", async () => {
-    const dir = join(server.dir, "altered");
-    await Deno.mkdir(dir);
-    await Deno.writeFile(join(dir, "big.bin"), randomBytes(12 * 1024 * 1024));
     // Every connection gets one bit flipped about 4 MiB into the server's bytes.
-    const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
+    const { dir, proxy, vfs } = await throughProxy("altered", {
       dropAfterBytes: 0,
       dropConnections: () => true,
       flipAfterBytes: 4 * 1024 * 1024 + 12_345,
     });
-    const vfs = await openSftp({
-      name: "t",
-      type: "sftp",
-      target: `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`,
-      options: { keyFile: server.keys.openssh },
-    }, noSecrets);
     try {
+      await Deno.writeFile(join(dir, "big.bin"), randomBytes(12 * 1024 * 1024));
       await withTempDir("aft-sftp-altered-", async (local) => {
         const r = await copyToVfs(vfs, "/big.bin", await DiskVfs.open(local), "/", { retries: 1 });
         assert.equal(r.ok, false);

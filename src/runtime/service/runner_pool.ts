@@ -272,17 +272,16 @@ export class RunnerPool implements Runners {
     Deno.unrefTimer(this.#reaper);
   }
 
-  /** Shuts down the runners past `maxIdle` that have waited `surplusIdleMs`, longest first. */
+  /**
+   * Shuts down the runners past `maxIdle` that have waited `surplusIdleMs`, longest first. The
+   * idle runners are only ever appended as they start waiting, so the first waited longest.
+   */
   #reap(): void {
     const now = performance.now();
     while (this.#idle.length > this.#maxIdle) {
-      let oldest = 0;
-      for (let i = 1; i < this.#idle.length; i++) {
-        if (this.#idle[i]!.since < this.#idle[oldest]!.since) oldest = i;
-      }
-      const e = this.#idle[oldest]!;
+      const e = this.#idle[0]!;
       if (now - e.since < this.#surplusIdleMs) break;
-      this.#idle.splice(oldest, 1);
+      this.#idle.shift();
       e.runner.shutdown().catch(() => e.runner.kill());
     }
     if (this.#idle.length <= this.#maxIdle) {

@@ -29,6 +29,7 @@
 
 import { Buffer } from "node:buffer";
 import { type OpenSsl, systemOpenSsl } from "./ciphers.ts";
+import { onEachKey } from "./key_hook.ts";
 
 /** The maximum packet size announced for session channels while {@linkcode GcmDecipher} serves. */
 export const CHANNEL_MAX_PACKET = 256 * 1024;
@@ -301,35 +302,25 @@ export function largePackets(
   const ssl = systemOpenSsl();
   const proto = (client as { _protocol?: Protocol })._protocol;
   if (!ssl || typeof proto !== "object" || proto === null) return false;
-  const own = Object.getOwnPropertyDescriptor(proto, "_decipher");
-  if (!own || own.writable !== true || own.configurable !== true) return false;
   if (typeof proto.session !== "function" || typeof proto._onPacket !== "function") return false;
 
-  let current: unknown = undefined;
-  const set = (v: unknown) => {
-    if (isSshGcm(v)) {
-      const bits = v._decipherSSLName === "aes-128-gcm" ? 128 : 256;
-      current = new GcmDecipher(
-        ssl,
-        proto,
-        bits,
-        v._decipherKey,
-        v._decipherIV,
-        v.inSeqno,
-        v._onPayload,
-        accept,
-      );
-    } else current = v;
-  };
-  set(own.value);
-  Object.defineProperty(proto, "_decipher", {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set,
+  const installed = onEachKey(proto, "_decipher", (v) => {
+    if (!isSshGcm(v)) return v;
+    const bits = v._decipherSSLName === "aes-128-gcm" ? 128 : 256;
+    return new GcmDecipher(
+      ssl,
+      proto,
+      bits,
+      v._decipherKey,
+      v._decipherIV,
+      v.inSeqno,
+      v._onPayload,
+      accept,
+    );
   });
+  if (!installed) return false;
   const session = proto.session.bind(proto);
   proto.session = (chan, initWindow, maxPacket) =>
-    session(chan, initWindow, current instanceof GcmDecipher ? announce : maxPacket);
+    session(chan, initWindow, proto._decipher instanceof GcmDecipher ? announce : maxPacket);
   return true;
 }

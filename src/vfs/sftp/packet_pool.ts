@@ -20,6 +20,7 @@
 
 import { Buffer } from "node:buffer";
 import { randomFillSync } from "node:crypto";
+import { onEachKey } from "./key_hook.ts";
 
 /** A slot holds a packet with up to 32 KiB of payload and a channel message's header. */
 const SLOT = 33 * 1024;
@@ -64,8 +65,6 @@ function isGcmCipher(c: unknown): c is Cipher {
 export function poolPackets(client: unknown): PacketPool | undefined {
   const proto = (client as { _protocol?: { _cipher?: unknown } })._protocol;
   if (typeof proto !== "object" || proto === null) return undefined;
-  const own = Object.getOwnPropertyDescriptor(proto, "_cipher");
-  if (!own || own.writable !== true || own.configurable !== true) return undefined;
 
   const free: Slot[] = [];
   const slots = new WeakMap<ArrayBuffer, Slot>();
@@ -101,18 +100,11 @@ export function poolPackets(client: unknown): PacketPool | undefined {
     return packet;
   };
 
-  let current: unknown = undefined;
-  const set = (v: unknown) => {
+  const installed = onEachKey(proto, "_cipher", (v) => {
     if (isGcmCipher(v)) v.allocPacket = allocPacket;
-    current = v;
-  };
-  set(own.value);
-  Object.defineProperty(proto, "_cipher", {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set,
+    return v;
   });
+  if (!installed) return undefined;
 
   return {
     track(chunk) {
