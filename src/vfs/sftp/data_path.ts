@@ -18,6 +18,16 @@
  * waits for the window otherwise; every change of the window is watched, so it leaves as soon
  * as the server makes room.
  *
+ * Writes keep only as many bytes in the server's window as the link needs, not all the window
+ * allows: the bytes a link of {@linkcode LINK_RATE} carries in the connection's shortest round
+ * trip seen, and at least {@linkcode MIN_WRITE_AHEAD} (see {@linkcode writeAhead}). Bytes beyond
+ * that only wait in the server's buffers, and OpenSSH's sshd pays for a long queue there: a
+ * 256 MiB upload on 127.0.0.1 that kept its 2 MiB window full took 3.1 to 3.8 s and 1.6 to 2.0 s
+ * of sshd's CPU (half of it in memmove), against 2.3 to 2.7 s and 0.55 to 0.8 s with 0.5 to
+ * 1 MiB kept in it. Over a far link the round trip is long and the whole window is used, as
+ * before. A write whose requests are all answered always goes, so a server that never gives
+ * the whole window back cannot stall it.
+ *
  * The channel's incoming window is also kept larger than ssh2's 2 MiB, so that a server never
  * stops sending answers to reads already asked for while the client is busy.
  *
@@ -40,6 +50,21 @@ const MAX_REQID = 2 ** 32 - 1;
 
 /** The incoming window kept open for answers (ssh2 keeps 2 MiB and refills at half). */
 export const INCOMING_WINDOW = 16 * 1024 * 1024;
+
+/** The fastest link written bytes are kept in flight for (bytes per second). */
+export const LINK_RATE = 512 * 1024 * 1024;
+/** Written bytes the server's window may hold at least, however short the round trip. */
+export const MIN_WRITE_AHEAD = 512 * 1024;
+
+/**
+ * Bytes of writes kept in the server's window (sent, not yet given back) for a connection
+ * whose shortest round trip seen is `rttMs`: what a link of {@linkcode LINK_RATE} carries in
+ * that time, at least {@linkcode MIN_WRITE_AHEAD}; the minimum while none is known.
+ */
+export function writeAhead(rttMs: number | undefined): number {
+  if (rttMs === undefined || !(rttMs > 0)) return MIN_WRITE_AHEAD;
+  return Math.max(MIN_WRITE_AHEAD, Math.ceil(LINK_RATE * rttMs / 1000));
+}
 
 /** The error ssh2 gives a request that failed (a STATUS answer carries `code`). */
 export type RequestError = Error & { code?: number };
@@ -90,6 +115,13 @@ export interface DataPath {
    * caller may reuse them), `cb` with the server's answer.
    */
   write(handle: Uint8Array, pos: number, data: Uint8Array, sent: () => void, cb: Callback): void;
+  /**
+   * Tells the round trip of a request on this channel (ms), such as a file's OPEN: the
+   * shortest one seen sets how many written bytes are kept in flight (see `writeAhead`).
+   */
+  roundTrip(ms: number): void;
+  /** Written bytes the server's window holds now (sent, not yet given back; for tests). */
+  readonly unacked: number;
   /** Drops requests still waiting for the window (the connection is gone). */
   clear(): void;
   /** The channel's framing of DATA answers (its count of answers taken, for tests). */
@@ -160,14 +192,24 @@ function create(s: Internals): DataPath {
   const out = s.outgoing;
   const proto = s._protocol;
   /** Sends waiting for room in the window, in order. */
-  const waiting: { need: number; send: () => void }[] = [];
+  const waiting: { need: number; write: boolean; send: () => void }[] = [];
   let window = out.window;
   let widest = window;
   let flushing = false;
+  /** The shortest round trip seen (ms), and WRITEs sent and not yet answered. */
+  let rtt: number | undefined;
+  let unanswered = 0;
 
   const flush = () => {
     flushing = false;
-    while (waiting.length > 0 && fits(waiting[0]!.need)) waiting.shift()!.send();
+    while (waiting.length > 0 && fits(waiting[0]!.need, waiting[0]!.write)) {
+      waiting.shift()!.send();
+    }
+  };
+  const flushSoon = () => {
+    if (waiting.length === 0 || flushing) return;
+    flushing = true;
+    queueMicrotask(flush); // after ssh2 has drained its own queue with the new room
   };
   // Every change of the window passes here: a WINDOW_ADJUST lets waiting requests go.
   Object.defineProperty(out, "window", {
@@ -178,19 +220,25 @@ function create(s: Internals): DataPath {
       const grew = v > window;
       window = v;
       if (v > widest) widest = v;
-      if (grew && waiting.length > 0 && !flushing) {
-        flushing = true;
-        queueMicrotask(flush); // after ssh2 has drained its own queue with the new room
-      }
+      if (grew) flushSoon();
     },
   });
 
-  const fits = (need: number) => out.state === "open" && s._buffer.length === 0 && window >= need;
+  /**
+   * Whether `need` bytes may leave now: the window takes them, and for a write, the bytes
+   * kept in the window stay within `writeAhead` unless every write is answered.
+   */
+  const fits = (need: number, write: boolean) =>
+    out.state === "open" && s._buffer.length === 0 && window >= need &&
+    (!write || unanswered === 0 || widest - window + need <= writeAhead(rtt));
 
-  /** Runs `send` now if `need` bytes fit in the window, else once they do. */
-  const whenRoom = (need: number, send: () => void) => {
-    if (waiting.length === 0 && fits(need)) send();
-    else waiting.push({ need, send });
+  /** Runs `send` now if `need` bytes may leave, else once they may. */
+  const whenRoom = (need: number, write: boolean, send: () => void) => {
+    if (waiting.length === 0 && fits(need, write)) send();
+    else waiting.push({ need, write, send });
+  };
+  const roundTrip = (ms: number) => {
+    if (ms >= 0 && (rtt === undefined || ms < rtt)) rtt = ms;
   };
 
   // The incoming window: topped up before ssh2 would (it refills to 2 MiB below 1 MiB).
@@ -249,7 +297,7 @@ function create(s: Internals): DataPath {
   return {
     read(handle, pos, len, cb) {
       const head = new Uint8Array(4 + 1 + 4 + 4 + handle.length + 8 + 4);
-      whenRoom(head.length, () => {
+      whenRoom(head.length, false, () => {
         const id = nextId();
         writeU32(head, head.length - 4, 0);
         head[4] = SFTP_READ;
@@ -283,7 +331,16 @@ function create(s: Internals): DataPath {
         head.set(handle, 13);
         writeU64(head, pos, 13 + handle.length);
         writeU32(head, data.length, 21 + handle.length);
-        s._requests[id] = { cb };
+        const t0 = performance.now();
+        unanswered++;
+        s._requests[id] = {
+          cb: (err, data) => {
+            unanswered--;
+            roundTrip(performance.now() - t0);
+            flushSoon(); // the write-ahead may have room now
+            cb(err, data);
+          },
+        };
         send(head, data);
         sent();
       };
@@ -294,7 +351,11 @@ function create(s: Internals): DataPath {
         sent();
         return;
       }
-      whenRoom(need, go);
+      whenRoom(need, true, go);
+    },
+    roundTrip,
+    get unacked() {
+      return widest - window;
     },
     clear() {
       waiting.length = 0;

@@ -3,11 +3,27 @@ import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { loginTo, startSshd } from "../../../tests/fixtures/sshd.ts";
 import ssh2, { type Client, type SFTPWrapper } from "./ssh2.ts";
-import { dataPath, readParts, type RequestError } from "./data_path.ts";
+import {
+  dataPath,
+  LINK_RATE,
+  MIN_WRITE_AHEAD,
+  readParts,
+  type RequestError,
+  writeAhead,
+} from "./data_path.ts";
 import { maxLen } from "./transport.ts";
 import { STATUS } from "./_map_error.ts";
 import { assertSameBytes } from "../../../tests/fixtures/same_bytes.ts";
 import { joinChunks } from "../../../tests/vfs/_util.ts";
+
+Deno.test("writeAhead: the bytes a fast link carries in the shortest round trip, at least the minimum", () => {
+  assert.equal(writeAhead(undefined), MIN_WRITE_AHEAD);
+  assert.equal(writeAhead(0), MIN_WRITE_AHEAD);
+  assert.equal(writeAhead(0.3), MIN_WRITE_AHEAD);
+  // 20 ms away: 10 MiB, more than OpenSSH's 2 MiB window (the whole window is used).
+  assert.equal(writeAhead(20), Math.ceil(LINK_RATE / 50));
+  assert.ok(writeAhead(20) > 2 * 1024 * 1024);
+});
 
 if (Deno.build.os !== "linux") {
   Deno.test({ name: "data path (runs on Linux, against OpenSSH's sshd)", ignore: true, fn() {} });
@@ -69,6 +85,49 @@ if (Deno.build.os !== "linux") {
       delete (plain as unknown as { _maxInPktLen?: number })._maxInPktLen;
       assert.equal(dataPath(plain), undefined);
       assert.equal(await readsBack(plain, path, data), 1);
+    } finally {
+      client.end();
+      await server.stop();
+    }
+  });
+
+  Deno.test("data path: writes on a short round trip keep at most the write-ahead in OpenSSH's window, not the whole window, and land whole", async () => {
+    const server = await startSshd();
+    const client = new ssh2.Client();
+    try {
+      await loginTo(client, server);
+      const sftp = await channel(client);
+      const fast = dataPath(sftp);
+      assert.ok(fast, "ssh2's internals are as the data path expects");
+      const out = (sftp as unknown as { outgoing: { window: number } }).outgoing;
+      const full = out.window; // OpenSSH: 2 MiB
+      assert.ok(full > 3 * MIN_WRITE_AHEAD, `window ${full}`);
+
+      const path = join(server.dir, "write-ahead.bin");
+      const handle = await call<Buffer>((cb) => sftp.open(path, "w", cb));
+      fast.roundTrip(0.2); // 127.0.0.1
+      const len = maxLen(sftp, "write");
+      const data = new Uint8Array(len * 24);
+      for (let at = 0; at < data.length; at += 65_536) {
+        crypto.getRandomValues(data.subarray(at, at + 65_536));
+      }
+      let most = 0;
+      const writes: Promise<void>[] = [];
+      for (let at = 0; at < data.length; at += len) {
+        writes.push(
+          new Promise((resolve, reject) =>
+            fast.write(handle, at, data.subarray(at, at + len), () => {
+              most = Math.max(most, full - out.window);
+            }, (err) => err ? reject(err) : resolve())
+          ),
+        );
+      }
+      await Promise.all(writes);
+      await call((cb) => sftp.close(handle, cb));
+      // Before, each write went as soon as the window took it: up to 2 MiB waited in sshd.
+      assert.ok(most <= writeAhead(0.2), `${most} bytes were in the server's window`);
+      assert.ok(most >= len, `${most} bytes were in the server's window`);
+      assertSameBytes(await Deno.readFile(path), data, "written");
     } finally {
       client.end();
       await server.stop();

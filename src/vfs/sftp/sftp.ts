@@ -475,7 +475,14 @@ export class SftpVfs implements Vfs {
   async #openForWrite(path: string, flags: "w" | "a"): Promise<Buffer> {
     const r = this.#r(path);
     try {
-      return await this.#call<Buffer>(path, (s, cb) => s.open(r, flags, cb));
+      // Its round trip tells the data path how far away the server is (see writeAhead).
+      return await this.#call<Buffer>(path, (s, cb) => {
+        const t0 = performance.now();
+        s.open(r, flags, (err, handle) => {
+          if (!err) dataPath(s)?.roundTrip(performance.now() - t0);
+          cb(err, handle);
+        });
+      });
     } catch (err) {
       const st = await this.stat(path).catch(() => undefined);
       if (st?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${st.path}"`, { path: st.path });
