@@ -191,10 +191,6 @@ export default async function run(
   // modules `aft run` does not use (backups, password rules, cron words).
   const { createEngine } = await import("../engine/engine.ts");
   mark("engine modules loaded");
-  // The job's execution is loaded beside the store's opening and the CLI's checks rather than
-  // after them (the engine's own import of it then finds it loaded). Loading runs nothing: the
-  // checks still decide whether a job is recorded and run.
-  import("../engine/execute.ts").catch(() => {});
   const engine = await createEngine({ dataDir: opts.data });
   try {
     // The rules (allowCliRun, the file) are the engine's: the service's when it takes the job,
