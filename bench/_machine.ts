@@ -7,7 +7,7 @@
  * ```ts
  * import { machineCheck, median, ratio } from "./_machine.ts";
  * const machine = machineCheck(Deno.args); // exits when the machine is busy (no --allow-busy)
- * const args = machine.args;               // Deno.args without --allow-busy
+ * const args = machine.args;               // Deno.args without --allow-busy and "--"
  * console.log(`ratio ${ratio(0.3, 0.2)}`); // "ratio 1.50"
  * machine.footer();                        // repeats the warning when the figures are forced
  * ```
@@ -64,7 +64,8 @@ export function machineHeader(load: readonly number[], busy: boolean): string {
  */
 export function machineCheck(args: readonly string[], opts: { limit?: number } = {}): Machine {
   const forced = args.includes("--allow-busy");
-  const rest = args.filter((a) => a !== "--allow-busy");
+  // `deno task bench:x -- 128` hands the "--" on to the script; it carries no meaning here.
+  const rest = args.filter((a) => a !== "--allow-busy" && a !== "--");
   const load = loadAverage();
   const busy = isBusy(load, opts.limit);
   const header = machineHeader(load, busy);

@@ -61,7 +61,12 @@ console.log(JSON.stringify({ secs: (performance.now() - t) / 1000, mib: hwm }));
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-const mib = Number(machine.args[0] ?? 256);
+const sizeArg = machine.args[0] ?? "256";
+const mib = Number(sizeArg);
+if (!Number.isInteger(mib) || mib < 1) {
+  console.error(`bench:archive: the size is a whole number of MiB, at least 1 (got "${sizeArg}")`);
+  Deno.exit(2);
+}
 const dir = await Deno.makeTempDir({ prefix: "aft-bench-archive-" });
 const cleanup: (() => Promise<void>)[] = [];
 try {

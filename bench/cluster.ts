@@ -166,9 +166,8 @@ async function nodeJobs(pgUrl: string, n: number, jobs: number): Promise<number>
 }
 
 if (import.meta.main) {
-  // Exits when the machine is busy (no --allow-busy); `deno task bench:cluster -- N M` passes
-  // the "--" on.
-  const machine = machineCheck(Deno.args.filter((a) => a !== "--"));
+  // Exits when the machine is busy (no --allow-busy).
+  const machine = machineCheck(Deno.args);
   const CLAIMS = Number(machine.args[0] ?? 5000);
   const JOBS = Number(machine.args[1] ?? 300);
   const pg = await startPostgres();
