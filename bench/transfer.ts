@@ -160,13 +160,7 @@ async function paired(
   };
   const runPeer = async () => void (peer = Math.min(peer, await peerRun()));
   for (let i = 0; i < n; i++) {
-    if (i % 2 === 0) {
-      await runAft();
-      await runPeer();
-    } else {
-      await runPeer();
-      await runAft();
-    }
+    for (const run of i % 2 === 0 ? [runAft, runPeer] : [runPeer, runAft]) await run();
   }
   return [aft!, peer];
 }
