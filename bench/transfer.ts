@@ -140,6 +140,28 @@ async function aftScript(name: string, body: string): Promise<AftTime> {
   return { secs, copySecs: ms ? Number(ms[1]) / 1000 : secs, rss: jobs[0].peakRssBytes ?? 0 };
 }
 
+let names = 0;
+/**
+ * Each run of a row starts from the same state, whichever side it is: nothing of an earlier
+ * run's output left to overwrite, and nothing removed just before it that costs the run.
+ *
+ * - A 256 MiB output is removed before the next run of the same side, outside the timing: with
+ *   `discard`, freeing 256 MiB takes 0.1 s inside the unlink, rename or truncating open that
+ *   frees it (before, `sftp` paid that in its timed second run and aft in its rename). And a run
+ *   that writes into memory the system has not used before is slower (on the development
+ *   machine, a virtual one, `cp` of 256 MiB took 0.07 to 0.11 s with the last copy removed
+ *   first, and 0.8 s once 1.5 GiB of earlier copies were kept).
+ * - The small-files rows write each run into a new folder (`fresh`) and remove nothing until
+ *   the end: ext4 without a journal (the development machine's root) does not reuse an inode
+ *   freed in the last 60 seconds and checks each one it passes while looking for a free inode,
+ *   so each file created right after the last run's 2,000 were removed cost the server 0.3 to
+ *   0.7 ms of system time in `__ext4_new_inode` (`perf record`: `recently_deleted`), against
+ *   about 0.03 ms otherwise.
+ */
+function fresh(what: string): string {
+  return `${what}-${++names}`;
+}
+
 /**
  * aft and its peer, `n` runs each, alternating which goes first: aft, peer, peer, aft, aft, ...
  * The fastest of each counts (aft's by the copy's own time). Running one side's runs back to
@@ -252,34 +274,37 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
         await Deno.remove(join(remote, "big.bin")).catch(() => {});
         return await aftScript("up", copy("local", "/big.bin", "remote", "/"));
       },
-      () =>
-        timed(() => sh("sftp", sftpArgs, `put ${join(local, "big.bin")} ${remote}/big-sftp.bin\n`)),
+      async () => {
+        await Deno.remove(join(remote, "big-sftp.bin")).catch(() => {});
+        return await timed(() =>
+          sh("sftp", sftpArgs, `put ${join(local, "big.bin")} ${remote}/big-sftp.bin\n`)
+        );
+      },
     );
     row(`upload ${sizeMiB} MiB`, upAft, upSftp, "sftp");
 
     await Deno.mkdir(join(root, "down"), { recursive: true });
     await must(["vfs", "add", "down", "--type", "disk", "--target", join(root, "down")]);
-    // Each side's second run overwrites its first file.
     const [downAft, downSftp] = await paired(
-      () => aftScript("down", copy("remote", "/big.bin", "down", "/")),
-      () =>
-        timed(() =>
+      async () => {
+        await Deno.remove(join(root, "down", "big.bin")).catch(() => {});
+        return await aftScript("down", copy("remote", "/big.bin", "down", "/"));
+      },
+      async () => {
+        await Deno.remove(join(root, "down", "big-sftp.bin")).catch(() => {});
+        return await timed(() =>
           sh("sftp", sftpArgs, `get ${remote}/big.bin ${join(root, "down", "big-sftp.bin")}\n`)
-        ),
+        );
+      },
     );
     row(`download ${sizeMiB} MiB`, downAft, downSftp, "sftp");
 
     const [smallAft, smallSftp] = await paired(
+      () => aftScript("small", copy("local", "/small", "remote", `/${fresh("small-aft")}`)),
       async () => {
-        await Deno.remove(join(remote, "small"), { recursive: true }).catch(() => {});
-        return await aftScript("small", copy("local", "/small", "remote", "/"));
-      },
-      async () => {
-        await Deno.remove(join(remote, "small-sftp"), { recursive: true }).catch(() => {});
-        await Deno.mkdir(join(remote, "small-sftp"));
-        return await timed(() =>
-          sh("sftp", sftpArgs, `put ${join(local, "small")}/* ${remote}/small-sftp/\n`)
-        );
+        const dir = join(remote, fresh("small-sftp"));
+        await Deno.mkdir(dir);
+        return await timed(() => sh("sftp", sftpArgs, `put ${join(local, "small")}/* ${dir}/\n`));
       },
     );
     row(`upload ${nFiles} x 4 KiB`, smallAft, smallSftp, "sftp");
@@ -295,10 +320,10 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
         RCLONE_CONFIG_BENCH_DISABLE_HASHCHECK: "true",
       };
       const smallRclone = await bestSecs(async () => {
-        await Deno.remove(join(remote, "small-rclone"), { recursive: true }).catch(() => {});
+        const dir = `${remote}/${fresh("small-rclone")}`;
         return await timed(async () => {
           const out = await new Deno.Command("rclone", {
-            args: ["copy", join(local, "small"), `bench:${remote}/small-rclone`],
+            args: ["copy", join(local, "small"), `bench:${dir}`],
             env,
             stdout: "null",
             stderr: "piped",
@@ -354,7 +379,12 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
         `secretAccessKey=${s3.secretAccessKey}`,
       ]);
       const [s3Aft, s3Rclone] = await paired(
-        () => aftScript("s3up", copy("local", "/big.bin", "s3", "/aft")),
+        async () => {
+          // As for rclone's runs: s3rver replacing the last run's object would free it inside
+          // the timed upload.
+          await rc(["delete", "s3:bench/aft"]).catch(() => {});
+          return await aftScript("s3up", copy("local", "/big.bin", "s3", "/aft"));
+        },
         async () => {
           await rc(["delete", "s3:bench/rclone"]).catch(() => {});
           return await timed(() =>
