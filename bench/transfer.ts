@@ -144,6 +144,8 @@ async function aftScript(name: string, body: string): Promise<AftTime> {
 
 let names = 0;
 /**
+ * A new folder name for one run of the small-files rows.
+ *
  * Each run of a row starts from the same state, whichever side it is: nothing of an earlier
  * run's output left to overwrite, and nothing removed just before it that costs the run.
  *
@@ -153,7 +155,7 @@ let names = 0;
  *   that writes into memory the system has not used before is slower (on the development
  *   machine, a virtual one, `cp` of 256 MiB took 0.07 to 0.11 s with the last copy removed
  *   first, and 0.8 s once 1.5 GiB of earlier copies were kept).
- * - The small-files rows write each run into a new folder (`fresh`) and remove nothing until
+ * - The small-files rows write each run into a new folder (this name) and remove nothing until
  *   the end: ext4 without a journal (the development machine's root) does not reuse an inode
  *   freed in the last 60 seconds and checks each one it passes while looking for a free inode,
  *   so each file created right after the last run's 2,000 were removed cost the server 0.3 to
