@@ -9,7 +9,7 @@
  *
  * Each row runs aft and its peer alternately (aft, peer, peer, aft; `paired`) and takes each
  * side's best run; the `rclone` small-files row runs after them and shares aft's figure. Every
- * run starts from the same state (see `fresh`); on a file system without a journal, run it at
+ * run starts from the same state (see `removeLast` and `fresh`); on a file system without a journal, run it at
  * least a minute after anything removed thousands of files there (a test run does).
  *
  * Prints times, ratios (aft / peer: below 1.0 means aft is faster) and aft's peak memory. The
@@ -142,25 +142,27 @@ async function aftScript(name: string, body: string): Promise<AftTime> {
   return { secs, copySecs: ms ? Number(ms[1]) / 1000 : secs, rss: jobs[0].peakRssBytes ?? 0 };
 }
 
+/**
+ * Removes the last run's output before the same side's next run, outside the timing, so that no
+ * run frees or overwrites an earlier one's file inside its own: with `discard`, freeing 256 MiB
+ * took 0.1 s inside the unlink or rename that freed it (`rm`, and `mv` over it, on the
+ * development machine), and `sftp` truncates the file it writes (O_TRUNC, strace). Writing
+ * 256 MiB also got slower as earlier copies were kept: `cp` took 0.07 to 0.11 s with the last
+ * copy removed first, 0.8 s once 1.5 GiB of copies were kept (93% in copying into the page cache,
+ * `perf`; that virtual machine's doing, presumably, not found out).
+ */
+async function removeLast(path: string): Promise<void> {
+  await Deno.remove(path).catch(() => {});
+}
+
 let names = 0;
 /**
- * A new folder name for one run of the small-files rows.
- *
- * Each run of a row starts from the same state, whichever side it is: nothing of an earlier
- * run's output left to overwrite, and nothing removed just before it that costs the run.
- *
- * - A 256 MiB output is removed before the next run of the same side, outside the timing: with
- *   `discard`, freeing 256 MiB takes 0.1 s inside the unlink, rename or truncating open that
- *   frees it (before, `sftp` paid that in its timed second run and aft in its rename). And a run
- *   that writes into memory the system has not used before is slower (on the development
- *   machine, a virtual one, `cp` of 256 MiB took 0.07 to 0.11 s with the last copy removed
- *   first, and 0.8 s once 1.5 GiB of earlier copies were kept).
- * - The small-files rows write each run into a new folder (this name) and remove nothing until
- *   the end: ext4 without a journal (the development machine's root) does not reuse an inode
- *   freed in the last 60 seconds and checks each one it passes while looking for a free inode,
- *   so each file created right after the last run's 2,000 were removed cost the server 0.3 to
- *   0.7 ms of system time in `__ext4_new_inode` (`perf record`: `recently_deleted`), against
- *   about 0.03 ms otherwise.
+ * A new folder name for one run of the small-files rows, which remove nothing until the end:
+ * ext4 without a journal (the development machine's root) does not reuse an inode freed in the
+ * last 60 seconds and checks each one it passes while looking for a free inode
+ * (`recently_deleted` under `__ext4_new_inode`, `perf record`). Right after the last run's
+ * 2,000 files were removed, the sshd session serving the next 2,000 spent 1.33 to 1.42 s of
+ * system time (0.67 to 0.71 ms a file), against 0.17 s once earlier removals had aged out.
  */
 function fresh(what: string): string {
   return `${what}-${++names}`;
@@ -275,11 +277,11 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
 
     const [upAft, upSftp] = await paired(
       async () => {
-        await Deno.remove(join(remote, "big.bin")).catch(() => {});
+        await removeLast(join(remote, "big.bin"));
         return await aftScript("up", copy("local", "/big.bin", "remote", "/"));
       },
       async () => {
-        await Deno.remove(join(remote, "big-sftp.bin")).catch(() => {});
+        await removeLast(join(remote, "big-sftp.bin"));
         return await timed(() =>
           sh("sftp", sftpArgs, `put ${join(local, "big.bin")} ${remote}/big-sftp.bin\n`)
         );
@@ -291,11 +293,11 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     await must(["vfs", "add", "down", "--type", "disk", "--target", join(root, "down")]);
     const [downAft, downSftp] = await paired(
       async () => {
-        await Deno.remove(join(root, "down", "big.bin")).catch(() => {});
+        await removeLast(join(root, "down", "big.bin"));
         return await aftScript("down", copy("remote", "/big.bin", "down", "/"));
       },
       async () => {
-        await Deno.remove(join(root, "down", "big-sftp.bin")).catch(() => {});
+        await removeLast(join(root, "down", "big-sftp.bin"));
         return await timed(() =>
           sh("sftp", sftpArgs, `get ${remote}/big.bin ${join(root, "down", "big-sftp.bin")}\n`)
         );
@@ -407,11 +409,11 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     console.log(`\nlocal disk to local disk (best of 5 each, alternating)`);
     const [cpAft, cp] = await paired(
       async () => {
-        await Deno.remove(join(root, "local2", "big.bin")).catch(() => {});
+        await removeLast(join(root, "local2", "big.bin"));
         return await aftScript("cp", copy("local", "/big.bin", "copydst", "/"));
       },
       async () => {
-        await Deno.remove(join(root, "cp.bin")).catch(() => {});
+        await removeLast(join(root, "cp.bin"));
         return await timed(() => sh("cp", [join(local, "big.bin"), join(root, "cp.bin")]));
       },
       5,
