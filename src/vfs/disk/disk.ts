@@ -25,6 +25,7 @@ import {
   type WriteOptions,
 } from "../types.ts";
 import { mapDiskError } from "./_map_error.ts";
+import { writeBehind } from "./write_behind.ts";
 
 const CHUNK = 1024 * 1024;
 const MIN_CHUNK = 16 * 1024;
@@ -286,27 +287,8 @@ export class DiskVfs implements Vfs {
         file.close();
       }
     };
-    return new WritableStream<Uint8Array>({
-      write(chunk) {
-        // A synchronous write: Deno's asynchronous file write hands each chunk to another
-        // thread, which on two cores cost more than the write itself (an SFTP download of
-        // 256 MiB to disk, alternating runs in one process: 0.65 to 0.92 s with
-        // `await file.write`, 0.56 to 0.61 s with `writeSync`, 0.51 s with no disk at all).
-        // The copy waits for each write before the next either way, and a write to the page
-        // cache is short; when the kernel throttles a writer, both wait alike. Files are
-        // written in runner processes, one job each, so a slow disk stalls only its own job.
-        // (Reads gained nothing measurable from the same change and stay asynchronous.)
-        try {
-          let at = 0;
-          while (at < chunk.length) at += file.writeSync(chunk.subarray(at));
-        } catch (err) {
-          close();
-          throw mapDiskError(err, v);
-        }
-      },
-      close,
-      abort: close,
-    });
+    // Written behind the caller, on another thread, in gathered pieces (./write_behind.ts).
+    return writeBehind(file, (err) => mapDiskError(err, v), close);
   }
 
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {

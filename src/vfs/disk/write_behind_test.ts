@@ -1,0 +1,118 @@
+/**
+ * Writing behind the caller: every byte lands in order whatever the chunk sizes, a chunk may be
+ * reused as soon as its write resolves, the file is whole when `close` resolves, and a failed
+ * write (a full disk: /dev/full) fails the stream with the caller's error, the file closed once.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { mapDiskError } from "./_map_error.ts";
+import { VfsError } from "../types.ts";
+import { DiskVfs } from "./disk.ts";
+import { WRITE_BEHIND_BYTES, writeBehind } from "./write_behind.ts";
+
+function closer(file: Deno.FsFile): { close: () => void; count: () => number } {
+  let n = 0;
+  return {
+    close: () => {
+      if (n++ === 0) file.close();
+    },
+    count: () => n,
+  };
+}
+
+Deno.test("write behind: chunks of any size land in order, each reusable once written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
+  try {
+    const path = join(dir, "out.bin");
+    const file = await Deno.open(path, { write: true, create: true, truncate: true });
+    const c = closer(file);
+    const size = 1000;
+    const w = writeBehind(file, (e) => mapDiskError(e, "/out.bin"), c.close, size).getWriter();
+    // One buffer for every chunk, refilled straight after each write resolves: a writer that
+    // wrote from the caller's memory later would put the later bytes in the earlier places.
+    const reused = new Uint8Array(5000);
+    const sizes = [1, 999, 1000, 0, 1001, 2500, 7, 4096, 3, 1000, 5000];
+    const expected: number[] = [];
+    sizes.forEach((n, k) => {
+      for (let i = 0; i < n; i++) reused[i] = (i * 31 + k * 7) & 0xff;
+      for (let i = 0; i < n; i++) expected.push(reused[i]!);
+    });
+    for (const [k, n] of sizes.entries()) {
+      for (let i = 0; i < n; i++) reused[i] = (i * 31 + k * 7) & 0xff;
+      await w.write(reused.subarray(0, n));
+      reused.fill(0xee);
+    }
+    await w.close();
+    assert.equal(c.count(), 1);
+    assert.deepEqual(await Deno.readFile(path), new Uint8Array(expected));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "write behind: a full disk fails the stream with the caller's error, the file closed",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const file = await Deno.open("/dev/full", { write: true });
+    const c = closer(file);
+    const w = writeBehind(file, (e) => mapDiskError(e, "/full.bin"), c.close, 1000).getWriter();
+    // The first full buffer is handed off and fails on the other thread; the stream says so at
+    // the latest when it is closed.
+    await w.write(new Uint8Array(1500));
+    const err = await w.write(new Uint8Array(1500)).then(() => w.close()).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(err instanceof VfsError, String(err));
+    assert.equal(err.code, "IO");
+    assert.match(err.message, /No space left on the device: "\/full\.bin"/);
+    assert.equal(c.count(), 1);
+
+    // Fewer bytes than a buffer: the only write starts at close, which waits for its end.
+    const file2 = await Deno.open("/dev/full", { write: true });
+    const c2 = closer(file2);
+    const w2 = writeBehind(file2, (e) => mapDiskError(e, "/last.bin"), c2.close, 1000)
+      .getWriter();
+    await w2.write(new Uint8Array(500));
+    await assert.rejects(() => w2.close(), /No space left on the device: "\/last\.bin"/);
+    assert.equal(c2.count(), 1);
+  },
+});
+
+Deno.test("write behind: abort waits for the write under way, then closes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
+  try {
+    const file = await Deno.open(join(dir, "a.bin"), { write: true, create: true });
+    const c = closer(file);
+    const w = writeBehind(file, (e) => mapDiskError(e, "/a.bin"), c.close, 1000).getWriter();
+    await w.write(new Uint8Array(2500).fill(1));
+    await w.abort(new Error("cancelled"));
+    assert.equal(c.count(), 1);
+    // Whole buffers handed off before the abort are on the file; the gathered rest is not.
+    assert.equal((await Deno.stat(join(dir, "a.bin"))).size, 2000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("disk VFS: a file written through openWrite is whole once the stream is closed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
+  try {
+    const vfs = await DiskVfs.open(dir);
+    const w = (await vfs.openWrite("/.big.part")).getWriter();
+    const piece = new Uint8Array(21 * 1024);
+    const pieces = Math.ceil((3 * WRITE_BEHIND_BYTES + 123) / piece.length);
+    for (let k = 0; k < pieces; k++) {
+      piece.fill(k & 0xff);
+      await w.write(piece);
+    }
+    await w.close();
+    const got = await Deno.readFile(join(dir, ".big.part"));
+    assert.equal(got.length, pieces * piece.length);
+    for (let k = 0; k < pieces; k++) assert.equal(got[k * piece.length + 100], k & 0xff);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
