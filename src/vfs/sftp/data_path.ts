@@ -10,7 +10,8 @@
  * request ids and answer handling, so everything else (opens, closes, stats) keeps going
  * through ssh2 on the same channel. The DATA answers to these READs are taken off the channel
  * before ssh2's parser would copy them into one buffer each (see ./data_answers.ts): the caller
- * gets them as the pieces they arrived in.
+ * gets them as the pieces they arrived in. READs asked for in one `readsTogether` share one SSH
+ * packet (a channel is a byte stream; the server reads them off it in order).
  *
  * A request leaves only whole and only when the server's window takes all of it and nothing of
  * ssh2's is queued: packets of different requests never interleave on the channel, and the
@@ -116,6 +117,11 @@ export interface DataPath {
    */
   write(handle: Uint8Array, pos: number, data: Uint8Array, sent: () => void, cb: Callback): void;
   /**
+   * Runs `fn`; the READs it asks for that may leave at once (the window takes them) leave
+   * together at its end, in one SSH packet where the server's packet size allows, in order.
+   */
+  readsTogether(fn: () => void): void;
+  /**
    * Tells the round trip of a request on this channel (ms), such as a file's OPEN: the
    * shortest one seen sets how many written bytes are kept in flight (see `writeAhead`).
    */
@@ -156,6 +162,13 @@ export function readParts(
   const h = Buffer.from(handle.buffer, handle.byteOffset, handle.length);
   const buf = Buffer.allocUnsafe(len);
   sftp.read(h, buf, 0, len, pos, (err, n) => cb(err ?? undefined, [buf.subarray(0, n)]));
+}
+
+/** Runs `fn`; the READs it asks for leave together where the data path serves (see DataPath). */
+export function readsTogether(sftp: SFTPWrapper, fn: () => void): void {
+  const fast = dataPath(sftp);
+  if (fast) fast.readsTogether(fn);
+  else fn();
 }
 
 function usable(sftp: SFTPWrapper): boolean {
@@ -268,8 +281,25 @@ function create(s: Internals): DataPath {
 
   const nextId = () => (s._writeReqid = (s._writeReqid + 1) & MAX_REQID) >>> 0;
 
-  /** Sends `head` then `body` as one channel payload in SSH packets (the window has room). */
+  /** READ requests held while `readsTogether` runs (their window already taken). */
+  let held: Uint8Array[] | undefined;
+
+  /**
+   * Sends `head` then `body` as one channel payload (the window has room), or holds a READ
+   * (no body) for the end of `readsTogether`.
+   */
   const send = (head: Uint8Array, body: Uint8Array) => {
+    if (held && body.length === 0) {
+      held.push(head);
+      window -= head.length;
+      return;
+    }
+    frame(head, body);
+    window -= head.length + body.length;
+  };
+
+  /** Puts `head` then `body` on the channel in SSH packets of the server's size. */
+  const frame = (head: Uint8Array, body: Uint8Array) => {
     const total = head.length + body.length;
     let at = 0;
     while (at < total) {
@@ -289,7 +319,6 @@ function create(s: Internals): DataPath {
         copyRange(head, body, at, packet, p + 9, n);
         proto._cipher.encrypt(w.finalize(packet));
       }
-      window -= n;
       at += n;
     }
   };
@@ -352,6 +381,27 @@ function create(s: Internals): DataPath {
         return;
       }
       whenRoom(need, true, go);
+    },
+    readsTogether(fn) {
+      if (held) return fn();
+      const heads: Uint8Array[] = held = [];
+      try {
+        fn();
+      } finally {
+        held = undefined;
+        if (heads.length === 1) frame(heads[0]!, EMPTY);
+        else if (heads.length > 1) {
+          let bytes = 0;
+          for (const h of heads) bytes += h.length;
+          const all = new Uint8Array(bytes);
+          let at = 0;
+          for (const h of heads) {
+            all.set(h, at);
+            at += h.length;
+          }
+          frame(all, EMPTY);
+        }
+      }
     },
     roundTrip,
     get unacked() {

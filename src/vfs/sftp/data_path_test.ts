@@ -8,6 +8,7 @@ import {
   LINK_RATE,
   MIN_WRITE_AHEAD,
   readParts,
+  readsTogether,
   type RequestError,
   writeAhead,
 } from "./data_path.ts";
@@ -86,6 +87,54 @@ if (Deno.build.os !== "linux") {
       delete (plain as unknown as { _maxInPktLen?: number })._maxInPktLen;
       assert.equal(dataPath(plain), undefined);
       assert.equal(await readsBack(plain, path, data), 1);
+    } finally {
+      client.end();
+      await server.stop();
+    }
+  });
+
+  Deno.test("data path: READs asked for in readsTogether leave in one SSH packet, and each gets its own answer", async () => {
+    const server = await startSshd();
+    const client = new ssh2.Client();
+    try {
+      await loginTo(client, server);
+      const data = new Uint8Array(600_001);
+      crypto.getRandomValues(data.subarray(0, 65_536));
+      for (let at = 65_536; at < data.length; at += 65_536) data[at] = at >>> 16;
+      const path = join(server.dir, "together.bin");
+      await Deno.writeFile(path, data);
+      const sftp = await channel(client);
+      const handle = await call<Buffer>((cb) => sftp.open(path, "r", cb));
+      const len = maxLen(sftp, "read");
+      // Made first: making it sends a WINDOW_ADJUST (its larger incoming window).
+      assert.ok(dataPath(sftp), "ssh2's internals are as the data path expects");
+
+      // Every SSH packet leaves through the cipher's encrypt: count them.
+      const proto = (sftp as unknown as { _protocol: { _cipher: { encrypt(p: Buffer): void } } })
+        ._protocol;
+      const cipher = proto._cipher;
+      const encrypt = cipher.encrypt;
+      let packets = 0;
+      cipher.encrypt = function (p: Buffer) {
+        packets++;
+        return encrypt.call(this, p);
+      };
+      const reads: Promise<{ parts: Uint8Array[]; err?: RequestError }>[] = [];
+      try {
+        readsTogether(sftp, () => {
+          // Three reads cover the file, the fourth starts at its end.
+          for (let k = 0; k < 4; k++) reads.push(read(sftp, handle, k * len, len));
+        });
+      } finally {
+        cipher.encrypt = encrypt;
+      }
+      assert.equal(packets, 1, "four READs in one packet");
+      const got = await Promise.all(reads);
+      for (const r of got.slice(0, 3)) assert.equal(r.err, undefined);
+      assertSameBytes(joinChunks(got.slice(0, 3).map((r) => joinChunks(r.parts))), data, "read");
+      assert.equal(joinChunks(got[3]!.parts).length, 0);
+      if (got[3]!.err) assert.equal(got[3]!.err.code, STATUS.EOF);
+      await call((cb) => sftp.close(handle, cb));
     } finally {
       client.end();
       await server.stop();

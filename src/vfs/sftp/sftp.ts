@@ -23,7 +23,7 @@ import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
 import { poolPackets } from "./packet_pool.ts";
 import { largePackets } from "./gcm_decipher.ts";
-import { dataPath, readParts, type RequestError } from "./data_path.ts";
+import { dataPath, readParts, readsTogether, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { soon } from "./together.ts";
 import { connectionGuard, type Guard } from "./guard.ts";
@@ -328,14 +328,22 @@ export class SftpVfs implements Vfs {
       done = true;
       sftp.close(handle, () => {});
     };
+    // READs are asked for a quarter of the read-ahead at a time, in one SSH packet. One at a
+    // time, each cost a socket write and a packet for both ends to seal and open: 1,061 writes
+    // in a 256 MiB download (strace). Ten alternating rounds of that download through `aft
+    // run` (2026-12-03): median copy 0.75 s asked for four at a time, 0.78 s one at a time.
+    const batch = Math.max(1, depth >> 2);
     const fill = () => {
-      while (inflight.length < depth && next < sizeHint) {
-        const len = Math.min(chunk, sizeHint - next);
-        const p = readAt(next, len);
-        p.catch(() => {}); // handled when its turn comes
-        inflight.push(p);
-        next += len;
-      }
+      if (inflight.length > depth - batch || next >= sizeHint) return;
+      readsTogether(sftp, () => {
+        while (inflight.length < depth && next < sizeHint) {
+          const len = Math.min(chunk, sizeHint - next);
+          const p = readAt(next, len);
+          p.catch(() => {}); // handled when its turn comes
+          inflight.push(p);
+          next += len;
+        }
+      });
     };
     return new ReadableStream<Uint8Array>({
       pull: async (c) => {
