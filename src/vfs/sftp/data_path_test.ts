@@ -62,7 +62,10 @@ if (Deno.build.os !== "linux") {
     return most;
   };
 
-  Deno.test("data path: OpenSSH's DATA answers are taken off ssh2's parser as the SSH packets they came in, and read back whole", async () => {
+  /** Runs `fn` logged in to a fresh sshd that holds `path`, a file of 600,001 random bytes. */
+  const withFile = async (
+    fn: (client: Client, path: string, data: Uint8Array) => Promise<void>,
+  ) => {
     const server = await startSshd();
     const client = new ssh2.Client();
     try {
@@ -73,7 +76,15 @@ if (Deno.build.os !== "linux") {
       }
       const path = join(server.dir, "data-path.bin");
       await Deno.writeFile(path, data);
+      await fn(client, path, data);
+    } finally {
+      client.end();
+      await server.stop();
+    }
+  };
 
+  Deno.test("data path: OpenSSH's DATA answers are taken off ssh2's parser as the SSH packets they came in, and read back whole", async () => {
+    await withFile(async (client, path, data) => {
       const sftp = await channel(client);
       const fast = dataPath(sftp);
       assert.ok(fast, "ssh2's internals are as the data path expects");
@@ -87,22 +98,11 @@ if (Deno.build.os !== "linux") {
       delete (plain as unknown as { _maxInPktLen?: number })._maxInPktLen;
       assert.equal(dataPath(plain), undefined);
       assert.equal(await readsBack(plain, path, data), 1);
-    } finally {
-      client.end();
-      await server.stop();
-    }
+    });
   });
 
   Deno.test("data path: READs asked for in readsTogether leave in one SSH packet, and each gets its own answer", async () => {
-    const server = await startSshd();
-    const client = new ssh2.Client();
-    try {
-      await loginTo(client, server);
-      const data = new Uint8Array(600_001);
-      crypto.getRandomValues(data.subarray(0, 65_536));
-      for (let at = 65_536; at < data.length; at += 65_536) data[at] = at >>> 16;
-      const path = join(server.dir, "together.bin");
-      await Deno.writeFile(path, data);
+    await withFile(async (client, path, data) => {
       const sftp = await channel(client);
       const handle = await call<Buffer>((cb) => sftp.open(path, "r", cb));
       const len = maxLen(sftp, "read");
@@ -135,10 +135,7 @@ if (Deno.build.os !== "linux") {
       assert.equal(joinChunks(got[3]!.parts).length, 0);
       if (got[3]!.err) assert.equal(got[3]!.err.code, STATUS.EOF);
       await call((cb) => sftp.close(handle, cb));
-    } finally {
-      client.end();
-      await server.stop();
-    }
+    });
   });
 
   /**
