@@ -54,8 +54,14 @@ export const INCOMING_WINDOW = 16 * 1024 * 1024;
 
 /** The fastest link written bytes are kept in flight for (bytes per second). */
 export const LINK_RATE = 512 * 1024 * 1024;
-/** Written bytes the server's window may hold at least, however short the round trip. */
-export const MIN_WRITE_AHEAD = 512 * 1024;
+/**
+ * Written bytes the server's window may hold at least, however short the round trip. 1 MiB
+ * rather than 512 KiB: with OpenSSH's internal-sftp, fourteen alternating 256 MiB uploads
+ * through `aft run` (2026-12-03) took a median 0.91 s against 0.99 s (1 MiB faster in ten),
+ * six more 0.93 s against 0.98 s; at 512 KiB every WRITE of a 256 MiB upload waited for the
+ * window (1,015 to 1,032 waits, 0.40 to 0.56 s in all).
+ */
+export const MIN_WRITE_AHEAD = 1024 * 1024;
 
 /**
  * Bytes of writes kept in the server's window (sent, not yet given back) for a connection
