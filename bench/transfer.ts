@@ -9,8 +9,9 @@
  *
  * Each row runs aft and its peer alternately (aft, peer, peer, aft; `paired`) and takes each
  * side's best run; the `rclone` small-files row runs after them and shares aft's figure. Every
- * run starts from the same state (see `removeLast` and `fresh`); on a file system without a journal, run it at
- * least a minute after anything removed thousands of files there (a test run does).
+ * run starts from the same state (see `removeLast` and `fresh`); on a file system without a
+ * journal, run it at least a minute after anything removed thousands of files there (a test run
+ * does).
  *
  * Prints times, ratios (aft / peer: below 1.0 means aft is faster) and aft's peak memory. The
  * peer `sftp` uses the cipher aft agrees with the server (printed), not OpenSSH's default. The

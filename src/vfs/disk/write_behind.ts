@@ -13,7 +13,7 @@
  * more than it saved (a hand-off to the other thread each: 0.65 to 0.92 s against 0.56 to
  * 0.61 s, when 65b78f4 made the writes synchronous), and gathering them for `writeSync` gained
  * nothing measurable. Gathered into buffers of 256 KiB, the hand-offs are about 1,000, and the
- * copy runs on the other core beside the next buffer's deciphering. Eight alternating rounds of
+ * kernel's copy is made on Deno's I/O thread, not on the one that deciphers. Eight alternating rounds of
  * that download through `aft run` (2026-12-03): median copy 0.80 s with 256 KiB buffers,
  * 0.81 s with 1 MiB, 1.19 s with 4 MiB (not looked into) and 0.96 s with `writeSync`, against
  * 0.85 s for OpenSSH's `sftp` in the same rounds.

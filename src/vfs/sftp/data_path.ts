@@ -395,18 +395,7 @@ function create(s: Internals): DataPath {
         fn();
       } finally {
         held = undefined;
-        if (heads.length === 1) frame(heads[0]!, EMPTY);
-        else if (heads.length > 1) {
-          let bytes = 0;
-          for (const h of heads) bytes += h.length;
-          const all = new Uint8Array(bytes);
-          let at = 0;
-          for (const h of heads) {
-            all.set(h, at);
-            at += h.length;
-          }
-          frame(all, EMPTY);
-        }
+        if (heads.length > 0) frame(heads.length === 1 ? heads[0]! : Buffer.concat(heads), EMPTY);
       }
     },
     roundTrip,
