@@ -25,7 +25,7 @@ import {
   type WriteOptions,
 } from "../types.ts";
 import { mapDiskError } from "./_map_error.ts";
-import { writeBehind } from "./write_behind.ts";
+import { WRITE_BEHIND_BYTES, writeBehind } from "./write_behind.ts";
 
 const CHUNK = 1024 * 1024;
 const MIN_CHUNK = 16 * 1024;
@@ -288,7 +288,15 @@ export class DiskVfs implements Vfs {
       }
     };
     // Written behind the caller, on another thread, in gathered pieces (./write_behind.ts).
-    return writeBehind(file, (err) => mapDiskError(err, v), close);
+    // The buffer is no larger than the file the caller says it will write, so that a small
+    // file is written once, at close. At least 16 KiB, for a file that grows past what it said:
+    // a smaller floor costs a hand-off per few bytes, a larger one zeroes more per small file
+    // (64 KiB: 2,000 files of 4 KiB took about 30 ms more than with synchronous writes).
+    const buffer = Math.min(
+      WRITE_BEHIND_BYTES,
+      Math.max(opts.size ?? WRITE_BEHIND_BYTES, 16 * 1024),
+    );
+    return writeBehind(file, (err) => mapDiskError(err, v), close, buffer);
   }
 
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {

@@ -70,7 +70,7 @@ Deno.test({
     assert.match(err.message, /No space left on the device: "\/full\.bin"/);
     assert.equal(c.count(), 1);
 
-    // Fewer bytes than a buffer: the only write starts at close, which waits for its end.
+    // Fewer bytes than a buffer: the only write is made at close, which fails with it.
     const file2 = await Deno.open("/dev/full", { write: true });
     const c2 = closer(file2);
     const w2 = writeBehind(file2, (e) => mapDiskError(e, "/last.bin"), c2.close, 1000)
@@ -79,6 +79,34 @@ Deno.test({
     await assert.rejects(() => w2.close(), /No space left on the device: "\/last\.bin"/);
     assert.equal(c2.count(), 1);
   },
+});
+
+Deno.test("write behind: a file that fits in one buffer is written once, at close, synchronously", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
+  try {
+    const path = join(dir, "small.bin");
+    const real = await Deno.open(path, { write: true, create: true });
+    const calls: string[] = [];
+    const file = {
+      write: (b: Uint8Array) => (calls.push(`write ${b.length}`), real.write(b)),
+      writeSync: (b: Uint8Array) => (calls.push(`writeSync ${b.length}`), real.writeSync(b)),
+    };
+    const c = closer(real);
+    // Exactly one buffer's worth, in two chunks: no hand-off to the other thread.
+    const w = writeBehind(file, (e) => mapDiskError(e, "/small.bin"), c.close, 1000).getWriter();
+    await w.write(new Uint8Array(600).fill(1));
+    await w.write(new Uint8Array(400).fill(2));
+    assert.deepEqual(calls, []);
+    await w.close();
+    assert.deepEqual(calls, ["writeSync 1000"]);
+    assert.equal(c.count(), 1);
+    const got = await Deno.readFile(path);
+    assert.equal(got.length, 1000);
+    assert.equal(got[599], 1);
+    assert.equal(got[600], 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("write behind: abort waits for the write under way, then closes", async () => {
