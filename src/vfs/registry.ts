@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../path.ts";
 import { DiskVfs } from "./disk/disk.ts";
 import { isInside } from "./local_roots.ts";
 import { MemoryVfs } from "./memory/memory.ts";

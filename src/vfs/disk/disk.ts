@@ -11,8 +11,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { join } from "../../path.ts";
 import { isInside } from "../local_roots.ts";
 import { basename, normalizePath } from "../path.ts";
 import {
@@ -383,6 +382,9 @@ export class DiskVfs implements Vfs {
   }
 
   async hash(path: string, algorithm: HashAlgorithm): Promise<string> {
+    // Imported here, not at the top: the first node: module loads Deno's Node layer, which a
+    // job on local disk alone then pays only if it hashes (see src/path.ts).
+    const { createHash } = await import("node:crypto");
     const h = createHash(algorithm);
     for await (const chunk of await this.openRead(path)) h.update(chunk);
     return h.digest("hex");

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join } from "../../../path.ts";
 import { isLeftover, parseTempName, tempName } from "../../../vfs/temp_name.ts";
 
 /** A folder swept this recently (ms) is not listed again. */

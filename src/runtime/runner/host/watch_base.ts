@@ -11,7 +11,7 @@
  * @module
  */
 
-import { basename, relative } from "node:path";
+import { basename, relative } from "../../../path.ts";
 import { matchGlob } from "../../../vfs/glob.ts";
 import { isTempName } from "../../../vfs/temp_name.ts";
 import { EVT, type WatchEvent, type WatchSpec } from "../../protocol/calls.ts";

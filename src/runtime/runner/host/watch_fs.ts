@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join, sep } from "node:path";
+import { join, sep } from "../../../path.ts";
 import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { BaseWatch, type Snap } from "./watch_base.ts";
