@@ -9,6 +9,7 @@
  */
 
 import { isAbsolute, resolve } from "../path.ts";
+import { mark } from "../timings.ts";
 import { DiskVfs } from "./disk/disk.ts";
 import { isInside } from "./local_roots.ts";
 import { MemoryVfs } from "./memory/memory.ts";
@@ -100,13 +101,33 @@ registerBackend("disk", async (def, ctx) => {
 
 // Network backends load their client libraries only when first used, so commands that never
 // touch them (and the runner's start-up) do not pay for them.
-registerBackend("sftp", async (def, ctx) => (await import("./sftp/sftp.ts")).openSftp(def, ctx));
-for (const type of ["ftp", "ftps"]) {
-  registerBackend(type, async (def, ctx) => (await import("./ftp/ftp.ts")).openFtp(def, ctx));
+
+/** A backend's module once it has loaded, marked for `aft run --timings`. */
+async function loaded<M>(type: string, module: Promise<M>): Promise<M> {
+  const m = await module;
+  mark(`${type} backend loaded`);
+  return m;
 }
-registerBackend("s3", async (def, ctx) => (await import("./s3/s3.ts")).openS3(def, ctx));
+
+registerBackend(
+  "sftp",
+  async (def, ctx) => (await loaded("sftp", import("./sftp/sftp.ts"))).openSftp(def, ctx),
+);
+for (const type of ["ftp", "ftps"]) {
+  registerBackend(
+    type,
+    async (def, ctx) => (await loaded(type, import("./ftp/ftp.ts"))).openFtp(def, ctx),
+  );
+}
+registerBackend(
+  "s3",
+  async (def, ctx) => (await loaded("s3", import("./s3/s3.ts"))).openS3(def, ctx),
+);
 registerBackend(
   "azure",
-  async (def, ctx) => (await import("./azure/azure.ts")).openAzure(def, ctx),
+  async (def, ctx) => (await loaded("azure", import("./azure/azure.ts"))).openAzure(def, ctx),
 );
-registerBackend("gcs", async (def, ctx) => (await import("./gcs/gcs.ts")).openGcs(def, ctx));
+registerBackend(
+  "gcs",
+  async (def, ctx) => (await loaded("gcs", import("./gcs/gcs.ts"))).openGcs(def, ctx),
+);

@@ -52,8 +52,20 @@ Deno.test({
 if (!r.Ok()) { Log.Error(r.ErrorMsg()); Exit(1); }
 Log.Info("copied " + r.Files());`,
     );
-    const run = await ok(["run", "-f", script]);
+    const run = await ok(["run", "-f", script, "--timings"]);
     assert.match(run.stdout, /copied 1/);
+    // The timeline shows the connection's steps, in order.
+    const steps = [
+      "VFS modules loaded",
+      "sftp backend loaded",
+      `SFTP 127.0.0.1:${server.port} TCP connected`,
+      `SFTP 127.0.0.1:${server.port} keys agreed (`,
+      `SFTP 127.0.0.1:${server.port} signed in`,
+      `SFTP 127.0.0.1:${server.port} SFTP session open`,
+      "[worker] script ended",
+    ];
+    const at = steps.map((s) => run.stderr.indexOf(s));
+    assert.ok(at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1]!)), run.stderr);
     assert.equal(await Deno.readTextFile(join(remoteDir, "2026", "orders.csv")), "id,qty\n1,2\n");
 
     // The server's key changes (a pinned wrong key stands in for it): refused, nothing written.

@@ -17,6 +17,7 @@
  */
 
 import { Buffer } from "node:buffer";
+import { mark } from "../../timings.ts";
 import { preferredSshCiphers } from "./ciphers.ts";
 import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./ssh2.ts";
 import { mapError, STATUS } from "./_map_error.ts";
@@ -122,9 +123,14 @@ export class SftpVfs implements Vfs {
         );
       };
       client.once("error", fail);
+      // The connection's steps, for `aft run --timings` (a no-op without it).
+      const step = (what: string) => mark(`SFTP ${o.host}:${o.port} ${what}`);
+      client.once("connect", () => step("TCP connected"));
       client.once("ready", () => {
+        step("signed in");
         client.sftp((err, sftp) => {
           if (err) return fail(err);
+          step("SFTP session open");
           client.removeListener("error", fail);
           // Reported through the calls in flight; the first error says why the connection ended
           // (a packet that failed its check, say).
@@ -146,6 +152,7 @@ export class SftpVfs implements Vfs {
       });
       client.once("handshake", (agreed: { cs: { cipher: string } }) => {
         this.cipher = agreed.cs.cipher;
+        step(`keys agreed (${agreed.cs.cipher})`);
       });
       client.on("keyboard-interactive", (_n, _i, _l, prompts, finish) => {
         finish(prompts.map(() => o.password ?? ""));

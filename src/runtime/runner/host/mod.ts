@@ -10,6 +10,7 @@
  */
 
 import type { HostHandlers } from "../../protocol/calls.ts";
+import { mark } from "../../../timings.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import type { VfsHandles } from "./vfs.ts";
 import type { Watchers } from "./watch.ts";
@@ -34,6 +35,7 @@ export function createHandlers(ctx: HostContext): HostHandlers {
         import("./watch.ts"),
         import("./vfs_ops.ts"),
       ]);
+      mark("VFS modules loaded");
       const handles = new VfsHandles(ctx);
       return { handles, watchers: new Watchers(ctx, handles), vfsOp: ops.vfsOp };
     })();
