@@ -136,6 +136,44 @@ if (Deno.build.os !== "linux") {
     );
   });
 
+  Deno.test("sftp: an unknown host is one CONNECTION error, not retried; a server that never answers times out and leaves nothing open", async () => {
+    await assert.rejects(
+      SftpVfs.connect({ host: "no-such-host.invalid", port: 22, user: "x", base: "/" }),
+      (e) => isVfsError(e, "CONNECTION") && !e.retryable && /^Host name not found/.test(e.message),
+    );
+    // Takes the TCP connection and says nothing: the ready timeout ends it (the test's
+    // resource check fails if the socket were left open).
+    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const c of silent) held.push(c);
+    })();
+    try {
+      const t0 = performance.now();
+      await assert.rejects(
+        SftpVfs.connect({
+          host: "127.0.0.1",
+          port: (silent.addr as Deno.NetAddr).port,
+          user: "x",
+          base: "/",
+          password: "x",
+          readyTimeoutMs: 300,
+        }),
+        (e) => isVfsError(e, "TIMEOUT"),
+      );
+      assert.ok(performance.now() - t0 < 5000);
+      assert.equal(held.length, 1);
+      assert.equal(
+        await held[0]!.read(new Uint8Array(256)).then(() => held[0]!.read(new Uint8Array(256))),
+        null,
+      );
+    } finally {
+      silent.close();
+      await accepting.catch(() => {});
+      for (const c of held) c.close();
+    }
+  });
+
   Deno.test("sftp: files written by aft read back identical through OpenSSH sftp, and back", async () => {
     const dir = join(server.dir, "interop");
     await Deno.mkdir(dir);

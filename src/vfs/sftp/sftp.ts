@@ -24,6 +24,8 @@ import { mapError, STATUS } from "./_map_error.ts";
 import { batchWrites, maxLen } from "./transport.ts";
 import { poolPackets } from "./packet_pool.ts";
 import { largePackets } from "./gcm_decipher.ts";
+import { DenoSocket } from "./deno_socket.ts";
+import { keepFreedMemory, releaseFreedMemory } from "../heap.ts";
 import { dataPath, readParts, readsTogether, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { soon } from "./together.ts";
@@ -44,6 +46,9 @@ import {
 } from "../types.ts";
 
 export { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions };
+
+/** SSH connections of this process not yet closed. */
+let clients = 0;
 
 const FEATURES: VfsFeatures = {
   setTimes: true,
@@ -110,7 +115,10 @@ export class SftpVfs implements Vfs {
       const client = new ssh2.Client();
       const o = this.#opts;
       let mismatch: string | undefined;
+      let failed = false;
       const fail = (err: unknown) => {
+        if (failed) return;
+        failed = true;
         this.#conn = undefined;
         client.end();
         reject(
@@ -122,7 +130,10 @@ export class SftpVfs implements Vfs {
             : mapError(err),
         );
       };
-      client.once("error", fail);
+      // Not `once`: a connection that fails may report more than one error (a ready timeout,
+      // then "Connection lost before handshake" as the socket closes), and an error with no
+      // listener would be thrown out of the process. The first one says why.
+      client.on("error", fail);
       // The connection's steps, for `aft run --timings` (a no-op without it).
       const step = (what: string) => mark(`SFTP ${o.host}:${o.port} ${what}`);
       client.once("connect", () => step("TCP connected"));
@@ -183,7 +194,29 @@ export class SftpVfs implements Vfs {
   }
 
   #connect(client: SshClient, o: SftpOptions, onMismatch: (fp: string) => void): void {
+    // Deno.connect, not node:net: larger reads, into memory of their own (./deno_socket.ts).
+    const sock = new DenoSocket(o.host, o.port);
+    // As every chunk read is new memory, the allocator keeps what is freed while connections
+    // are open, and gives it back once the last one has closed (../heap.ts).
+    keepFreedMemory();
+    clients++;
+    sock.once("close", () => --clients === 0 && releaseFreedMemory());
+    try {
+      this.#connectWith(client, sock, o, onMismatch);
+    } catch (err) {
+      sock.destroy(); // a key ssh2 cannot use: no connection is left open
+      throw err;
+    }
+  }
+
+  #connectWith(
+    client: SshClient,
+    sock: DenoSocket,
+    o: SftpOptions,
+    onMismatch: (fp: string) => void,
+  ): void {
     client.connect({
+      sock,
       host: o.host,
       port: o.port,
       username: o.user,
