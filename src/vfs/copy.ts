@@ -48,7 +48,12 @@ export interface CopyOptions {
   verify?: boolean;
   /** Give the destination the source's modification time. */
   preserveTime?: boolean;
-  /** Files copied at once (default 4). */
+  /**
+   * Files copied at once (default 4). Between VFSs whose calls share a connection or need none
+   * ({@linkcode VfsFeatures.multiplexed}), files of up to {@linkcode WHOLE_MAX} go up to
+   * {@linkcode SMALL_FILES_FACTOR} times as many at once, larger ones still this many; 1 is
+   * always one file at a time.
+   */
   concurrency?: number;
   /** Remove each source file once its copy is complete and verified. */
   move?: boolean;
@@ -79,7 +84,18 @@ interface Item {
 
 const PROGRESS_MS = 200;
 /** Files up to this size are read and written whole where both VFSs can (`readWhole`). */
-const WHOLE_MAX = 256 * 1024;
+export const WHOLE_MAX = 256 * 1024;
+/**
+ * How many times `concurrency` small files (up to {@linkcode WHOLE_MAX}) may be in flight
+ * between multiplexed VFSs. A small file costs a few round trips and at most its size in
+ * memory, and over SFTP every socket write costs about the same however many requests it
+ * carries (0.12 to 0.14 ms each on loopback here, in a CPU profile: about a sixth of the main
+ * thread's time for 2,000 files of 4 KiB), so more files at once means fewer writes per file.
+ * 2,000 files of 4 KiB to OpenSSH on 127.0.0.1 in one process (connect and `copyToVfs`, six
+ * alternating rounds, 2026-12-04): a median 948 ms (916 to 1,104) at 32 at once, 1,129 ms
+ * (1,082 to 1,353) at 8, the default of a script's `transferConcurrency`.
+ */
+export const SMALL_FILES_FACTOR = 4;
 
 /**
  * Copies a file, a folder with its tree, or what a glob matches into folder `dstDir`, each
@@ -104,15 +120,20 @@ export async function copyToVfs(
   let plan: Plan;
   let dest: Destination | undefined;
   let early: EarlyWrites | undefined;
-  const n = (items: number) => Math.max(1, Math.min(opts.concurrency ?? 4, 64, items || 1));
+  const limit = Math.max(1, Math.min(opts.concurrency ?? 4, 64));
+  let workers = 1;
   try {
     plan = await makePlan(src, srcPath, normalizePath(dstDir));
+    // `concurrency: 1` stays one file at a time, in order (a caller may rely on the order).
+    const many = limit > 1 && src.features.multiplexed === true &&
+      dst.features.multiplexed === true;
+    workers = Math.min(many ? limit * SMALL_FILES_FACTOR : limit, 64, plan.items.length || 1);
     dest = new Destination(dst, plan.items, streams(src, dst) && resumable(src, dst));
     // What the first files' folders hold is asked while the folders are made, not after; so
     // are the first writes opened, where no answer could skip them (`early_writes.ts`).
-    dest.prefetch(n(plan.items.length));
+    dest.prefetch(workers);
     const replace = inPlace(src, dst, opts) && opts.overwrite === "always";
-    early = new EarlyWrites(dst, plan.items, n(plan.items.length), replace);
+    early = new EarlyWrites(dst, plan.items, workers, replace);
     await dst.mkdir(normalizePath(dstDir), { recursive: true });
     for (const d of plan.dirs) await dst.mkdir(d, { recursive: true });
   } catch (err) {
@@ -143,47 +164,65 @@ export async function copyToVfs(
   };
 
   const queue = [...plan.items];
+  // Files larger than WHOLE_MAX: at most `limit` at once, whatever the number of workers.
+  let large = 0;
+  const largeWaiting: (() => void)[] = [];
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
-      if (opts.signal?.aborted) {
-        fail(item.from.path, new VfsError("CANCELLED", "Transfer cancelled"));
-        continue;
+      const isLarge = workers > limit && item.from.size > WHOLE_MAX;
+      if (isLarge) {
+        while (large >= limit) await new Promise<void>((resolve) => largeWaiting.push(resolve));
+        large++;
       }
-      current = item.from.path;
-      const state: ResumeState = {};
       try {
-        const copied = await withRetries(opts, () =>
-          copyOne(
-            src,
-            item!,
-            dst,
-            opts,
-            (n) => {
-              result.bytes += n;
-              report();
-            },
-            state,
-            dest,
-            early,
-          )).catch(async (err) => {
-            // The last attempt failed: a temporary file kept for resuming goes now.
-            if (state.tmp) await discard(dst, state.tmp);
-            throw err;
-          });
-        if (copied) result.files++;
-        else result.skipped++;
-        // A move deletes only what arrived: a file the overwrite policy skipped stays, since
-        // what the destination holds may differ from it (NeverOverwrite, same size).
-        if (opts.move && copied) await src.remove(item.from.path);
-      } catch (err) {
-        fail(item.from.path, err);
-        if (opts.stopOnError) queue.length = 0;
+        await copyItem(item);
+      } finally {
+        if (isLarge) {
+          large--;
+          largeWaiting.shift()?.();
+        }
       }
-      report();
     }
   };
+  const copyItem = async (item: Item) => {
+    if (opts.signal?.aborted) {
+      fail(item.from.path, new VfsError("CANCELLED", "Transfer cancelled"));
+      return;
+    }
+    current = item.from.path;
+    const state: ResumeState = {};
+    try {
+      const copied = await withRetries(opts, () =>
+        copyOne(
+          src,
+          item,
+          dst,
+          opts,
+          (n) => {
+            result.bytes += n;
+            report();
+          },
+          state,
+          dest,
+          early,
+        )).catch(async (err) => {
+          // The last attempt failed: a temporary file kept for resuming goes now.
+          if (state.tmp) await discard(dst, state.tmp);
+          throw err;
+        });
+      if (copied) result.files++;
+      else result.skipped++;
+      // A move deletes only what arrived: a file the overwrite policy skipped stays, since
+      // what the destination holds may differ from it (NeverOverwrite, same size).
+      if (opts.move && copied) await src.remove(item.from.path);
+    } catch (err) {
+      fail(item.from.path, err);
+      if (opts.stopOnError) queue.length = 0;
+    }
+    report();
+  };
   try {
-    await Promise.all(Array.from({ length: n(plan.items.length) }, worker));
+    await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     await early.abortRest(new VfsError("CANCELLED", "Not copied")); // skipped or failed
   }

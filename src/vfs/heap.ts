@@ -13,8 +13,11 @@
  * {@linkcode keepFreedMemory} raises those limits for the rest of the process (glibc's `mallopt`:
  * {@linkcode TRIM_THRESHOLD}, {@linkcode TOP_PAD}, {@linkcode MMAP_THRESHOLD}). Memory is still
  * freed, only kept for reuse: a process's peak does not grow, but its resident size after a
- * transfer stays near that peak until {@linkcode releaseFreedMemory} (`malloc_trim`) gives the
- * free part back, which the SFTP backend does when its last connection closes.
+ * transfer would stay near that peak. So each caller says when it is done, and
+ * {@linkcode RELEASE_AFTER_MS} after the last one is, `malloc_trim` gives the free part back
+ * (a runner process kept for the next job shrinks). That takes a while (33 ms after 2,000
+ * small files, in a CPU profile), so it is not done at once, and the timer does not keep a
+ * process alive: `aft run` exits without it.
  *
  * @module
  */
@@ -49,13 +52,15 @@ function glibc(): Libc | null {
   return libc;
 }
 
-let kept = false;
+/** How long after the last user is done the free memory is given back. */
+export const RELEASE_AFTER_MS = 2000;
 
-/**
- * Keeps freed memory for reuse from now on (once per process). Answers whether the limits
- * were raised.
- */
-export function keepFreedMemory(): boolean {
+let kept = false;
+let users = 0;
+let release: ReturnType<typeof setTimeout> | undefined;
+
+/** Sets the limits, once per process; answers whether they are set. */
+function raiseLimits(): boolean {
   if (kept) return true;
   const c = glibc();
   if (!c) return false;
@@ -65,7 +70,34 @@ export function keepFreedMemory(): boolean {
   return kept;
 }
 
-/** Gives the heap's free memory back to the system (after {@linkcode keepFreedMemory}). */
-export function releaseFreedMemory(): void {
-  if (kept) glibc()?.malloc_trim(0n);
+/** What {@linkcode keepFreedMemory} answers. */
+export interface KeptMemory {
+  /** Whether the allocator's limits are raised (Linux with glibc). */
+  readonly kept: boolean;
+  /** The caller is done (only the first call counts). */
+  done(): void;
+}
+
+/** Keeps freed memory for reuse until this and every other caller is done. */
+export function keepFreedMemory(): KeptMemory {
+  const on = raiseLimits();
+  if (!on) return { kept: false, done() {} };
+  users++;
+  clearTimeout(release);
+  release = undefined;
+  let ended = false;
+  return {
+    kept: true,
+    done() {
+      if (ended) return;
+      ended = true;
+      if (--users > 0) return;
+      const timer = setTimeout(() => {
+        release = undefined;
+        glibc()?.malloc_trim(0n);
+      }, RELEASE_AFTER_MS);
+      Deno.unrefTimer(timer);
+      release = timer;
+    },
+  };
 }

@@ -53,6 +53,13 @@ export interface VfsFeatures {
    * object store). Absent: false.
    */
   atomicWrite?: boolean;
+  /**
+   * Calls made at once cost little more than one at a time: they share one connection (SFTP's
+   * requests on one channel) or need none (local disk, memory). The copy engine then moves more
+   * small files at once (`SMALL_FILES_FACTOR` in `copy.ts`). Absent: false (a backend that opens
+   * a connection per transfer, as FTP does, or whose server limits them).
+   */
+  multiplexed?: boolean;
 }
 
 export type HashAlgorithm = "md5" | "sha1" | "sha256";

@@ -1,8 +1,8 @@
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
 import assert from "node:assert/strict";
-import { copyToVfs, LIST_AT } from "../../src/vfs/copy.ts";
+import { copyToVfs, LIST_AT, SMALL_FILES_FACTOR, WHOLE_MAX } from "../../src/vfs/copy.ts";
 import { fingerprint, tempName } from "../../src/vfs/temp_name.ts";
-import { VfsError } from "../../src/vfs/types.ts";
+import { VfsError, type WriteOptions } from "../../src/vfs/types.ts";
 import { thisWriter } from "../../src/vfs/writer_id.ts";
 import { conformance, firstBytes, readOffsets } from "./conformance.ts";
 import { failingReads, names, patternStream, sha256 } from "./_util.ts";
@@ -149,4 +149,73 @@ Deno.test("copy: MoveToVFS keeps a source file that the overwrite policy skipped
   }
   const kept = await new Response(await dst.openRead("/out/kept.txt")).text();
   assert.equal(kept, "BBBB");
+});
+
+Deno.test("copy: between multiplexed VFSs small files go SMALL_FILES_FACTOR times `concurrency` at once, larger ones never more than `concurrency`; elsewhere, and at a concurrency of 1, `concurrency` in all", async () => {
+  const src = new MemoryVfs();
+  await src.mkdir("/in");
+  const sizes = Array.from({ length: 60 }, (_, i) => i % 5 === 0 ? WHOLE_MAX + 1 : 1024);
+  for (const [i, size] of sizes.entries()) {
+    await src.writeWhole(`/in/f${i}.bin`, new Uint8Array(size).fill(i));
+  }
+  for (
+    const [multiplexed, concurrency] of [[true, 2], [false, 2], [true, 1]] as [boolean, number][]
+  ) {
+    const dst = new MemoryVfs();
+    const peak = { all: 0, large: 0 };
+    const now = { all: 0, large: 0 };
+    const start = (large: boolean) => {
+      now.all++;
+      if (large) now.large++;
+      peak.all = Math.max(peak.all, now.all);
+      peak.large = Math.max(peak.large, now.large);
+    };
+    const end = (large: boolean) => {
+      now.all--;
+      if (large) now.large--;
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    // Each file's write takes a while, from its start to its end, so that files overlap.
+    const slow = new Proxy(dst, {
+      get(target, prop, receiver) {
+        if (prop === "features") return { ...target.features, multiplexed };
+        if (prop === "writeWhole") {
+          return async (p: string, data: Uint8Array) => {
+            start(false);
+            await pause();
+            end(false);
+            return target.writeWhole(p, data);
+          };
+        }
+        if (prop === "openWrite") {
+          return async (p: string, o: WriteOptions) => {
+            const w = (await target.openWrite(p, o)).getWriter();
+            start(true);
+            let ended = false;
+            const done = () => ended || (ended = true, end(true));
+            return new WritableStream<Uint8Array>({
+              write: async (c) => (await pause(), w.write(c)),
+              close: () => (done(), w.close()),
+              abort: (r) => (done(), w.abort(r)),
+            });
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const r = await copyToVfs(src, "/in", slow, "/out", { concurrency });
+    assert.deepEqual([r.ok, r.files], [true, sizes.length], JSON.stringify(r.errors));
+    for (const [i, size] of sizes.entries()) {
+      assert.equal((await dst.stat(`/out/in/f${i}.bin`)).size, size);
+    }
+    assert.ok(peak.large <= concurrency, `large files at once: ${peak.large}`);
+    assert.equal(peak.large > 0, true);
+    if (multiplexed && concurrency > 1) {
+      assert.ok(peak.all > concurrency, `files at once: ${peak.all}`);
+      assert.ok(peak.all <= concurrency * SMALL_FILES_FACTOR, `files at once: ${peak.all}`);
+    } else {
+      assert.ok(peak.all <= concurrency, `files at once: ${peak.all}`);
+    }
+  }
 });

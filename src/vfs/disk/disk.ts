@@ -42,6 +42,7 @@ const FEATURES: VfsFeatures = {
   hashes: ["md5", "sha1", "sha256"],
   rangedRead: true,
   append: true,
+  multiplexed: true,
 };
 
 /** A local folder as a VFS. */

@@ -39,6 +39,7 @@ const FEATURES: VfsFeatures = {
   hashes: ["sha256"],
   rangedRead: true,
   append: true,
+  multiplexed: true,
 };
 
 /** An in-memory file system. Several MemoryVfs may share one tree (`shareWith`). */

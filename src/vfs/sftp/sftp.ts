@@ -25,7 +25,7 @@ import { batchWrites, maxLen } from "./transport.ts";
 import { poolPackets } from "./packet_pool.ts";
 import { largePackets } from "./gcm_decipher.ts";
 import { DenoSocket } from "./deno_socket.ts";
-import { keepFreedMemory, releaseFreedMemory } from "../heap.ts";
+import { keepFreedMemory } from "../heap.ts";
 import { dataPath, readParts, readsTogether, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { soon } from "./together.ts";
@@ -47,9 +47,6 @@ import {
 
 export { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions };
 
-/** SSH connections of this process not yet closed. */
-let clients = 0;
-
 const FEATURES: VfsFeatures = {
   setTimes: true,
   chmod: true,
@@ -60,6 +57,7 @@ const FEATURES: VfsFeatures = {
   hashes: [],
   rangedRead: true,
   append: true,
+  multiplexed: true,
 };
 
 /**
@@ -197,10 +195,9 @@ export class SftpVfs implements Vfs {
     // Deno.connect, not node:net: larger reads, into memory of their own (./deno_socket.ts).
     const sock = new DenoSocket(o.host, o.port);
     // As every chunk read is new memory, the allocator keeps what is freed while connections
-    // are open, and gives it back once the last one has closed (../heap.ts).
-    keepFreedMemory();
-    clients++;
-    sock.once("close", () => --clients === 0 && releaseFreedMemory());
+    // are open, and gives it back a while after the last one has closed (../heap.ts).
+    const kept = keepFreedMemory();
+    sock.once("close", () => kept.done());
     try {
       this.#connectWith(client, sock, o, onMismatch);
     } catch (err) {
