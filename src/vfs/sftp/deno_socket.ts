@@ -2,9 +2,9 @@
  * A TCP connection for ssh2 made with `Deno.connect` instead of `node:net`: it decides how much
  * one read takes and into which memory, and gathers corked writes into a buffer it keeps.
  *
- * Where a download's time went (`perf` on a 256 MiB download from OpenSSH on 127.0.0.1): about
- * a quarter of the main thread's kernel time was page faults, taken in `recv` as it filled
- * fresh buffers (and, with buffers allocated here, in the zeroing of new ones). Reads of
+ * Where a download's time went (`perf` on a 256 MiB download from OpenSSH on 127.0.0.1): page
+ * faults taken in `recv` as it filled fresh buffers were about 7% of the main thread's samples
+ * (and, with buffers allocated here, more in the zeroing of new ones). Reads of
  * {@linkcode READ_SIZE} (128 KiB) into memory the allocator hands back again (`../heap.ts`)
  * fault far less. In one process (connect and `copyToVfs` to disk, alternating rounds,
  * 2026-12-04), the download's data took a median 642 ms (591 to 690) against 840 ms (775 to
