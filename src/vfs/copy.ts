@@ -89,8 +89,8 @@ export const WHOLE_MAX = 256 * 1024;
  * How many times `concurrency` small files (up to {@linkcode WHOLE_MAX}) may be in flight
  * between multiplexed VFSs. A small file costs a few round trips and at most its size in
  * memory, and over SFTP every socket write costs about the same however many requests it
- * carries (0.12 to 0.14 ms each on loopback here, in a CPU profile: about a sixth of the main
- * thread's time for 2,000 files of 4 KiB), so more files at once means fewer writes per file.
+ * carries (0.12 to 0.14 ms each on loopback here, in a CPU profile: about a fifth of the main
+ * thread's busy time for 2,000 files of 4 KiB), so more files at once means fewer writes a file.
  * 2,000 files of 4 KiB to OpenSSH on 127.0.0.1 in one process (connect and `copyToVfs`, six
  * alternating rounds, 2026-12-04): a median 948 ms (916 to 1,104) at 32 at once, 1,129 ms
  * (1,082 to 1,353) at 8, the default of a script's `transferConcurrency`.
