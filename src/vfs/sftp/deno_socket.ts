@@ -45,9 +45,13 @@ const GATHER_SIZE = 256 * 1024;
 function nodeError(err: unknown): Error {
   const e = err instanceof Error ? err : new Error(String(err));
   const c = e as Error & { code?: string };
-  if (!c.code && /failed to lookup address|Name or service not known/i.test(e.message)) {
-    c.code = "ENOTFOUND";
-  }
+  if (c.code) return e;
+  if (err instanceof Deno.errors.ConnectionRefused) c.code = "ECONNREFUSED";
+  // A name that does not resolve: Linux and macOS (Rust's "failed to lookup address
+  // information: ..."), Windows (WSAHOST_NOT_FOUND 11001, WSANO_DATA 11004).
+  else if (
+    /failed to lookup address|No such host is known|os error 1100[14]\b/i.test(e.message)
+  ) c.code = "ENOTFOUND";
   return e;
 }
 
