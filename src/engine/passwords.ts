@@ -17,25 +17,22 @@
  */
 
 import { b64 as padded, unb64 } from "./crypto.ts";
+import { Slots } from "../slots.ts";
 
 /** The cost of new hashes: N = 2^ln, block size r, parallelism p. */
 export const SCRYPT_PARAMS = { ln: 15, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 
-/** Hashes running at once, and those waiting for a turn. */
-let running = 0;
-const waiting: (() => void)[] = [];
-const MAX_RUNNING = 2;
+/** Hashes running at once (two); the others wait for a turn. */
+const hashing = new Slots(2);
 
-async function derive(
+function derive(
   password: string,
   salt: Uint8Array,
   params: { ln: number; r: number; p: number },
 ): Promise<Uint8Array> {
-  if (running >= MAX_RUNNING) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
+  return hashing.run(async () => {
     const N = 2 ** params.ln;
     // Loaded here, not with the module: commands that never check a password (`aft run`) do
     // not pay for node:crypto (nor for Node's layer, which any node: module but node:sqlite
@@ -50,10 +47,7 @@ async function derive(
         (err, key) => err ? reject(err) : resolve(new Uint8Array(key)),
       )
     );
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
+  });
 }
 
 const b64 = (bytes: Uint8Array) => padded(bytes).replace(/=+$/, "");

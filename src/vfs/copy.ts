@@ -27,6 +27,7 @@
  * @module
  */
 
+import { Slots } from "../slots.ts";
 import { Destination, statOrNone } from "./copy_dest.ts";
 import { EarlyWrites } from "./early_writes.ts";
 import { fillDirect } from "./fill.ts";
@@ -165,23 +166,12 @@ export async function copyToVfs(
 
   const queue = [...plan.items];
   // Files larger than WHOLE_MAX: at most `limit` at once, whatever the number of workers.
-  let large = 0;
-  const largeWaiting: (() => void)[] = [];
+  const large = new Slots(limit);
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
-      const isLarge = workers > limit && item.from.size > WHOLE_MAX;
-      if (isLarge) {
-        while (large >= limit) await new Promise<void>((resolve) => largeWaiting.push(resolve));
-        large++;
-      }
-      try {
-        await copyItem(item);
-      } finally {
-        if (isLarge) {
-          large--;
-          largeWaiting.shift()?.();
-        }
-      }
+      const it = item;
+      if (workers > limit && it.from.size > WHOLE_MAX) await large.run(() => copyItem(it));
+      else await copyItem(it);
     }
   };
   const copyItem = async (item: Item) => {

@@ -81,11 +81,9 @@ export interface KeptMemory {
 
 /** Keeps freed memory for reuse until this and every other caller is done. */
 export function keepFreedMemory(): KeptMemory {
-  const on = raiseLimits();
-  if (!on) return { kept: false, done() {} };
+  if (!raiseLimits()) return { kept: false, done() {} };
   users++;
   clearTimeout(release);
-  release = undefined;
   let ended = false;
   return {
     kept: true,
@@ -93,10 +91,7 @@ export function keepFreedMemory(): KeptMemory {
       if (ended) return;
       ended = true;
       if (--users > 0) return;
-      const timer = setTimeout(() => {
-        release = undefined;
-        glibc()?.malloc_trim(0n);
-      }, RELEASE_AFTER_MS);
+      const timer = setTimeout(() => glibc()?.malloc_trim(0n), RELEASE_AFTER_MS);
       Deno.unrefTimer(timer);
       release = timer;
     },

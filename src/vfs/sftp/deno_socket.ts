@@ -9,9 +9,9 @@
  * fault far less. In one process (connect and `copyToVfs` to disk, alternating rounds,
  * 2026-12-04), the download's data took a median 642 ms (591 to 690) against 840 ms (775 to
  * 1,082) through `node:net`, and a 256 MiB upload 815 ms (798 to 834) against 919 ms (876 to
- * 966). Larger reads were slower: 1 MiB reads took 985 to 1,157 ms with twice the page faults
- * (38,000); the number of reads was not what cost (64 KiB reads, as `node:net` makes, took
- * about as long as `node:net`). Corked writes joined with `Buffer.concat` (new memory each time)
+ * 966). Without the allocator's limits, larger reads were slower (1 MiB: 985 to 1,157 ms, with
+ * twice the page faults, 38,000), and the number of reads was not what cost (64 KiB reads, as
+ * `node:net` makes, took about as long as `node:net`). Corked writes joined with `Buffer.concat` (new memory each time)
  * made the upload slower than `node:net` (962 against 900 ms), hence the kept gather buffer.
  *
  * It is a Node `Duplex`, as ssh2 expects of its `sock` option (ssh2 tests `writable` and

@@ -199,51 +199,42 @@ export class SftpVfs implements Vfs {
     const kept = keepFreedMemory();
     sock.once("close", () => kept.done());
     try {
-      this.#connectWith(client, sock, o, onMismatch);
+      client.connect({
+        sock,
+        host: o.host,
+        port: o.port,
+        username: o.user,
+        password: o.password,
+        privateKey: o.privateKey,
+        passphrase: o.passphrase,
+        tryKeyboard: o.password !== undefined,
+        // The documented order, without ssh2's opening "none" attempt (a round trip to learn
+        // what the server takes; ssh2 would also try a password before a key).
+        authHandler: authOrder(o),
+        readyTimeout: o.readyTimeoutMs ?? 20_000,
+        keepaliveInterval: 15_000,
+        debug: Deno.env.get("AFT_SSH_DEBUG") ? (m: string) => console.error(m) : undefined,
+        // AES-GCM through OpenSSL where it loads, else AES-CTR (see ./ciphers.ts); ssh2's own
+        // ChaCha20-Poly1305 is the slowest of all under Deno.
+        algorithms: {
+          cipher: o.ciphers ?? preferredSshCiphers(),
+          hmac: ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256"],
+        },
+        keepaliveCountMax: 4,
+        hostVerifier: (key: Buffer) => {
+          const fp = hostKeyFingerprint(key);
+          this.hostKeySHA256Seen = fp;
+          if (o.hostKeySHA256 && o.hostKeySHA256.replace(/=+$/, "") !== fp) {
+            onMismatch(fp);
+            return false;
+          }
+          return true;
+        },
+      });
     } catch (err) {
       sock.destroy(); // a key ssh2 cannot use: no connection is left open
       throw err;
     }
-  }
-
-  #connectWith(
-    client: SshClient,
-    sock: DenoSocket,
-    o: SftpOptions,
-    onMismatch: (fp: string) => void,
-  ): void {
-    client.connect({
-      sock,
-      host: o.host,
-      port: o.port,
-      username: o.user,
-      password: o.password,
-      privateKey: o.privateKey,
-      passphrase: o.passphrase,
-      tryKeyboard: o.password !== undefined,
-      // The documented order, without ssh2's opening "none" attempt (a round trip to learn
-      // what the server takes; ssh2 would also try a password before a key).
-      authHandler: authOrder(o),
-      readyTimeout: o.readyTimeoutMs ?? 20_000,
-      keepaliveInterval: 15_000,
-      debug: Deno.env.get("AFT_SSH_DEBUG") ? (m: string) => console.error(m) : undefined,
-      // AES-GCM through OpenSSL where it loads, else AES-CTR (see ./ciphers.ts); ssh2's own
-      // ChaCha20-Poly1305 is the slowest of all under Deno.
-      algorithms: {
-        cipher: o.ciphers ?? preferredSshCiphers(),
-        hmac: ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256"],
-      },
-      keepaliveCountMax: 4,
-      hostVerifier: (key: Buffer) => {
-        const fp = hostKeyFingerprint(key);
-        this.hostKeySHA256Seen = fp;
-        if (o.hostKeySHA256 && o.hostKeySHA256.replace(/=+$/, "") !== fp) {
-          onMismatch(fp);
-          return false;
-        }
-        return true;
-      },
-    });
   }
 
   #r(path: string): string {
