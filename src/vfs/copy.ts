@@ -37,6 +37,7 @@ import { tempName } from "./temp_name.ts";
 import { type FileInfo, type HashAlgorithm, isVfsError, type Vfs, VfsError } from "./types.ts";
 import { walk } from "./walk.ts";
 import type { TransferProgress } from "./progress.ts";
+import { pipeCounting } from "./pump.ts";
 
 export { LIST_AT } from "./copy_dest.ts";
 
@@ -270,22 +271,6 @@ function streams(src: Vfs, dst: Vfs): boolean {
 /** Whether a partial temporary file can be continued: ranged reads and appends. */
 function resumable(src: Vfs, dst: Vfs): boolean {
   return src.features.rangedRead && dst.features.append;
-}
-
-/** Pipes `reader` into `writer`, telling `onChunk` the size of each chunk as it passes. */
-function pipeCounting(
-  reader: ReadableStream<Uint8Array>,
-  writer: WritableStream<Uint8Array>,
-  signal: AbortSignal | undefined,
-  onChunk: (n: number) => void,
-): Promise<void> {
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, c) {
-      onChunk(chunk.length);
-      c.enqueue(chunk);
-    },
-  });
-  return reader.pipeThrough(counter).pipeTo(writer, { signal });
 }
 
 /** What a copy of `path` that failed with `err` throws: CANCELLED when `signal` ended it. */

@@ -287,7 +287,7 @@ export class DiskVfs implements Vfs {
         file.close();
       }
     };
-    // Written behind the caller, on another thread, in gathered pieces (./write_behind.ts).
+    // Written in gathered pieces, behind the caller once a write is slow (./write_behind.ts).
     // The buffer is no larger than the file the caller says it will write, so that a small
     // file is written once, at close. At least 16 KiB, for a file that grows past what it said:
     // a smaller floor costs a hand-off per few bytes, a larger one zeroes more per small file

@@ -1,39 +1,50 @@
 /**
- * A file's writable stream that writes behind the caller: chunks are gathered into a buffer of
- * {@linkcode WRITE_BEHIND_BYTES}, and each full buffer goes to Deno's asynchronous file write
- * (another thread) while the next one fills. At most one write is under way; a chunk that
- * finds the next buffer full waits for it. The caller's chunks are copied before `write`
+ * A file's writable stream that gathers the caller's chunks into a buffer of
+ * {@linkcode WRITE_BEHIND_BYTES} and writes each full buffer: on the caller's thread while the
+ * writes are quick, and behind the caller on Deno's I/O thread from the first write that took
+ * longer than {@linkcode SLOW_WRITE_MS} on. The caller's chunks are copied before `write`
  * resolves, so it may reuse them at once.
  *
- * Why: the kernel's copy into the page cache is most of a disk write's cost (93% of a `cp` of
- * 256 MiB, `perf`), and a synchronous write pays it on the thread that also deciphers and
- * parses what arrives. A 256 MiB SFTP download to disk spent 283 ms of its main thread in
- * `writeSync` (one CPU profile of `aft run`) and made about 12,000 writes of 21 KiB on average,
- * the size of the pieces a download's packets arrive in. Writing each piece asynchronously cost
- * more than it saved (a hand-off to the other thread each: 0.65 to 0.92 s against 0.56 to
- * 0.61 s, when 65b78f4 made the writes synchronous), and gathering them for `writeSync` gained
- * nothing measurable. Gathered into buffers of 256 KiB, the hand-offs are about 1,000, and the
- * kernel's copy is made on Deno's I/O thread, not on the one that deciphers. Eight alternating rounds of
- * that download through `aft run` (2026-12-03): median copy 0.80 s with 256 KiB buffers,
- * 0.81 s with 1 MiB, 1.19 s with 4 MiB (not looked into) and 0.96 s with `writeSync`, against
- * 0.85 s for OpenSSH's `sftp` in the same rounds.
+ * Why gathered: a 256 MiB SFTP download arrives in about 12,000 pieces of 21 KiB on average
+ * (the sizes its packets carry), and a write per piece cost more than the copy into one buffer.
  *
- * A file that fits in the first buffer is written at `close`, synchronously: for a small file a
- * hand-off to the other thread costs more than the write (see `disk.ts` for how the buffer is
- * sized to the file).
+ * Why on the caller's thread: each asynchronous write is a hand-off to a thread of Deno's and a
+ * wake-up back, which on the development machine (a virtual machine) cost the main thread as
+ * much as the write itself: 1,024 writes of 256 KiB to a file took 30 ms of the main thread's
+ * CPU time either way, and 73 to 120 ms of wall time asynchronously against 32 to 35 ms
+ * synchronously. Eight alternating rounds of a 256 MiB SFTP download in one process
+ * (2026-12-04): its data took a median 480 ms (434 to 607) written so, against 587 ms (509 to
+ * 626) with every full buffer written asynchronously, and 0.71 against 0.78 s of the process's
+ * CPU time. (At the eleventh sitting, through `node:net` and before the allocator's limits,
+ * synchronous writes of the gathered buffers had gained nothing measurable.)
  *
- * A failed write (a full disk, an I/O error) fails the next `write` or the `close`, so a copy
- * never takes a file as complete that is not; `close` resolves only once every byte is
- * written and the file is closed.
+ * Why behind the caller once slow: a disk under writeback pressure, or a network file system,
+ * can hold a write for much longer, and the caller's thread serves everything else (the
+ * connections the bytes arrive on, the service's requests in `aft serve`). After one slow
+ * write the rest of the file's are made on the other thread, one at a time, while the next
+ * buffer fills; so a slow disk holds the caller's thread for one write per file at most.
+ *
+ * A file that fits in the first buffer is written once, at `close`.
+ *
+ * A failed write (a full disk, an I/O error) fails that `write` or a later one, or the
+ * `close`, so a copy never takes a file as complete that is not; `close` resolves only once
+ * every byte is written and the file is closed.
  *
  * @module
  */
 
-/** Bytes gathered before a write: the fastest of 256 KiB, 1 MiB and 4 MiB (see above). */
+/**
+ * Bytes gathered before a write. Of 256 KiB, 1 MiB and 4 MiB, with asynchronous writes (eight
+ * alternating rounds of that download through `aft run`, 2026-12-03): median copy 0.80, 0.81
+ * and 1.19 s.
+ */
 export const WRITE_BEHIND_BYTES = 256 * 1024;
 
+/** A write on the caller's thread slower than this sends the file's later writes behind it. */
+export const SLOW_WRITE_MS = 10;
+
 /**
- * A stream writing to `file` behind the caller. `fail` turns a write's error into the one the
+ * A stream writing to `file` in gathered buffers (see the module's notes). `fail` turns a write's error into the one the
  * caller sees (it is called once per failure); `close` closes the file, once, after the last
  * write has ended (on abort too).
  */
@@ -49,6 +60,8 @@ export function writeBehind(
   let fill = 0;
   let writing: Promise<void> | undefined;
   let failure: Error | undefined;
+  /** Full buffers are written on the caller's thread (until one write is slow). */
+  let inline = true;
 
   const writeAll = async (bytes: Uint8Array) => {
     let at = 0;
@@ -76,10 +89,17 @@ export function writeBehind(
     if (writing) await writing;
     if (failure) throw failure;
   };
-  /** Hands the gathered bytes to a write once the one under way has ended. */
+  /** Writes the gathered bytes, or hands them to a write once the one under way has ended. */
   const handOff = async () => {
     await settle();
     if (fill === 0) return;
+    if (inline) {
+      const t0 = performance.now();
+      writeAllSync(buf.subarray(0, fill));
+      fill = 0;
+      if (performance.now() - t0 > SLOW_WRITE_MS) inline = false;
+      return;
+    }
     const full = buf;
     const bytes = buf.subarray(0, fill);
     buf = spare ?? new Uint8Array(size);
@@ -115,7 +135,7 @@ export function writeBehind(
     async close() {
       try {
         if (writing === undefined) {
-          // All of it fits in the first buffer (a small file): one write here, no hand-off.
+          // Every write so far was made here (or none: a small file): the rest goes so too.
           writeAllSync(buf.subarray(0, fill));
         } else {
           await handOff();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { mapDiskError } from "./_map_error.ts";
 import { VfsError } from "../types.ts";
 import { DiskVfs } from "./disk.ts";
-import { WRITE_BEHIND_BYTES, writeBehind } from "./write_behind.ts";
+import { SLOW_WRITE_MS, WRITE_BEHIND_BYTES, writeBehind } from "./write_behind.ts";
 
 function closer(file: Deno.FsFile): { close: () => void; count: () => number } {
   let n = 0;
@@ -58,13 +58,12 @@ Deno.test({
     const file = await Deno.open("/dev/full", { write: true });
     const c = closer(file);
     const w = writeBehind(file, (e) => mapDiskError(e, "/full.bin"), c.close, 1000).getWriter();
-    // The first full buffer is handed off and fails on the other thread; the stream says so at
-    // the latest when it is closed.
-    await w.write(new Uint8Array(1500));
-    const err = await w.write(new Uint8Array(1500)).then(() => w.close()).then(
-      () => undefined,
-      (e) => e,
-    );
+    // The first full buffer's write fails (here, or on the other thread after a slow write):
+    // the stream says so at the latest when it is closed.
+    const err = await w.write(new Uint8Array(1500))
+      .then(() => w.write(new Uint8Array(1500)))
+      .then(() => w.close())
+      .then(() => undefined, (e) => e);
     assert.ok(err instanceof VfsError, String(err));
     assert.equal(err.code, "IO");
     assert.match(err.message, /No space left on the device: "\/full\.bin"/);
@@ -78,6 +77,26 @@ Deno.test({
     await w2.write(new Uint8Array(500));
     await assert.rejects(() => w2.close(), /No space left on the device: "\/last\.bin"/);
     assert.equal(c2.count(), 1);
+
+    // A write behind the caller (after a slow one here) that fails: the stream says so too.
+    const full3 = await Deno.open("/dev/full", { write: true });
+    const c3 = closer(full3);
+    const slowOnce = {
+      write: (b: Uint8Array) => full3.write(b),
+      writeSync: (b: Uint8Array) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SLOW_WRITE_MS + 5);
+        return b.length; // taken (slowly) by a disk that fills up right after
+      },
+    };
+    const w3 = writeBehind(slowOnce, (e) => mapDiskError(e, "/behind.bin"), c3.close, 1000)
+      .getWriter();
+    const err3 = await (async () => {
+      for (let k = 0; k < 5; k++) await w3.write(new Uint8Array(1000));
+      await w3.close();
+    })().then(() => undefined, (e) => e);
+    assert.ok(err3 instanceof VfsError, String(err3));
+    assert.match(err3.message, /No space left on the device: "\/behind\.bin"/);
+    assert.equal(c3.count(), 1);
   },
 });
 
@@ -104,6 +123,46 @@ Deno.test("write behind: a file that fits in one buffer is written once, at clos
     assert.equal(got.length, 1000);
     assert.equal(got[599], 1);
     assert.equal(got[600], 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("write behind: full buffers are written on the caller's thread until one write is slow, then behind it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
+  try {
+    const path = join(dir, "slow.bin");
+    const real = await Deno.open(path, { write: true, create: true });
+    const calls: string[] = [];
+    const slowFrom = 3; // the third synchronous write is slow (a disk under pressure)
+    const file = {
+      write: (b: Uint8Array) => (calls.push(`write ${b.length}`), real.write(b)),
+      writeSync: (b: Uint8Array) => {
+        calls.push(`writeSync ${b.length}`);
+        if (calls.length === slowFrom) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SLOW_WRITE_MS + 5);
+        }
+        return real.writeSync(b);
+      },
+    };
+    const c = closer(real);
+    const w = writeBehind(file, (e) => mapDiskError(e, "/slow.bin"), c.close, 1000).getWriter();
+    for (let k = 0; k < 6; k++) await w.write(new Uint8Array(1000).fill(k));
+    await w.write(new Uint8Array(10).fill(6));
+    await w.close();
+    assert.deepEqual(calls, [
+      "writeSync 1000",
+      "writeSync 1000",
+      "writeSync 1000", // slow: the later ones go to the other thread
+      "write 1000",
+      "write 1000",
+      "write 1000",
+      "write 10",
+    ]);
+    assert.equal(c.count(), 1);
+    const got = await Deno.readFile(path);
+    assert.equal(got.length, 6010);
+    for (let k = 0; k <= 6; k++) assert.equal(got[k * 1000], k, `byte ${k * 1000}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
