@@ -129,7 +129,12 @@ export async function copyToVfs(
     // `concurrency: 1` stays one file at a time, in order (a caller may rely on the order).
     const many = limit > 1 && src.features.multiplexed === true &&
       dst.features.multiplexed === true;
-    workers = Math.min(many ? limit * SMALL_FILES_FACTOR : limit, 64, plan.items.length || 1);
+    workers = Math.min(
+      many ? limit * SMALL_FILES_FACTOR : limit,
+      openRoom(src, dst),
+      64,
+      plan.items.length || 1,
+    );
     dest = new Destination(dst, plan.items, streams(src, dst) && resumable(src, dst));
     // What the first files' folders hold is asked while the folders are made, not after; so
     // are the first writes opened, where no answer could skip them (`early_writes.ts`).
@@ -167,7 +172,7 @@ export async function copyToVfs(
 
   const queue = [...plan.items];
   // Files larger than WHOLE_MAX: at most `limit` at once, whatever the number of workers.
-  const large = new Slots(limit);
+  const large = new Slots(Math.min(limit, workers));
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const it = item;
@@ -261,6 +266,20 @@ async function makePlan(src: Vfs, srcPath: string, dstDir: string): Promise<Plan
     }
   }
   return plan;
+}
+
+/**
+ * How many files may be copied at once under the servers' limits on open files
+ * (`Vfs.openLimit`): a file holds one open on each side, two where both sides are the same VFS,
+ * and one is left for a folder listing. A server past its limit refuses the open (OpenSSH's
+ * sftp-server with "Failure", having no file descriptor left), which would fail files that
+ * are fine.
+ */
+function openRoom(src: Vfs, dst: Vfs): number {
+  const a = src.openLimit?.() ?? Infinity;
+  const b = dst.openLimit?.() ?? Infinity;
+  const room = src === dst ? Math.floor((a - 1) / 2) : Math.min(a, b) - 1;
+  return Math.max(1, room);
 }
 
 /** Whether files go through this process (not a server-side or kernel copy). */

@@ -133,6 +133,12 @@ export interface Vfs {
    * A failure leaves whatever was written (callers use temp names).
    */
   writeWhole?(path: string, data: Uint8Array): Promise<number>;
+  /**
+   * How many files this VFS may have open at once, where its server says so (SFTP's
+   * `limits@openssh.com`: max-open-handles, once connected); undefined where it does not. The
+   * copy engine keeps the files it has open below it.
+   */
+  openLimit?(): number | undefined;
   /** Creates a directory; with `recursive`, parents too and no error if it exists. */
   mkdir(path: string, opts?: { recursive?: boolean }): Promise<void>;
   /**

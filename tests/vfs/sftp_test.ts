@@ -426,6 +426,46 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("sftp: a server that allows few open files: copies of many files at once stay below its limit, both ways and within it", async () => {
+    // sftp-server with 16 file descriptors announces 11 open handles and has about 12 free.
+    const few = await startSshd({ maxOpenFiles: 16 });
+    const vfs = await SftpVfs.connect({
+      host: few.host,
+      port: few.port,
+      user: few.user,
+      base: few.dir,
+      privateKey: await Deno.readTextFile(few.keys.openssh),
+    });
+    try {
+      assert.equal(vfs.openLimit(), 11, "the server's max-open-handles");
+      const mem = new MemoryVfs();
+      await mem.mkdir("/src");
+      const files = new Map<string, Uint8Array>();
+      for (let i = 0; i < 60; i++) {
+        // Small files (read and written whole) and a few larger ones (streamed).
+        const data = randomBytes(i % 20 === 0 ? 600 * 1024 + i : 4096 + i);
+        files.set(`f${i}.dat`, data);
+        await mem.writeWhole(`/src/f${i}.dat`, data);
+      }
+      // 16 at once asked, 64 small files at once between these two: past the server's limit.
+      const up = await copyToVfs(mem, "/src", vfs, "/", { concurrency: 16 });
+      assert.ok(up.ok, JSON.stringify(up.errors.slice(0, 3)));
+      const down = await copyToVfs(vfs, "/src", mem, "/back", { concurrency: 16 });
+      assert.ok(down.ok, JSON.stringify(down.errors.slice(0, 3)));
+      // Within one VFS each file holds two handles.
+      const within = await copyToVfs(vfs, "/src", vfs, "/again", { concurrency: 16 });
+      assert.ok(within.ok, JSON.stringify(within.errors.slice(0, 3)));
+      for (const [name, data] of files) {
+        assertSameBytes(await Deno.readFile(join(few.dir, "src", name)), data, name);
+        assertSameBytes(await Deno.readFile(join(few.dir, "again", "src", name)), data, name);
+        assertSameBytes((await mem.readWhole(`/back/src/${name}`, 1 << 20))!, data, name);
+      }
+    } finally {
+      await vfs.close();
+      await few.stop();
+    }
+  });
+
   Deno.test({
     name: "sftp: password and keyboard-interactive logins (PAM, throw-away account, as root)",
     ignore: Deno.uid() !== 0,

@@ -88,9 +88,15 @@ export class SftpVfs implements Vfs {
   readonly #opts: SftpOptions;
   #conn?: Promise<Session>;
   #closed = false;
+  /** The server's limit on open handles, as its last session announced it. */
+  #openLimit: number | undefined;
 
   private constructor(opts: SftpOptions) {
     this.#opts = opts;
+  }
+
+  openLimit(): number | undefined {
+    return this.#openLimit;
   }
 
   /** Connects (so a bad host, key or password is reported now, not at first use). */
@@ -140,6 +146,10 @@ export class SftpVfs implements Vfs {
         client.sftp((err, sftp) => {
           if (err) return fail(err);
           step("SFTP session open");
+          // ssh2 has asked for limits@openssh.com before the session is ready (Infinity: the
+          // server said none; undefined: it has no such extension).
+          const max = (sftp as unknown as { maxOpenHandles?: number }).maxOpenHandles;
+          this.#openLimit = max !== undefined && Number.isFinite(max) && max > 0 ? max : undefined;
           client.removeListener("error", fail);
           // Reported through the calls in flight; the first error says why the connection ended
           // (a packet that failed its check, say).
