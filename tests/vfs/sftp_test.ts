@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { authOrder, openSftp, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
 import { preferredSshCiphers } from "../../src/vfs/sftp/ciphers.ts";
-import { isVfsError } from "../../src/vfs/types.ts";
+import { isVfsError, type Vfs } from "../../src/vfs/types.ts";
 import { openVfs } from "../../src/vfs/registry.ts";
 import { startSshd } from "../fixtures/sshd.ts";
 import { startProxy } from "../fixtures/proxy.ts";
@@ -382,6 +382,78 @@ if (Deno.build.os !== "linux") {
     } finally {
       await vfs.close();
       proxy.close();
+    }
+  });
+
+  Deno.test("sftp: downloads to disk arrive whole; a dropped connection is resumed, else one error; a cancel stops at once; nothing partial is left", async () => {
+    const MiB = 1024 * 1024;
+    // Not a multiple of a READ or an SSH packet: the last answer is a short one.
+    const data = randomBytes(24 * MiB + 4321);
+    const copyDown = async (vfs: Vfs, local: string, signal?: AbortSignal) =>
+      await copyToVfs(vfs, "/big.bin", await DiskVfs.open(local), "/", { retries: 2, signal });
+    const modes = ["whole", "drop-once", "drop-always", "cancel", "cancel-hung"] as const;
+    for (const mode of modes) {
+      const { dir, proxy, vfs } = mode === "whole" || mode === "cancel"
+        ? await throughProxy(`down-${mode}`, { dropAfterBytes: 0, dropConnections: () => false })
+        : mode === "cancel-hung"
+        // The server's bytes stop after 8 MiB, the connection open (a hung server).
+        ? await throughProxy(`down-${mode}`, {
+          dropAfterBytes: 0,
+          dropConnections: () => true,
+          stallAfterBytes: 8 * MiB,
+        })
+        : await throughDroppingProxy(`down-${mode}`, 8 * MiB, mode === "drop-always");
+      try {
+        await Deno.writeFile(join(dir, "big.bin"), data);
+        await withTempDir(`aft-sftp-down-${mode}-`, async (local) => {
+          const ctl = new AbortController();
+          const cancel = mode === "cancel" || mode === "cancel-hung";
+          let cancelledAt = 0;
+          if (cancel) {
+            const w = Deno.watchFs(local);
+            // Cancelled once the download's temporary file is there (its bytes on the way),
+            // and for the hung server once its 8 MiB have surely come.
+            (async () => {
+              for await (const e of w) if (e.kind === "create") break;
+              setTimeout(() => {
+                cancelledAt = performance.now();
+                ctl.abort(new Error("stopped by the test"));
+              }, mode === "cancel" ? 20 : 500);
+              w.close();
+            })();
+          }
+          const r = await copyDown(vfs, local, ctl.signal);
+          if (mode === "cancel-hung") {
+            // At once, not when the connection's keepalives give up (a minute).
+            const took = performance.now() - cancelledAt;
+            assert.ok(took < 2000, `the cancel took ${took.toFixed(0)} ms`);
+          }
+          const left = [...Deno.readDirSync(local)].map((e) => e.name);
+          if (mode === "whole" || mode === "drop-once") {
+            assert.ok(r.ok, JSON.stringify(r.errors));
+            assert.deepEqual(left, ["big.bin"]);
+            assertSameBytes(await Deno.readFile(join(local, "big.bin")), data);
+            if (mode === "drop-once") {
+              assert.ok(proxy.connections() >= 2, "reconnected");
+              // Resumed, not restarted.
+              assert.ok(proxy.bytes() < 30 * MiB, `${(proxy.bytes() / MiB).toFixed(1)} MiB`);
+            }
+          } else {
+            assert.equal(r.ok, false);
+            assert.equal(r.errors.length, 1);
+            const code = cancel ? "CANCELLED" : "CONNECTION";
+            assert.equal(r.errors[0]!.code, code, r.errors[0]!.message);
+            assert.deepEqual(left, [], "nothing half-written");
+          }
+          if (mode === "cancel") {
+            // The VFS is still usable: the cancelled download's handle was let go.
+            assert.equal((await vfs.stat("/big.bin")).size, data.length);
+          }
+        });
+      } finally {
+        await vfs.close();
+        proxy.close();
+      }
     }
   });
 

@@ -33,6 +33,8 @@
  * @module
  */
 
+import { offerTake } from "../direct.ts";
+
 /**
  * Bytes gathered before a write. Of 256 KiB, 1 MiB and 4 MiB, with asynchronous writes (eight
  * alternating rounds of that download through `aft run`, 2026-12-03): median copy 0.80, 0.81
@@ -84,14 +86,12 @@ export function writeBehind(
       throw failure = fail(err);
     }
   };
-  /** Waits for the write under way; throws its failure. */
-  const settle = async () => {
-    if (writing) await writing;
+  /**
+   * Writes the full buffer here, or hands it to a write behind the caller; answers a promise
+   * only where the caller must wait first (for the write under way to end).
+   */
+  const handOff = (): Promise<void> | undefined => {
     if (failure) throw failure;
-  };
-  /** Writes the gathered bytes, or hands them to a write once the one under way has ended. */
-  const handOff = async () => {
-    await settle();
     if (fill === 0) return;
     if (inline) {
       const t0 = performance.now();
@@ -100,58 +100,79 @@ export function writeBehind(
       if (performance.now() - t0 > SLOW_WRITE_MS) inline = false;
       return;
     }
+    if (writing) return writing.then(handOff);
     const full = buf;
     const bytes = buf.subarray(0, fill);
     buf = spare ?? new Uint8Array(size);
     spare = undefined;
     fill = 0;
-    writing = writeAll(bytes).then(() => {
+    const w: Promise<void> = writeAll(bytes).then(() => {
       spare = full;
     }, (err) => {
       failure = fail(err);
+    }).then(() => {
+      if (writing === w) writing = undefined;
     });
+    writing = w;
+  };
+  /** Gathers `chunk` from `at` on; a promise only where a full buffer's write is waited for. */
+  const gather = (chunk: Uint8Array, at = 0): Promise<void> | undefined => {
+    if (failure) throw failure;
+    while (at < chunk.length) {
+      // A full buffer goes when more bytes come: one that the file ends with may be written
+      // at close.
+      if (fill === size) {
+        const wait = handOff();
+        if (wait) return wait.then(() => gather(chunk, at));
+      }
+      const n = Math.min(chunk.length - at, size - fill);
+      buf.set(chunk.subarray(at, at + n), fill);
+      fill += n;
+      at += n;
+    }
+  };
+  /** A failed write ends the stream: neither close nor abort comes after it. */
+  const put = (chunk: Uint8Array): Promise<void> | undefined => {
+    const failed = (err: unknown): never => {
+      close();
+      throw err;
+    };
+    try {
+      return gather(chunk)?.catch(failed);
+    } catch (err) {
+      return failed(err);
+    }
+  };
+  const finish = async () => {
+    try {
+      if (inline) {
+        // Every write so far was made here (or none: a small file): the rest goes so too.
+        writeAllSync(buf.subarray(0, fill));
+      } else {
+        await handOff();
+        while (writing) await writing;
+        if (failure) throw failure;
+      }
+    } finally {
+      close();
+    }
+  };
+  const abort = async () => {
+    fill = 0;
+    try {
+      while (writing) await writing;
+    } finally {
+      close();
+    }
   };
 
-  return new WritableStream<Uint8Array>({
+  const stream = new WritableStream<Uint8Array>({
     async write(chunk) {
-      try {
-        if (failure) throw failure;
-        let at = 0;
-        while (at < chunk.length) {
-          // A full buffer goes when more bytes come: one that the file ends with may be written
-          // at close.
-          if (fill === size) await handOff();
-          const n = Math.min(chunk.length - at, size - fill);
-          buf.set(chunk.subarray(at, at + n), fill);
-          fill += n;
-          at += n;
-        }
-      } catch (err) {
-        // The stream is errored now: neither close nor abort comes after this.
-        close();
-        throw err;
-      }
+      await put(chunk);
     },
-    async close() {
-      try {
-        if (writing === undefined) {
-          // Every write so far was made here (or none: a small file): the rest goes so too.
-          writeAllSync(buf.subarray(0, fill));
-        } else {
-          await handOff();
-          await settle();
-        }
-      } finally {
-        close();
-      }
-    },
-    async abort() {
-      fill = 0;
-      try {
-        await writing;
-      } finally {
-        close();
-      }
-    },
+    close: finish,
+    abort,
   });
+  // The same writes for a source that hands its chunks over by a call (../direct.ts).
+  return offerTake(stream, { put, close: finish, abort });
 }

@@ -26,6 +26,7 @@ import { poolPackets } from "./packet_pool.ts";
 import { largePackets } from "./gcm_decipher.ts";
 import { DenoSocket } from "./deno_socket.ts";
 import { keepFreedMemory } from "../heap.ts";
+import { offerDrain } from "../direct.ts";
 import { dataPath, readParts, readsTogether, type RequestError } from "./data_path.ts";
 import { writeWhole } from "./write_whole.ts";
 import { soon } from "./together.ts";
@@ -383,32 +384,31 @@ export class SftpVfs implements Vfs {
         }
       });
     };
-    return new ReadableStream<Uint8Array>({
+    /** The next answer's pieces; null at the end (the handle is closed then). */
+    const nextParts = async (): Promise<Uint8Array[] | null> => {
+      fill();
+      if (inflight.length === 0) {
+        // Past the size seen at open: the file may have grown; read on until EOF.
+        if (next >= limit) return null;
+        const more = await readAt(next, Math.min(chunk, limit - next));
+        if (more.length === 0) return null;
+        for (const part of more) next += part.length;
+        sizeHint = Math.min(limit, next + chunk * depth);
+        return more;
+      }
+      const parts = await inflight.shift()!;
+      if (parts.length === 0) {
+        // Nothing where the size seen at open said there was more: the file shrank. Stop.
+        inflight.length = 0;
+        return null;
+      }
+      return parts;
+    };
+    const stream = new ReadableStream<Uint8Array>({
       pull: async (c) => {
         try {
-          fill();
-          if (inflight.length === 0) {
-            // Past the size seen at open: the file may have grown; read on until EOF.
-            if (next >= limit) {
-              closeHandle();
-              return c.close();
-            }
-            const more = await readAt(next, Math.min(chunk, limit - next));
-            if (more.length === 0) {
-              closeHandle();
-              return c.close();
-            }
-            for (const part of more) {
-              next += part.length;
-              c.enqueue(part);
-            }
-            sizeHint = Math.min(limit, next + chunk * depth);
-            return;
-          }
-          const parts = await inflight.shift()!;
-          if (parts.length === 0) {
-            // Nothing where the size seen at open said there was more: the file shrank. Stop.
-            inflight.length = 0;
+          const parts = await nextParts();
+          if (!parts) {
             closeHandle();
             return c.close();
           }
@@ -419,7 +419,45 @@ export class SftpVfs implements Vfs {
         }
       },
       cancel: closeHandle,
-    }, { highWaterMark: 1 });
+      // No answer is pulled before a read asks (the READs ahead are asked for anyway): what
+      // the stream had queued, a drain taking over would miss.
+    }, { highWaterMark: 0 });
+    // Straight to a sink that takes the pieces by a call (../direct.ts).
+    const stop = { cancelled: false, reason: undefined as unknown };
+    /** Ends the wait for the next answer at once (a stalled server must not hold a cancel). */
+    let interrupt: ((reason: unknown) => void) | undefined;
+    return offerDrain(stream, {
+      run: async (put) => {
+        for (;;) {
+          if (stop.cancelled) throw stop.reason;
+          let parts: Uint8Array[] | null;
+          // A gate per answer: one promise raced for the whole file would keep every answer.
+          const gate = Promise.withResolvers<never>();
+          interrupt = gate.reject;
+          try {
+            parts = await Promise.race([nextParts(), gate.promise]);
+          } catch (err) {
+            closeHandle();
+            throw stop.cancelled ? stop.reason : mapError(err, vpath);
+          } finally {
+            interrupt = undefined;
+          }
+          if (!parts) return closeHandle();
+          for (const part of parts) {
+            if (stop.cancelled) throw stop.reason;
+            const wait = put(part);
+            if (wait) await wait;
+          }
+        }
+      },
+      cancel: (reason) => {
+        if (stop.cancelled) return;
+        stop.cancelled = true;
+        stop.reason = reason;
+        closeHandle();
+        interrupt?.(reason);
+      },
+    });
   }
 
   async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
