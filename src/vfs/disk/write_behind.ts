@@ -46,9 +46,9 @@ export const WRITE_BEHIND_BYTES = 256 * 1024;
 export const SLOW_WRITE_MS = 10;
 
 /**
- * A stream writing to `file` in gathered buffers (see the module's notes). `fail` turns a write's error into the one the
- * caller sees (it is called once per failure); `close` closes the file, once, after the last
- * write has ended (on abort too).
+ * A stream writing to `file` in gathered buffers (see the module's notes). `fail` turns a
+ * write's error into the one the caller sees (it is called once per failure); `close` closes
+ * the file, once, after the last write has ended (on abort too).
  */
 export function writeBehind(
   file: Pick<Deno.FsFile, "write" | "writeSync">,
