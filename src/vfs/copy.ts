@@ -30,7 +30,6 @@
 import { Slots } from "../slots.ts";
 import { Destination, statOrNone } from "./copy_dest.ts";
 import { EarlyWrites } from "./early_writes.ts";
-import { fillDirect } from "./fill.ts";
 import { hasGlob, matchGlob } from "./glob.ts";
 import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
 import { tempName } from "./temp_name.ts";
@@ -172,12 +171,11 @@ export async function copyToVfs(
 
   const queue = [...plan.items];
   // Files larger than WHOLE_MAX: at most `limit` at once, whatever the number of workers.
-  const large = new Slots(Math.min(limit, workers));
+  const large = new Slots(limit);
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const it = item;
-      if (workers > limit && it.from.size > WHOLE_MAX) await large.run(() => copyItem(it));
-      else await copyItem(it);
+      await (it.from.size > WHOLE_MAX ? large.run(() => copyItem(it)) : copyItem(it));
     }
   };
   const copyItem = async (item: Item) => {
@@ -334,9 +332,7 @@ async function copyInPlace(
       onBytes(n);
     };
     piped = true; // from here on a failure aborts the write
-    // Straight into the destination's buffers where both ends can (`fill.ts`).
-    await (fillDirect(reader, writer, opts.signal, count) ??
-      pipeCounting(reader, writer, opts.signal, count));
+    await pipeCounting(reader, writer, opts.signal, count);
   } catch (err) {
     if (early && !piped) await early.then((w) => w.abort(err)).catch(() => {});
     onBytes(-counted);

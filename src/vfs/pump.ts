@@ -9,17 +9,17 @@
  * alternating rounds of that download in one process (2026-12-04): its data a median 501 ms
  * (433 to 511) against 543 (443 to 624), CPU time of the process 0.68 s against 0.73.
  *
- * Where the source can hand its chunks straight to the sink (`./direct.ts`: an SFTP download to
- * local disk), they go so, with no stream between them at all: that download's data took a
- * median 483 ms (440 to 592) against 523 (444 to 658) through the streams, 0.63 against 0.71 s
- * of CPU time, eight alternating rounds (2026-12-04); peak RSS 114 to 129 MiB against 103 to
- * 120 (fewer objects per chunk, so the collector runs less often and frees the socket's
- * buffers later).
+ * Where the ends can hand the bytes over directly (`./direct.ts`: a disk file's bytes read into
+ * an S3 upload's part buffers, an SFTP download's pieces handed to the disk's gathered writes),
+ * they go so, with no stream between them at all. That download's data took a median 483 ms
+ * (440 to 592) against 523 (444 to 658) through the streams, 0.63 against 0.71 s of CPU time,
+ * eight alternating rounds (2026-12-04); peak RSS 114 to 129 MiB against 103 to 120 (fewer
+ * objects per chunk, so the collector runs less often and frees the socket's buffers later).
  *
  * @module
  */
 
-import { type Drain, type Take, takeOffers } from "./direct.ts";
+import { pipeDirect } from "./direct.ts";
 
 /**
  * Moves `reader`'s chunks into `writer`, telling `onChunk` the size of each as it passes, and
@@ -32,8 +32,8 @@ export async function pipeCounting(
   signal: AbortSignal | undefined,
   onChunk: (n: number) => void,
 ): Promise<void> {
-  const direct = takeOffers(reader, writer);
-  if (direct) return await pipeDirect(direct.drain, direct.take, signal, onChunk);
+  const direct = pipeDirect(reader, writer, signal, onChunk);
+  if (direct) return await direct;
   const r = reader.getReader();
   const w = writer.getWriter();
   const stop = () => {
@@ -59,31 +59,5 @@ export async function pipeCounting(
     signal?.removeEventListener("abort", stop);
     r.releaseLock();
     w.releaseLock();
-  }
-}
-
-/** {@linkcode pipeCounting} between a source and a sink that offered a direct hand-off. */
-async function pipeDirect(
-  drain: Drain,
-  take: Take,
-  signal: AbortSignal | undefined,
-  onChunk: (n: number) => void,
-): Promise<void> {
-  const stop = () => drain.cancel(signal!.reason);
-  try {
-    signal?.throwIfAborted();
-    signal?.addEventListener("abort", stop, { once: true });
-    await drain.run((chunk) => {
-      onChunk(chunk.byteLength);
-      return take.put(chunk);
-    });
-    signal?.throwIfAborted();
-    await take.close();
-  } catch (err) {
-    drain.cancel(err);
-    await take.abort(err).catch(() => {});
-    throw err;
-  } finally {
-    signal?.removeEventListener("abort", stop);
   }
 }

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { withTempDir } from "../../../tests/fixtures/temp_dir.ts";
 import { mapDiskError } from "./_map_error.ts";
 import { VfsError } from "../types.ts";
 import { DiskVfs } from "./disk.ts";
@@ -21,9 +22,27 @@ function closer(file: Deno.FsFile): { close: () => void; count: () => number } {
   };
 }
 
+/**
+ * `real`'s writes, each recorded in `calls` ("write N" or "writeSync N"); the call numbered
+ * `slowAt` (1-based, a synchronous one) takes longer than SLOW_WRITE_MS.
+ */
+function recording(real: Deno.FsFile, slowAt?: number) {
+  const calls: string[] = [];
+  const file = {
+    write: (b: Uint8Array) => (calls.push(`write ${b.length}`), real.write(b)),
+    writeSync: (b: Uint8Array) => {
+      calls.push(`writeSync ${b.length}`);
+      if (calls.length === slowAt) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SLOW_WRITE_MS + 5);
+      }
+      return real.writeSync(b);
+    },
+  };
+  return { file, calls };
+}
+
 Deno.test("write behind: chunks of any size land in order, each reusable once written", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
-  try {
+  await withTempDir("aft-write-behind-", async (dir) => {
     const path = join(dir, "out.bin");
     const file = await Deno.open(path, { write: true, create: true, truncate: true });
     const c = closer(file);
@@ -46,9 +65,7 @@ Deno.test("write behind: chunks of any size land in order, each reusable once wr
     await w.close();
     assert.equal(c.count(), 1);
     assert.deepEqual(await Deno.readFile(path), new Uint8Array(expected));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test({
@@ -101,15 +118,10 @@ Deno.test({
 });
 
 Deno.test("write behind: a file that fits in one buffer is written once, at close, synchronously", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
-  try {
+  await withTempDir("aft-write-behind-", async (dir) => {
     const path = join(dir, "small.bin");
     const real = await Deno.open(path, { write: true, create: true });
-    const calls: string[] = [];
-    const file = {
-      write: (b: Uint8Array) => (calls.push(`write ${b.length}`), real.write(b)),
-      writeSync: (b: Uint8Array) => (calls.push(`writeSync ${b.length}`), real.writeSync(b)),
-    };
+    const { file, calls } = recording(real);
     const c = closer(real);
     // Exactly one buffer's worth, in two chunks: no hand-off to the other thread.
     const w = writeBehind(file, (e) => mapDiskError(e, "/small.bin"), c.close, 1000).getWriter();
@@ -123,28 +135,15 @@ Deno.test("write behind: a file that fits in one buffer is written once, at clos
     assert.equal(got.length, 1000);
     assert.equal(got[599], 1);
     assert.equal(got[600], 2);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("write behind: full buffers are written on the caller's thread until one write is slow, then behind it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
-  try {
+  await withTempDir("aft-write-behind-", async (dir) => {
     const path = join(dir, "slow.bin");
     const real = await Deno.open(path, { write: true, create: true });
-    const calls: string[] = [];
-    const slowFrom = 3; // the third synchronous write is slow (a disk under pressure)
-    const file = {
-      write: (b: Uint8Array) => (calls.push(`write ${b.length}`), real.write(b)),
-      writeSync: (b: Uint8Array) => {
-        calls.push(`writeSync ${b.length}`);
-        if (calls.length === slowFrom) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SLOW_WRITE_MS + 5);
-        }
-        return real.writeSync(b);
-      },
-    };
+    // The third synchronous write is slow (a disk under pressure).
+    const { file, calls } = recording(real, 3);
     const c = closer(real);
     const w = writeBehind(file, (e) => mapDiskError(e, "/slow.bin"), c.close, 1000).getWriter();
     for (let k = 0; k < 6; k++) await w.write(new Uint8Array(1000).fill(k));
@@ -163,14 +162,11 @@ Deno.test("write behind: full buffers are written on the caller's thread until o
     const got = await Deno.readFile(path);
     assert.equal(got.length, 6010);
     for (let k = 0; k <= 6; k++) assert.equal(got[k * 1000], k, `byte ${k * 1000}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("write behind: abort waits for the write under way, then closes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
-  try {
+  await withTempDir("aft-write-behind-", async (dir) => {
     const file = await Deno.open(join(dir, "a.bin"), { write: true, create: true });
     const c = closer(file);
     const w = writeBehind(file, (e) => mapDiskError(e, "/a.bin"), c.close, 1000).getWriter();
@@ -179,14 +175,11 @@ Deno.test("write behind: abort waits for the write under way, then closes", asyn
     assert.equal(c.count(), 1);
     // Whole buffers handed off before the abort are on the file; the gathered rest is not.
     assert.equal((await Deno.stat(join(dir, "a.bin"))).size, 2000);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("disk VFS: a file written through openWrite is whole once the stream is closed", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "aft-write-behind-" });
-  try {
+  await withTempDir("aft-write-behind-", async (dir) => {
     const vfs = await DiskVfs.open(dir);
     const w = (await vfs.openWrite("/.big.part")).getWriter();
     const piece = new Uint8Array(21 * 1024);
@@ -199,7 +192,5 @@ Deno.test("disk VFS: a file written through openWrite is whole once the stream i
     const got = await Deno.readFile(join(dir, ".big.part"));
     assert.equal(got.length, pieces * piece.length);
     for (let k = 0; k < pieces; k++) assert.equal(got[k * piece.length + 100], k & 0xff);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

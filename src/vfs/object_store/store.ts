@@ -57,7 +57,7 @@ export interface ObjectSink {
   write(chunk: Uint8Array): Promise<void>;
   /**
    * Reads from `reader` into the sink's own buffers until the source ends (as many `write`s
-   * would, with no copy; see `../fill.ts`), telling `onChunk` each read's size, and fails
+   * would, with no copy; see `../direct.ts`), telling `onChunk` each read's size, and fails
    * with `signal`'s reason once it is aborted. The caller then closes or aborts the sink.
    */
   fill?(

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { offerFill } from "../fill.ts";
+import { offerFill } from "../direct.ts";
 import { VfsError, type WriteOptions } from "../types.ts";
 import type { ObjectSink } from "./store.ts";
 
@@ -57,7 +57,7 @@ export function guardStream(
  * ({@linkcode WriteOptions.size}), a stream that delivered another number of bytes aborts the
  * sink at close (so nothing is stored) and fails with VERIFY_FAILED; `onStored` hears the size
  * stored once the sink has closed. A sink that can fill its own buffers (`ObjectSink.fill`)
- * is offered for direct fills (`../fill.ts`), with the same size check.
+ * is offered for direct fills (`../direct.ts`), with the same size check.
  */
 export function sinkStream(
   sink: ObjectSink,

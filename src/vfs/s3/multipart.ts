@@ -11,7 +11,7 @@
  * buffers already in use. `@aws-sdk/lib-storage`, used before, gathers each part with a
  * `Buffer.concat` into new memory: 1.75 CPU seconds per 256 MiB upload in a profile, more
  * than the rest of the client together. A source that reads into its caller's memory (the
- * disk VFS) fills the part buffers directly (`fill`, see `../fill.ts`): no buffer per read and
+ * disk VFS) fills the part buffers directly (`fill`, see `../direct.ts`): no buffer per read and
  * no copy from it into the part. An upload of 256 MiB from disk to s3rver took aft 1.6 to 1.9
  * CPU seconds with a 1 MiB buffer per read and a copy, 0.9 to 0.95 s so (peak RSS of the
  * process 178 MiB, then 117 MiB).
@@ -114,7 +114,7 @@ class MultipartSink implements ObjectSink {
   }
 
   /**
-   * Reads the source straight into the part buffers (see `../fill.ts`): each read lends the
+   * Reads the source straight into the part buffers (see `../direct.ts`): each read lends the
    * rest of the current part's buffer to the reader, which hands the same memory back with
    * the bytes in it. A full part goes once the next read brought more (so the last part is
    * never empty), as in `write`.

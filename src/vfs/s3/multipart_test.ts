@@ -16,7 +16,7 @@ import { startS3Server } from "../../../tests/fixtures/s3server.ts";
 import { randomBytes } from "../../../tests/vfs/_util.ts";
 import { join } from "node:path";
 import { DiskVfs } from "../disk/disk.ts";
-import { fillDirect } from "../fill.ts";
+import { fillDirect } from "../direct.ts";
 import { sinkStream } from "../object_store/mod.ts";
 import { isVfsError } from "../types.ts";
 import { mapS3Error } from "./_map_error.ts";

@@ -423,39 +423,38 @@ export class SftpVfs implements Vfs {
       // the stream had queued, a drain taking over would miss.
     }, { highWaterMark: 0 });
     // Straight to a sink that takes the pieces by a call (../direct.ts).
-    const stop = { cancelled: false, reason: undefined as unknown };
-    /** Ends the wait for the next answer at once (a stalled server must not hold a cancel). */
-    let interrupt: ((reason: unknown) => void) | undefined;
+    const stopped = new AbortController();
     return offerDrain(stream, {
       run: async (put) => {
+        const { signal } = stopped;
         for (;;) {
-          if (stop.cancelled) throw stop.reason;
+          signal.throwIfAborted();
           let parts: Uint8Array[] | null;
-          // A gate per answer: one promise raced for the whole file would keep every answer.
+          // A cancel ends the wait for the next answer at once (a stalled server must not hold
+          // it), through a gate per answer: one promise raced for the whole file would keep
+          // every answer alive.
           const gate = Promise.withResolvers<never>();
-          interrupt = gate.reject;
+          const open = () => gate.reject(signal.reason);
+          signal.addEventListener("abort", open, { once: true });
           try {
             parts = await Promise.race([nextParts(), gate.promise]);
           } catch (err) {
             closeHandle();
-            throw stop.cancelled ? stop.reason : mapError(err, vpath);
+            throw signal.aborted ? signal.reason : mapError(err, vpath);
           } finally {
-            interrupt = undefined;
+            signal.removeEventListener("abort", open);
           }
           if (!parts) return closeHandle();
           for (const part of parts) {
-            if (stop.cancelled) throw stop.reason;
+            signal.throwIfAborted();
             const wait = put(part);
             if (wait) await wait;
           }
         }
       },
       cancel: (reason) => {
-        if (stop.cancelled) return;
-        stop.cancelled = true;
-        stop.reason = reason;
         closeHandle();
-        interrupt?.(reason);
+        stopped.abort(reason);
       },
     });
   }
