@@ -4,7 +4,11 @@
  * server on 127.0.0.1:
  *
  *   - one 256 MiB file up and down over SFTP, against OpenSSH `sftp`;
+ *   - the connection alone (connect, sign in, one request, exit), against `sftp`, and from it
+ *     each side's download less its connection: how much of a transfer is fixed cost;
  *   - 2,000 files of 4 KiB up over SFTP, against OpenSSH `sftp` (and `rclone` when installed);
+ *   - one 256 MiB file up to and down from Azure Blob Storage (Azurite on 127.0.0.1), against
+ *     `rclone` (whose multi-thread download takes files of 250 MiB and more in 4 streams);
  *   - one 256 MiB file local to local, against `cp`.
  *
  * Each row runs aft and its peer alternately (aft, peer, peer, aft; `paired`) and takes each
@@ -18,7 +22,7 @@
  * aft script times its own CopyToVFS call (connecting included), and the whole `aft run`
  * command is timed too: the difference is aft's start-up (process, runner, worker).
  *
- *   deno task bench:transfer [--size-mib 256] [--files 2000] [--only sftp|s3|local] [--allow-busy]
+ *   deno task bench:transfer [--size-mib 256] [--files 2000] [--only sftp|s3|azure|local] [--allow-busy]
  *
  * `--only` runs one group of rows (the others' servers still start; their copies are skipped).
  *
@@ -33,6 +37,7 @@ import { runAft } from "../tests/e2e/_cli.ts";
 import { mustRun } from "../tests/fixtures/command.ts";
 import { startSshd } from "../tests/fixtures/sshd.ts";
 import { startS3Server } from "../tests/fixtures/s3server.ts";
+import { startAzurite } from "../tests/fixtures/azurite.ts";
 import { machineCheck } from "./_machine.ts";
 import { SftpVfs } from "../src/vfs/sftp/sftp.ts";
 
@@ -45,7 +50,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-const GROUPS = ["sftp", "s3", "local"];
+const GROUPS = ["sftp", "s3", "azure", "local"];
 if (values.only !== undefined && !GROUPS.includes(values.only)) {
   throw new Error(`Unknown group "${values.only}" for --only: one of ${GROUPS.join(", ")}`);
 }
@@ -306,6 +311,26 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
     );
     row(`download ${sizeMiB} MiB`, downAft, downSftp, "sftp");
 
+    // The connection alone (connect, sign in, one request, exit), so that a transfer's time can
+    // be read as fixed costs plus moving the data: the script times its Stat, which connects.
+    const [connAft, connSftp] = await paired(
+      () =>
+        aftScript(
+          "connect",
+          `var v = VirtualFSByName("remote");
+var t0 = Date.now();
+if (!v.Stat("/big.bin").Ok()) { Log.Error("no /big.bin"); Exit(1); }
+Log.Info("copy-ms=" + (Date.now() - t0));`,
+        ),
+      () => timed(() => sh("sftp", sftpArgs, `ls -l ${remote}/big.bin\n`)),
+    );
+    row("connection alone", connAft, connSftp, "sftp");
+    console.log(
+      `  download after the connection: sftp ${(downSftp - connSftp).toFixed(2)} s, aft ${
+        (downAft.copySecs - connAft.copySecs).toFixed(2)
+      } s (each side's download less its connection alone; best runs)`,
+    );
+
     const [smallAft, smallSftp] = await paired(
       () => aftScript("small", copy("local", "/small", "remote", `/${fresh("small-aft")}`)),
       async () => {
@@ -402,6 +427,77 @@ Log.Info("copy-ms=" + (Date.now() - t0));`;
       row(`upload ${sizeMiB} MiB`, s3Aft, s3Rclone, "rclone");
     } finally {
       await s3.stop();
+    }
+  }
+
+  if (rclone && want("azure")) {
+    console.log(
+      `\nAzure Blob (Azurite on 127.0.0.1, a test server; best of 2 each, alternating; aft in 8 MiB parts, 4 at once)`,
+    );
+    const az = await startAzurite();
+    try {
+      const { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential } =
+        await import("@azure/storage-blob");
+      const container = new BlobServiceClient(
+        az.endpoint,
+        new StorageSharedKeyCredential(az.accountName, az.accountKey),
+      ).getContainerClient("bench");
+      await container.create();
+      // rclone 1.60 takes an Azure endpoint only as a domain suffix; a SAS URL names any.
+      const sasUrl = await container.generateSasUrl({
+        permissions: ContainerSASPermissions.parse("racwdl"),
+        expiresOn: new Date(Date.now() + 3600_000),
+      });
+      const rc = async (args: string[]) => {
+        const out = await new Deno.Command("rclone", {
+          args,
+          env: { RCLONE_CONFIG_AZ_TYPE: "azureblob", RCLONE_CONFIG_AZ_SAS_URL: sasUrl },
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+      };
+      await must([
+        "vfs",
+        "add",
+        "azure",
+        "--type",
+        "azure",
+        "--target",
+        `azure://${az.accountName}/bench?endpoint=${encodeURIComponent(az.endpoint)}`,
+        "--opt",
+        `accountKey=${az.accountKey}`,
+      ]);
+      const [upAft, upRclone] = await paired(
+        async () => {
+          await rc(["delete", "az:bench/aft"]).catch(() => {});
+          return await aftScript("azup", copy("local", "/big.bin", "azure", "/aft"));
+        },
+        async () => {
+          await rc(["delete", "az:bench/rclone"]).catch(() => {});
+          return await timed(() =>
+            rc(["copyto", join(local, "big.bin"), "az:bench/rclone/big.bin"])
+          );
+        },
+      );
+      row(`upload ${sizeMiB} MiB`, upAft, upRclone, "rclone");
+      await Deno.mkdir(join(root, "azdown"), { recursive: true });
+      await must(["vfs", "add", "azdown", "--type", "disk", "--target", join(root, "azdown")]);
+      const [downAft, downRclone] = await paired(
+        async () => {
+          await removeLast(join(root, "azdown", "big.bin"));
+          return await aftScript("azdown", copy("azure", "/aft/big.bin", "azdown", "/"));
+        },
+        async () => {
+          await removeLast(join(root, "azdown", "rclone.bin"));
+          return await timed(() =>
+            rc(["copyto", "az:bench/aft/big.bin", join(root, "azdown", "rclone.bin")])
+          );
+        },
+      );
+      row(`download ${sizeMiB} MiB`, downAft, downRclone, "rclone");
+    } finally {
+      await az.stop();
     }
   }
 

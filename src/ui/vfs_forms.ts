@@ -50,6 +50,22 @@ const tlsFiles: OptionField[] = [
   },
 ];
 
+/** Part size and parallel requests of an object store's large transfers (`ranged.ts`). */
+const inParts = (what: string, concurrency: string): OptionField[] => [
+  {
+    key: "partSizeMiB",
+    label: "Part size (MiB)",
+    kind: "text",
+    hint: `${what}: 5 to 1024, default 8`,
+  },
+  {
+    key: "concurrency",
+    label: "Parts at once",
+    kind: "text",
+    hint: `Requests in flight for one large file: 1 to 64, default ${concurrency}`,
+  },
+];
+
 /** Every backend's form, in the order the type choice lists them. */
 export const BACKEND_FORMS: readonly BackendForm[] = [
   {
@@ -122,6 +138,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
       { key: "secretAccessKey", label: "Secret access key", kind: "text" },
       secretOf("secretAccessKey", "Secret access key"),
       ...tlsFiles,
+      ...inParts("Of multipart uploads and ranged downloads", "4"),
     ],
   },
   {
@@ -133,6 +150,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
     options: [
       { key: "accountKey", label: "Account key", kind: "text" },
       secretOf("accountKey", "Account key"),
+      ...inParts("Of upload blocks and ranged downloads", "4"),
     ],
   },
   {
@@ -151,6 +169,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
       { key: "credentials", label: "Service-account key (JSON)", kind: "text" },
       secretOf("credentials", "Service-account key"),
       { key: "projectId", label: "Project ID", kind: "text" },
+      ...inParts("Of ranged downloads (uploads are one stream)", "1 (one stream)"),
     ],
   },
 ];

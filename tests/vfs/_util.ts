@@ -5,8 +5,10 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { FileInfo, ReadOptions, Vfs } from "../../src/vfs/types.ts";
+import { assertSameBytes } from "../fixtures/same_bytes.ts";
 
 /** A stream of `size` pseudo-random bytes from `seed`, produced chunk by chunk. */
 export function patternStream(
@@ -71,6 +73,32 @@ export async function put(vfs: Vfs, path: string, data: string | Uint8Array): Pr
 /** Reads a whole (small) VFS file as text. */
 export async function text(vfs: Vfs, path: string, opts?: ReadOptions): Promise<string> {
   return await new Response(await vfs.openRead(path, opts)).text();
+}
+
+/**
+ * Reads `path` (holding `data`) of an object-store VFS whose reads come in parts of `part`
+ * bytes: whole, and at offsets and lengths across part boundaries and past the end, byte for
+ * byte; then stops a reader after its first chunk (the parts fetched ahead must be dropped, or
+ * the test's resource check sees them).
+ */
+export async function assertReadsInParts(
+  vfs: Vfs,
+  path: string,
+  data: Uint8Array,
+  part: number,
+): Promise<void> {
+  const read = async (offset?: number, length?: number) =>
+    new Uint8Array(await new Response(await vfs.openRead(path, { offset, length })).arrayBuffer());
+  assertSameBytes(await read(), data);
+  for (const [offset, length] of [[1, undefined], [part - 1, 2 * part + 2], [3 * part, part]]) {
+    const want = data.subarray(offset, length === undefined ? undefined : offset! + length);
+    assertSameBytes(await read(offset, length), want, `${offset}+${length}`);
+  }
+  assertSameBytes(await read(data.length - 3, 10 * part), data.subarray(-3));
+  assert.equal((await read(data.length)).length, 0);
+  const r = (await vfs.openRead(path)).getReader();
+  await r.read();
+  await r.cancel();
 }
 
 /** Sorted names of a folder's entries. */

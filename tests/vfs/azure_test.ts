@@ -1,17 +1,20 @@
 /**
  * The Azure Blob backend against Azurite on 127.0.0.1 (tests/fixtures/azurite.ts): the whole
- * conformance suite, the object-store base's own cases (a prefix as the root among them), and
- * clear errors for a wrong key, a missing container and a server that is not there.
+ * conformance suite, the object-store base's own cases (a prefix as the root among them), clear
+ * errors for a wrong key, a missing container and a server that is not there, and large
+ * transfers in parts (parallel ranged reads; uploads in blocks of the part size).
  */
 
 import assert from "node:assert/strict";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
-import { mapAzureError, openAzure, parseAzureTarget } from "../../src/vfs/azure/azure.ts";
-import { AzureStore } from "../../src/vfs/azure/store.ts";
+import { AzureVfs, mapAzureError, openAzure, parseAzureTarget } from "../../src/vfs/azure/azure.ts";
+import { AzureStore, blobSize } from "../../src/vfs/azure/store.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { startAzurite } from "../fixtures/azurite.ts";
 import { freePort } from "../fixtures/s3server.ts";
-import { put, text } from "./_util.ts";
+import { assertReadsInParts, put, randomBytes, text } from "./_util.ts";
+import { startProxy } from "../fixtures/proxy.ts";
+import { assertSameBytes } from "../fixtures/same_bytes.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
 
@@ -152,6 +155,63 @@ if (Deno.build.os !== "linux") {
     } finally {
       await vfs.close();
     }
+  });
+
+  Deno.test("azure: large reads come in parallel ranged parts over connections of their own, byte for byte", async () => {
+    const c = await container();
+    const part = 64 * 1024;
+    const data = randomBytes(10 * part + 7);
+    await admin.getContainerClient(c).getBlockBlobClient("big.bin").upload(data, data.length);
+    const proxy = startProxy(
+      { hostname: "127.0.0.1", port: Number(new URL(server.endpoint).port) },
+      { dropAfterBytes: Infinity, dropConnections: () => false },
+    );
+    try {
+      const vfs = AzureVfs.create({
+        ...parseAzureTarget(def(c)),
+        endpoint: `http://127.0.0.1:${proxy.port}/${server.accountName}`,
+        transfer: { partSize: part, concurrency: 3 },
+      });
+      await assertReadsInParts(vfs, "/big.bin", data, part);
+      // One read in one request would have used one connection throughout.
+      assert.ok(proxy.connections() >= 2, `${proxy.connections()} connections`);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  Deno.test("azure: uploads go in blocks of partSizeMiB; the options are checked", async () => {
+    const c = await container();
+    const vfs = await openAzure(def(c, { partSizeMiB: "5", concurrency: "2" }), noSecrets);
+    try {
+      const data = randomBytes(3 * 5 * MiB + 1);
+      await put(vfs, "/up.bin", data);
+      const list = await admin.getContainerClient(c).getBlockBlobClient("up.bin")
+        .getBlockList("committed");
+      assert.deepEqual(
+        list.committedBlocks?.map((b) => b.size),
+        [5 * MiB, 5 * MiB, 5 * MiB, 1],
+      );
+      assertSameBytes(
+        new Uint8Array(await new Response(await vfs.openRead("/up.bin")).arrayBuffer()),
+        data,
+      );
+    } finally {
+      await vfs.close();
+    }
+    assert.deepEqual(parseAzureTarget(def(c)).transfer, { partSize: 8 * MiB, concurrency: 4 });
+    assert.throws(() => parseAzureTarget(def(c, { partSizeMiB: "4" })), /"partSizeMiB" option/);
+    assert.throws(() => parseAzureTarget(def(c, { concurrency: "0" })), /"concurrency" option/);
+  });
+
+  Deno.test("azure: a blob's size from a download's Content-Range or length", () => {
+    assert.equal(blobSize("bytes 100-199/1000", 100, 100, 100), 1000);
+    assert.equal(blobSize("bytes 0-1048575/5000000", 1048576, 0, undefined), 5000000);
+    assert.equal(blobSize(undefined, 1000, 0, undefined), 1000);
+    // Part of a blob without a Content-Range: the whole size is not known.
+    assert.equal(blobSize(undefined, 100, 0, 100), undefined);
+    assert.equal(blobSize(undefined, 900, 100, undefined), undefined);
+    assert.equal(blobSize("bytes */1000", 0, 1000, undefined), 1000);
   });
 
   Deno.test("azure: stop the server", async () => {

@@ -2,7 +2,8 @@
  * The GCS backend against a GCS server on 127.0.0.1: the Cloud Storage emulator of
  * firebase-tools (tests/fixtures/gcs.ts), running the whole conformance suite, at the bucket's
  * root and under a prefix, the object-store base's own cases, and an object written by aft read
- * back through the plain JSON API (and the reverse). Also, without a server: target parsing, credentials errors, the mapping of
+ * back through the plain JSON API (and the reverse), and large reads in parallel parts held to
+ * the object's CRC32C. Also, without a server: target parsing, credentials errors, the mapping of
  * the client's errors, and a refused connection through the open path, the CLI and a script's
  * GCSClient.
  *
@@ -20,7 +21,7 @@ import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { runAft, tempDataDir } from "../e2e/_cli.ts";
 import { freePort } from "../fixtures/s3server.ts";
 import { startGcsEmulator } from "../fixtures/gcs.ts";
-import { put, randomBytes } from "./_util.ts";
+import { assertReadsInParts, put, randomBytes } from "./_util.ts";
 import { startProxy } from "../fixtures/proxy.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
@@ -42,7 +43,13 @@ Deno.test("gcs: targets parse into bucket, prefix, endpoint and project", () => 
     credentialsFile: undefined,
     credentials: undefined,
     endpoint: undefined,
+    transfer: { partSize: 8 * 1024 * 1024, concurrency: 1 },
   });
+  assert.deepEqual(
+    parseGcsTarget(def("gcs://b", { partSizeMiB: "16", concurrency: "2" })).transfer,
+    { partSize: 16 * 1024 * 1024, concurrency: 2 },
+  );
+  assert.throws(() => parseGcsTarget(def("gcs://b", { concurrency: "65" })), /"concurrency"/);
   const o = parseGcsTarget(
     def("gcs://b/in/2026%20Q4/?endpoint=http://127.0.0.1:4443", { projectId: "p1" }),
   );
@@ -260,6 +267,53 @@ if (Deno.build.os !== "linux") {
       await vfs.close();
     } finally {
       proxy.close();
+    }
+  });
+
+  Deno.test("gcs: large reads come in parallel ranged parts, byte for byte; a whole object read in parts is held to its CRC32C", async () => {
+    const bucket = `aft-parts-${n++}`;
+    const part = 64 * 1024;
+    const data = randomBytes(10 * part + 7);
+    const writer = await openGcs(at(bucket), noSecrets);
+    await put(writer, "/big.bin", data);
+    await writer.close();
+    const { hostname, port } = new URL(server.endpoint);
+    const through = (proxy: { port: number }) =>
+      GcsVfs.create({
+        ...parseGcsTarget(at(bucket)),
+        endpoint: `http://127.0.0.1:${proxy.port}`,
+        transfer: { partSize: part, concurrency: 3 },
+      });
+    const clean = startProxy({ hostname, port: Number(port) }, {
+      dropAfterBytes: Infinity,
+      dropConnections: () => false,
+    });
+    try {
+      const vfs = through(clean);
+      await assertReadsInParts(vfs, "/big.bin", data, part);
+      // One read in one request would have used one connection throughout.
+      assert.ok(clean.connections() >= 2, `${clean.connections()} connections`);
+      await vfs.close();
+    } finally {
+      clean.close();
+    }
+    // One bit of every connection's answers flipped 40,000 bytes in: inside the first body each
+    // connection carries (the metadata answers before it are about 1 KB each). The ranged parts
+    // are not checked by the client; the whole object's CRC32C catches it.
+    const flipping = startProxy({ hostname, port: Number(port) }, {
+      dropAfterBytes: Infinity,
+      dropConnections: () => true,
+      flipAfterBytes: 40_000,
+    });
+    try {
+      const vfs = through(flipping);
+      await assert.rejects(
+        new Response(await vfs.openRead("/big.bin")).arrayBuffer(),
+        (e) => isVfsError(e, "VERIFY_FAILED") && /CRC32C/.test(e.message),
+      );
+      await vfs.close();
+    } finally {
+      flipping.close();
     }
   });
 

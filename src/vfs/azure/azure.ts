@@ -4,7 +4,8 @@
  * Target `azure://account/container/prefix`; `?endpoint=` (or the option `endpoint`) points at
  * another blob endpoint, such as Azurite's `http://127.0.0.1:10000/devstoreaccount1`; the
  * default is `https://ACCOUNT.blob.core.windows.net`. Options `accountKey` (shared key) or
- * `sasToken`.
+ * `sasToken`; `partSizeMiB` (default 8) and `concurrency` (default 4): the block size and
+ * blocks in flight of uploads, and the parts of large downloads fetched at once.
  *
  * Folders, stat, list, rename and the rest come from the object-store base
  * (`../object_store/`); `store.ts` is the container's side of it. Times, permissions and
@@ -19,7 +20,13 @@ import {
   type ContainerClient,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
-import { ObjectStoreVfs, parseBucketTarget } from "../object_store/mod.ts";
+import {
+  DEFAULT_TRANSFER,
+  ObjectStoreVfs,
+  parseBucketTarget,
+  type TransferOptions,
+  transferOptions,
+} from "../object_store/mod.ts";
 import { type Vfs, type VfsContext, type VfsDefinition, VfsError } from "../types.ts";
 import { AzureStore } from "./store.ts";
 
@@ -37,6 +44,8 @@ export interface AzureOptions {
   endpoint: string;
   accountKey?: string;
   sasToken?: string;
+  /** Part size and parallel requests of large uploads and downloads. */
+  transfer: TransferOptions;
 }
 
 /** Parses `azure://account/container/prefix?endpoint=..` and the options. */
@@ -55,13 +64,14 @@ export function parseAzureTarget(def: VfsDefinition): AzureOptions {
     endpoint: (endpoint ?? `https://${account}.blob.core.windows.net`).replace(/\/+$/, ""),
     accountKey: o.accountKey || undefined,
     sasToken: o.sasToken || undefined,
+    transfer: transferOptions(o),
   };
 }
 
 /** An Azure blob container (or a prefix of one) as a file system. */
 export class AzureVfs extends ObjectStoreVfs {
-  constructor(container: ContainerClient, prefix = "") {
-    super("azure", new AzureStore(container), prefix);
+  constructor(container: ContainerClient, prefix = "", transfer = DEFAULT_TRANSFER) {
+    super("azure", new AzureStore(container, transfer), prefix, transfer);
   }
 
   /** Builds the client from parsed options (does not contact the server). */
@@ -85,7 +95,7 @@ export class AzureVfs extends ObjectStoreVfs {
     } else {
       service = new BlobServiceClient(o.endpoint, undefined, pipeline);
     }
-    return new AzureVfs(service.getContainerClient(o.container), o.prefix);
+    return new AzureVfs(service.getContainerClient(o.container), o.prefix, o.transfer);
   }
 }
 

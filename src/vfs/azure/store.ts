@@ -1,33 +1,62 @@
 /**
  * One Azure Blob container as the object-store surface, over `@azure/storage-blob`: blob
- * properties, flat and hierarchical listings, ranged downloads, block blob uploads
- * (`uploadStream`: 8 MiB blocks, 4 in flight, so memory stays bounded; the blob becomes
- * visible only when the block list is committed at the end, and an aborted write commits
- * nothing), and Copy Blob (any size, within the account).
+ * properties, flat and hierarchical listings, ranged downloads (answers marked with the blob's
+ * size, so that large reads come in parallel parts: `../object_store/ranged.ts`), block blob
+ * uploads (`uploadStream`: blocks of the part size, as many in flight as the concurrency, 8 MiB
+ * and 4 by default, so memory stays bounded; the blob becomes visible only when the block list
+ * is committed at the end, and an aborted write commits nothing), and Copy Blob (any size,
+ * within the account).
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
-import { emptyStream } from "../object_store/mod.ts";
+import {
+  DEFAULT_TRANSFER,
+  emptyStream,
+  fromNodeStream,
+  markSize,
+  type TransferOptions,
+} from "../object_store/mod.ts";
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
 import { VfsError } from "../types.ts";
 import { mapAzureError } from "./_map_error.ts";
 
 const MiB = 1024 * 1024;
-/** Block size and blocks in flight of an upload: at most 4 × 8 MiB buffered (plus 1 MiB). */
-const BLOCK_SIZE = 8 * MiB;
-const CONCURRENCY = 4;
 /** Blobs per listing page unless asked for fewer (the service's largest page). */
 const PAGE = 5000;
+
+/**
+ * The whole blob's size from a download's answer: the total of its Content-Range
+ * (`bytes 0-99/1000`), else its length when the whole blob was asked for.
+ */
+export function blobSize(
+  contentRange: string | undefined,
+  contentLength: number | undefined,
+  offset: number,
+  length: number | undefined,
+): number | undefined {
+  const total = contentRange === undefined ? undefined : /\/(\d+)\s*$/.exec(contentRange)?.[1];
+  if (total !== undefined) return Number(total);
+  return offset === 0 && length === undefined && contentLength !== undefined
+    ? contentLength
+    : undefined;
+}
 
 /** An Azure blob container as an {@linkcode ObjectStore}. */
 export class AzureStore implements ObjectStore {
   readonly objects = "Azure block blobs";
 
-  constructor(readonly container: ContainerClient) {}
+  /**
+   * `transfer`: the block size and blocks in flight of an upload (at most their product
+   * buffered, plus 1 MiB), and the part size of parallel reads.
+   */
+  constructor(
+    readonly container: ContainerClient,
+    readonly transfer: TransferOptions = DEFAULT_TRANSFER,
+  ) {}
 
   get label(): string {
     return `Azure container "${this.container.containerName}"`;
@@ -72,7 +101,10 @@ export class AzureStore implements ObjectStore {
   ): Promise<ReadableStream<Uint8Array>> {
     const res = await this.#blob(key).download(offset, length);
     const body = res.readableStreamBody as Readable | undefined;
-    return body ? Readable.toWeb(body) as ReadableStream<Uint8Array> : emptyStream();
+    if (!body) return emptyStream();
+    const stream = fromNodeStream(body);
+    const total = blobSize(res.contentRange, res.contentLength, offset, length);
+    return total === undefined ? stream : markSize(stream, total);
   }
 
   openWrite(key: string): Promise<ObjectSink> {
@@ -82,7 +114,8 @@ export class AzureStore implements ObjectStore {
     const failed = new Promise<never>((_, reject) => onFailure = reject);
     failed.catch(() => {});
     // Blocks are staged as they fill; the blob appears only when the list is committed.
-    const done = this.#blob(key).uploadStream(pass, BLOCK_SIZE, CONCURRENCY).then(
+    const { partSize, concurrency } = this.transfer;
+    const done = this.#blob(key).uploadStream(pass, partSize, concurrency).then(
       () => {},
       (err) => {
         failure ??= err;

@@ -1,17 +1,19 @@
 /**
  * One GCS bucket as the object-store surface, over `@google-cloud/storage`: object metadata,
- * listings, ranged reads (CRC32C-validated when whole), resumable uploads streamed in one
- * request (CRC32C-validated), and the client's server-side copy (rewrites of large objects
- * included).
+ * listings, ranged reads (CRC32C-validated when whole; answers marked with the object's size,
+ * so that large reads come in parallel parts, which are held to the same CRC32C in order:
+ * `../object_store/ranged.ts`), resumable uploads streamed in one request (CRC32C-validated),
+ * and the client's server-side copy (rewrites of large objects included).
  *
  * @module
  */
 
-import { Readable, Writable } from "node:stream";
-import type { Bucket } from "@google-cloud/storage";
-import { emptyStream } from "../object_store/mod.ts";
+import { Buffer } from "node:buffer";
+import { Writable } from "node:stream";
+import { type Bucket, CRC32C } from "@google-cloud/storage";
+import { emptyStream, fromNodeStream, markSize, type WholeCheck } from "../object_store/mod.ts";
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
-import type { VfsError } from "../types.ts";
+import { VfsError } from "../types.ts";
 import { mapGcsError } from "./_map_error.ts";
 
 /** Objects per listing page unless asked for fewer. */
@@ -21,10 +23,27 @@ interface Metadata {
   size?: string | number;
   updated?: string;
   timeCreated?: string;
+  /** Base64 of the big-endian CRC32C of the content. */
+  crc32c?: string;
 }
 
 function meta(key: string, m: Metadata) {
   return { key, size: Number(m.size ?? 0), modTime: new Date(m.updated ?? m.timeCreated ?? 0) };
+}
+
+/** Holds the bytes of a whole object read in parts to its CRC32C (`expected`, base64). */
+function crc32cCheck(key: string, expected: string): WholeCheck {
+  const crc = new CRC32C();
+  return {
+    update: (chunk) => crc.update(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+    verify() {
+      if (crc.validate(expected)) return;
+      throw new VfsError(
+        "VERIFY_FAILED",
+        `The content of GCS object "${key}" read in parts does not match its CRC32C (${crc} read, ${expected} stored)`,
+      );
+    },
+  };
 }
 
 /** A GCS bucket as an {@linkcode ObjectStore}. */
@@ -59,20 +78,39 @@ export class GcsStore implements ObjectStore {
 
   async read(
     key: string,
-    { offset, length }: { offset: number; length?: number },
+    { offset, length, part }: { offset: number; length?: number; part?: number },
   ): Promise<ReadableStream<Uint8Array>> {
     // The size first: a read stream reports a missing object only once it is read, and
     // validation needs to know whether the read is whole.
-    const info = await this.head(key);
+    const [m] = await this.bucket.file(key).getMetadata();
+    const size = meta(key, m).size;
     const end = length === undefined ? undefined : offset + length - 1;
-    if (offset >= info.size) return emptyStream();
+    if (offset >= size) return emptyStream();
     // Validation needs the whole object; a ranged read cannot be checked against its CRC, and
     // the client refuses validation with any start or end given, even 0.
-    const whole = offset === 0 && (end === undefined || end >= info.size - 1);
+    const whole = offset === 0 && (end === undefined || end >= size - 1);
+    const crc = (m as Metadata).crc32c;
+    const last = end === undefined ? size - 1 : Math.min(end, size - 1);
+    if (part !== undefined && last - offset + 1 > part) {
+      // Read in parallel parts (../object_store/ranged.ts): this read is the first part alone,
+      // ended rather than cut off (a response cut off mid-way left its kept-alive connection
+      // to be reused, and reset, under another request: "aborted"). The client checks only
+      // whole reads, so a whole object's parts are held to its CRC32C here.
+      const first = this.bucket.file(key).createReadStream({
+        start: offset,
+        end: offset + part - 1,
+        validation: false,
+      });
+      return markSize(
+        fromNodeStream(first),
+        size,
+        whole && crc ? () => crc32cCheck(key, crc) : undefined,
+      );
+    }
     const node = this.bucket.file(key).createReadStream(
       whole ? { validation: "crc32c" } : { start: offset, end, validation: false },
     );
-    return Readable.toWeb(node) as ReadableStream<Uint8Array>;
+    return fromNodeStream(node);
   }
 
   openWrite(key: string): Promise<ObjectSink> {

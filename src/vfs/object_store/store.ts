@@ -11,7 +11,8 @@
  * Parallel transfers of large objects (rclone's multi-thread streams): a store whose `read`
  * answers carry the whole object's size (`markSize`, see `ranged.ts`) gets large reads split
  * into parts fetched several at a time; uploads are the store's own (S3's multipart upload keeps
- * several parts in flight). Not built yet: an optional `openChunkWriter(key)` next to
+ * several parts in flight, Azure's block uploads likewise; GCS's resumable upload is one
+ * stream). Not built yet: an optional `openChunkWriter(key)` next to
  * `openWrite` (S3 UploadPart, Azure stageBlock) so that the base cuts every store's uploads.
  *
  * @module
@@ -85,10 +86,16 @@ export interface ObjectStore {
    * base never asks for 0 bytes). Fails as `isMissing` tells when there is no such object, and
    * as `isPastEnd` tells when the range starts at or past the end of the object (a store that
    * knows the size may answer an empty stream instead).
+   *
+   * `part`, when given, is the part size of the base's parallel reads (`ranged.ts`): a store
+   * that knows the object's size before it reads may answer the first `part` bytes alone when
+   * the range is longer, marking the answer with the size (`markSize`), and the base reads
+   * the rest in parts. (A store that learns the size from the answer reads the whole range;
+   * the base stops that answer after its first part.)
    */
   read(
     key: string,
-    range: { offset: number; length?: number },
+    range: { offset: number; length?: number; part?: number },
   ): Promise<ReadableStream<Uint8Array>>;
   /**
    * A stream of any length written to `key`, replacing what is there. `size`, when the caller

@@ -22,6 +22,28 @@ export async function parallel<T>(
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }
 
+/**
+ * A client library's Node body stream as a web stream that reads only when asked and stops the
+ * Node stream when cancelled. Deno's `Readable.toWeb` passes on whatever the Node stream emits,
+ * also after a cancel: stopped after its first part (`./ranged.ts`), an Azure download's stream
+ * went on emitting data, and the adapter's enqueue into the closed stream threw out of the
+ * process.
+ */
+export function fromNodeStream(node: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = node[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const { done, value } = await it.next();
+      if (done) c.close();
+      else c.enqueue(value);
+    },
+    // A Node stream's iterator destroys the stream when returned.
+    async cancel() {
+      await it.return?.();
+    },
+  }, { highWaterMark: 0 });
+}
+
 /** A stream with no bytes (an empty object, or a range past the end). */
 export function emptyStream(): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({ start: (c) => c.close() });

@@ -13,7 +13,13 @@
  * @module
  */
 
-import { DEFAULT_TRANSFER, markedSize, partsInParallel, type TransferOptions } from "./ranged.ts";
+import {
+  DEFAULT_TRANSFER,
+  markedCheck,
+  markedSize,
+  partsInParallel,
+  type TransferOptions,
+} from "./ranged.ts";
 import { basename, dirname, normalizePath } from "../path.ts";
 import { VfsError } from "../types.ts";
 import type { FileInfo, ReadOptions, Vfs, VfsFeatures, WriteOptions } from "../types.ts";
@@ -260,7 +266,9 @@ export class ObjectStoreVfs implements Vfs {
       let body: ReadableStream<Uint8Array> | undefined;
       if (length === undefined || length > 0) {
         try {
-          body = await this.#store.read(this.#key(p), { offset, length });
+          const { partSize, concurrency } = this.#transfer;
+          const part = concurrency > 1 ? { part: partSize } : {};
+          body = await this.#store.read(this.#key(p), { offset, length, ...part });
         } catch (err) {
           if (this.#store.isMissing(err)) throw await missing();
           if (!this.#store.isPastEnd(err)) throw err;
@@ -293,7 +301,8 @@ export class ObjectStoreVfs implements Vfs {
     if (end - offset <= partSize) return body;
     const key = this.#key(p);
     const read = (at: number, n: number) => this.#store.read(key, { offset: at, length: n });
-    return partsInParallel(body, read, offset, end, this.#transfer);
+    const check = offset === 0 && end === total ? markedCheck(body)?.() : undefined;
+    return partsInParallel(body, read, offset, end, this.#transfer, check);
   }
 
   async openWrite(path: string, opts: WriteOptions = {}): Promise<WritableStream<Uint8Array>> {
