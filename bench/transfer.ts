@@ -206,6 +206,20 @@ async function bestSecs(fn: () => Promise<number>, n = 2): Promise<number> {
   return top;
 }
 
+/** Runs `rclone` with `env` over the process's environment; fails with rclone's stderr. */
+function rcloneWith(env: Record<string, string>): (args: string[]) => Promise<void> {
+  return async (args) => {
+    const out = await new Deno.Command("rclone", {
+      args,
+      env: { ...Deno.env.toObject(), ...env },
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  };
+}
+
 function row(what: string, aft: AftTime, peer: number, peerName: string) {
   console.log(
     `  ${what.padEnd(24)} ${peerName.padEnd(6)} ${peer.toFixed(2).padStart(5)} s   aft copy ${
@@ -384,18 +398,9 @@ Log.Info("copy-ms=" + (Date.now() - t0));`,
         RCLONE_CONFIG_S3_FORCE_PATH_STYLE: "true",
         RCLONE_CONFIG_S3_REGION: s3.region,
       };
-      const rc = async (args: string[]) => {
-        // AWS_CA_BUNDLE (set on some machines for HTTPS proxies) breaks rclone 1.60 on plain
-        // HTTP endpoints; the local test server needs no CA.
-        const out = await new Deno.Command("rclone", {
-          args,
-          env: { ...Deno.env.toObject(), ...env, AWS_CA_BUNDLE: "" },
-          clearEnv: true,
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-      };
+      // AWS_CA_BUNDLE (set on some machines for HTTPS proxies) breaks rclone 1.60 on plain
+      // HTTP endpoints; the local test server needs no CA.
+      const rc = rcloneWith({ ...env, AWS_CA_BUNDLE: "" });
       await rc(["mkdir", "s3:bench"]);
       await must([
         "vfs",
@@ -448,15 +453,10 @@ Log.Info("copy-ms=" + (Date.now() - t0));`,
         permissions: ContainerSASPermissions.parse("racwdl"),
         expiresOn: new Date(Date.now() + 3600_000),
       });
-      const rc = async (args: string[]) => {
-        const out = await new Deno.Command("rclone", {
-          args,
-          env: { RCLONE_CONFIG_AZ_TYPE: "azureblob", RCLONE_CONFIG_AZ_SAS_URL: sasUrl },
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-      };
+      const rc = rcloneWith({
+        RCLONE_CONFIG_AZ_TYPE: "azureblob",
+        RCLONE_CONFIG_AZ_SAS_URL: sasUrl,
+      });
       await must([
         "vfs",
         "add",
