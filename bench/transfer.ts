@@ -8,7 +8,8 @@
  *     each side's download less its connection: how much of a transfer is fixed cost;
  *   - 2,000 files of 4 KiB up over SFTP, against OpenSSH `sftp` (and `rclone` when installed);
  *   - one 256 MiB file up to and down from Azure Blob Storage (Azurite on 127.0.0.1), against
- *     `rclone` (whose multi-thread download takes files of 250 MiB and more in 4 streams);
+ *     `rclone` (1.60 took the 256 MiB download in 2 streams of 128 MiB, its multi-thread copy
+ *     for files of 250 MiB and more: `rclone -vv`);
  *   - one 256 MiB file local to local, against `cp`.
  *
  * Each row runs aft and its peer alternately (aft, peer, peer, aft; `paired`) and takes each

@@ -1,8 +1,9 @@
 /**
  * One GCS bucket as the object-store surface, over `@google-cloud/storage`: object metadata,
- * listings, ranged reads (CRC32C-validated when whole; answers marked with the object's size,
- * so that large reads come in parallel parts, which are held to the same CRC32C in order:
- * `../object_store/ranged.ts`), resumable uploads streamed in one request (CRC32C-validated),
+ * listings, ranged reads (CRC32C-validated when whole; where the VFS reads in parallel parts,
+ * the first part alone, marked with the object's size, and a whole object's parts held to the
+ * same CRC32C in order: `../object_store/ranged.ts`), resumable uploads streamed in one
+ * request (CRC32C-validated),
  * and the client's server-side copy (rewrites of large objects included).
  *
  * @module
