@@ -3,13 +3,13 @@
  * to the system at once (Linux with glibc; elsewhere a no-op).
  *
  * A download hands every chunk it reads from the socket on in memory of its own (see
- * `sftp/deno_socket.ts`), so it allocates as many bytes as it moves. glibc's defaults return
+ * `sftp/ssh/transport.ts`), so it allocates as many bytes as it moves. glibc's defaults return
  * freed memory to the system quickly: buffers of 128 KiB and more are mapped and unmapped one by
  * one until its threshold adapts, and free memory at the top of the heap is given back beyond
  * 128 KiB. Each new buffer then lands on pages the kernel must fault in and zero, on the thread
  * that deciphers: a 256 MiB SFTP download through `node:net` took 18,600 to 28,000 page faults,
  * those in `recv` alone about 7% of its main thread's samples (`perf`); through
- * `sftp/deno_socket.ts` with the limits below, 12,500 to 19,000.
+ * `Deno.connect` with the limits below (the SFTP client of then), 12,500 to 19,000.
  *
  * {@linkcode keepFreedMemory} raises those limits for the rest of the process (glibc's `mallopt`:
  * {@linkcode TRIM_THRESHOLD}, {@linkcode TOP_PAD}, {@linkcode MMAP_THRESHOLD}). Memory is still

@@ -1,5 +1,5 @@
 /**
- * SFTP errors as VfsError: the protocol's status codes, ssh2's authentication failure, and
+ * SFTP errors as VfsError: the protocol's status codes, the SSH client's authentication failure, and
  * the network's errors, each with the code the copy engine and the runtime act on.
  *
  * @module

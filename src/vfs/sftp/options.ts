@@ -1,12 +1,9 @@
 /**
- * SFTP connection settings: the target URL and options of a VFS definition, the order of
- * authentication methods, and host key fingerprints as OpenSSH prints them.
+ * SFTP connection settings: the target URL and options of a VFS definition.
  *
  * @module
  */
 
-import { createHash } from "node:crypto";
-import type { AuthenticationType, CipherAlgorithm } from "./ssh2.ts";
 import { normalizePath } from "../path.ts";
 import { type VfsDefinition, VfsError } from "../types.ts";
 
@@ -21,21 +18,14 @@ export interface SftpOptions {
   passphrase?: string;
   hostKeySHA256?: string;
   readyTimeoutMs?: number;
-  /** The ciphers to offer, best first; `preferredSshCiphers()` (`ciphers.ts`) when not given. */
-  ciphers?: CipherAlgorithm[];
-}
-
-/** The authentication methods to try, in order: key, password, keyboard-interactive. */
-export function authOrder(o: Pick<SftpOptions, "privateKey" | "password">): AuthenticationType[] {
-  const order: AuthenticationType[] = [];
-  if (o.privateKey !== undefined) order.push("publickey");
-  if (o.password !== undefined) order.push("password", "keyboard-interactive");
-  return order.length > 0 ? order : ["none"];
-}
-
-/** `SHA256:...` of a raw host key blob, as OpenSSH prints it. */
-export function hostKeyFingerprint(key: Uint8Array): string {
-  return "SHA256:" + createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
+  /** The ciphers to offer, best first; `preferredCiphers()` (`./ssh/cipher.ts`) when not given. */
+  ciphers?: string[];
+  /** For tests: the MACs, key exchange methods and host key algorithms to offer. */
+  macs?: string[];
+  kex?: string[];
+  hostKeyAlgorithms?: string[];
+  /** For tests: "webcrypto" to use WebCrypto's AES even where OpenSSL's loads. */
+  cipherBackend?: "openssl" | "webcrypto";
 }
 
 /** Parses a target URL and options into connection settings. */

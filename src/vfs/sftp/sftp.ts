@@ -1,5 +1,5 @@
 /**
- * SFTP backend over npm `ssh2`.
+ * SFTP backend, over aft's own SSH client (`./ssh/`) and SFTP client (`./client.ts`).
  *
  * Target `sftp://user@host:port/base/dir`; options `pass`, `keyFile` or `key` (OpenSSH or PEM
  * private key), `keyPassphrase`, `hostKeySHA256` (`SHA256:...` as `ssh-keygen -l` prints it).
@@ -13,25 +13,28 @@
  * between a naive SFTP client and OpenSSH's own `sftp`. A dropped connection fails the calls in
  * flight with a retryable CONNECTION error and the next call reconnects.
  *
+ * Why not npm `ssh2`, which this backend used until the fifteenth sitting: loading it (and,
+ * through it, Deno's Node layer: streams, `node:crypto`, `fs`, `net`) took a process about
+ * 90 ms of CPU before its first connection (`aft run --timings`: "sftp backend loaded"), more
+ * than OpenSSH's whole `sftp` takes to connect, sign in and list a file on 127.0.0.1. The SSH
+ * client here needs WebCrypto and, on Linux, the system's libcrypto for AES; only private keys
+ * in other formats than an unencrypted OpenSSH key still load ssh2's key parser
+ * (`./ssh/keys.ts`).
+ *
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { mark } from "../../timings.ts";
-import { preferredSshCiphers } from "./ciphers.ts";
-import ssh2, { type Client as SshClient, type SFTPWrapper, type Stats } from "./ssh2.ts";
-import { mapError, STATUS } from "./_map_error.ts";
-import { batchWrites, maxLen } from "./transport.ts";
-import { poolPackets } from "./packet_pool.ts";
-import { largePackets } from "./gcm_decipher.ts";
-import { DenoSocket } from "./deno_socket.ts";
+import { HostKeyRefused, SshTransport, type TransportOptions } from "./ssh/transport.ts";
+import { authenticate, authOrder } from "./ssh/auth.ts";
+import { openSubsystem, type SessionChannel } from "./ssh/channel.ts";
+import { KeyError, parsePrivateKey, type UserKey } from "./ssh/keys.ts";
+import { isDirectory, isSymlink, OPEN, type SftpAttrs, SftpClient } from "./client.ts";
+import { NegotiationError } from "./ssh/kex.ts";
 import { keepFreedMemory } from "../heap.ts";
 import { offerDrain } from "../direct.ts";
-import { dataPath, readParts, readsTogether, type RequestError } from "./data_path.ts";
-import { writeWhole } from "./write_whole.ts";
-import { soon } from "./together.ts";
-import { connectionGuard, type Guard } from "./guard.ts";
-import { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions } from "./options.ts";
+import { mapError } from "./_map_error.ts";
+import { parseSftpTarget, type SftpOptions } from "./options.ts";
 import { mkdirEach, mkdirFailure } from "../mkdir.ts";
 import { basename, joinPath, normalizePath } from "../path.ts";
 import {
@@ -46,7 +49,7 @@ import {
   type WriteOptions,
 } from "../types.ts";
 
-export { authOrder, hostKeyFingerprint, parseSftpTarget, type SftpOptions };
+export { authOrder, parseSftpTarget, type SftpOptions };
 
 const FEATURES: VfsFeatures = {
   setTimes: true,
@@ -63,20 +66,53 @@ const FEATURES: VfsFeatures = {
 
 /**
  * Bytes of writes in flight per transfer (as requests of the server's largest size); the
- * server's window (2 MiB for OpenSSH) bounds what is actually on the way.
+ * server's window (2 MiB for OpenSSH) and the write-ahead (`./write_ahead.ts`) bound what is
+ * actually on the way.
  */
 const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /**
- * Bytes of reads asked for ahead per transfer (within the data path's incoming window). 8 MiB
+ * Bytes of reads asked for ahead per transfer (within the channel's incoming window). 8 MiB
  * made the first download on a connection 2 to 4 times slower against OpenSSH (loaded machine).
  */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
-/** A connection; every SFTP call goes through `guard` (see ./guard.ts). */
+/** A connection. */
 interface Session {
-  client: SshClient;
-  sftp: SFTPWrapper;
-  guard: Guard;
+  transport: SshTransport;
+  channel: SessionChannel;
+  sftp: SftpClient;
+  /** The shortest round trip of an OPEN seen on this connection (ms). */
+  rtt?: number;
+  /** WRITE requests sent and not answered yet. */
+  writesUnanswered?: number;
+}
+
+/** The largest read or write request the server takes, within 16 to 256 KiB. */
+function maxLen(sftp: SftpClient, which: "read" | "write"): number {
+  const l = sftp.limits;
+  const n = l ? (which === "read" ? l.maxRead : l.maxWrite) : 0;
+  return Math.max(16 * 1024, Math.min(n > 0 ? n : 32 * 1024, 256 * 1024));
+}
+
+/**
+ * The fastest link written bytes are kept in flight for (bytes per second), and the least kept
+ * in the server's window whatever the round trip: a 256 MiB upload on 127.0.0.1 that kept
+ * OpenSSH's whole 2 MiB window full took 3.1 to 3.8 s and 1.6 to 2.0 s of sshd's CPU (half of
+ * it in memmove), against 2.3 to 2.7 s and 0.55 to 0.8 s with 0.5 to 1 MiB kept in it; 1 MiB
+ * rather than 512 KiB: fourteen alternating uploads through `aft run` (2026-12-03), a median
+ * 0.91 s against 0.99 s (measured through ssh2, with the same policy).
+ */
+const LINK_RATE = 512 * 1024 * 1024;
+const MIN_WRITE_AHEAD = 1024 * 1024;
+
+/**
+ * Bytes of writes kept in the server's window for a connection whose shortest round trip seen
+ * is `rttMs`: what a link of {@linkcode LINK_RATE} carries in that time, at least
+ * {@linkcode MIN_WRITE_AHEAD}.
+ */
+export function writeAhead(rttMs: number | undefined): number {
+  if (rttMs === undefined || !(rttMs > 0)) return MIN_WRITE_AHEAD;
+  return Math.max(MIN_WRITE_AHEAD, Math.ceil(LINK_RATE * rttMs / 1000));
 }
 
 export class SftpVfs implements Vfs {
@@ -86,11 +122,17 @@ export class SftpVfs implements Vfs {
   hostKeySHA256Seen?: string;
   /** The cipher agreed with the server at the last connection (client to server). */
   cipher?: string;
+  /** The transport of the current connection (tests start key exchanges with it). */
+  get transport(): Promise<SshTransport> {
+    return this.#session().then((s) => s.transport);
+  }
   readonly #opts: SftpOptions;
   #conn?: Promise<Session>;
   #closed = false;
   /** The server's limit on open handles, as its last session announced it. */
   #openLimit: number | undefined;
+  /** The private key, parsed once. */
+  #key?: Promise<UserKey | undefined>;
 
   private constructor(opts: SftpOptions) {
     this.#opts = opts;
@@ -116,135 +158,113 @@ export class SftpVfs implements Vfs {
 
   #session(): Promise<Session> {
     if (this.#closed) return Promise.reject(new VfsError("CONNECTION", "The SFTP VFS is closed"));
-    this.#conn ??= new Promise<Session>((resolve, reject) => {
-      const client = new ssh2.Client();
-      const o = this.#opts;
-      let mismatch: string | undefined;
-      let failed = false;
-      const fail = (err: unknown) => {
-        if (failed) return;
-        failed = true;
-        this.#conn = undefined;
-        client.end();
-        reject(
-          mismatch
-            ? new VfsError(
-              "HOST_KEY_MISMATCH",
-              `The host key of ${o.host}:${o.port} is ${mismatch}, not the expected ${o.hostKeySHA256}: refusing to connect`,
-            )
-            : mapError(err),
-        );
-      };
-      // Not `once`: a connection that fails may report more than one error (a ready timeout,
-      // then "Connection lost before handshake" as the socket closes), and an error with no
-      // listener would be thrown out of the process. The first one says why.
-      client.on("error", fail);
-      // The connection's steps, for `aft run --timings` (a no-op without it).
-      const step = (what: string) => mark(`SFTP ${o.host}:${o.port} ${what}`);
-      client.once("connect", () => step("TCP connected"));
-      client.once("ready", () => {
-        step("signed in");
-        client.sftp((err, sftp) => {
-          if (err) return fail(err);
-          step("SFTP session open");
-          // ssh2 has asked for limits@openssh.com before the session is ready (Infinity: the
-          // server said none; undefined: it has no such extension).
-          const max = (sftp as unknown as { maxOpenHandles?: number }).maxOpenHandles;
-          this.#openLimit = max !== undefined && Number.isFinite(max) && max > 0 ? max : undefined;
-          client.removeListener("error", fail);
-          // Reported through the calls in flight; the first error says why the connection ended
-          // (a packet that failed its check, say).
-          let why = "";
-          client.on("error", (e: Error) => why ||= `: ${e.message}`);
-          const { guard, lose } = connectionGuard();
-          client.once("close", () => {
-            if (this.#conn && !this.#closed) this.#conn = undefined; // next call reconnects
-            lose(
-              new VfsError(
-                "CONNECTION",
-                `The SFTP connection to ${o.host}:${o.port} was lost${why}`,
-              ),
-            );
-            dataPath(sftp)?.clear();
-          });
-          resolve({ client, sftp, guard });
-        });
+    if (!this.#conn) {
+      const p = this.#open();
+      this.#conn = p;
+      p.catch(() => {
+        if (this.#conn === p) this.#conn = undefined;
       });
-      client.once("handshake", (agreed: { cs: { cipher: string } }) => {
-        this.cipher = agreed.cs.cipher;
-        step(`keys agreed (${agreed.cs.cipher})`);
-      });
-      client.on("keyboard-interactive", (_n, _i, _l, prompts, finish) => {
-        finish(prompts.map(() => o.password ?? ""));
-      });
-      try {
-        this.#connect(client, o, (fp) => mismatch = fp);
-        // Small requests must not wait for Nagle's algorithm and delayed ACKs (tens of ms
-        // each on loopback): set on the socket before it connects.
-        client.setNoDelay(true);
-        // AES-GCM packets built in pooled buffers, handed back as the socket writes them.
-        batchWrites(client, poolPackets(client));
-        // AES-GCM packets in of up to 256 KiB, deciphered in place (see ./gcm_decipher.ts).
-        largePackets(client);
-      } catch (err) {
-        this.#conn = undefined;
-        reject(
-          new VfsError(
-            "AUTH_FAILED",
-            `Cannot use the private key: ${
-              (err as Error).message.replace(/^Cannot parse privateKey: /, "")
-            }`,
-            { cause: err },
-          ),
-        );
-      }
-    });
+    }
     return this.#conn;
   }
 
-  #connect(client: SshClient, o: SftpOptions, onMismatch: (fp: string) => void): void {
-    // Deno.connect, not node:net: larger reads, into memory of their own (./deno_socket.ts).
-    const sock = new DenoSocket(o.host, o.port);
-    // As every chunk read is new memory, the allocator keeps what is freed while connections
-    // are open, and gives it back a while after the last one has closed (../heap.ts).
-    const kept = keepFreedMemory();
-    sock.once("close", () => kept.done());
+  #userKey(): Promise<UserKey | undefined> {
+    const o = this.#opts;
+    this.#key ??= o.privateKey === undefined
+      ? Promise.resolve(undefined)
+      : parsePrivateKey(o.privateKey, o.passphrase);
+    return this.#key;
+  }
+
+  async #open(): Promise<Session> {
+    const o = this.#opts;
+    // The connection's steps, for `aft run --timings` (a no-op without it).
+    const step = (what: string) => mark(`SFTP ${o.host}:${o.port} ${what}`);
+    let key: UserKey | undefined;
     try {
-      client.connect({
-        sock,
-        host: o.host,
-        port: o.port,
-        username: o.user,
-        password: o.password,
-        privateKey: o.privateKey,
-        passphrase: o.passphrase,
-        tryKeyboard: o.password !== undefined,
-        // The documented order, without ssh2's opening "none" attempt (a round trip to learn
-        // what the server takes; ssh2 would also try a password before a key).
-        authHandler: authOrder(o),
-        readyTimeout: o.readyTimeoutMs ?? 20_000,
-        keepaliveInterval: 15_000,
-        debug: Deno.env.get("AFT_SSH_DEBUG") ? (m: string) => console.error(m) : undefined,
-        // AES-GCM through OpenSSL where it loads, else AES-CTR (see ./ciphers.ts); ssh2's own
-        // ChaCha20-Poly1305 is the slowest of all under Deno.
-        algorithms: {
-          cipher: o.ciphers ?? preferredSshCiphers(),
-          hmac: ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256"],
-        },
-        keepaliveCountMax: 4,
-        hostVerifier: (key: Buffer) => {
-          const fp = hostKeyFingerprint(key);
-          this.hostKeySHA256Seen = fp;
-          if (o.hostKeySHA256 && o.hostKeySHA256.replace(/=+$/, "") !== fp) {
-            onMismatch(fp);
-            return false;
-          }
-          return true;
-        },
-      });
+      key = await this.#userKey();
     } catch (err) {
-      sock.destroy(); // a key ssh2 cannot use: no connection is left open
-      throw err;
+      this.#key = undefined;
+      const why = err instanceof KeyError ? err.message : String(err);
+      throw new VfsError("AUTH_FAILED", `Cannot use the private key: ${why}`, { cause: err });
+    }
+    let mismatch: string | undefined;
+    const topts: TransportOptions = {
+      host: o.host,
+      port: o.port,
+      ciphers: o.ciphers,
+      macs: o.macs,
+      kex: o.kex,
+      hostKeyAlgorithms: o.hostKeyAlgorithms,
+      cipherBackend: o.cipherBackend,
+      readyTimeoutMs: o.readyTimeoutMs ?? 20_000,
+      onStep: step,
+      debug: Deno.env.get("AFT_SSH_DEBUG")
+        ? (m) => console.error(performance.now().toFixed(1), m)
+        : undefined,
+      acceptHostKey: (fp) => {
+        this.hostKeySHA256Seen = fp;
+        if (o.hostKeySHA256 && o.hostKeySHA256.replace(/=+$/, "") !== fp) {
+          mismatch = fp;
+          return false;
+        }
+        return true;
+      },
+    };
+    let transport: SshTransport;
+    try {
+      transport = await SshTransport.connect(topts);
+    } catch (err) {
+      if (err instanceof HostKeyRefused || mismatch) {
+        throw new VfsError(
+          "HOST_KEY_MISMATCH",
+          `The host key of ${o.host}:${o.port} is ${mismatch}, not the expected ${o.hostKeySHA256}: refusing to connect`,
+          { cause: err },
+        );
+      }
+      if (err instanceof NegotiationError) {
+        throw new VfsError("CONNECTION", `SFTP to ${o.host}:${o.port}: ${err.message}`, {
+          cause: err,
+          retryable: false,
+        });
+      }
+      throw mapError(err);
+    }
+    this.cipher = transport.cipher;
+    // Every chunk read is new memory: the allocator keeps what is freed while connections are
+    // open, and gives it back a while after the last one has closed (../heap.ts).
+    const kept = keepFreedMemory();
+    void transport.ended.then(() => kept.done());
+    try {
+      await authenticate(transport, { user: o.user, key, password: o.password });
+      step("signed in");
+      const channel = await openSubsystem(transport, "sftp");
+      const sftp = await SftpClient.start(channel, { timeoutMs: o.readyTimeoutMs ?? 20_000 });
+      // The calls in flight when the connection ends fail with one error that says so, and why.
+      const ended = channel.onClose;
+      channel.onClose = (err) => {
+        ended?.(
+          new VfsError(
+            "CONNECTION",
+            `The SFTP connection to ${o.host}:${o.port} was lost: ${err?.message ?? "closed"}`,
+            { cause: err },
+          ),
+        );
+      };
+      step("SFTP session open");
+      const max = sftp.limits?.maxOpenHandles;
+      this.#openLimit = max !== undefined && max > 0 ? max : undefined;
+      const session: Session = { transport, channel, sftp };
+      const lost = (why: Error) => {
+        if (this.#conn && !this.#closed) this.#conn = undefined; // the next call reconnects
+        transport.close(why);
+      };
+      void transport.ended.then(lost);
+      void sftp.ended.then(lost);
+      return session;
+    } catch (err) {
+      transport.close(err instanceof Error ? err : new Error(String(err)));
+      throw mapError(err);
     }
   }
 
@@ -253,62 +273,57 @@ export class SftpVfs implements Vfs {
     return p === "/" ? this.#opts.base : joinPath(this.#opts.base, p);
   }
 
-  /** Runs one SFTP call; errors become VfsErrors naming `path`. */
-  async #call<T>(
-    path: string,
-    fn: (sftp: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void,
-  ): Promise<T> {
-    const { sftp, guard } = await this.#session();
-    // With the other calls of this turn of the event loop, in one SSH packet (./together.ts):
-    // a call waits for the answers it needs, so none depends on a READ or WRITE sent meanwhile.
-    return await guard<T>((resolve, reject) =>
-      soon(
-        sftp,
-        () =>
-          fn(sftp, (err, v) => err ? reject(mapError(err, normalizePath(path))) : resolve(v as T)),
-        (err) => reject(mapError(err, path)),
-      )
-    );
+  /** Waits for one SFTP request; errors become VfsErrors naming `path`. */
+  async #io<T>(path: string, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (err) {
+      throw mapError(err, normalizePath(path));
+    }
   }
 
-  #info(path: string, st: Stats): FileInfo {
+  /** Runs one SFTP call on the session; errors become VfsErrors naming `path`. */
+  async #call<T>(path: string, fn: (sftp: SftpClient) => Promise<T>): Promise<T> {
+    const { sftp } = await this.#session();
+    return await this.#io(path, fn(sftp));
+  }
+
+  #info(path: string, st: SftpAttrs): FileInfo {
     const p = normalizePath(path);
+    const dir = isDirectory(st);
     return {
       name: basename(p),
       path: p,
-      size: st.isDirectory() ? 0 : Number(st.size),
-      modTime: new Date(st.mtime * 1000),
-      isDir: st.isDirectory(),
-      mode: st.mode & 0o7777,
-      isSymlink: st.isSymbolicLink() || undefined,
+      size: dir ? 0 : st.size ?? 0,
+      modTime: new Date((st.mtime ?? 0) * 1000),
+      isDir: dir,
+      mode: (st.mode ?? 0) & 0o7777,
+      isSymlink: isSymlink(st) || undefined,
     };
   }
 
   async stat(path: string): Promise<FileInfo> {
     const r = this.#r(path);
-    return this.#info(path, await this.#call<Stats>(path, (s, cb) => s.stat(r, cb)));
+    return this.#info(path, await this.#call(path, (s) => s.stat(r)));
   }
 
   async lstat(path: string): Promise<FileInfo> {
     const r = this.#r(path);
-    return this.#info(path, await this.#call<Stats>(path, (s, cb) => s.lstat(r, cb)));
+    return this.#info(path, await this.#call(path, (s) => s.lstat(r)));
   }
 
   async list(path: string): Promise<FileInfo[]> {
     const st = await this.stat(path);
     if (!st.isDir) throw new VfsError("NOT_DIR", `Not a folder: "${st.path}"`, { path: st.path });
     const r = this.#r(path);
-    const entries = await this.#call<{ filename: string; attrs: Stats }[]>(
-      path,
-      (s, cb) => s.readdir(r, cb as never),
-    );
+    const entries = await this.#call(path, (s) => s.list(r));
     const out: FileInfo[] = [];
     for (const e of entries) {
       if (e.filename === "." || e.filename === "..") continue;
       const p = joinPath(path, e.filename);
       let attrs = e.attrs;
-      if (attrs.isSymbolicLink()) {
-        attrs = await this.#call<Stats>(p, (s, cb) => s.stat(this.#r(p), cb)).catch(() => attrs);
+      if (isSymlink(attrs)) {
+        attrs = await this.#call(p, (s) => s.stat(this.#r(p))).catch(() => attrs);
       }
       out.push(this.#info(p, attrs));
     }
@@ -318,9 +333,9 @@ export class SftpVfs implements Vfs {
   async openRead(path: string, opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const st = await this.stat(path);
     if (st.isDir) throw new VfsError("IS_DIR", `Is a folder: "${st.path}"`, { path: st.path });
-    const { sftp, guard } = await this.#session();
+    const { sftp } = await this.#session();
     const r = this.#r(path);
-    const handle = await this.#call<Buffer>(path, (s, cb) => s.open(r, "r", cb));
+    const handle = await this.#call(path, (s) => s.open(r, OPEN.READ));
     const chunk = maxLen(sftp, "read");
     const depth = Math.max(4, Math.floor(READ_AHEAD_BYTES / chunk));
     const start = opts.offset ?? 0;
@@ -332,57 +347,48 @@ export class SftpVfs implements Vfs {
     const inflight: Promise<Uint8Array[]>[] = [];
     const vpath = normalizePath(path);
 
-    const readAt = (pos: number, len: number) =>
-      guard<Uint8Array[]>((resolve, reject) => {
-        const parts: Uint8Array[] = [];
-        let got = 0;
-        const more = () => {
-          readParts(sftp, handle, pos + got, len - got, (err, data) => {
-            if (err) {
-              if (err.code === STATUS.EOF) return resolve(parts);
-              return reject(mapError(err, vpath));
-            }
-            let n = 0;
-            for (const d of data ?? []) n += d.length;
-            if (n > len - got) {
-              return reject(
-                new VfsError(
-                  "IO",
-                  `The server answered a read of ${len - got} bytes of "${vpath}" with ${n}`,
-                  { path: vpath },
-                ),
-              );
-            }
-            if (n === 0) return resolve(parts);
-            for (const d of data!) if (d.length > 0) parts.push(d);
-            got += n;
-            if (got < len) more(); // a short read before the end: ask for the rest
-            else resolve(parts);
-          });
-        };
-        more();
-      });
+    /** One READ's pieces (fewer bytes at the end of the file, none past it). */
+    const readAt = async (pos: number, len: number): Promise<Uint8Array[]> => {
+      const parts: Uint8Array[] = [];
+      let got = 0;
+      while (got < len) {
+        const data = await this.#io(vpath, sftp.read(handle, pos + got, len - got));
+        if (data === null) break;
+        let n = 0;
+        for (const d of data) n += d.length;
+        if (n > len - got) {
+          throw new VfsError(
+            "IO",
+            `The server answered a read of ${len - got} bytes of "${vpath}" with ${n}`,
+            { path: vpath },
+          );
+        }
+        if (n === 0) break;
+        for (const d of data) if (d.length > 0) parts.push(d);
+        got += n; // a short read before the end: ask for the rest
+      }
+      return parts;
+    };
     const closeHandle = () => {
       if (done) return;
       done = true;
-      sftp.close(handle, () => {});
+      sftp.close(handle).catch(() => {});
     };
-    // READs are asked for a quarter of the read-ahead at a time, in one SSH packet. One at a
-    // time, each cost a socket write and a packet for both ends to seal and open: 1,061 writes
-    // in a 256 MiB download (strace). Ten alternating rounds of that download through `aft
-    // run` (2026-12-03): median copy 0.75 s asked for four at a time, 0.78 s one at a time.
+    // READs are asked for a quarter of the read-ahead at a time: the requests of one turn
+    // leave in one SSH packet (./client.ts). One at a time, each cost a socket write and a
+    // packet for both ends to seal and open: 1,061 writes in a 256 MiB download (strace). Ten
+    // alternating rounds of that download through `aft run` (2026-12-03, through ssh2): median
+    // copy 0.75 s asked for four at a time, 0.78 s one at a time.
     const batch = Math.max(1, depth >> 2);
     const fill = () => {
       if (inflight.length > depth - batch || next >= sizeHint) return;
-      readsTogether(sftp, () => {
-        while (inflight.length < depth && next < sizeHint) {
-          const len = Math.min(chunk, sizeHint - next);
-          const p = readAt(next, len);
-          p.catch(() => {}); // handled when its turn comes
-          inflight.push(p);
-          next += len;
-        }
-      });
+      while (inflight.length < depth && next < sizeHint) {
+        const len = Math.min(chunk, sizeHint - next);
+        const p = readAt(next, len);
+        p.catch(() => {}); // handled when its turn comes
+        inflight.push(p);
+        next += len;
+      }
     };
     /** The next answer's pieces; null at the end (the handle is closed then). */
     const nextParts = async (): Promise<Uint8Array[] | null> => {
@@ -470,7 +476,8 @@ export class SftpVfs implements Vfs {
       })
       : undefined;
     if (existing?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${vpath}"`, { path: vpath });
-    const { sftp, guard } = await this.#session();
+    const session = await this.#session();
+    const { sftp } = session;
     const handle = await this.#openForWrite(path, opts.append ? "a" : "w");
     const chunk = maxLen(sftp, "write");
     const depth = Math.max(4, Math.floor(IN_FLIGHT_BYTES / chunk));
@@ -478,28 +485,11 @@ export class SftpVfs implements Vfs {
     const inflight = new Set<Promise<void>>();
     let failure: VfsError | undefined;
     let closed = false;
-    const closeHandle = () =>
-      guard<void>((resolve, reject) => {
-        if (closed) return resolve();
-        closed = true;
-        sftp.close(handle, (err) => err ? reject(mapError(err, vpath)) : resolve());
-      });
-    const fast = dataPath(sftp);
-    /** One WRITE; `sent` once its bytes are copied out (the caller's chunk is free again). */
-    const writeAt = (buf: Uint8Array, at: number, sent: () => void) =>
-      guard<void>((resolve, reject) => {
-        const cb = (err?: RequestError | null) => err ? reject(mapError(err, vpath)) : resolve();
-        if (fast) return fast.write(handle, at, buf, sent, cb);
-        sftp.write(
-          handle,
-          Buffer.from(buf.buffer, buf.byteOffset, buf.length),
-          0,
-          buf.length,
-          at,
-          cb,
-        );
-        sent(); // ssh2 copied the bytes into its packet
-      });
+    const closeHandle = async () => {
+      if (closed) return;
+      closed = true;
+      await this.#io(vpath, sftp.close(handle));
+    };
     return new WritableStream<Uint8Array>({
       write: async (data) => {
         for (let off = 0; off < data.length; off += chunk) {
@@ -507,9 +497,9 @@ export class SftpVfs implements Vfs {
           while (inflight.size >= depth) await Promise.race(inflight);
           const part = data.subarray(off, Math.min(off + chunk, data.length));
           const { promise: sent, resolve: onSent } = Promise.withResolvers<void>();
-          const p = writeAt(part, pos, onSent).catch((e) => void (failure ??= e)).finally(() =>
-            inflight.delete(p)
-          );
+          const p = this.#write(session, handle, pos, part, onSent, vpath)
+            .catch((e) => void (failure ??= mapError(e, vpath)))
+            .finally(() => inflight.delete(p));
           inflight.add(p);
           pos += part.length;
           // The bytes leave when the server's window has room: the stream waits for that
@@ -526,16 +516,14 @@ export class SftpVfs implements Vfs {
         }
         // fstat and close go out right behind the last writes, unawaited: the server answers
         // in order, so closing costs one round trip, and the size check needs none of its own.
-        const stored = guard<Stats>((resolve, reject) =>
-          sftp.fstat(handle, (err, st) => err ? reject(mapError(err, vpath)) : resolve(st))
-        );
+        const stored = this.#io(vpath, sftp.fstat(handle));
         const closing = closeHandle();
         await Promise.all(inflight); // never rejects: a failed write sets `failure`
         const [st, cl] = await Promise.allSettled([stored, closing]);
         if (failure) throw failure;
         if (cl.status === "rejected") throw cl.reason;
         if (st.status === "rejected") throw st.reason;
-        opts.onStored?.(Number(st.value.size));
+        opts.onStored?.(st.value.size ?? 0);
       },
       abort: async () => {
         await Promise.allSettled(inflight);
@@ -544,28 +532,65 @@ export class SftpVfs implements Vfs {
     });
   }
 
+  /** One WRITE, counted for the write-ahead (see {@linkcode writeAhead}). */
+  async #write(
+    s: Session,
+    handle: Uint8Array,
+    at: number,
+    data: Uint8Array,
+    onSent: () => void,
+    vpath: string,
+  ): Promise<void> {
+    s.writesUnanswered = (s.writesUnanswered ?? 0) + 1;
+    try {
+      await this.#io(vpath, s.sftp.write(handle, at, data, onSent));
+    } finally {
+      if (--s.writesUnanswered === 0) s.channel.kick();
+    }
+  }
+
   /**
-   * Writes a whole file from one buffer, without a stream (see ./write_whole.ts); resolves with
-   * the size the server reports for it.
+   * Writes a whole file from one buffer, without a stream; resolves with the size the server
+   * reports for it. Its WRITE requests, an FSTAT and the CLOSE leave together right after the
+   * OPEN has answered, none waiting for another's answer (the server answers in order), in as
+   * few SSH packets as the server's packet size allows, with the other requests of the same turn
+   * of the event loop: two round trips a file, without the stream machinery's work per file,
+   * which is most of the client's work when files are small.
    */
   async writeWhole(path: string, data: Uint8Array): Promise<number> {
-    const { sftp, guard } = await this.#session();
+    const vpath = normalizePath(path);
+    const session = await this.#session();
     const handle = await this.#openForWrite(path, "w");
-    return await writeWhole(sftp, guard, handle, data, normalizePath(path));
+    const chunk = maxLen(session.sftp, "write");
+    const requests: Promise<unknown>[] = [];
+    for (let at = 0; at < data.length; at += chunk) {
+      const part = data.subarray(at, Math.min(at + chunk, data.length));
+      requests.push(this.#write(session, handle, at, part, () => {}, vpath));
+    }
+    const stored = this.#io(vpath, session.sftp.fstat(handle));
+    requests.push(stored, this.#io(vpath, session.sftp.close(handle)));
+    const all = await Promise.allSettled(requests);
+    const failed = all.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return (await stored).size ?? 0;
   }
 
   /** Opens a file for writing (`w` creates or truncates, `a` appends); IS_DIR for a folder. */
-  async #openForWrite(path: string, flags: "w" | "a"): Promise<Buffer> {
+  async #openForWrite(path: string, flags: "w" | "a"): Promise<Uint8Array> {
     const r = this.#r(path);
+    const pflags = OPEN.WRITE | OPEN.CREAT | (flags === "a" ? OPEN.APPEND : OPEN.TRUNC);
     try {
-      // Its round trip tells the data path how far away the server is (see writeAhead).
-      return await this.#call<Buffer>(path, (s, cb) => {
-        const t0 = performance.now();
-        s.open(r, flags, (err, handle) => {
-          if (!err) dataPath(s)?.roundTrip(performance.now() - t0);
-          cb(err, handle);
-        });
-      });
+      const session = await this.#session();
+      // Its round trip tells how far away the server is (see writeAhead).
+      const t0 = performance.now();
+      const handle = await this.#io(path, session.sftp.open(r, pflags));
+      const rtt = performance.now() - t0;
+      if (session.rtt === undefined || rtt < session.rtt) {
+        session.rtt = rtt;
+        session.channel.writeAhead = (unacked) =>
+          session.writesUnanswered ? unacked < writeAhead(session.rtt) : true;
+      }
+      return handle;
     } catch (err) {
       const st = await this.stat(path).catch(() => undefined);
       if (st?.isDir) throw new VfsError("IS_DIR", `Is a folder: "${st.path}"`, { path: st.path });
@@ -585,7 +610,7 @@ export class SftpVfs implements Vfs {
   async #mkdirOne(p: string): Promise<void> {
     const r = this.#r(p);
     try {
-      await this.#call<void>(p, (s, cb) => s.mkdir(r, cb));
+      await this.#call(p, (s) => s.mkdir(r));
     } catch (err) {
       throw await mkdirFailure(p, err, (q) => this.stat(q));
     }
@@ -597,7 +622,7 @@ export class SftpVfs implements Vfs {
     const st = await this.lstat(p);
     const r = this.#r(p);
     if (!st.isDir || st.isSymlink) {
-      await this.#call<void>(p, (s, cb) => s.unlink(r, cb));
+      await this.#call(p, (s) => s.remove(r));
       return;
     }
     const children = await this.list(p);
@@ -607,40 +632,37 @@ export class SftpVfs implements Vfs {
       }
       for (const c of children) await this.remove(c.path, { recursive: true });
     }
-    await this.#call<void>(p, (s, cb) => s.rmdir(r, cb));
+    await this.#call(p, (s) => s.rmdir(r));
   }
 
   async rename(from: string, to: string): Promise<void> {
     const a = this.#r(from);
     const b = this.#r(to);
     const { sftp } = await this.#session();
-    const ext = (sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
-    if (ext["posix-rename@openssh.com"]) {
-      await this.#call<void>(from, (s, cb) => s.ext_openssh_rename(a, b, cb));
+    if (sftp.extensions.has("posix-rename@openssh.com")) {
+      await this.#call(from, (s) => s.posixRename(a, b));
       return;
     }
     const target = await this.lstat(to).catch(() => undefined);
     if (target && !target.isDir) await this.remove(to);
-    await this.#call<void>(from, (s, cb) => s.rename(a, b, cb));
+    await this.#call(from, (s) => s.rename(a, b));
   }
 
   async setTimes(path: string, atime: Date, mtime: Date): Promise<void> {
     const r = this.#r(path);
-    await this.#call<void>(
-      path,
-      (s, cb) => s.utimes(r, atime.getTime() / 1000, mtime.getTime() / 1000, cb),
-    );
+    const secs = (d: Date) => Math.floor(d.getTime() / 1000);
+    await this.#call(path, (s) => s.setstat(r, { atime: secs(atime), mtime: secs(mtime) }));
   }
 
   async chmod(path: string, mode: number): Promise<void> {
     const r = this.#r(path);
-    await this.#call<void>(path, (s, cb) => s.chmod(r, mode, cb));
+    await this.#call(path, (s) => s.setstat(r, { mode }));
   }
 
   async truncate(path: string, size: number): Promise<void> {
     const r = this.#r(path);
     await this.stat(path);
-    await this.#call<void>(path, (s, cb) => s.setstat(r, { size } as never, cb));
+    await this.#call(path, (s) => s.setstat(r, { size }));
   }
 
   async close(): Promise<void> {
@@ -649,8 +671,8 @@ export class SftpVfs implements Vfs {
     this.#conn = undefined;
     if (!conn) return;
     try {
-      const { client } = await conn;
-      client.end();
+      const { transport } = await conn;
+      await transport.end();
     } catch { /* never connected */ }
   }
 }
