@@ -235,11 +235,17 @@ export class SftpVfs implements Vfs {
     // open, and gives it back a while after the last one has closed (../heap.ts).
     const kept = keepFreedMemory();
     void transport.ended.then(() => kept.done());
+    // The rest of the handshake has the same time limit as the connection and key exchange.
+    const readyMs = o.readyTimeoutMs ?? 20_000;
+    const deadline = setTimeout(
+      () => transport.close(new Error(`Timed out while signing in (${readyMs} ms)`)),
+      readyMs,
+    );
     try {
       await authenticate(transport, { user: o.user, key, password: o.password });
       step("signed in");
       const channel = await openSubsystem(transport, "sftp");
-      const sftp = await SftpClient.start(channel, { timeoutMs: o.readyTimeoutMs ?? 20_000 });
+      const sftp = await SftpClient.start(channel, { timeoutMs: readyMs });
       // The calls in flight when the connection ends fail with one error that says so, and why.
       const ended = channel.onClose;
       channel.onClose = (err) => {
@@ -264,7 +270,10 @@ export class SftpVfs implements Vfs {
       return session;
     } catch (err) {
       transport.close(err instanceof Error ? err : new Error(String(err)));
-      throw mapError(err);
+      // A time-out closed the connection under the step that was waiting: say so.
+      throw mapError(transport.closedBecause ?? err);
+    } finally {
+      clearTimeout(deadline);
     }
   }
 

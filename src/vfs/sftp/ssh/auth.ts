@@ -35,6 +35,11 @@ const MAX_ROUNDS = 8;
 
 /** Signs in; resolves once the server says so, rejects with {@linkcode AuthFailed} otherwise. */
 export async function authenticate(t: SshTransport, c: Credentials): Promise<void> {
+  await signIn(t, c);
+  t.authenticated();
+}
+
+async function signIn(t: SshTransport, c: Credentials): Promise<void> {
   t.send(new SshWriter(32).byte(MSG.SERVICE_REQUEST).string("ssh-userauth").finish());
   const accept = await nextAuthMessage(t);
   if (accept[0] !== MSG.SERVICE_ACCEPT) {

@@ -148,6 +148,10 @@ export class SshTransport {
   #firstNewKeysIn = false;
   #versionServer = "";
   #sessionId?: Uint8Array;
+  /** The host key accepted at the first key exchange. */
+  #hostKey?: Uint8Array;
+  /** Messages for authentication are kept for {@linkcode next} until it is done. */
+  #authenticating = true;
   #inbox: Uint8Array[] = [];
   #waiters: PromiseWithResolvers<Uint8Array>[] = [];
   #channels = new Map<number, ChannelHandler>();
@@ -486,9 +490,20 @@ export class SshTransport {
       h.message(type, r, payload);
       return;
     }
-    const w = this.#waiters.shift();
-    if (w) w.resolve(payload);
-    else this.#inbox.push(payload);
+    if (this.#authenticating && type >= MSG.SERVICE_REQUEST && type <= 79) {
+      const w = this.#waiters.shift();
+      if (w) w.resolve(payload);
+      else this.#inbox.push(payload);
+      return;
+    }
+    // Anything else is not implemented here (RFC 4253 11.4), and nothing of it is kept.
+    this.send(new SshWriter(8).byte(MSG.UNIMPLEMENTED).u32((this.#seqIn - 1) >>> 0).finish());
+  }
+
+  /** Authentication is over: its messages are no longer expected (see {@linkcode next}). */
+  authenticated(): void {
+    this.#authenticating = false;
+    this.#inbox = [];
   }
 
   #onExtInfo(payload: Uint8Array): void {
@@ -572,6 +587,10 @@ export class SshTransport {
     if (!this.#firstKexDone) {
       const fp = await fingerprintSHA256(hostKey);
       if (!this.#o.acceptHostKey(fp, hostKey)) throw new HostKeyRefused(fp);
+      this.#hostKey = hostKey;
+    } else if (!sameBytes(hostKey, this.#hostKey!)) {
+      // The key accepted at the start stays the server's key (as OpenSSH's client holds it).
+      throw new SshConnectionError("The server's host key changed during the connection");
     }
     this.#sessionId ??= hash;
     const a = k.agreed;
@@ -694,6 +713,10 @@ export class SshTransport {
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let at = 0;
   while (at < data.length) at += await conn.write(data.subarray(at));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A packet that failed the cipher's checks (altered on the way, or not SSH at all). */
