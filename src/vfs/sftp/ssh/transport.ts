@@ -30,6 +30,7 @@ import {
   type Opener,
   preferredCiphers,
   type Sealer,
+  warmUp,
 } from "./cipher.ts";
 import { fingerprintSHA256, HOST_KEY_ALGORITHMS, verifyHostSignature } from "./keys.ts";
 import {
@@ -230,6 +231,13 @@ export class SshTransport {
     const line = utf8.encode(VERSION + "\r\n");
     await writeAll(this.#conn, line);
     this.#sendNow(mine.mine.payload);
+    // The server takes 10 to 35 ms here to start its side of the connection (sshd forks and
+    // runs itself anew for each): the ciphers' set-up is done meanwhile, not after its answer.
+    setTimeout(() => {
+      try {
+        warmUp();
+      } catch { /* the sealer will say what is wrong */ }
+    }, 0);
     void this.#readLoop();
     await mine.done.promise;
     this.#o.onStep?.(`keys agreed (${this.cipher})`);
