@@ -24,6 +24,7 @@ import {
   type Sealer,
 } from "./cipher.ts";
 import { systemOpenSsl } from "./openssl.ts";
+import { concatBytes } from "./wire.ts";
 import { chacha20orig } from "@noble/ciphers/chacha.js";
 import { poly1305 } from "@noble/ciphers/_poly1305.js";
 
@@ -78,15 +79,8 @@ function be32(n: number): Uint8Array<ArrayBuffer> {
   return b;
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** The bytes of `parts` in one new array (WebCrypto takes it as it is). */
+const cat = (...parts: Uint8Array[]) => concatBytes(parts) as Uint8Array<ArrayBuffer>;
 
 /** Every cipher, with every MAC for CTR; null: no encryption. */
 interface Combo {
