@@ -313,7 +313,27 @@ if (Deno.build.os !== "linux") {
     }
   });
 
-  Deno.test("sftp: a key exchange in the middle of a transfer, started by either side, loses nothing", async () => {
+  Deno.test("sftp: key exchanges the server starts every MiB lose nothing, both ways", async () => {
+    const server = await startSshd({ rekeyLimit: "1M" });
+    const vfs = await SftpVfs.connect({
+      host: "127.0.0.1",
+      port: server.port,
+      user: server.user,
+      base: server.dir,
+      privateKey: await Deno.readTextFile(server.keys.openssh),
+    });
+    try {
+      const data = randomBytes(8 * 1024 * 1024 + 17);
+      await roundTrip(vfs, server.dir, "rekeyed", data);
+      const t = await vfs.transport;
+      assert.ok(t.exchanges >= 8, `${t.exchanges} key exchanges`);
+    } finally {
+      await vfs.close();
+      await server.stop();
+    }
+  });
+
+  Deno.test("sftp: key exchanges aft starts in the middle of an upload and a download lose nothing", async () => {
     const dir = join(server.dir, "rekey");
     await Deno.mkdir(dir);
     const vfs = await SftpVfs.connect({
