@@ -6,13 +6,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { authOrder, openSftp, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
+import { authOrder, openSftp, type SftpOptions, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
 import { CIPHERS, MACS } from "../../src/vfs/sftp/ssh/cipher.ts";
 import { KEX_ALGORITHMS } from "../../src/vfs/sftp/ssh/kex.ts";
 import { HOST_KEY_ALGORITHMS } from "../../src/vfs/sftp/ssh/keys.ts";
 import { isVfsError, type Vfs } from "../../src/vfs/types.ts";
 import { openVfs } from "../../src/vfs/registry.ts";
-import { startSshd } from "../fixtures/sshd.ts";
+import { type SshServer, startSshd } from "../fixtures/sshd.ts";
 import { startProxy } from "../fixtures/proxy.ts";
 import { copyToVfs } from "../../src/vfs/copy.ts";
 import { MemoryVfs } from "../../src/vfs/memory/memory.ts";
@@ -41,6 +41,22 @@ async function roundTrip(vfs: SftpVfs, dir: string, name: string, data: Uint8Arr
   assertSameBytes(await Deno.readFile(join(dir, `${name}.bin`)), data, name);
   const back = await new Response(await vfs.openRead(`/${name}.bin`)).arrayBuffer();
   assertSameBytes(new Uint8Array(back), data, name);
+}
+
+/** Connects to `server` as its user with its OpenSSH key, in `base` (`extra` adds options). */
+async function connectWithKey(
+  server: SshServer,
+  base: string,
+  extra: Partial<SftpOptions> = {},
+): Promise<SftpVfs> {
+  return await SftpVfs.connect({
+    host: "127.0.0.1",
+    port: server.port,
+    user: server.user,
+    base,
+    privateKey: await Deno.readTextFile(server.keys.openssh),
+    ...extra,
+  });
 }
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
@@ -247,17 +263,6 @@ if (Deno.build.os !== "linux") {
     await Deno.mkdir(dir);
     // Over two SSH packets' worth and not a multiple of the AES block: full and partial packets.
     const data = randomBytes(65_537);
-    const connect = (extra: Partial<Parameters<typeof SftpVfs.connect>[0]>) =>
-      Deno.readTextFile(server.keys.openssh).then((privateKey) =>
-        SftpVfs.connect({
-          host: "127.0.0.1",
-          port: server.port,
-          user: server.user,
-          base: dir,
-          privateKey,
-          ...extra,
-        })
-      );
     try {
       const cases: { ciphers: string[]; macs?: string[] }[] = [];
       for (const cipher of CIPHERS) {
@@ -267,7 +272,10 @@ if (Deno.build.os !== "linux") {
       for (const backend of ["openssl", "webcrypto"]) {
         for (const c of cases) {
           const name = `${backend}-${c.ciphers[0]}-${c.macs?.[0] ?? "aead"}`;
-          const vfs = await connect({ ...c, cipherBackend: backend as "openssl" | "webcrypto" });
+          const vfs = await connectWithKey(server, dir, {
+            ...c,
+            cipherBackend: backend as "openssl" | "webcrypto",
+          });
           try {
             assert.equal(vfs.cipher, c.ciphers[0]);
             const t = await vfs.transport;
@@ -287,11 +295,9 @@ if (Deno.build.os !== "linux") {
     const server = await startSshd({ everyAlgorithm: true });
     const dir = join(server.dir, "kex");
     await Deno.mkdir(dir);
-    const privateKey = await Deno.readTextFile(server.keys.openssh);
-    const base = { host: "127.0.0.1", port: server.port, user: server.user, base: dir, privateKey };
     try {
       for (const kex of KEX_ALGORITHMS) {
-        const vfs = await SftpVfs.connect({ ...base, kex: [kex] });
+        const vfs = await connectWithKey(server, dir, { kex: [kex] });
         try {
           assert.equal((await vfs.transport).agreed?.kex, kex);
           await roundTrip(vfs, dir, kex, randomBytes(1000));
@@ -300,7 +306,7 @@ if (Deno.build.os !== "linux") {
         }
       }
       for (const alg of HOST_KEY_ALGORITHMS) {
-        const vfs = await SftpVfs.connect({ ...base, hostKeyAlgorithms: [alg] });
+        const vfs = await connectWithKey(server, dir, { hostKeyAlgorithms: [alg] });
         try {
           assert.equal((await vfs.transport).agreed?.hostKey, alg);
           assert.match(vfs.hostKeySHA256Seen ?? "", /^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -315,13 +321,7 @@ if (Deno.build.os !== "linux") {
 
   Deno.test("sftp: key exchanges the server starts every MiB lose nothing, both ways", async () => {
     const server = await startSshd({ rekeyLimit: "1M" });
-    const vfs = await SftpVfs.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      user: server.user,
-      base: server.dir,
-      privateKey: await Deno.readTextFile(server.keys.openssh),
-    });
+    const vfs = await connectWithKey(server, server.dir);
     try {
       const data = randomBytes(8 * 1024 * 1024 + 17);
       await roundTrip(vfs, server.dir, "rekeyed", data);
@@ -336,13 +336,7 @@ if (Deno.build.os !== "linux") {
   Deno.test("sftp: key exchanges aft starts in the middle of an upload and a download lose nothing", async () => {
     const dir = join(server.dir, "rekey");
     await Deno.mkdir(dir);
-    const vfs = await SftpVfs.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      user: server.user,
-      base: dir,
-      privateKey: await Deno.readTextFile(server.keys.openssh),
-    });
+    const vfs = await connectWithKey(server, dir);
     try {
       const t = await vfs.transport;
       const data = randomBytes(24 * 1024 * 1024);
@@ -377,13 +371,7 @@ if (Deno.build.os !== "linux") {
   Deno.test("sftp: files of sizes around SSH packet and SFTP request bounds, written in odd pieces, arrive whole and read back whole and in ranges", async () => {
     const dir = join(server.dir, "bounds");
     await Deno.mkdir(dir);
-    const vfs = await SftpVfs.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      user: server.user,
-      base: dir,
-      privateKey: await Deno.readTextFile(server.keys.openssh),
-    });
+    const vfs = await connectWithKey(server, dir);
     try {
       // OpenSSH's packets carry 32 KiB of channel data; its requests take up to 255 KiB.
       const packet = 32 * 1024;
@@ -615,13 +603,7 @@ if (Deno.build.os !== "linux") {
   Deno.test("sftp: a server that allows few open files: copies of many files at once stay below its limit, both ways and within it", async () => {
     // sftp-server with 16 file descriptors announces 11 open handles and has about 12 free.
     const few = await startSshd({ maxOpenFiles: 16 });
-    const vfs = await SftpVfs.connect({
-      host: few.host,
-      port: few.port,
-      user: few.user,
-      base: few.dir,
-      privateKey: await Deno.readTextFile(few.keys.openssh),
-    });
+    const vfs = await connectWithKey(few, few.dir);
     try {
       assert.equal(vfs.openLimit(), 11, "the server's max-open-handles");
       const mem = new MemoryVfs();
