@@ -3,8 +3,8 @@
  * ways: what the SFTP client (`../client.ts`) runs over.
  *
  * Incoming: the channel's window is kept at {@linkcode INCOMING_WINDOW} (topped up once half is
- * used), larger than the 2 MiB OpenSSH's client keeps, so that a server never stops sending
- * answers to reads already asked for while aft is busy; packets may hold up to
+ * used), larger than the 2 MiB ssh2 kept (this backend's client before), so that a server never
+ * stops sending answers to reads already asked for while aft is busy; packets may hold up to
  * {@linkcode CHANNEL_MAX_PACKET} bytes. Each CHANNEL_DATA is handed on as a view of the packet
  * (no copy).
  *
