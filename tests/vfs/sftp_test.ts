@@ -424,6 +424,38 @@ if (Deno.build.os !== "linux") {
   const throughDroppingProxy = (name: string, dropAfterBytes: number, always: boolean) =>
     throughProxy(name, { dropAfterBytes, dropConnections: (n) => always || n === 1 });
 
+  Deno.test("sftp: a server that stops answering during the key exchange or while signing in gives one TIMEOUT within the time limit, and leaves nothing open", async () => {
+    // The proxy stops passing sshd's bytes on at these offsets: 600 falls in its KEXINIT;
+    // 1,700 comes after the key exchange (version, KEXINIT, reply and NEWKEYS are about
+    // 1,350 bytes), so the sign-in waits for an answer that never comes.
+    for (const stallAfterBytes of [600, 1_700]) {
+      const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
+        dropAfterBytes: 0,
+        dropConnections: () => true,
+        stallAfterBytes,
+      });
+      try {
+        const t0 = performance.now();
+        const via = { ...server, port: proxy.port };
+        const connecting = connectWithKey(via, server.dir, { readyTimeoutMs: 500 }).then(
+          (v) => v.close().then(() => assert.fail("connected through a stalled proxy")),
+        );
+        const hung = new Promise<never>((_, reject) => {
+          const t = setTimeout(() => reject(new Error("still waiting after 10 s")), 10_000);
+          connecting.finally(() => clearTimeout(t)).catch(() => {});
+        });
+        await assert.rejects(
+          Promise.race([connecting, hung]),
+          (e) => isVfsError(e, "TIMEOUT") && /Timed out/.test(e.message),
+          `stalled after ${stallAfterBytes} bytes`,
+        );
+        assert.ok(performance.now() - t0 < 5_000);
+      } finally {
+        proxy.close();
+      }
+    }
+  });
+
   Deno.test("sftp: a connection dropped mid-file is resumed on a new connection, else one clear error and no partial file", async () => {
     const MiB = 1024 * 1024;
     const src = new MemoryVfs();
