@@ -45,7 +45,7 @@ export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
 }
 
 /** The bytes of `parts`, one after the other, in one array. */
-export function joinChunks(parts: Uint8Array[]): Uint8Array {
+export function joinChunks(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -425,9 +425,10 @@ if (Deno.build.os !== "linux") {
     throughProxy(name, { dropAfterBytes, dropConnections: (n) => always || n === 1 });
 
   Deno.test("sftp: a server that stops answering during the key exchange or while signing in gives one TIMEOUT within the time limit, and leaves nothing open", async () => {
-    // The proxy stops passing sshd's bytes on at these offsets: 600 falls in its KEXINIT;
-    // 1,700 comes after the key exchange (version, KEXINIT, reply and NEWKEYS are about
-    // 1,350 bytes), so the sign-in waits for an answer that never comes.
+    // The proxy stops passing sshd's bytes on at these offsets: 600 falls in its KEXINIT (a
+    // 1,074-byte payload, AFT_SSH_DEBUG); 1,700 comes after the key exchange (that and the
+    // reply's 179 and NEWKEYS, framed, come to about 1,340), so the sign-in waits for an
+    // answer that never comes (without the sign-in's time limit, this case waits on).
     for (const stallAfterBytes of [600, 1_700]) {
       const proxy = startProxy({ hostname: "127.0.0.1", port: server.port }, {
         dropAfterBytes: 0,

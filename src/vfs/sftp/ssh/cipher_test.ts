@@ -24,7 +24,7 @@ import {
   type Sealer,
 } from "./cipher.ts";
 import { systemOpenSsl } from "./openssl.ts";
-import { concatBytes } from "./wire.ts";
+import { joinChunks } from "../../../../tests/vfs/_util.ts";
 import { chacha20orig } from "@noble/ciphers/chacha.js";
 import { poly1305 } from "@noble/ciphers/_poly1305.js";
 
@@ -80,7 +80,7 @@ function be32(n: number): Uint8Array<ArrayBuffer> {
 }
 
 /** The bytes of `parts` in one new array (WebCrypto takes it as it is). */
-const cat = (...parts: Uint8Array[]) => concatBytes(parts) as Uint8Array<ArrayBuffer>;
+const cat = (...parts: Uint8Array[]) => joinChunks(parts) as Uint8Array<ArrayBuffer>;
 
 /** Every cipher, with every MAC for CTR; null: no encryption. */
 interface Combo {

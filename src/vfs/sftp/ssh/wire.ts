@@ -231,16 +231,3 @@ export function mpintBody(unsigned: Uint8Array): Uint8Array {
   }
   return b;
 }
-
-/** The concatenation of `parts`, in a new buffer. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
