@@ -41,12 +41,18 @@ export class JobCommits {
     readonly committed: (job: JobRecord) => void,
   ) {}
 
-  /** The job, once committed with the others of this turn of the event loop. */
+  /**
+   * The job, once committed with the others of this turn of the event loop. A job this
+   * process runs itself (`running`: `aft run`'s) is committed at once, with any waiting: no
+   * other job joins an `aft run` process's commit, and the next turn (`soon`, about 2 ms on
+   * Deno's timers) was on its path to the script's start.
+   */
   add(input: NewJob, audit?: (job: JobRecord) => NewAuditEntry): Promise<JobRecord> {
     const done = Promise.withResolvers<JobRecord>();
     this.#pending.push({ input, audit, done });
-    // Not setTimeout: see timers.ts (`aft run` records its job here).
-    this.#timer ??= soon(() => this.flush());
+    if (input.running) this.flush();
+    // Not setTimeout: see timers.ts.
+    else this.#timer ??= soon(() => this.flush());
     return done.promise;
   }
 
