@@ -213,11 +213,15 @@ export class SftpClient {
   /** Settles (never rejects) with the error that ended the client, once it has ended. */
   readonly ended: Promise<Error> = new Promise((r) => this.#endedResolve = r);
 
-  private constructor(ch: ByteChannel, firstId: number) {
+  private constructor(
+    ch: ByteChannel,
+    firstId: number,
+    closedError: (reason: Error | undefined) => Error,
+  ) {
     this.#ch = ch;
     this.#nextId = firstId >>> 0;
     ch.onData = (chunk) => this.#onData(chunk);
-    ch.onClose = (err) => this.fail(err ?? new Error("The SFTP channel closed"));
+    ch.onClose = (err) => this.fail(closedError(err));
   }
 
   /**
@@ -225,13 +229,22 @@ export class SftpClient {
    * for the limits before resolving. Rejects if the channel closes first, on a malformed
    * VERSION, or after `timeoutMs` (default 20000); the channel is closed then.
    *
-   * `firstId` sets the first request id (default 0); it exists so tests can reach the wrap.
+   * `closedError` makes the error that the calls waiting (and later ones) fail with when the
+   * channel closes, from the channel's reason (default: the reason, else "The SFTP channel
+   * closed"); the VFS names its server there. `firstId` sets the first request id (default 0);
+   * it exists so tests can reach the wrap.
    */
   static start(
     ch: ByteChannel,
-    opts: { timeoutMs?: number; firstId?: number } = {},
+    opts: {
+      timeoutMs?: number;
+      firstId?: number;
+      closedError?: (reason: Error | undefined) => Error;
+    } = {},
   ): Promise<SftpClient> {
-    return new SftpClient(ch, opts.firstId ?? 0).#start(opts.timeoutMs ?? 20_000);
+    const closedError = opts.closedError ??
+      ((err: Error | undefined) => err ?? new Error("The SFTP channel closed"));
+    return new SftpClient(ch, opts.firstId ?? 0, closedError).#start(opts.timeoutMs ?? 20_000);
   }
 
   async #start(timeoutMs: number): Promise<SftpClient> {

@@ -553,7 +553,7 @@ const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 
 async function scripted(
   exts: [string, string][] = [],
-  opts: { firstId?: number } = {},
+  opts: Parameters<typeof SftpClient.start>[1] = {},
 ): Promise<{ s: Script; sftp: SftpClient }> {
   const s = new Script();
   const started = SftpClient.start(s, opts);
@@ -814,6 +814,24 @@ Deno.test("the channel's onClose error reaches pending and later calls", async (
   await p;
   assert.equal(await sftp.ended, err);
   await assert.rejects(sftp.realpath("."), (e) => e === err);
+});
+
+Deno.test("closedError makes the error calls fail with when the channel closes, from its reason", async () => {
+  const reasons: (Error | undefined)[] = [];
+  const { s, sftp } = await scripted([], {
+    closedError: (why) => {
+      reasons.push(why);
+      return new Error(`lost the server: ${why?.message ?? "closed"}`);
+    },
+  });
+  const p = assert.rejects(sftp.stat("/"), /^Error: lost the server: reset by peer$/);
+  await tick();
+  const why = new Error("reset by peer");
+  s.onClose!(why);
+  await p;
+  assert.deepEqual(reasons, [why]);
+  assert.equal((await sftp.ended).message, "lost the server: reset by peer");
+  await assert.rejects(sftp.realpath("."), /lost the server: reset by peer/);
 });
 
 Deno.test("list closes the folder's handle when a READDIR fails", async () => {

@@ -245,18 +245,16 @@ export class SftpVfs implements Vfs {
       await authenticate(transport, { user: o.user, key, password: o.password });
       step("signed in");
       const channel = await openSubsystem(transport, "sftp");
-      const sftp = await SftpClient.start(channel, { timeoutMs: readyMs });
-      // The calls in flight when the connection ends fail with one error that says so, and why.
-      const ended = channel.onClose;
-      channel.onClose = (err) => {
-        ended?.(
+      const sftp = await SftpClient.start(channel, {
+        timeoutMs: readyMs,
+        // The calls in flight when the connection ends fail with one error that says so, and why.
+        closedError: (err) =>
           new VfsError(
             "CONNECTION",
             `The SFTP connection to ${o.host}:${o.port} was lost: ${err?.message ?? "closed"}`,
             { cause: err },
           ),
-        );
-      };
+      });
       step("SFTP session open");
       const max = sftp.limits?.maxOpenHandles;
       this.#openLimit = max !== undefined && max > 0 ? max : undefined;
