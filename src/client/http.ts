@@ -17,6 +17,7 @@ import type tls from "node:tls";
 import { dirname, join } from "../path.ts";
 import { ServiceError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { joinBytes } from "../bytes.ts";
 
 export interface TrustOptions {
   insecure?: boolean;
@@ -116,7 +117,7 @@ export class ApiClient {
       );
       socket.on("end", () => {
         try {
-          resolve(parseResponse(concat(chunks)));
+          resolve(parseResponse(joinBytes(chunks)));
         } catch (err) {
           reject(
             new ServiceError(
@@ -203,16 +204,6 @@ export class ApiClient {
   }
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 function indexOf(buf: Uint8Array, seq: number[], from = 0): number {
   outer: for (let i = from; i <= buf.length - seq.length; i++) {
     for (let j = 0; j < seq.length; j++) if (buf[i + j] !== seq[j]) continue outer;
@@ -249,7 +240,7 @@ export function parseResponse(buf: Uint8Array): HttpResponse {
       parts.push(body.subarray(eol + 2, eol + 2 + size));
       at = eol + 2 + size + 2;
     }
-    body = concat(parts);
+    body = joinBytes(parts);
   } else if (headers["content-length"] !== undefined) {
     body = body.subarray(0, Number(headers["content-length"]));
   }

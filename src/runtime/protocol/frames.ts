@@ -4,6 +4,8 @@
  * @module
  */
 
+import { joinBytes } from "../../bytes.ts";
+
 const MAX_FRAME = 256 * 1024 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,7 +26,7 @@ export function encodeFrame(message: unknown): Uint8Array {
 export async function* readFrames<T>(stream: ReadableStream<Uint8Array>): AsyncGenerator<T> {
   let buf: Uint8Array = new Uint8Array(0);
   for await (const chunk of stream) {
-    buf = buf.length === 0 ? chunk : concat(buf, chunk);
+    buf = buf.length === 0 ? chunk : joinBytes([buf, chunk]);
     while (buf.length >= 4) {
       const len = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0);
       if (len > MAX_FRAME) throw new Error(`Frame of ${len} bytes exceeds the limit`);
@@ -34,13 +36,6 @@ export async function* readFrames<T>(stream: ReadableStream<Uint8Array>): AsyncG
     }
   }
   if (buf.length > 0) throw new Error("Stream ended inside a frame");
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /**

@@ -22,7 +22,8 @@
 import { createCipheriv, createHash } from "node:crypto";
 import * as openpgp from "openpgp";
 import { KeyUnlockError, unlockFor } from "./openpgp_unlock.ts";
-import { ByteReader, concatBytes, header, nextPacket, readAll, skip } from "./openpgp_packets.ts";
+import { ByteReader, header, nextPacket, readAll, skip } from "./openpgp_packets.ts";
+import { joinBytes } from "../../../bytes.ts";
 
 /** The message uses a feature this path does not cover; OpenPGP.js should decrypt it. */
 export class UnsupportedMessage extends Error {}
@@ -135,7 +136,7 @@ async function* checkMdc(plain: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
       sha1.update(held);
       yield held;
       held = chunk;
-    } else held = concatBytes(held, chunk);
+    } else held = joinBytes([held, chunk]);
   }
   if (held === null || held.length < 22) {
     throw new Error("The message has no integrity check (MDC): it is cut short");
@@ -206,7 +207,7 @@ export async function* decryptStream(
     if (p === null) throw new UnsupportedMessage("No encrypted data packet");
     if (p.tag === TAG.pkesk) {
       const bytes = await readAll(p.body, 1 << 16);
-      pkesks = concatBytes(pkesks, concatBytes(header(TAG.pkesk, bytes.length), bytes));
+      pkesks = joinBytes([pkesks, header(TAG.pkesk, bytes.length), bytes]);
     } else if (p.tag === TAG.marker) await skip(p.body);
     else if (p.tag !== TAG_SEIPD) throw new UnsupportedMessage(`Packet tag ${p.tag}`);
     else {

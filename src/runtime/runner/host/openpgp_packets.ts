@@ -6,6 +6,8 @@
  * @module
  */
 
+import { joinBytes } from "../../../bytes.ts";
+
 /** Pulls bytes from an async source; hands out views of its chunks. */
 export class ByteReader {
   #it: AsyncIterator<Uint8Array>;
@@ -55,7 +57,7 @@ export class ByteReader {
     if (this.#buf.length > 0) return false;
     const b = await this.some(1);
     if (b === null) return true;
-    this.#buf = concatBytes(b, this.#buf);
+    this.#buf = joinBytes([b, this.#buf]);
     return false;
   }
 }
@@ -142,16 +144,8 @@ export async function readAll(body: AsyncIterable<Uint8Array>, max: number): Pro
   let out: Uint8Array = new Uint8Array(0);
   for await (const p of body) {
     if (out.length + p.length > max) throw new Error(`A packet is larger than ${max} bytes`);
-    out = concatBytes(out, p);
+    out = joinBytes([out, p]);
   }
-  return out;
-}
-
-/** `a` then `b`, in a new array. */
-export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
   return out;
 }
 

@@ -22,6 +22,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { cfb } from "@noble/ciphers/aes.js";
 import * as openpgp from "openpgp";
+import { joinBytes } from "../../../bytes.ts";
 
 const BLOCK = 16;
 /** Partial body chunks of 2^16 bytes (RFC 4880 4.2.2.4: a power of two, the first ≥ 512). */
@@ -90,7 +91,7 @@ class CfbStream {
   }
 
   update(data: Uint8Array): Uint8Array {
-    const all = this.#rest.length === 0 ? data : concat(this.#rest, data);
+    const all = this.#rest.length === 0 ? data : joinBytes([this.#rest, data]);
     const whole = all.length - (all.length % BLOCK);
     this.#rest = all.slice(whole);
     if (whole === 0) return new Uint8Array(0);
@@ -102,13 +103,6 @@ class CfbStream {
   final(): Uint8Array {
     return this.#rest.length === 0 ? this.#rest : cfb(this.#key, this.#iv).encrypt(this.#rest);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Prefix, plaintext, MDC, encrypted with AES-256-CFB: the body of a SEIPD v1 packet. */
