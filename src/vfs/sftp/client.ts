@@ -26,6 +26,7 @@
  */
 
 import { SshReader, SshWriter, WireError } from "./ssh/wire.ts";
+import { joinBytes } from "../../bytes.ts";
 
 /** A bidirectional byte stream the client runs over (an SSH channel, a pipe in tests). */
 export interface ByteChannel {
@@ -759,13 +760,7 @@ export class SftpClient {
       this.#dropFirst();
       return c;
     }
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const v of this.#views(n)) {
-      out.set(v, at);
-      at += v.length;
-    }
-    return out;
+    return joinBytes([...this.#views(n)]);
   }
 
   #skip(n: number): void {

@@ -16,6 +16,7 @@ import type { ResultData } from "../../protocol/calls.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { scriptInfo, type VfsHandles } from "./vfs.ts";
 import { checkLocalPath } from "../../../vfs/local_roots.ts";
+import { joinBytes } from "../../../bytes.ts";
 
 /** Largest file ReadFileAsText/Bytes returns whole; bigger files go through CopyToVFS. */
 export const MAX_READ_BYTES = 256 * 1024 * 1024;
@@ -70,13 +71,7 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number): Promi
     }
     chunks.push(c);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return joinBytes(chunks);
 }
 
 /** Reads a range given SyncJS-style `(length, offset, whence)`; whole file without them. */
