@@ -21,7 +21,7 @@
  */
 
 import { MSG } from "./messages.ts";
-import type { SshTransport } from "./transport.ts";
+import { SshConnectionError, type SshTransport } from "./transport.ts";
 import { type SshReader, SshWriter } from "./wire.ts";
 
 /** The incoming window kept open. */
@@ -154,6 +154,18 @@ export class SessionChannel {
     }
     // After our CLOSE, what the server sent before it saw that is dropped.
     if (this.#ended) return;
+    // Before its confirmation the channel has no number on the server's side to answer to
+    // (a window adjustment for data sent that early failed on "Not a uint32"); a second
+    // confirmation would send the subsystem request again. Either is the server's mistake,
+    // and the connection ends with it (the transport closes it on what this throws).
+    const confirming = type === MSG.CHANNEL_OPEN_CONFIRMATION || type === MSG.CHANNEL_OPEN_FAILURE;
+    if ((this.#remote < 0) !== confirming) {
+      throw new SshConnectionError(
+        this.#remote < 0
+          ? `The server sent message ${type} on a channel it had not confirmed`
+          : `The server answered the opening of a channel it had already confirmed (${type})`,
+      );
+    }
     switch (type) {
       case MSG.CHANNEL_OPEN_CONFIRMATION: {
         this.#remote = r.u32();
@@ -206,7 +218,7 @@ export class SessionChannel {
         // exit-status and the like: answered where a reply is wanted.
         r.string();
         if (r.bool()) {
-          this.#t.send(new SshWriter(8).byte(MSG.CHANNEL_FAILURE).u32(this.#remote).finish());
+          this.#t.answer(new SshWriter(8).byte(MSG.CHANNEL_FAILURE).u32(this.#remote).finish());
         }
         return;
       }

@@ -58,6 +58,11 @@ const VERSION = "SSH-2.0-aft";
 /** Lines a server may send before its version line (RFC 4253 4.2), and their total size. */
 const MAX_PRE_LINES = 1024;
 const MAX_LINE = 8192;
+/**
+ * Answers to the server's own messages (see {@linkcode SshTransport.answer}) that may wait to
+ * be sent: far more than a 256 KiB read can ask for (about 7,000 of the smallest packets).
+ */
+const MAX_ANSWERS_WAITING = 65_536;
 
 /** How to connect and what to accept. */
 export interface TransportOptions {
@@ -161,6 +166,8 @@ export class SshTransport {
   #lastIn = Date.now();
   #keepalive?: ReturnType<typeof setInterval>;
   #keepalivesUnanswered = 0;
+  /** Answers queued and not sealed yet (see {@linkcode answer}). */
+  #answersWaiting = 0;
   /** The cipher agreed (client to server) at the last key exchange. */
   cipher = "";
   /** Everything agreed at the last key exchange. */
@@ -288,6 +295,25 @@ export class SshTransport {
     if (this.#kex && !isKexMessage(type) && type > MSG.DEBUG) this.#held.push(item);
     else this.#queue.push(item);
     this.#flushSoon();
+  }
+
+  /**
+   * Sends the answer a message of the server's asks for (UNIMPLEMENTED, REQUEST_FAILURE, a
+   * refusal). A server that sends such messages and does not read the answers made them pile
+   * up here without bound (about 300 bytes of memory each, for 36 bytes of its own on the wire):
+   * past {@linkcode MAX_ANSWERS_WAITING} unsent the connection ends instead.
+   */
+  answer(payload: Uint8Array): void {
+    if (this.#answersWaiting >= MAX_ANSWERS_WAITING) {
+      this.close(
+        new SshConnectionError(
+          `The server does not read aft's answers (${MAX_ANSWERS_WAITING} waiting to be sent)`,
+        ),
+      );
+      return;
+    }
+    this.#answersWaiting++;
+    this.send(payload, () => this.#answersWaiting--);
   }
 
   #sendNow(payload: Uint8Array): void {
@@ -462,13 +488,13 @@ export class SshTransport {
       case MSG.GLOBAL_REQUEST: {
         const r = new SshReader(payload, 1);
         r.string();
-        if (r.bool()) this.send(new Uint8Array([MSG.REQUEST_FAILURE]));
+        if (r.bool()) this.answer(new Uint8Array([MSG.REQUEST_FAILURE]));
         // No answer wanted (OpenSSH's "hostkeys-00@openssh.com" right after sign-in): an
         // IGNORE goes back anyway, so that this side's TCP acknowledgement leaves now. Without
         // it, sshd's answer to the channel open that crossed this message came about 40 ms
         // late (seen with AFT_SSH_DEBUG; presumably Nagle's algorithm on sshd's side waiting
         // for the acknowledgement this side's kernel delayed).
-        else this.send(new SshWriter(8).byte(MSG.IGNORE).string("").finish());
+        else this.answer(new SshWriter(8).byte(MSG.IGNORE).string("").finish());
         return;
       }
       case MSG.REQUEST_SUCCESS:
@@ -480,7 +506,7 @@ export class SshTransport {
         const r = new SshReader(payload, 1);
         r.string();
         const sender = r.u32();
-        this.send(
+        this.answer(
           new SshWriter(64).byte(MSG.CHANNEL_OPEN_FAILURE).u32(sender).u32(1).string("").string("")
             .finish(),
         );
@@ -499,13 +525,17 @@ export class SshTransport {
       return;
     }
     if (this.#authenticating && type >= MSG.SERVICE_REQUEST && type <= 79) {
+      // Signed in as of USERAUTH_SUCCESS itself, not only once auth.ts calls authenticated() a
+      // few microtasks later: a message of this range in the same read, right behind it, was
+      // kept for the sign-in and then dropped by authenticated(), never answered UNIMPLEMENTED.
+      if (type === MSG.USERAUTH_SUCCESS) this.#authenticating = false;
       const w = this.#waiters.shift();
       if (w) w.resolve(payload);
       else this.#inbox.push(payload);
       return;
     }
     // Anything else is not implemented here (RFC 4253 11.4), and nothing of it is kept.
-    this.send(new SshWriter(8).byte(MSG.UNIMPLEMENTED).u32((this.#seqIn - 1) >>> 0).finish());
+    this.answer(new SshWriter(8).byte(MSG.UNIMPLEMENTED).u32((this.#seqIn - 1) >>> 0).finish());
   }
 
   /** Authentication is over: its messages are no longer expected (see {@linkcode next}). */
