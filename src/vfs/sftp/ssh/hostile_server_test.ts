@@ -137,6 +137,25 @@ function pendingWrite(w: Watched, bytes: Uint8Array): Promise<void> {
   });
 }
 
+/**
+ * Starts a write that waits for window (the server gave none), lets the server act (`go`), and
+ * answers the error the write failed with, once checked to be the connection's and the
+ * channel's one close.
+ */
+async function failedWrite(
+  t: SshTransport,
+  w: Watched,
+  go: PromiseWithResolvers<void>,
+): Promise<Error> {
+  const write = pendingWrite(w, text("waits for window"));
+  go.resolve();
+  const err = await within(write.then(() => undefined, (e: Error) => e), "the write");
+  assert.ok(err instanceof Error, "the write was sent without window");
+  assert.equal(await t.ended, err);
+  assert.deepEqual(w.closes, [err]);
+  return err;
+}
+
 /** The sequence number an UNIMPLEMENTED names. */
 const unimplementedSeq = (m: Uint8Array) => new SshReader(m, 1).u32();
 
@@ -564,13 +583,8 @@ Deno.test("hostile server: DISCONNECT mid-session ends the connection and the ch
     const t = await signedIn(server);
     opened.push(t);
     const w = await openWatched(t);
-    const write = pendingWrite(w, text("waits for window"));
-    writing.resolve();
-    const err = await within(write.then(() => undefined, (e: Error) => e), "the write");
-    assert.ok(err instanceof Error, "the write was sent without window");
+    const err = await failedWrite(t, w, writing);
     assert.match(err.message, want);
-    assert.equal(await t.ended, err);
-    assert.deepEqual(w.closes, [err]);
     await assert.rejects(t.next(), { message: want });
   });
 
@@ -619,13 +633,8 @@ Deno.test("hostile server: the TCP connection closed mid-session, between packet
       const t = await signedIn(server);
       opened.push(t);
       const w = await openWatched(t);
-      const write = pendingWrite(w, text("waits for window"));
-      writing.resolve();
-      const err = await within(write.then(() => undefined, (e: Error) => e), "the write");
-      assert.ok(err instanceof Error, "the write was sent without window");
+      const err = await failedWrite(t, w, writing);
       assert.match(err.message, /^The server closed the connection$/);
-      assert.equal(await t.ended, err);
-      assert.deepEqual(w.closes, [err]);
       assert.equal(w.bytes, 0);
     });
   }
