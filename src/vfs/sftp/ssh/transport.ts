@@ -732,6 +732,11 @@ export class SshTransport {
     } catch { /* already closed */ }
     for (const w of this.#waiters) w.reject(err);
     this.#waiters = [];
+    // Nothing more leaves: what waited to be sent (and the sign-in's inbox) goes now, not when
+    // the transport itself is collected.
+    this.#queue = [];
+    this.#held = [];
+    this.#inbox = [];
     this.#kex?.done.reject(err);
     for (const h of [...this.#channels.values()]) {
       try {
