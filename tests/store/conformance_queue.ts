@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { JobRecord, Store, StoreChannel } from "../../src/store/types.ts";
 import { rejectsWith, type Step } from "./conformance.ts";
+import { within } from "../fixtures/within.ts";
 
 const input = {
   scriptId: null,
@@ -27,19 +28,6 @@ async function nextSignal(
   const payload = new Promise<string>((r) => got = r);
   const stop = await s.signals!.listen(channel, (p) => match(p) && got(p));
   return { payload, stop };
-}
-
-/** `p`, or a failure naming `what` if it has not settled in 20 s (a hang guard, not a timing). */
-async function within<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No ${what} after 20 s`)), 20_000);
-  });
-  try {
-    return await Promise.race([p, guard]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export const queueSteps: Step[] = [

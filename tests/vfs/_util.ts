@@ -44,9 +44,6 @@ export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   return data;
 }
 
-/** The bytes of `parts`, one after the other, in one array (the project's `joinBytes`). */
-export { joinBytes as joinChunks } from "../../src/bytes.ts";
-
 /** SHA-256 of a stream, consumed chunk by chunk. */
 export async function sha256(stream: ReadableStream<Uint8Array>): Promise<string> {
   const h = createHash("sha256");

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { joinChunks } from "../../../tests/vfs/_util.ts";
+import { joinBytes } from "../../bytes.ts";
 import { DiskVfs } from "./disk.ts";
 
 const MiB = 1024 * 1024;
@@ -40,7 +40,7 @@ async function readByob(s: ReadableStream<Uint8Array>, size: number): Promise<Ui
     assert.ok(value, "a BYOB read gives its memory back");
     assert.ok(value.byteLength <= size);
     if (value.byteLength > 0) parts.push(value);
-    if (done) return joinChunks(parts);
+    if (done) return joinBytes(parts);
   }
 }
 
@@ -59,7 +59,7 @@ Deno.test("disk openRead: chunks handed out earlier keep their bytes while later
     const chunks: Uint8Array[] = [];
     for await (const c of await vfs.openRead("/f.bin")) chunks.push(c);
     assert.ok(chunks.length >= 4, `read in several chunks (${chunks.length})`);
-    assertBytes(joinChunks(chunks), data);
+    assertBytes(joinBytes(chunks), data);
   });
 });
 
@@ -97,7 +97,7 @@ Deno.test("disk openRead: a range is read exactly, by ordinary and BYOB readers"
     const opts = { offset: 4099, length: MiB - 5 };
     const chunks: Uint8Array[] = [];
     for await (const c of await vfs.openRead("/f.bin", opts)) chunks.push(c);
-    assertBytes(joinChunks(chunks), want);
+    assertBytes(joinBytes(chunks), want);
     assertBytes(await readByob(await vfs.openRead("/f.bin", opts), 2 * MiB), want);
     assertBytes(
       await readByob(await vfs.openRead("/f.bin", { length: 0 }), 10),
@@ -146,7 +146,7 @@ Deno.test("disk openRead: a file that grows while it is read is read to its new 
           grow();
         }
       }
-      assertBytes(joinChunks(got), joinChunks([first, more]), byob ? "BYOB" : "ordinary");
+      assertBytes(joinBytes(got), joinBytes([first, more]), byob ? "BYOB" : "ordinary");
     }
   });
 });
@@ -173,7 +173,7 @@ Deno.test("disk openRead: a file cut short while it is read ends where the file 
           cut();
         }
       }
-      assertBytes(joinChunks(got), data.subarray(0, MiB + 10), byob ? "BYOB" : "ordinary");
+      assertBytes(joinBytes(got), data.subarray(0, MiB + 10), byob ? "BYOB" : "ordinary");
     }
   });
 });

@@ -11,7 +11,7 @@ import {
   STATUS,
 } from "./client.ts";
 import { SshReader, SshWriter } from "./ssh/wire.ts";
-import { joinChunks } from "../../../tests/vfs/_util.ts";
+import { joinBytes } from "../../bytes.ts";
 import { mapError } from "./_map_error.ts";
 
 const SERVER = "/usr/lib/openssh/sftp-server";
@@ -41,7 +41,7 @@ class PipeChannel implements ByteChannel {
     this.writes++;
     // Copied out here, so onSent could run now; it waits for the pipe to take the bytes, as an
     // SSH channel waiting for window would, so a test cannot pass by onSent being synchronous.
-    const bytes = joinChunks(parts);
+    const bytes = joinBytes(parts);
     this.#writer.write(bytes).then(() => onSent?.(), () => {});
   }
 
@@ -173,7 +173,7 @@ async function readAll(
       offset += p.length;
     }
   }
-  return joinChunks(got);
+  return joinBytes(got);
 }
 
 Deno.test("start: version 3, OpenSSH's extensions and limits", async () => {
@@ -249,7 +249,7 @@ Deno.test("write and read a few MiB: odd sizes, odd offsets, many in flight", as
     assert.equal(await sftp.read(r, data.length + 1_000_000, 10), null);
     // Straddling the end: what is there.
     const tail = await sftp.read(r, data.length - 5, 100);
-    sameBytes(joinChunks(tail!), data.subarray(data.length - 5));
+    sameBytes(joinBytes(tail!), data.subarray(data.length - 5));
     await sftp.close(r);
   });
 });
@@ -286,7 +286,7 @@ for (
       const answers = await Promise.all(at.map((o) => sftp.read(h, o, 5_000)));
       answers.forEach((pieces, i) => {
         for (const p of pieces!) assert.ok(server.ch.fed.has(p.buffer), "a piece is a copy");
-        sameBytes(joinChunks(pieces!), data.subarray(at[i]!, at[i]! + 5_000));
+        sameBytes(joinBytes(pieces!), data.subarray(at[i]!, at[i]! + 5_000));
       });
       await sftp.close(h);
     }, { slices: [...slices] });
@@ -511,7 +511,7 @@ class Script implements ByteChannel {
 
   /** The requests written so far: type, id and the reader after the id. */
   requests(): { type: number; id: number; r: SshReader }[] {
-    const all = joinChunks(this.writes.flatMap((w) => w.parts));
+    const all = joinBytes(this.writes.flatMap((w) => w.parts));
     const out = [];
     for (let at = 0; at < all.length;) {
       const len = new DataView(all.buffer).getUint32(at);
@@ -538,7 +538,7 @@ function pkt(type: number, body: (w: SshWriter) => unknown = () => {}): Uint8Arr
   w.byte(type);
   body(w);
   const b = w.finish();
-  return joinChunks([new SshWriter(4).u32(b.length).finish(), b]);
+  return joinBytes([new SshWriter(4).u32(b.length).finish(), b]);
 }
 
 const version = (exts: [string, string][] = []) =>
@@ -708,7 +708,7 @@ Deno.test("status answers: EOF is null for read and readdir, an error elsewhere"
   await tick();
   const ids = s.requests().slice(1).map((q) => q.id);
   s.feed(
-    joinChunks([
+    joinBytes([
       status(ids[0]!, STATUS.EOF),
       status(ids[1]!, STATUS.EOF),
       status(ids[2]!, STATUS.EOF),
@@ -762,7 +762,7 @@ Deno.test("write: data goes by reference; onSent waits for the channel's", async
   assert.deepEqual(a!.r.string(), data);
   assert.equal(b!.type, 6);
   assert.equal(c!.type, 17);
-  s.feed(joinChunks([status(a!.id, 0), status(b!.id, 0)]));
+  s.feed(joinBytes([status(a!.id, 0), status(b!.id, 0)]));
   s.feed(pkt(105, (r) => r.u32(c!.id).u32(0)));
   await w;
   await w2;
@@ -775,7 +775,7 @@ Deno.test("DATA split at every byte, with several packets per chunk", async () =
   const reads = [sftp.read(h, 0, 10), sftp.read(h, 10, 10), sftp.stat("/")];
   await tick();
   const ids = s.requests().slice(1).map((q) => q.id);
-  const bytes = joinChunks([
+  const bytes = joinBytes([
     pkt(103, (w) => w.u32(ids[0]!).string(new Uint8Array([1, 2, 3, 4, 5]))),
     pkt(103, (w) => w.u32(ids[1]!).string(new Uint8Array([6]))),
     pkt(105, (w) => w.u32(ids[2]!).u32(1).u64(42)),
@@ -788,7 +788,7 @@ Deno.test("DATA split at every byte, with several packets per chunk", async () =
   const first = (await reads[0]) as Uint8Array[];
   assert.equal(first.length, 5, "one piece per chunk it came in");
   first.forEach((p) => assert.ok(chunks.some((c) => c.buffer === p.buffer)));
-  assert.deepEqual(joinChunks(first), new Uint8Array([1, 2, 3, 4, 5]));
+  assert.deepEqual(joinBytes(first), new Uint8Array([1, 2, 3, 4, 5]));
   const second = (await reads[1]) as Uint8Array[];
   assert.deepEqual(second, [new Uint8Array([6])]);
   assert.equal(second[0]!.buffer, chunks.at(-1)!.buffer, "a view of the chunk it shares");

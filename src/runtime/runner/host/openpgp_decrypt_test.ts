@@ -5,7 +5,7 @@ import { testContext } from "./_test_context.ts";
 import { decryptCall, encryptCall } from "./openpgp.ts";
 import { decryptStream, UnsupportedMessage } from "./openpgp_decrypt.ts";
 import { startGpg } from "../../../../tests/fixtures/gpg.ts";
-import { joinChunks } from "../../../../tests/vfs/_util.ts";
+import { joinBytes } from "../../../bytes.ts";
 import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
 
 const linux = Deno.build.os === "linux";
@@ -21,7 +21,7 @@ async function streamed(key: openpgp.PrivateKey, path: string): Promise<Uint8Arr
   using file = await Deno.open(path);
   const parts: Uint8Array[] = [];
   for await (const p of decryptStream(key, "pw", file)) parts.push(p.slice());
-  return joinChunks(parts);
+  return joinBytes(parts);
 }
 
 Deno.test({

@@ -3,7 +3,7 @@ import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 import { DeflatePool, liveDeflateWorkers } from "./zip_deflate.ts";
 import { deflateBlock, outputRoom } from "./zip_deflate_worker.ts";
 import { assertSameBytes } from "../../../../tests/fixtures/same_bytes.ts";
-import { joinChunks } from "../../../../tests/vfs/_util.ts";
+import { joinBytes } from "../../../bytes.ts";
 
 function sample(n: number): Uint8Array {
   const line = new TextEncoder().encode("2026-12-02;ACME;order;1234.50;SHIPPED\n");
@@ -50,7 +50,7 @@ Deno.test("DeflatePool blocks, in order, make one deflate stream whatever lane t
           ),
         );
       }
-      const stream = joinChunks((await Promise.all(parts)).map((p) => p.data.slice()));
+      const stream = joinBytes((await Promise.all(parts)).map((p) => p.data.slice()));
       assertSameBytes(new Uint8Array(inflateRawSync(stream)), data, `${workers} Workers`);
     } finally {
       pool.close();

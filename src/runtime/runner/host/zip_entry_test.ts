@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import yauzl from "yauzl";
-import { joinChunks } from "../../../../tests/vfs/_util.ts";
+import { joinBytes } from "../../../bytes.ts";
 import { testContext } from "./_test_context.ts";
 import { unzipCall, zipCall } from "./zip.ts";
 import { type EntryInfo, readEntry } from "./zip_entry.ts";
@@ -73,7 +73,7 @@ async function read(path: string, entry: EntryInfo): Promise<Uint8Array> {
     parts.push(c.slice());
     return Promise.resolve();
   });
-  return joinChunks(parts);
+  return joinBytes(parts);
 }
 
 Deno.test("Unzip() extracts deflated entries of 0 bytes, one piece and many, byte for byte", async () => {

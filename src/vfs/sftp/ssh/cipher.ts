@@ -29,10 +29,9 @@
  * - `"webcrypto"`: AES-GCM, AES-CTR and HMAC by WebCrypto (asynchronous, so each packet costs a
  *   promise and a fresh result buffer). WebCrypto has no synchronous AES, but a CTR opener
  *   without etm must decipher a packet's first block to learn its length before the rest has
- *   arrived, so that one block per packet is enciphered by the small AES here
- *   ({@linkcode AesBlock}; table lookups, so not hardened against cache timing: it is the
- *   last-choice mode of the fallback only). ChaCha20-Poly1305 uses `@noble/ciphers`, loaded on
- *   first use (about 5 ms), and for the length the ChaCha20 block function here.
+ *   arrived, so that one block per packet is enciphered by `@noble/ciphers`'s AES. ChaCha20-Poly1305
+ *   uses `@noble/ciphers` too. Both are loaded on first use (about 5 ms): an opener of those
+ *   modes is usable once its `ready` has settled, since it deciphers a length synchronously.
  *
  * The default is OpenSSL where {@linkcode systemOpenSsl} has it (Linux, FFI allowed,
  * `AFT_OPENSSL` not `0`); tests pass a backend to {@linkcode newSealer}/{@linkcode newOpener} to
@@ -200,6 +199,12 @@ export interface Sealer {
 
 /** Incoming packets. */
 export interface Opener {
+  /**
+   * Where present, settles once the opener can be used: the JavaScript fallbacks for CTR
+   * without etm and for ChaCha20-Poly1305 load `@noble/ciphers` first (wireLength is
+   * synchronous). Await it before the first wireLength.
+   */
+  readonly ready?: Promise<unknown>;
   /**
    * Bytes needed at the start of a packet to learn its length: 4 where the length is in clear
    * or enciphered alone (none, GCM, etm, ChaCha20), 16 (the block) for CTR without etm.
@@ -843,8 +848,10 @@ class WebCtrOpener implements Opener {
   readonly #f: Framing;
   readonly #counter = new Uint8Array(16);
   readonly #scratch = new Scratch();
-  /** Without etm: AES in JavaScript for the first block (see the module comment). */
-  readonly #block: AesBlock | null;
+  readonly ready: Promise<unknown>;
+  /** Without etm: @noble/ciphers's AES and the expanded key, for the first block. */
+  #aes: NobleAes | null = null;
+  #expanded: Uint32Array | null = null;
   readonly #keystream = new Uint8Array(16);
   #blocks = 0;
 
@@ -853,15 +860,21 @@ class WebCtrOpener implements Opener {
     this.#iv = p.iv;
     this.#etm = p.mac!.etm;
     this.#f = new Framing(16, !this.#etm, p.mac!.tagLength, maxPacket);
-    this.#block = this.#etm ? null : new AesBlock(p.key);
     this.headLength = this.#etm ? 4 : 16;
+    const key = p.key.slice();
+    this.ready = this.#etm ? Promise.resolve() : loadAes().then((aes) => {
+      this.#aes = aes;
+      this.#expanded = aes.expandKeyLE(key);
+    });
+    this.ready.catch(() => {});
   }
 
   wireLength(head: Uint8Array, _seq: number): number {
     if (this.#etm) return this.#f.wire(readU32(head));
     // Only the length is needed; the block is deciphered again, with the rest, in open.
     counterAt(this.#iv, this.#blocks, this.#counter);
-    this.#block!.encrypt(this.#counter, this.#keystream);
+    this.#keystream.set(this.#counter);
+    loaded(this.#aes).encryptBlock(loaded(this.#expanded), this.#keystream);
     const k = this.#keystream;
     return this.#f.wire(
       ((head[0]! ^ k[0]!) << 24 | (head[1]! ^ k[1]!) << 16 | (head[2]! ^ k[2]!) << 8 |
@@ -1003,25 +1016,34 @@ function loadNoble(): Promise<Noble> {
   ]).then(([c, p]) => noble = { chacha20orig: c.chacha20orig, poly1305: p.poly1305 });
 }
 
+type NobleAes = typeof import("@noble/ciphers/aes.js").unsafe;
+let nobleAes: Promise<NobleAes> | null = null;
+
+/** @noble/ciphers's single-block AES, imported on first use. */
+function loadAes(): Promise<NobleAes> {
+  return nobleAes ??= import("@noble/ciphers/aes.js").then((m) => m.unsafe);
+}
+
 /** ChaCha20-Poly1305 keys and scratch for the JavaScript path. */
 class JsChacha {
   readonly main: Uint8Array;
-  readonly lenKey: Uint32Array;
+  readonly lenKey: Uint8Array;
   readonly nonce = new Uint8Array(8);
-  readonly block = new Uint8Array(64);
   readonly polyKey = new Uint8Array(32);
+  /** @noble/ciphers loaded: the opener's length is deciphered synchronously, so it waits. */
+  readonly ready: Promise<Noble>;
 
   constructor(p: Prepared) {
     this.main = p.key.slice(0, 32);
-    this.lenKey = chachaKey(p.key.subarray(32, 64));
-    // Start loading now: the first packet usually follows soon.
-    loadNoble().catch(() => {});
+    this.lenKey = p.key.slice(32, 64);
+    this.ready = loadNoble();
+    this.ready.catch(() => {});
   }
 
-  /** XORs the length keystream for `seq` over the 4 bytes of `from` into `to`. */
-  length(seq: number, from: Uint8Array, to: Uint8Array): void {
-    chachaBlock(this.lenKey, 0, seq >>> 0, this.block);
-    for (let i = 0; i < 4; i++) to[i] = from[i]! ^ this.block[i]!;
+  /** Deciphers or enciphers (the same for a stream) the 4 length bytes of `from` into `to`. */
+  length(n: Noble, seq: number, from: Uint8Array, to: Uint8Array): void {
+    writeU32(this.nonce, seq >>> 0, 4);
+    n.chacha20orig(this.lenKey, this.nonce, from.subarray(0, 4), to.subarray(0, 4), 0);
   }
 
   /** The Poly1305 key for `seq` into `polyKey`; sets `nonce`. */
@@ -1029,6 +1051,12 @@ class JsChacha {
     writeU32(this.nonce, seq >>> 0, 4);
     n.chacha20orig(this.main, this.nonce, ZERO64.subarray(0, 32), this.polyKey, 0);
   }
+}
+
+/** The loaded @noble/ciphers, for an opener's synchronous step (after its `ready`). */
+function loaded<T>(v: T | null): T {
+  if (v === null) throw new Error("The cipher is not ready yet: await the opener's ready first");
+  return v;
 }
 
 class JsChachaSealer implements Sealer {
@@ -1051,7 +1079,7 @@ class JsChachaSealer implements Sealer {
   #seal(n: Noble, payload: readonly Uint8Array[], seq: number, out: Uint8Array): void {
     const c = this.#c;
     const len = writePlain(out, out.length, payload, 8, false, 16);
-    c.length(seq, out, out);
+    c.length(n, seq, out, out);
     c.start(n, seq);
     const body = out.subarray(4, 4 + len);
     n.chacha20orig(c.main, c.nonce, body, body, 1);
@@ -1061,17 +1089,19 @@ class JsChachaSealer implements Sealer {
 
 class JsChachaOpener implements Opener {
   readonly headLength = 4;
+  readonly ready: Promise<unknown>;
   readonly #c: JsChacha;
   readonly #f: Framing;
   readonly #head = new Uint8Array(4);
 
   constructor(p: Prepared, maxPacket: number) {
     this.#c = new JsChacha(p);
+    this.ready = this.#c.ready;
     this.#f = new Framing(8, false, 16, maxPacket);
   }
 
   wireLength(head: Uint8Array, seq: number): number {
-    this.#c.length(seq, head, this.#head);
+    this.#c.length(loaded(noble), seq, head, this.#head);
     return this.#f.wire(readU32(this.#head));
   }
 
@@ -1089,177 +1119,5 @@ class JsChachaOpener implements Opener {
     const body = packet.subarray(4, 4 + len);
     n.chacha20orig(c.main, c.nonce, body, body, 1);
     return payloadOf(body);
-  }
-}
-
-/** The input state and working copy of {@linkcode chachaBlock}, reused from call to call. */
-const chachaState = new Uint32Array(16);
-const chachaWork = new Uint32Array(16);
-
-/** A 32-byte ChaCha20 key as eight little-endian words. */
-function chachaKey(key: Uint8Array): Uint32Array {
-  const w = new Uint32Array(8);
-  for (let i = 0; i < 8; i++) {
-    const at = i * 4;
-    w[i] = (key[at]! | key[at + 1]! << 8 | key[at + 2]! << 16 | key[at + 3]! << 24) >>> 0;
-  }
-  return w;
-}
-
-/**
- * One ChaCha20 block (20 rounds) in the original layout: constants, key, a 64-bit block
- * counter (here below 2^32) and a 64-bit nonce, which SSH sets to the sequence number as a
- * big-endian uint64 (so its first word is 0 and its second the byte-swapped number). Used for
- * the 4-byte length, which must be deciphered synchronously before @noble/ciphers may have
- * loaded.
- */
-function chachaBlock(key: Uint32Array, counter: number, seq: number, out: Uint8Array): void {
-  const s = chachaState;
-  const x = chachaWork;
-  // "expand 32-byte k"
-  s[0] = 0x61707865;
-  s[1] = 0x3320646e;
-  s[2] = 0x79622d32;
-  s[3] = 0x6b206574;
-  s.set(key, 4);
-  s[12] = counter;
-  s[13] = 0;
-  s[14] = 0;
-  // The nonce's second word read little-endian from the big-endian sequence number.
-  s[15] = ((seq & 0xff) << 24 | (seq >>> 8 & 0xff) << 16 | (seq >>> 16 & 0xff) << 8 |
-    seq >>> 24) >>> 0;
-  x.set(s);
-  const q = (a: number, b: number, c: number, d: number) => {
-    x[a] = x[a]! + x[b]!;
-    x[d] = rotl(x[d]! ^ x[a]!, 16);
-    x[c] = x[c]! + x[d]!;
-    x[b] = rotl(x[b]! ^ x[c]!, 12);
-    x[a] = x[a]! + x[b]!;
-    x[d] = rotl(x[d]! ^ x[a]!, 8);
-    x[c] = x[c]! + x[d]!;
-    x[b] = rotl(x[b]! ^ x[c]!, 7);
-  };
-  for (let r = 0; r < 10; r++) {
-    q(0, 4, 8, 12);
-    q(1, 5, 9, 13);
-    q(2, 6, 10, 14);
-    q(3, 7, 11, 15);
-    q(0, 5, 10, 15);
-    q(1, 6, 11, 12);
-    q(2, 7, 8, 13);
-    q(3, 4, 9, 14);
-  }
-  for (let i = 0; i < 16; i++) {
-    const v = (x[i]! + s[i]!) >>> 0;
-    out[i * 4] = v & 0xff;
-    out[i * 4 + 1] = v >>> 8 & 0xff;
-    out[i * 4 + 2] = v >>> 16 & 0xff;
-    out[i * 4 + 3] = v >>> 24;
-  }
-}
-
-function rotl(v: number, n: number): number {
-  return (v << n | v >>> (32 - n)) >>> 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// AES, one block at a time (FIPS 197), for the CTR head without OpenSSL
-
-let sbox: Uint8Array | null = null;
-
-/** The AES S-box: the multiplicative inverse in GF(2^8), then the affine map (FIPS 197 5.1.1). */
-function aesSbox(): Uint8Array {
-  if (sbox) return sbox;
-  const exp = new Uint8Array(256);
-  const log = new Uint8Array(256);
-  // 3 generates the multiplicative group: walk its powers for log/antilog tables.
-  for (let i = 0, x = 1; i < 255; i++) {
-    exp[i] = x;
-    log[x] = i;
-    x ^= xtime(x);
-  }
-  const s = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) {
-    const inv = i === 0 ? 0 : exp[(255 - log[i]!) % 255]!;
-    let r = inv;
-    let b = inv;
-    for (let k = 0; k < 4; k++) {
-      b = ((b << 1) | (b >>> 7)) & 0xff;
-      r ^= b;
-    }
-    s[i] = r ^ 0x63;
-  }
-  return sbox = s;
-}
-
-/** Multiplication by x (that is, 2) in GF(2^8) modulo x^8 + x^4 + x^3 + x + 1. */
-function xtime(b: number): number {
-  return ((b << 1) ^ (b & 0x80 ? 0x1b : 0)) & 0xff;
-}
-
-/** AES encryption of single blocks under one key (128, 192 or 256 bits). */
-export class AesBlock {
-  readonly #rounds: number;
-  /** The expanded key: (rounds + 1) round keys of 16 bytes. */
-  readonly #w: Uint8Array;
-  readonly #s = new Uint8Array(16);
-  readonly #t = new Uint8Array(16);
-
-  constructor(key: Uint8Array) {
-    const nk = key.length / 4;
-    if (nk !== 4 && nk !== 6 && nk !== 8) throw new RangeError("AES keys are 16, 24 or 32 bytes");
-    const sb = aesSbox();
-    this.#rounds = nk + 6;
-    const words = 4 * (this.#rounds + 1);
-    const w = new Uint8Array(words * 4);
-    w.set(key);
-    let rcon = 1;
-    // Key expansion (FIPS 197 5.2), a word (4 bytes) at a time.
-    for (let i = nk; i < words; i++) {
-      let t0 = w[(i - 1) * 4]!, t1 = w[(i - 1) * 4 + 1]!;
-      let t2 = w[(i - 1) * 4 + 2]!, t3 = w[(i - 1) * 4 + 3]!;
-      if (i % nk === 0) {
-        // RotWord, SubWord, then the round constant.
-        [t0, t1, t2, t3] = [sb[t1]! ^ rcon, sb[t2]!, sb[t3]!, sb[t0]!];
-        rcon = xtime(rcon);
-      } else if (nk > 6 && i % nk === 4) {
-        [t0, t1, t2, t3] = [sb[t0]!, sb[t1]!, sb[t2]!, sb[t3]!];
-      }
-      const o = (i - nk) * 4;
-      w[i * 4] = w[o]! ^ t0;
-      w[i * 4 + 1] = w[o + 1]! ^ t1;
-      w[i * 4 + 2] = w[o + 2]! ^ t2;
-      w[i * 4 + 3] = w[o + 3]! ^ t3;
-    }
-    this.#w = w;
-  }
-
-  /** Enciphers the 16 bytes of `input` into `out` (FIPS 197 5.1). */
-  encrypt(input: Uint8Array, out: Uint8Array): void {
-    const sb = aesSbox();
-    const w = this.#w;
-    const s = this.#s;
-    const t = this.#t;
-    for (let i = 0; i < 16; i++) s[i] = input[i]! ^ w[i]!;
-    for (let r = 1; r <= this.#rounds; r++) {
-      // SubBytes and ShiftRows together: byte (row, column) comes from column + row.
-      for (let c = 0; c < 4; c++) {
-        for (let row = 0; row < 4; row++) t[c * 4 + row] = sb[s[((c + row) % 4) * 4 + row]!]!;
-      }
-      if (r < this.#rounds) {
-        // MixColumns.
-        for (let c = 0; c < 4; c++) {
-          const a0 = t[c * 4]!, a1 = t[c * 4 + 1]!, a2 = t[c * 4 + 2]!, a3 = t[c * 4 + 3]!;
-          const all = a0 ^ a1 ^ a2 ^ a3;
-          t[c * 4] = a0 ^ all ^ xtime(a0 ^ a1);
-          t[c * 4 + 1] = a1 ^ all ^ xtime(a1 ^ a2);
-          t[c * 4 + 2] = a2 ^ all ^ xtime(a2 ^ a3);
-          t[c * 4 + 3] = a3 ^ all ^ xtime(a3 ^ a0);
-        }
-      }
-      const k = r * 16;
-      for (let i = 0; i < 16; i++) s[i] = t[i]! ^ w[k + i]!;
-    }
-    out.set(s);
   }
 }

@@ -28,22 +28,13 @@ import { MSG } from "./messages.ts";
 import { SshTransport } from "./transport.ts";
 import { SshReader, SshWriter } from "./wire.ts";
 import { joinBytes } from "../../../bytes.ts";
+import { within as withinMs } from "../../../../tests/fixtures/within.ts";
 
 /** The longest any one step may take before the test calls it a hang. */
 const STEP_MS = 5_000;
 
-/** `p`, or a rejection naming `what` once `ms` have passed (the timer is cleared either way). */
-async function within<T>(p: Promise<T>, what: string, ms = STEP_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Hung (${ms} ms): ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** `p`, or a rejection naming `what` once `ms` (default {@linkcode STEP_MS}) have passed. */
+const within = <T>(p: Promise<T>, what: string, ms = STEP_MS) => withinMs(p, what, ms);
 
 /** Connects to `server` and signs in. */
 async function signedIn(server: ScriptServer): Promise<SshTransport> {
@@ -270,8 +261,8 @@ Deno.test({
   ignore: defaultBackend() !== "openssl",
 }, async () => {
   // Unknown messages (UNIMPLEMENTED each) and channel requests wanting a reply (CHANNEL_FAILURE
-  // each): 1 byte or 30 of the server's, 36 bytes on the wire; about 300 bytes of the client's
-  // memory per answer waiting (without the limit, 600,000 of them held 200 MiB more). Loopback's
+  // each): 1 byte or 30 of the server's, 36 bytes on the wire; without the limit, 600,000 of
+  // them took the client's heap 203 MiB higher (resident memory 345 MiB). Loopback's
   // socket buffers took some 240,000 answers before the client's queue grew; it ended at about
   // 310,000 messages sent.
   const limit = 1_000_000;
