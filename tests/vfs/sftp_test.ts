@@ -60,6 +60,14 @@ async function connectWithKey(
   });
 }
 
+/** Waits (up to 5 s) for sshd's log to have a line matching `re`. */
+async function sshdLogged(server: SshServer, re: RegExp): Promise<void> {
+  for (let i = 0; i < 100 && !re.test(server.log()); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(server.log(), re);
+}
+
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
 // that need no server.
 if (Deno.build.os !== "linux") {
@@ -133,6 +141,16 @@ if (Deno.build.os !== "linux") {
     }, noSecrets) as SftpVfs;
     assert.equal(vfs.hostKeySHA256Seen, server.hostKeySHA256);
     await vfs.close();
+    // sshd was told why each connection ended (RFC 4253 11.1: 9 host key not verifiable, 11
+    // by application), as OpenSSH's own client would tell it.
+    const fp = server.hostKeySHA256.replace(/[+/]/g, (c) => `\\${c}`);
+    await sshdLogged(
+      server,
+      new RegExp(
+        `Received disconnect from 127\\.0\\.0\\.1 port \\d+:9: The server's host key ${fp} was refused`,
+      ),
+    );
+    await sshdLogged(server, /Received disconnect from 127\.0\.0\.1 port \d+:11: closed by aft/);
   });
 
   Deno.test("sftp: a target folder that does not exist is named in the error", async () => {

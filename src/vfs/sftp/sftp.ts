@@ -25,7 +25,13 @@
  */
 
 import { mark } from "../../timings.ts";
-import { HostKeyRefused, SshTransport, type TransportOptions } from "./ssh/transport.ts";
+import {
+  type Goodbye,
+  HostKeyRefused,
+  SshTransport,
+  type TransportOptions,
+} from "./ssh/transport.ts";
+import { DISCONNECT_REASON } from "./ssh/messages.ts";
 import { authenticate, authOrder } from "./ssh/auth.ts";
 import { openSubsystem, type SessionChannel } from "./ssh/channel.ts";
 import { KeyError, parsePrivateKey, type UserKey } from "./ssh/keys.ts";
@@ -75,6 +81,12 @@ const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
  * made the first download on a connection 2 to 4 times slower against OpenSSH (loaded machine).
  */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/**
+ * What the server is told when aft ends a connection for a reason of its own (a time-out, a
+ * failed sign-in, the SFTP session's end): "by application", in words that say nothing of this
+ * side (an error's message may name a local file).
+ */
+const BYE: Goodbye = { reason: DISCONNECT_REASON.BY_APPLICATION, text: "closed by aft" };
 
 /** A connection. */
 interface Session {
@@ -238,7 +250,7 @@ export class SftpVfs implements Vfs {
     // The rest of the handshake has the same time limit as the connection and key exchange.
     const readyMs = o.readyTimeoutMs ?? 20_000;
     const deadline = setTimeout(
-      () => transport.close(new Error(`Timed out while signing in (${readyMs} ms)`)),
+      () => transport.close(new Error(`Timed out while signing in (${readyMs} ms)`), BYE),
       readyMs,
     );
     try {
@@ -265,13 +277,13 @@ export class SftpVfs implements Vfs {
         session.writesUnanswered === 0 || unacked < writeAhead(session.rtt);
       const lost = (why: Error) => {
         if (this.#conn && !this.#closed) this.#conn = undefined; // the next call reconnects
-        transport.close(why);
+        transport.close(why, BYE);
       };
       void transport.ended.then(lost);
       void sftp.ended.then(lost);
       return session;
     } catch (err) {
-      transport.close(err instanceof Error ? err : new Error(String(err)));
+      transport.close(err instanceof Error ? err : new Error(String(err)), BYE);
       // A time-out closed the connection under the step that was waiting: say so.
       throw mapError(transport.closedBecause ?? err);
     } finally {

@@ -157,6 +157,18 @@ function unknown(type: number, size = 1): Uint8Array {
   return m;
 }
 
+/**
+ * What the client told the server when it left (its DISCONNECT's reason and text), once the
+ * server's only connection has ended; undefined when it said nothing.
+ */
+async function goodbyeTo(
+  server: ScriptServer,
+): Promise<{ reason: number; text: string } | undefined> {
+  const s = server.sessions[0]!;
+  await within(s.ended, "the server seeing the client go");
+  return s.goodbye;
+}
+
 /** Runs `body` with a server and closes both sides afterwards, whatever happens. */
 async function withServer(
   o: ScriptServerOptions,
@@ -387,6 +399,8 @@ Deno.test("hostile server: CHANNEL_DATA for a channel that is not open (never wa
     assert.match(err.message, /^Message 94 for channel 7, which is not open$/);
     assert.deepEqual(w.closes, [err]);
     assert.equal(w.bytes, 0);
+    // The server is told why (RFC 4253 11.1: 2 is SSH_DISCONNECT_PROTOCOL_ERROR).
+    assert.deepEqual(await goodbyeTo(server), { reason: 2, text: err.message });
   });
 
   // Channel 0 again, after both sides closed it (the number is free, nothing is open).
@@ -460,6 +474,7 @@ Deno.test("hostile server: a message on a channel before its confirmation, or a 
       // had opened it (the channel then ended with the connection).
       if (what === "data first") await assert.rejects(opening, (e: Error) => e === err);
       else await within(opening, "the channel open");
+      assert.deepEqual(await goodbyeTo(server), { reason: 2, text: err.message }, what);
     });
   }
 });
@@ -577,6 +592,8 @@ Deno.test("hostile server: DISCONNECT mid-session ends the connection and the ch
     const err = await failedWrite(t, w, writing);
     assert.match(err.message, want);
     await assert.rejects(t.next(), { message: want });
+    // The server's word was the last: no DISCONNECT goes back (RFC 4253 11.1).
+    assert.equal(await goodbyeTo(server), undefined);
   });
 
   // A channel open waiting for its confirmation, then DISCONNECT.
@@ -656,6 +673,8 @@ Deno.test("hostile server: a packet altered after the key exchange fails its che
       );
       assert.deepEqual(w.closes, [err]);
       assert.equal(new TextDecoder().decode(w.all()), "before|");
+      // 5: SSH_DISCONNECT_MAC_ERROR, sent under the keys in use (the client's side is intact).
+      assert.deepEqual(await goodbyeTo(server), { reason: 5, text: err.message }, cipher);
     });
   }
 });
@@ -689,6 +708,37 @@ Deno.test("hostile server: a second key exchange with another host key is refuse
       // The client went away without its NEWKEYS: the server's exchange did not complete.
       const failed = await within(rekeyed.promise, "the server seeing the client go");
       assert.ok(failed instanceof ScriptConnectionEnded, String(failed));
+      // 9: SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE.
+      assert.deepEqual(await goodbyeTo(server), { reason: 9, text: err.message });
     });
   }
+});
+
+Deno.test("hostile server: a client that leaves says why: end() by application, a key exchange message out of turn as a failed exchange", async () => {
+  // end(): 11 (SSH_DISCONNECT_BY_APPLICATION), and it has left when end() resolves.
+  await withServer({}, async (server, opened) => {
+    const t = await signedIn(server);
+    opened.push(t);
+    const w = await openWatched(t);
+    await assertEchoes(w, "before the end");
+    await within(t.end(), "end()");
+    assert.match((await t.ended).message, /^The connection was closed$/);
+    assert.deepEqual(await goodbyeTo(server), { reason: 11, text: "closed by aft" });
+  });
+
+  // A KEX reply with no exchange under way: 3 (SSH_DISCONNECT_KEY_EXCHANGE_FAILED).
+  await withServer({
+    hooks: {
+      afterChannelOpen(s) {
+        s.send(new SshWriter(16).byte(MSG.KEX_REPLY).string("").finish());
+      },
+    },
+  }, async (server, opened) => {
+    const t = await signedIn(server);
+    opened.push(t);
+    await openWatched(t);
+    const err = await within(t.ended, "the connection's end");
+    assert.match(err.message, /^KEX reply out of turn$/);
+    assert.deepEqual(await goodbyeTo(server), { reason: 3, text: err.message });
+  });
 });

@@ -42,6 +42,18 @@ export const MSG = {
   CHANNEL_FAILURE: 100,
 } as const;
 
+/**
+ * The reason codes of a DISCONNECT (RFC 4253 11.1) that aft sends: when it ends a connection
+ * because of what the server sent, the server's log says why (as OpenSSH's client does).
+ */
+export const DISCONNECT_REASON = {
+  PROTOCOL_ERROR: 2,
+  KEY_EXCHANGE_FAILED: 3,
+  MAC_ERROR: 5,
+  HOST_KEY_NOT_VERIFIABLE: 9,
+  BY_APPLICATION: 11,
+} as const;
+
 /** Whether `type` belongs to the key exchange (RFC 4253 7: 20 to 49, and 1 to 4 are neutral). */
 export function isKexMessage(type: number): boolean {
   return type >= 20 && type <= 49;

@@ -17,6 +17,12 @@
  * While a key exchange is under way, messages other than the exchange's wait and go after the
  * NEWKEYS that ends it (RFC 4253 7.1).
  *
+ * Leaving: where aft ends the connection for what the server sent (a message against the
+ * protocol, a packet that fails its check, a failed key exchange, a host key refused), a
+ * DISCONNECT with RFC 4253 11.1's reason and the error's text goes first, as OpenSSH's client
+ * sends; `end()` sends one "by application". Nothing is sent back to the server's own
+ * DISCONNECT, nor where the connection itself failed (closed, reset, not SSH).
+ *
  * @module
  */
 
@@ -44,7 +50,7 @@ import {
   parseKexInit,
   startExchange,
 } from "./kex.ts";
-import { isKexMessage, MSG } from "./messages.ts";
+import { DISCONNECT_REASON, isKexMessage, MSG } from "./messages.ts";
 import { SshReader, SshWriter, WireError } from "./wire.ts";
 
 /** The most one socket read takes. */
@@ -63,6 +69,10 @@ const MAX_LINE = 8192;
  * be sent: far more than a 256 KiB read can ask for (about 7,000 of the smallest packets).
  */
 const MAX_ANSWERS_WAITING = 65_536;
+/** The longest a DISCONNECT may take to leave before the TCP connection is closed anyway. */
+const GOODBYE_MS = 1_000;
+/** The most of a DISCONNECT's description that is sent (characters). */
+const GOODBYE_TEXT = 200;
 
 /** How to connect and what to accept. */
 export interface TransportOptions {
@@ -102,6 +112,25 @@ export class HostKeyRefused extends Error {
 export class SshConnectionError extends Error {
   override name = "SshConnectionError";
   code?: string;
+  /**
+   * The reason aft's DISCONNECT gives the server for this error, where the default does not
+   * fit (see {@linkcode disconnectReason}).
+   */
+  reason?: number;
+}
+
+/** An error about the server's host key: the DISCONNECT says HOST_KEY_NOT_VERIFIABLE. */
+function hostKeyError(message: string): SshConnectionError {
+  const err = new SshConnectionError(message);
+  err.reason = DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE;
+  return err;
+}
+
+/** What aft tells the server in its DISCONNECT (RFC 4253 11.1). */
+export interface Goodbye {
+  reason: number;
+  /** The description (default: the error's message), cut to 200 characters. */
+  text?: string;
 }
 
 /** What receives the messages of one channel (by the local channel number). */
@@ -168,6 +197,10 @@ export class SshTransport {
   #keepalivesUnanswered = 0;
   /** Answers queued and not sealed yet (see {@linkcode answer}). */
   #answersWaiting = 0;
+  /** The write loop while it runs (it never rejects). */
+  #writer: Promise<void> = Promise.resolve();
+  /** The DISCONNECT on its way out, once the connection is closed with one. */
+  #goodbye: Promise<void> = Promise.resolve();
   /** The cipher agreed (client to server) at the last key exchange. */
   cipher = "";
   /** Everything agreed at the last key exchange. */
@@ -310,6 +343,7 @@ export class SshTransport {
         new SshConnectionError(
           `The server does not read aft's answers (${MAX_ANSWERS_WAITING} waiting to be sent)`,
         ),
+        { reason: DISCONNECT_REASON.PROTOCOL_ERROR },
       );
       return;
     }
@@ -325,7 +359,7 @@ export class SshTransport {
   #flushSoon(): void {
     if (this.#writing) return;
     this.#writing = true;
-    queueMicrotask(() => void this.#writeLoop());
+    this.#writer = Promise.resolve().then(() => this.#writeLoop());
   }
 
   async #writeLoop(): Promise<void> {
@@ -366,6 +400,10 @@ export class SshTransport {
     let need = 0;
     let versionDone = false;
     let preLines = 0;
+    // Where a failure comes from: the connection ("read": closed, reset, not SSH; nothing more
+    // is said to the server), a packet's check, or a message (`type`): see disconnectReason.
+    let stage: "read" | "packet" | "message" = "read";
+    let type = 0;
     try {
       for (;;) {
         if (end === buf.length) {
@@ -378,7 +416,9 @@ export class SshTransport {
           start = 0;
           buf = next;
         }
+        stage = "read";
         const n = await this.#conn.read(buf.subarray(end));
+        if (this.#closed) return;
         if (n === null) throw new SshConnectionError("The server closed the connection");
         end += n;
         this.#lastIn = Date.now();
@@ -417,6 +457,7 @@ export class SshTransport {
           const have = end - start;
           if (need === 0) {
             if (have < this.#opener.headLength) break;
+            stage = "packet";
             try {
               need = this.#opener.wireLength(
                 buf.subarray(start, start + this.#opener.headLength),
@@ -438,6 +479,8 @@ export class SshTransport {
             throw unchecked(err);
           }
           this.#seqIn = (this.#seqIn + 1) >>> 0;
+          stage = "message";
+          type = payload[0] ?? 0;
           if (payload.length === 0) throw new SshConnectionError("Empty SSH packet");
           const handled = this.#onMessage(payload);
           if (handled) await handled;
@@ -452,7 +495,8 @@ export class SshTransport {
         }
       }
     } catch (err) {
-      this.close(asError(err, "The SSH connection failed"));
+      const e = asError(err, "The SSH connection failed");
+      this.close(e, stage === "read" ? undefined : { reason: disconnectReason(err, stage, type) });
     }
   }
 
@@ -472,7 +516,9 @@ export class SshTransport {
         const r = new SshReader(payload, 1);
         const code = r.u32();
         const why = r.text();
-        throw new SshConnectionError(`The server disconnected (${code}): ${why}`);
+        // The server's word is the last one: nothing goes back (RFC 4253 11.1).
+        this.close(new SshConnectionError(`The server disconnected (${code}): ${why}`));
+        return;
       }
       case MSG.IGNORE:
       case MSG.DEBUG:
@@ -621,7 +667,7 @@ export class SshTransport {
     h.mpint(secret);
     const hash = await digest(k.exchange.hash, h.finish());
     if (!(await verifyHostSignature(k.agreed.hostKey, hostKey, sig, hash))) {
-      throw new SshConnectionError("The server's host key signature does not verify");
+      throw hostKeyError("The server's host key signature does not verify");
     }
     if (!this.#firstKexDone) {
       const fp = await fingerprintSHA256(hostKey);
@@ -629,7 +675,7 @@ export class SshTransport {
       this.#hostKey = hostKey;
     } else if (!sameBytes(hostKey, this.#hostKey!)) {
       // The key accepted at the start stays the server's key (as OpenSSH's client holds it).
-      throw new SshConnectionError("The server's host key changed during the connection");
+      throw hostKeyError("The server's host key changed during the connection");
     }
     this.#sessionId ??= hash;
     const a = k.agreed;
@@ -714,25 +760,27 @@ export class SshTransport {
     Deno.unrefTimer(this.#keepalive as unknown as number);
   }
 
-  /** Ends the connection politely (DISCONNECT, then close). */
+  /** Ends the connection politely: a DISCONNECT (by application), then the close. */
   async end(): Promise<void> {
-    if (this.#closed) return;
-    this.send(
-      new SshWriter(64).byte(MSG.DISCONNECT).u32(11).string("closed by aft").string("").finish(),
-    );
-    // Let the write loop send it; the close follows whatever happens.
-    await new Promise((r) => setTimeout(r, 0));
-    this.close(new SshConnectionError("The connection was closed"));
+    this.close(new SshConnectionError("The connection was closed"), {
+      reason: DISCONNECT_REASON.BY_APPLICATION,
+      text: "closed by aft",
+    });
+    await this.#goodbye;
   }
 
-  /** Ends the connection at once with `err` as the reason (idempotent). */
-  close(err: Error): void {
+  /**
+   * Ends the connection with `err` as the reason (idempotent): what waits on it fails with
+   * `err` at once. With `goodbye`, a DISCONNECT saying why goes to the server first, after what
+   * is being written now (the TCP connection closes once it has left, or after
+   * {@linkcode GOODBYE_MS}); without, the TCP connection closes at once.
+   */
+  close(err: Error, goodbye?: Goodbye): void {
     if (this.#closed) return;
     this.#closed = err;
     if (this.#keepalive !== undefined) clearInterval(this.#keepalive);
-    try {
-      this.#conn.close();
-    } catch { /* already closed */ }
+    if (goodbye) this.#goodbye = this.#sayGoodbye(goodbye.reason, goodbye.text ?? err.message);
+    else this.#closeConn();
     for (const w of this.#waiters) w.reject(err);
     this.#waiters = [];
     // Nothing more leaves: what waited to be sent (and the sign-in's inbox) goes now, not when
@@ -750,6 +798,32 @@ export class SshTransport {
     this.#ended.resolve(err);
   }
 
+  /** Sends DISCONNECT `reason` with `text` once the write loop has stopped, then closes. */
+  async #sayGoodbye(reason: number, text: string): Promise<void> {
+    const limit = setTimeout(() => this.#closeConn(), GOODBYE_MS);
+    try {
+      // The loop stops after the write under way (the transport is closed): this goes next.
+      await this.#writer;
+      const payload = new SshWriter(64 + GOODBYE_TEXT * 4).byte(MSG.DISCONNECT).u32(reason)
+        .string(text.slice(0, GOODBYE_TEXT)).string("").finish();
+      const out = new Uint8Array(this.#sealer.sealedLength(payload.length));
+      const sealing = this.#sealer.seal([payload], this.#seqOut, out);
+      if (sealing) await sealing;
+      await writeAll(this.#conn, out);
+    } catch {
+      // The connection went first (or the time ran out): nothing more to say.
+    } finally {
+      clearTimeout(limit);
+      this.#closeConn();
+    }
+  }
+
+  #closeConn(): void {
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+  }
+
   /** Why the connection ended, once it has. */
   get closedBecause(): Error | undefined {
     return this.#closed;
@@ -763,6 +837,20 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * The reason of the DISCONNECT for `err`, which the server's `stage` caused: the error's own
+ * (host key errors), else MAC_ERROR for a packet that failed its check, KEY_EXCHANGE_FAILED for
+ * a key exchange message, PROTOCOL_ERROR for any other message.
+ */
+function disconnectReason(err: unknown, stage: "packet" | "message", type: number): number {
+  if (err instanceof HostKeyRefused) return DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE;
+  if (err instanceof SshConnectionError && err.reason !== undefined) return err.reason;
+  if (stage === "packet") return DISCONNECT_REASON.MAC_ERROR;
+  return isKexMessage(type)
+    ? DISCONNECT_REASON.KEY_EXCHANGE_FAILED
+    : DISCONNECT_REASON.PROTOCOL_ERROR;
 }
 
 /** A packet that failed the cipher's checks (altered on the way, or not SSH at all). */
