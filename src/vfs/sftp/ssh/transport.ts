@@ -504,6 +504,16 @@ export class SshTransport {
   #onMessage(payload: Uint8Array): void | Promise<void> {
     const type = payload[0]!;
     this.#o.debug?.(`ssh <- ${type} (${payload.length} bytes)`);
+    if (type === MSG.DISCONNECT) {
+      // Taken at any time, also during a strict first key exchange (which refuses any other
+      // message then): the connection ends either way, and the server's text says why.
+      const r = new SshReader(payload, 1);
+      const code = r.u32();
+      const why = r.text();
+      // The server's word is the last one: nothing goes back (RFC 4253 11.1).
+      this.close(new SshConnectionError(`The server disconnected (${code}): ${why}`));
+      return;
+    }
     if (this.#strict && !this.#firstNewKeysIn && !isKexMessage(type)) {
       throw new SshConnectionError(`Message ${type} during the first key exchange (strict mode)`);
     }
@@ -512,14 +522,6 @@ export class SshTransport {
       return;
     }
     switch (type) {
-      case MSG.DISCONNECT: {
-        const r = new SshReader(payload, 1);
-        const code = r.u32();
-        const why = r.text();
-        // The server's word is the last one: nothing goes back (RFC 4253 11.1).
-        this.close(new SshConnectionError(`The server disconnected (${code}): ${why}`));
-        return;
-      }
       case MSG.IGNORE:
       case MSG.DEBUG:
       case MSG.UNIMPLEMENTED:

@@ -5,6 +5,9 @@
 
 import assert from "node:assert/strict";
 import { SshTransport } from "./transport.ts";
+import { newSealer } from "./cipher.ts";
+import { MSG } from "./messages.ts";
+import { SshWriter } from "./wire.ts";
 
 /** A TCP server on 127.0.0.1 that sends `bytes` to each client, then waits (or hangs up). */
 function scripted(bytes: Uint8Array, hangUp: boolean) {
@@ -60,5 +63,50 @@ Deno.test("transport: a server that is not SSH, an old SSH, or one that sends an
     } finally {
       await s.close();
     }
+  }
+});
+
+/** `payload` as a packet before any keys (RFC 4253 6: no cipher, no MAC). */
+function plainPacket(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(newSealer(null).sealedLength(payload.length));
+  void newSealer(null).seal([payload], 0, out);
+  return out;
+}
+
+Deno.test("transport: the server's DISCONNECT during a strict first key exchange ends the connection with the server's text", async () => {
+  // OpenSSH's strict key exchange refuses any other message before the first NEWKEYS; a
+  // DISCONNECT (here: after the server's KEXINIT) is still the server's word on why it ends.
+  const kexInit = new SshWriter(512).byte(MSG.KEXINIT).raw(new Uint8Array(16));
+  for (
+    const list of [
+      ["curve25519-sha256", "kex-strict-s-v00@openssh.com"],
+      ["ssh-ed25519"],
+      ["aes256-gcm@openssh.com"],
+      ["aes256-gcm@openssh.com"],
+      ["hmac-sha2-256"],
+      ["hmac-sha2-256"],
+      ["none"],
+      ["none"],
+      [],
+      [],
+    ]
+  ) kexInit.nameList(list);
+  kexInit.bool(false).u32(0);
+  const disconnect = new SshWriter(64).byte(MSG.DISCONNECT).u32(12).string("Too many connections")
+    .string("").finish();
+  const s = scripted(
+    new Uint8Array([
+      ...text("SSH-2.0-x\r\n"),
+      ...plainPacket(kexInit.finish()),
+      ...plainPacket(disconnect),
+    ]),
+    false,
+  );
+  try {
+    await assert.rejects(connect(s.port), {
+      message: "The server disconnected (12): Too many connections",
+    });
+  } finally {
+    await s.close();
   }
 });
