@@ -18,6 +18,14 @@ export function formatLine(l: LogLineView): string {
   }`;
 }
 
+/**
+ * The line `aft run` and `aft start --wait` end a job with: `aft: job ID STATUS`, then `why` (its
+ * error, or its exit code) escaped like a log line: a job's error may quote what a server sent.
+ */
+export function jobEndLine(id: string, status: string, why?: string | null): string {
+  return `aft: job ${id} ${status}${why ? `: ${escapeControls(why, { keepLines: true })}` : ""}`;
+}
+
 /** Prints a log line the way `aft run` does. */
 export function printLine(l: LogLineView): void {
   console.log(formatLine(l));

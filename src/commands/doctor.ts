@@ -10,7 +10,7 @@
 
 import { UsageError } from "../errors.ts";
 import { createEngine, type Engine, readServiceFiles, serviceUp } from "../engine/mod.ts";
-import { type GlobalOptions, printJson } from "./_output.ts";
+import { esc, type GlobalOptions, printJson } from "./_output.ts";
 import { maintenanceDataDir } from "./_service_data.ts";
 import {
   type Check,
@@ -102,8 +102,11 @@ function report(dataDir: string, checks: Check[], json: boolean): number {
   } else {
     console.log(`aft doctor: data directory ${dataDir}`);
     for (const c of checks) {
-      console.log(`${MARK[c.status].padEnd(4)}  ${c.name}: ${c.detail}`);
-      if (c.fix && (c.status === "fail" || c.status === "warn")) console.log(`      fix: ${c.fix}`);
+      // A check's detail may quote what a server or the store answered.
+      console.log(`${MARK[c.status].padEnd(4)}  ${c.name}: ${esc(c.detail)}`);
+      if (c.fix && (c.status === "fail" || c.status === "warn")) {
+        console.log(`      fix: ${esc(c.fix)}`);
+      }
     }
     console.log(
       failed === 0

@@ -12,7 +12,7 @@ import type { Engine, JobProgress, JobView, LogLine } from "../engine/mod.ts";
 import { ParamsError, parseParams } from "../engine/params.ts";
 import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
 import { ProgressLine } from "./_progress.ts";
-import { formatLine } from "../client/log_line.ts";
+import { formatLine, jobEndLine } from "../client/log_line.ts";
 import type { GlobalOptions } from "./_output.ts";
 import { mark } from "../timings.ts";
 
@@ -102,7 +102,7 @@ async function delegate(
   }, async () => {
     const end = await followJob(client, job.id, printLine);
     if (end.status === "succeeded" || (end.status === "halted" && end.exitCode === 0)) return 0;
-    console.error(`aft: job ${end.id} ${end.status}: ${end.error ?? `exit code ${end.exitCode}`}`);
+    console.error(jobEndLine(end.id, end.status, end.error ?? `exit code ${end.exitCode}`));
     return 1;
   });
 }
@@ -158,7 +158,7 @@ async function runHere(
       return 0;
     }
     console.error(
-      `aft: job ${record.id} ${record.status}: ${record.error ?? `exit code ${record.exitCode}`}`,
+      jobEndLine(record.id, record.status, record.error ?? `exit code ${record.exitCode}`),
     );
     return 1;
   });

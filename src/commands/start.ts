@@ -20,7 +20,8 @@ import {
 } from "../engine/mod.ts";
 import { ApiClient, splitHostPort, type TrustOptions } from "../client/http.ts";
 import { expectJson, followJob, jobExitCode, printLine } from "../client/service.ts";
-import type { GlobalOptions } from "./_output.ts";
+import { jobEndLine } from "../client/log_line.ts";
+import { esc, type GlobalOptions } from "./_output.ts";
 
 /** Where `aft start` goes without --host (and no service recorded in the data directory). */
 export const DEFAULT_HOST = "127.0.0.1:44399";
@@ -125,7 +126,7 @@ export default async function start(
     console.log(job.id);
     return 0;
   }
-  console.error(`aft: job ${job.id} queued (${job.scriptName}); following its log`);
+  console.error(`aft: job ${job.id} queued (${esc(job.scriptName)}); following its log`);
   let halting = false;
   const onInt = () => {
     if (halting) Deno.exit(130);
@@ -136,7 +137,7 @@ export default async function start(
   Deno.addSignalListener("SIGINT", onInt);
   try {
     const end = await followJob(client, job.id, printLine);
-    console.error(`aft: job ${end.id} ${end.status}${end.error ? `: ${end.error}` : ""}`);
+    console.error(jobEndLine(end.id, end.status, end.error));
     return jobExitCode(end);
   } finally {
     Deno.removeSignalListener("SIGINT", onInt);

@@ -78,6 +78,25 @@ Deno.test("stored text with control characters is printed escaped, never raw", a
   });
 });
 
+Deno.test("a failed job's error is printed escaped by aft run, never raw (it may quote a server)", async () => {
+  await withData(async (data, dir) => {
+    assert.equal((await runAft(["settings", "set", "allowCliRun", "true"], { data })).code, 0);
+    const f = join(dir, "fails.syncjs");
+    // An error carrying a clear-screen and a title change, as a hostile server's reply could.
+    await Deno.writeTextFile(
+      f,
+      'throw new Error("refused \\u001b[2J\\u001b]0;pwned\\u0007 here");',
+    );
+    const r = await runAft(["run", "-f", f], { data });
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(!r.stderr.includes(ESC) && !r.stdout.includes(ESC), r.stderr);
+    assert.match(
+      r.stderr,
+      /aft: job \w+ failed: Uncaught Error: refused \\u001b\[2J\\u001b\]0;pwned\\u0007 here/,
+    );
+  });
+});
+
 Deno.test("not found exits 5; other failures keep their codes", async () => {
   await withData(async (data) => {
     for (
