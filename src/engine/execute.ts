@@ -30,6 +30,21 @@ const LOG_FLUSH_MS = 200;
  * script that logs faster than the store writes is slowed down instead of filling memory.
  */
 const LOG_BACKLOG_LINES = 5000;
+/**
+ * The most of an error a job's record keeps (characters). The record's error is shown in job
+ * lists and sent with every job the API lists; the whole text is in the job's log, as a line
+ * (within the log's limits). A single-line error of 5 MB (a script's, or a server's text quoted
+ * in one) was stored and listed whole.
+ */
+export const MAX_JOB_ERROR_CHARS = 2_000;
+
+/** `error` cut to {@linkcode MAX_JOB_ERROR_CHARS}, saying how long it was (never half a pair). */
+export function recordedError(error: string): string {
+  if (error.length <= MAX_JOB_ERROR_CHARS) return error;
+  let cut = error.slice(0, MAX_JOB_ERROR_CHARS);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}... (${error.length} characters; the job's log has more)`;
+}
 
 /** Progress of the job's current transfer (the one progress record, from `vfs/progress.ts`). */
 /**
@@ -333,7 +348,8 @@ export async function executeJob(
   const patch = {
     status,
     exitCode: outcome.code ?? (status === "succeeded" ? 0 : 1),
-    error: error === null ? null : redactor.apply(error),
+    // Redacted first: a cut could leave the start of a secret the redactor no longer knows.
+    error: error === null ? null : recordedError(redactor.apply(error)),
     finishedAt: new Date().toISOString(),
     bytesTransferred: outcome.bytes,
     peakRssBytes: outcome.peakRss ?? null,

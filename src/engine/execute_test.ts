@@ -11,7 +11,7 @@ import type { Runners } from "../runtime/protocol/runner.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { JobRecord, LogLine } from "../store/types.ts";
 import { createCore } from "./engine.ts";
-import { executeJob } from "./execute.ts";
+import { executeJob, MAX_JOB_ERROR_CHARS, recordedError } from "./execute.ts";
 import { saveSetting } from "./settings.ts";
 import type { EngineCore as Engine } from "./types.ts";
 
@@ -206,4 +206,23 @@ Deno.test("a runner killed with -9 mid-job: every line it sent before is stored,
     kept.forEach((l, i) => assert.equal(l.text, `line ${i}`));
     assert.match(lines.at(-1)!.text, /runner|stopped|ended/i);
   });
+});
+
+Deno.test("a job's recorded error is cut to MAX_JOB_ERROR_CHARS, saying how long it was; its log line has more", async () => {
+  await withEngine({}, async (engine, pool) => {
+    const { job, lines } = await run(engine, pool, 'throw new Error("x".repeat(5000000));');
+    assert.equal(job.status, "failed");
+    const want = `Uncaught Error: ${
+      "x".repeat(MAX_JOB_ERROR_CHARS - 16)
+    }... (5000016 characters; the job's log has more)`;
+    assert.equal(job.error, want);
+    assert.equal((await engine.store.jobs.get(job.id))?.error, want);
+    // The log line is cut by the log's own limit (64 KiB by default), not by this one.
+    const line = lines.find((l) => l.level === "error")!;
+    assert.ok(line.text.length > 60_000 && line.text.length < 70_000, String(line.text.length));
+  });
+  // Short errors stay as they are; a cut never leaves half a surrogate pair.
+  assert.equal(recordedError("short"), "short");
+  const emoji = "x".repeat(MAX_JOB_ERROR_CHARS - 1) + "\u{1F600}" + "y".repeat(10);
+  assert.match(recordedError(emoji), new RegExp(`^x{${MAX_JOB_ERROR_CHARS - 1}}\\.\\.\\. \\(`));
 });
