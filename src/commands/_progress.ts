@@ -5,6 +5,7 @@
  */
 
 import type { TransferProgress } from "../vfs/progress.ts";
+import { escapeControls } from "../engine/names.ts";
 
 const enc = new TextEncoder();
 
@@ -44,7 +45,10 @@ export function progressText(
   const head = `  ${files}  ${bytes}  ${formatBytes(p.rate)}/s  `;
   const room = cols - 1 - head.length;
   if (room <= 3) return head.slice(0, cols - 1);
-  const path = p.path.length > room ? "…" + p.path.slice(p.path.length - room + 1) : p.path;
+  // A file's name comes from wherever it is (a partner's server): its control characters are
+  // shown, not acted on by the terminal.
+  const shown = escapeControls(p.path);
+  const path = shown.length > room ? "…" + shown.slice(shown.length - room + 1) : shown;
   return head + path;
 }
 

@@ -22,3 +22,10 @@ Deno.test("the progress line shows counts, totals, percent, rate and the end of 
     "  0 files  0 B  0 B/s  /x",
   );
 });
+
+Deno.test("the progress line shows a file name's control characters escaped, never raw", () => {
+  const p = { files: 1, bytes: 0, rate: 0, path: "/in/a\u001b]0;pwned\u0007\nb.txt" };
+  const line = progressText(p, 200);
+  assert.equal(line, "  1 files  0 B  0 B/s  /in/a\\u001b]0;pwned\\u0007\\u000ab.txt");
+  assert.ok(!/[\u0000-\u001f]/.test(progressText(p, 30)));
+});
