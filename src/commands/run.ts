@@ -11,6 +11,7 @@ import { UsageError } from "../errors.ts";
 import type { Engine, JobProgress, JobView, LogLine } from "../engine/mod.ts";
 import { ParamsError, parseParams } from "../engine/params.ts";
 import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
+import { checkScriptSize } from "../engine/script_files.ts";
 import { ProgressLine } from "./_progress.ts";
 import { formatLine, jobEndLine } from "../client/log_line.ts";
 import type { GlobalOptions } from "./_output.ts";
@@ -180,6 +181,9 @@ export default async function run(
   }
   let source: string;
   try {
+    // Synchronous: a stat costs microseconds, where a call through Deno's thread pool costs
+    // aft run's start a hop to another thread and back.
+    checkScriptSize(Deno.statSync(file).size);
     source = await Deno.readTextFile(file);
   } catch (err) {
     const why = err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message;

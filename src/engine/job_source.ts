@@ -9,7 +9,7 @@
 import { resolve } from "../path.ts";
 import type { JobRecord } from "../store/types.ts";
 import type { JobSource } from "./execute.ts";
-import { checkScriptFile } from "./script_files.ts";
+import { checkScriptFile, checkScriptSize } from "./script_files.ts";
 import type { EngineCore } from "./types.ts";
 
 /** The job's source, or one sentence saying why there is none. */
@@ -32,6 +32,7 @@ export async function jobSource(core: EngineCore, job: JobRecord): Promise<JobSo
           dataDir: core.dataDir,
         });
       }
+      checkScriptSize((await Deno.stat(path)).size);
       return { source: await Deno.readTextFile(path), fileName: resolve(job.filePath) };
     } catch (err) {
       return `Cannot read script file "${job.filePath}": ${(err as Error).message}`;

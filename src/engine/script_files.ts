@@ -25,6 +25,24 @@ import { EngineError } from "./errors.ts";
 /** Extensions of script files. */
 export const SCRIPT_EXTENSIONS = [".syncjs", ".js", ".ts"] as const;
 
+/**
+ * The largest script file a job runs (bytes). A script is a program; a file past this is most
+ * likely a data file named by mistake, which was read whole, handed to the runner and ended as
+ * "exceeded the memory limit" (200 MiB) or "failed to allocate string" (600 MiB) seconds later.
+ */
+export const MAX_SCRIPT_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Throws EngineError INVALID_REQUEST when a script file of `size` bytes is too large to run. */
+export function checkScriptSize(size: number): void {
+  if (size <= MAX_SCRIPT_FILE_BYTES) return;
+  throw new EngineError(
+    "INVALID_REQUEST",
+    `the file is ${(size / 1048576).toFixed(1)} MiB, and a script file may be at most ${
+      MAX_SCRIPT_FILE_BYTES / 1048576
+    } MiB`,
+  );
+}
+
 /** The folders that decide whether a file may run. */
 export interface ScriptFileRules {
   /** Setting `scriptRoots`: folders of scripts that jobs from a file path may run. */

@@ -97,6 +97,21 @@ Deno.test("a failed job's error is printed escaped by aft run, never raw (it may
   });
 });
 
+Deno.test("aft run of a file too large to be a script says so at once (exit 2), before reading it", async () => {
+  await withData(async (data, dir) => {
+    const f = join(dir, "backup.syncjs");
+    const file = await Deno.open(f, { write: true, create: true });
+    await file.truncate(300 * 1048576); // sparse: 300 MiB that take no room
+    file.close();
+    const r = await runAft(["run", "-f", f], { data });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /Cannot read script file ".*backup\.syncjs": the file is 300\.0 MiB, and a script file may be at most 16 MiB/,
+    );
+  });
+});
+
 Deno.test("not found exits 5; other failures keep their codes", async () => {
   await withData(async (data) => {
     for (
