@@ -93,6 +93,13 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
         kind: "text",
         hint: "SHA256:... ; when empty, the key seen on the first connection is recorded",
       },
+      {
+        key: "idleTimeoutSeconds",
+        label: "Idle timeout (seconds)",
+        kind: "text",
+        hint:
+          "Requests that wait this long with nothing from the server fail: 1 to 86400, default 300",
+      },
     ],
   },
   {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { authOrder, openSftp, type SftpOptions, SftpVfs } from "../../src/vfs/sftp/sftp.ts";
+import { parseSftpTarget } from "../../src/vfs/sftp/options.ts";
 import { CIPHERS, MACS } from "../../src/vfs/sftp/ssh/cipher.ts";
 import { KEX_ALGORITHMS } from "../../src/vfs/sftp/ssh/kex.ts";
 import { HOST_KEY_ALGORITHMS } from "../../src/vfs/sftp/ssh/keys.ts";
@@ -58,6 +59,36 @@ async function connectWithKey(
     privateKey: await Deno.readTextFile(server.keys.openssh),
     ...extra,
   });
+}
+
+/**
+ * Process ids of the SFTP servers under process `root` (from /proc): `sftp-server`, or sshd's
+ * own `internal-sftp` (a process of its own, "sshd: USER@internal-sftp", under the session's).
+ */
+async function sftpServersUnder(root: number): Promise<number[]> {
+  const parent = new Map<number, number>();
+  const names = new Map<number, string>();
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${e.name}/stat`).catch(() => "");
+    const args = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so greedy to the last ")".
+    const m = /^(\d+) \((.*)\) \S+ (\d+)/s.exec(stat);
+    if (m) {
+      parent.set(Number(m[1]), Number(m[3]));
+      names.set(Number(m[1]), /@internal-sftp/.test(args) ? "internal-sftp" : m[2]!);
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) return true;
+    }
+    return false;
+  };
+  return [...names].filter(([pid, name]) =>
+    /^(sftp-server|internal-sftp)$/.test(name) && under(pid)
+  )
+    .map(([p]) => p);
 }
 
 /** Waits (up to 5 s) for sshd's log to have a line matching `re`. */
@@ -151,6 +182,58 @@ if (Deno.build.os !== "linux") {
       ),
     );
     await sshdLogged(server, /Received disconnect from 127\.0\.0\.1 port \d+:11: closed by aft/);
+  });
+
+  Deno.test("sftp: an sftp-server that hangs while sshd lives fails the call after idleTimeoutSeconds, and the next call connects anew", async () => {
+    // Other tests' connections may still be ending: only the one opened here is stopped.
+    const before = new Set(await sftpServersUnder(server.pid));
+    const vfs = await openSftp({
+      name: "t",
+      type: "sftp",
+      target: target(server.dir),
+      options: {
+        keyFile: server.keys.openssh,
+        hostKeySHA256: server.hostKeySHA256,
+        idleTimeoutSeconds: "1",
+      },
+    }, noSecrets);
+    const stopped: number[] = [];
+    try {
+      await vfs.writeWhole!("/idle.txt", new TextEncoder().encode("still here"));
+      // This connection's SFTP server process, stopped: the session's sshd process still
+      // answers keepalives, so only the SFTP answers stop.
+      stopped.push(...(await sftpServersUnder(server.pid)).filter((p) => !before.has(p)));
+      assert.equal(stopped.length, 1, `sftp-server processes: ${stopped.join(", ")}`);
+      Deno.kill(stopped[0]!, "SIGSTOP");
+      const started = performance.now();
+      await assert.rejects(
+        within(vfs.stat("/idle.txt"), "the stalled stat", 10_000),
+        (e) =>
+          isVfsError(e, "CONNECTION") &&
+          /was lost: The server sent nothing for 1 s while 1 requests waited$/.test(e.message),
+      );
+      const waited = performance.now() - started;
+      assert.ok(waited >= 900 && waited < 5_000, `failed after ${waited} ms`);
+      // The next call opens a new connection (and a new sftp-server).
+      assert.equal((await vfs.stat("/idle.txt")).size, 10);
+    } finally {
+      for (const pid of stopped) {
+        try {
+          Deno.kill(pid, "SIGCONT");
+        } catch { /* gone with its connection */ }
+      }
+      await vfs.close();
+    }
+    assert.throws(
+      () =>
+        parseSftpTarget({
+          name: "t",
+          type: "sftp",
+          target: target("/"),
+          options: { idleTimeoutSeconds: "0" },
+        }),
+      { message: 'The "idleTimeoutSeconds" option must be a whole number from 1 to 86400' },
+    );
   });
 
   Deno.test("sftp: a target folder that does not exist is named in the error", async () => {

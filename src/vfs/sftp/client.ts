@@ -12,7 +12,8 @@
  *
  * Any answer that breaks the protocol (a malformed packet, an id nobody asked for, an answer of
  * the wrong type) ends the client with {@linkcode SftpProtocolError}: after that nothing it
- * reads can be trusted to belong where it seems to.
+ * reads can be trusted to belong where it seems to. A server that sends nothing at all for
+ * {@linkcode STALL_MS} while requests wait ends it too.
  *
  * @example
  * ```ts ignore
@@ -27,6 +28,14 @@
 
 import { SshReader, SshWriter, WireError } from "./ssh/wire.ts";
 import { joinBytes } from "../../bytes.ts";
+import { every, type Ticker } from "../../timers.ts";
+
+/**
+ * How long requests may wait while nothing at all comes from the server before the session
+ * fails (5 minutes, as rclone's --timeout): an sftp-server that hangs (on a dead network mount,
+ * say) while sshd goes on answering keepalives held a transfer, and its job, for ever.
+ */
+export const STALL_MS = 300_000;
 
 /** A bidirectional byte stream the client runs over (an SSH channel, a pipe in tests). */
 export interface ByteChannel {
@@ -210,6 +219,13 @@ export class SftpClient {
 
   #failure?: Error;
   #endedResolve!: (e: Error) => void;
+  readonly #closedError: (reason: Error | undefined) => Error;
+
+  // The stall watch: when something last came from the server (or requests began to wait),
+  // and the ticker that looks while requests wait.
+  readonly #stallMs: number;
+  #lastIn = 0;
+  #stallWatch?: Ticker;
 
   /** Settles (never rejects) with the error that ended the client, once it has ended. */
   readonly ended: Promise<Error> = new Promise((r) => this.#endedResolve = r);
@@ -218,9 +234,12 @@ export class SftpClient {
     ch: ByteChannel,
     firstId: number,
     closedError: (reason: Error | undefined) => Error,
+    stallMs: number,
   ) {
     this.#ch = ch;
     this.#nextId = firstId >>> 0;
+    this.#closedError = closedError;
+    this.#stallMs = stallMs;
     ch.onData = (chunk) => this.#onData(chunk);
     ch.onClose = (err) => this.fail(closedError(err));
   }
@@ -233,7 +252,9 @@ export class SftpClient {
    * `closedError` makes the error that the calls waiting (and later ones) fail with when the
    * channel closes, from the channel's reason (default: the reason, else "The SFTP channel
    * closed"); the VFS names its server there. `firstId` sets the first request id (default 0);
-   * it exists so tests can reach the wrap.
+   * it exists so tests can reach the wrap. `stallMs` (default {@linkcode STALL_MS}): how long
+   * requests may wait with nothing coming from the server before the client fails, with the
+   * `closedError` of an error saying so.
    */
   static start(
     ch: ByteChannel,
@@ -241,11 +262,13 @@ export class SftpClient {
       timeoutMs?: number;
       firstId?: number;
       closedError?: (reason: Error | undefined) => Error;
+      stallMs?: number;
     } = {},
   ): Promise<SftpClient> {
     const closedError = opts.closedError ??
       ((err: Error | undefined) => err ?? new Error("The SFTP channel closed"));
-    return new SftpClient(ch, opts.firstId ?? 0, closedError).#start(opts.timeoutMs ?? 20_000);
+    return new SftpClient(ch, opts.firstId ?? 0, closedError, opts.stallMs ?? STALL_MS)
+      .#start(opts.timeoutMs ?? 20_000);
   }
 
   async #start(timeoutMs: number): Promise<SftpClient> {
@@ -462,6 +485,8 @@ export class SftpClient {
   fail(err: Error): void {
     if (this.#failure) return;
     this.#failure = err;
+    this.#stallWatch?.stop();
+    this.#stallWatch = undefined;
     // Incoming bytes are of no use now, and requests not yet handed to the channel never will
     // be: their data is released, which is what their onSent tells the caller.
     this.#chunks = [];
@@ -547,6 +572,7 @@ export class SftpClient {
   ): Promise<R> {
     const id = this.#takeId();
     setU32(head, 5, id);
+    if (this.#pending.size === 0) this.#waitStarts();
     const answer = new Promise<R>((resolve, reject) => {
       this.#pending.set(id, {
         want,
@@ -559,6 +585,28 @@ export class SftpClient {
     });
     this.#queue(data ? [head, data] : [head], onSent);
     return answer;
+  }
+
+  /** Requests begin to wait (none did): the stall watch counts from now, and looks while any do. */
+  #waitStarts(): void {
+    this.#lastIn = Date.now();
+    if (this.#stallWatch || this.#failure) return;
+    this.#stallWatch = every(Math.max(10, Math.min(this.#stallMs / 4, 10_000)), () => {
+      if (this.#pending.size === 0) {
+        this.#stallWatch?.stop();
+        this.#stallWatch = undefined;
+      } else if (Date.now() - this.#lastIn >= this.#stallMs) {
+        this.fail(
+          this.#closedError(
+            new Error(
+              `The server sent nothing for ${
+                this.#stallMs / 1000
+              } s while ${this.#pending.size} requests waited`,
+            ),
+          ),
+        );
+      }
+    });
   }
 
   /** The next request id not in use; ids wrap at 2^32 and skip any still waiting. */
@@ -599,6 +647,7 @@ export class SftpClient {
 
   #onData(chunk: Uint8Array): void {
     if (this.#failure || chunk.length === 0) return;
+    this.#lastIn = Date.now();
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     try {

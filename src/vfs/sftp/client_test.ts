@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { within } from "../../../tests/fixtures/within.ts";
 import {
   type ByteChannel,
   type DirEntry,
@@ -852,4 +853,45 @@ Deno.test("list closes the folder's handle when a READDIR fails", async () => {
   assert.deepEqual(close.r.string(), new TextEncoder().encode("dh"));
   s.feed(status(close.id, STATUS.OK));
   await listing;
+});
+
+Deno.test("stall: requests that wait stallMs with nothing from the server fail the client, saying so", async () => {
+  const { s, sftp } = await scripted([], { stallMs: 200 });
+  const started = performance.now();
+  const a = sftp.stat("/a");
+  const b = sftp.stat("/b");
+  // Bounded: without the watch, the requests would wait for ever.
+  await within(
+    assert.rejects(a, { message: "The server sent nothing for 0.2 s while 2 requests waited" }),
+    "the stall's error",
+    5_000,
+  );
+  await assert.rejects(b, { message: "The server sent nothing for 0.2 s while 2 requests waited" });
+  const waited = performance.now() - started;
+  assert.ok(waited >= 190 && waited < 2_000, `failed after ${waited} ms`);
+  assert.ok(s.closed, "the channel was closed");
+  await assert.rejects(sftp.stat("/"), /The server sent nothing/);
+});
+
+Deno.test("stall: a slow server that keeps answering, and a client with nothing waiting, are not stalled", async () => {
+  const { s, sftp } = await scripted([], { stallMs: 300 });
+  const ps = [sftp.stat("/1"), sftp.stat("/2"), sftp.stat("/3")].map((p) =>
+    p.then(() => undefined, (e: Error) => e)
+  );
+  await tick();
+  const ids = s.requests().slice(1).map((q) => q.id);
+  // One answer every 200 ms: 600 ms in all, twice stallMs, never 300 ms with nothing.
+  for (const id of ids) {
+    await new Promise((r) => setTimeout(r, 200));
+    s.feed(status(id, 2, "no such file"));
+  }
+  for (const p of ps) assert.match(String((await p)?.message), /^no such file$/);
+  // Nothing waits: idle for longer than stallMs is no stall.
+  await new Promise((r) => setTimeout(r, 500));
+  const p = sftp.stat("/4");
+  await tick();
+  s.feed(status(s.lastId(), 2, "no such file"));
+  await assert.rejects(p, /no such file/);
+  assert.ok(!s.closed);
+  sftp.fail(new Error("test over"));
 });

@@ -18,6 +18,11 @@ export interface SftpOptions {
   passphrase?: string;
   hostKeySHA256?: string;
   readyTimeoutMs?: number;
+  /**
+   * Option `idleTimeoutSeconds` (1 to 86,400; default 300): requests that wait this long with
+   * nothing at all from the server fail the connection (see `STALL_MS` in `./client.ts`).
+   */
+  idleTimeoutMs?: number;
   /** The ciphers to offer, best first; `preferredCiphers()` (`./ssh/cipher.ts`) when not given. */
   ciphers?: string[];
   /** For tests: the MACs, key exchange methods and host key algorithms to offer. */
@@ -56,5 +61,19 @@ export function parseSftpTarget(
     privateKey: o.key,
     passphrase: o.keyPassphrase,
     hostKeySHA256: o.hostKeySHA256,
+    idleTimeoutMs: idleTimeout(o.idleTimeoutSeconds),
   };
+}
+
+/** The `idleTimeoutSeconds` option in ms, or undefined (the default) when not given. */
+function idleTimeout(v: unknown): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) {
+    throw new VfsError(
+      "INVALID_PATH",
+      'The "idleTimeoutSeconds" option must be a whole number from 1 to 86400',
+    );
+  }
+  return n * 1000;
 }

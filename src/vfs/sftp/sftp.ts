@@ -2,7 +2,9 @@
  * SFTP backend, over aft's own SSH client (`./ssh/`) and SFTP client (`./client.ts`).
  *
  * Target `sftp://user@host:port/base/dir`; options `pass`, `keyFile` or `key` (OpenSSH or PEM
- * private key), `keyPassphrase`, `hostKeySHA256` (`SHA256:...` as `ssh-keygen -l` prints it).
+ * private key), `keyPassphrase`, `hostKeySHA256` (`SHA256:...` as `ssh-keygen -l` prints it),
+ * `idleTimeoutSeconds` (default 300: requests that wait this long with nothing at all from the
+ * server fail the connection, which the next call opens anew).
  * Authentication tries the key, then the password, then keyboard-interactive answered with the
  * password. A host key that does not match `hostKeySHA256` is refused before any credential is
  * sent; without `hostKeySHA256`, the key seen is kept in `hostKeySHA256Seen` so the VFS Library
@@ -259,6 +261,7 @@ export class SftpVfs implements Vfs {
       const channel = await openSubsystem(transport, "sftp");
       const sftp = await SftpClient.start(channel, {
         timeoutMs: readyMs,
+        stallMs: o.idleTimeoutMs,
         // The calls in flight when the connection ends fail with one error that says so, and why.
         closedError: (err) =>
           new VfsError(
