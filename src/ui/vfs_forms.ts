@@ -66,6 +66,15 @@ const inParts = (what: string, concurrency: string): OptionField[] => [
   },
 ];
 
+/** `idleTimeoutSeconds` (`../vfs/idle_timeout.ts`). */
+const idleTimeout: OptionField = {
+  key: "idleTimeoutSeconds",
+  label: "Idle timeout (seconds)",
+  kind: "text",
+  hint:
+    "A request that waits this long with nothing from the server fails: 1 to 86400, default 300",
+};
+
 /** Every backend's form, in the order the type choice lists them. */
 export const BACKEND_FORMS: readonly BackendForm[] = [
   {
@@ -93,13 +102,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
         kind: "text",
         hint: "SHA256:... ; when empty, the key seen on the first connection is recorded",
       },
-      {
-        key: "idleTimeoutSeconds",
-        label: "Idle timeout (seconds)",
-        kind: "text",
-        hint:
-          "Requests that wait this long with nothing from the server fail: 1 to 86400, default 300",
-      },
+      idleTimeout,
     ],
   },
   {
@@ -146,6 +149,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
       secretOf("secretAccessKey", "Secret access key"),
       ...tlsFiles,
       ...inParts("Of multipart uploads and ranged downloads", "4"),
+      idleTimeout,
     ],
   },
   {

@@ -18,6 +18,7 @@ import { assertReadsInParts, put, randomBytes, text } from "./_util.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
 import { assertSameBytes } from "../fixtures/same_bytes.ts";
+import { within } from "../fixtures/within.ts";
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
 // that need no server.
@@ -140,6 +141,43 @@ if (Deno.build.os !== "linux") {
     await assert.rejects(
       openS3(def(`s3://b${dead}`), noSecrets),
       (e) => isVfsError(e, "CONNECTION") && e.retryable,
+    );
+  });
+
+  Deno.test("s3: a server that takes the connection and answers nothing fails after idleTimeoutSeconds (each of three tries), not never", async () => {
+    // Before, the client's `requestTimeout` only logged a warning: still waiting after 200 s.
+    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const c of silent) held.push(c);
+    })();
+    try {
+      const port = (silent.addr as Deno.NetAddr).port;
+      const target = `s3://b?endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}`;
+      const started = performance.now();
+      await assert.rejects(
+        within(
+          openS3(def(target, { idleTimeoutSeconds: "1" }), noSecrets),
+          "the silent server's error",
+          30_000,
+        ),
+        (e) => isVfsError(e, "TIMEOUT") && /after 1000 ms of inactivity/.test(e.message),
+      );
+      const waited = performance.now() - started;
+      assert.ok(waited >= 2_500 && waited < 20_000, `failed after ${waited} ms`);
+      assert.equal(held.length, 3, "three tries");
+    } finally {
+      silent.close();
+      await accepting.catch(() => {});
+      for (const c of held) {
+        try {
+          c.close();
+        } catch { /* closed by the client */ }
+      }
+    }
+    assert.throws(
+      () => parseS3Target(def("s3://b", { idleTimeoutSeconds: "1.5" })),
+      { message: 'The "idleTimeoutSeconds" option must be a whole number from 1 to 86400' },
     );
   });
 

@@ -13,7 +13,8 @@
  * Any answer that breaks the protocol (a malformed packet, an id nobody asked for, an answer of
  * the wrong type) ends the client with {@linkcode SftpProtocolError}: after that nothing it
  * reads can be trusted to belong where it seems to. A server that sends nothing at all for
- * {@linkcode STALL_MS} while requests wait ends it too.
+ * `stallMs` while requests wait ends it too: an sftp-server that hangs (on a dead network
+ * mount, say) while sshd goes on answering keepalives held a transfer, and its job, for ever.
  *
  * @example
  * ```ts ignore
@@ -29,13 +30,7 @@
 import { SshReader, SshWriter, WireError } from "./ssh/wire.ts";
 import { joinBytes } from "../../bytes.ts";
 import { every, type Ticker } from "../../timers.ts";
-
-/**
- * How long requests may wait while nothing at all comes from the server before the session
- * fails (5 minutes, as rclone's --timeout): an sftp-server that hangs (on a dead network mount,
- * say) while sshd goes on answering keepalives held a transfer, and its job, for ever.
- */
-export const STALL_MS = 300_000;
+import { IDLE_TIMEOUT_MS } from "../idle_timeout.ts";
 
 /** A bidirectional byte stream the client runs over (an SSH channel, a pipe in tests). */
 export interface ByteChannel {
@@ -252,7 +247,7 @@ export class SftpClient {
    * `closedError` makes the error that the calls waiting (and later ones) fail with when the
    * channel closes, from the channel's reason (default: the reason, else "The SFTP channel
    * closed"); the VFS names its server there. `firstId` sets the first request id (default 0);
-   * it exists so tests can reach the wrap. `stallMs` (default {@linkcode STALL_MS}): how long
+   * it exists so tests can reach the wrap. `stallMs` (default 5 minutes, `IDLE_TIMEOUT_MS`): how long
    * requests may wait with nothing coming from the server before the client fails, with the
    * `closedError` of an error saying so.
    */
@@ -267,7 +262,7 @@ export class SftpClient {
   ): Promise<SftpClient> {
     const closedError = opts.closedError ??
       ((err: Error | undefined) => err ?? new Error("The SFTP channel closed"));
-    return new SftpClient(ch, opts.firstId ?? 0, closedError, opts.stallMs ?? STALL_MS)
+    return new SftpClient(ch, opts.firstId ?? 0, closedError, opts.stallMs ?? IDLE_TIMEOUT_MS)
       .#start(opts.timeoutMs ?? 20_000);
   }
 

@@ -5,6 +5,7 @@
  */
 
 import { normalizePath } from "../path.ts";
+import { idleTimeoutOption } from "../idle_timeout.ts";
 import { type VfsDefinition, VfsError } from "../types.ts";
 
 /** How to reach and sign in to an SFTP server. */
@@ -19,8 +20,8 @@ export interface SftpOptions {
   hostKeySHA256?: string;
   readyTimeoutMs?: number;
   /**
-   * Option `idleTimeoutSeconds` (1 to 86,400; default 300): requests that wait this long with
-   * nothing at all from the server fail the connection (see `STALL_MS` in `./client.ts`).
+   * Option `idleTimeoutSeconds` (`../idle_timeout.ts`): requests that wait this long with
+   * nothing at all from the server fail the connection (the client's `stallMs`).
    */
   idleTimeoutMs?: number;
   /** The ciphers to offer, best first; `preferredCiphers()` (`./ssh/cipher.ts`) when not given. */
@@ -61,19 +62,6 @@ export function parseSftpTarget(
     privateKey: o.key,
     passphrase: o.keyPassphrase,
     hostKeySHA256: o.hostKeySHA256,
-    idleTimeoutMs: idleTimeout(o.idleTimeoutSeconds),
+    idleTimeoutMs: idleTimeoutOption(o.idleTimeoutSeconds),
   };
-}
-
-/** The `idleTimeoutSeconds` option in ms, or undefined (the default) when not given. */
-function idleTimeout(v: unknown): number | undefined {
-  if (v === undefined || v === "") return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 86_400) {
-    throw new VfsError(
-      "INVALID_PATH",
-      'The "idleTimeoutSeconds" option must be a whole number from 1 to 86400',
-    );
-  }
-  return n * 1000;
 }
