@@ -31,10 +31,10 @@ const LOG_FLUSH_MS = 200;
  */
 const LOG_BACKLOG_LINES = 5000;
 /**
- * The most of an error a job's record keeps (characters). The record's error is shown in job
- * lists and sent with every job the API lists; the whole text is in the job's log, as a line
- * (within the log's limits). A single-line error of 5 MB (a script's, or a server's text quoted
- * in one) was stored and listed whole.
+ * The most of an error a job's record keeps (characters). The record's error is shown on the
+ * job's page in the console and sent with every job the API lists; the whole text is in the
+ * job's log, as a line (within the log's limits). A single-line error of 5 MB (a script's, or
+ * a server's text quoted in one) was stored and listed whole.
  */
 export const MAX_JOB_ERROR_CHARS = 2_000;
 

@@ -129,22 +129,36 @@ function pendingWrite(w: Watched, bytes: Uint8Array): Promise<void> {
 }
 
 /**
- * Starts a write that waits for window (the server gave none), lets the server act (`go`), and
- * answers the error the write failed with, once checked to be the connection's and the
- * channel's one close.
+ * With a server that gives no window, signs in, opens the channel, starts a write (which waits
+ * for window), then lets the server `act`; answers the error the write failed with, once
+ * checked to be the connection's and the channel's one close, with the channel and the server.
  */
 async function failedWrite(
-  t: SshTransport,
-  w: Watched,
-  go: PromiseWithResolvers<void>,
-): Promise<Error> {
-  const write = pendingWrite(w, text("waits for window"));
-  go.resolve();
-  const err = await within(write.then(() => undefined, (e: Error) => e), "the write");
-  assert.ok(err instanceof Error, "the write was sent without window");
-  assert.equal(await t.ended, err);
-  assert.deepEqual(w.closes, [err]);
-  return err;
+  act: (s: ScriptSession) => Promise<void>,
+): Promise<{ err: Error; t: SshTransport; w: Watched; server: ScriptServer }> {
+  const writing = Promise.withResolvers<void>();
+  let out!: { err: Error; t: SshTransport; w: Watched; server: ScriptServer };
+  await withServer({
+    channelWindow: 0,
+    hooks: {
+      async afterChannelOpen(s) {
+        await writing.promise;
+        await act(s);
+      },
+    },
+  }, async (server, opened) => {
+    const t = await signedIn(server);
+    opened.push(t);
+    const w = await openWatched(t);
+    const write = pendingWrite(w, text("waits for window"));
+    writing.resolve();
+    const err = await within(write.then(() => undefined, (e: Error) => e), "the write");
+    assert.ok(err instanceof Error, "the write was sent without window");
+    assert.equal(await t.ended, err);
+    assert.deepEqual(w.closes, [err]);
+    out = { err, t, w, server };
+  });
+  return out;
 }
 
 /** The sequence number an UNIMPLEMENTED names. */
@@ -576,25 +590,11 @@ Deno.test("hostile server: DISCONNECT mid-session ends the connection and the ch
   const want = new RegExp(`^The server disconnected \\(11\\): ${why}$`);
 
   // A write waiting for window (the server gave none), then DISCONNECT.
-  const writing = Promise.withResolvers<void>();
-  await withServer({
-    channelWindow: 0,
-    hooks: {
-      async afterChannelOpen(s) {
-        await writing.promise;
-        await s.disconnect(11, why);
-      },
-    },
-  }, async (server, opened) => {
-    const t = await signedIn(server);
-    opened.push(t);
-    const w = await openWatched(t);
-    const err = await failedWrite(t, w, writing);
-    assert.match(err.message, want);
-    await assert.rejects(t.next(), { message: want });
-    // The server's word was the last: no DISCONNECT goes back (RFC 4253 11.1).
-    assert.equal(await goodbyeTo(server), undefined);
-  });
+  const { err, t, server } = await failedWrite((s) => s.disconnect(11, why));
+  assert.match(err.message, want);
+  await assert.rejects(t.next(), { message: want });
+  // The server's word was the last: no DISCONNECT goes back (RFC 4253 11.1).
+  assert.equal(await goodbyeTo(server), undefined);
 
   // A channel open waiting for its confirmation, then DISCONNECT.
   await withServer({
@@ -625,26 +625,14 @@ Deno.test("hostile server: DISCONNECT mid-session ends the connection and the ch
 
 Deno.test("hostile server: the TCP connection closed mid-session, between packets or inside one, gives one clear error", async () => {
   for (const inside of [false, true]) {
-    const writing = Promise.withResolvers<void>();
-    await withServer({
-      channelWindow: 0,
-      hooks: {
-        async afterChannelOpen(s) {
-          await writing.promise;
-          // Inside: the first 20 bytes of a packet, then nothing.
-          if (inside) s.channelData(text("cut short"), { truncate: 20 });
-          await s.flush();
-          s.close();
-        },
-      },
-    }, async (server, opened) => {
-      const t = await signedIn(server);
-      opened.push(t);
-      const w = await openWatched(t);
-      const err = await failedWrite(t, w, writing);
-      assert.match(err.message, /^The server closed the connection$/);
-      assert.equal(w.bytes, 0);
+    const { err, w } = await failedWrite(async (s) => {
+      // Inside: the first 20 bytes of a packet, then nothing.
+      if (inside) s.channelData(text("cut short"), { truncate: 20 });
+      await s.flush();
+      s.close();
     });
+    assert.match(err.message, /^The server closed the connection$/);
+    assert.equal(w.bytes, 0);
   }
 });
 

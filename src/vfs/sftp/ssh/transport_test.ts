@@ -68,8 +68,9 @@ Deno.test("transport: a server that is not SSH, an old SSH, or one that sends an
 
 /** `payload` as a packet before any keys (RFC 4253 6: no cipher, no MAC). */
 function plainPacket(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(newSealer(null).sealedLength(payload.length));
-  void newSealer(null).seal([payload], 0, out);
+  const plain = newSealer(null);
+  const out = new Uint8Array(plain.sealedLength(payload.length));
+  void plain.seal([payload], 0, out);
   return out;
 }
 
