@@ -162,6 +162,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
       { key: "accountKey", label: "Account key", kind: "text" },
       secretOf("accountKey", "Account key"),
       ...inParts("Of upload blocks and ranged downloads", "4"),
+      idleTimeout,
     ],
   },
   {
@@ -181,6 +182,7 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
       secretOf("credentials", "Service-account key"),
       { key: "projectId", label: "Project ID", kind: "text" },
       ...inParts("Of ranged downloads (uploads are one stream)", "1 (one stream)"),
+      idleTimeout,
     ],
   },
 ];

@@ -1,8 +1,11 @@
 /**
- * The `idleTimeoutSeconds` option of the remote backends that have it (SFTP, S3): how long a
- * request may wait with nothing at all coming from the server before it fails. A server that
- * accepts a connection, or keeps it alive, and then answers nothing held a transfer, and its
- * job, for ever.
+ * The `idleTimeoutSeconds` option of the remote backends that have it (SFTP, S3, Azure Blob,
+ * GCS): how long a request may wait with nothing at all coming from the server before it fails.
+ * A server that accepts a connection, or keeps it alive, and then answers nothing held a
+ * transfer, and its job, for ever. Each backend applies it where its client allows: SFTP's own
+ * stall watch, the S3 handler's `socketTimeout`, idle connection pools for Azure
+ * (`idle_agent.ts`), a watch on each call and stream step for GCS
+ * (`object_store/idle_watch.ts`).
  *
  * @module
  */

@@ -14,6 +14,9 @@ import { startAzurite } from "../fixtures/azurite.ts";
 import { freePort } from "../fixtures/s3server.ts";
 import { assertReadsInParts, put, randomBytes, text } from "./_util.ts";
 import { startProxy } from "../fixtures/proxy.ts";
+import { startSilentServer } from "../fixtures/silent_server.ts";
+import { within } from "../fixtures/within.ts";
+import { assertHangFails } from "./hanging_server.ts";
 import { assertSameBytes } from "../fixtures/same_bytes.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
@@ -130,6 +133,88 @@ if (Deno.build.os !== "linux") {
       }, noSecrets),
       (e) => isVfsError(e, "CONNECTION") && e.retryable,
     );
+  });
+
+  Deno.test("azure: a server that takes the connection and answers nothing fails after idleTimeoutSeconds (each of three tries), not never", async () => {
+    // Before, the SDK's own connections had no idle limit: a stat still waited after 200 s.
+    const silent = startSilentServer();
+    try {
+      const endpoint = `http://127.0.0.1:${silent.port}/${server.accountName}`;
+      const started = performance.now();
+      await assert.rejects(
+        within(
+          openAzure({
+            ...def("c", { idleTimeoutSeconds: "1" }),
+            target: `azure://${server.accountName}/c?endpoint=${encodeURIComponent(endpoint)}`,
+          }, noSecrets),
+          "the silent server's error",
+          30_000,
+        ),
+        (e) =>
+          isVfsError(e, "TIMEOUT") &&
+          /No byte went either way on the connection for 1 s/.test(e.message),
+      );
+      const waited = performance.now() - started;
+      assert.ok(waited >= 2_500, `failed after ${waited} ms`);
+      assert.equal(silent.connections(), 3, "three tries");
+    } finally {
+      await silent.close();
+    }
+    assert.equal(parseAzureTarget(def("c")).idleTimeoutMs, 300_000);
+    assert.throws(
+      () => parseAzureTarget(def("c", { idleTimeoutSeconds: "0" })),
+      /"idleTimeoutSeconds" option/,
+    );
+  });
+
+  Deno.test("azure: a server that hangs mid-transfer fails the read, the write and a stat after idleTimeoutSeconds", async () => {
+    const c = await container();
+    const proxy = startProxy(
+      { hostname: "127.0.0.1", port: Number(new URL(server.endpoint).port) },
+      { dropAfterBytes: Infinity, dropConnections: () => false },
+    );
+    const vfs = AzureVfs.create({
+      ...parseAzureTarget(def(c, { idleTimeoutSeconds: "1" })),
+      endpoint: `http://127.0.0.1:${proxy.port}/${server.accountName}`,
+    });
+    try {
+      await assertHangFails(vfs, proxy, /No byte went either way on the connection for 1 s/);
+    } finally {
+      proxy.close();
+      await vfs.close();
+    }
+  });
+
+  Deno.test("azure: a connection lost mid-download is a retryable CONNECTION error, not a cancel", async () => {
+    // The SDK ends the body with an AbortError for any lost connection: it was reported as
+    // "Cancelled" (CANCELLED, not retried) though nothing was cancelled.
+    const c = await container();
+    const data = randomBytes(12 * MiB);
+    await admin.getContainerClient(c).getBlockBlobClient("big.bin").upload(data, data.length);
+    const proxy = startProxy(
+      { hostname: "127.0.0.1", port: Number(new URL(server.endpoint).port) },
+      { dropAfterBytes: 2 * MiB, dropConnections: (k) => k === 1 },
+    );
+    const vfs = AzureVfs.create({
+      ...parseAzureTarget(def(c)),
+      endpoint: `http://127.0.0.1:${proxy.port}/${server.accountName}`,
+    });
+    try {
+      await assert.rejects(
+        new Response(await vfs.openRead("/big.bin")).arrayBuffer(),
+        (e) =>
+          isVfsError(e, "CONNECTION") && e.retryable &&
+          /The connection was lost while the blob was read/.test(e.message),
+      );
+      // The next read, on a new connection, gets every byte.
+      assertSameBytes(
+        new Uint8Array(await new Response(await vfs.openRead("/big.bin")).arrayBuffer()),
+        data,
+      );
+    } finally {
+      proxy.close();
+      await vfs.close();
+    }
   });
 
   Deno.test("azure: a large write shows under its name only once complete; an abort leaves nothing", async () => {

@@ -23,6 +23,9 @@ import { freePort } from "../fixtures/s3server.ts";
 import { startGcsEmulator } from "../fixtures/gcs.ts";
 import { assertReadsInParts, put, randomBytes } from "./_util.ts";
 import { startProxy } from "../fixtures/proxy.ts";
+import { startSilentServer } from "../fixtures/silent_server.ts";
+import { within } from "../fixtures/within.ts";
+import { assertHangFails } from "./hanging_server.ts";
 import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
 import { assertSameBytes } from "../fixtures/same_bytes.ts";
@@ -44,6 +47,7 @@ Deno.test("gcs: targets parse into bucket, prefix, endpoint and project", () => 
     credentials: undefined,
     endpoint: undefined,
     transfer: { partSize: 8 * 1024 * 1024, concurrency: 1 },
+    idleTimeoutMs: 300_000,
   });
   assert.deepEqual(
     parseGcsTarget(def("gcs://b", { partSizeMiB: "16", concurrency: "2" })).transfer,
@@ -148,6 +152,37 @@ Log.Info("connect " + c.Connect() + ": " + c.LastError);`,
   }
 });
 
+Deno.test("gcs: a server that takes the connection and answers nothing fails after idleTimeoutSeconds, not never", async () => {
+  // Before, the client's request layer (node-fetch 3 on Deno) ignored the library's timeout: a
+  // stat still waited after 150 s.
+  const silent = startSilentServer();
+  try {
+    const endpoint = encodeURIComponent(`http://127.0.0.1:${silent.port}`);
+    const started = performance.now();
+    await assert.rejects(
+      within(
+        openGcs(def(`gcs://b/p?endpoint=${endpoint}`, { idleTimeoutSeconds: "1" }), noSecrets),
+        "the silent server's error",
+        30_000,
+      ),
+      (e) =>
+        isVfsError(e, "TIMEOUT") && e.retryable &&
+        e.message ===
+          'GCS made no progress for 1 s while listing "p/" (the idleTimeoutSeconds option)',
+    );
+    const waited = performance.now() - started;
+    assert.ok(waited >= 900, `failed after ${waited} ms`);
+    assert.ok(silent.connections() >= 1);
+  } finally {
+    await silent.close();
+  }
+  assert.equal(parseGcsTarget(def("gcs://b")).idleTimeoutMs, 300_000);
+  assert.throws(
+    () => parseGcsTarget(def("gcs://b", { idleTimeoutSeconds: "x" })),
+    /"idleTimeoutSeconds" option/,
+  );
+});
+
 // The emulator is installed by .ci/run on Linux; the macOS and Windows CI jobs run the tests
 // above.
 if (Deno.build.os !== "linux") {
@@ -237,6 +272,25 @@ if (Deno.build.os !== "linux") {
       await dropping.close();
     } finally {
       proxy.close();
+    }
+  });
+
+  Deno.test("gcs: a server that hangs mid-transfer fails the read, the write and a stat after idleTimeoutSeconds", async () => {
+    const { hostname, port } = new URL(server.endpoint);
+    const proxy = startProxy({ hostname, port: Number(port) }, {
+      dropAfterBytes: Infinity,
+      dropConnections: () => false,
+    });
+    const vfs = GcsVfs.create({
+      ...parseGcsTarget(at(`aft-hang-${n++}`)),
+      endpoint: `http://127.0.0.1:${proxy.port}`,
+      idleTimeoutMs: 1000,
+    });
+    try {
+      await assertHangFails(vfs, proxy, /^GCS made no progress for 1 s while (reading|writing)/);
+    } finally {
+      proxy.close();
+      await vfs.close();
     }
   });
 

@@ -19,6 +19,7 @@ import { conformance } from "./conformance.ts";
 import { objectStoreCases } from "./object_store_cases.ts";
 import { assertSameBytes } from "../fixtures/same_bytes.ts";
 import { within } from "../fixtures/within.ts";
+import { startSilentServer } from "../fixtures/silent_server.ts";
 
 // The servers are installed by .ci/run on Linux; the macOS and Windows CI jobs run the suites
 // that need no server.
@@ -146,14 +147,9 @@ if (Deno.build.os !== "linux") {
 
   Deno.test("s3: a server that takes the connection and answers nothing fails after idleTimeoutSeconds (each of three tries), not never", async () => {
     // Before, the client's `requestTimeout` only logged a warning: still waiting after 200 s.
-    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const held: Deno.Conn[] = [];
-    const accepting = (async () => {
-      for await (const c of silent) held.push(c);
-    })();
+    const silent = startSilentServer();
     try {
-      const port = (silent.addr as Deno.NetAddr).port;
-      const target = `s3://b?endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}`;
+      const target = `s3://b?endpoint=${encodeURIComponent(`http://127.0.0.1:${silent.port}`)}`;
       const started = performance.now();
       await assert.rejects(
         within(
@@ -165,15 +161,9 @@ if (Deno.build.os !== "linux") {
       );
       const waited = performance.now() - started;
       assert.ok(waited >= 2_500 && waited < 20_000, `failed after ${waited} ms`);
-      assert.equal(held.length, 3, "three tries");
+      assert.equal(silent.connections(), 3, "three tries");
     } finally {
-      silent.close();
-      await accepting.catch(() => {});
-      for (const c of held) {
-        try {
-          c.close();
-        } catch { /* closed by the client */ }
-      }
+      await silent.close();
     }
     assert.throws(
       () => parseS3Target(def("s3://b", { idleTimeoutSeconds: "1.5" })),

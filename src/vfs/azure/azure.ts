@@ -5,7 +5,9 @@
  * another blob endpoint, such as Azurite's `http://127.0.0.1:10000/devstoreaccount1`; the
  * default is `https://ACCOUNT.blob.core.windows.net`. Options `accountKey` (shared key) or
  * `sasToken`; `partSizeMiB` (default 8) and `concurrency` (default 4): the block size and
- * blocks in flight of uploads, and the parts of large downloads fetched at once.
+ * blocks in flight of uploads, and the parts of large downloads fetched at once;
+ * `idleTimeoutSeconds` (default 300): a request whose connection is idle that long fails, in
+ * each of its three tries (`../idle_agent.ts`).
  *
  * Folders, stat, list, rename and the rest come from the object-store base
  * (`../object_store/`); `store.ts` is the container's side of it. Times, permissions and
@@ -16,10 +18,15 @@
  */
 
 import {
+  AnonymousCredential,
   BlobServiceClient,
   type ContainerClient,
+  newPipeline,
+  type RequestPolicyFactory,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
+import { type IdleAgents, idleAgents } from "../idle_agent.ts";
+import { idleTimeoutOption } from "../idle_timeout.ts";
 import {
   DEFAULT_TRANSFER,
   ObjectStoreVfs,
@@ -46,6 +53,8 @@ export interface AzureOptions {
   sasToken?: string;
   /** Part size and parallel requests of large uploads and downloads. */
   transfer: TransferOptions;
+  /** Option `idleTimeoutSeconds` in ms (`../idle_timeout.ts`). */
+  idleTimeoutMs: number;
 }
 
 /** Parses `azure://account/container/prefix?endpoint=..` and the options. */
@@ -65,37 +74,60 @@ export function parseAzureTarget(def: VfsDefinition): AzureOptions {
     accountKey: o.accountKey || undefined,
     sasToken: o.sasToken || undefined,
     transfer: transferOptions(o),
+    idleTimeoutMs: idleTimeoutOption(o.idleTimeoutSeconds),
+  };
+}
+
+/**
+ * A pipeline step that sends every request over `agents` (the SDK's own pools have no idle
+ * limit: a server that took the connection and answered nothing held a stat for ever).
+ */
+function overAgents(agents: IdleAgents): RequestPolicyFactory {
+  return {
+    create: (next) => ({
+      sendRequest(req) {
+        req.agent = agents.for(req.url);
+        return next.sendRequest(req);
+      },
+    }),
   };
 }
 
 /** An Azure blob container (or a prefix of one) as a file system. */
 export class AzureVfs extends ObjectStoreVfs {
-  constructor(container: ContainerClient, prefix = "", transfer = DEFAULT_TRANSFER) {
-    super("azure", new AzureStore(container, transfer), prefix, transfer);
+  readonly #agents: IdleAgents | undefined;
+
+  constructor(
+    container: ContainerClient,
+    prefix = "",
+    transfer = DEFAULT_TRANSFER,
+    agents?: IdleAgents,
+  ) {
+    super("azure", new AzureStore(container, transfer, agents), prefix, transfer);
+    this.#agents = agents;
   }
 
   /** Builds the client from parsed options (does not contact the server). */
   static create(o: AzureOptions): AzureVfs {
-    const pipeline = {
+    const credential = o.accountKey
+      ? new StorageSharedKeyCredential(o.account, o.accountKey)
+      : new AnonymousCredential();
+    const pipeline = newPipeline(credential, {
       retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
-    };
-    let service: BlobServiceClient;
-    if (o.accountKey) {
-      service = new BlobServiceClient(
-        o.endpoint,
-        new StorageSharedKeyCredential(o.account, o.accountKey),
-        pipeline,
-      );
-    } else if (o.sasToken) {
-      service = new BlobServiceClient(
-        `${o.endpoint}?${o.sasToken.replace(/^\?/, "")}`,
-        undefined,
-        pipeline,
-      );
-    } else {
-      service = new BlobServiceClient(o.endpoint, undefined, pipeline);
-    }
-    return new AzureVfs(service.getContainerClient(o.container), o.prefix, o.transfer);
+    });
+    // Each of the three tries of a request fails once its connection is idle that long.
+    const agents = idleAgents(o.idleTimeoutMs);
+    pipeline.factories.push(overAgents(agents));
+    const url = !o.accountKey && o.sasToken
+      ? `${o.endpoint}?${o.sasToken.replace(/^\?/, "")}`
+      : o.endpoint;
+    const service = new BlobServiceClient(url, pipeline);
+    return new AzureVfs(service.getContainerClient(o.container), o.prefix, o.transfer, agents);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.#agents?.destroy();
   }
 }
 

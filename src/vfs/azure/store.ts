@@ -22,6 +22,7 @@ import {
 } from "../object_store/mod.ts";
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
 import { VfsError } from "../types.ts";
+import { type IdleAgents, idleError } from "../idle_agent.ts";
 import { mapAzureError } from "./_map_error.ts";
 
 const MiB = 1024 * 1024;
@@ -56,6 +57,7 @@ export class AzureStore implements ObjectStore {
   constructor(
     readonly container: ContainerClient,
     readonly transfer: TransferOptions = DEFAULT_TRANSFER,
+    readonly agents?: IdleAgents,
   ) {}
 
   get label(): string {
@@ -99,12 +101,29 @@ export class AzureStore implements ObjectStore {
     key: string,
     { offset, length }: { offset: number; length?: number },
   ): Promise<ReadableStream<Uint8Array>> {
+    const idleBefore = this.agents?.closedIdle;
     const res = await this.#blob(key).download(offset, length);
     const body = res.readableStreamBody as Readable | undefined;
     if (!body) return emptyStream();
-    const stream = fromNodeStream(body);
+    const stream = fromNodeStream(body, (err) => this.#lost(err, idleBefore));
     const total = blobSize(res.contentRange, res.contentLength, offset, length);
     return total === undefined ? stream : markSize(stream, total);
+  }
+
+  /**
+   * The SDK ends a download's body with "The operation was aborted" (an AbortError, which
+   * means a cancel) for any connection lost under it, aft's idle limit included, and aft
+   * never aborts a download it still reads: said as what it was.
+   */
+  #lost(err: unknown, idleBefore: number | undefined): unknown {
+    if ((err as { name?: unknown })?.name !== "AbortError") return err;
+    if (this.agents && idleBefore !== undefined && this.agents.closedIdle > idleBefore) {
+      return idleError(this.agents.ms);
+    }
+    return Object.assign(new Error("The connection was lost while the blob was read"), {
+      code: "ECONNRESET",
+      cause: err,
+    });
   }
 
   openWrite(key: string): Promise<ObjectSink> {

@@ -7,7 +7,9 @@
  * server on GCP). Option `projectId` where the key does not name one; `endpoint` for a GCS-
  * compatible server (an emulator), reached without authentication; `concurrency` (default 1)
  * and `partSizeMiB` (default 8): with a concurrency of 2 or more, large downloads come in
- * parallel ranged parts, held to the object's CRC32C (an upload is one resumable stream).
+ * parallel ranged parts, held to the object's CRC32C (an upload is one resumable stream);
+ * `idleTimeoutSeconds` (default 300): a request not answered, a download that gives nothing,
+ * an upload that takes nothing, for that long fails (`../object_store/idle_watch.ts`).
  *
  * Parallel parts are off by default because they could only be measured against the emulator,
  * which answers a ranged request slowly whatever its size (an 8 MiB range of a 256 MiB object
@@ -40,6 +42,7 @@ import {
   type TransferOptions,
   transferOptions,
 } from "../object_store/mod.ts";
+import { IDLE_TIMEOUT_MS, idleTimeoutOption } from "../idle_timeout.ts";
 import { type Vfs, type VfsContext, type VfsDefinition, VfsError } from "../types.ts";
 import { GcsStore } from "./store.ts";
 
@@ -60,6 +63,8 @@ export interface GcsOptions {
   endpoint?: string;
   /** Part size and parallel requests of large downloads (uploads are one resumable stream). */
   transfer: TransferOptions;
+  /** Option `idleTimeoutSeconds` in ms (`../idle_timeout.ts`). */
+  idleTimeoutMs: number;
 }
 
 /** Parses `gcs://bucket/prefix` and the options. */
@@ -93,13 +98,14 @@ export function parseGcsTarget(def: VfsDefinition): GcsOptions {
     credentials,
     endpoint,
     transfer: transferOptions(o, GCS_TRANSFER),
+    idleTimeoutMs: idleTimeoutOption(o.idleTimeoutSeconds),
   };
 }
 
 /** A GCS bucket (or a prefix of one) as a file system. */
 export class GcsVfs extends ObjectStoreVfs {
-  constructor(bucket: Bucket, prefix = "", transfer = GCS_TRANSFER) {
-    super("gcs", new GcsStore(bucket), prefix, transfer);
+  constructor(bucket: Bucket, prefix = "", transfer = GCS_TRANSFER, idleMs = IDLE_TIMEOUT_MS) {
+    super("gcs", new GcsStore(bucket, idleMs), prefix, transfer);
   }
 
   /** Builds the client from parsed options (does not contact the server). */
@@ -145,7 +151,7 @@ export class GcsVfs extends ObjectStoreVfs {
       // An emulator takes anonymous requests.
       if (!o.credentials && !o.credentialsFile) opts.token = "anonymous";
     }
-    return new GcsVfs(new Storage(opts).bucket(o.bucket), o.prefix, o.transfer);
+    return new GcsVfs(new Storage(opts).bucket(o.bucket), o.prefix, o.transfer, o.idleTimeoutMs);
   }
 }
 

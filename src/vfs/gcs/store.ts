@@ -4,7 +4,8 @@
  * the first part alone, marked with the object's size, and a whole object's parts held to the
  * same CRC32C in order: `../object_store/ranged.ts`), resumable uploads streamed in one
  * request (CRC32C-validated),
- * and the client's server-side copy (rewrites of large objects included).
+ * and the client's server-side copy (rewrites of large objects included). Every call, read
+ * and write is watched (`../object_store/idle_watch.ts`): the client has no idle limit here.
  *
  * @module
  */
@@ -12,7 +13,14 @@
 import { Buffer } from "node:buffer";
 import { Writable } from "node:stream";
 import { type Bucket, CRC32C } from "@google-cloud/storage";
-import { emptyStream, fromNodeStream, markSize, type WholeCheck } from "../object_store/mod.ts";
+import {
+  emptyStream,
+  fromNodeStream,
+  IdleWatch,
+  markSize,
+  type WholeCheck,
+} from "../object_store/mod.ts";
+import { IDLE_TIMEOUT_MS } from "../idle_timeout.ts";
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
 import { VfsError } from "../types.ts";
 import { mapGcsError } from "./_map_error.ts";
@@ -47,29 +55,42 @@ function crc32cCheck(key: string, expected: string): WholeCheck {
   };
 }
 
+/** What a watched step was doing, for its TIMEOUT: `reading "a/b.txt"`. */
+function at(doing: string, key: string): string {
+  return `${doing} "${key}"`;
+}
+
 /** A GCS bucket as an {@linkcode ObjectStore}. */
 export class GcsStore implements ObjectStore {
   readonly objects = "GCS objects";
 
-  constructor(readonly bucket: Bucket) {}
+  readonly #watch: IdleWatch;
+
+  /** `idleMs`: the `idleTimeoutSeconds` option in ms. */
+  constructor(readonly bucket: Bucket, idleMs = IDLE_TIMEOUT_MS) {
+    this.#watch = new IdleWatch(idleMs, "GCS");
+  }
 
   get label(): string {
     return `GCS bucket "${this.bucket.name}"`;
   }
 
   async head(key: string) {
-    const [m] = await this.bucket.file(key).getMetadata();
+    const [m] = await this.#watch.call(at("reading", key), this.bucket.file(key).getMetadata());
     return meta(key, m);
   }
 
   async list(req: ListRequest) {
-    const [files, next, resp] = await this.bucket.getFiles({
-      prefix: req.prefix,
-      delimiter: req.delimited ? "/" : undefined,
-      autoPaginate: false,
-      maxResults: req.max ?? PAGE,
-      pageToken: req.token,
-    });
+    const [files, next, resp] = await this.#watch.call(
+      req.prefix ? at("listing", req.prefix) : "listing the bucket",
+      this.bucket.getFiles({
+        prefix: req.prefix,
+        delimiter: req.delimited ? "/" : undefined,
+        autoPaginate: false,
+        maxResults: req.max ?? PAGE,
+        pageToken: req.token,
+      }),
+    );
     return {
       objects: files.map((f) => meta(f.name, f.metadata)),
       prefixes: (resp as { prefixes?: string[] } | undefined)?.prefixes ?? [],
@@ -83,7 +104,8 @@ export class GcsStore implements ObjectStore {
   ): Promise<ReadableStream<Uint8Array>> {
     // The size first: a read stream reports a missing object only once it is read, and
     // validation needs to know whether the read is whole.
-    const [m] = await this.bucket.file(key).getMetadata();
+    const what = at("reading", key);
+    const [m] = await this.#watch.call(what, this.bucket.file(key).getMetadata());
     const size = meta(key, m).size;
     const end = length === undefined ? undefined : offset + length - 1;
     if (offset >= size) return emptyStream();
@@ -105,7 +127,7 @@ export class GcsStore implements ObjectStore {
         validation: false,
       });
       return markSize(
-        fromNodeStream(first),
+        this.#watch.read(what, fromNodeStream(first)),
         size,
         whole && crc ? () => crc32cCheck(key, crc) : undefined,
       );
@@ -113,7 +135,7 @@ export class GcsStore implements ObjectStore {
     const node = this.bucket.file(key).createReadStream(
       whole ? { validation: "crc32c" } : { start: offset, end, validation: false },
     );
-    return fromNodeStream(node);
+    return this.#watch.read(what, fromNodeStream(node));
   }
 
   openWrite(key: string): Promise<ObjectSink> {
@@ -133,26 +155,37 @@ export class GcsStore implements ObjectStore {
     });
     done.catch(() => {});
     const writer = (Writable.toWeb(node) as WritableStream<Uint8Array>).getWriter();
-    return Promise.resolve({
+    return Promise.resolve(this.#watch.sink(at("writing", key), {
       write: (chunk) => writer.write(chunk),
       async close() {
         await writer.close();
         await done;
       },
-      abort: (reason) => writer.abort(reason).catch(() => {}),
-    });
+      abort(reason) {
+        // At once: the writer's own abort waits for a write under way, which a server that
+        // stopped reading never ends.
+        node.destroy(reason instanceof Error ? reason : new Error(String(reason ?? "aborted")));
+        return writer.abort(reason).catch(() => {});
+      },
+    }));
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
-    await this.bucket.file(key).save(data, { resumable: false });
+    await this.#watch.call(
+      at("writing", key),
+      this.bucket.file(key).save(data, { resumable: false }),
+    );
   }
 
   async delete(key: string): Promise<void> {
-    await this.bucket.file(key).delete();
+    await this.#watch.call(at("deleting", key), this.bucket.file(key).delete());
   }
 
   async copy(from: string, to: string): Promise<void> {
-    await this.bucket.file(from).copy(this.bucket.file(to));
+    await this.#watch.call(
+      at("copying", from),
+      this.bucket.file(from).copy(this.bucket.file(to)),
+    );
   }
 
   /** Any 404 (a missing bucket too, which `connect` has ruled out). */

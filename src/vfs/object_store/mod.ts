@@ -16,3 +16,4 @@ export * from "./streams.ts";
 export * from "./target.ts";
 export * from "./vfs.ts";
 export * from "./ranged.ts";
+export * from "./idle_watch.ts";

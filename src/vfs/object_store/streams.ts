@@ -27,15 +27,23 @@ export async function parallel<T>(
  * Node stream when cancelled. Deno's `Readable.toWeb` passes on whatever the Node stream emits,
  * also after a cancel: stopped after its first part (`./ranged.ts`), an Azure download's stream
  * went on emitting data, and the adapter's enqueue into the closed stream threw out of the
- * process.
+ * process. `mapError` turns the Node stream's failures into what they mean.
  */
-export function fromNodeStream(node: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+export function fromNodeStream(
+  node: AsyncIterable<Uint8Array>,
+  mapError: (err: unknown) => unknown = (err) => err,
+): ReadableStream<Uint8Array> {
   const it = node[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(c) {
-      const { done, value } = await it.next();
-      if (done) c.close();
-      else c.enqueue(value);
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        throw mapError(err);
+      }
+      if (r.done) c.close();
+      else c.enqueue(r.value);
     },
     // A Node stream's iterator destroys the stream when returned.
     async cancel() {
