@@ -161,6 +161,13 @@ export const BACKEND_FORMS: readonly BackendForm[] = [
     options: [
       { key: "accountKey", label: "Account key", kind: "text" },
       secretOf("accountKey", "Account key"),
+      {
+        key: "sasToken",
+        label: "SAS token",
+        kind: "text",
+        hint: "Instead of the account key: a shared access signature (sv=...&sig=...)",
+      },
+      secretOf("sasToken", "SAS token"),
       ...inParts("Of upload blocks and ranged downloads", "4"),
       idleTimeout,
     ],
