@@ -294,6 +294,41 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("gcs: aft run downloads without the client's false leak warnings on standard error", async () => {
+    // Two "MaxListenersExceededWarning" lines per file before (see download_warning.ts).
+    const bucket = `aft-quiet-${n++}`;
+    const vfs = await openGcs(at(bucket), noSecrets);
+    await vfs.mkdir("/in");
+    for (const name of ["a", "b", "c"]) await put(vfs, `/in/${name}.txt`, `file ${name}`);
+    await vfs.close();
+    const data = await tempDataDir();
+    const local = await Deno.makeTempDir();
+    try {
+      const ok = async (args: string[]) => {
+        const r = await runAft(args, { data });
+        assert.equal(r.code, 0, r.stderr);
+        return r;
+      };
+      await ok(["settings", "set", "allowCliRun", "true"]);
+      await ok(["vfs", "add", "G", "--type", "gcs", "--target", at(bucket).target]);
+      await ok(["vfs", "add", "L", "--type", "disk", "--target", local]);
+      const script = join(data, "down.syncjs");
+      await Deno.writeTextFile(
+        script,
+        `var r = VirtualFSByName("G").CopyToVFS("/in/*", VirtualFSByName("L"), "/");
+if (!r.Ok()) throw new Error(r.ErrorMsg());
+Log.Info("copied " + r.Files());`,
+      );
+      const r = await ok(["run", "-f", script]);
+      assert.match(r.stdout, /copied 3/);
+      assert.doesNotMatch(r.stderr, /MaxListenersExceededWarning|memory leak/);
+      assert.equal(await Deno.readTextFile(join(local, "b.txt")), "file b");
+    } finally {
+      await Deno.remove(data, { recursive: true });
+      await Deno.remove(local, { recursive: true });
+    }
+  });
+
   Deno.test("gcs: requests are still retried after deletes ran in parallel", async () => {
     // The library's default strategy switched retries off for the whole connection once two
     // deletes overlapped (see GcsVfs.create); a stat then failed on its first dropped

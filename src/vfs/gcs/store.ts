@@ -24,6 +24,7 @@ import { IDLE_TIMEOUT_MS } from "../idle_timeout.ts";
 import type { ListRequest, ObjectSink, ObjectStore } from "../object_store/mod.ts";
 import { VfsError } from "../types.ts";
 import { mapGcsError } from "./_map_error.ts";
+import { quietDownloadWarning } from "./download_warning.ts";
 
 /** Objects per listing page unless asked for fewer. */
 const PAGE = 1000;
@@ -69,6 +70,7 @@ export class GcsStore implements ObjectStore {
   /** `idleMs`: the `idleTimeoutSeconds` option in ms. */
   constructor(readonly bucket: Bucket, idleMs = IDLE_TIMEOUT_MS) {
     this.#watch = new IdleWatch(idleMs, "GCS");
+    quietDownloadWarning();
   }
 
   get label(): string {
