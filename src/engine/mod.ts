@@ -74,6 +74,7 @@ export type { SecretOps, SecretView } from "./secret_ops.ts";
 export type { VfsOps, VfsPatch, VfsSummary, VfsView } from "./vfs_ops.ts";
 export type { VfsFileEntry, VfsFileOps } from "./vfs_files.ts";
 export { isCredentialOption } from "./vfs_library.ts";
+export { isVfsOption } from "../vfs/option_rules.ts";
 export type { ApiKeyOps } from "./apikeys.ts";
 export type { CronPreview, ScheduleOps, SchedulePatch } from "./schedule_ops.ts";
 export type { SettingsOps } from "./settings_ops.ts";

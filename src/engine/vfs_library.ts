@@ -8,6 +8,7 @@
 
 import { isAbsolute } from "../path.ts";
 import type { Store } from "../store/types.ts";
+import { checkVfsOptions } from "../vfs/option_rules.ts";
 import { isVfsError, type VfsDefinition, type VfsType } from "../vfs/types.ts";
 import { EngineError } from "./errors.ts";
 import type { Secrets, VfsLibrary } from "./types.ts";
@@ -23,12 +24,21 @@ export const VFS_SCHEMES: Readonly<Record<Exclude<VfsType, "memory">, string | n
   gcs: "gcs:",
 };
 
-/** Checks a definition's type and target; throws EngineError INVALID_REQUEST saying what is wrong. */
+/**
+ * Checks a definition's type, target and options (names, and the values that need no
+ * connection: `../vfs/option_rules.ts`); throws EngineError INVALID_REQUEST saying what is
+ * wrong.
+ */
 export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
   if (!Object.hasOwn(VFS_SCHEMES, def.type)) {
     throw invalid(
       `Unknown VFS type "${def.type}": use one of ${Object.keys(VFS_SCHEMES).join(", ")}`,
     );
+  }
+  try {
+    checkVfsOptions(def.type, def.options ?? {});
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
   if (def.type === "disk") {
     if (!isAbsolute(def.target)) {

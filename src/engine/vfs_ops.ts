@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isVfsOption } from "../vfs/option_rules.ts";
 import type { VfsDefinition } from "../vfs/types.ts";
 import { EngineError, guarded } from "./errors.ts";
 import { checkName } from "./names.ts";
@@ -127,6 +128,11 @@ export function createVfsOps(core: EngineCore): VfsOps {
         }
       }
       for (const k of clear) delete options[k];
+      // An option stored before options were checked that this type does not read is dropped
+      // (nobody read it), so that it does not refuse every later change of the entry.
+      for (const k of Object.keys(options)) {
+        if (!(k in (patch.options ?? {})) && !isVfsOption(cur.type, k)) delete options[k];
+      }
       if (newName.toLowerCase() !== cur.name.toLowerCase()) {
         const taken = await core.store.vfs.getByName(newName);
         if (taken) {

@@ -112,17 +112,29 @@ Deno.test("vfs: change, test, and its files: upload past the body limit, list, d
   await withService(async (svc) => {
     const dir = await Deno.makeTempDir();
     try {
-      await svc.call("POST", "/v1/adm/vfs", {
-        body: { name: "box", type: "disk", target: dir, options: { pass: "p4ss" } },
-      });
+      await svc.call("POST", "/v1/adm/vfs", { body: { name: "box", type: "disk", target: dir } });
       const t = await svc.call("POST", "/v1/adm/vfs/box/test");
       assert.deepEqual(t.json, { name: "box", entries: 0 });
-      const changed = await svc.call("PATCH", "/v1/adm/vfs/box", {
-        body: { options: { pass: "", note: "x" } },
+      // A change keeps a credential left empty; an option the type does not read is refused.
+      await svc.call("POST", "/v1/adm/vfs", {
+        body: {
+          name: "remote",
+          type: "sftp",
+          target: "sftp://u@127.0.0.1/in",
+          options: { pass: "p4ss" },
+        },
+      });
+      const changed = await svc.call("PATCH", "/v1/adm/vfs/remote", {
+        body: { options: { pass: "", idleTimeoutSeconds: "60" } },
       });
       assert.equal(changed.status, 200, changed.text);
-      assert.deepEqual(changed.json.options, { pass: "***", note: "x" });
+      assert.deepEqual(changed.json.options, { pass: "***", idleTimeoutSeconds: "60" });
       assert.doesNotMatch(changed.text, /p4ss/);
+      const typo = await svc.call("PATCH", "/v1/adm/vfs/remote", {
+        body: { options: { note: "x" } },
+      });
+      assert.equal(typo.status, 400, typo.text);
+      assert.match(typo.json.error.message, /^Unknown option "note" for VFS type sftp: it takes/);
 
       assert.equal(
         (await svc.call("POST", "/v1/adm/vfs/box/mkdir", { body: { path: "/in" } })).status,

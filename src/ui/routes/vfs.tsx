@@ -12,6 +12,7 @@ import {
   contentDisposition,
   EngineError,
   isCredentialOption,
+  isVfsOption,
   type VfsType,
   type VfsView,
 } from "../../engine/mod.ts";
@@ -125,9 +126,10 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
     const form = backendForm(entry.type) ?? BACKEND_FORMS[0]!;
     const f = await formOf(c);
     const { options, clear } = optionsOf(f, form);
-    // Options of the entry that its form does not show are kept as they are.
+    // Options of the entry that its form does not show are kept as they are (one its type
+    // does not read, stored before options were checked, goes: see VfsOps.update).
     for (const [k, v] of Object.entries(entry.options)) {
-      if (!(k in options) && !isCredentialOption(k)) options[k] = v;
+      if (!(k in options) && !isCredentialOption(k) && isVfsOption(entry.type, k)) options[k] = v;
     }
     const values = { name: f.get("name"), target: f.get("target").trim(), options };
     try {

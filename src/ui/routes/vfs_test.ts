@@ -102,3 +102,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "VFS Library: an Azure entry's form takes a SAS token and an idle timeout, and refuses a bad one with what is wrong",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const form = await t.get("/vfs/new?type=azure");
+      for (const field of ["opt.sasToken", "opt.sasTokenSecret", "opt.idleTimeoutSeconds"]) {
+        assert.match(form.html, new RegExp(`name="${field}"`), field);
+      }
+      const fields = { type: "azure", name: "Blobs", target: "azure://acct/box" };
+      const bad = await t.post("/vfs", { ...fields, "opt.idleTimeoutSeconds": "0" });
+      assert.equal(bad.status, 400, bad.html);
+      assert.match(bad.html, /The &quot;idleTimeoutSeconds&quot; option must be a whole number/);
+      const ok = await t.post("/vfs", {
+        ...fields,
+        "opt.sasToken": "sv=2024&sig=abc",
+        "opt.idleTimeoutSeconds": "60",
+      });
+      assert.equal(ok.status, 303, ok.html);
+      assert.deepEqual((await t.engine.vfs.get("Blobs")).options, {
+        sasToken: "***",
+        idleTimeoutSeconds: "60",
+      });
+    } finally {
+      await t.close();
+    }
+  },
+});
