@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isVfsOption } from "../vfs/option_rules.ts";
+import { isVfsOption, VFS_OPTIONS } from "../vfs/option_rules.ts";
 import type { VfsDefinition } from "../vfs/types.ts";
 import { EngineError, guarded } from "./errors.ts";
 import { checkName } from "./names.ts";
@@ -72,6 +72,22 @@ export interface VfsOps {
   test(name: string, opts?: { onHostKeyRecorded?(fingerprint: string): void }): Promise<
     { name: string; entries: number }
   >;
+}
+
+/**
+ * How long "Test connection" (`vfs.test`) waits on a server that sends nothing, in seconds: a
+ * job waits the entry's `idleTimeoutSeconds` (300 by default, in each of three tries for S3 and
+ * Azure), which would hold the console's button and `aft vfs test` for up to 15 minutes on a
+ * wrong port that accepts and never answers. A sign-in's first answer never takes that long.
+ */
+export const TEST_IDLE_SECONDS = 15;
+
+/** `def` as `test` opens it: its idle limit at most {@linkcode TEST_IDLE_SECONDS}. */
+function forTest(def: VfsDefinition): VfsDefinition {
+  if (!VFS_OPTIONS[def.type]?.includes("idleTimeoutSeconds")) return def;
+  const set = Number(def.options.idleTimeoutSeconds || 300);
+  if (!(set > TEST_IDLE_SECONDS)) return def;
+  return { ...def, options: { ...def.options, idleTimeoutSeconds: String(TEST_IDLE_SECONDS) } };
 }
 
 /** The VFS Library operations over `core`. */
@@ -144,8 +160,9 @@ export function createVfsOps(core: EngineCore): VfsOps {
       return await view(newName);
     },
     async test(name: string, opts: { onHostKeyRecorded?(fingerprint: string): void } = {}) {
-      const def = await core.vfs.get(name);
-      if (!def) throw notFound(name);
+      const stored = await core.vfs.get(name);
+      if (!stored) throw notFound(name);
+      const def = forTest(stored);
       const settings = await core.settings();
       const { openVfs } = await import("../vfs/registry.ts");
       try {

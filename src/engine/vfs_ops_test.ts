@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { SqliteStore } from "../store/sqlite.ts";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
 import { createCore } from "./engine.ts";
+import { TEST_IDLE_SECONDS } from "./vfs_ops.ts";
+import { startSilentServer } from "../../tests/fixtures/silent_server.ts";
+import { within } from "../../tests/fixtures/within.ts";
 
 Deno.test("vfs: entries are checked, shown with credentials masked, replaced only when asked", async () => {
   await withEngine(async (engine) => {
@@ -130,6 +133,33 @@ Deno.test("vfs.test() lists the root, and names the cause when the entry does no
       await Deno.remove(dir, { recursive: true });
     }
   });
+});
+
+Deno.test("vfs.test() of an entry whose server takes the connection and sends nothing answers within TEST_IDLE_SECONDS, not the job's idle limit", async () => {
+  const silent = startSilentServer();
+  try {
+    await withEngine(async (engine) => {
+      const endpoint = encodeURIComponent(`http://127.0.0.1:${silent.port}`);
+      await engine.vfs.add({
+        name: "mute",
+        type: "gcs",
+        target: `gcs://b/p?endpoint=${endpoint}`,
+        options: { idleTimeoutSeconds: "600" },
+      });
+      const started = performance.now();
+      const msg = await rejectsWith(
+        within(engine.vfs.test("mute"), "the test's answer", 60_000),
+        "VFS_FAILED",
+      );
+      assert.match(msg, new RegExp(`made no progress for ${TEST_IDLE_SECONDS} s`));
+      const waited = performance.now() - started;
+      assert.ok(waited >= TEST_IDLE_SECONDS * 1000 - 100, `${waited} ms`);
+      // What a job reads is the entry as stored.
+      assert.equal((await engine.vfs.get("mute")).options.idleTimeoutSeconds, "600");
+    });
+  } finally {
+    await silent.close();
+  }
 });
 
 Deno.test("vfs.update(): credentials are kept unless given or cleared, other options are replaced", async () => {
