@@ -85,6 +85,9 @@ export function checkVfsOptions(type: string, options: Record<string, unknown>):
       if (typeof value !== "string") {
         throw invalid(`The "${key}" option must be text, not ${JSON.stringify(value)}`);
       }
+      if (base !== key && value.trim() === "") {
+        throw invalid(`The "${key}" option names a secret: give the secret's name`);
+      }
       continue;
     }
     if (known.length === 0) {

@@ -37,4 +37,9 @@ Deno.test("VFS options: a misspelt or foreign name, a value out of range or of t
   refused("ftps", { tls: "" }, /"tls" option takes none, explicit or implicit, not ""/);
   refused("ftp", { tlsInsecure: "yes" }, /"tlsInsecure" option takes true or false, not "yes"/);
   refused("s3", { accessKeyId: 5 }, /"accessKeyId" option must be text, not 5/);
+  refused(
+    "sftp",
+    { passSecret: " " },
+    /"passSecret" option names a secret: give the secret's name/,
+  );
 });
