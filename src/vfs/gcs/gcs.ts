@@ -112,10 +112,12 @@ export class GcsVfs extends ObjectStoreVfs {
   static create(o: GcsOptions): GcsVfs {
     // The library retries a request whose connection the server reset or closed before it
     // answered (ECONNRESET, "socket hang up"), and 408/429/5xx answers, after 1, 2 and 4 s
-    // (its default of 3 retries), only where the request is idempotent; a refused connection
-    // is not retried and fails at once. One retry was not enough: under load the Cloud Storage
-    // emulator dropped two requests in a row right after a 110 MiB upload (a stat failed with
-    // "socket hang up"), and real servers close idle keep-alive connections the same way.
+    // (its default of 3 retries), only where the request is idempotent. A request that gets no
+    // answer at all (a refused connection) is retried by its request layer too: "Cannot reach
+    // GCS" for a port nothing listens on came after about 16 s (measured). One retry was not
+    // enough: under load the Cloud Storage emulator dropped two requests in a row right after a
+    // 110 MiB upload (a stat failed with "socket hang up"), and real servers close idle
+    // keep-alive connections the same way.
     //
     // `RetryAlways`: under the default `RetryConditional`, the library turns retries off for
     // a request it deems non-idempotent (a delete or an upload without preconditions) by
