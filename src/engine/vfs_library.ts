@@ -8,7 +8,6 @@
 
 import { isAbsolute } from "../path.ts";
 import type { Store } from "../store/types.ts";
-import { checkVfsOptions } from "../vfs/option_rules.ts";
 import { isVfsError, type VfsDefinition, type VfsType } from "../vfs/types.ts";
 import { EngineError } from "./errors.ts";
 import type { Secrets, VfsLibrary } from "./types.ts";
@@ -35,6 +34,9 @@ export async function validateVfsDefinition(def: VfsDefinition): Promise<void> {
       `Unknown VFS type "${def.type}": use one of ${Object.keys(VFS_SCHEMES).join(", ")}`,
     );
   }
+  // Loaded here, not with this module: every job's start loads this module, and only an
+  // entry's add or change needs the rules.
+  const { checkVfsOptions } = await import("../vfs/option_rules.ts");
   try {
     checkVfsOptions(def.type, def.options ?? {});
   } catch (err) {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { idleTimeoutOption } from "../vfs/idle_timeout.ts";
 import { isVfsOption, VFS_OPTIONS } from "../vfs/option_rules.ts";
 import type { VfsDefinition } from "../vfs/types.ts";
 import { EngineError, guarded } from "./errors.ts";
@@ -91,8 +92,13 @@ export function testIdleSeconds(type: string): number {
 function forTest(def: VfsDefinition): VfsDefinition {
   if (!VFS_OPTIONS[def.type]?.includes("idleTimeoutSeconds")) return def;
   const limit = testIdleSeconds(def.type);
-  const set = Number(def.options.idleTimeoutSeconds || 300);
-  if (!(set > limit)) return def;
+  let setMs: number;
+  try {
+    setMs = idleTimeoutOption(def.options.idleTimeoutSeconds);
+  } catch {
+    return def; // a bad stored value: opening the entry says so
+  }
+  if (setMs <= limit * 1000) return def;
   return { ...def, options: { ...def.options, idleTimeoutSeconds: String(limit) } };
 }
 

@@ -15,7 +15,8 @@ import { idleTimeoutOption } from "./idle_timeout.ts";
 import { transferOptions } from "./object_store/ranged.ts";
 import { VfsError } from "./types.ts";
 
-const IN_PARTS = ["partSizeMiB", "concurrency", "idleTimeoutSeconds"];
+/** What the three object stores read alike. */
+const OBJECT_STORE = ["partSizeMiB", "concurrency", "idleTimeoutSeconds"];
 
 /** The options of each library backend type, as the README's table of backends lists them. */
 export const VFS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -31,17 +32,21 @@ export const VFS_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     "region",
     "endpoint",
     "forcePathStyle",
-    ...IN_PARTS,
+    ...OBJECT_STORE,
   ],
-  azure: ["accountKey", "sasToken", "endpoint", ...IN_PARTS],
-  gcs: ["credentials", "credentialsFile", "projectId", "endpoint", ...IN_PARTS],
+  azure: ["accountKey", "sasToken", "endpoint", ...OBJECT_STORE],
+  gcs: ["credentials", "credentialsFile", "projectId", "endpoint", ...OBJECT_STORE],
 };
+
+/** The option a key stands for: `pass` for `passSecret` (a secret's name), else the key. */
+function optionOf(key: string): string {
+  return key.endsWith("Secret") && key !== "Secret" ? key.slice(0, -"Secret".length) : key;
+}
 
 /** True when a VFS of `type` reads option `key` (`NAMESecret` included); any key of another type. */
 export function isVfsOption(type: string, key: string): boolean {
   const known = VFS_OPTIONS[type];
-  if (!known) return true;
-  return known.includes(key.endsWith("Secret") && key !== "Secret" ? key.slice(0, -6) : key);
+  return !known || known.includes(optionOf(key));
 }
 
 /** Edit distance of two short strings (for "did you mean"). */
@@ -80,8 +85,8 @@ export function checkVfsOptions(type: string, options: Record<string, unknown>):
   const known = VFS_OPTIONS[type];
   if (!known) return; // the type itself is checked by the caller
   for (const [key, value] of Object.entries(options)) {
-    const base = key.endsWith("Secret") && key !== "Secret" ? key.slice(0, -6) : key;
-    if (isVfsOption(type, key)) {
+    const base = optionOf(key);
+    if (known.includes(base)) {
       if (typeof value !== "string") {
         throw invalid(`The "${key}" option must be text, not ${JSON.stringify(value)}`);
       }

@@ -8,31 +8,7 @@ import { SshTransport } from "./transport.ts";
 import { newSealer } from "./cipher.ts";
 import { MSG } from "./messages.ts";
 import { SshWriter } from "./wire.ts";
-
-/** A TCP server on 127.0.0.1 that sends `bytes` to each client, then waits (or hangs up). */
-function scripted(bytes: Uint8Array, hangUp: boolean) {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const serving = (async () => {
-    for await (const c of l) {
-      conns.push(c);
-      await c.write(bytes).catch(() => {});
-      if (hangUp) c.close();
-    }
-  })();
-  return {
-    port: (l.addr as Deno.NetAddr).port,
-    async close() {
-      l.close();
-      await serving.catch(() => {});
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* hung up already */ }
-      }
-    },
-  };
-}
+import { startSilentServer } from "../../../../tests/fixtures/silent_server.ts";
 
 const connect = (port: number) =>
   SshTransport.connect({
@@ -57,7 +33,7 @@ Deno.test("transport: a server that is not SSH, an old SSH, or one that sends an
     [text("SSH-2.0-x\r\n"), true, /closed the connection/],
   ];
   for (const [bytes, hangUp, want] of cases) {
-    const s = scripted(bytes, hangUp);
+    const s = startSilentServer({ first: bytes, hangUp });
     try {
       await assert.rejects(connect(s.port), want);
     } finally {
@@ -95,14 +71,13 @@ Deno.test("transport: the server's DISCONNECT during a strict first key exchange
   kexInit.bool(false).u32(0);
   const disconnect = new SshWriter(64).byte(MSG.DISCONNECT).u32(12).string("Too many connections")
     .string("").finish();
-  const s = scripted(
-    new Uint8Array([
+  const s = startSilentServer({
+    first: new Uint8Array([
       ...text("SSH-2.0-x\r\n"),
       ...plainPacket(kexInit.finish()),
       ...plainPacket(disconnect),
     ]),
-    false,
-  );
+  });
   try {
     await assert.rejects(connect(s.port), {
       message: "The server disconnected (12): Too many connections",
