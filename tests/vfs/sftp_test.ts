@@ -153,6 +153,36 @@ if (Deno.build.os !== "linux") {
     );
   });
 
+  Deno.test("sftp: a key and its passphrase from secrets log in, each secret read once", async () => {
+    const stored: Record<string, string> = {
+      "sftp-key": await Deno.readTextFile(server.keys.opensshWithPassphrase),
+      "sftp-phrase": server.keys.passphrase,
+    };
+    const asked: string[] = [];
+    const vfs = await openVfs({
+      name: "t",
+      type: "sftp",
+      target: target(server.dir),
+      options: {
+        keySecret: "sftp-key",
+        keyPassphraseSecret: "sftp-phrase",
+        hostKeySHA256: server.hostKeySHA256,
+      },
+    }, {
+      getSecret: (name) => {
+        asked.push(name);
+        return Promise.resolve(stored[name]);
+      },
+      localRoots: [],
+    });
+    try {
+      assert.ok((await vfs.stat("/")).isDir);
+    } finally {
+      await vfs.close();
+    }
+    assert.deepEqual(asked.sort(), ["sftp-key", "sftp-phrase"]);
+  });
+
   Deno.test("sftp: a wrong host key is refused before logging in; the key seen is reported", async () => {
     const wrong = "SHA256:" + "A".repeat(43);
     await assert.rejects(

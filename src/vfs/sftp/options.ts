@@ -34,11 +34,11 @@ export interface SftpOptions {
   cipherBackend?: "openssl" | "webcrypto";
 }
 
-/** Parses a target URL and options into connection settings. */
-export function parseSftpTarget(
-  def: VfsDefinition,
-  secrets: Record<string, string> = {},
-): SftpOptions {
+/**
+ * Parses a target URL and options into connection settings. Options named by secrets
+ * (`passSecret`) must already stand resolved (`pass`), as the registry's `openVfs` leaves them.
+ */
+export function parseSftpTarget(def: VfsDefinition): SftpOptions {
   let url: URL;
   try {
     url = new URL(def.target);
@@ -48,7 +48,7 @@ export function parseSftpTarget(
   if (url.protocol !== "sftp:") {
     throw new VfsError("INVALID_PATH", `Not an sftp:// URL: "${def.target}"`);
   }
-  const o = { ...def.options, ...secrets };
+  const o = def.options;
   const user = decodeURIComponent(url.username) || o.user;
   if (!user) {
     throw new VfsError("INVALID_PATH", `No user in "${def.target}" (sftp://user@host/dir)`);

@@ -699,19 +699,13 @@ export class SftpVfs implements Vfs {
   }
 }
 
-/** The registry's factory: reads key files and `...Secret` options, then connects. */
+/**
+ * The registry's factory: reads the key file, then connects. `...Secret` options were resolved
+ * by the registry (`openVfs`) before this is called: `keyFileSecret` arrives as `keyFile`.
+ */
 export async function openSftp(def: VfsDefinition, ctx: VfsContext): Promise<Vfs> {
-  const secrets: Record<string, string> = {};
-  for (const [k, v] of Object.entries(def.options)) {
-    if (!k.endsWith("Secret")) continue;
-    const value = await ctx.getSecret(v);
-    if (value === undefined) {
-      throw new VfsError("AUTH_FAILED", `The secret "${v}" named by option ${k} does not exist`);
-    }
-    secrets[k.slice(0, -"Secret".length)] = value;
-  }
-  const opts = parseSftpTarget(def, secrets);
-  const keyFile = secrets.keyFile ?? def.options.keyFile;
+  const opts = parseSftpTarget(def);
+  const keyFile = def.options.keyFile;
   if (keyFile && !opts.privateKey) {
     try {
       opts.privateKey = await Deno.readTextFile(keyFile);
