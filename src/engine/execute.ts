@@ -140,9 +140,15 @@ export async function executeJob(
   ): Promise<void> | undefined => {
     // A line the Worker cut comes without its note: redacted here first, with an end that
     // could be the start of a secret the cut split (see Redactor.applyBeforeCut).
-    const redacted = cutFrom === undefined
-      ? redactor.apply(text)
-      : endCut(redactor.applyBeforeCut(text), cutFrom, limits.maxLineBytes);
+    let redacted: string;
+    try {
+      redacted = cutFrom === undefined
+        ? redactor.apply(text)
+        : endCut(redactor.applyBeforeCut(text), cutFrom, limits.maxLineBytes);
+    } catch (err) {
+      // Never the line itself: it could not be checked for secrets.
+      redacted = `[a line was withheld: aft could not check it for secrets (${errorName(err)})]`;
+    }
     const kept = force ? cutLine(redacted, limits.maxLineBytes) : budget.admit(redacted);
     if (kept === undefined) return undefined;
     const line: LogLine = { jobId: job.id, seq: ++seq, ts, level, text: kept };
@@ -209,8 +215,27 @@ export async function executeJob(
       }, settings.jobTimeoutSeconds * 1000);
     }
 
+    /**
+     * Ends the job when a message of its runner could not be handled (a fault of aft's, not
+     * the script's): without this the runner's messages would stop being read, and the job
+     * would wait for its exit message for ever. Says only the error's name: its message could
+     * hold what the redactor failed on.
+     */
+    let broken!: (why: string) => void;
+    const brokenMsg = new Promise<string>((resolve) => broken = resolve);
     const exitMsg = new Promise<Extract<RunnerMessage, { t: "exit" }>>((resolve) => {
       r.listen((m) => {
+        try {
+          return handle(m);
+        } catch (err) {
+          broken(
+            `aft could not handle a message from the job's runner (an internal error: ${
+              errorName(err)
+            }), so the job was stopped`,
+          );
+        }
+      });
+      const handle = (m: RunnerMessage) => {
         switch (m.t) {
           case "log":
             return log(m.level, m.text, m.ts, false, m.cutFrom);
@@ -233,7 +258,7 @@ export async function executeJob(
             resolve(m);
             break;
         }
-      });
+      };
     });
     const spec: JobSpec = {
       jobId: job.id,
@@ -264,9 +289,12 @@ export async function executeJob(
     // requested while the job was still being set up must follow the start message.
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener("abort", onAbort, { once: true });
-    const ended = await Promise.race([exitMsg, r.exited]);
+    const ended = await Promise.race([exitMsg, r.exited, brokenMsg]);
     jobEnded = true;
-    if ("t" in ended) {
+    if (typeof ended === "string") {
+      r.kill();
+      outcome = { code: null, error: ended, reusable: false, bytes: 0 };
+    } else if ("t" in ended) {
       outcome = {
         code: ended.code,
         error: ended.error ?? null,
@@ -415,4 +443,9 @@ async function answer(
     if (isCredentialOption(k)) redactor.add(v);
   }
   return def;
+}
+
+/** An error's name (`RangeError`), never its message, for text that must not hold a secret. */
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }

@@ -125,6 +125,61 @@ Deno.test("a secret that a cut of logMaxLineBytes splits in two leaves no start 
   });
 });
 
+Deno.test("a secret of 64 KiB (a key or a certificate bundle) is hidden in its log lines, as it is, in hex and in base64", async () => {
+  await withEngine({ logMaxLineBytes: 1 << 20 }, async (engine, pool) => {
+    const bytes = crypto.getRandomValues(new Uint8Array(48 * 1024));
+    const secret = btoa(String.fromCharCode(...bytes)); // 64 KiB of text
+    await engine.secrets.set("bundle", secret);
+    const { job, lines } = await run(
+      engine,
+      pool,
+      `var s = GetSecret("bundle");
+       var hex = "";
+       for (var i = 0; i < s.length; i++) hex += s.charCodeAt(i).toString(16);
+       Log.Info("len=" + s.length);
+       Log.Info("as it is: " + s);
+       Log.Info("hex: " + hex);
+       Log.Info("base64: " + btoa(s));`,
+    );
+    assert.equal(job.status, "succeeded", job.error ?? "");
+    assert.deepEqual(lines.map((l) => l.text), [
+      `len=${secret.length}`,
+      "as it is: ***",
+      "hex: ***",
+      "base64: ***",
+    ]);
+  });
+});
+
+Deno.test("a runner message aft cannot handle ends the job failed at once, saying so, instead of leaving it running", async () => {
+  await withEngine({}, async (engine, pool) => {
+    const queued = await engine.store.jobs.create({
+      scriptId: null,
+      scriptName: "t",
+      filePath: null,
+      params: {},
+      trigger: "cli",
+    });
+    const job = await executeJob(
+      engine,
+      queued,
+      { source: 'Log.Info("one"); Sleep(60000);', fileName: "t.syncjs" },
+      {
+        pool,
+        // Stands for any fault in handling the script's line (the runner's message).
+        onLog: (line) => {
+          if (line.text === "one") throw new TypeError("a fault of aft's own");
+        },
+      },
+    );
+    assert.equal(job.status, "failed");
+    assert.equal(
+      job.error,
+      "aft could not handle a message from the job's runner (an internal error: TypeError), so the job was stopped",
+    );
+  });
+});
+
 Deno.test("a job whose log lines cannot be stored because the disk is full ends failed, never succeeded", async () => {
   await withEngine({}, async (engine, pool) => {
     const path = join(engine.dataDir, "aft.db");

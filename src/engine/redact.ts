@@ -43,35 +43,27 @@ interface Form {
 
 /** Replaces known secret values with `***`. */
 export class Redactor {
-  /** Patterns (regex source) matched exactly (base64 is case-sensitive). */
-  #exact = new Set<string>();
-  /** Patterns matched in any letter case. */
-  #folded = new Set<string>();
-  #regexes: RegExp[] | undefined;
-  /** Every form as text, for the end of a cut line (`applyBeforeCut`). */
+  /** Every form of every value, by its text and whether any letter case matches it. */
   #forms = new Map<string, Form>();
+  /** The forms as searched for: folded ones in lower case; made again after each `add`. */
+  #needles: Form[] | undefined;
 
   /** Learns a value to hide. Empty values are ignored. */
   add(value: string | undefined | null): void {
     if (!value) return;
     const plain = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
-    for (const v of plain) this.#exact.add(escapeRegExp(v));
     const bytes = new TextEncoder().encode(value);
     const long = bytes.length >= MIN_ENCODED_BYTES;
     for (const v of plain) this.#form({ text: v, folded: long, base64: false });
     if (long) {
-      for (const v of plain) this.#folded.add(escapeRegExp(v));
-      this.#folded.add(toHex(bytes));
       this.#form({ text: toHex(bytes), folded: true, base64: false });
       for (const core of base64Cores(bytes)) {
-        this.#exact.add(`[A-Za-z0-9+/]{0,3}${escapeRegExp(core)}[A-Za-z0-9+/]{0,3}=*`);
-        const url = core.replaceAll("+", "-").replaceAll("/", "_");
-        this.#exact.add(`[A-Za-z0-9_-]{0,3}${escapeRegExp(url)}[A-Za-z0-9_-]{0,3}=*`);
         this.#form({ text: core, folded: false, base64: true });
+        const url = core.replaceAll("+", "-").replaceAll("/", "_");
         this.#form({ text: url, folded: false, base64: true });
       }
     }
-    this.#regexes = undefined;
+    this.#needles = undefined;
   }
 
   #form(f: Form): void {
@@ -92,35 +84,74 @@ export class Redactor {
     for (const f of this.#forms.values()) {
       let n = overlap(out, f.text, f.folded);
       if (n === 0) continue;
-      if (f.base64) {
-        const before = out.slice(Math.max(0, out.length - n - 3), out.length - n);
-        n += /[A-Za-z0-9+/_-]{0,3}$/.exec(before)![0].length;
-      }
+      if (f.base64) n += base64Before(out, out.length - n);
       hide = Math.max(hide, n);
     }
     return hide === 0 ? out : out.slice(0, out.length - hide) + MARK;
   }
 
-  /** `text` with every known value replaced by `***`. */
+  /**
+   * `text` with every known value replaced by `***`: where forms overlap (a value holding
+   * another, or two values side by side sharing characters), the whole stretch they cover.
+   *
+   * Plain string search, not one regular expression of all the forms: V8 refuses a pattern
+   * with a literal of 32 Ki characters or more ("Regular expression too large"), which a
+   * 16 KiB secret's hex form is, and compiling the alternation of a few kilobyte-long values
+   * (keys, certificates) took 0.1 s.
+   */
   apply(text: string): string {
-    if (this.#exact.size === 0) return text;
-    this.#regexes ??= [alternation(this.#exact, "g"), alternation(this.#folded, "gi")]
-      .filter((r): r is RegExp => r !== undefined);
-    let out = text;
-    for (const re of this.#regexes) out = out.replace(re, MARK);
-    return out;
+    if (this.#forms.size === 0 || text.length === 0) return text;
+    this.#needles ??= [...this.#forms.values()].map((f) =>
+      f.folded ? { ...f, text: fold(f.text) } : f
+    );
+    let lower: string | undefined;
+    const spans: [number, number][] = [];
+    for (const f of this.#needles) {
+      if (f.text.length > text.length) continue;
+      const hay = f.folded ? (lower ??= foldText(text)) : text;
+      for (let at = hay.indexOf(f.text); at >= 0; at = hay.indexOf(f.text, at + 1)) {
+        let end = at + f.text.length;
+        let start = at;
+        if (f.base64) {
+          start -= base64Before(text, at);
+          end += base64After(text, end);
+        }
+        spans.push([start, end]);
+      }
+    }
+    if (spans.length === 0) return text;
+    spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    let out = "";
+    let done = 0;
+    for (const [start, end] of spans) {
+      if (end <= done) continue;
+      if (start >= done) {
+        out += text.slice(done, start) + MARK;
+      }
+      done = end;
+    }
+    return out + text.slice(done);
   }
 }
 
-/** One regex matching any of `patterns`, longest first (so a value holding another goes whole). */
-function alternation(patterns: Set<string>, flags: string): RegExp | undefined {
-  if (patterns.size === 0) return undefined;
-  const sorted = [...patterns].sort((a, b) => b.length - a.length);
-  return new RegExp(sorted.join("|"), flags);
+const BASE64_CHAR = /[A-Za-z0-9+/_-]/;
+
+/**
+ * How many of the up to three characters before `at` are base64 (either alphabet): those
+ * mix a base64 form's first bytes with the bytes before the value.
+ */
+function base64Before(text: string, at: number): number {
+  let n = 0;
+  while (n < 3 && at - n > 0 && BASE64_CHAR.test(text[at - n - 1]!)) n++;
+  return n;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+/** The up to three base64 characters after `at` (its last bytes mixed with others'), then padding. */
+function base64After(text: string, at: number): number {
+  let n = 0;
+  while (n < 3 && at + n < text.length && BASE64_CHAR.test(text[at + n]!)) n++;
+  while (text[at + n] === "=") n++;
+  return n;
 }
 
 function toHex(bytes: Uint8Array): string {
@@ -150,6 +181,14 @@ function base64Cores(bytes: Uint8Array): string[] {
     out.add(base64(bytes.subarray(skip, skip + usable)));
   }
   return [...out];
+}
+
+/**
+ * `text` in lower case with its indexes kept: ASCII text at once, other text as `fold` does
+ * (a whole string's `toLowerCase` may lengthen it, and lowers a final sigma by its context).
+ */
+function foldText(text: string): string {
+  return /^\p{ASCII}*$/u.test(text) ? text.toLowerCase() : fold(text);
 }
 
 /** `s` in lower case, each character only where that keeps its length (so indexes agree). */

@@ -77,6 +77,45 @@ Deno.test("Redactor hides a secret in base64 (standard and URL-safe, at each ali
   }
 });
 
+Deno.test("Redactor hides values of 16 and 64 KiB and many kilobyte-long ones, in every form (V8 refused them as one regular expression)", () => {
+  const random = (n: number) => {
+    const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(n * 3 / 4)));
+    return btoa(String.fromCharCode(...bytes)).slice(0, n);
+  };
+  for (
+    const values of [
+      [random(16 * 1024)],
+      [random(64 * 1024)],
+      Array.from({ length: 12 }, () => random(3300)),
+    ]
+  ) {
+    const r = new Redactor();
+    for (const v of values) r.add(v);
+    const secret = values.at(-1)!;
+    for (
+      const text of [
+        `key ${secret} end`,
+        `key ${secret.toLowerCase()} end`,
+        `hex ${hex(secret)} end`,
+        `Basic ${b64("user:" + secret)}`,
+        `token=${b64url("x" + secret + "y")}`,
+      ]
+    ) {
+      const out = r.apply(text);
+      assert.equal(leaks(out, secret), false, out.slice(0, 200));
+      assert.ok(out.length < 40, out.slice(0, 200));
+    }
+  }
+});
+
+Deno.test("Redactor hides overlapping values as one stretch", () => {
+  const r = new Redactor();
+  r.add("abcdefgh-1");
+  r.add("fgh-1-tail9");
+  assert.equal(r.apply("x abcdefgh-1-tail9 y"), "x *** y");
+  assert.equal(r.apply("abcdefgh-1abcdefgh-1"), "******");
+});
+
 Deno.test("Redactor leaves the encodings of short values alone, so ordinary text stays readable", () => {
   const r = new Redactor();
   r.add("abc"); // shorter than MIN_ENCODED_BYTES: hidden only as it is
