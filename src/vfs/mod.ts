@@ -6,7 +6,7 @@
 
 export * from "./types.ts";
 export { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
-export { globToRegExp, hasGlob, matchGlob } from "./glob.ts";
+export { hasGlob, matchGlob } from "./glob.ts";
 export { walk } from "./walk.ts";
 export { openVfs, registerBackend, type VfsFactory } from "./registry.ts";
 export {
