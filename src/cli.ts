@@ -328,7 +328,7 @@ export function buildProgram(): Command {
     .summary("back up the store and TLS material, also while serving")
     .description(
       "write a consistent copy of the store with the TLS material (DATA/tls) into one private " +
-        "zip file, also while the service runs; the master key only with --include-master-key",
+        "tar file, also while the service runs; the master key only with --include-master-key",
     )
     .requiredOption("--out <file>", "the backup file to write (refused if it exists)")
     .option(

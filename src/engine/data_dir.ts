@@ -31,9 +31,11 @@ export function resolveDataDir(flag?: string): string {
 
 /**
  * Creates the data directory (mode 0700 on POSIX) if it does not exist. An existing one that
- * others may write to (group or world writable) is made private (0700), saying so through
- * `log`; when that cannot be done, it is refused: another user could swap the files the
- * service trusts (its database, keys and token).
+ * others may enter, list or write to (any group or world permission) is made private (0700),
+ * saying so through `log`. When one others may write to cannot be made private, it is
+ * refused: another user could swap the files the service trusts (its database, keys and
+ * token); one they may only read is used as it is, with the line saying so (its files are
+ * private, but their names and sizes show).
  */
 export async function ensureDataDir(
   dir: string,
@@ -53,20 +55,25 @@ export async function ensureDataDir(
     throw new EngineError("DATA_DIR", `The data directory "${dir}" is not a folder`);
   }
   const mode = st.mode ?? 0;
-  if (Deno.build.os === "windows" || (mode & 0o022) === 0) return;
+  if (Deno.build.os === "windows" || (mode & 0o077) === 0) return;
   const was = (mode & 0o777).toString(8).padStart(4, "0");
+  const writable = (mode & 0o022) !== 0;
+  const open = writable ? "writable by other users" : "readable by other users";
   try {
     await Deno.chmod(dir, 0o700);
   } catch (err) {
+    const why = (err as Error).message;
+    if (!writable) {
+      opts.log?.(
+        `the data directory "${dir}" is ${open} (mode ${was}) and cannot be made private: ${why}`,
+      );
+      return;
+    }
     throw new EngineError(
       "DATA_DIR",
-      `The data directory "${dir}" is writable by other users (mode ${was}) and cannot be made private: ${
-        (err as Error).message
-      }`,
+      `The data directory "${dir}" is ${open} (mode ${was}) and cannot be made private: ${why}`,
       { cause: err },
     );
   }
-  opts.log?.(
-    `the data directory "${dir}" was writable by other users (mode ${was}): made it private (0700)`,
-  );
+  opts.log?.(`the data directory "${dir}" was ${open} (mode ${was}): made it private (0700)`);
 }

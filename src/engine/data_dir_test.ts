@@ -21,7 +21,7 @@ Deno.test("a new data directory is private (0700)", { ignore: !posix }, async ()
 });
 
 Deno.test(
-  "a data directory others may write to is made private, saying so",
+  "a data directory others may write to or list is made private, saying so",
   { ignore: !posix },
   async () => {
     for (const unsafe of [0o777, 0o775, 0o757, 0o722]) {
@@ -40,12 +40,18 @@ Deno.test(
         await Deno.remove(dir, { recursive: true });
       }
     }
-    // A directory only its owner writes (e.g. 0755) is left as it is.
+    // One others may only list (0755, the usual umask's) is made private too; one that is
+    // private already is left alone, with nothing said.
     const dir = await Deno.makeTempDir();
     try {
       await Deno.chmod(dir, 0o755);
+      const said: string[] = [];
+      await ensureDataDir(dir, { log: (m) => said.push(m) });
+      assert.equal(await mode(dir), 0o700);
+      assert.deepEqual(said, [
+        `the data directory "${dir}" was readable by other users (mode 0755): made it private (0700)`,
+      ]);
       await ensureDataDir(dir, { log: () => assert.fail("nothing to say") });
-      assert.equal(await mode(dir), 0o755);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

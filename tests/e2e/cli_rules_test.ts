@@ -157,7 +157,7 @@ Deno.test("aft script rm refuses a script a schedule runs, naming it, unless --f
 });
 
 Deno.test({
-  name: "a data directory others may write to is made private, with a line saying so",
+  name: "a data directory others may write to or list is made private, with a line saying so",
   ignore: Deno.build.os === "windows",
 }, async () => {
   await withData(async (data) => {
@@ -171,5 +171,13 @@ Deno.test({
     }
     // Said once: the second run finds it private.
     assert.doesNotMatch((await runAft(["script", "list"], { data })).stderr, /writable/);
+    // One others may only list (a folder made with the usual umask) is made private too.
+    await Deno.chmod(data, 0o755);
+    const listed = await runAft(["script", "list"], { data });
+    assert.match(
+      listed.stderr,
+      /was readable by other users \(mode 0755\): made it private \(0700\)/,
+    );
+    assert.equal((await Deno.stat(data)).mode! & 0o777, 0o700);
   });
 });
