@@ -41,6 +41,29 @@ export default async function restore(
         throw new CliError(`The restored database fails its integrity check: ${problems[0]}`);
       }
       console.error("aft: the restored database passes its integrity check");
+      const failed = await engine.maintenance.failRunning(
+        `Interrupted: the job was running when the backup restored here was taken (${manifest.created})`,
+      );
+      if (failed > 0) {
+        console.error(
+          `aft: ${failed} job(s) running when the backup was taken marked failed (they ran on where the backup came from)`,
+        );
+      }
+      if (manifest.masterKey) {
+        // The key came with the store: it must read the store's secrets.
+        try {
+          await engine.maintenance.checkMasterKey();
+        } catch (err) {
+          if ((err as { code?: string }).code !== "MASTER_KEY_MISMATCH") throw err;
+          throw new CliError(
+            "The restored master key does not decrypt the restored store's secrets: " +
+              (Deno.env.get("AFT_MASTER_KEY")
+                ? "AFT_MASTER_KEY is set, and takes the place of master.key: unset it"
+                : "the backup is damaged; restore another one with --force"),
+          );
+        }
+        console.error("aft: the restored master key decrypts the restored store's secrets");
+      }
     } finally {
       await engine.close();
     }

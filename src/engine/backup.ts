@@ -3,14 +3,17 @@
  * (0600), holding in this order:
  *
  * - `manifest.json`: `{ "format": "aft-backup", "version": 1, "aftVersion", "schemaVersion",
- *   "created", "store": "sqlite" | "postgres", "files": [{ "name", "bytes" }], "masterKey" }`
+ *   "created", "store": "sqlite" | "postgres", "files": [{ "name", "bytes", "sha256" }],
+ *   "masterKey" }` (`sha256`, hex, since the nineteenth sitting: older backups have none)
  * - `aft.db`: a consistent copy of the SQLite store (`VACUUM INTO`, taken while the service
  *   runs); absent for PostgreSQL, which `pg_dump` backs up
  * - `tls/ca.pem`, `tls/ca.key`, `tls/server.pem`, `tls/server.key`: the TLS material
  * - `master.key`: only when asked for; the file then decrypts every secret
  *
  * Restoring writes into a data directory no service runs on, and replaces what is there only
- * when forced; a stale write-ahead log of the replaced database is removed with it.
+ * when forced; a stale write-ahead log of the replaced database is removed with it. Every
+ * file is staged and checked against its size and checksum before any is put in place, so a
+ * damaged backup changes nothing.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import { ensureDataDir } from "./data_dir.ts";
 import { EngineError, fromStoreError } from "./errors.ts";
 import { readServiceFiles, serviceUp } from "./service_file.ts";
 import { readTar, type TarSource, writeTar } from "./tar.ts";
+import { sha256Hex } from "../sha256.ts";
 import type { EngineCore } from "./types.ts";
 
 /** What `manifest.json` in a backup says. */
@@ -30,8 +34,16 @@ export interface BackupManifest {
   schemaVersion: number | null;
   created: string;
   store: "sqlite" | "postgres";
-  files: { name: string; bytes: number }[];
+  files: BackupFile[];
   masterKey: boolean;
+}
+
+/** A file in a backup, as its manifest lists it. */
+export interface BackupFile {
+  name: string;
+  bytes: number;
+  /** Hex SHA-256 of the file (absent in backups written before it was recorded). */
+  sha256?: string;
 }
 
 /** What a backup holds, as `aft backup` reports it. */
@@ -64,7 +76,7 @@ export async function writeBackup(
   const store = core.store;
   const kind = store.kind ?? "sqlite";
   const sources: TarSource[] = [];
-  const files: { name: string; bytes: number }[] = [];
+  const files: BackupFile[] = [];
   const tmpDb = join(dirname(out), `.${basename(out)}.${crypto.randomUUID()}.db`);
   const partial = `${out}.${crypto.randomUUID()}.partial`;
   // The output's folder is tried first: a folder that cannot take the file is one clear error,
@@ -80,14 +92,18 @@ export async function writeBackup(
         throw fromStoreError(err);
       }
       sources.push({ name: DB_NAME, path: tmpDb });
-      files.push({ name: DB_NAME, bytes: (await Deno.stat(tmpDb)).size });
+      files.push({
+        name: DB_NAME,
+        bytes: (await Deno.stat(tmpDb)).size,
+        sha256: await fileSha256(tmpDb),
+      });
     }
     for (const f of TLS_FILES) {
       const path = join(core.dataDir, "tls", f);
       if (!await exists(path)) continue;
       const data = await Deno.readFile(path);
       sources.push({ name: `tls/${f}`, data });
-      files.push({ name: `tls/${f}`, bytes: data.length });
+      files.push({ name: `tls/${f}`, bytes: data.length, sha256: sha256Hex(data) });
     }
     let masterKey = false;
     if (opts.includeMasterKey) {
@@ -97,7 +113,7 @@ export async function writeBackup(
         : await Deno.readFile(join(core.dataDir, KEY_NAME)).catch(() => undefined);
       if (data) {
         sources.push({ name: KEY_NAME, data });
-        files.push({ name: KEY_NAME, bytes: data.length });
+        files.push({ name: KEY_NAME, bytes: data.length, sha256: sha256Hex(data) });
         masterKey = true;
       }
     }
@@ -203,7 +219,9 @@ export async function restoreBackup(
   } catch (err) {
     throw new EngineError("INVALID", `"${file}" is not an aft backup: ${(err as Error).message}`);
   }
-  if (manifest?.format !== "aft-backup" || manifest.version !== 1) {
+  if (
+    manifest?.format !== "aft-backup" || manifest.version !== 1 || !Array.isArray(manifest.files)
+  ) {
     throw new EngineError("INVALID", `"${file}" is not an aft backup: no aft-backup manifest`);
   }
   const there: string[] = [];
@@ -217,7 +235,8 @@ export async function restoreBackup(
     );
   }
   await Deno.mkdir(join(dataDir, "tls"), { recursive: true, mode: 0o700 });
-  const staged: [string, string][] = [];
+  /** Each file written beside its place: temporary path, final path, name in the backup. */
+  const staged: [string, string, string][] = [];
   try {
     await readTar(file, async (e) => {
       const dest = destinationOf(e.name);
@@ -225,8 +244,11 @@ export async function restoreBackup(
       const final = join(dataDir, ...dest);
       const tmp = `${final}.${crypto.randomUUID()}.restore`;
       await e.saveTo(tmp);
-      staged.push([tmp, final]);
+      staged.push([tmp, final, e.name]);
     });
+    for (const [tmp, , name] of staged) {
+      await checkStaged(tmp, manifest.files.find((f) => f.name === name), name, file);
+    }
     for (const [tmp, final] of staged) {
       if (basename(final) === DB_NAME) {
         // A write-ahead log left by the replaced database would be applied to the new one.
@@ -240,4 +262,38 @@ export async function restoreBackup(
     for (const [tmp] of staged) await Deno.remove(tmp).catch(() => {});
   }
   return { manifest, restored: names };
+}
+
+/**
+ * Refuses (INVALID, nothing restored yet) a staged file whose size or checksum is not what the
+ * manifest recorded for it, or that the manifest does not list.
+ */
+async function checkStaged(
+  tmp: string,
+  listed: BackupFile | undefined,
+  name: string,
+  file: string,
+): Promise<void> {
+  const damaged = (why: string) =>
+    new EngineError(
+      "INVALID",
+      `The backup "${file}" is damaged: ${name} ${why}; nothing was restored`,
+    );
+  if (!listed) throw damaged("is not in its manifest");
+  if ((await Deno.stat(tmp)).size !== listed.bytes) {
+    throw damaged(`does not have the ${listed.bytes} bytes its manifest lists`);
+  }
+  if (listed.sha256 !== undefined && await fileSha256(tmp) !== listed.sha256) {
+    throw damaged("does not match the checksum its manifest lists");
+  }
+}
+
+/** Hex SHA-256 of a file, read in chunks (a store can be large). */
+async function fileSha256(path: string): Promise<string> {
+  // Loaded here: node:crypto costs a process that loads it about 10 ms (see hash.ts).
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256");
+  // The stream closes the file at its end.
+  for await (const chunk of (await Deno.open(path, { read: true })).readable) hash.update(chunk);
+  return hash.digest("hex");
 }

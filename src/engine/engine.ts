@@ -208,7 +208,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       store: () => ({ kind: store.kind ?? "sqlite", location: store.location ?? dataDir }),
       ...lazyOps<Omit<MaintenanceOps, "store">>(
         async () => (await import("./maintenance_ops.ts")).createMaintenanceOps(core),
-        { integrityCheck: true, backup: true },
+        { integrityCheck: true, checkMasterKey: true, failRunning: true, backup: true },
       ),
     },
     async close() {

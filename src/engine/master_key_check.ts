@@ -57,13 +57,18 @@ async function verify(core: MasterKeyCheckParts, stored: unknown) {
  * value: it is written only where none is (insert-if-absent), then read back, so the first
  * write stands and every other node checks its key against that one.
  */
-export async function checkMasterKey(core: MasterKeyCheckParts): Promise<void> {
+export async function checkMasterKey(
+  core: MasterKeyCheckParts,
+  opts: { record?: boolean } = {},
+): Promise<void> {
   const { store, secrets } = core;
   const stored = (await store.settings.all())[CHECK_KEY];
   if (stored !== undefined) return await verify(core, stored);
   const sample = (await store.secrets.list())[0]?.valueEnc ??
     (await store.vfs.list()).find((v) => v.optionsEnc)?.optionsEnc;
   if (sample !== undefined) await readable(core, sample);
+  // `record: false`: a look only (aft restore), the store left as it is.
+  if (opts.record === false) return;
   await store.settings.add(CHECK_KEY, await secrets.encrypt(CHECK_TEXT));
   await verify(core, (await store.settings.all())[CHECK_KEY]);
 }

@@ -74,12 +74,20 @@ Deno.test("aft backup taken while 20 jobs run restores into a new data directory
     const r = await runAft(["restore", out], { data: d2, env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /passes its integrity check/);
+    assert.match(r.stderr, /the restored master key decrypts the restored store's secrets/);
+    // The 20 jobs were running when the copy was taken: they ran on in the first service, and
+    // none runs here, so they are failed, saying why (a service started on the copy would see
+    // them owned by a process that is alive, and leave them running for ever).
+    assert.match(r.stderr, /20 job\(s\) running when the backup was taken marked failed/);
     const db = new DatabaseSync(join(d2, "aft.db"), { readOnly: true });
     try {
       assert.equal(db.prepare("PRAGMA integrity_check").get()?.integrity_check, "ok");
-      // The 20 jobs were running when the copy was taken.
+      const failed = db.prepare(
+        "SELECT count(*) AS n FROM jobs WHERE status = 'failed' AND error LIKE 'Interrupted: the job was running when the backup%'",
+      ).get();
+      assert.equal(failed?.n, 20);
       const running = db.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'running'").get();
-      assert.equal(running?.n, 20);
+      assert.equal(running?.n, 0);
     } finally {
       db.close();
     }
@@ -192,5 +200,44 @@ Deno.test("aft backup says in one sentence when the output's folder is missing o
   } finally {
     await Deno.remove(data, { recursive: true });
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("aft restore of a backup whose master key was damaged restores nothing, saying which file", async () => {
+  const d1 = await tempDataDir();
+  const d2 = await tempDataDir();
+  const dir = await Deno.makeTempDir({ prefix: "aft-backup-" });
+  try {
+    await ok(["secret", "set", "pw", "s3cret value"], d1);
+    const out = join(dir, "b.tar");
+    await ok(["backup", "--out", out, "--include-master-key"], d1);
+    // One bit of master.key's content flipped (its tar header, which has its own checksum,
+    // left as it was): the data follows the 512-byte header that names it.
+    const bytes = await Deno.readFile(out);
+    const name = new TextEncoder().encode("master.key\0");
+    let header = -1;
+    for (let at = 0; at < bytes.length; at += 512) {
+      if (name.every((b, i) => bytes[at + i] === b)) header = at;
+    }
+    assert.ok(header >= 0, "master.key in the backup");
+    bytes[header + 512 + 10]! ^= 1;
+    const bad = join(dir, "bad.tar");
+    await Deno.writeFile(bad, bytes);
+
+    const r = await runAft(["restore", bad], { data: d2 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /The backup ".*bad\.tar" is damaged: master\.key does not match the checksum its manifest lists; nothing was restored/,
+    );
+    for (const f of ["aft.db", "master.key", "tls/server.pem"]) {
+      await assert.rejects(Deno.stat(join(d2, f)), Deno.errors.NotFound, f);
+    }
+    // The sound backup restores, and its key reads the store.
+    const good = await runAft(["restore", out], { data: d2 });
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stderr, /the restored master key decrypts the restored store's secrets/);
+  } finally {
+    for (const d of [d1, d2, dir]) await Deno.remove(d, { recursive: true });
   }
 });
