@@ -26,6 +26,9 @@ export function hasUnsafeCharacters(text: string): boolean {
   return false;
 }
 
+/** What aft's IDs look like (`src/store/ids.ts`: lowercase Crockford base32), in any case. */
+const ID_SHAPE = /^[0-9a-hjkmnp-tv-z]{26}$/i;
+
 /** Longest name accepted. */
 export const MAX_NAME = 200;
 
@@ -35,17 +38,26 @@ export const MAX_NAME = 200;
  */
 export function checkName(what: string, name: string): string {
   const n = name.trim();
-  if (n === "") throw new EngineError("INVALID_NAME", `A ${what} name cannot be empty`);
+  const a = /^[AEIOaeio]/.test(what) ? "An" : "A";
+  if (n === "") throw new EngineError("INVALID_NAME", `${a} ${what} name cannot be empty`);
   if (n.length > MAX_NAME) {
     throw new EngineError(
       "INVALID_NAME",
-      `A ${what} name cannot be longer than ${MAX_NAME} characters`,
+      `${a} ${what} name cannot be longer than ${MAX_NAME} characters`,
+    );
+  }
+  if (ID_SHAPE.test(n)) {
+    // Where one is looked up, an ID and a name are both taken: a name shaped like another
+    // record's ID would make `aft apikey rm NAME` or `aft script rm NAME` act on that one.
+    throw new EngineError(
+      "INVALID_NAME",
+      `${a} ${what} name cannot have the form of an ID (26 letters and digits, as aft's IDs): "${n}"`,
     );
   }
   if (hasUnsafeCharacters(n)) {
     throw new EngineError(
       "INVALID_NAME",
-      `A ${what} name cannot hold control characters or bidirectional overrides: "${
+      `${a} ${what} name cannot hold control characters or bidirectional overrides: "${
         escapeControls(n)
       }"`,
     );

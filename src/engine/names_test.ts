@@ -45,3 +45,18 @@ Deno.test("escapeControls() escapes what a terminal acts on, optionally keeping 
   assert.equal(escapeControls("l1\nl2\tx\r"), "l1\\u000al2\\u0009x\\u000d");
   assert.equal(escapeControls("l1\nl2\tx\r", { keepLines: true }), "l1\nl2\tx\\u000d");
 });
+
+Deno.test("checkName() refuses a name shaped like an ID (it would stand for another record where either is taken), and says 'An' before a vowel", () => {
+  assert.throws(
+    () => checkName("API key", "01M91AR5VS4ZTA0PJR02W50W6R"),
+    {
+      message:
+        'An API key name cannot have the form of an ID (26 letters and digits, as aft\'s IDs): "01M91AR5VS4ZTA0PJR02W50W6R"',
+    },
+  );
+  assert.throws(() => checkName("API key", " "), { message: "An API key name cannot be empty" });
+  assert.throws(() => checkName("script", ""), { message: "A script name cannot be empty" });
+  // 26 characters, but with letters IDs never hold (i, l, o, u): a name.
+  assert.equal(checkName("script", "dailybackupofcustomerfiles"), "dailybackupofcustomerfiles");
+  assert.equal(checkName("script", "01m91ar5vs4zta0pjr02w50w6"), "01m91ar5vs4zta0pjr02w50w6");
+});

@@ -384,9 +384,11 @@ export class SqliteStore implements Store {
     remove: (idOrName) =>
       Promise.resolve(
         this.#run(
-          "DELETE FROM apikeys WHERE id = ? OR name_key = ?",
+          // One row: the one with that ID, else the one with that name (never both).
+          "DELETE FROM apikeys WHERE id = (SELECT id FROM apikeys WHERE id = ? OR name_key = ? ORDER BY id = ? DESC LIMIT 1)",
           idOrName,
           idOrName.trim().toLowerCase(),
+          idOrName,
         ) > 0,
       ),
   });
@@ -396,9 +398,10 @@ export class SqliteStore implements Store {
       Promise.resolve(this.#all("SELECT * FROM schedules ORDER BY name_key").map(toSchedule)),
     get: (idOrName) => {
       const r = this.#get(
-        "SELECT * FROM schedules WHERE id = ? OR name_key = ?",
+        "SELECT * FROM schedules WHERE id = ? OR name_key = ? ORDER BY id = ? DESC LIMIT 1",
         idOrName,
         idOrName.trim().toLowerCase(),
+        idOrName,
       );
       return Promise.resolve(r && toSchedule(r));
     },
@@ -436,9 +439,11 @@ export class SqliteStore implements Store {
     remove: (idOrName) =>
       Promise.resolve(
         this.#run(
-          "DELETE FROM schedules WHERE id = ? OR name_key = ?",
+          // One row: the one with that ID, else the one with that name (never both).
+          "DELETE FROM schedules WHERE id = (SELECT id FROM schedules WHERE id = ? OR name_key = ? ORDER BY id = ? DESC LIMIT 1)",
           idOrName,
           idOrName.trim().toLowerCase(),
+          idOrName,
         ) > 0,
       ),
     fire: (id, due, next, job) => {

@@ -272,6 +272,20 @@ const recordSteps: Step[] = [
     assert.equal(await s.apikeys.remove(k2.id), true);
     assert.equal(await s.apikeys.remove("ci"), false);
     assert.equal(await s.apikeys.getByHash("h1"), undefined);
+    // A key named (before the engine refused such names) like another's ID: removing by that
+    // ID removes the one with the ID, and only it; then the name finds the other.
+    const victim = await s.apikeys.create({
+      name: "v",
+      prefix: "v",
+      hash: "h4",
+      allow: [],
+      scopes: [],
+    });
+    await s.apikeys.create({ name: victim.id, prefix: "n", hash: "h5", allow: [], scopes: [] });
+    assert.equal(await s.apikeys.remove(victim.id), true);
+    assert.deepEqual((await s.apikeys.list()).map((x) => x.name), [victim.id]);
+    assert.equal(await s.apikeys.remove(victim.id), true);
+    assert.deepEqual(await s.apikeys.list(), []);
   }],
 
   ["schedules: create, get by ID or name, setNext, list, remove", async (c) => {
@@ -301,7 +315,12 @@ const recordSteps: Step[] = [
     await s.schedules.setNext(sch.id, null);
     assert.equal((await s.schedules.get(sch.id))?.nextRunAt, null);
     assert.deepEqual((await s.schedules.list()).map((x) => x.name), ["Nightly", "Off"]);
+    // One named like another's ID: the ID finds (and removes) its own schedule only.
+    const twin = await s.schedules.create({ ...input, name: off.id });
+    assert.equal((await s.schedules.get(off.id))?.name, "Off");
     assert.equal(await s.schedules.remove(off.id), true);
+    assert.equal((await s.schedules.get(off.id))?.id, twin.id);
+    assert.equal(await s.schedules.remove(twin.id), true);
     assert.equal(await s.schedules.remove("nightly"), true);
     assert.equal(await s.schedules.remove("nightly"), false);
     assert.equal(await s.schedules.get("nightly"), undefined);

@@ -246,15 +246,17 @@ export class PostgresStore implements Store {
         WHERE id = ${id}`;
     },
     remove: async (idOrName) =>
-      (await this.#sql`DELETE FROM apikeys
-        WHERE id = ${idOrName} OR name_key = ${idOrName.trim().toLowerCase()}`).count > 0,
+      (await this.#sql`DELETE FROM apikeys WHERE id = (SELECT id FROM apikeys
+        WHERE id = ${idOrName} OR name_key = ${idOrName.trim().toLowerCase()}
+        ORDER BY id = ${idOrName} DESC LIMIT 1)`).count > 0,
   };
 
   schedules: Store["schedules"] = {
     list: async () => (await this.#sql`SELECT * FROM schedules ORDER BY name_key`).map(toSchedule),
     get: async (idOrName) => {
       const [r] = await this.#sql`SELECT * FROM schedules
-        WHERE id = ${idOrName} OR name_key = ${idOrName.trim().toLowerCase()}`;
+        WHERE id = ${idOrName} OR name_key = ${idOrName.trim().toLowerCase()}
+        ORDER BY id = ${idOrName} DESC LIMIT 1`;
       return r && toSchedule(r);
     },
     create: async (input) => {
@@ -276,8 +278,9 @@ export class PostgresStore implements Store {
       });
     },
     remove: async (idOrName) =>
-      (await this.#sql`DELETE FROM schedules
-        WHERE id = ${idOrName} OR name_key = ${idOrName.trim().toLowerCase()}`).count > 0,
+      (await this.#sql`DELETE FROM schedules WHERE id = (SELECT id FROM schedules
+        WHERE id = ${idOrName} OR name_key = ${idOrName.trim().toLowerCase()}
+        ORDER BY id = ${idOrName} DESC LIMIT 1)`).count > 0,
     fire: (id, due, next, job) =>
       this.#sql.begin(async (tx) => {
         // The row lock makes a concurrent fire of the same slot wait, then find it moved.
