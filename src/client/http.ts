@@ -8,7 +8,8 @@
  *    (`DATA/tls/ca.pem`), with a matching host name;
  * 3. else trust on first use: the certificate's SHA-256 fingerprint is recorded per host:port in
  *    `known_hosts.json` under the user's config folder, and a different certificate later is
- *    refused.
+ *    refused. Not with `--ca-cert` (`caOnly`): the user said which CA to trust, and a
+ *    certificate it did not sign is refused.
  *
  * @module
  */
@@ -25,6 +26,8 @@ export interface TrustOptions {
   caPems?: string[];
   /** SHA-256 fingerprint (AB:CD:..) the server's certificate may match instead of a chain. */
   fingerprint?: string;
+  /** `--ca-cert` was given: a chain it does not verify is refused, never trusted on first use. */
+  caOnly?: boolean;
   /** Where trust-on-first-use fingerprints are kept. */
   knownHostsFile?: string;
   /** Told when a certificate is trusted on first use. */
@@ -179,6 +182,14 @@ export class ApiClient {
       if (fp.toUpperCase() === this.#trust.fingerprint.toUpperCase()) return;
       throw new ServiceError(
         `The TLS certificate of ${this.label} is not the one the local service recorded (${this.#trust.fingerprint})`,
+      );
+    }
+    if (this.#trust.caOnly) {
+      const why = socket.authorized
+        ? `it is not for the host name "${this.host}"`
+        : String(socket.authorizationError ?? "it is not signed by that CA");
+      throw new ServiceError(
+        `The TLS certificate of ${this.label} does not verify against --ca-cert (${why}); refusing to send the request`,
       );
     }
     const file = this.#trust.knownHostsFile ?? join(configDir(), "known_hosts.json");

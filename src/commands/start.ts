@@ -87,11 +87,17 @@ export default async function start(
       ),
   };
   if (opts.caCert) {
+    let pem: string;
     try {
-      trust.caPems!.push(await Deno.readTextFile(opts.caCert));
+      pem = await Deno.readTextFile(opts.caCert);
     } catch (err) {
       throw new UsageError(`Cannot read --ca-cert "${opts.caCert}": ${(err as Error).message}`);
     }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new UsageError(`--ca-cert "${opts.caCert}" holds no PEM certificate`);
+    }
+    trust.caPems!.push(pem);
+    trust.caOnly = true;
   }
   const headers: Record<string, string> = {};
   const key = opts.apikey ?? Deno.env.get("AFT_API_KEY");

@@ -435,6 +435,8 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
       assert.doesNotMatch(ca.stderr, /first use/);
       // The service gets a new certificate: the recorded fingerprint no longer matches.
       await svc.stop();
+      const oldCa = join(ctx.dir, "old-ca.pem");
+      await Deno.copyFile(join(ctx.data, "tls", "ca.pem"), oldCa);
       await Deno.remove(join(ctx.data, "tls"), { recursive: true });
       const svc2 = await startService(ctx.data, { env: ctx.env, port: svc.port });
       try {
@@ -444,6 +446,36 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
         });
         assert.equal(changed.code, 3);
         assert.match(changed.stderr, /certificate of 127\.0\.0\.1:\d+ has changed/);
+        // --ca-cert names the CA to trust: a certificate it did not sign is refused, not
+        // trusted on first use (a host not yet known included), and the key is not sent.
+        const fresh = { AFT_CONFIG_DIR: join(ctx.dir, "fresh-config") };
+        const wrongCa = await runAft(
+          ["start", "-n", "quick", "-a", key, "--host", svc2.host, "--ca-cert", oldCa],
+          { data: other, env: fresh },
+        );
+        assert.equal(wrongCa.code, 3, wrongCa.stderr);
+        assert.match(
+          wrongCa.stderr,
+          /The TLS certificate of 127\.0\.0\.1:\d+ does not verify against --ca-cert \(.+\); refusing to send the request/,
+        );
+        assert.doesNotMatch(wrongCa.stderr, /first use/);
+        await assert.rejects(Deno.stat(join(fresh.AFT_CONFIG_DIR, "known_hosts.json")));
+        const notPem = await runAft(
+          [
+            "start",
+            "-n",
+            "quick",
+            "-a",
+            key,
+            "--host",
+            svc2.host,
+            "--ca-cert",
+            ctx.data + "/aft.db",
+          ],
+          { data: other, env: fresh },
+        );
+        assert.equal(notPem.code, 2, notPem.stderr);
+        assert.match(notPem.stderr, /--ca-cert ".*aft\.db" holds no PEM certificate/);
         const insecure = await runAft(
           ["start", "-n", "quick", "-a", key, "--host", svc2.host, "--insecure"],
           { data: other, env: ctx.env },
