@@ -92,6 +92,7 @@ export {
   defaultSettings,
   isSettingKey,
   type SettingKey,
+  type SettingSpec,
   SETTINGS,
   type Settings,
 } from "./settings.ts";

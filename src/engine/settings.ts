@@ -44,7 +44,7 @@ export interface Settings {
 
 export type SettingKey = keyof Settings;
 
-interface SettingSpec {
+export interface SettingSpec {
   kind: "boolean" | "integer" | "string" | "string[]" | "enum";
   default: unknown;
   min?: number;

@@ -346,6 +346,22 @@ Deno.test("admin routes: scripts, secrets (write-only), API keys, schedules, set
       400,
     );
     assert.equal((await svc.call("PATCH", "/v1/adm/settings", { body: { nope: 1 } })).status, 400);
+    // Values of the wrong JSON type are refused (text is for the CLI and the console), and
+    // nothing of the request is stored.
+    for (
+      const body of [
+        { maxConcurrentJobs: "3" },
+        { allowCliRun: "true" },
+        { scriptRoots: '["/tmp"]' },
+        { jobTimeoutSeconds: 7.5 },
+        { maxConcurrentJobs: 4, allowCliRun: 1 },
+      ]
+    ) {
+      const r = await svc.call("PATCH", "/v1/adm/settings", { body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.json.error.message, /^body\.\w+ /, r.json.error.message);
+    }
+    assert.equal((await svc.engine.settings.get()).maxConcurrentJobs, 2);
 
     // A jobs-only key may not change configuration.
     const starter = (await createApiKey(svc.engine, { name: "starter" })).key;

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { SETTINGS } from "../../engine/mod.ts";
+import { SETTINGS, type SettingSpec } from "../../engine/mod.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
+import type { Schema } from "../schema.ts";
 import { ANY_OBJECT } from "./_schemas.ts";
 
 /** The settings routes. */
@@ -30,7 +31,11 @@ export function settingsRoutes({ engine }: AppDeps): RouteDef[] {
       scope: "admin",
       body: {
         type: "object",
-        properties: Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, {}])),
+        // Each value of its JSON type: the CLI and the console send text, which the engine
+        // reads ("3", "true"); a JSON client that sends "3" for a number has a bug to hear of.
+        properties: Object.fromEntries(
+          Object.entries(SETTINGS).map(([k, spec]) => [k, jsonType(spec)]),
+        ),
         additionalProperties: false,
       },
       responses: { 200: { description: "Settings after the change", schema: ANY_OBJECT } },
@@ -38,4 +43,18 @@ export function settingsRoutes({ engine }: AppDeps): RouteDef[] {
         c.json(await engine.as(actor).settings.update(body as Record<string, unknown>)),
     },
   ];
+}
+
+/** The JSON schema of a setting's value (its range and rules are the engine's to check). */
+function jsonType(spec: SettingSpec): Schema {
+  switch (spec.kind) {
+    case "boolean":
+      return { type: "boolean", description: spec.help };
+    case "integer":
+      return { type: "integer", description: spec.help };
+    case "string[]":
+      return { type: "array", items: { type: "string" }, description: spec.help };
+    default:
+      return { type: "string", description: spec.help };
+  }
 }
