@@ -1,7 +1,9 @@
 /**
  * Job parameters: a flat JSON object (`{"k":"v"}`) or the AFT! v3 array
- * (`[{"name":"k","value":"v"}]`), normalised to a flat object of strings. Non-string values
- * are kept as their JSON text.
+ * (`[{"name":"k","value":"v"}]`), normalised to a flat object of strings. Numbers and
+ * booleans are kept as their JSON text; `null` means "not set" (the parameter is left out, so
+ * `Params("k")` is empty, not the text "null"); an object or array value is refused, as the REST
+ * API's schema refuses it, so a command line and a request mean the same.
  *
  * @example
  * ```ts
@@ -46,11 +48,13 @@ export function parseParams(
     for (const [i, item] of value.entries()) {
       if (
         typeof item !== "object" || item === null || typeof item.name !== "string" ||
-        !("value" in item)
+        item.name === "" || !("value" in item)
       ) {
-        throw new ParamsError(`Parameter ${i + 1} must be an object with "name" and "value"`);
+        throw new ParamsError(
+          `Parameter ${i + 1} must be an object with a "name" (not empty) and a "value"`,
+        );
       }
-      out[item.name] = text(item.value);
+      put(out, item.name, item.value);
     }
     return out;
   }
@@ -59,7 +63,7 @@ export function parseParams(
       'Parameters must be a JSON object ({"k":"v"}) or an array of {"name","value"}',
     );
   }
-  for (const [k, v] of Object.entries(value)) out[k] = text(v);
+  for (const [k, v] of Object.entries(value)) put(out, k, v);
   return out;
 }
 
@@ -81,6 +85,15 @@ function relaxedParse(input: string): unknown {
   return out;
 }
 
-function text(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v) ?? "";
+/** Sets `name` to `v` as text; null leaves it out; an object or array is refused. */
+function put(out: Record<string, string>, name: string, v: unknown): void {
+  if (v === null || v === undefined) return;
+  if (typeof v === "object") {
+    throw new ParamsError(
+      `Parameter "${name}" must be a string, number or boolean, not ${
+        Array.isArray(v) ? "an array" : "an object"
+      }`,
+    );
+  }
+  out[name] = typeof v === "string" ? v : String(v);
 }

@@ -4,7 +4,9 @@ import { ParamsError, parseParams } from "./params.ts";
 Deno.test("parseParams() accepts a flat object, the v3 array and nothing", async (t) => {
   const cases: [unknown, Record<string, string>][] = [
     ['{"k":"v"}', { k: "v" }],
-    ['{"n":1,"b":true,"o":{"a":[1]},"z":null}', { n: "1", b: "true", o: '{"a":[1]}', z: "null" }],
+    // null is "not set": left out, so Params("z") is empty rather than the truthy "null".
+    ['{"n":1,"b":true,"z":null}', { n: "1", b: "true" }],
+    ['[{"name":"z","value":null},{"name":"f","value":false}]', { f: "false" }],
     ['[{"name":"job_id","value":"abc-123"}]', { job_id: "abc-123" }],
     [[{ name: "a", value: 2 }], { a: "2" }],
     [{ destination: "/archive/2026" }, { destination: "/archive/2026" }],
@@ -28,9 +30,19 @@ Deno.test("parseParams() refuses broken JSON and other shapes with one clear mes
   assert.throws(() => parseParams('"x"'), /must be a JSON object/);
   assert.throws(
     () => parseParams('[{"name":"a"}]'),
-    /Parameter 1 must be an object with "name" and "value"/,
+    /Parameter 1 must be an object with a "name" \(not empty\) and a "value"/,
   );
+  assert.throws(() => parseParams('[{"name":"","value":"x"}]'), /Parameter 1 must be/);
   assert.throws(() => parseParams("[1]"), /Parameter 1/);
+  // Objects and arrays as values: refused, as the REST API refuses them.
+  assert.throws(
+    () => parseParams('{"a":[1,2]}'),
+    { message: 'Parameter "a" must be a string, number or boolean, not an array' },
+  );
+  assert.throws(
+    () => parseParams('{"b":{"c":null}}'),
+    { message: 'Parameter "b" must be a string, number or boolean, not an object' },
+  );
 });
 
 Deno.test("parseParams(lenient) reads the Windows forms of the documented examples", () => {
