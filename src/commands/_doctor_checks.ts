@@ -133,7 +133,7 @@ function fmtBytes(n: number): string {
 }
 
 /** The store opens and its own integrity check passes. */
-export async function checkStore(engine: Engine): Promise<Check> {
+export async function checkStore(engine: Engine, dataDir: string): Promise<Check> {
   const name = "database integrity";
   const { kind, location } = engine.maintenance.store();
   try {
@@ -152,8 +152,35 @@ export async function checkStore(engine: Engine): Promise<Check> {
       name,
       status: "fail",
       detail: (err as Error).message,
-      fix: "see the message; aft restore FILE --force brings back a backup",
+      fix: await storeFailureFix(dataDir),
     };
+  }
+}
+
+/**
+ * What to do about a store that does not open or cannot be read. The data directory is tried
+ * first: a full disk, a read-only file system or a folder this user may not write to make a
+ * sound database fail to open too, and restoring a backup over it would lose what it holds.
+ */
+export async function storeFailureFix(dataDir: string): Promise<string> {
+  const restore =
+    "if the database itself is damaged, aft restore FILE --force brings back a backup";
+  const probe = join(dataDir, `.doctor-${crypto.randomUUID()}`);
+  try {
+    await Deno.writeFile(probe, new Uint8Array(4096), { createNew: true, mode: 0o600 });
+    await Deno.remove(probe);
+    return `see the message; ${restore}`;
+  } catch (err) {
+    await Deno.remove(probe).catch(() => {});
+    const m = (err as Error).message;
+    const why = /No space left|os error 28\b|ENOSPC/i.test(m)
+      ? "the disk holding the data directory is full: free space and try again"
+      : /Read-only file system|os error 30\b|EROFS/i.test(m)
+      ? "the data directory is on a read-only file system: mount it read-write and try again"
+      : err instanceof Deno.errors.PermissionDenied
+      ? "this user may not write to the data directory: run aft as the user that owns it"
+      : `the data directory cannot be written to (${m})`;
+    return `${why}; the database itself may be sound: do not restore a backup over it for this`;
   }
 }
 

@@ -22,6 +22,7 @@ import {
   checkSmtp,
   checkStore,
   checkVfs,
+  storeFailureFix,
 } from "./_doctor_checks.ts";
 
 /** Options of `aft doctor`. */
@@ -71,11 +72,11 @@ export default async function doctor(
       name: "database integrity",
       status: "fail",
       detail: `the store does not open: ${(err as Error).message}`,
-      fix: "see the message; aft restore FILE --force brings back a backup",
+      fix: await storeFailureFix(dataDir),
     });
   }
   try {
-    if (engine) checks.push(await checkStore(engine));
+    if (engine) checks.push(await checkStore(engine, dataDir));
     const settings = engine ? await engine.settings.get().catch(() => undefined) : undefined;
     // The service's own address while it runs (--listen may differ from the setting).
     const listen = up && running ? running.info.listen : settings?.listen ?? "127.0.0.1:44399";

@@ -182,6 +182,14 @@ Deno.test("aft doctor finds a full disk (a small tmpfs data directory)", async (
     const disk = d.find("free disk space");
     assert.equal(disk.status, "fail");
     assert.match(disk.detail, /nearly full/);
+    // The store cannot open on the full disk: the fix says why, and not to restore a backup
+    // over a database that may well be sound (it said "aft restore FILE --force").
+    const db = d.find("database integrity");
+    assert.equal(db.status, "fail", JSON.stringify(db));
+    assert.match(
+      db.fix ?? "",
+      /^the disk holding the data directory is full: free space and try again; the database itself may be sound/,
+    );
   } finally {
     await new Deno.Command("umount", { args: [mnt] }).output();
     await Deno.remove(mnt, { recursive: true });
