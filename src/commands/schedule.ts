@@ -56,7 +56,8 @@ export default async function schedule(
         if (opts.json) printJson(all);
         else {
           printTable(
-            ["id", "name", "script", "cron", "next run", "last run", "last job"],
+            // Cron reads local time; these are UTC, as every time aft prints: say so here.
+            ["id", "name", "script", "cron", "next run (UTC)", "last run (UTC)", "last job"],
             all.map((s) => [
               s.id,
               s.name,

@@ -25,12 +25,32 @@ export type FireSchedule = (s: ScheduleRecord, next: string | null) => Promise<J
 
 /** A one-sentence problem with `expr`, or null when it is a usable cron expression. */
 export function validateCron(expr: string): string | null {
+  const bad = (why: string) => `Bad cron expression "${expr}": ${why}`;
+  const t = expr.trim();
+  if (t.startsWith("@") && !/^@(yearly|annually|monthly|weekly|daily|hourly)$/i.test(t)) {
+    return bad("of the @ forms, schedules take @hourly, @daily, @weekly, @monthly, @yearly");
+  }
+  const fields = t.split(/\s+/).length;
+  if (!t.startsWith("@") && (fields < 5 || fields > 7)) {
+    return bad(
+      `it has ${fields} field${
+        fields === 1 ? "" : "s"
+      }; it takes five (minute hour day month weekday), six with seconds first, or seven with a year last`,
+    );
+  }
   try {
     const c = new Cron(expr, { paused: true });
     if (c.nextRun() === null) return `The cron expression "${expr}" never fires`;
     return null;
   } catch (err) {
-    return `Bad cron expression "${expr}": ${(err as Error).message.replace(/^CronPattern: /, "")}`;
+    // croner's own words, less its prefixes; one of them counts a field's values, not its
+    // largest (minutes "(60)"), so it is said without the number.
+    const why = (err as Error).message.replace(/^CronPattern: /, "").replace(/^Syntax error, /, "")
+      .replace(
+        /steps cannot be greater than maximum value of part \(\d+\)/,
+        "a step (/N) is larger than its field's range",
+      );
+    return bad(why);
   }
 }
 

@@ -54,6 +54,20 @@ Deno.test("cron expressions are checked and give their next run", () => {
   assert.equal(validateCron("0 2 * * *"), null);
   assert.match(validateCron("nope")!, /^Bad cron expression "nope"/);
   assert.match(validateCron("0 0 30 2 *")!, /never fires/);
+  // Problems in aft's words: the field count, the @ forms it takes, a step past its range.
+  assert.equal(
+    validateCron("banana"),
+    'Bad cron expression "banana": it has 1 field; it takes five (minute hour day month weekday), six with seconds first, or seven with a year last',
+  );
+  assert.equal(
+    validateCron("@reboot"),
+    'Bad cron expression "@reboot": of the @ forms, schedules take @hourly, @daily, @weekly, @monthly, @yearly',
+  );
+  assert.equal(validateCron("@daily"), null);
+  assert.equal(
+    validateCron("*/1000 * * * *"),
+    `Bad cron expression "*/1000 * * * *": a step (/N) is larger than its field's range`,
+  );
   assert.equal(nextRun("0 0 1 1 *", new Date(2030, 5, 1)), new Date(2031, 0, 1).toISOString());
 });
 
