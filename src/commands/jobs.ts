@@ -117,7 +117,11 @@ export default async function jobs(
           // any process sharing the database), until the job ends.
           for await (const e of engine.jobs.follow(id, { pollMs: 250 })) {
             if (e.type === "line") printLog(e.line, opts.json);
-            else return jobExitCode(e.job);
+            else if (e.job.status === "running") {
+              // Its process is gone (see engine.jobs.follow): nothing more will come.
+              console.error(`aft: ${e.job.error}`);
+              return 3;
+            } else return jobExitCode(e.job);
           }
           return 1;
         }

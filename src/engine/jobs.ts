@@ -257,6 +257,15 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
     opts: { after?: number; pollMs?: number; signal?: AbortSignal } = {},
   ): AsyncGenerator<FollowEvent> {
     let last = opts.after ?? 0;
+    /** Running, on this node, and its owning process gone (asked at most every 2 s). */
+    let ownerChecked = 0;
+    const orphaned = async (j: JobRecord): Promise<boolean> => {
+      if (j.status !== "running" || j.node !== core.node || !j.owner) return false;
+      if (Date.now() - ownerChecked < 2000) return false;
+      ownerChecked = Date.now();
+      const { ownerAlive } = await import("./owner.ts");
+      return !(await ownerAlive(j.owner));
+    };
     /** The lines stored after `last`, read in batches. */
     async function* stored(): AsyncGenerator<LogLine> {
       for (;;) {
@@ -286,6 +295,21 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
         });
         for await (const line of stored()) yield { type: "line", line };
         const cur = await store.jobs.get(id);
+        if (cur && await orphaned(cur)) {
+          // Recorded as running by a process of this node that is gone: nothing will end it
+          // until a service starts here and marks it failed. Said as the end, still running.
+          for await (const line of stored()) yield { type: "line", line };
+          yield {
+            type: "end",
+            job: {
+              ...jobView(cur),
+              error:
+                "The job is recorded as running, but the process that ran it is gone: it will be marked failed when aft serve next starts on this data directory",
+            },
+          };
+          clearTimeout(timer);
+          return;
+        }
         if (!cur || FINISHED.includes(cur.status)) {
           // Lines are stored in batches: one more read after the end catches the last ones.
           for await (const line of stored()) yield { type: "line", line };

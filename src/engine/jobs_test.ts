@@ -241,6 +241,38 @@ Deno.test("follow() yields the stored lines, then the job once it has ended", as
   });
 });
 
+Deno.test("follow() of a job whose process is gone (kill -9) ends, saying so, instead of waiting for ever", async () => {
+  await withEngine(async (engine, dataDir) => {
+    await engine.scripts.create({ name: "s", source: "" });
+    const job = await engine.jobs.submit({ ...api, target: { scriptName: "s" } });
+    // Recorded as running by a process of this node that has since ended.
+    const gone = new Deno.Command("true").spawn();
+    await gone.status;
+    const other = new SqliteStore(join(dataDir, "aft.db"));
+    try {
+      await other.jobs.update(job.id, {
+        status: "running",
+        startedAt: new Date().toISOString(),
+        node: engine.node,
+        owner: `${gone.pid}:0`,
+      });
+      await other.jobs.appendLogs([
+        { jobId: job.id, seq: 1, ts: new Date().toISOString(), level: "info", text: "before" },
+      ]);
+    } finally {
+      await other.close();
+    }
+    const seen: string[] = [];
+    for await (const e of engine.jobs.follow(job.id, { pollMs: 20 })) {
+      seen.push(e.type === "line" ? e.line.text : `end ${e.job.status}: ${e.job.error}`);
+    }
+    assert.deepEqual(seen, [
+      "before",
+      "end running: The job is recorded as running, but the process that ran it is gone: it will be marked failed when aft serve next starts on this data directory",
+    ]);
+  });
+});
+
 Deno.test("a full disk makes submit() fail with STORAGE_FULL and records nothing", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -92,9 +92,9 @@ export {
   defaultSettings,
   isSettingKey,
   type SettingKey,
-  type SettingSpec,
   SETTINGS,
   type Settings,
+  type SettingSpec,
 } from "./settings.ts";
 export { resolveDataDir } from "./data_dir.ts";
 export {
