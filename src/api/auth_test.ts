@@ -23,13 +23,26 @@ Deno.test("the limiter throttles failures: a valid key from a blocked address st
   const { withEngine } = await import("../engine/_test_engine.ts");
   await withEngine(async (engine) => {
     const { key } = await engine.apikeys.create({ name: "ci", scopes: ["jobs:read"] });
-    const app = createApp({ engine, localToken: "tok", limiter: new FailureLimiter(2, 60_000) });
+    const said: string[] = [];
+    const app = createApp({
+      engine,
+      localToken: "tok",
+      limiter: new FailureLimiter(2, 60_000),
+      log: (m) => said.push(m),
+    });
     const call = (headers: Record<string, string>, path = "/v1/adm/jobs") =>
       app.request(path, { headers }, { remoteAddr: "127.0.0.1" });
     assert.equal((await call({ "X-API-Key": "wrong" })).status, 401);
     assert.equal((await call({ "X-API-Key": "wrong" })).status, 401);
+    // The service's log says so once, when the address is locked out.
+    assert.equal(said.length, 1);
+    assert.match(
+      said[0]!,
+      /^2 failed API authentications from 127\.0\.0\.1 within 60 s: its requests are refused \(429\) for \d+ s/,
+    );
     const blocked = await call({ "X-API-Key": "wrong" });
     assert.equal(blocked.status, 429);
+    assert.equal(said.length, 1);
     assert.ok(Number(blocked.headers.get("Retry-After")) >= 1);
     assert.equal((await call({ "X-API-Key": key })).status, 200);
     // The local channel of aft run, and /metrics from loopback, are not locked out either.

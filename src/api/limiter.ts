@@ -45,6 +45,8 @@ export class MemoryFailures implements FailureCounter {
  */
 export class FailureLimiter {
   readonly counter: FailureCounter;
+  /** Told when an address reaches `max` failures (once per lock-out, for the service's log). */
+  onLockout?: (ip: string, seconds: number) => void;
   constructor(readonly max = 10, readonly windowMs = 60_000, counter?: FailureCounter) {
     this.counter = counter ?? new MemoryFailures();
   }
@@ -67,6 +69,10 @@ export class FailureLimiter {
     const wait = await this.blockedFor(ip);
     if (wait > 0) return wait;
     await this.counter.add([this.#key(ip)]);
+    if (this.onLockout) {
+      const now = await this.blockedFor(ip);
+      if (now > 0) this.onLockout(ip, now);
+    }
     return 0;
   }
 }

@@ -16,6 +16,8 @@ export interface AppDeps {
   /** Secret of the local channel (`aft run` delegation); read from DATA/service.token. */
   localToken?: string;
   limiter?: FailureLimiter;
+  /** The service's log, for what an operator should see (an address locked out). */
+  log?: (msg: string) => void;
 }
 
 /** An HTTP method, lower case as OpenAPI writes it. */

@@ -126,7 +126,7 @@ async function serveLogged(
 
   const token = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
     .replace(/[+/=]/g, "");
-  const app = createApp({ engine, localToken: token });
+  const app = createApp({ engine, localToken: token, log: (m) => log("WARN", m) });
   // The web console on the same origin: every path the REST API does not own. Its assets
   // are bundled on first use (or read from the binary); AFT_UI_ASSETS names a folder built by
   // src/ui/build.ts instead, AFT_UI_DEMO=1 adds the style guide.
