@@ -227,15 +227,15 @@ async function serveLogged(
   const why = await stopRequest.promise;
   stopping = true;
   const n = engine.service.runningHere();
+  // The grace as it is now: it may have been changed since the service started.
+  const grace = (await engine.settings.get({ fresh: true }).catch(() => settings)).haltGraceSeconds;
   log(
     "INFO",
     `${why}: stopping; no new jobs${
-      n > 0
-        ? `, halt signal sent to ${n} running job(s) (grace ${settings.haltGraceSeconds} s)`
-        : ""
+      n > 0 ? `, halt signal sent to ${n} running job(s) (grace ${grace} s)` : ""
     }`,
   );
-  scm?.stopping((settings.haltGraceSeconds + 30) * 1000);
+  scm?.stopping((grace + 30) * 1000);
   await engine.service.stop();
   await server.shutdown();
   unwatch();

@@ -124,6 +124,15 @@ export default async function start(
   if (opts.name !== undefined) body.scriptName = opts.name;
   if (opts.scriptid !== undefined) body.scriptId = opts.scriptid;
   if (opts.file !== undefined) body.filePath = resolve(opts.file);
+  if (opts.wait) {
+    // Following takes the scope jobs:read: a key without it is told before anything is
+    // queued (it was told after, with exit 3, and a CI step that retries on 3 ran it twice).
+    // The log of a job that cannot exist answers 404 to a key that may read logs.
+    const probe = await client.request("GET", `/v1/adm/jobs/${"0".repeat(26)}/log?after=0`);
+    if (probe.status !== 404) {
+      expectJson(probe, "Cannot follow the job's log (--wait), so it was not started");
+    }
+  }
   const job = expectJson<Pick<JobView, "id" | "scriptName" | "status">>(
     await client.request("POST", "/v1/jobs", body),
     "Cannot start the job",

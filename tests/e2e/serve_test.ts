@@ -495,3 +495,27 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
     }
   });
 });
+
+Deno.test("aft start --wait with a key that may start jobs but not read them queues nothing, saying why", async () => {
+  await withData(async (ctx) => {
+    await addScript(ctx, "quick", 'Log.Info("quick");');
+    const starter = await ok(["apikey", "create", "starter", "--scope", "jobs:start"], ctx);
+    const svc = await startService(ctx.data, { env: ctx.env });
+    try {
+      const r = await runAft(["start", "-n", "quick", "-a", starter, "--wait"], {
+        data: ctx.data,
+        env: ctx.env,
+      });
+      assert.notEqual(r.code, 0);
+      assert.match(
+        r.stderr,
+        /Cannot follow the job's log \(--wait\), so it was not started: The API key "starter" lacks the scope jobs:read/,
+      );
+      assert.match(await ok(["jobs", "list"], ctx), /no jobs/);
+      // Without --wait the same key starts it.
+      assert.equal((await runAft(["start", "-n", "quick", "-a", starter], ctx)).code, 0);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
