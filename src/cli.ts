@@ -6,7 +6,7 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
-import { CliError, EXIT_USAGE, reportError } from "./errors.ts";
+import { CliError, EXIT_USAGE, reportError, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { mark } from "./timings.ts";
 
@@ -388,6 +388,13 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const debug = args.includes("--debug");
+  // commander's `help` prints the whole help, exit 0, for a command it does not know.
+  if (
+    args[0] === "help" && args[1] !== undefined &&
+    !program.commands.some((c) => c.name() === args[1])
+  ) {
+    return reportError(new UsageError(`Unknown command "${args[1]}": see aft --help`), debug);
+  }
   try {
     await program.parseAsync(args, { from: "user" });
     return exitCode;

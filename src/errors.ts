@@ -44,6 +44,9 @@ export function describeError(err: unknown): { exitCode: number; message: string
  * escaped; with `debug`, the cause or stack too) and returns the exit code of the error's kind.
  */
 export function reportError(err: unknown, debug: boolean): number {
+  // The reader of our output went away (`aft audit --csv | head -1`): nothing to tell it; the
+  // exit code is the one a program killed by SIGPIPE has, as `ls | head` gives.
+  if (err instanceof Deno.errors.BrokenPipe) return 141;
   const { exitCode, message } = describeError(err);
   console.error(`aft: ${escapeControls(message)}`);
   if (debug) console.error(err instanceof CliError ? err.cause ?? err : err);

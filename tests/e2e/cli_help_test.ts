@@ -47,4 +47,9 @@ Deno.test("aft --help lists every command on one line each; a bad option is a us
   const bad = await runAft(["run", "-f", "x.syncjs", "--nope"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown option '--nope'[\s\S]*run with --help/);
+  // `aft help X` for a command there is none of: a usage error, not the whole help and 0.
+  const unknown = await runAft(["help", "nope"]);
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.stderr.trim(), 'aft: Unknown command "nope": see aft --help');
+  assert.equal((await runAft(["help", "vfs"])).code, 0);
 });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SqliteStore } from "../../src/store/sqlite.ts";
-import { runAft, tempDataDir } from "./_cli.ts";
+import { aftCommand, runAft, tempDataDir } from "./_cli.ts";
 
 async function withData(fn: (data: string, dir: string) => Promise<void>) {
   const data = await tempDataDir();
@@ -179,5 +179,25 @@ Deno.test({
       /was readable by other users \(mode 0755\): made it private \(0700\)/,
     );
     assert.equal((await Deno.stat(data)).mode! & 0o777, 0o700);
+  });
+});
+
+Deno.test("output to a reader that goes away (aft audit --csv | head -1) ends quietly, as SIGPIPE would", async () => {
+  await withData(async (data) => {
+    for (let i = 0; i < 40; i++) {
+      assert.equal((await runAft(["secret", "set", `s${i}`, "v"], { data })).code, 0);
+    }
+    const aft = aftCommand();
+    const child = new Deno.Command(aft[0]!, {
+      args: [...aft.slice(1), "--data", data, "audit", "--csv"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Read nothing and close the pipe, as `head` does once it has its line.
+    const errText = new Response(child.stderr).text();
+    await child.stdout.cancel();
+    const { code } = await child.status;
+    assert.equal(await errText, "");
+    assert.equal(code, 141);
   });
 });
