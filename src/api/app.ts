@@ -14,6 +14,7 @@ import { VERSION } from "../version.ts";
 import { ApiError, errorResponse } from "./api_error.ts";
 import { authenticate } from "./auth.ts";
 import { FailureLimiter } from "./limiter.ts";
+import { cors } from "./cors.ts";
 import { openApiDocument } from "./openapi.ts";
 import type { AppDeps } from "./route_def.ts";
 import { allRoutes } from "./routes/mod.ts";
@@ -63,6 +64,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Cache-Control", "no-store");
   });
+
+  app.use("/v1/*", cors(async () => (await deps.engine.settings.get()).corsOrigins));
 
   const doc = openApiDocument(routes, VERSION);
   app.get("/v1/openapi.json", (c) => c.json(doc));

@@ -56,6 +56,8 @@ export interface SettingSpec {
   absolute?: boolean;
   /** For strings: why a value is refused, or undefined when it is fine. */
   check?: (value: string) => string | undefined;
+  /** For a list: a problem with one of its items. */
+  itemCheck?: (value: string) => string | undefined;
   help: string;
 }
 
@@ -160,7 +162,16 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
         : "takes HOST:PORT, e.g. 0.0.0.0:44399 or [::]:44399",
     help: "address the service listens on (HOST:PORT; used at the next start of aft serve)",
   },
-  corsOrigins: { kind: "string[]", default: [], network: true, help: "origins allowed by CORS" },
+  corsOrigins: {
+    kind: "string[]",
+    default: [],
+    network: true,
+    help: "origins whose web pages may call the REST API (https://app.example.com), or *",
+    itemCheck: (v) =>
+      v === "*" || /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(v)
+        ? undefined
+        : "takes origins (scheme://host[:port], no path) or *",
+  },
   sessionLifetimeMinutes: {
     kind: "integer",
     default: 480,
@@ -260,6 +271,10 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
         const relative = spec.absolute ? text.find((v) => !isAbsolute(v)) : undefined;
         if (relative !== undefined) {
           throw invalid(`Setting "${key}" takes absolute folder paths, not "${relative}"`);
+        }
+        for (const v of text) {
+          const problem = spec.itemCheck?.(v);
+          if (problem) throw invalid(`Setting "${key}" ${problem}, not ${JSON.stringify(v)}`);
         }
         return text;
       }
