@@ -54,7 +54,7 @@ Deno.test("aft run exits 0 and prints the log when the script succeeds", async (
   });
 });
 
-Deno.test("aft run accepts v3-style array params and non-string values as JSON text", async () => {
+Deno.test("aft run accepts v3-style array params, numbers and booleans as text, null as not set; refuses objects", async () => {
   await withData(async (data, dir) => {
     const f = await script(
       dir,
@@ -63,8 +63,13 @@ Deno.test("aft run accepts v3-style array params and non-string values as JSON t
     let r = await runAft(["run", "-f", f, "-p", '[{"name":"job_id","value":"abc-123"}]'], { data });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /abc-123\|\|/);
+    r = await runAft(["run", "-f", f, "-p", '{"n":5,"o":true,"job_id":null}'], { data });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, / \|5\|true/);
+    // An object as a value: refused, as the REST API refuses it.
     r = await runAft(["run", "-f", f, "-p", '{"n":5,"o":{"a":true}}'], { data });
-    assert.match(r.stdout, /\|5\|\{"a":true\}/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Parameter "o" must be a string, number or boolean, not an object/);
   });
 });
 
