@@ -186,6 +186,17 @@ export async function copyToVfs(
     current = item.from.path;
     const state: ResumeState = {};
     try {
+      if (await sameFile(src, item.from.path, dst, item.to)) {
+        // Copied onto itself, its temporary copy would replace it, and a move then deleted
+        // the only copy: refused.
+        throw new VfsError(
+          "INVALID_PATH",
+          `"${item.from.path}" is itself at the destination ("${item.to}"): nothing to ${
+            opts.move ? "move" : "copy"
+          }`,
+          { path: item.from.path },
+        );
+      }
       const copied = await withRetries(opts, () =>
         copyOne(
           src,
@@ -516,6 +527,14 @@ async function withRetries<T>(opts: CopyOptions, fn: () => Promise<T>): Promise<
       await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
     }
   }
+}
+
+/** True when `from` on `src` and `to` on `dst` are one file (see `Vfs.fileIdentity`). */
+async function sameFile(src: Vfs, from: string, dst: Vfs, to: string): Promise<boolean> {
+  if (src === dst && normalizePath(from) === normalizePath(to)) return true;
+  if (!src.fileIdentity || !dst.fileIdentity || src.type !== dst.type) return false;
+  const [a, b] = await Promise.all([src.fileIdentity(from), dst.fileIdentity(to)]);
+  return a !== undefined && a === b;
 }
 
 /**

@@ -107,6 +107,12 @@ export interface Vfs {
   /** Backend type name (`memory`, `disk`, `sftp`, ...). */
   readonly type: string;
   readonly features: VfsFeatures;
+  /**
+   * Where the backend can tell: a text that is the same for two paths (of this VFS or another
+   * of its type) that are the same file, undefined when the file does not exist. The copy
+   * engine asks it so that a file is never copied or moved onto itself.
+   */
+  fileIdentity?(path: string): Promise<string | undefined>;
   /** Follows symbolic links. NOT_FOUND when missing. */
   stat(path: string): Promise<FileInfo>;
   /** Does not follow symbolic links (same as `stat` where the backend has none). */

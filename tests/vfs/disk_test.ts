@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskVfs } from "../../src/vfs/disk/disk.ts";
+import { copyToVfs } from "../../src/vfs/copy.ts";
 import { openVfs } from "../../src/vfs/registry.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { conformance } from "./conformance.ts";
@@ -88,5 +89,40 @@ Deno.test("openVfs() allows a disk VFS in a folder whose name starts with dots i
     );
   } finally {
     await Deno.remove(allowed, { recursive: true });
+  }
+});
+
+Deno.test("a file moved or copied onto itself is refused and kept (a move deleted the only copy), through the same VFS or another over the same folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-self-" });
+  try {
+    await Deno.mkdir(join(dir, "d"));
+    await Deno.writeTextFile(join(dir, "d", "f.txt"), "the only copy");
+    const v = await DiskVfs.open(dir);
+    const inner = await DiskVfs.open(join(dir, "d"));
+    for (
+      const [name, run] of [
+        [
+          "move, same VFS",
+          () => copyToVfs(v, "/d/f.txt", v, "/d", { move: true, overwrite: "always" }),
+        ],
+        [
+          "move of the folder",
+          () => copyToVfs(v, "/d", v, "/", { move: true, overwrite: "always" }),
+        ],
+        [
+          "move, another VFS",
+          () => copyToVfs(v, "/d/f.txt", inner, "/", { move: true, overwrite: "always" }),
+        ],
+        ["copy, same VFS", () => copyToVfs(v, "/d/f.txt", v, "/d", { overwrite: "always" })],
+      ] as const
+    ) {
+      const r = await run();
+      assert.equal(r.ok, false, name);
+      assert.match(r.errors[0]?.message ?? "", /is itself at the destination/, name);
+      assert.equal(await Deno.readTextFile(join(dir, "d", "f.txt")), "the only copy", name);
+    }
+    assert.deepEqual([...Deno.readDirSync(join(dir, "d"))].map((e) => e.name), ["f.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

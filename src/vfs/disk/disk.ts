@@ -99,6 +99,19 @@ export class DiskVfs implements Vfs {
     }
   }
 
+  /** The file's device and inode (its real path where the system gives no inode). */
+  fileIdentity(p: string): Promise<string | undefined> {
+    try {
+      const { os } = this.#guard(p);
+      const st = Deno.statSync(os);
+      return Promise.resolve(
+        st.ino !== null && st.dev !== null ? `${st.dev}:${st.ino}` : Deno.realPathSync(os),
+      );
+    } catch {
+      return Promise.resolve(undefined);
+    }
+  }
+
   #guard(p: string, parentToo = false): { v: string; os: string } {
     const v = normalizePath(p);
     const os = this.#os(v);
