@@ -257,9 +257,12 @@ async function makePlan(src: Vfs, srcPath: string, dstDir: string): Promise<Plan
   const sp = normalizePath(srcPath);
   const plan: Plan = { items: [], dirs: [], srcDirs: [] };
   const last = basename(sp);
-  const matches = hasGlob(last)
+  // A name with glob characters that is itself there (`[br].txt`) is that file, not a mask:
+  // as a mask it matched `b.txt` and copied (or moved) the wrong file.
+  const exact = hasGlob(last) ? await statOrNone(src, sp) : undefined;
+  const matches = hasGlob(last) && !exact
     ? (await src.list(dirname(sp))).filter((info) => matchGlob(last, info.name))
-    : [await src.stat(sp)];
+    : [exact ?? await src.stat(sp)];
   for (const info of matches) {
     const to = joinPath(dstDir, info.name);
     if (!info.isDir) {

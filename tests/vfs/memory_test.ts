@@ -219,3 +219,25 @@ Deno.test("copy: between multiplexed VFSs small files go SMALL_FILES_FACTOR time
     }
   }
 });
+
+Deno.test("copy: a source name with glob characters that is itself there is that file; one that is not there is a mask", async () => {
+  const src = new MemoryVfs();
+  await src.mkdir("/in", { recursive: true });
+  for (const name of ["[br].txt", "b.txt", "back\\slash.txt"]) {
+    await ReadableStream.from([new TextEncoder().encode(name)]).pipeTo(
+      await src.openWrite(`/in/${name}`),
+    );
+  }
+  const copied = async (path: string, move = false) => {
+    const dst = new MemoryVfs();
+    const r = await copyToVfs(src, path, dst, "/out", { move });
+    assert.equal(r.ok, true, JSON.stringify(r.errors));
+    return (await dst.list("/out")).map((i) => i.name).sort();
+  };
+  assert.deepEqual(await copied("/in/[br].txt"), ["[br].txt"]);
+  assert.deepEqual(await copied("/in/back\\slash.txt"), ["back\\slash.txt"]);
+  assert.deepEqual(await copied("/in/[ab].txt"), ["b.txt"]);
+  // A move of the exact name moves that file, and leaves b.txt.
+  assert.deepEqual(await copied("/in/[br].txt", true), ["[br].txt"]);
+  assert.deepEqual((await src.list("/in")).map((i) => i.name).sort(), ["b.txt", "back\\slash.txt"]);
+});
