@@ -182,3 +182,30 @@ function indexOf(hay: Uint8Array, needle: Uint8Array): number {
   }
   return -1;
 }
+
+Deno.test("a script that reaches the Worker's own global finds no process and a console that says nothing (in a runner process it hung the job)", async () => {
+  await withData(async (data, dir) => {
+    await Deno.writeTextFile(join(dir, "secret.txt"), "hunter2-very-secret-value");
+    assert.equal(
+      (await runAft(["secret", "set", "pw", "--from-file", join(dir, "secret.txt")], { data }))
+        .code,
+      0,
+    );
+    const f = join(dir, "realm.syncjs");
+    await Deno.writeTextFile(
+      f,
+      `Log.Info("before");
+var G = Log.constructor("return this")();
+G.console.log("worker console: " + GetSecret("pw"));
+G.console.error("worker console: " + GetSecret("pw"));
+Log.Info("process: " + typeof G.process);
+Log.Info("after " + GetSecret("pw"));`,
+    );
+    for (const env of [{}, { AFT_RUNNER_PROCESS: "1" }] as Record<string, string>[]) {
+      const r = await runAft(["run", "-f", f], { data, env });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /before[\s\S]*process: undefined[\s\S]*after \*\*\*/);
+      assert.doesNotMatch(r.stdout + r.stderr, /worker console|hunter2/);
+    }
+  });
+});

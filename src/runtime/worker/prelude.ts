@@ -58,6 +58,10 @@ const REMOVED_GLOBALS = [
   "sessionStorage",
   "indexedDB",
   "WebTransport",
+  // Node's process: its stdout and stderr are the runner's (a runner process's stdout carries
+  // its frames to the service, which a script's write there broke: the job hung), and its
+  // _rawDebug, cwd, argv and pid are no script's business.
+  "process",
 ];
 
 /**
@@ -68,6 +72,11 @@ const REMOVED_GLOBALS = [
 export function lockWorkerGlobal(): void {
   const g = globalThis as Record<string, unknown>;
   for (const name of REMOVED_GLOBALS) delete g[name];
+  // The Worker's console writes to the process's stdout and stderr, past the log, its limits
+  // and its redaction (and, in a runner process, into its frames): a console that says
+  // nothing. The script's own console (its context's) goes to the log.
+  const quiet = () => {};
+  g.console = Object.fromEntries(Object.keys(console).map((k) => [k, quiet]));
 }
 
 /**
