@@ -183,7 +183,10 @@ export default async function run(
   try {
     // Synchronous: a stat costs microseconds, where a call through Deno's thread pool costs
     // aft run's start a hop to another thread and back.
-    checkScriptSize(Deno.statSync(file).size);
+    const st = Deno.statSync(file);
+    // A FIFO or a device (-f /dev/zero) would block, or never end, in the read.
+    if (!st.isFile && !st.isDirectory) throw new Error("not a regular file");
+    checkScriptSize(st.size);
     source = await Deno.readTextFile(file);
   } catch (err) {
     const why = err instanceof Deno.errors.NotFound ? "no such file" : (err as Error).message;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiskVfs } from "../../src/vfs/disk/disk.ts";
 import { copyToVfs } from "../../src/vfs/copy.ts";
+import { runAft } from "../e2e/_cli.ts";
 import { openVfs } from "../../src/vfs/registry.ts";
 import { isVfsError, type VfsDefinition } from "../../src/vfs/types.ts";
 import { conformance } from "./conformance.ts";
@@ -122,6 +123,32 @@ Deno.test("a file moved or copied onto itself is refused and kept (a move delete
       assert.equal(await Deno.readTextFile(join(dir, "d", "f.txt")), "the only copy", name);
     }
     assert.deepEqual([...Deno.readDirSync(join(dir, "d"))].map((e) => e.name), ["f.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "a FIFO is refused at once, not opened (the open waited for a writer where nothing reaches), as is a script file that is one",
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-fifo-" });
+  try {
+    const mk = await new Deno.Command("mkfifo", { args: [join(dir, "p")] }).output();
+    assert.equal(mk.code, 0);
+    const v = await DiskVfs.open(dir);
+    const notRegular = (e: unknown) =>
+      isVfsError(e, "NOT_SUPPORTED") && /Not a regular file: "\/p" is a FIFO/.test(e.message);
+    await assert.rejects(v.openRead("/p"), notRegular);
+    await assert.rejects(v.readWhole!("/p", 1024), notRegular);
+    const r = await copyToVfs(v, "/p", v, "/out");
+    assert.equal(r.ok, false);
+    assert.match(r.errors[0]?.message ?? "", /Not a regular file/);
+    // aft run -f on a FIFO: one clear usage error, not a process blocked in the read.
+    const run = await runAft(["run", "-f", join(dir, "p")]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /Cannot read script file ".*p": not a regular file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -190,6 +190,7 @@ export class DiskVfs implements Vfs {
     try {
       const st = Deno.statSync(os);
       if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      notSpecial(st, v);
       size = st.size;
       file = Deno.openSync(os, { read: true });
       if (opts.offset) file.seekSync(opts.offset, Deno.SeekMode.Start);
@@ -258,6 +259,7 @@ export class DiskVfs implements Vfs {
     try {
       const st = Deno.statSync(os);
       if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${v}"`, { path: v });
+      notSpecial(st, v);
       if (st.size > maxBytes) return undefined;
       file = Deno.openSync(os, { read: true });
       // One byte more than allowed: a file that grew past `maxBytes` since its stat shows.
@@ -379,16 +381,27 @@ export class DiskVfs implements Vfs {
   }
 
   localPath(path: string, forWrite = false): Promise<string> {
-    return settled(() => this.#guard(path, forWrite).os);
+    return settled(() => {
+      const { v, os } = this.#guard(path, forWrite);
+      if (!forWrite) {
+        // Read from by the caller (a copy's fast path): not a FIFO or a device.
+        let st: Deno.FileInfo | undefined;
+        try {
+          st = Deno.statSync(os);
+        } catch { /* missing: the caller's read says so */ }
+        if (st) notSpecial(st, v);
+      }
+      return os;
+    });
   }
 
   async copy(from: string, to: string): Promise<void> {
     const a = this.#guard(from);
     const b = this.#guard(to, true);
     try {
-      if ((await Deno.stat(a.os)).isDirectory) {
-        throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
-      }
+      const st = await Deno.stat(a.os);
+      if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
+      notSpecial(st, a.v);
       await Deno.copyFile(a.os, b.os);
     } catch (err) {
       throw mapDiskError(err, a.v);
@@ -420,4 +433,19 @@ function settled<T>(fn: () => T): Promise<T> {
 
 function dirnameOf(v: string): string {
   return v.slice(0, v.lastIndexOf("/")) || "/";
+}
+
+/**
+ * Refuses a file that is no regular file (a FIFO, a socket, a device): opening a FIFO waits
+ * for a writer, in the kernel, where no halt, time-out or signal reaches (aft froze until
+ * kill -9), and a device such as /dev/zero never ends.
+ */
+function notSpecial(st: Deno.FileInfo, v: string): void {
+  if (st.isFile || st.isDirectory) return;
+  const what = st.isFifo
+    ? "a FIFO (named pipe)"
+    : st.isSocket
+    ? "a socket"
+    : "a device or other special file";
+  throw new VfsError("NOT_SUPPORTED", `Not a regular file: "${v}" is ${what}`, { path: v });
 }

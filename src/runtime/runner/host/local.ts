@@ -75,6 +75,11 @@ const ops: Record<string, LocalOp> = {
   async readTextFile(ctx, [p]): Promise<ResultData> {
     const abs = await localPath(ctx, p);
     try {
+      // A FIFO would block the read where no halt reaches, a device never ends.
+      const st = await Deno.stat(abs);
+      if (!st.isFile && !st.isDirectory) {
+        return { ok: false, error: `Not a regular file: "${p}" (a FIFO, socket or device)` };
+      }
       return { ok: true, text: await Deno.readTextFile(abs) };
     } catch (err) {
       return failed(err);
