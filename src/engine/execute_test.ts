@@ -11,7 +11,7 @@ import type { Runners } from "../runtime/protocol/runner.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { JobRecord, LogLine } from "../store/types.ts";
 import { createCore } from "./engine.ts";
-import { executeJob, MAX_JOB_ERROR_CHARS, recordedError } from "./execute.ts";
+import { executeJob, type ExecuteOptions, MAX_JOB_ERROR_CHARS, recordedError } from "./execute.ts";
 import { saveSetting } from "./settings.ts";
 import type { EngineCore as Engine } from "./types.ts";
 
@@ -40,6 +40,7 @@ async function run(
   engine: Engine,
   pool: RunnerPool,
   source: string,
+  opts: Omit<ExecuteOptions, "pool"> = {},
 ): Promise<{ job: JobRecord; lines: LogLine[] }> {
   const queued = await engine.store.jobs.create({
     scriptId: null,
@@ -48,7 +49,10 @@ async function run(
     params: {},
     trigger: "cli",
   });
-  const job = await executeJob(engine, queued, { source, fileName: "t.syncjs" }, { pool });
+  const job = await executeJob(engine, queued, { source, fileName: "t.syncjs" }, {
+    ...opts,
+    pool,
+  });
   return { job, lines: await engine.store.jobs.logs(job.id) };
 }
 
@@ -153,25 +157,12 @@ Deno.test("a secret of 64 KiB (a key or a certificate bundle) is hidden in its l
 
 Deno.test("a runner message aft cannot handle ends the job failed at once, saying so, instead of leaving it running", async () => {
   await withEngine({}, async (engine, pool) => {
-    const queued = await engine.store.jobs.create({
-      scriptId: null,
-      scriptName: "t",
-      filePath: null,
-      params: {},
-      trigger: "cli",
-    });
-    const job = await executeJob(
-      engine,
-      queued,
-      { source: 'Log.Info("one"); Sleep(60000);', fileName: "t.syncjs" },
-      {
-        pool,
-        // Stands for any fault in handling the script's line (the runner's message).
-        onLog: (line) => {
-          if (line.text === "one") throw new TypeError("a fault of aft's own");
-        },
+    const { job } = await run(engine, pool, 'Log.Info("one"); Sleep(60000);', {
+      // Stands for any fault in handling the script's line (the runner's message).
+      onLog: (line) => {
+        if (line.text === "one") throw new TypeError("a fault of aft's own");
       },
-    );
+    });
     assert.equal(job.status, "failed");
     assert.equal(
       job.error,

@@ -186,7 +186,8 @@ export async function copyToVfs(
     current = item.from.path;
     const state: ResumeState = {};
     try {
-      if (await sameFile(src, item.from.path, dst, item.to)) {
+      const same = sameFile(src, item.from.path, dst, item.to);
+      if (same === true || (same !== false && await same)) {
         // Copied onto itself, its temporary copy would replace it, and a move then deleted
         // the only copy: refused.
         throw new VfsError(
@@ -532,12 +533,16 @@ async function withRetries<T>(opts: CopyOptions, fn: () => Promise<T>): Promise<
   }
 }
 
-/** True when `from` on `src` and `to` on `dst` are one file (see `Vfs.fileIdentity`). */
-async function sameFile(src: Vfs, from: string, dst: Vfs, to: string): Promise<boolean> {
+/**
+ * True when `from` on `src` and `to` on `dst` are one file (see `Vfs.fileIdentity`); a promise
+ * only where the backends must be asked, so that a copy between unlike VFSs (most of them)
+ * waits for nothing here.
+ */
+function sameFile(src: Vfs, from: string, dst: Vfs, to: string): boolean | Promise<boolean> {
   if (src === dst && normalizePath(from) === normalizePath(to)) return true;
   if (!src.fileIdentity || !dst.fileIdentity || src.type !== dst.type) return false;
-  const [a, b] = await Promise.all([src.fileIdentity(from), dst.fileIdentity(to)]);
-  return a !== undefined && a === b;
+  return Promise.all([src.fileIdentity(from), dst.fileIdentity(to)])
+    .then(([a, b]) => a !== undefined && a === b);
 }
 
 /**

@@ -403,6 +403,16 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
   await withData(async (ctx) => {
     await addScript(ctx, "quick", 'Log.Info("quick");');
     const key = await ok(["apikey", "create", "ci"], ctx);
+    const startArgs = (host: string, ...more: string[]) => [
+      "start",
+      "-n",
+      "quick",
+      "-a",
+      key,
+      "--host",
+      host,
+      ...more,
+    ];
     const svc = await startService(ctx.data, { env: ctx.env });
     const other = await tempDataDir();
     try {
@@ -420,17 +430,10 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
       assert.equal(second.code, 0, second.stderr);
       assert.doesNotMatch(second.stderr, /first use/);
       // --ca-cert with the service's CA verifies the chain instead.
-      const ca = await runAft([
-        "start",
-        "-n",
-        "quick",
-        "-a",
-        key,
-        "--host",
-        svc.host,
-        "--ca-cert",
-        join(ctx.data, "tls", "ca.pem"),
-      ], { data: other, env: { AFT_CONFIG_DIR: join(ctx.dir, "empty-config") } });
+      const ca = await runAft(
+        startArgs(svc.host, "--ca-cert", join(ctx.data, "tls", "ca.pem")),
+        { data: other, env: { AFT_CONFIG_DIR: join(ctx.dir, "empty-config") } },
+      );
       assert.equal(ca.code, 0, ca.stderr);
       assert.doesNotMatch(ca.stderr, /first use/);
       // The service gets a new certificate: the recorded fingerprint no longer matches.
@@ -450,7 +453,7 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
         // trusted on first use (a host not yet known included), and the key is not sent.
         const fresh = { AFT_CONFIG_DIR: join(ctx.dir, "fresh-config") };
         const wrongCa = await runAft(
-          ["start", "-n", "quick", "-a", key, "--host", svc2.host, "--ca-cert", oldCa],
+          startArgs(svc2.host, "--ca-cert", oldCa),
           { data: other, env: fresh },
         );
         assert.equal(wrongCa.code, 3, wrongCa.stderr);
@@ -461,17 +464,7 @@ Deno.test("aft start trusts the local service, then a host on first use, and ref
         assert.doesNotMatch(wrongCa.stderr, /first use/);
         await assert.rejects(Deno.stat(join(fresh.AFT_CONFIG_DIR, "known_hosts.json")));
         const notPem = await runAft(
-          [
-            "start",
-            "-n",
-            "quick",
-            "-a",
-            key,
-            "--host",
-            svc2.host,
-            "--ca-cert",
-            ctx.data + "/aft.db",
-          ],
+          startArgs(svc2.host, "--ca-cert", ctx.data + "/aft.db"),
           { data: other, env: fresh },
         );
         assert.equal(notPem.code, 2, notPem.stderr);
