@@ -3,6 +3,7 @@ import { withEngine } from "../../engine/_test_engine.ts";
 import type { Engine } from "../../engine/mod.ts";
 import { testAssets } from "../_test_assets.ts";
 import { createConsole } from "../app.ts";
+import { SIGN_IN_FORM_MAX } from "./signin.tsx";
 
 const assets = await testAssets();
 const PW = "correct horse battery staple";
@@ -225,5 +226,29 @@ Deno.test("an ended session sends the browser to sign in again, and an API key o
     const { key } = await engine.apikeys.create({ name: "k", scopes: ["admin"] });
     const keyed = await web.request("/", { headers: { "X-API-Key": key } });
     assert.equal(keyed.status, 303);
+  });
+});
+
+Deno.test("a sign-in, code or setup form larger than SIGN_IN_FORM_MAX is refused as it arrives (413), declared or streamed", async () => {
+  await withConsole(async (web) => {
+    await setUp(new Client(web));
+    const big = "username=ada&password=" + "x".repeat(SIGN_IN_FORM_MAX);
+    for (const path of ["/signin", "/signin/code", "/setup"]) {
+      const c = new Client(web);
+      const declared = await c.req(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: big,
+      });
+      assert.equal(declared.status, 413, path);
+      // No length given: the body is counted as it streams.
+      const streamed = await c.req(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: ReadableStream.from([new TextEncoder().encode(big)]),
+      });
+      assert.equal(streamed.status, 413, `${path} streamed`);
+      assert.equal(c.cookies.has("__Host-aft_session"), false);
+    }
   });
 });
