@@ -41,18 +41,16 @@ interface Steps {
 }
 
 /**
- * An alternative of a mask ready to match. With a star, the characters before the first step
- * that is not a plain character and after the last one are compared as text, and only the
- * steps between them are walked (`*.csv`: the name ends with `.csv`, and the rest has no `/`).
+ * An alternative of a mask ready to match: the plain characters before the first other step
+ * and after the last one are compared as text, and only the steps between them are walked
+ * (`*.csv`: the name ends with `.csv`, and the rest has no `/`).
  */
 interface Alternative {
   head: string;
   tail: string;
   middle: Steps;
-  /** The middle is stars only. */
+  /** The middle is one or more stars and nothing else. */
   starsOnly: boolean;
-  /** All the steps, for an alternative without a star. */
-  all: Steps;
 }
 
 /** A mask's alternatives (its `{a,b}` expanded). */
@@ -159,8 +157,7 @@ function toAlternative(tokens: Token[]): Alternative {
     head: text(tokens.slice(0, h)),
     tail: text(tokens.slice(e)),
     middle: toSteps(middle),
-    starsOnly: middle.every((t) => t.t === "star"),
-    all: toSteps(tokens),
+    starsOnly: middle.length > 0 && middle.every((t) => t.t === "star"),
   };
 }
 
@@ -251,7 +248,6 @@ function matches(s: Steps, name: string): boolean {
 
 /** True when `name` matches one alternative of a mask. */
 function matchesAlternative(alt: Alternative, name: string): boolean {
-  if (alt.all.stars === 0) return matches(alt.all, name);
   const { head, tail } = alt;
   if (
     name.length < head.length + tail.length || !name.startsWith(head) || !name.endsWith(tail)
