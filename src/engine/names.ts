@@ -46,6 +46,12 @@ export function checkName(what: string, name: string): string {
       `${a} ${what} name cannot be longer than ${MAX_NAME} characters`,
     );
   }
+  if (n === "." || n === "..") {
+    // Names are path segments of the console's and the REST API's addresses, and clients
+    // (browsers, curl) resolve "." and ".." there before sending: the name's page would be
+    // another one.
+    throw new EngineError("INVALID_NAME", `${a} ${what} name cannot be "${n}"`);
+  }
   if (ID_SHAPE.test(n)) {
     // Where one is looked up, an ID and a name are both taken: a name shaped like another
     // record's ID would make `aft apikey rm NAME` or `aft script rm NAME` act on that one.

@@ -39,6 +39,15 @@ Deno.test("checkName() refuses empty, long, control characters, NUL and bidi ove
   }
 });
 
+Deno.test("checkName() refuses '.' and '..', which clients resolve in an address, and keeps names that only start with dots", () => {
+  for (const n of [".", "..", " .. "]) {
+    assert.throws(() => checkName("secret", n), {
+      message: `A secret name cannot be "${n.trim()}"`,
+    });
+  }
+  for (const n of ["...", ".x", "..x", "x.."]) assert.equal(checkName("VFS", n), n);
+});
+
 Deno.test("escapeControls() escapes what a terminal acts on, optionally keeping lines", () => {
   assert.equal(escapeControls("plain"), "plain");
   assert.equal(escapeControls("a\u001bb\u202ec"), "a\\u001bb\\u202ec");
