@@ -84,13 +84,30 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
   return guarded({
     async create(input: { name: string; allow?: string[]; scopes?: string[] }) {
       const name = checkName("API key", input.name);
-      const allow = input.allow && input.allow.length > 0 ? input.allow : DEFAULT_ALLOW;
+      // Left out, a list takes its default; given empty, it is refused: a key allowed from
+      // nowhere, or for nothing, is not what anyone asked for, and the defaults are not either
+      // (a form with every scope unticked, `--allow ''`).
+      if (input.allow?.length === 0) {
+        throw new EngineError(
+          "INVALID_REQUEST",
+          `An API key needs at least one address or CIDR range it may be used from (this machine only: ${
+            DEFAULT_ALLOW.join(" and ")
+          })`,
+        );
+      }
+      if (input.scopes?.length === 0) {
+        throw new EngineError(
+          "INVALID_REQUEST",
+          `An API key needs at least one scope: ${SCOPES.join(", ")}`,
+        );
+      }
+      const allow = input.allow ?? DEFAULT_ALLOW;
       for (const a of allow) {
         if (!parseRange(a)) {
           throw new EngineError("INVALID_REQUEST", `"${a}" is not an address or CIDR range`);
         }
       }
-      const scopes = input.scopes && input.scopes.length > 0 ? input.scopes : DEFAULT_SCOPES;
+      const scopes = input.scopes ?? DEFAULT_SCOPES;
       for (const s of scopes) {
         if (!(SCOPES as readonly string[]).includes(s)) {
           throw new EngineError(

@@ -30,6 +30,10 @@ Deno.test("apikeys.create() gives the key once, with defaults; bad ranges and sc
       "INVALID_REQUEST",
     );
     await rejectsWith(engine.apikeys.create({ name: "x", scopes: ["root"] }), "INVALID_REQUEST");
+    // Lists given empty (every scope unticked in the console, `--allow ''`) are refused, not
+    // taken for the defaults.
+    await rejectsWith(engine.apikeys.create({ name: "x", scopes: [] }), "INVALID_REQUEST");
+    await rejectsWith(engine.apikeys.create({ name: "x", allow: [] }), "INVALID_REQUEST");
     await rejectsWith(engine.apikeys.create({ name: "CI" }), "ALREADY_EXISTS");
     await rejectsWith(engine.apikeys.create({ name: "c\u0000i" }), "INVALID_NAME");
     await engine.apikeys.remove("CI");

@@ -63,6 +63,13 @@ Deno.test({
       assert.ok(list.html.includes(rec!.prefix));
       const none = await t.post("/apikeys", { name: "x", scope: ["root"] });
       assert.equal(none.status, 400);
+      const unticked = await t.post("/apikeys", { name: "x", allow: "127.0.0.1" });
+      assert.equal(unticked.status, 400);
+      assert.match(unticked.html, /needs at least one scope/);
+      const nowhere = await t.post("/apikeys", { name: "x", allow: " ", scope: ["jobs:read"] });
+      assert.equal(nowhere.status, 400);
+      assert.match(nowhere.html, /at least one address/);
+      assert.equal((await t.engine.apikeys.list()).length, 1);
       assert.equal((await t.post(`/apikeys/${rec!.id}/revoke`)).status, 303);
       assert.deepEqual(await t.engine.apikeys.list(), []);
     } finally {
