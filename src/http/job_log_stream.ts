@@ -2,7 +2,8 @@
  * A job's log as a live event stream (`text/event-stream`), the one shape the REST API and the
  * console both send: a `log` event per line with the line's `seq` as its event ID, then one
  * `end` event with how the job ended. A client that reconnects with `Last-Event-ID` resumes
- * after that line, so each line arrives once.
+ * after that line, so each line arrives once. A caller who may no longer read the log (signed
+ * out, key revoked: `stream_access.ts`) gets one `closed` event saying so, and the stream ends.
  *
  * @module
  */
@@ -10,6 +11,9 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Engine, LogLine } from "../engine/mod.ts";
+import { ACCESS_ENDED, type StreamAccess, watchAccess } from "./stream_access.ts";
+
+export type { StreamAccess };
 
 /** A log line as both surfaces show it. */
 export const lineView = (l: LogLine) => ({
@@ -26,13 +30,21 @@ export function resumeAfter(c: Context, after = 0): number {
 }
 
 /**
- * Streams job `id`'s lines after `after` until the job ends or the client goes away. The job
- * must have been looked up first, so a missing one is answered 404 before the stream starts.
+ * Streams job `id`'s lines after `after` until the job ends, the client goes away or `access`
+ * ends. The job must have been looked up first, so a missing one is answered 404 before the
+ * stream starts.
  */
-export function jobLogStream(c: Context, engine: Engine, id: string, after: number): Response {
+export function jobLogStream(
+  c: Context,
+  engine: Engine,
+  id: string,
+  after: number,
+  access?: StreamAccess,
+): Response {
   return streamSSE(c, async (stream) => {
     const abort = new AbortController();
     stream.onAbort(() => abort.abort());
+    if (access) watchAccess(access.check, abort);
     for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
       if (e.type === "line") {
         await stream.writeSSE({
@@ -50,6 +62,9 @@ export function jobLogStream(c: Context, engine: Engine, id: string, after: numb
           }),
         });
       }
+    }
+    if (access && abort.signal.reason === ACCESS_ENDED && !stream.aborted) {
+      await stream.writeSSE({ event: "closed", data: JSON.stringify({ message: access.ended }) });
     }
   });
 }

@@ -23,6 +23,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { type Actor, type Engine, normalizeIp, type SessionView } from "../engine/mod.ts";
 import { checkCsrf, csrfSecret, maskCsrf } from "./csrf.ts";
 import type { ConsoleEnv } from "./env.ts";
+import type { StreamAccess } from "../http/stream_access.ts";
 
 /** The signed-in administrator. */
 export interface ConsoleAdmin {
@@ -120,14 +121,20 @@ export function requireAdmin(engine: Engine): MiddlewareHandler {
     const found = token ? await engine.sessions.check(token) : undefined;
     if (!token || !found) {
       if (token) deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
-      if (SAFE.has(c.req.method)) {
+      // A live stream's request is made by the page's script, which cannot follow a redirect
+      // to a sign-in page: it gets the 401 below, and says so.
+      const stream = (c.req.header("Accept") ?? "").includes("text/event-stream");
+      if (SAFE.has(c.req.method) && !stream) {
         const url = new URL(c.req.url);
         const q = new URLSearchParams({ next: url.pathname + url.search });
         if (token) q.set("ended", "1");
         return c.redirect(`/signin?${q}`, 303);
       }
       return c.json({
-        error: { code: "UNAUTHORIZED", message: "Sign in to the console first" },
+        error: {
+          code: "UNAUTHORIZED",
+          message: token ? SESSION_ENDED : "Sign in to the console first",
+        },
       }, 401);
     }
     const secret = await csrfSecret(token);
@@ -138,6 +145,22 @@ export function requireAdmin(engine: Engine): MiddlewareHandler {
     c.set("csrf", maskCsrf(secret));
     sessions.set(c.req.raw, found.session);
     await next();
+  };
+}
+
+/** What a page is told when its session has ended. */
+export const SESSION_ENDED = "The session has ended: sign in again";
+
+/**
+ * A live stream's second looks at the session it was opened with (`stream_access.ts`): the
+ * stream ends within seconds of a sign-out, the removal of the administrator or the end of the
+ * session's lifetime.
+ */
+export function sessionAccess(engine: Engine, c: Context): StreamAccess {
+  const token = sessionToken(c) ?? "";
+  return {
+    check: async () => (await engine.sessions.check(token)) !== undefined,
+    ended: SESSION_ENDED,
   };
 }
 

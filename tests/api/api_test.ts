@@ -287,6 +287,49 @@ Deno.test("halt ends a running job as halted, a queued one at once; SSE streams 
   }, { settings: { haltGraceSeconds: 5, maxConcurrentJobs: 1 } });
 });
 
+Deno.test("a live log stream opened with a key ends with a 'closed' event when the key is revoked (curl, HTTP/2 where it has it)", async () => {
+  await withService(async (svc) => {
+    await svc.engine.scripts.create({
+      name: "waiter",
+      source: 'Log.Info("waiting"); WaitForHaltSignal();',
+    });
+    const { key, record } = await svc.engine.apikeys.create({ name: "reader" });
+    const r = await svc.call("POST", "/v1/jobs", { key, body: { scriptName: "waiter" } });
+    assert.equal(r.status, 201);
+    const curl = new Deno.Command("curl", {
+      args: [
+        "-skN",
+        "-H",
+        `X-API-Key: ${key}`,
+        "-H",
+        "Accept: text/event-stream",
+        `${svc.url}/v1/adm/jobs/${r.json.id}/log`,
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = curl.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("waiting")) seen += (await reader.read()).value ?? "";
+    const revoked = Date.now();
+    assert.equal((await svc.call("DELETE", `/v1/adm/apikeys/${record.id}`)).status, 204);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    assert.equal((await curl.status).code, 0);
+    assert.ok(Date.now() - revoked < 7_000, `${Date.now() - revoked} ms`);
+    assert.match(
+      seen,
+      /event: closed\ndata: \{"message":"The API key \\"reader\\" no longer gives access to this log"\}\n\n$/,
+    );
+    assert.equal((await svc.call("GET", `/v1/adm/jobs/${r.json.id}`)).json.status, "running");
+    await svc.call("POST", `/v1/adm/jobs/${r.json.id}/halt`);
+    assert.equal((await waitJob(svc, r.json.id)).status, "halted");
+  }, { settings: { haltGraceSeconds: 5 } });
+});
+
 Deno.test("admin routes: scripts, secrets (write-only), API keys, schedules, settings", async () => {
   await withService(async (svc) => {
     const s = await svc.call("POST", "/v1/adm/scripts", { body: { name: "a", source: "Log(1);" } });

@@ -6,8 +6,13 @@
  */
 
 import type { Context } from "hono";
-import type { Engine } from "../../engine/mod.ts";
-import { jobLogStream, lineView, resumeAfter } from "../../http/job_log_stream.ts";
+import type { Caller, Engine } from "../../engine/mod.ts";
+import {
+  jobLogStream,
+  lineView,
+  resumeAfter,
+  type StreamAccess,
+} from "../../http/job_log_stream.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import type { Schema } from "../schema.ts";
 import { ERROR_SCHEMA, JOB, LOG_LINE, NAME, PARAMS } from "./_schemas.ts";
@@ -27,7 +32,13 @@ const JOB_BODY: Schema = {
  * The log as JSON, or with `Accept: text/event-stream` a live stream until the job ends; a
  * stream resumed with `Last-Event-ID` (the last line's `seq`) starts after that line.
  */
-async function logRoute(engine: Engine, c: Context, id: string, after: number) {
+async function logRoute(
+  engine: Engine,
+  c: Context,
+  id: string,
+  after: number,
+  who: { caller: Caller; ip: string },
+) {
   if (!(c.req.header("Accept") ?? "").includes("text/event-stream")) {
     const { job, lines } = await engine.jobs.log(id, after);
     return c.json({
@@ -39,7 +50,25 @@ async function logRoute(engine: Engine, c: Context, id: string, after: number) {
     });
   }
   await engine.jobs.get(id); // 404 before the stream starts
-  return jobLogStream(c, engine, id, resumeAfter(c, after));
+  return jobLogStream(c, engine, id, resumeAfter(c, after), keyAccess(engine, c, who));
+}
+
+/**
+ * For a stream opened with an API key: the key must still be valid from the caller's address
+ * (revoked, or its allow-list changed, the stream ends). Scopes are fixed when a key is made.
+ * The local channel of `aft run` lives as long as the service, and needs no second look.
+ */
+function keyAccess(
+  engine: Engine,
+  c: Context,
+  { caller, ip }: { caller: Caller; ip: string },
+): StreamAccess | undefined {
+  const key = c.req.header("X-API-Key");
+  if (caller.kind !== "key" || key === undefined) return undefined;
+  return {
+    check: () => engine.apikeys.authenticate(key, ip).then(() => true),
+    ended: `The API key "${caller.key.name}" no longer gives access to this log`,
+  };
 }
 
 /** The job routes. */
@@ -179,7 +208,8 @@ export function jobRoutes({ engine }: AppDeps): RouteDef[] {
         },
         404: { description: "No such job", schema: ERROR_SCHEMA },
       },
-      handler: (c, { params, query }) => logRoute(engine, c, params.id!, Number(query.after ?? 0)),
+      handler: (c, { params, query, caller, actor }) =>
+        logRoute(engine, c, params.id!, Number(query.after ?? 0), { caller, ip: actor.ip ?? "" }),
     },
     {
       method: "post",

@@ -3,7 +3,9 @@
  * doubling an event: it reconnects with the `Last-Event-ID` header (the id of the last event
  * it handed on), and drops an event whose numeric id is not above that one (a server that
  * sends a few lines again after a reconnect). The stream ends for good with the end event
- * (`end` by default), a `close()`, or an answer that says retrying cannot help (4xx).
+ * (`end` by default), a `close()`, a `closed` event (the server ended it: the session has
+ * ended; its `message` is the state's detail), or an answer that says retrying cannot help
+ * (4xx, with the JSON error's message as the detail when there is one).
  *
  * Written over `fetch` rather than `EventSource`, which cannot be told the id to resume from
  * after it gave up, and retries without a bound on its own schedule.
@@ -95,8 +97,11 @@ export function follow(url: string, opts: FollowOptions): Follower {
           credentials: "same-origin",
         });
         if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-          await res.body?.cancel();
-          set("failed", `The server refused the stream: ${res.status} ${res.statusText}`.trim());
+          const said = await errorMessage(res);
+          set(
+            "failed",
+            said ?? `The server refused the stream: ${res.status} ${res.statusText}`.trim(),
+          );
           return "failed";
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
@@ -104,6 +109,11 @@ export function follow(url: string, opts: FollowOptions): Follower {
         for await (const e of parseEvents(res.body, (ms) => (retry = ms))) {
           if (ctrl.signal.aborted) break; // closed from an event handler
           received = true;
+          if (e.event === CLOSED_EVENT) {
+            ctrl.abort();
+            set("failed", messageOf(e.data) ?? "The server ended the stream");
+            return "failed";
+          }
           if (deliver(e)) {
             ctrl.abort();
             set("ended");
@@ -132,6 +142,29 @@ export function follow(url: string, opts: FollowOptions): Follower {
       return last;
     },
   };
+}
+
+/** The event a server sends before it ends a stream for good, with `{ message }`. */
+const CLOSED_EVENT = "closed";
+
+/** `message` of a JSON object `{ message }` or `{ error: { message } }`, if `text` is one. */
+function messageOf(text: string): string | undefined {
+  try {
+    const v = JSON.parse(text);
+    const m = v?.message ?? v?.error?.message;
+    return typeof m === "string" && m !== "" ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message of a refusal's JSON error body, if it has one. */
+async function errorMessage(res: Response): Promise<string | undefined> {
+  if (!(res.headers.get("Content-Type") ?? "").includes("json")) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  return messageOf(await res.text().catch(() => ""));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

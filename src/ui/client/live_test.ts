@@ -144,3 +144,42 @@ Deno.test("follow() gives up on a 4xx answer and retries a 5xx one", async () =>
     await server.shutdown();
   }
 });
+
+Deno.test("follow() stops at a 'closed' event with its message, and shows a refusal's JSON message", async () => {
+  let calls = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    calls++;
+    if (new URL(req.url).pathname === "/refused") {
+      return Response.json({ error: { code: "UNAUTHORIZED", message: "Sign in again" } }, {
+        status: 401,
+      });
+    }
+    return new Response(
+      'event: log\nid: 1\ndata: a\n\nevent: closed\ndata: {"message":"The session has ended"}\n\n',
+      { headers: { "Content-Type": "text/event-stream" } },
+    );
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const states: string[] = [];
+    const data: string[] = [];
+    const closed = follow(`${base}/closed`, {
+      retryMs: 5,
+      onEvent: (e) => data.push(e.data),
+      onState: (s, d) => states.push(d ? `${s}: ${d}` : s),
+    });
+    assert.equal(await closed.done, "failed");
+    assert.deepEqual(data, ["a"], "the closed event is not handed on as data");
+    assert.equal(states.at(-1), "failed: The session has ended");
+    assert.equal(calls, 1, "no reconnect");
+    let detail = "";
+    const refused = follow(`${base}/refused`, {
+      onEvent() {},
+      onState: (_s, d) => (detail = d ?? detail),
+    });
+    assert.equal(await refused.done, "failed");
+    assert.equal(detail, "Sign in again");
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -10,7 +10,9 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Engine, JobView } from "../../engine/mod.ts";
+import { ACCESS_ENDED, watchAccess } from "../../http/stream_access.ts";
 import type { ConsoleEnv } from "../env.ts";
+import { sessionAccess } from "../session.ts";
 import { renderPage } from "../layout.tsx";
 import { type DashboardData, DashboardPage } from "../pages/dashboard.tsx";
 import type { RouteDeps } from "./_common.ts";
@@ -87,10 +89,14 @@ export function dashboardRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       let wake: () => void = () => {};
       const off = engine.bus.on((e) => e.type === "job" && wake());
       stream.onAbort(() => wake());
+      const access = sessionAccess(engine, c);
+      const abort = new AbortController();
+      abort.signal.addEventListener("abort", () => wake());
+      watchAccess(access.check, abort);
       let lastCounts = "";
       let lastJobs = "";
       try {
-        while (!stream.aborted) {
+        while (!stream.aborted && !abort.signal.aborted) {
           const woke = new Promise<void>((r) => {
             wake = r;
             setTimeout(r, POLL_MS);
@@ -106,7 +112,14 @@ export function dashboardRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
           // Changes come in bursts (queued, running, ended): one look after the burst.
           await stream.sleep(150);
         }
+        if (abort.signal.reason === ACCESS_ENDED && !stream.aborted) {
+          await stream.writeSSE({
+            event: "closed",
+            data: JSON.stringify({ message: access.ended }),
+          });
+        }
       } finally {
+        abort.abort();
         off();
       }
     }));

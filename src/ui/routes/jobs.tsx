@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import type { Engine } from "../../engine/mod.ts";
 import { jobLogStream, resumeAfter } from "../../http/job_log_stream.ts";
 import type { ConsoleEnv } from "../env.ts";
+import { sessionAccess } from "../session.ts";
 import { renderPage } from "../layout.tsx";
 import { type JobFilters, JobPage, JobsPage } from "../pages/jobs.tsx";
 import { ADMIN_CALLER, href, opsFor, refusal, type RouteDeps } from "./_common.ts";
@@ -111,7 +112,7 @@ export function jobRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
   app.get("/jobs/:id/events", async (c) => {
     const id = c.req.param("id");
     await engine.jobs.get(id); // 404 before the stream starts
-    return jobLogStream(c, engine, id, resumeAfter(c));
+    return jobLogStream(c, engine, id, resumeAfter(c), sessionAccess(engine, c));
   });
 
   app.get("/jobs/:id/log.txt", async (c) => {

@@ -92,6 +92,56 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "jobs: live streams (a job's log, the dashboard) end with a 'closed' event after sign-out, and reopening them is a 401 that says why",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      await t.engine.scripts.create({
+        name: "slow",
+        source: 'Log.Info("started");\nfor (;;) if (Sleep(50) === false) break;',
+      });
+      const j = await t.engine.jobs.submit({
+        target: { scriptName: "slow" },
+        trigger: "ui",
+        caller: { kind: "local" },
+      });
+      for await (const e of t.engine.jobs.follow(j.id)) if (e.type === "line") break;
+      const accept = { Accept: "text/event-stream" };
+      const streams = [`/jobs/${j.id}/events`, "/events/dashboard"].map(async (path) => {
+        const res = await t.request(path, { headers: accept });
+        assert.equal(res.status, 200);
+        const events = [];
+        for await (const e of parseEvents(res.body!)) events.push(e);
+        return events;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const out = await t.post("/signout");
+      assert.equal(out.status, 303);
+      const started = Date.now();
+      for (const events of await Promise.all(streams)) {
+        assert.equal(events.at(-1)!.event, "closed");
+        assert.equal(
+          JSON.parse(events.at(-1)!.data).message,
+          "The session has ended: sign in again",
+        );
+      }
+      // Within one look (5 s) and well before the job (which runs on) ends.
+      assert.ok(Date.now() - started < 7_000, `${Date.now() - started} ms`);
+      assert.equal((await t.engine.jobs.get(j.id)).status, "running");
+      const again = await t.request(`/jobs/${j.id}/events`, { headers: accept });
+      assert.equal(again.status, 401);
+      assert.equal((await again.json()).error.message, "The session has ended: sign in again");
+      await t.engine.jobs.halt(j.id);
+      await jobEnd(t.engine, j.id);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
   name: "jobs: Halt ends a running job halted and is refused for one that has ended",
   ...opts,
   async fn() {
