@@ -35,13 +35,16 @@ const tooLarge = () =>
 /** The REST API over `deps.engine`. */
 export function createApp(deps: AppDeps): Hono<Env> {
   const limiter = deps.limiter ?? new FailureLimiter(10, 60_000, deps.engine.failures);
-  limiter.onLockout ??= deps.log &&
-    ((ip, seconds) =>
-      deps.log!(
-        `${limiter.max} failed API authentications from ${ip} within ${
-          limiter.windowMs / 1000
-        } s: its requests are refused (429) for ${seconds} s; valid keys from other addresses still work`,
-      ));
+  limiter.onLockout ??= (ip, seconds) => {
+    deps.log?.(
+      `${limiter.max} failed API authentications from ${ip} within ${
+        limiter.windowMs / 1000
+      } s: its requests are refused (429) for ${seconds} s; valid keys from other addresses still work`,
+    );
+    deps.engine.apikeys.lockedOut(ip, limiter.max, seconds).catch((err) =>
+      deps.log?.(`The API lock-out of ${ip} could not be written to the audit log: ${err}`)
+    );
+  };
   const routes = allRoutes(deps);
   const app = new Hono<Env>();
 

@@ -9,6 +9,7 @@
 
 import type { ApiKeyRecord } from "../store/types.ts";
 import { type ApiKeyView, type Scope, SCOPES } from "./access.ts";
+import { recorder } from "./audit.ts";
 import { EngineError, guarded } from "./errors.ts";
 import { ApiKeyCache } from "./apikey_cache.ts";
 import { hashKey, hashKeySync, sameHash } from "./hash.ts";
@@ -66,6 +67,11 @@ export interface ApiKeyOps {
    * ADDRESS_NOT_ALLOWED when `ip` is not in its allow-list.
    */
   authenticate(key: string, ip: string): Promise<ApiKeyView>;
+  /**
+   * Records in the audit log that address `ip` is refused for `seconds` after `failures`
+   * failed authentications (the REST API's limiter calls it once per lock-out).
+   */
+  lockedOut(ip: string, failures: number, seconds: number): Promise<void>;
 }
 
 /** The API key operations over `core`. */
@@ -144,6 +150,12 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
         throw new EngineError("UNAUTHORIZED", "The API key is not valid");
       }
       if (!allowed(ip, rec.allow)) {
+        // A valid key from the wrong place may be a key that has leaked: worth a line in the
+        // audit log. (Unknown keys are not recorded one by one: they are noise until the
+        // limiter locks their address out, which `lockedOut` records.)
+        await recorder(core, { kind: "apikey", name: rec.name, ip })("apikey.refused", rec.name, {
+          result: "address not allowed",
+        }, "failed");
         throw new EngineError(
           "ADDRESS_NOT_ALLOWED",
           `The API key "${rec.name}" may not be used from ${ip}`,
@@ -161,6 +173,13 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
         store.apikeys.touch(rec.id, ip).catch(() => {});
       }
       return apiKeyView(rec);
+    },
+
+    async lockedOut(ip: string, failures: number, seconds: number) {
+      await recorder(core, { kind: "system", name: "REST API", ip })("apikey.lockout", ip, {
+        failures,
+        seconds,
+      }, "failed");
     },
   });
 }

@@ -150,7 +150,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     ),
     apikeys: lazyOps<ApiKeyOps>(
       async () => (await import("./apikeys.ts")).createApiKeyOps(core),
-      { create: true, list: true, remove: true, authenticate: true },
+      { create: true, list: true, remove: true, authenticate: true, lockedOut: true },
     ),
     schedules: lazyOps<ScheduleOps>(
       async () =>

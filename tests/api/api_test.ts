@@ -217,7 +217,10 @@ Deno.test("a key from a CIDR range, IPv4-mapped addresses, and filePath with the
 
 Deno.test("failed authentications from one address are limited with 429", async () => {
   await withService(async (svc) => {
-    for (let i = 0; i < 3; i++) {
+    // A valid key used from outside its allow-list counts as a failure too.
+    const { key } = await createApiKey(svc.engine, { name: "remote", allow: ["10.0.0.0/8"] });
+    assert.equal((await svc.call("GET", "/v1/adm/jobs", { key })).status, 403);
+    for (let i = 0; i < 2; i++) {
       assert.equal((await svc.call("GET", "/v1/adm/jobs", { key: "wrong" })).status, 401);
     }
     const r = await svc.call("GET", "/v1/adm/jobs", { key: "wrong" });
@@ -227,6 +230,19 @@ Deno.test("failed authentications from one address are limited with 429", async 
     // The failures are throttled, not the address: the right key still works (issue 12.2).
     assert.equal((await svc.call("GET", "/v1/adm/jobs")).status, 200);
     assert.equal((await svc.call("GET", "/v1/adm/jobs", { key: "wrong" })).status, 429);
+    // The lock-out is in the audit log, once; so is a valid key used from outside its
+    // allow-list (it may have leaked). Unknown keys are not recorded one by one.
+    const audit = (await svc.engine.audit.list({ action: "apikey" })).entries;
+    const lockouts = audit.filter((e) => e.action === "apikey.lockout");
+    assert.equal(lockouts.length, 1, JSON.stringify(audit));
+    assert.equal(lockouts[0]!.target, "127.0.0.1");
+    assert.equal(lockouts[0]!.outcome, "failed");
+    assert.equal((lockouts[0]!.detail as { failures: number }).failures, 3);
+    const refused = audit.filter((e) => e.action === "apikey.refused");
+    assert.equal(refused.length, 1, JSON.stringify(audit));
+    assert.equal(refused[0]!.actorName, "remote");
+    assert.equal(refused[0]!.ip, "127.0.0.1");
+    assert.ok(!JSON.stringify(audit).includes(key), "the key itself is never written");
     await stillServes(svc);
   }, { limiter: new FailureLimiter(3, 60_000) });
 });
