@@ -48,18 +48,31 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const routes = allRoutes(deps);
   const app = new Hono<Env>();
 
+  const patterns = [...routes, { method: "get", path: "/v1/openapi.json", rawBody: false }].map(
+    (r) => ({ method: r.method.toUpperCase(), path: pathPattern(r.path), rawBody: r.rawBody }),
+  );
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) =>
-    c.json(
+  app.notFound((c) => {
+    // A known address asked with another method is a 405 that names the methods it takes.
+    const methods = [
+      ...new Set(patterns.filter((r) => r.path.test(c.req.path)).map((r) => r.method)),
+    ];
+    if (methods.length > 0) {
+      c.header("Allow", methods.join(", "));
+      return c.json({
+        error: {
+          code: "METHOD_NOT_ALLOWED",
+          message: `${c.req.path} does not take ${c.req.method}: use ${methods.join(" or ")}`,
+        },
+      }, 405);
+    }
+    return c.json(
       { error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } },
       404,
-    )
-  );
+    );
+  });
   // Routes that stream their body (uploads) are not held to the body limit.
-  const streamed = routes.filter((r) => r.rawBody).map((r) => ({
-    method: r.method.toUpperCase(),
-    path: new RegExp(`^${r.path.replace(/\{\w+\}/g, "[^/]+")}$`),
-  }));
+  const streamed = patterns.filter((r) => r.rawBody);
   app.use("*", async (c, next) => {
     const stream = streamed.some((r) => r.method === c.req.method && r.path.test(c.req.path));
     if (!stream && Number(c.req.header("Content-Length") ?? "0") > BODY_LIMIT) throw tooLarge();
@@ -112,6 +125,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
     });
   }
   return app;
+}
+
+/** A route's path (`/v1/adm/jobs/{id}`) as a pattern of the request paths it serves. */
+function pathPattern(path: string): RegExp {
+  const parts = path.split(/\{\w+\}/).map((p) => p.replace(/[.*+?^$()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${parts.join("[^/]+")}$`);
 }
 
 /** The audit log's actor for a caller of the API. */

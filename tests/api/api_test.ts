@@ -165,6 +165,17 @@ Deno.test("bad requests get one clear JSON error with the right status, and chan
     // Unknown job and unknown route.
     assert.equal((await svc.call("GET", "/v1/adm/jobs/nope")).json.error.code, "JOB_NOT_FOUND");
     assert.equal((await svc.call("GET", "/v1/nothing")).status, 404);
+    // A known address asked with a method it does not take: 405 with the methods it does.
+    const wrong = await svc.call("GET", "/v1/jobs");
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get("Allow"), "POST");
+    assert.equal(wrong.json.error.code, "METHOD_NOT_ALLOWED");
+    assert.equal(wrong.json.error.message, "/v1/jobs does not take GET: use POST");
+    const put = await svc.call("PUT", "/v1/adm/jobs/01ABC/halt");
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get("Allow"), "POST");
+    assert.equal((await svc.call("POST", "/v1/openapi.json")).headers.get("Allow"), "GET");
+    assert.equal((await svc.call("DELETE", "/v1/adm/jobs/x/y")).status, 404);
     await stillServes(svc);
   });
 });

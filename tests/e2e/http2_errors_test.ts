@@ -1,6 +1,6 @@
 /**
  * Error responses reach curl intact over HTTP/2 (`curl -sk` negotiates it, as the seeds use
- * it): 400, 401, 403, 404, 413 and 429, each 20 times, with the request body read by the
+ * it): 400, 401, 403, 404, 405, 413 and 429, each 20 times, with the request body read by the
  * service or not, declared with a length or streamed. A response sent before the request body
  * was read is followed by RST_STREAM(NO_ERROR), which curl 7.88 (Debian 12) reports as "Stream
  * error in the HTTP/2 framing layer" instead of the response.
@@ -77,7 +77,8 @@ async function expectIntact(
 }
 
 Deno.test({
-  name: "REST errors 400, 401, 403, 404, 413 and 429 reach curl intact over HTTP/2, 20 times each",
+  name:
+    "REST errors 400, 401, 403, 404, 405, 413 and 429 reach curl intact over HTTP/2, 20 times each",
   ignore: !(await curlHasHttp2()),
   fn: async () => {
     const data = await tempDataDir();
@@ -115,6 +116,12 @@ Deno.test({
         404,
         "NOT_FOUND",
         () => curl(["-X", "POST", `${jobs}/nowhere`, "-d", '{"a":1}']),
+      );
+      await expectIntact(
+        "405 known route, other method, body unread",
+        405,
+        "METHOD_NOT_ALLOWED",
+        () => curl(["-X", "PUT", jobs, "-d", '{"a":1}']),
       );
       await expectIntact(
         "413 5 MiB with its length",
