@@ -5,17 +5,19 @@
  * @module
  */
 
+import { logLineText } from "../engine/log_text.ts";
 import { escapeControls } from "../engine/names.ts";
 import type { LogLine } from "../store/types.ts";
 
 /** A log line as the API sends it. */
 export type LogLineView = Omit<LogLine, "jobId">;
 
-/** A log line as `aft run` prints it, without raw control characters from the log. */
+/**
+ * A log line as `aft run` prints it, without raw control characters from the log and with its
+ * further lines indented (`logLineText`).
+ */
 export function formatLine(l: LogLineView): string {
-  return `${l.ts} ${l.level.toUpperCase().padEnd(5)} ${
-    escapeControls(l.text, { keepLines: true })
-  }`;
+  return logLineText(l);
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import { Hono } from "hono";
 import type { Engine } from "../../engine/mod.ts";
+import { logLineText } from "../../engine/log_text.ts";
 import { jobLogStream, resumeAfter } from "../../http/job_log_stream.ts";
 import type { ConsoleEnv } from "../env.ts";
 import { sessionAccess } from "../session.ts";
@@ -34,7 +35,7 @@ function logText(engine: Engine, id: string): ReadableStream<Uint8Array> {
       after = lines.at(-1)!.seq;
       ctrl.enqueue(
         enc.encode(
-          lines.map((l) => `${l.ts} ${l.level.toUpperCase().padEnd(5)} ${l.text}\n`).join(""),
+          lines.map((l) => logLineText(l) + "\n").join(""),
         ),
       );
     },

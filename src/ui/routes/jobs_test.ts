@@ -17,7 +17,7 @@ Deno.test({
       });
       const ok = await t.engine.jobs.submit({
         target: { scriptName: "echo" },
-        params: { k: "v" },
+        params: { k: "v\u001b[2K\ny" },
         trigger: "ui",
         caller: { kind: "local" },
       });
@@ -46,12 +46,16 @@ Deno.test({
 
       const text = await t.request(`/jobs/${ok.id}/log.txt`);
       assert.match(text.headers.get("Content-Disposition")!, /^attachment; filename="job-/);
-      assert.match(await text.text(), /INFO {2}<script>alert\(1\)<\/script> v\n/);
+      // Control characters escaped, a further line indented (no raw escape, no forged line).
+      assert.match(
+        await text.text(),
+        /INFO {2}<script>alert\(1\)<\/script> v\\u001b\[2K\n {31}y\n/,
+      );
 
       const again = await t.post(`/jobs/${ok.id}/rerun`);
       assert.equal(again.status, 303);
       const rerun = await t.engine.jobs.get(again.location!.replace("/jobs/", ""));
-      assert.deepEqual(rerun.params, { k: "v" });
+      assert.deepEqual(rerun.params, { k: "v\u001b[2K\ny" });
       assert.notEqual(rerun.id, ok.id);
       await jobEnd(t.engine, rerun.id);
     } finally {
