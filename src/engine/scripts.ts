@@ -36,6 +36,30 @@ export interface ScriptOps {
   >;
 }
 
+/**
+ * The largest script stored (bytes of UTF-8), as large as the REST API's body limit. A stored
+ * script is a program someone edits in the console; the form took a 20 MB one, whose page
+ * then never finished loading. A larger program runs from a file (`MAX_SCRIPT_FILE_BYTES`).
+ */
+export const MAX_STORED_SCRIPT_BYTES = 1024 * 1024;
+
+/** `source` when it is a script's text of a size that is stored; INVALID_REQUEST otherwise. */
+function checkSource(source: string): string {
+  if (typeof source !== "string") {
+    throw new EngineError("INVALID_REQUEST", "A script's source must be text");
+  }
+  // Each UTF-16 unit is at most 3 bytes of UTF-8: only long texts need counting.
+  if (source.length * 3 <= MAX_STORED_SCRIPT_BYTES) return source;
+  const bytes = new TextEncoder().encode(source).length;
+  if (bytes <= MAX_STORED_SCRIPT_BYTES) return source;
+  throw new EngineError(
+    "INVALID_REQUEST",
+    `The script is ${(bytes / 1048576).toFixed(1)} MiB, and a stored script may be at most ${
+      MAX_STORED_SCRIPT_BYTES / 1048576
+    } MiB: run a larger one from a file (aft run -f, or a job's filePath)`,
+  );
+}
+
 /** The script operations over `core`. */
 export function createScriptOps(core: EngineCore): ScriptOps {
   const store = core.store;
@@ -53,9 +77,13 @@ export function createScriptOps(core: EngineCore): ScriptOps {
     list: async () => (await store.scripts.list()).map(({ source: _, ...meta }) => meta),
     get: find,
     create: (input: { name: string; source: string }) =>
-      store.scripts.create({ name: checkName("script", input.name), source: input.source }),
+      store.scripts.create({
+        name: checkName("script", input.name),
+        source: checkSource(input.source),
+      }),
     async put(input: { name: string; source: string }) {
       const name = checkName("script", input.name);
+      checkSource(input.source);
       const existing = await store.scripts.getByName(name);
       const script = existing
         ? await store.scripts.update(existing.id, { name, source: input.source })
@@ -65,6 +93,7 @@ export function createScriptOps(core: EngineCore): ScriptOps {
     async update(idOrName: string, patch: { name?: string; source?: string }) {
       const s = await find(idOrName);
       const name = patch.name === undefined ? undefined : checkName("script", patch.name);
+      if (patch.source !== undefined) checkSource(patch.source);
       if (name !== undefined && name.toLowerCase() !== s.name.toLowerCase()) {
         // Schedules run a script by its name: renamed, they would find nothing to run.
         const users = await usersOf(s.name);

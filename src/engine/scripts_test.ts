@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
+import { MAX_STORED_SCRIPT_BYTES } from "./scripts.ts";
 
 Deno.test("scripts: names are unique case-insensitively; get by ID or name; put replaces", async () => {
   await withEngine(async (engine) => {
@@ -76,5 +77,27 @@ Deno.test("scripts: renaming one a schedule runs is refused, naming it; a change
     // Without its schedule, the script is renamed.
     await engine.schedules.remove("at-two");
     assert.equal((await engine.scripts.update(s.id, { name: "Daily Copy" })).name, "Daily Copy");
+  });
+});
+
+Deno.test("scripts: a source over MAX_STORED_SCRIPT_BYTES of UTF-8 is refused by create, put and update; one at the limit is kept", async () => {
+  await withEngine(async (engine) => {
+    const atLimit = "//" + "x".repeat(MAX_STORED_SCRIPT_BYTES - 2);
+    const s = await engine.scripts.create({ name: "big", source: atLimit });
+    assert.equal((await engine.scripts.get("big")).source.length, MAX_STORED_SCRIPT_BYTES);
+    // Counted in bytes: 400k three-byte characters are 1.2 MB.
+    const over = "//" + "名".repeat(400_000);
+    const msg = await rejectsWith(
+      engine.scripts.create({ name: "b2", source: over }),
+      "INVALID_REQUEST",
+    );
+    assert.match(
+      msg,
+      /1\.1 MiB, and a stored script may be at most 1 MiB: run a larger one from a file/,
+    );
+    await rejectsWith(engine.scripts.put({ name: "big", source: over }), "INVALID_REQUEST");
+    await rejectsWith(engine.scripts.update(s.id, { source: atLimit + "x" }), "INVALID_REQUEST");
+    assert.equal((await engine.scripts.get("big")).source, atLimit);
+    assert.equal((await engine.scripts.list()).length, 1);
   });
 });

@@ -14,6 +14,7 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { compress } from "hono/compress";
 import { type Engine, EngineError } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
@@ -32,6 +33,12 @@ import { auditRoutes } from "./routes/audit.tsx";
 import { settingsRoutes } from "./routes/settings.tsx";
 import { signInRoutes } from "./routes/signin.tsx";
 import { requireAdmin } from "./session.ts";
+
+/**
+ * The largest form the console takes, in bytes: a stored script or a secret of 1 MiB (the
+ * engine's limits), percent-encoded, with room to spare.
+ */
+export const FORM_MAX = 4 * 1024 * 1024;
 
 export type { ConsoleEnv };
 
@@ -120,6 +127,15 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
     app.route("/", signInRoutes(deps));
     // Every other path needs a signed-in admin (pageRoutes guards its own paths again, for
     // its tests that mount it alone; that second guard sees this one's admin and passes).
+    // Every form is refused past FORM_MAX as it arrives, before the guard reads it for its
+    // CSRF token (uploads are PUTs, streamed to the backend, and not held to it).
+    app.post(
+      "*",
+      bodyLimit({
+        maxSize: FORM_MAX,
+        onError: (c) => c.text(`The form is too large: at most ${FORM_MAX / 1048576} MiB`, 413),
+      }),
+    );
     const guard = requireAdmin(engine);
     app.use("*", (c, next) => openPath(c.req.path) ? next() : guard(c, next));
     app.route("/admins", adminRoutes(deps));

@@ -99,3 +99,42 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "scripts: a form past FORM_MAX is refused as it arrives (413); a script past the stored limit is refused with the reason (400), and nothing is stored",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const csrf = await t.csrf();
+      const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+      let sent = 0;
+      // 8 MiB without a length, as a client that streams its body sends it.
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("name=huge&source="));
+        },
+        pull(c) {
+          if (sent >= 8 * 1024 * 1024) return c.close();
+          sent += chunk.length;
+          c.enqueue(chunk);
+        },
+      });
+      const huge = await t.request("/scripts", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
+        body,
+      });
+      assert.equal(huge.status, 413);
+      assert.match(await huge.text(), /The form is too large: at most 4 MiB/);
+      assert.ok(sent < 8 * 1024 * 1024, `read ${sent} bytes of 8 MiB`);
+      const big = await t.post("/scripts", { name: "big", source: "x".repeat(1_500_000) });
+      assert.equal(big.status, 400);
+      assert.match(big.html, /a stored script may be at most 1 MiB/);
+      assert.deepEqual(await t.engine.scripts.list(), []);
+    } finally {
+      await t.close();
+    }
+  },
+});

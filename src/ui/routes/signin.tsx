@@ -33,10 +33,10 @@ const EXPIRED_FORM: Message = {
   text: "The form had expired (or came from another site): please try again",
 };
 
-/** The routes of sign-in, two-factor, setup and sign-out. */
 /** The largest sign-in, code or setup form accepted, in bytes. */
 export const SIGN_IN_FORM_MAX = 16 * 1024;
 
+/** The routes of sign-in, two-factor, setup and sign-out. */
 export function signInRoutes(deps: AuthDeps): Hono {
   const { engine } = deps;
   const app = new Hono();
