@@ -103,7 +103,9 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
       description:
         "Queue and follow jobs, and manage what `aft` runs. Authenticate with the X-API-Key header.",
     },
-    servers: [{ url: "https://127.0.0.1:44399" }],
+    // Relative: the document is served by the service it describes, so its own address (any
+    // host, any --listen port) is the server's. A fixed one named the default port.
+    servers: [{ url: "/", description: "The service that serves this document" }],
     components: {
       securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
       schemas: { Error: ERROR_SCHEMA },

@@ -194,6 +194,7 @@ export function audited(parts: AuditedParts, record: AuditRecorder): AuditedPart
           script: s.script,
           cron: s.cron,
           params: Object.keys(s.params),
+          ...(s.enabled ? {} : { enabled: false }),
         });
         return s;
       },

@@ -42,9 +42,12 @@ export interface ScheduleOps {
   list(): Promise<ScheduleRecord[]>;
   /** By ID or name (case-insensitive); SCHEDULE_NOT_FOUND when there is none. */
   get(idOrName: string): Promise<ScheduleRecord>;
-  /** INVALID_CRON, SCRIPT_NOT_FOUND, INVALID_REQUEST (params), ALREADY_EXISTS. */
+  /**
+   * Adds a schedule, enabled unless `enabled` is false. INVALID_CRON, SCRIPT_NOT_FOUND,
+   * INVALID_REQUEST (params), ALREADY_EXISTS.
+   */
   create(
-    input: { name: string; script: string; cron: string; params?: unknown },
+    input: { name: string; script: string; cron: string; params?: unknown; enabled?: boolean },
   ): Promise<ScheduleRecord>;
   /** SCHEDULE_NOT_FOUND when there is none. */
   remove(idOrName: string): Promise<void>;
@@ -106,7 +109,9 @@ export function createScheduleOps(core: EngineCore, deps: ScheduleDeps): Schedul
   return guarded({
     list: () => store.schedules.list(),
     get: find,
-    async create(input: { name: string; script: string; cron: string; params?: unknown }) {
+    async create(
+      input: { name: string; script: string; cron: string; params?: unknown; enabled?: boolean },
+    ) {
       const name = checkName("schedule", input.name);
       await checkCron(input.cron);
       await checkScript(input.script);
@@ -117,8 +122,8 @@ export function createScheduleOps(core: EngineCore, deps: ScheduleDeps): Schedul
         script: input.script,
         cron: input.cron,
         params,
-        enabled: true,
-        nextRunAt: nextRun(input.cron, new Date()),
+        enabled: input.enabled !== false,
+        nextRunAt: input.enabled === false ? null : nextRun(input.cron, new Date()),
       });
     },
     async remove(idOrName: string) {

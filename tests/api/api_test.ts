@@ -399,6 +399,16 @@ Deno.test("admin routes: scripts, secrets (write-only), API keys, schedules, set
     });
     assert.equal(sch.status, 201, sch.text);
     assert.ok(new Date(sch.json.nextRunAt) > new Date());
+    // Added switched off, as PATCH can switch it: no next run until it is enabled.
+    const off = await svc.call("POST", "/v1/adm/schedules", {
+      body: { name: "staged", script: "a", cron: "0 3 * * *", enabled: false },
+    });
+    assert.equal(off.status, 201, off.text);
+    assert.equal(off.json.enabled, false);
+    assert.equal(off.json.nextRunAt, null);
+    const on = await svc.call("PATCH", "/v1/adm/schedules/staged", { body: { enabled: true } });
+    assert.ok(new Date(on.json.nextRunAt) > new Date());
+    assert.equal((await svc.call("DELETE", "/v1/adm/schedules/staged")).status, 204);
     assert.equal(
       (await svc.call("POST", "/v1/adm/schedules", {
         body: { name: "x", script: "a", cron: "nope" },
@@ -498,6 +508,8 @@ Deno.test("OpenAPI 3.1 describes every route; health and metrics answer", async 
   await withService(async (svc) => {
     const doc = (await svc.call("GET", "/v1/openapi.json", { key: null })).json;
     assert.equal(doc.openapi, "3.1.0");
+    // The server is the one that served the document (this test's port is not the default).
+    assert.equal(doc.servers[0].url, "/");
     for (
       const [path, method] of [
         ["/v1/jobs", "post"],

@@ -53,6 +53,7 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
           script: NAME,
           cron: { type: "string", minLength: 1 },
           params: PARAMS,
+          enabled: { type: "boolean", description: "Default true" },
         },
         additionalProperties: false,
       },
@@ -64,7 +65,13 @@ export function scheduleRoutes({ engine }: AppDeps): RouteDef[] {
       handler: async (c, { body, actor }) =>
         c.json(
           await engine.as(actor).schedules.create(
-            body as { name: string; script: string; cron: string; params?: unknown },
+            body as {
+              name: string;
+              script: string;
+              cron: string;
+              params?: unknown;
+              enabled?: boolean;
+            },
           ),
           201,
         ),
