@@ -6,7 +6,9 @@
  * - Zip writes the archive under a temporary name and renames it into place; a halt removes it.
  * - Unzip first reads the whole central directory and refuses the archive if any entry would
  *   land outside `destDir` (absolute names, drive letters, `..`, symbolic links), before
- *   anything is written. It then extracts into a staging folder inside `destDir` and moves the
+ *   anything is written, and if a folder already in `destDir` that an entry would go through
+ *   is a symbolic link out of `localRoots`, or an entry's own name there is a link
+ *   (unzip_dest.ts). It then extracts into a staging folder inside `destDir` and moves the
  *   entries into place only when all of them extracted and checked out, so a corrupt archive
  *   leaves the destination as it was.
  *
@@ -20,6 +22,8 @@ import type { ResultData } from "../../protocol/calls.ts";
 import type { HostContext } from "./context.ts";
 import { BatchedWriter } from "./batched_writer.ts";
 import { readEntry } from "./zip_entry.ts";
+import { unsafeTarget } from "./unzip_dest.ts";
+import { checkLocalPath } from "../../../vfs/local_roots.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
 import { ZipWriter, type ZipWriterOptions } from "./zip_writer.ts";
 
@@ -188,6 +192,7 @@ export async function unzipCall(
 ): Promise<ResultData> {
   const zipAbs = await localPath(ctx, source);
   const dest = await localPath(ctx, target);
+  const roots = ctx.job.limits.localRoots;
   let zf: yauzl.ZipFile;
   try {
     zf = await open(zipAbs);
@@ -212,6 +217,17 @@ export async function unzipCall(
       }
       if (e.isEncrypted()) {
         return failed(new Error(`Entry "${e.fileName}" of "${source}" is encrypted`));
+      }
+    }
+    // Folders already in the destination may be links to elsewhere (unzip_dest.ts).
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const rel = e.fileName.replaceAll("\\", "/");
+      const why = await unsafeTarget(dest, rel, rel.endsWith("/"), roots, seen);
+      if (why) {
+        return failed(
+          new Error(`Refused "${source}": entry "${e.fileName}" ${why}; nothing was extracted`),
+        );
       }
     }
     await Deno.mkdir(dest, { recursive: true });
@@ -253,7 +269,7 @@ export async function unzipCall(
     }
     // Folders last, innermost first: writing their files changed their times.
     for (const [abs, mtime] of times.reverse()) await Deno.utime(abs, mtime, mtime);
-    await moveInto(staging, dest);
+    await moveInto(staging, dest, roots);
     return { ok: true, files, bytesCopied: bytes };
   } catch (err) {
     return failed(new Error(`Cannot extract "${source}": ${message(err)}`));
@@ -264,18 +280,25 @@ export async function unzipCall(
   }
 }
 
-/** Moves the staged tree into `dest`, merging with folders that exist there. */
-async function moveInto(from: string, dest: string): Promise<void> {
+/**
+ * Moves the staged tree into `dest`, merging with folders that exist there. The links in
+ * `dest` were checked before extracting (unsafeTarget); one that appeared since is checked
+ * again here, so a merge never goes through a link out of `roots`.
+ */
+async function moveInto(from: string, dest: string, roots: readonly string[]): Promise<void> {
   for await (const e of Deno.readDir(from)) {
     const src = join(from, e.name);
     const dst = join(dest, e.name);
+    const link = (await Deno.lstat(dst).catch(() => null))?.isSymlink === true;
+    if (link && !e.isDirectory) throw new Error(`"${dst}" is a symbolic link; it was kept`);
     if (e.isDirectory) {
       const there = await Deno.stat(dst).catch(() => null);
       if (there?.isDirectory) {
-        await moveInto(src, dst);
+        if (link) await checkLocalPath(dst, roots);
+        await moveInto(src, dst, roots);
         continue;
       }
-      if (there) await Deno.remove(dst);
+      if (there || link) await Deno.remove(dst);
     }
     await Deno.rename(src, dst);
   }

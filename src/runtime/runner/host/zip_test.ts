@@ -153,6 +153,51 @@ Deno.test({
 });
 
 Deno.test({
+  name: "Unzip() refuses to write through a symbolic link already in the destination",
+  ignore: Deno.build.os === "windows",
+  async fn(t) {
+    await withDirs(async (dir) => {
+      const allowed = join(dir, "allowed");
+      const outside = join(dir, "outside");
+      const dest = join(allowed, "dest");
+      await Deno.mkdir(dest, { recursive: true });
+      await Deno.mkdir(outside);
+      await Deno.writeTextFile(join(outside, "f.txt"), "theirs");
+      await Deno.mkdir(join(allowed, "shared"));
+      await Deno.symlink(outside, join(dest, "evil"));
+      await Deno.symlink(join(outside, "f.txt"), join(dest, "f.txt"));
+      await Deno.symlink(join(allowed, "shared"), join(dest, "shared"));
+      const ctx = testContext({ limits: { localRoots: [allowed] } });
+      const cases = [
+        { name: "evil/x.txt", why: /"evil\/x\.txt" would be written through the symbolic link/ },
+        { name: "evil/sub/", why: /"evil\/sub\/" would be written through the symbolic link/ },
+        { name: "f.txt", why: /"f\.txt" would replace the symbolic link ".*dest\/f\.txt"/ },
+      ];
+      for (const c of cases) {
+        await t.step(c.name, async () => {
+          const zip = join(allowed, "evil.zip");
+          await craft(zip, [{ name: "fine.txt", data: "fine" }, { name: c.name, data: "x" }]);
+          const r = await unzipCall(ctx, [zip, dest]);
+          assert.equal(r.ok, false);
+          assert.match(r.error!, c.why);
+          assert.match(r.error!, /nothing was extracted/);
+          assert.deepEqual(await listAll(outside), ["f.txt"]);
+          assert.equal(await Deno.readTextFile(join(outside, "f.txt")), "theirs");
+          assert.deepEqual(await listAll(dest), ["evil", "f.txt", "shared"]);
+        });
+      }
+      await t.step("a link to a folder inside localRoots is followed", async () => {
+        const zip = join(allowed, "ok.zip");
+        await craft(zip, [{ name: "shared/in.txt", data: "in" }]);
+        const r = await unzipCall(ctx, [zip, dest]);
+        assert.equal(r.error, undefined);
+        assert.equal(await Deno.readTextFile(join(allowed, "shared", "in.txt")), "in");
+      });
+    });
+  },
+});
+
+Deno.test({
   name: "Unzip() of a stored entry whose bytes were changed (same size) fails its CRC-32 check",
   ignore: !linux,
   fn: async () => {
