@@ -89,6 +89,19 @@ Deno.test("gcs: bad credentials give one clear AUTH_FAILED error before any requ
       (e) => isVfsError(e, "AUTH_FAILED") && re.test(e.message),
     );
   }
+  // A file that is not JSON is said to be so; its text is not quoted.
+  const notKey = await Deno.makeTempFile({ prefix: "aft-gcs-", suffix: ".txt" });
+  try {
+    await Deno.writeTextFile(notKey, "root:x:0:0:secret-text\n");
+    await assert.rejects(
+      openGcs(def("gcs://b", { credentialsFile: notKey }), noSecrets),
+      (e) =>
+        isVfsError(e, "AUTH_FAILED") &&
+        e.message === `The GCS key file "${notKey}" is not a JSON service-account key file`,
+    );
+  } finally {
+    await Deno.remove(notKey);
+  }
   // A key whose private key is not a PEM key fails when the client tries to sign with it.
   const key = {
     client_email: "a@p.iam.gserviceaccount.com",

@@ -161,12 +161,22 @@ export class GcsVfs extends ObjectStoreVfs {
 export async function openGcs(def: VfsDefinition, _ctx: VfsContext): Promise<Vfs> {
   const o = parseGcsTarget(def);
   if (o.credentialsFile) {
+    let text: string;
     try {
-      JSON.parse(await Deno.readTextFile(o.credentialsFile));
+      text = await Deno.readTextFile(o.credentialsFile);
     } catch (err) {
       throw new VfsError(
         "AUTH_FAILED",
         `Cannot read the GCS key file "${o.credentialsFile}": ${(err as Error).message}`,
+      );
+    }
+    try {
+      JSON.parse(text);
+    } catch {
+      // JSON.parse's message quotes the text: the file's first bytes must not reach a log.
+      throw new VfsError(
+        "AUTH_FAILED",
+        `The GCS key file "${o.credentialsFile}" is not a JSON service-account key file`,
       );
     }
   }
