@@ -12,8 +12,19 @@ import type { FileInfo, Vfs, VfsDefinition, VfsType } from "../../../vfs/types.t
 import { openVfs } from "../../../vfs/registry.ts";
 import type { ScriptFileInfo } from "../../protocol/calls.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
+import { localPath } from "./local.ts";
 
 const TYPES: readonly VfsType[] = ["memory", "disk", "sftp", "ftp", "ftps", "s3", "azure", "gcs"];
+
+/**
+ * Options that name a file on the host, which the backend reads when it opens: SftpClient's
+ * `KeyFile`, GCSClient's `CredentialsFile`, a CA file. When a script names them (a client's
+ * fields, `new VirtualFS`'s payload) they pass the localRoots check like any local path of a
+ * script. A VFS Library entry's are not checked: the entry is an administrator's, and the
+ * place for its key is outside localRoots, where no script's ReadTextFile reaches it. Nor is a
+ * path held in a secret (`keyFileSecret`): its value is an administrator's too.
+ */
+const FILE_OPTIONS = ["keyFile", "credentialsFile", "caFile"];
 
 interface Entry {
   def: VfsDefinition;
@@ -59,6 +70,10 @@ export class VfsHandles {
         target: String(s.target),
         options: parsePayload(s.payload),
       };
+      for (const key of FILE_OPTIONS) {
+        const p = def.options[key];
+        if (p) def.options[key] = await localPath(this.#ctx, p);
+      }
     }
     const handle = this.#next++;
     this.#entries.set(handle, { def, library: typeof s.name === "string" });

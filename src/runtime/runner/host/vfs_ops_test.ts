@@ -131,3 +131,51 @@ Deno.test("WriteFileAsText and WriteFileAsBytes into a missing folder are the sa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("vfs.open refuses a key, credentials or CA file a script names outside localRoots", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aft-vfsops-" });
+  try {
+    const allowed = join(root, "allowed");
+    await Deno.mkdir(allowed);
+    await Deno.writeTextFile(join(root, "key.json"), "{}");
+    await Deno.writeTextFile(join(allowed, "key.json"), "{}");
+    const kinds = [
+      { type: "gcs", target: "gcs://b/", key: "credentialsFile" },
+      { type: "sftp", target: "sftp://u@127.0.0.1:1/", key: "keyFile" },
+      { type: "ftps", target: "ftps://u@127.0.0.1:1/", key: "caFile" },
+    ];
+    await withHandles(async (_op, handles) => {
+      for (const k of kinds) {
+        await assert.rejects(
+          handles.open({
+            type: k.type,
+            target: k.target,
+            payload: JSON.stringify({ [k.key]: join(root, "key.json") }),
+          }),
+          (e) => e instanceof ScriptCallError && /outside the allowed folders/.test(e.message),
+          `${k.type} ${k.key}`,
+        );
+        const h = await handles.open({
+          type: k.type,
+          target: k.target,
+          payload: JSON.stringify({ [k.key]: join(allowed, "key.json") }),
+        });
+        assert.equal(typeof h, "number");
+      }
+    }, [allowed]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("vfs.open takes a VFS Library entry's key file outside localRoots (an administrator's)", async () => {
+  const ctx = testContext({ limits: { localRoots: ["/nowhere"] } });
+  ctx.request = (req) =>
+    Promise.resolve(
+      req.op === "vfs"
+        ? { name: "g", type: "gcs", target: "gcs://b/", options: { credentialsFile: "/etc/k" } }
+        : null,
+    );
+  const handles = new VfsHandles(ctx);
+  assert.equal(typeof await handles.open({ name: "g" }), "number");
+});
