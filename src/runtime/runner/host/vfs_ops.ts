@@ -279,6 +279,13 @@ export const VFS_OPS: Record<string, Op> = {
     if (!Number.isInteger(m) || m < 0 || m > 0o7777) {
       throw new ScriptCallError(`Invalid mode ${JSON.stringify(mode)}`);
     }
+    // Setuid, setgid and sticky: a script would make a program run as the service's user.
+    if (m > 0o777) {
+      throw new ScriptCallError(
+        `Chmod(path, mode): mode 0o${m.toString(8)} sets the setuid, setgid or sticky bit; ` +
+          "a script may set permission bits only (0o000 to 0o777)",
+      );
+    }
     await vfs.chmod(p(path), m);
     return OK;
   },

@@ -179,3 +179,31 @@ Deno.test("vfs.open takes a VFS Library entry's key file outside localRoots (an 
   const handles = new VfsHandles(ctx);
   assert.equal(typeof await handles.open({ name: "g" }), "number");
 });
+
+Deno.test({
+  name: "Chmod() refuses the setuid, setgid and sticky bits and changes nothing",
+  ignore: Deno.build.os === "windows",
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "aft-vfsops-" });
+    try {
+      await Deno.writeTextFile(join(dir, "f.sh"), "#!/bin/sh\n");
+      await Deno.chmod(join(dir, "f.sh"), 0o644);
+      await withHandles(async (op, handles) => {
+        const disk = await handles.open({ type: "disk", target: dir, payload: "" });
+        for (const mode of [0o4755, 0o2755, 0o1777, 0o7777, "4755"]) {
+          await t.step(typeof mode === "number" ? `0o${mode.toString(8)}` : mode, async () => {
+            await assert.rejects(
+              op(disk, "chmod", "/f.sh", mode),
+              (e) => e instanceof ScriptCallError && /setuid, setgid or sticky/.test(e.message),
+            );
+            assert.equal((await Deno.stat(join(dir, "f.sh"))).mode! & 0o7777, 0o644);
+          });
+        }
+        assert.deepEqual(await op(disk, "chmod", "/f.sh", 0o755), { ok: true });
+        assert.equal((await Deno.stat(join(dir, "f.sh"))).mode! & 0o7777, 0o755);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
