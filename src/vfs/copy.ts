@@ -33,6 +33,7 @@ import { EarlyWrites } from "./early_writes.ts";
 import { hasGlob, matchGlob } from "./glob.ts";
 import { basename, dirname, joinPath, normalizePath, relativeTo } from "./path.ts";
 import { tempName } from "./temp_name.ts";
+import { copyFileAbortable } from "./copy_file.ts";
 import { type FileInfo, type HashAlgorithm, isVfsError, type Vfs, VfsError } from "./types.ts";
 import { walk } from "./walk.ts";
 import type { TransferProgress } from "./progress.ts";
@@ -430,16 +431,17 @@ async function copyOne(
   let stored: number | undefined;
   try {
     if (src === dst && src.copy) {
-      await src.copy(from.path, tmp);
+      await src.copy(from.path, tmp, { signal: opts.signal });
       counted = from.size;
       onBytes(counted);
     } else if (src.localPath && dst.localPath) {
       // Both ends on this machine's file system: let the kernel copy, as `cp` does.
       const [a, b] = [await src.localPath(from.path), await dst.localPath(tmp, true)];
-      if (opts.signal?.aborted) throw opts.signal.reason;
       try {
-        await Deno.copyFile(a, b);
+        // A halt ends it at once and removes the temporary file (copy_file.ts).
+        await copyFileAbortable(a, b, opts.signal);
       } catch (err) {
+        if (opts.signal?.aborted) throw err;
         throw new VfsError("IO", `Copy of "${from.path}" failed: ${(err as Error).message}`, {
           cause: err,
           path: from.path,

@@ -157,8 +157,11 @@ export interface Vfs {
   setTimes?(path: string, atime: Date, mtime: Date): Promise<void>;
   chmod?(path: string, mode: number): Promise<void>;
   truncate?(path: string, size: number): Promise<void>;
-  /** Server-side copy of one file (no bytes through the client). */
-  copy?(from: string, to: string): Promise<void>;
+  /**
+   * Server-side copy of one file (no bytes through the client). `signal` ends it where the
+   * backend can stop it, removing what it wrote of `to`.
+   */
+  copy?(from: string, to: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Hex digest of a file, for an algorithm listed in `features.hashes`. */
   hash?(path: string, algorithm: HashAlgorithm): Promise<string>;
   /**

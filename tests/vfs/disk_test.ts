@@ -153,3 +153,46 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("CopyToVFS() halted mid-copy between disk folders keeps no temporary file and no partial file", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-halt-" });
+  try {
+    await Deno.mkdir(join(dir, "src"));
+    // Large enough that the kernel's copy takes a while (some 100 ms or more here).
+    const big = await Deno.open(join(dir, "src", "big.bin"), { write: true, create: true });
+    const block = crypto.getRandomValues(new Uint8Array(64 * 1024));
+    const buf = new Uint8Array(8 << 20);
+    for (let at = 0; at < buf.length; at += block.length) buf.set(block, at);
+    for (let i = 0; i < 64; i++) await big.write(buf);
+    big.close();
+    const src = await DiskVfs.open(join(dir, "src"));
+    for (
+      const [name, to] of [
+        ["another disk VFS (the copy's own kernel copy)", "out"],
+        ["the same disk VFS (its server-side copy)", "src/out"],
+      ] as const
+    ) {
+      await t.step(name, async () => {
+        await Deno.mkdir(join(dir, to));
+        const dst = to === "out" ? await DiskVfs.open(join(dir, "out")) : src;
+        const ac = new AbortController();
+        const copying = copyToVfs(src, "/big.bin", dst, to === "out" ? "/" : "/out", {
+          signal: ac.signal,
+        });
+        let settled = false;
+        copying.finally(() => settled = true);
+        // Halted once the temporary file shows.
+        while (!settled && [...Deno.readDirSync(join(dir, to))].length === 0) {
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        ac.abort(new Error("The job was halted"));
+        const r = await copying;
+        assert.equal(r.ok, false);
+        assert.deepEqual(r.errors.map((e) => e.code), ["CANCELLED"], JSON.stringify(r.errors));
+        assert.deepEqual([...Deno.readDirSync(join(dir, to))].map((e) => e.name), []);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -23,6 +23,7 @@ import {
   type VfsFeatures,
   type WriteOptions,
 } from "../types.ts";
+import { copyFileAbortable } from "../copy_file.ts";
 import { mapDiskError } from "./_map_error.ts";
 import { WRITE_BEHIND_BYTES, writeBehind } from "./write_behind.ts";
 
@@ -395,15 +396,16 @@ export class DiskVfs implements Vfs {
     });
   }
 
-  async copy(from: string, to: string): Promise<void> {
+  async copy(from: string, to: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const a = this.#guard(from);
     const b = this.#guard(to, true);
     try {
       const st = await Deno.stat(a.os);
       if (st.isDirectory) throw new VfsError("IS_DIR", `Is a folder: "${a.v}"`, { path: a.v });
       notSpecial(st, a.v);
-      await Deno.copyFile(a.os, b.os);
+      await copyFileAbortable(a.os, b.os, opts.signal);
     } catch (err) {
+      if (opts.signal?.aborted) throw err;
       throw mapDiskError(err, a.v);
     }
   }
