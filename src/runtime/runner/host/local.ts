@@ -11,6 +11,7 @@ import { matchGlob } from "../../../vfs/glob.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
 import { tempBeside } from "./local_temp.ts";
+import { copyFileAbortable } from "../../../vfs/copy_file.ts";
 
 export { tempBeside } from "./local_temp.ts";
 
@@ -98,7 +99,7 @@ const ops: Record<string, LocalOp> = {
     const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
     const tmp = await tempBeside(dst);
     try {
-      await Deno.copyFile(src, tmp);
+      await copyFileAbortable(src, tmp, ctx.signal); // a halt ends it, its file removed
       await Deno.rename(tmp, dst);
       return { ok: true };
     } catch (err) {

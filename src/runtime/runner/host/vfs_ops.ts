@@ -114,6 +114,7 @@ export async function writeAtomic(
   vfs: Vfs,
   path: string,
   source: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const folder = dirname(path);
   const tmp = joinPath(folder, tempName(basename(path)));
@@ -124,7 +125,7 @@ export async function writeAtomic(
       }
       throw err;
     });
-    await source.pipeTo(sink);
+    await source.pipeTo(sink, { signal });
     await vfs.rename(tmp, path);
   } catch (err) {
     await vfs.remove(tmp).catch(() => {});
@@ -323,7 +324,8 @@ export const VFS_OPS: Record<string, Op> = {
       throw new ScriptCallError(e.message);
     });
     const file = await Deno.open(abs, { read: true });
-    await writeAtomic(vfs, p(vfsPath), file.readable);
+    // A halt ends a large import at once, its temporary file removed.
+    await writeAtomic(vfs, p(vfsPath), file.readable, ctx.signal);
     return OK;
   },
   async exportFile({ ctx, vfs }, [vfsPath, localPath]) {
@@ -337,7 +339,7 @@ export const VFS_OPS: Record<string, Op> = {
     const tmp = await tempBeside(abs);
     try {
       const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-      await src.pipeTo(file.writable);
+      await src.pipeTo(file.writable, { signal: ctx.signal });
       await Deno.rename(tmp, abs);
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});

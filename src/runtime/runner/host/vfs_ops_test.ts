@@ -207,3 +207,66 @@ Deno.test({
     }
   },
 });
+
+/** Writes a file of `mib` MiB of random-looking bytes. */
+async function bigFile(path: string, mib: number): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true });
+  const block = crypto.getRandomValues(new Uint8Array(64 * 1024));
+  const buf = new Uint8Array(8 << 20);
+  for (let at = 0; at < buf.length; at += block.length) buf.set(block, at);
+  for (let i = 0; i < mib / 8; i++) await file.write(buf);
+  file.close();
+}
+
+/** Runs `start`, halts the job once `dir` holds a file, and answers what `start` gave. */
+async function haltWhenWriting<T>(
+  ctx: { abort: AbortController },
+  dir: string,
+  start: () => Promise<T>,
+): Promise<T> {
+  const running = start();
+  let settled = false;
+  running.finally(() => settled = true).catch(() => {});
+  while (!settled && [...Deno.readDirSync(dir)].length === 0) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  ctx.abort.abort(new Error("The job was halted"));
+  return await running;
+}
+
+Deno.test("ImportFile() and ExportFile() halted mid-file keep no temporary file", async (t) => {
+  const root = await Deno.makeTempDir({ prefix: "aft-vfsops-" });
+  try {
+    for (const d of ["local", "vfs", "export"]) await Deno.mkdir(join(root, d));
+    await bigFile(join(root, "local", "big.bin"), 512);
+    await Deno.copyFile(join(root, "local", "big.bin"), join(root, "export", "big.bin"));
+    await t.step("ImportFile", async () => {
+      const ctx = testContext();
+      const handles = new VfsHandles(ctx);
+      const h = await handles.open({ type: "disk", target: join(root, "vfs") });
+      const r = await haltWhenWriting(
+        ctx,
+        join(root, "vfs"),
+        () => vfsOp(ctx, handles, h, "importFile", [join(root, "local", "big.bin"), "/big.bin"]),
+      );
+      assert.deepEqual(r, { ok: false, error: "The job was halted" });
+      assert.deepEqual([...Deno.readDirSync(join(root, "vfs"))], []);
+      await handles.closeAll();
+    });
+    await t.step("ExportFile", async () => {
+      const ctx = testContext();
+      const handles = new VfsHandles(ctx);
+      const h = await handles.open({ type: "disk", target: join(root, "export") });
+      const r = await haltWhenWriting(
+        ctx,
+        join(root, "vfs"),
+        () => vfsOp(ctx, handles, h, "exportFile", ["/big.bin", join(root, "vfs", "big.bin")]),
+      );
+      assert.deepEqual(r, { ok: false, error: "The job was halted" });
+      assert.deepEqual([...Deno.readDirSync(join(root, "vfs"))], []);
+      await handles.closeAll();
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
