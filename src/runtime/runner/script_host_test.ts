@@ -107,3 +107,30 @@ Deno.test("the Worker cuts long lines and drops lines over the job's log limit, 
   for (let i = kept; i < 1000; i++) bytes += `n${i}`.length;
   assert.equal(last.bytes, bytes);
 });
+
+Deno.test("a VirtualFS method called with arguments of the wrong type names itself and the argument", async () => {
+  const src = [
+    'var v = new VirtualFS(VfsTypeMemory, "args-" + JobID());',
+    "function tryIt(f) { try { f(); } catch (e) { Log.Info(e.message); } }",
+    "tryIt(function () { v.ListFiles(42, '*'); });",
+    "tryIt(function () { v.Stat(); });",
+    "tryIt(function () { v.Rename('/a', {}); });",
+    "tryIt(function () { v.CopyToVFS('/a', v, null); });",
+    "tryIt(function () { v.CopyToVFS('/a', '/b', '/c'); });",
+    "tryIt(function () { v.WriteFileAsBytes('/a', 'text'); });",
+    "tryIt(function () { v.Truncate('/a', -1); });",
+    "tryIt(function () { var s = v.Stat; s('/'); });",
+  ].join("\n");
+  const end = await runSource(src);
+  assert.equal(end.code, 0, end.error);
+  assert.deepEqual(end.logs.map((l) => l.text), [
+    "VirtualFS.ListFiles: the first argument must be a path (text), not a number",
+    "VirtualFS.Stat: the first argument must be a path (text), not undefined",
+    "VirtualFS.Rename: the second argument must be a target path (text), not an object",
+    "VirtualFS.CopyToVFS: the third argument must be a destination folder (text), not null",
+    "VirtualFS.CopyToVFS: the second argument (the destination) must be a VirtualFS object",
+    "VirtualFS.WriteFileAsBytes: the second argument must be bytes (a Uint8Array), not a string",
+    "VirtualFS.Truncate: the second argument (size) must be a whole number",
+    "VirtualFS.Stat: this must be a VirtualFS object",
+  ]);
+});

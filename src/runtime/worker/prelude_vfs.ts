@@ -68,8 +68,8 @@ export function installVfs(bridge: Bridge): void {
     return h;
   }
 
-  function op(self: unknown, name: string, args: unknown[]): Result {
-    const handle = handleOf(self, "this");
+  function op(self: unknown, method: string, name: string, args: unknown[]): Result {
+    const handle = handleOf(self, `VirtualFS.${method}: this`);
     return new Result(bridge.call("vfs.op", handle, name, args.map(toWire)));
   }
 
@@ -85,7 +85,7 @@ export function installVfs(bridge: Bridge): void {
   const proto = VirtualFS.prototype as Record<string, unknown>;
   for (const [method, hostOp] of Object.entries(METHODS)) {
     proto[method] = function (this: unknown, ...args: unknown[]) {
-      return op(this, hostOp, args);
+      return op(this, method, hostOp, args);
     };
   }
   for (const [method, hostOp] of [["CopyToVFS", "copy"], ["MoveToVFS", "move"]] as const) {
@@ -96,8 +96,8 @@ export function installVfs(bridge: Bridge): void {
       dstDir: unknown,
       opts?: unknown,
     ) {
-      const dstHandle = handleOf(dst, `${method}(): the destination`);
-      return op(this, hostOp, [srcPath, dstHandle, dstDir, opts ?? {}]);
+      const dstHandle = handleOf(dst, `VirtualFS.${method}: the second argument (the destination)`);
+      return op(this, method, hostOp, [srcPath, dstHandle, dstDir, opts ?? {}]);
     };
   }
   proto.toString = function (this: unknown) {

@@ -31,15 +31,40 @@ type Op = (env: OpEnv, args: unknown[]) => Promise<ResultData>;
 const OK: ResultData = { ok: true };
 const OVERWRITE: OverwritePolicy[] = ["never", "always", "ifDiffSize", "ifNewer"];
 
-function p(v: unknown, what = "path"): string {
-  if (typeof v !== "string") throw new ScriptCallError(`The ${what} must be a string`);
+const NTH = ["first", "second", "third", "fourth"];
+
+/**
+ * Argument `nth` (from 1) as a VFS path. The message says which argument and what it is;
+ * `vfsOp` puts the method's name before it.
+ */
+function p(v: unknown, nth = 1, what = "a path"): string {
+  if (typeof v !== "string") {
+    throw new ScriptCallError(
+      `the ${NTH[nth - 1]} argument must be ${what} (text), not ${typeName(v)}`,
+    );
+  }
   return normalizePath(v);
+}
+
+/** What a script passed, in a word: `a number`, `undefined`, `an object`. */
+function typeName(v: unknown): string {
+  if (v === undefined || v === null) return String(v);
+  if (Array.isArray(v)) return "an array";
+  const t = typeof v;
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+/** The script's name of a host operation: `listFiles` is `VirtualFS.ListFiles`. */
+function methodName(op: string): string {
+  if (op === "copy") return "VirtualFS.CopyToVFS";
+  if (op === "move") return "VirtualFS.MoveToVFS";
+  return `VirtualFS.${op[0]!.toUpperCase()}${op.slice(1)}`;
 }
 
 function date(v: unknown, what: string): Date {
   const d = v instanceof Date ? v : new Date(v as string | number);
   if (Number.isNaN(d.getTime())) {
-    throw new ScriptCallError(`${what} is not a valid date: ${JSON.stringify(v)}`);
+    throw new ScriptCallError(`${what} is not a valid date: ${JSON.stringify(v) ?? String(v)}`);
   }
   return d;
 }
@@ -168,13 +193,13 @@ async function transfer(env: OpEnv, args: unknown[], move: boolean): Promise<Res
   const o = (rawOpts ?? {}) as Record<string, unknown>;
   const overwrite = o.overwrite === undefined ? "never" : OVERWRITE[Number(o.overwrite)];
   if (!overwrite) {
-    throw new ScriptCallError(`Unknown overwrite policy ${JSON.stringify(o.overwrite)}`);
+    throw new ScriptCallError(`unknown overwrite policy ${JSON.stringify(o.overwrite)}`);
   }
   const r = await copyToVfs(
     env.vfs,
-    p(srcPath, "source path"),
+    p(srcPath, 1, "a source path"),
     dst,
-    p(dstDir, "destination folder"),
+    p(dstDir, 3, "a destination folder"),
     {
       overwrite,
       verify: o.verify === true,
@@ -259,7 +284,7 @@ export const VFS_OPS: Record<string, Op> = {
     return OK;
   },
   async rename({ vfs }, [from, to]) {
-    await vfs.rename(p(from, "source path"), p(to, "target path"));
+    await vfs.rename(p(from, 1, "a source path"), p(to, 2, "a target path"));
     return OK;
   },
   async treeSize({ vfs }, [path]) {
@@ -278,12 +303,12 @@ export const VFS_OPS: Record<string, Op> = {
     if (!vfs.chmod) return notSupported(vfs, "Chmod");
     const m = typeof mode === "string" ? parseInt(mode, 8) : Number(mode);
     if (!Number.isInteger(m) || m < 0 || m > 0o7777) {
-      throw new ScriptCallError(`Invalid mode ${JSON.stringify(mode)}`);
+      throw new ScriptCallError(`invalid mode ${JSON.stringify(mode)}`);
     }
     // Setuid, setgid and sticky: a script would make a program run as the service's user.
     if (m > 0o777) {
       throw new ScriptCallError(
-        `Chmod(path, mode): mode 0o${m.toString(8)} sets the setuid, setgid or sticky bit; ` +
+        `mode 0o${m.toString(8)} sets the setuid, setgid or sticky bit; ` +
           "a script may set permission bits only (0o000 to 0o777)",
       );
     }
@@ -294,7 +319,7 @@ export const VFS_OPS: Record<string, Op> = {
     if (!vfs.truncate) return notSupported(vfs, "Truncate");
     const n = Number(size);
     if (!Number.isInteger(n) || n < 0) {
-      throw new ScriptCallError("Truncate(path, size): size must be a whole number");
+      throw new ScriptCallError("the second argument (size) must be a whole number");
     }
     await vfs.truncate(p(path), n);
     return OK;
@@ -311,26 +336,32 @@ export const VFS_OPS: Record<string, Op> = {
   },
   async writeFileAsBytes({ vfs }, [path, bytes]) {
     if (!(bytes instanceof Uint8Array)) {
-      throw new ScriptCallError("WriteFileAsBytes(path, bytes) takes a Uint8Array");
+      throw new ScriptCallError(
+        `the second argument must be bytes (a Uint8Array), not ${typeName(bytes)}`,
+      );
     }
     await writeAtomic(vfs, p(path), bytesStream(bytes));
     return OK;
   },
   async importFile({ ctx, vfs }, [localPath, vfsPath]) {
     if (typeof localPath !== "string") {
-      throw new ScriptCallError("ImportFile(localPath, vfsPath): localPath must be a string");
+      throw new ScriptCallError(
+        `the first argument must be a local path (text), not ${typeName(localPath)}`,
+      );
     }
     const abs = await checkLocalPath(localPath, ctx.job.limits.localRoots).catch((e: Error) => {
       throw new ScriptCallError(e.message);
     });
     const file = await Deno.open(abs, { read: true });
     // A halt ends a large import at once, its temporary file removed.
-    await writeAtomic(vfs, p(vfsPath), file.readable, ctx.signal);
+    await writeAtomic(vfs, p(vfsPath, 2), file.readable, ctx.signal);
     return OK;
   },
   async exportFile({ ctx, vfs }, [vfsPath, localPath]) {
     if (typeof localPath !== "string") {
-      throw new ScriptCallError("ExportFile(vfsPath, localPath): localPath must be a string");
+      throw new ScriptCallError(
+        `the second argument must be a local path (text), not ${typeName(localPath)}`,
+      );
     }
     const abs = await checkLocalPath(localPath, ctx.job.limits.localRoots).catch((e: Error) => {
       throw new ScriptCallError(e.message);
@@ -384,13 +415,19 @@ export async function vfsOp(
   try {
     vfs = await handles.get(handle);
   } catch (err) {
-    if (err instanceof ScriptCallError) throw err;
+    if (err instanceof ScriptCallError) throw named(op as string, err);
     const msg = err instanceof Error ? err.message : String(err);
     return { ok: false, error: `Cannot open VFS "${handles.name(handle as number)}": ${msg}` };
   }
   try {
     return await fn({ ctx, handles, vfs }, args);
   } catch (err) {
+    if (err instanceof ScriptCallError) throw named(op as string, err);
     return failure(err);
   }
+}
+
+/** A script's mistake in a call, with the method it called: `VirtualFS.Stat: the first …`. */
+function named(op: string, err: ScriptCallError): ScriptCallError {
+  return new ScriptCallError(`${methodName(op)}: ${err.message}`);
 }

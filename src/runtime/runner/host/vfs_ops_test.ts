@@ -80,7 +80,10 @@ Deno.test("vfs.op throws into the script for an unknown operation, a bad path or
   await withHandles(async (op, handles) => {
     const h = await handles.open({ type: "memory", target: `bad-${crypto.randomUUID()}` });
     await assert.rejects(op(h, "format"), ScriptCallError);
-    await assert.rejects(op(h, "stat", 42), /must be a string/);
+    await assert.rejects(
+      op(h, "stat", 42),
+      { message: "VirtualFS.Stat: the first argument must be a path (text), not a number" },
+    );
     await assert.rejects(op(999, "stat", "/"), /Not a VirtualFS handle/);
     await assert.rejects(
       handles.open({ type: "nfs", target: "/" }),
