@@ -134,3 +134,22 @@ Deno.test("a VirtualFS method called with arguments of the wrong type names itse
     "VirtualFS.Stat: this must be a VirtualFS object",
   ]);
 });
+
+Deno.test("HttpCli().Do() without a method throws, naming what it takes, and sends nothing", async () => {
+  const src = [
+    "function tryIt(f) {",
+    "  try { var r = f(); Log.Info('sent: ' + r.ErrorMsg()); } catch (e) { Log.Info(e.message); }",
+    "}",
+    "tryIt(function () { return HttpCli().Url('http://127.0.0.1:1/').Do(); });",
+    "tryIt(function () { return HttpCli().Url('http://127.0.0.1:1/').Do(''); });",
+    "tryIt(function () { return HttpCli().Url('http://127.0.0.1:1/').Do(42); });",
+  ].join("\n");
+  const end = await runSource(src);
+  assert.equal(end.code, 0, end.error);
+  const takes = 'HttpCli.Do: the first argument must be an HTTP method (text, e.g. "GET"), not';
+  assert.deepEqual(end.logs.map((l) => l.text), [
+    `${takes} undefined`,
+    `${takes} ""`,
+    `${takes} 42`,
+  ]);
+});

@@ -87,10 +87,18 @@ export function installHttp(bridge: Bridge): void {
       return this.Do("PATCH", body);
     }
     Do(verb: unknown, body?: unknown): HttpResponse {
+      // Without one, String(undefined) went out as the method "UNDEFINED".
+      if (typeof verb !== "string" || verb.trim() === "") {
+        throw new bridge.TypeError(
+          `HttpCli.Do: the first argument must be an HTTP method (text, e.g. "GET"), not ${
+            verb === undefined || verb === null ? String(verb) : JSON.stringify(verb)
+          }`,
+        );
+      }
       if (this.#url === "") throw new bridge.TypeError("HttpCli: call .Url(url) before sending");
       const spec: HttpRequestSpec = {
         url: this.#url,
-        method: String(verb).toUpperCase(),
+        method: verb.trim().toUpperCase(),
         headers: this.#headers,
         body: body === undefined ? this.#body : toBody(body),
         timeoutSeconds: this.#timeout,
