@@ -4,6 +4,8 @@
  * stream: no file and no archive is held in memory.
  *
  * - Zip writes the archive under a temporary name and renames it into place; a halt removes it.
+ *   It follows a link to a file, refusing the whole archive when the file is outside
+ *   `localRoots`.
  * - Unzip first reads the whole central directory and refuses the archive if any entry would
  *   land outside `destDir` (absolute names, drive letters, `..`, symbolic links), before
  *   anything is written, and if a folder already in `destDir` that an entry would go through
@@ -23,7 +25,7 @@ import type { HostContext } from "./context.ts";
 import { BatchedWriter } from "./batched_writer.ts";
 import { readEntry } from "./zip_entry.ts";
 import { unsafeTarget } from "./unzip_dest.ts";
-import { checkLocalPath } from "../../../vfs/local_roots.ts";
+import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
 import { failed, localPath, tempBeside } from "./local.ts";
 import { ZipWriter, type ZipWriterOptions } from "./zip_writer.ts";
 
@@ -44,6 +46,7 @@ interface Source {
 /** The files (and folders) a Zip source names. */
 async function collect(ctx: HostContext, source: string): Promise<Source[]> {
   const last = basename(source);
+  const roots = ctx.job.limits.localRoots;
   if (GLOB.test(last)) {
     const dir = await localPath(ctx, dirname(source));
     const out: Source[] = [];
@@ -51,6 +54,7 @@ async function collect(ctx: HostContext, source: string): Promise<Source[]> {
       if (!matchGlob(last, e.name)) continue;
       const abs = join(dir, e.name);
       const st = await Deno.stat(abs);
+      if (e.isSymlink && st.isFile) await linkInside(abs, roots);
       if (st.isFile) out.push(entry(abs, e.name, st));
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -59,15 +63,37 @@ async function collect(ctx: HostContext, source: string): Promise<Source[]> {
   const st = await Deno.stat(abs);
   if (st.isFile) return [entry(abs, basename(abs), st)];
   const out: Source[] = [];
-  await walkDir(abs, "", out);
+  await walkDir(abs, "", out, roots);
   return out;
+}
+
+/**
+ * Refuses a link to a file outside `roots`: Zip follows links to files, and read
+ * through one it archived any file of the host (a script's own paths are checked after
+ * resolving links, the files found in a folder must be too).
+ */
+async function linkInside(abs: string, roots: readonly string[]): Promise<void> {
+  try {
+    await checkLocalPath(abs, roots);
+  } catch (err) {
+    if (!(err instanceof LocalRootError)) throw err;
+    throw new Error(
+      `"${abs}" is a symbolic link to a place outside the allowed folders (setting ` +
+        `localRoots: ${roots.join(", ")}); nothing was archived`,
+    );
+  }
 }
 
 function entry(abs: string, name: string, st: Deno.FileInfo): Source {
   return { abs, name, dir: st.isDirectory, mtime: st.mtime ?? new Date(), mode: st.mode ?? 0 };
 }
 
-async function walkDir(dir: string, prefix: string, out: Source[]): Promise<void> {
+async function walkDir(
+  dir: string,
+  prefix: string,
+  out: Source[],
+  roots: readonly string[],
+): Promise<void> {
   const entries = await Array.fromAsync(Deno.readDir(dir));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
@@ -76,9 +102,10 @@ async function walkDir(dir: string, prefix: string, out: Source[]): Promise<void
     // Links are followed to files; a linked folder is not entered (it could loop).
     const st = await Deno.stat(abs).catch(() => null);
     if (!st) continue;
+    if (e.isSymlink && st.isFile) await linkInside(abs, roots);
     if (st.isDirectory && !e.isSymlink) {
       out.push(entry(abs, name, st));
-      await walkDir(abs, name + "/", out);
+      await walkDir(abs, name + "/", out, roots);
     } else if (st.isFile) {
       out.push(entry(abs, name, st));
     }

@@ -260,6 +260,40 @@ Deno.test("Zip() and Unzip() outside localRoots throw into the script", async ()
   });
 });
 
+Deno.test({
+  name: "Zip() refuses a link to a file outside localRoots and archives nothing",
+  ignore: Deno.build.os === "windows",
+  async fn(t) {
+    await withDirs(async (dir) => {
+      const allowed = join(dir, "allowed");
+      await Deno.mkdir(join(allowed, "src", "sub"), { recursive: true });
+      await Deno.writeTextFile(join(dir, "secret.txt"), "SECRET");
+      await Deno.writeTextFile(join(allowed, "src", "a.txt"), "a");
+      await Deno.writeTextFile(join(allowed, "mine.txt"), "mine");
+      await Deno.symlink(join(allowed, "mine.txt"), join(allowed, "src", "mine.txt"));
+      await Deno.symlink(dir, join(allowed, "src", "outside-dir")); // not entered: kept
+      const ctx = testContext({ limits: { localRoots: [allowed] } });
+      await t.step("links inside localRoots are followed", async () => {
+        const r = await zipCall(ctx, [join(allowed, "src"), join(allowed, "ok.zip")]);
+        assert.equal(r.error, undefined);
+        assert.equal(r.files, 2);
+      });
+      await Deno.symlink(join(dir, "secret.txt"), join(allowed, "src", "sub", "link.txt"));
+      for (const source of ["src", "src/sub/*.txt"]) {
+        await t.step(source, async () => {
+          const r = await zipCall(ctx, [join(allowed, source), join(allowed, "x.zip")]);
+          assert.equal(r.ok, false);
+          assert.match(
+            r.error!,
+            /"[^"]*sub\/link\.txt" is a symbolic link to a place outside the allowed folders/,
+          );
+          await assert.rejects(() => Deno.stat(join(allowed, "x.zip")));
+        });
+      }
+    });
+  },
+});
+
 Deno.test("unsafeEntry() accepts ordinary names", () => {
   assert.equal(unsafeEntry("a/b/c.txt", 0o100644 << 16), undefined);
   assert.equal(unsafeEntry("dots..in..name.txt", 0), undefined);
