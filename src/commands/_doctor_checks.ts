@@ -10,7 +10,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { join } from "node:path";
 import { statfs } from "node:fs/promises";
-import type { Engine, ServiceInfo, Settings } from "../engine/mod.ts";
+import { checkName, type Engine, type ServiceInfo, type Settings } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 
 /** One finding. */
@@ -378,6 +378,61 @@ export async function checkSmtp(settings: Settings): Promise<Check> {
       fix,
     };
   }
+}
+
+/**
+ * What was stored before this version's checks: names that `checkName` now refuses ("..",
+ * control characters, the shape of an ID) and schedules whose cron expression it now refuses.
+ * They still work where they worked, but a name of "." or ".." breaks its console links, and
+ * an ID-shaped name can be taken for another record's ID.
+ */
+export async function checkStoredNames(engine: Engine): Promise<Check> {
+  const kinds: [string, () => Promise<{ name: string }[]>, string][] = [
+    ["script", () => engine.scripts.list(), "aft script add NEW -f FILE, then aft script rm OLD"],
+    ["VFS", () => engine.vfs.list(), "aft vfs add NEW ..., then aft vfs rm OLD"],
+    ["secret", () => engine.secrets.list(), "aft secret set NEW, then aft secret rm OLD"],
+    ["API key", () => engine.apikeys.list(), "aft apikey create NEW, then aft apikey rm OLD"],
+    [
+      "schedule",
+      () => engine.schedules.list(),
+      "aft schedule add NEW ..., then aft schedule rm OLD",
+    ],
+  ];
+  const found: string[] = [];
+  const fixes = new Set<string>();
+  try {
+    for (const [what, list, fix] of kinds) {
+      for (const r of await list()) {
+        try {
+          checkName(what, r.name);
+        } catch (err) {
+          found.push((err as Error).message);
+          fixes.add(fix);
+        }
+      }
+    }
+    for (const s of await engine.schedules.list()) {
+      try {
+        await engine.schedules.preview(s.cron, { count: 1 });
+      } catch (err) {
+        found.push(`schedule "${s.name}": ${(err as Error).message}`);
+        fixes.add(
+          "change its expression in the console's Schedules page or with PATCH /v1/adm/schedules/ID",
+        );
+      }
+    }
+  } catch (err) {
+    return { name: "stored names", status: "skip", detail: (err as Error).message };
+  }
+  if (found.length === 0) {
+    return ok("stored names", "every stored name and cron expression is valid");
+  }
+  return {
+    name: "stored names",
+    status: "warn",
+    detail: `${found.length} stored before this version's checks: ${found.join("; ")}`,
+    fix: `make each anew under a valid name and remove the old one (${[...fixes].join("; ")})`,
+  };
 }
 
 /** Every VFS Library entry connects and lists its root. */

@@ -21,6 +21,7 @@ import {
   checkService,
   checkSmtp,
   checkStore,
+  checkStoredNames,
   checkVfs,
   storeFailureFix,
 } from "./_doctor_checks.ts";
@@ -77,6 +78,7 @@ export default async function doctor(
   }
   try {
     if (engine) checks.push(await checkStore(engine, dataDir));
+    if (engine) checks.push(await checkStoredNames(engine));
     const settings = engine ? await engine.settings.get().catch(() => undefined) : undefined;
     // The service's own address while it runs (--listen may differ from the setting).
     const listen = up && running ? running.info.listen : settings?.listen ?? "127.0.0.1:44399";

@@ -8,6 +8,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import * as assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { runAft, tempDataDir } from "./_cli.ts";
 import { freePort, startService, stopClean } from "./_service.ts";
 
@@ -95,6 +96,11 @@ Deno.test("aft doctor finds a world-readable master key, an expired certificate,
       "pass=nope",
     ], { data });
     assert.equal(add.code, 0, add.stderr);
+    // Names stored before this version's checks: put in the store as an older aft left them.
+    assert.equal((await runAft(["secret", "set", "old", "x"], { data })).code, 0);
+    const db = new DatabaseSync(join(data, "aft.db"));
+    db.prepare("UPDATE secrets SET name = '..' WHERE name = 'old'").run();
+    db.close();
     if (Deno.build.os !== "windows") await Deno.chmod(join(data, "master.key"), 0o644);
     await Deno.mkdir(join(data, "tls"), { recursive: true, mode: 0o700 });
     const pem = join(data, "tls", "server.pem");
@@ -118,6 +124,13 @@ Deno.test("aft doctor finds a world-readable master key, an expired certificate,
     const svc = d.find("service");
     assert.equal(svc.status, "fail");
     assert.match(svc.detail, /no aft service runs/);
+    const names = d.find("stored names");
+    assert.equal(names.status, "warn");
+    assert.match(
+      names.detail,
+      /1 stored before this version's checks: A secret name cannot be "\.\."/,
+    );
+    assert.match(names.fix!, /aft secret set NEW, then aft secret rm OLD/);
     const vfs = d.find('VFS "partner"');
     assert.equal(vfs.status, "fail");
     assert.match(vfs.fix!, /aft vfs test "partner"/);
