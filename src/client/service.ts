@@ -67,11 +67,17 @@ export async function followJob(
 ): Promise<JobView> {
   let after = 0;
   let interval = opts.intervalMs ?? 100;
+  const get = (path: string) =>
+    client.request("GET", path).catch((err) => {
+      if (!(err instanceof ServiceError)) throw err;
+      // The service went away (stopped, restarted, the network): the job did not end for that.
+      throw new ServiceError(
+        `Lost the service while following job ${id}: ${err.message}. The job may still be running there, or have ended: see aft jobs show ${id}`,
+        { cause: err },
+      );
+    });
   for (;;) {
-    const res = await client.request(
-      "GET",
-      `/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`,
-    );
+    const res = await get(`/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`);
     const page = expectJson<{ status: JobStatus; lines: LogLineView[]; next: number }>(
       res,
       `Cannot read the log of job ${id}`,
@@ -81,12 +87,12 @@ export async function followJob(
     if (FINISHED.includes(page.status)) {
       // The status changed after the lines were read: read once more for the last lines.
       const rest = expectJson<{ lines: LogLineView[] }>(
-        await client.request("GET", `/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`),
+        await get(`/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`),
         `Cannot read the log of job ${id}`,
       );
       for (const l of rest.lines) onLine(l);
       return expectJson<JobView>(
-        await client.request("GET", `/v1/adm/jobs/${encodeURIComponent(id)}`),
+        await get(`/v1/adm/jobs/${encodeURIComponent(id)}`),
         `Cannot read job ${id}`,
       );
     }

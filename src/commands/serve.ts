@@ -33,6 +33,9 @@ import type { WindowsServiceLink } from "../os_service/windows_service.ts";
 import type { GlobalOptions } from "./_output.ts";
 import { openServeLog, type ServeLogOptions } from "./_serve_log.ts";
 
+/** How long the API stays up, when jobs were running at a stop, after they have ended. */
+const FOLLOWERS_LINGER_MS = 1_500;
+
 /** Options of `aft serve`. */
 export interface ServeOptions extends GlobalOptions, ServeLogOptions {
   /** `--listen HOST:PORT`. */
@@ -237,6 +240,10 @@ async function serveLogged(
   );
   scm?.stopping((grace + 30) * 1000);
   await engine.service.stop();
+  // `aft start --wait` and `aft jobs log --follow` poll a running job's log about once a
+  // second: the API stays up that long after the last job ended, so that they read its end
+  // instead of a refused connection.
+  if (n > 0) await new Promise((r) => setTimeout(r, FOLLOWERS_LINGER_MS));
   await server.shutdown();
   unwatch();
   await removeServiceFiles(engine.dataDir);

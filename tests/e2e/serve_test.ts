@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { runAft, tempDataDir } from "./_cli.ts";
+import { runAft, spawnAft, tempDataDir } from "./_cli.ts";
 import { gracefulStopWorks, startService, stopClean } from "./_service.ts";
 
 interface Ctx {
@@ -292,9 +292,28 @@ Deno.test({
     const svc = await startService(ctx.data, { env: ctx.env });
     const id = await ok(["start", "-n", "waiter", "-a", key, "--host", svc.host], ctx);
     await waitStatus(ctx, id, ["running"]);
+    // A second job followed with --wait sees its end, not a refused connection: the API stays
+    // up a moment after the last job ended.
+    const waiting = spawnAft(["start", "-n", "waiter", "-a", key, "--host", svc.host, "--wait"], {
+      data: ctx.data,
+      env: ctx.env,
+    });
+    const follower = (async () => {
+      const out = await waiting.output();
+      const dec = new TextDecoder();
+      return { code: out.code, text: dec.decode(out.stdout) + dec.decode(out.stderr) };
+    })();
+    await until("the followed job runs", async () => {
+      const all = JSON.parse(await ok(["jobs", "list", "--json"], ctx)) as { status: string }[];
+      return all.filter((j) => j.status === "running").length === 2;
+    });
     assert.equal(await svc.stop("SIGTERM"), 0);
-    assert.match(svc.log(), /stopping; no new jobs, halt signal sent to 1 running job/);
+    assert.match(svc.log(), /stopping; no new jobs, halt signal sent to 2 running job/);
     assert.match(svc.log(), /stopped/);
+    const seen = await follower;
+    assert.match(seen.text, /bye/);
+    assert.match(seen.text, /aft: job \S+ halted: Halted on request/);
+    assert.equal(seen.code, 1, seen.text);
     const job = await jobJson(ctx, id);
     assert.equal(job.status, "halted");
     assert.match(await ok(["jobs", "log", id], ctx), /bye/);
