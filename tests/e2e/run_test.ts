@@ -108,6 +108,13 @@ Deno.test("aft run exits 1 on Exit(n≠0), an uncaught error, and a syntax error
       assert.match(r.stdout, /ERROR +Uncaught TypeError: Cannot read properties of null/);
       assert.match(r.stdout, /boom\.syncjs:3/);
     });
+    await t.step("a promise rejected and left unhandled: aft's lines only", async () => {
+      const f = await script(dir, 'Promise.reject(new Error("boom"));', "ua.syncjs");
+      const r = await runAft(["run", "-f", f], { data });
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /ERROR +Uncaught \(in promise\) Error: boom/);
+      assert.match(r.stderr, /^aft: job \S+ failed: Uncaught \(in promise\) Error: boom\n$/);
+    });
     await t.step("syntax error", async () => {
       const f = await script(dir, "var = ;");
       const r = await runAft(["run", "-f", f], { data });

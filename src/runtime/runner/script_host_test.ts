@@ -153,3 +153,19 @@ Deno.test("HttpCli().Do() without a method throws, naming what it takes, and sen
     `${takes} 42`,
   ]);
 });
+
+Deno.test("a promise the script rejects and leaves unhandled fails the run with its message and frames, after the lines before it", async () => {
+  const end = await runSource(
+    'Log.Info("a");\nPromise.reject(new Error("boom"));\nLog.Info("b");\n',
+    { fileName: "ua.syncjs" },
+  );
+  assert.equal(end.code, 1);
+  assert.equal(end.error, "Uncaught (in promise) Error: boom\n    at ua.syncjs:2:16");
+  assert.deepEqual(end.logs.map((l) => l.text), ["a", "b"]);
+  // One that is handled later in the run is no failure.
+  const handled = await runSource(
+    'var p = Promise.reject(new Error("x"));\np.catch(function () { Log.Info("caught"); });\n',
+  );
+  assert.equal(handled.code, 0, handled.error);
+  assert.deepEqual(handled.logs.map((l) => l.text), ["caught"]);
+});

@@ -271,6 +271,7 @@ export function installPrelude(
     let error: string | undefined;
     let syntaxError = false;
     let script: ReturnType<typeof realm.compile> | undefined;
+    takeRejection(); // one a previous run left after its end is not this run's
     try {
       script = realm.compile(init.source, init.fileName);
     } catch (err: unknown) {
@@ -293,6 +294,15 @@ export function installPrelude(
         }
       }
     }
+    const left = takeRejection();
+    if (left && error === undefined && code === 0) {
+      // As Deno words it: "Uncaught (in promise) Error: boom".
+      code = 1;
+      error = describeError(left.reason, init.fileName).replace(
+        /^Uncaught /,
+        "Uncaught (in promise) ",
+      );
+    }
     report(code, error, syntaxError, true);
   };
 }
@@ -302,6 +312,23 @@ export function installPrelude(
  * this long after its last line for the callbacks it left pending; others end at once.
  */
 const SETTLE_MS = 200;
+
+/**
+ * The first promise the current run rejected and left unhandled (`noteRejection`, called by
+ * the Worker's `unhandledrejection` listener, which also keeps Deno from printing it).
+ */
+let rejection: { reason: unknown } | undefined;
+
+/** Keeps the current run's first unhandled rejection: the run fails with it. */
+export function noteRejection(reason: unknown): void {
+  rejection ??= { reason };
+}
+
+function takeRejection(): { reason: unknown } | undefined {
+  const r = rejection;
+  rejection = undefined;
+  return r;
+}
 const ASYNC_HINT = /\b(?:Promise|async|await|then|import|queueMicrotask|setTimeout|setInterval)\b/;
 
 async function settle(source: string): Promise<void> {

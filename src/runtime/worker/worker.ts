@@ -7,7 +7,7 @@
  * @module
  */
 
-import { installPrelude, lockWorkerGlobal } from "./prelude.ts";
+import { installPrelude, lockWorkerGlobal, noteRejection } from "./prelude.ts";
 import type { WorkerInit, WorkerMessage } from "../protocol/messages.ts";
 import { addMarks, enableTimings, mark, now } from "../../timings.ts";
 import { createScriptRealm, type ScriptRealm } from "./script_realm.ts";
@@ -28,11 +28,20 @@ const scope = globalThis as unknown as {
   postMessage(m: WorkerMessage): void;
   close(): void;
   addEventListener(type: "message", fn: (e: MessageEvent<WorkerInit>) => void): void;
+  addEventListener(type: "unhandledrejection", fn: (e: PromiseRejectionEvent) => void): void;
 };
 const post = scope.postMessage.bind(scope);
 const closeSelf = scope.close.bind(scope);
 let running = false;
 let first = true;
+
+// A promise the script rejected and did not handle fails its run, with the script's message
+// in the job's log, and nothing more: unprevented, Deno printed its own coloured "error:
+// Uncaught (in worker ...)" on the process's stderr beside aft's line.
+scope.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  noteRejection(e.reason);
+});
 
 scope.addEventListener("message", (e) => {
   if (e.data?.t !== "init" || running) return;
