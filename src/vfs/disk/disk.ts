@@ -47,6 +47,8 @@ const FEATURES: VfsFeatures = {
 };
 
 /** A local folder as a VFS. */
+export { mapDiskError } from "./_map_error.ts";
+
 export class DiskVfs implements Vfs {
   readonly type = "disk";
   readonly features = FEATURES;

@@ -29,9 +29,45 @@ export function localPath(ctx: HostContext, p: unknown): Promise<string> {
   });
 }
 
-/** A failed result from an error. */
-export function failed(err: unknown): ResultData {
+/**
+ * A failed result from an error of a local operation on the script's `path`: the disk VFS's
+ * words for a file system error ("No such file or folder: \"/in/a.txt\""), never Deno's, which
+ * name aft's temporary file ("open '/in/.a.txt.7d4a….aft-….tmp'"). Loaded on failure only.
+ */
+export async function failed(err: unknown, path?: unknown): Promise<ResultData> {
+  if (typeof path === "string" && isFsError(err)) {
+    return { ok: false, error: (await localError(err, path)).message };
+  }
   return { ok: false, error: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Throws unless `abs` (the script's `shown`) is a regular file. Opening a FIFO blocks in the
+ * kernel where no halt, time-out or Ctrl-C reaches (only killing the runner ended the job),
+ * and a device never ends: every helper that reads a whole local file looks first.
+ */
+export async function checkRegularFile(abs: string, shown: string): Promise<void> {
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(abs);
+  } catch (err) {
+    throw await localError(err, shown);
+  }
+  if (st.isDirectory) throw new Error(`Is a folder: "${shown}"`);
+  if (!st.isFile) throw new Error(`Not a regular file: "${shown}" (a FIFO, socket or device)`);
+}
+
+/** True for an error of the file system (Deno's, or Node's with its `code`), not aft's own. */
+function isFsError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return Object.values(Deno.errors).some((E) => err instanceof E) ||
+    /^E[A-Z]+$/.test(String((err as { code?: unknown }).code));
+}
+
+/** A file system error of an operation on the script's local `path`, in the disk VFS's words. */
+export async function localError(err: unknown, path: string): Promise<Error> {
+  const { mapDiskError } = await import("../../../vfs/disk/disk.ts");
+  return mapDiskError(err, path);
 }
 
 async function exists(p: string, dir: boolean): Promise<boolean> {
@@ -76,14 +112,10 @@ const ops: Record<string, LocalOp> = {
   async readTextFile(ctx, [p]): Promise<ResultData> {
     const abs = await localPath(ctx, p);
     try {
-      // A FIFO would block the read where no halt reaches, a device never ends.
-      const st = await Deno.stat(abs);
-      if (!st.isFile && !st.isDirectory) {
-        return { ok: false, error: `Not a regular file: "${p}" (a FIFO, socket or device)` };
-      }
+      await checkRegularFile(abs, String(p));
       return { ok: true, text: await Deno.readTextFile(abs) };
     } catch (err) {
-      return failed(err);
+      return await failed(err, p);
     }
   },
   async writeTextFile(ctx, [p, text]): Promise<ResultData> {
@@ -92,11 +124,16 @@ const ops: Record<string, LocalOp> = {
       await writeAtomic(abs, new TextEncoder().encode(String(text)));
       return { ok: true };
     } catch (err) {
-      return failed(err);
+      return await failed(err, p);
     }
   },
   async copyFile(ctx, [a, b]): Promise<ResultData> {
     const [src, dst] = [await localPath(ctx, a), await localPath(ctx, b)];
+    try {
+      await checkRegularFile(src, String(a));
+    } catch (err) {
+      return await failed(err);
+    }
     const tmp = await tempBeside(dst);
     try {
       await copyFileAbortable(src, tmp, ctx.signal); // a halt ends it, its file removed
@@ -104,7 +141,9 @@ const ops: Record<string, LocalOp> = {
       return { ok: true };
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});
-      return failed(err);
+      // The error names one of the two files, or the temporary one: say which of the script's.
+      const missing = err instanceof Deno.errors.NotFound && !(await exists(src, false));
+      return await failed(err, missing ? a : b);
     }
   },
   async moveFile(ctx, [a, b]): Promise<ResultData> {
@@ -120,7 +159,7 @@ const ops: Record<string, LocalOp> = {
         await Deno.remove(src);
         return { ok: true };
       }
-      return failed(err);
+      return await failed(err, await exists(src, false) ? b : a);
     }
   },
   async delFile(ctx, [p]): Promise<ResultData> {
@@ -132,7 +171,7 @@ const ops: Record<string, LocalOp> = {
       await Deno.remove(abs);
       return { ok: true };
     } catch (err) {
-      return failed(err);
+      return await failed(err, p);
     }
   },
   async makeDir(ctx, [p]): Promise<ResultData> {
@@ -141,7 +180,7 @@ const ops: Record<string, LocalOp> = {
       await Deno.mkdir(abs, { recursive: true });
       return { ok: true };
     } catch (err) {
-      return failed(err);
+      return await failed(err, p);
     }
   },
   async listLocal(ctx, [dir, mask]): Promise<ResultData> {
@@ -157,7 +196,7 @@ const ops: Record<string, LocalOp> = {
       infos.sort((x, y) => x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0);
       return { ok: true, infos };
     } catch (err) {
-      return failed(err);
+      return await failed(err, dir);
     }
   },
 };

@@ -30,3 +30,46 @@ Deno.test("CopyFile() halted mid-copy keeps no temporary file and no partial fil
     assert.deepEqual([...Deno.readDirSync(join(dir, "out"))], []);
   });
 });
+
+Deno.test("local helpers' failures name the script's path (the missing one of two), never aft's temporary file; FIFOs are refused at once", async () => {
+  await withTempDir("aft-local-", async (dir) => {
+    const ctx = testContext();
+    const call = (op: string, ...args: unknown[]) => localCall(ctx, op, args);
+    const gone = join(dir, "nowhere");
+    await Deno.writeTextFile(join(dir, "a.txt"), "a");
+    assert.deepEqual(await call("writeTextFile", join(gone, "x.txt"), "x"), {
+      ok: false,
+      error: `No such file or folder: "${join(gone, "x.txt")}"`,
+    });
+    assert.deepEqual(await call("copyFile", join(gone, "a.txt"), join(dir, "b.txt")), {
+      ok: false,
+      error: `No such file or folder: "${join(gone, "a.txt")}"`,
+    });
+    assert.deepEqual(await call("copyFile", join(dir, "a.txt"), join(gone, "b.txt")), {
+      ok: false,
+      error: `No such file or folder: "${join(gone, "b.txt")}"`,
+    });
+    assert.deepEqual(await call("copyFile", dir, join(dir, "c.txt")), {
+      ok: false,
+      error: `Is a folder: "${dir}"`,
+    });
+    assert.deepEqual(await call("moveFile", join(gone, "a.txt"), join(dir, "b.txt")), {
+      ok: false,
+      error: `No such file or folder: "${join(gone, "a.txt")}"`,
+    });
+    if (Deno.build.os !== "windows") {
+      const fifo = join(dir, "fifo");
+      await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      const refused = {
+        ok: false,
+        error: `Not a regular file: "${fifo}" (a FIFO, socket or device)`,
+      };
+      assert.deepEqual(await call("copyFile", fifo, join(dir, "f.txt")), refused);
+      assert.deepEqual(await call("readTextFile", fifo), refused);
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "a.txt",
+      ...(Deno.build.os !== "windows" ? ["fifo"] : []),
+    ]);
+  });
+});

@@ -17,7 +17,7 @@ import * as openpgp from "openpgp";
 import type { ResultData } from "../../protocol/calls.ts";
 import type { HostContext } from "./context.ts";
 import { BatchedWriter } from "./batched_writer.ts";
-import { failed, localPath, tempBeside } from "./local.ts";
+import { checkRegularFile, failed, localPath, tempBeside } from "./local.ts";
 import { encryptStream } from "./openpgp_stream.ts";
 import { decryptStream, UnsupportedMessage } from "./openpgp_decrypt.ts";
 import { KeyUnlockError } from "./openpgp_unlock.ts";
@@ -72,6 +72,7 @@ export async function encryptCall(
   }
   let input: Deno.FsFile;
   try {
+    await checkRegularFile(src, String(inPath));
     input = await Deno.open(src);
   } catch (err) {
     return failed(new Error(`Cannot read "${inPath}": ${message(err)}`));
@@ -107,6 +108,7 @@ export async function decryptCall(
   let input: Deno.FsFile;
   let armored: boolean;
   try {
+    await checkRegularFile(src, String(inPath));
     armored = await startsWithArmor(src);
     input = await Deno.open(src);
   } catch (err) {

@@ -12,6 +12,7 @@ import { walk } from "../../../vfs/walk.ts";
 import { copyToVfs, type OverwritePolicy } from "../../../vfs/copy.ts";
 import { tempName } from "../../../vfs/temp_name.ts";
 import { tempBeside } from "./local_temp.ts";
+import { checkRegularFile, localError } from "./local.ts";
 import type { ResultData } from "../../protocol/calls.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { scriptInfo, type VfsHandles } from "./vfs.ts";
@@ -352,7 +353,10 @@ export const VFS_OPS: Record<string, Op> = {
     const abs = await checkLocalPath(localPath, ctx.job.limits.localRoots).catch((e: Error) => {
       throw new ScriptCallError(e.message);
     });
-    const file = await Deno.open(abs, { read: true });
+    await checkRegularFile(abs, localPath);
+    const file = await Deno.open(abs, { read: true }).catch(async (err) => {
+      throw await localError(err, localPath);
+    });
     // A halt ends a large import at once, its temporary file removed.
     await writeAtomic(vfs, p(vfsPath, 2), file.readable, ctx.signal);
     return OK;
@@ -369,7 +373,13 @@ export const VFS_OPS: Record<string, Op> = {
     const src = await vfs.openRead(p(vfsPath));
     const tmp = await tempBeside(abs);
     try {
-      const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      // Named as the script named it, not as aft's temporary file beside it.
+      const file = await Deno.open(tmp, { write: true, create: true, truncate: true }).catch(
+        async (err) => {
+          await src.cancel().catch(() => {});
+          throw await localError(err, localPath);
+        },
+      );
       await src.pipeTo(file.writable, { signal: ctx.signal });
       await Deno.rename(tmp, abs);
     } catch (err) {

@@ -273,3 +273,33 @@ Deno.test("ImportFile() and ExportFile() halted mid-file keep no temporary file"
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("ImportFile and ExportFile failures name the script's local path, never aft's temporary file; a FIFO is refused at once", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aft-vfsops-names-" });
+  try {
+    await withHandles(async (op, handles) => {
+      const h = await handles.open({ type: "memory", target: `names-${crypto.randomUUID()}` });
+      const missing = join(root, "nowhere", "in.txt");
+      assert.deepEqual(await op(h, "importFile", missing, "/in.txt"), {
+        ok: false,
+        error: `No such file or folder: "${missing}"`,
+      });
+      assert.deepEqual(await op(h, "writeFileAsText", "/f.txt", "x"), { ok: true });
+      const out = join(root, "nowhere", "out.txt");
+      assert.deepEqual(await op(h, "exportFile", "/f.txt", out), {
+        ok: false,
+        error: `No such file or folder: "${out}"`,
+      });
+      if (Deno.build.os !== "windows") {
+        const fifo = join(root, "fifo");
+        await new Deno.Command("mkfifo", { args: [fifo] }).output();
+        assert.deepEqual(await op(h, "importFile", fifo, "/p.txt"), {
+          ok: false,
+          error: `Not a regular file: "${fifo}" (a FIFO, socket or device)`,
+        });
+      }
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -26,7 +26,7 @@ import { BatchedWriter } from "./batched_writer.ts";
 import { readEntry } from "./zip_entry.ts";
 import { unsafeTarget } from "./unzip_dest.ts";
 import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
-import { failed, localPath, tempBeside } from "./local.ts";
+import { checkRegularFile, failed, localError, localPath, tempBeside } from "./local.ts";
 import { ZipWriter, type ZipWriterOptions } from "./zip_writer.ts";
 
 const GLOB = /[*?[{]/;
@@ -129,7 +129,10 @@ export async function zipCall(
   let out: Deno.FsFile | undefined;
   let writer: ZipWriter | undefined;
   try {
-    out = await Deno.open(tmp, { write: true, createNew: true });
+    // A folder that is not there, or not writable: named as the script named the archive.
+    out = await Deno.open(tmp, { write: true, createNew: true }).catch(async (err) => {
+      throw await localError(err, String(target));
+    });
     writer = new ZipWriter(out, { ...opts, signal: ctx.signal });
     let bytes = 0;
     for (const s of sources) {
@@ -221,6 +224,11 @@ export async function unzipCall(
   const dest = await localPath(ctx, target);
   const roots = ctx.job.limits.localRoots;
   let zf: yauzl.ZipFile;
+  try {
+    await checkRegularFile(zipAbs, String(source));
+  } catch (err) {
+    return failed(err);
+  }
   try {
     zf = await open(zipAbs);
   } catch (err) {
