@@ -6,6 +6,7 @@
 
 import { isAbsolute } from "../path.ts";
 import { EngineError } from "./errors.ts";
+import { escapeControls, hasUnsafeCharacters } from "./names.ts";
 import type { Store } from "../store/types.ts";
 import {
   DEFAULT_LOG_MAX_BYTES_PER_JOB,
@@ -100,6 +101,9 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
   localRoots: {
     kind: "string[]",
     default: [],
+    // A relative one would be taken from the working folder of each runner process: not one
+    // an administrator could tell.
+    absolute: true,
     help: "folders outside which scripts may not touch the local disk ([] = no limit)",
   },
   scriptRoots: {
@@ -270,7 +274,17 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
         }
         const relative = spec.absolute ? text.find((v) => !isAbsolute(v)) : undefined;
         if (relative !== undefined) {
-          throw invalid(`Setting "${key}" takes absolute folder paths, not "${relative}"`);
+          throw invalid(
+            `Setting "${key}" takes absolute folder paths, not "${escapeControls(relative)}"`,
+          );
+        }
+        const odd = spec.absolute ? text.find((v) => hasUnsafeCharacters(v)) : undefined;
+        if (odd !== undefined) {
+          throw invalid(
+            `Setting "${key}" takes folder paths without control characters or bidirectional overrides, not "${
+              escapeControls(odd)
+            }"`,
+          );
         }
         for (const v of text) {
           const problem = spec.itemCheck?.(v);

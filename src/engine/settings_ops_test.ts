@@ -10,6 +10,16 @@ Deno.test("settings: values are checked, stored and read back at once", async ()
       "/opt/scripts",
     ]);
     await rejectsWith(engine.settings.set("scriptRoots", '["relative/dir"]'), "INVALID_REQUEST");
+    // localRoots likewise (a relative root was taken from each runner's working folder), and
+    // neither takes a control character.
+    await rejectsWith(engine.settings.set("localRoots", '["relative/dir"]'), "INVALID_REQUEST");
+    const bell = await rejectsWith(
+      engine.settings.set("scriptRoots", '["/opt/a\\u0007b"]'),
+      "INVALID_REQUEST",
+    );
+    assert.match(bell, /not "\/opt\/a\\u0007b"/);
+    await rejectsWith(engine.settings.set("localRoots", ["/srv/\u202eevil"]), "INVALID_REQUEST");
+    assert.deepEqual(await engine.settings.set("localRoots", ["/srv/in"]), ["/srv/in"]);
     await rejectsWith(engine.settings.set("maxConcurrentJobs", "many"), "INVALID_REQUEST");
     await rejectsWith(engine.settings.set("nope", 1), "INVALID_REQUEST");
     // One bad change in an update stores none of them.
