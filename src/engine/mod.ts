@@ -91,6 +91,7 @@ export { ParamsError, parseParams } from "./params.ts";
 export {
   defaultSettings,
   isSettingKey,
+  parseSettingValue,
   type SettingKey,
   SETTINGS,
   type Settings,

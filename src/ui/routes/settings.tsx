@@ -11,7 +11,7 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { type SettingKey, SETTINGS, type Settings } from "../../engine/mod.ts";
+import { parseSettingValue, type SettingKey, SETTINGS, type Settings } from "../../engine/mod.ts";
 import { renderPage } from "../layout.tsx";
 import { lockoutWarnings } from "../lockout.ts";
 import { fieldText, SECTIONS, SettingsPage, type SettingsView } from "../pages/settings.tsx";
@@ -104,6 +104,18 @@ export function settingsRoutes(deps: AuthDeps): Hono {
       return c.redirect(`/settings?saved=${section.key}#${section.key}`, 303);
     }
     if (section.key === "network" && f.confirm !== "yes") {
+      // A value that is refused anyway is said first: the lock-out warning would hide it, and
+      // confirming it would only lead to the refusal.
+      try {
+        for (const [k, v] of Object.entries(changes)) parseSettingValue(k, v);
+      } catch (err) {
+        const e = refused(err);
+        return page(
+          c,
+          { section: section.key, typed, message: { kind: "error", text: e.text } },
+          400,
+        );
+      }
       const s = sessionOf(c);
       const warnings = lockoutWarnings(current, {
         listen: changes.listen as string | undefined,
