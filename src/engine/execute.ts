@@ -181,6 +181,8 @@ export async function executeJob(
   };
   let haltRequested = false;
   let jobEnded = false;
+  /** The halt signal was sent (by a halt request, the time-out or a service stop). */
+  let halting = false;
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -191,16 +193,20 @@ export async function executeJob(
     const r = runner;
     const halt = (why: string) => {
       // After the exit message the runner may already serve another job: never halt it then.
-      if (killTimer !== undefined || jobEnded) return;
+      if (halting || jobEnded) return;
+      halting = true;
       note("warn", why);
       r.send({ t: "halt" });
-      killTimer = setTimeout(() => {
-        note(
-          "error",
-          `The script did not stop within ${settings.haltGraceSeconds} s of the halt signal: killing it`,
-        );
-        r.kill();
-      }, settings.haltGraceSeconds * 1000);
+      // The grace as it is now, not as it was when the job started: the service's stop line
+      // says the current one, and a job that runs for days would keep a stale one.
+      void engine.settings(true).catch(() => settings).then((now) => {
+        if (jobEnded) return;
+        const grace = now.haltGraceSeconds;
+        killTimer = setTimeout(() => {
+          note("error", `The script did not stop within ${grace} s of the halt signal: killing it`);
+          r.kill();
+        }, grace * 1000);
+      });
     };
     const onAbort = () => {
       haltRequested = true;
@@ -303,12 +309,11 @@ export async function executeJob(
         peakRss: ended.peakRssBytes,
       };
     } else {
-      const error =
-        killTimer !== undefined && !r.alive && /SIGKILL|SIGTERM/.test(String(ended.signal))
-          ? (timedOut
-            ? `The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds) and was killed`
-            : "The job was halted and killed after the grace period")
-          : r.describeExit(ended);
+      const error = halting && !r.alive && /SIGKILL|SIGTERM/.test(String(ended.signal))
+        ? (timedOut
+          ? `The job ran longer than ${settings.jobTimeoutSeconds} s (setting jobTimeoutSeconds) and was killed`
+          : "The job was halted and killed after the grace period")
+        : r.describeExit(ended);
       outcome = { code: null, error, reusable: false, bytes: 0 };
     }
   } catch (err: unknown) {

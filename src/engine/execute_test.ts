@@ -272,3 +272,29 @@ Deno.test("a job's recorded error is cut to MAX_JOB_ERROR_CHARS, saying how long
   const emoji = "x".repeat(MAX_JOB_ERROR_CHARS - 1) + "\u{1F600}" + "y".repeat(10);
   assert.match(recordedError(emoji), new RegExp(`^x{${MAX_JOB_ERROR_CHARS - 1}}\\.\\.\\. \\(`));
 });
+
+Deno.test("a script that ignores the halt is killed after the grace period as it is at the halt, not as it was at the start", async () => {
+  await withEngine({ haltGraceSeconds: 600 }, async (engine, pool) => {
+    const halt = new AbortController();
+    let started: () => void = () => {};
+    const running = new Promise<void>((r) => started = r);
+    const done = run(engine, pool, 'Log.Info("busy");\nfor (;;) {}', {
+      signal: halt.signal,
+      onLog: (l) => l.text === "busy" && started(),
+    });
+    await running;
+    await saveSetting(engine.store, "haltGraceSeconds", 1);
+    const at = Date.now();
+    halt.abort();
+    const { job, lines } = await done;
+    assert.ok(Date.now() - at < 30_000, `${Date.now() - at} ms: the 600 s grace was used`);
+    assert.equal(job.status, "halted");
+    assert.equal(job.error, "The job was halted and killed after the grace period");
+    assert.ok(
+      lines.some((l) =>
+        l.text === "The script did not stop within 1 s of the halt signal: killing it"
+      ),
+      JSON.stringify(lines.map((l) => l.text)),
+    );
+  });
+});
