@@ -10,7 +10,8 @@ Deno.test("formatLine and jobEndLine print text from a job escaped: no raw contr
     level: "info",
     text: `a${ESC}[2J\nb`,
   });
-  assert.equal(line, "2026-12-04T10:00:00.000Z INFO  a\\u001b[2J\nb");
+  // The further line indented under the text (engine/log_text.ts).
+  assert.equal(line, `2026-12-04T10:00:00.000Z INFO  a\\u001b[2J\n${" ".repeat(31)}b`);
   // The error may quote a server (a DISCONNECT's text, an FTP reply): a title change, a clear
   // screen, a carriage return that would hide what came before it.
   assert.equal(

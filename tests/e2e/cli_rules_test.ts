@@ -74,7 +74,10 @@ Deno.test("stored text with control characters is printed escaped, never raw", a
       assert.match(r.stdout, /\\u001b/, `${args[0]} ${args[1]}`);
     }
     // Lines of a log stay lines.
-    assert.match((await runAft(["jobs", "log", job.id], { data })).stdout, /line one.*\nline two/);
+    assert.match(
+      (await runAft(["jobs", "log", job.id], { data })).stdout,
+      /line one.*\n {31}line two/,
+    );
   });
 });
 

@@ -5,12 +5,13 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join } from "../../../path.ts";
 import type { ResultData, ScriptFileInfo } from "../../protocol/calls.ts";
 import { matchGlob } from "../../../vfs/glob.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
 import { tempBeside } from "./local_temp.ts";
+import { checkRegularFile, isFsError, localError } from "./local_file.ts";
 import { copyFileAbortable } from "../../../vfs/copy_file.ts";
 
 export { tempBeside } from "./local_temp.ts";
@@ -39,35 +40,6 @@ export async function failed(err: unknown, path?: unknown): Promise<ResultData> 
     return { ok: false, error: (await localError(err, path)).message };
   }
   return { ok: false, error: err instanceof Error ? err.message : String(err) };
-}
-
-/**
- * Throws unless `abs` (the script's `shown`) is a regular file. Opening a FIFO blocks in the
- * kernel where no halt, time-out or Ctrl-C reaches (only killing the runner ended the job),
- * and a device never ends: every helper that reads a whole local file looks first.
- */
-export async function checkRegularFile(abs: string, shown: string): Promise<void> {
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.stat(abs);
-  } catch (err) {
-    throw await localError(err, shown);
-  }
-  if (st.isDirectory) throw new Error(`Is a folder: "${shown}"`);
-  if (!st.isFile) throw new Error(`Not a regular file: "${shown}" (a FIFO, socket or device)`);
-}
-
-/** True for an error of the file system (Deno's, or Node's with its `code`), not aft's own. */
-function isFsError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return Object.values(Deno.errors).some((E) => err instanceof E) ||
-    /^E[A-Z]+$/.test(String((err as { code?: unknown }).code));
-}
-
-/** A file system error of an operation on the script's local `path`, in the disk VFS's words. */
-export async function localError(err: unknown, path: string): Promise<Error> {
-  const { mapDiskError } = await import("../../../vfs/disk/disk.ts");
-  return mapDiskError(err, path);
 }
 
 async function exists(p: string, dir: boolean): Promise<boolean> {

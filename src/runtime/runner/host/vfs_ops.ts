@@ -12,7 +12,7 @@ import { walk } from "../../../vfs/walk.ts";
 import { copyToVfs, type OverwritePolicy } from "../../../vfs/copy.ts";
 import { tempName } from "../../../vfs/temp_name.ts";
 import { tempBeside } from "./local_temp.ts";
-import { checkRegularFile, localError } from "./local.ts";
+import { checkRegularFile, localError } from "./local_file.ts";
 import type { ResultData } from "../../protocol/calls.ts";
 import { type HostContext, ScriptCallError } from "./context.ts";
 import { scriptInfo, type VfsHandles } from "./vfs.ts";

@@ -26,7 +26,8 @@ import { BatchedWriter } from "./batched_writer.ts";
 import { readEntry } from "./zip_entry.ts";
 import { unsafeTarget } from "./unzip_dest.ts";
 import { checkLocalPath, LocalRootError } from "../../../vfs/local_roots.ts";
-import { checkRegularFile, failed, localError, localPath, tempBeside } from "./local.ts";
+import { failed, localPath, tempBeside } from "./local.ts";
+import { checkRegularFile, localError } from "./local_file.ts";
 import { ZipWriter, type ZipWriterOptions } from "./zip_writer.ts";
 
 const GLOB = /[*?[{]/;
