@@ -3,7 +3,9 @@
  * Uploads in the file browser: a `form[data-upload=URL]` sends each chosen file as the body of
  * its own `PUT URL?path=DIR/NAME` (streamed by the browser, never read whole into the page),
  * with the page's CSRF token as `X-CSRF-Token`, and shows each file's progress. A name the
- * folder already has (`data-names`) is replaced only after the confirmation dialog said so.
+ * folder already has (`data-names`: those on the page shown) is replaced only after the
+ * confirmation dialog said so; one on another page of a large folder is refused by the service
+ * (409, the file kept), and that answer is shown.
  * When every file has been answered the folder is shown again, with what went wrong if any.
  *
  * @module

@@ -1,7 +1,9 @@
 /**
  * The file browser over a VFS Library entry: navigate folders, download a file, upload files
  * (streamed, with progress: client module `file_upload.ts`), make a folder, rename and delete.
- * Every name is shown as text, whatever it holds.
+ * Every name is shown as text, whatever it holds. A folder is shown a page of `BROWSE_PAGE_SIZE`
+ * entries at a time, in the listing's order (folders first, then by name), with how many it
+ * holds and links to the pages around.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import {
   EmptyState,
   formatBytes,
   Icon,
+  LinkButton,
   Notice,
   PageHead,
   Table,
@@ -23,6 +26,60 @@ import { ConfirmForm, Form } from "../forms.tsx";
 import { Page } from "../layout.tsx";
 import { Breadcrumbs, FlashNotice } from "../page_parts.tsx";
 import { href, seg } from "../urls.ts";
+
+/** Entries of a folder shown on one page of the file browser. */
+export const BROWSE_PAGE_SIZE = 200;
+
+/** Which part of a folder's entries a page shows. */
+export interface BrowsePaging {
+  /** 1-based page number. */
+  page: number;
+  pages: number;
+  /** Entries the folder has. */
+  total: number;
+  /** Index of the page's first entry. */
+  start: number;
+}
+
+/**
+ * The page `page` (1-based; past the last one: the last one) of `total` entries shown
+ * `size` at a time.
+ */
+export function browsePaging(total: number, page: number, size = BROWSE_PAGE_SIZE): BrowsePaging {
+  const pages = Math.max(1, Math.ceil(total / size));
+  const p = Math.min(Math.max(1, page), pages);
+  return { page: p, pages, total, start: (p - 1) * size };
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** "Showing 1–500 of 20,000 entries" and the links to the pages around this one. */
+function PageLinks(
+  props: { paging: BrowsePaging; shown: number; link: (page: number) => string; where: string },
+) {
+  const { page, pages, total, start } = props.paging;
+  return (
+    <nav class="pager browse-pager" aria-label={`Pages of the folder (${props.where})`}>
+      <p class="paging-summary">
+        {pages === 1
+          ? `${count(total)} entr${total === 1 ? "y" : "ies"}`
+          : `Showing ${count(start + 1)}–${count(start + props.shown)} of ${count(total)} entries`}
+      </p>
+      {page > 1 && (
+        <>
+          <LinkButton href={props.link(1)}>First</LinkButton>
+          <LinkButton href={props.link(page - 1)}>Previous</LinkButton>
+        </>
+      )}
+      {page < pages && (
+        <>
+          <LinkButton href={props.link(page + 1)}>Next</LinkButton>
+          <LinkButton href={props.link(pages)}>Last</LinkButton>
+        </>
+      )}
+    </nav>
+  );
+}
 
 /** The folders from the root down to `path`, each with its path. */
 export function pathParts(path: string): { name: string; path: string }[] {
@@ -69,17 +126,22 @@ function RowActions(props: { vfs: string; dir: string; e: VfsFileEntry }) {
   );
 }
 
-/** One folder of a VFS. */
+/** One folder of a VFS: `entries` are those of the page `paging` says (all when absent). */
 export function VfsBrowsePage(props: {
   ui: UiState;
   vfs: string;
   path: string;
   entries: VfsFileEntry[] | null;
+  paging?: BrowsePaging;
   error?: string;
   query: Record<string, string>;
 }) {
   const base = `/vfs/${seg(props.vfs)}`;
   const browse = (p: string) => href(`${base}/browse`, { path: p });
+  const paging = props.paging ??
+    browsePaging(props.entries?.length ?? 0, 1, Math.max(1, props.entries?.length ?? 0));
+  const pageLink = (page: number) =>
+    href(`${base}/browse`, { path: props.path, page: page === 1 ? undefined : String(page) });
   const here = pathParts(props.path);
   const names = (props.entries ?? []).map((e) => e.name);
   return (
@@ -135,27 +197,43 @@ export function VfsBrowsePage(props: {
               </EmptyState>
             )
             : (
-              <Table
-                caption={`Contents of ${props.path}`}
-                captionHidden
-                columns={["Name", { label: "Size", numeric: true }, "Modified", "Actions"]}
-              >
-                {props.entries.map((e) => (
-                  <tr>
-                    <td class="file-name">
-                      <Icon name={e.isDir ? "folder" : "file"} />
-                      {e.isDir
-                        ? <a href={browse(e.path)}>{e.name}</a>
-                        : <a href={href(`${base}/download`, { path: e.path })}>{e.name}</a>}
-                    </td>
-                    <td class="num">{e.isDir ? "—" : formatBytes(e.size)}</td>
-                    <td>
-                      <Time iso={e.modTime} />
-                    </td>
-                    <RowActions vfs={props.vfs} dir={props.path} e={e} />
-                  </tr>
-                ))}
-              </Table>
+              <>
+                <PageLinks
+                  paging={paging}
+                  shown={props.entries.length}
+                  link={pageLink}
+                  where="top"
+                />
+                <Table
+                  caption={`Contents of ${props.path}`}
+                  captionHidden
+                  columns={["Name", { label: "Size", numeric: true }, "Modified", "Actions"]}
+                >
+                  {props.entries.map((e) => (
+                    <tr>
+                      <td class="file-name">
+                        <Icon name={e.isDir ? "folder" : "file"} />
+                        {e.isDir
+                          ? <a href={browse(e.path)}>{e.name}</a>
+                          : <a href={href(`${base}/download`, { path: e.path })}>{e.name}</a>}
+                      </td>
+                      <td class="num">{e.isDir ? "—" : formatBytes(e.size)}</td>
+                      <td>
+                        <Time iso={e.modTime} />
+                      </td>
+                      <RowActions vfs={props.vfs} dir={props.path} e={e} />
+                    </tr>
+                  ))}
+                </Table>
+                {paging.pages > 1 && (
+                  <PageLinks
+                    paging={paging}
+                    shown={props.entries.length}
+                    link={pageLink}
+                    where="bottom"
+                  />
+                )}
+              </>
             )}
         </>
       )}

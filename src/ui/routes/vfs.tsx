@@ -1,8 +1,9 @@
 /**
  * The VFS Library routes: list, add and change (a form per backend type; credentials never
- * sent back to the browser), test the connection, remove; and the file browser: a folder,
- * download (streamed), upload (streamed from the request body to the backend, `PUT` with the
- * CSRF header, kept only when every byte arrived), make a folder, rename, delete.
+ * sent back to the browser), test the connection, remove; and the file browser: a folder (a
+ * page of it at a time: `?page=N`), download (streamed), upload (streamed from the request
+ * body to the backend, `PUT` with the CSRF header, kept only when every byte arrived), make a
+ * folder, rename, delete.
  *
  * @module
  */
@@ -19,7 +20,12 @@ import {
 import type { ConsoleEnv } from "../env.ts";
 import { renderPage } from "../layout.tsx";
 import { type TestResult, VfsFormPage, VfsListPage } from "../pages/vfs.tsx";
-import { VfsBrowsePage } from "../pages/vfs_browse.tsx";
+import {
+  BROWSE_PAGE_SIZE,
+  type BrowsePaging,
+  browsePaging,
+  VfsBrowsePage,
+} from "../pages/vfs_browse.tsx";
 import { BACKEND_FORMS, type BackendForm, backendForm } from "../vfs_forms.ts";
 import {
   type Ctx,
@@ -171,17 +177,29 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
   const browse = (name: string, path: string, done?: string) =>
     href(`/vfs/${seg(name)}/browse`, { path, ...(done ? { [done]: "1" } : {}) });
 
+  /** One page of the folder `path`: its entries and where they are in the folder. */
+  const folderPage = async (vfs: string, path: string, page: number) => {
+    const listing = await engine.vfs.files.list(vfs, path);
+    const paging: BrowsePaging = browsePaging(listing.entries.length, page);
+    const entries = listing.entries.slice(paging.start, paging.start + BROWSE_PAGE_SIZE);
+    return { path: listing.path, entries, paging };
+  };
+
   app.get("/vfs/:name/browse", async (c) => {
     const entry = await engine.vfs.get(c.req.param("name"));
     const path = c.req.query("path") || "/";
-    let listing: {
-      path: string;
-      entries: Awaited<ReturnType<typeof engine.vfs.files.list>>["entries"];
-    } | null = null;
+    let shown: Awaited<ReturnType<typeof folderPage>> | null = null;
     let error: string | undefined;
     let status: 200 | 400 | 403 | 404 | 409 | 500 = 200;
     try {
-      listing = await engine.vfs.files.list(entry.name, path);
+      const page = c.req.query("page") ?? "1";
+      if (!/^[1-9][0-9]{0,8}$/.test(page)) {
+        throw new EngineError(
+          "INVALID_REQUEST",
+          `"${page}" is not a page number: give a whole number from 1`,
+        );
+      }
+      shown = await folderPage(entry.name, path, Number(page));
     } catch (err) {
       ({ message: error, status } = refusal(err));
     }
@@ -190,8 +208,9 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       VfsBrowsePage({
         ui: await deps.uiState(c),
         vfs: entry.name,
-        path: listing?.path ?? path,
-        entries: listing?.entries ?? null,
+        path: shown?.path ?? path,
+        entries: shown?.entries ?? null,
+        paging: shown?.paging,
         error,
         query: c.req.query(),
       }),
@@ -253,9 +272,9 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       } catch (err) {
         const r = refusal(err);
         const dir = f.get("dir") || "/";
-        let entries = null;
+        let shown = null;
         try {
-          entries = (await engine.vfs.files.list(name, dir)).entries;
+          shown = await folderPage(name, dir, 1);
         } catch { /* shown as the error above */ }
         return renderPage(
           c,
@@ -263,7 +282,8 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
             ui: await deps.uiState(c),
             vfs: name,
             path: dir,
-            entries,
+            entries: shown?.entries ?? null,
+            paging: shown?.paging,
             error: r.message,
             query: {},
           }),

@@ -133,3 +133,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "file browser: a folder of 451 entries is shown 200 at a time, in order, with links that keep the path",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-vfs-" });
+    try {
+      await Deno.mkdir(join(dir, "big folder"));
+      await Deno.mkdir(join(dir, "big folder", "sub"));
+      for (let i = 0; i < 450; i++) {
+        await Deno.writeTextFile(join(dir, "big folder", `f${String(i).padStart(4, "0")}.txt`), "");
+      }
+      await t.engine.vfs.add({ name: "box", type: "disk", target: dir, options: {} });
+      const path = encodeURIComponent("/big folder");
+      const rows = (html: string) =>
+        [...html.matchAll(/<td class="file-name">.*?<a href="[^"]*">([^<]*)<\/a>/g)].map((m) =>
+          m[1]
+        );
+      const first = await t.get(`/vfs/box/browse?path=${path}`);
+      assert.equal(first.status, 200);
+      assert.equal(rows(first.html).length, 200);
+      assert.deepEqual(rows(first.html).slice(0, 2), ["sub", "f0000.txt"], "folders first");
+      assert.match(first.html, /Showing 1–200 of 451 entries/);
+      const next = `/vfs/box/browse?path=${path.replace("%20", "+")}&amp;page=2`;
+      assert.ok(first.html.includes(`href="${next}"`), "a link to the next page keeps the path");
+      assert.ok(!first.html.includes(">Previous<"));
+
+      const second = await t.get(`/vfs/box/browse?path=${path}&page=2`);
+      assert.deepEqual(rows(second.html).slice(0, 1), ["f0199.txt"]);
+      assert.match(second.html, /Showing 201–400 of 451 entries/);
+      assert.match(second.html, />Previous</);
+
+      const last = await t.get(`/vfs/box/browse?path=${path}&page=3`);
+      assert.equal(rows(last.html).length, 51);
+      assert.equal(rows(last.html).at(-1), "f0449.txt");
+      assert.match(last.html, /Showing 401–451 of 451 entries/);
+      assert.ok(!last.html.includes(">Next<"));
+      const past = await t.get(`/vfs/box/browse?path=${path}&page=40`);
+      assert.match(past.html, /Showing 401–451/, "past the end: the last page");
+      const bad = await t.get(`/vfs/box/browse?path=${path}&page=0`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.html, /is not a page number/);
+
+      const small = await t.get("/vfs/box/browse?path=/");
+      assert.match(small.html, /1 entry/);
+      assert.ok(!small.html.includes(">Next<"));
+    } finally {
+      await t.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
