@@ -199,7 +199,12 @@ export function createVfsFileOps(core: EngineCore): VfsFileOps {
       const v = await open(vfs);
       try {
         const info = await v.stat(p);
-        if (info.isDir) throw new EngineError("INVALID_REQUEST", `"${p}" is a folder`);
+        if (info.isDir) {
+          throw new EngineError(
+            "INVALID_REQUEST",
+            `"${p}" is a folder: only files can be downloaded`,
+          );
+        }
         const reader = (await v.openRead(p)).getReader();
         const close = () => v.close().catch(() => {});
         const body = new ReadableStream<Uint8Array>({

@@ -219,10 +219,30 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
   });
 
   app.get("/vfs/:name/download", async (c) => {
-    const { file, body } = await engine.vfs.files.download(
-      c.req.param("name"),
-      c.req.query("path") ?? "",
-    );
+    const name = c.req.param("name");
+    const path = c.req.query("path") ?? "";
+    let download;
+    try {
+      download = await engine.vfs.files.download(name, path);
+    } catch (err) {
+      // A folder, a file that is not there, a path that is not one: said on the page of the
+      // folder it was asked from (the error page is for failures of the console itself).
+      const r = refusal(err);
+      const entry = await engine.vfs.get(name);
+      return renderPage(
+        c,
+        VfsBrowsePage({
+          ui: await deps.uiState(c),
+          vfs: entry.name,
+          path: path.replace(/\/[^/]*$/, "") || "/",
+          entries: null,
+          error: r.message,
+          query: {},
+        }),
+        r.status,
+      );
+    }
+    const { file, body } = download;
     return new Response(body, {
       headers: {
         "Content-Type": "application/octet-stream",

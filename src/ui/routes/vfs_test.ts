@@ -187,3 +187,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "file browser: downloading a folder, a missing file or a bad path answers 400 or 404 saying what is wrong, with nothing logged",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-vfs-" });
+    const logged: unknown[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => logged.push(args);
+    try {
+      await Deno.mkdir(join(dir, "x"));
+      await t.engine.vfs.add({ name: "box", type: "disk", target: dir, options: {} });
+      const cases: [string, number, RegExp][] = [
+        ["/x", 400, /&quot;\/x&quot; is a folder: only files can be downloaded/],
+        ["/", 400, /The path cannot be the root/],
+        ["", 400, /Give the path/],
+        ["/../..", 400, /class="notice error"/],
+        ["/nope.txt", 404, /nope\.txt/],
+      ];
+      for (const [path, status, message] of cases) {
+        const res = await t.get(`/vfs/box/download?path=${encodeURIComponent(path)}`);
+        assert.equal(res.status, status, `${path}: ${res.html.slice(0, 200)}`);
+        assert.match(res.headers.get("Content-Type") ?? "", /^text\/html/);
+        assert.match(res.html, message, path);
+      }
+      assert.deepEqual(logged, [], "no stack trace in the service's log");
+    } finally {
+      console.error = error;
+      await t.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
