@@ -16,10 +16,33 @@
 import { formatBytes, formatCount } from "./client/format.ts";
 import { Time } from "./components.tsx";
 
-/** A log that follows `src` (server-sent events) and keeps every line once, in order. */
-export function LiveLog(props: { src: string; label: string; id?: string }) {
+/** Lines a live log keeps on the page; older ones are dropped as new ones arrive. */
+export const LOG_MAX_LINES = 5000;
+
+/**
+ * A log that follows `src` (server-sent events) and shows every line once, in order: the last
+ * `maxLines` of them (default `LOG_MAX_LINES`); once earlier ones are dropped, a note says so,
+ * with a link to `download`, the whole log.
+ */
+export function LiveLog(
+  props: { src: string; label: string; id?: string; download?: string; maxLines?: number },
+) {
   return (
-    <div class="live-log" data-live-log={props.src} id={props.id}>
+    <div
+      class="live-log"
+      data-live-log={props.src}
+      data-max-lines={String(props.maxLines ?? LOG_MAX_LINES)}
+      id={props.id}
+    >
+      <p class="log-dropped" hidden>
+        <span class="log-dropped-text"></span>
+        {props.download && (
+          <>
+            {" "}
+            <a href={props.download}>Download the whole log</a>
+          </>
+        )}
+      </p>
       <div class="log" role="log" aria-label={props.label} tabindex={0}>
         <ol></ol>
       </div>

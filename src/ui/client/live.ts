@@ -2,7 +2,8 @@
  * Follows a server-sent event stream and survives broken connections without losing or
  * doubling an event: it reconnects with the `Last-Event-ID` header (the id of the last event
  * it handed on), and drops an event whose numeric id is not above that one (a server that
- * sends a few lines again after a reconnect). The stream ends for good with the end event
+ * sends a few lines again after a reconnect). A backlog is handled in slices of about 20 ms,
+ * between which the page draws and answers input. The stream ends for good with the end event
  * (`end` by default), a `close()`, a `closed` event (the server ended it: the session has
  * ended; its `message` is the state's detail), or an answer that says retrying cannot help
  * (4xx, with the JSON error's message as the detail when there is one).
@@ -106,6 +107,7 @@ export function follow(url: string, opts: FollowOptions): Follower {
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         set("open");
+        let since = performance.now();
         for await (const e of parseEvents(res.body, (ms) => (retry = ms))) {
           if (ctrl.signal.aborted) break; // closed from an event handler
           received = true;
@@ -113,6 +115,12 @@ export function follow(url: string, opts: FollowOptions): Follower {
             ctrl.abort();
             set("failed", messageOf(e.data) ?? "The server ended the stream");
             return "failed";
+          }
+          // A backlog arrives faster than it is handled, and reads of data already there
+          // never leave the task: let the page draw and answer every few milliseconds.
+          if (performance.now() - since > 20) {
+            await new Promise((r) => setTimeout(r, 0));
+            since = performance.now();
           }
           if (deliver(e)) {
             ctrl.abort();

@@ -274,7 +274,12 @@ export function JobPage(props: { ui: UiState; job: JobView; error?: string }) {
           )}
       </Card>
       <Card title="Log">
-        <LiveLog src={`/jobs/${j.id}/events`} label={`Log of job ${j.scriptName}`} id="job-log" />
+        <LiveLog
+          src={`/jobs/${j.id}/events`}
+          label={`Log of job ${j.scriptName}`}
+          id="job-log"
+          download={`/jobs/${j.id}/log.txt`}
+        />
       </Card>
     </Page>
   );

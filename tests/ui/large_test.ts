@@ -1,0 +1,131 @@
+/// <reference lib="dom" />
+/**
+ * The console in headless Chromium against a real `aft serve` with more than a page holds: a
+ * job that logs 100,000 lines, and names a form field cannot carry as they are.
+ */
+
+import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
+import { BROWSER_TESTS, launchBrowser, watchedPage } from "./_browser.ts";
+import { type ConsoleService, startConsole } from "./_console.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+let fixture: Promise<{ svc: ConsoleService; browser: Browser }> | undefined;
+
+/** One service and one browser for the whole file, started on first use. */
+function setup() {
+  return fixture ??= (async () => {
+    const svc = await startConsole();
+    globalThis.addEventListener("unload", () => {
+      try {
+        svc.service.child.kill("SIGKILL");
+      } catch { /* stopped by the last test */ }
+    });
+    return { svc, browser: await launchBrowser() };
+  })();
+}
+
+/** POSTs a console form as the signed-in admin (with a page's CSRF token); its redirect. */
+async function postForm(svc: ConsoleService, path: string, fields: Record<string, string>) {
+  const page = await fetch(`${svc.url}/secrets`, {
+    client: svc.client,
+    headers: { Cookie: svc.cookieHeader },
+  });
+  const csrf = (await page.text()).match(/<meta name="csrf-token" content="([^"]+)"/)?.[1];
+  if (!csrf) throw new Error("No CSRF token on /secrets");
+  const res = await fetch(`${svc.url}${path}`, {
+    client: svc.client,
+    method: "POST",
+    redirect: "manual",
+    headers: { Cookie: svc.cookieHeader },
+    body: new URLSearchParams({ _csrf: csrf, ...fields }),
+  });
+  await res.body?.cancel();
+  const location = res.headers.get("Location");
+  if (res.status !== 303 || !location) throw new Error(`POST ${path} answered ${res.status}`);
+  return location;
+}
+
+Deno.test({
+  name:
+    "a job's live log of 100,000 lines keeps the last 5,000 on the page, says the rest were dropped and stays responsive",
+  ignore: !BROWSER_TESTS,
+  ...opts,
+  async fn() {
+    const { svc, browser } = await setup();
+    const script = await postForm(svc, "/scripts", {
+      name: "many-lines",
+      source: 'for (var i = 1; i <= 100000; i++) Log.Info("line " + i);',
+    });
+    const job = await postForm(svc, `${script.replace(/\?.*$/, "")}/run`, {});
+    const w = await watchedPage(browser);
+    try {
+      await svc.signIn(w.context);
+      await w.page.addInitScript(() => {
+        const g = globalThis as unknown as { longTasks: number[] };
+        g.longTasks = [];
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) g.longTasks.push(e.duration);
+        }).observe({ type: "longtask", buffered: true });
+      });
+      await w.page.goto(svc.url + job);
+      const log = w.page.locator("#job-log");
+      // While lines arrive, the page answers: a round trip into it never waits long.
+      let slowest = 0;
+      let most = 0;
+      const started = Date.now();
+      while ((await log.getAttribute("data-ended")) === null) {
+        assert.ok(Date.now() - started < 240_000, "the job's log ended within 4 minutes");
+        const t0 = performance.now();
+        most = Math.max(most, await log.locator("li").evaluateAll((els) => els.length));
+        slowest = Math.max(slowest, performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const tasks = await w.page.evaluate(() =>
+        (globalThis as unknown as { longTasks: number[] }).longTasks
+      );
+      const total = tasks.reduce((a, b) => a + b, 0);
+      const longest = Math.max(0, ...tasks);
+      console.log(
+        `100,000 lines: ${tasks.length} long tasks, ${Math.round(total)} ms in all, the longest ${
+          Math.round(longest)
+        } ms; slowest round trip into the page ${Math.round(slowest)} ms`,
+      );
+      assert.equal(await log.getAttribute("data-ended"), "succeeded");
+      const seqs = await log.locator("li").evaluateAll((els) =>
+        els.map((e) => Number((e as HTMLElement).dataset.seq))
+      );
+      assert.equal(seqs.length, 5000);
+      assert.equal(seqs[0], 95_001);
+      assert.equal(seqs.at(-1), 100_000);
+      assert.ok(most <= 5000, `the page held ${most} lines at most`);
+      const note = w.page.locator("#job-log .log-dropped");
+      assert.ok(await note.isVisible());
+      assert.match(await note.innerText(), /^95,000 earlier lines are not shown/);
+      assert.equal(
+        await note.getByRole("link", { name: "Download the whole log" }).getAttribute("href"),
+        `${job}/log.txt`,
+      );
+      // The job runs on the same machine and competes for it: a bound, not a target.
+      assert.ok(longest < 3000, `a long task of ${Math.round(longest)} ms`);
+      w.assertClean("a long live log");
+    } finally {
+      await w.close();
+    }
+  },
+});
+
+// ---- the end ----------------------------------------------------------------------------
+
+Deno.test({
+  name: "browser and service stop",
+  ignore: !BROWSER_TESTS,
+  ...opts,
+  async fn() {
+    if (!fixture) return;
+    const { svc, browser } = await fixture;
+    await browser.close();
+    await svc.stop();
+  },
+});
