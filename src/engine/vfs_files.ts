@@ -94,22 +94,24 @@ function entry(f: FileInfo): VfsFileEntry {
 
 /**
  * `path` normalized, refused with INVALID_REQUEST when it is not a usable path. A name being
- * made (`creating`) may not hold control characters; an existing one that does can still be
- * read, renamed and deleted.
+ * made (`creating`: the path's last name) may not hold control characters; an existing one
+ * that does, a folder's included, can still be read, renamed and deleted, and hold new files.
  */
 function checkPath(path: string, what = "path", creating = false): string {
   if (typeof path !== "string" || path === "") {
     throw new EngineError("INVALID_REQUEST", `Give the ${what}`);
   }
-  // deno-lint-ignore no-control-regex
-  if (creating && /[\u0000-\u001f\u007f]/.test(path)) {
-    throw new EngineError("INVALID_REQUEST", `The ${what} cannot hold control characters`);
-  }
+  let p: string;
   try {
-    return normalizePath(path.startsWith("/") ? path : `/${path}`);
+    p = normalizePath(path.startsWith("/") ? path : `/${path}`);
   } catch (err) {
     throw new EngineError("INVALID_REQUEST", (err as Error).message, { cause: err });
   }
+  // deno-lint-ignore no-control-regex
+  if (creating && /[\u0000-\u001f\u007f]/.test(basename(p))) {
+    throw new EngineError("INVALID_REQUEST", `The ${what} cannot hold control characters`);
+  }
+  return p;
 }
 
 /** A path that names something below the root (not the root itself). */

@@ -120,6 +120,12 @@ Deno.test("files: hostile names are files like any other; paths never leave the 
     await Deno.writeTextFile(join(dir, "line\nbreak"), "made elsewhere");
     assert.equal(await text((await f.download("box", "/line\nbreak")).body), "made elsewhere");
     await f.remove("box", "/line\nbreak");
+    // A folder made elsewhere with one in its name takes new files and renames.
+    await Deno.mkdir(join(dir, "in\nside"));
+    await f.upload("box", "/in\nside/new.txt", streamOf("x"));
+    await f.rename("box", "/in\nside/new.txt", "/in\nside/renamed.txt");
+    await rejectsWith(f.mkdir("box", "/in\nside/a\nb/"), "INVALID_REQUEST");
+    await f.remove("box", "/in\nside");
     await rejectsWith(f.rename("box", `/${names[0]}`, "/../out.txt"), "INVALID_REQUEST");
     await rejectsWith(f.upload("box", "/.x.aft-12345678.tmp", streamOf("x")), "INVALID_REQUEST");
     assert.deepEqual((await onDisk(dir)).length, names.length);

@@ -5,7 +5,9 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { runAft } from "../e2e/_cli.ts";
 import { BROWSER_TESTS, launchBrowser, watchedPage } from "./_browser.ts";
 import { type ConsoleService, startConsole } from "./_console.ts";
 
@@ -112,6 +114,49 @@ Deno.test({
       w.assertClean("a long live log");
     } finally {
       await w.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "file browser: a file whose name holds a line feed is renamed and deleted by its exact name",
+  ignore: !BROWSER_TESTS,
+  ...opts,
+  async fn() {
+    const { svc, browser } = await setup();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-lf-" });
+    const w = await watchedPage(browser);
+    try {
+      await Deno.mkdir(join(dir, "in\nside"));
+      await Deno.writeTextFile(join(dir, "in\nside", "two\nlines.txt"), "a");
+      await Deno.writeTextFile(join(dir, "in\nside", "gone\r\n.txt"), "b");
+      const add = await runAft(["vfs", "add", "lf", "--type", "disk", "--target", dir], {
+        data: svc.data,
+      });
+      assert.equal(add.code, 0, add.stderr);
+      await svc.signIn(w.context);
+      await w.page.goto(`${svc.url}/vfs/lf/browse?path=${encodeURIComponent("/in\nside")}`);
+      await w.page.locator("html[data-ready]").waitFor();
+      const names = () => [...Deno.readDirSync(join(dir, "in\nside"))].map((e) => e.name).sort();
+
+      const row = w.page.locator("tbody tr").filter({ hasText: "lines.txt" });
+      await row.locator("summary").click();
+      await row.getByRole("textbox").fill("one line.txt");
+      await row.getByRole("button", { name: "Rename" }).click();
+      await w.page.waitForURL(/renamed=1/);
+      assert.deepEqual(names(), ["gone\r\n.txt", "one line.txt"]);
+
+      const gone = w.page.locator("tbody tr").filter({ hasText: "gone" });
+      await gone.getByRole("button", { name: /^Delete/ }).click();
+      await w.page.locator("#confirm-dialog[open]").waitFor();
+      await w.page.locator("#confirm-ok").click();
+      await w.page.waitForURL(/deleted=1/);
+      assert.deepEqual(names(), ["one line.txt"]);
+      w.assertClean("renaming and deleting names with line breaks");
+    } finally {
+      await w.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -1,7 +1,9 @@
 /**
  * The file browser over a VFS Library entry: navigate folders, download a file, upload files
  * (streamed, with progress: client module `file_upload.ts`), make a folder, rename and delete.
- * Every name is shown as text, whatever it holds. A folder is shown a page of `BROWSE_PAGE_SIZE`
+ * Every name is shown as text, whatever it holds. The names and paths a form acts on are in its
+ * action's query, percent-encoded, never in a field: a browser sends a field's line feed as
+ * CR LF, and a name holding one would not be found. A folder is shown a page of `BROWSE_PAGE_SIZE`
  * entries at a time, in the listing's order (folders first, then by name), with how many it
  * holds and links to the pages around.
  *
@@ -103,9 +105,7 @@ function RowActions(props: { vfs: string; dir: string; e: VfsFileEntry }) {
         <summary class="button">
           Rename<span class="visually-hidden">{` ${e.name}`}</span>
         </summary>
-        <Form action={`${base}/rename`}>
-          <input type="hidden" name="dir" value={props.dir} />
-          <input type="hidden" name="from" value={e.name} />
+        <Form action={href(`${base}/rename`, { dir: props.dir, from: e.name })}>
           <label>
             <span>{`New name for "${e.name}"`}</span>
             <input type="text" name="to" value={e.name} required />
@@ -114,8 +114,7 @@ function RowActions(props: { vfs: string; dir: string; e: VfsFileEntry }) {
         </Form>
       </details>
       <ConfirmForm
-        action={`${base}/remove`}
-        hidden={{ path: e.path }}
+        action={href(`${base}/remove`, { path: e.path })}
         message={e.isDir
           ? `Delete the folder "${e.name}" and everything in it? This cannot be undone.`
           : `Delete the file "${e.name}"? This cannot be undone.`}
@@ -182,8 +181,7 @@ export function VfsBrowsePage(props: {
                 <Button type="submit" icon="upload">Upload</Button>
                 <ul class="upload-progress" aria-live="polite"></ul>
               </form>
-              <Form action={`${base}/mkdir`} id="mkdir-form">
-                <input type="hidden" name="dir" value={props.path} />
+              <Form action={href(`${base}/mkdir`, { dir: props.path })} id="mkdir-form">
                 <label for="new-folder">New folder</label>
                 <input type="text" id="new-folder" name="name" required />
                 <Button type="submit" icon="folder">Make folder</Button>

@@ -279,13 +279,23 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
     (c) => c.text("Uploading needs the page's script: reload the page and try again", 400),
   );
 
+  /**
+   * A file action's form: the path and names it acts on come in the query of its URL (the
+   * browser page puts them there, where nothing changes them), or else as fields.
+   */
+  const actionForm = async (c: Ctx) => {
+    const f = await formOf(c);
+    const get = (k: string) => c.req.query(k) ?? f.get(k);
+    return { get };
+  };
+
   const fileAction = (
     path: string,
-    run: (c: Ctx, name: string, f: Form) => Promise<{ dir: string; done: string }>,
+    run: (c: Ctx, name: string, f: Pick<Form, "get">) => Promise<{ dir: string; done: string }>,
   ) =>
     app.post(path, async (c) => {
       const name = c.req.param("name")!;
-      const f = await formOf(c);
+      const f = await actionForm(c);
       try {
         const { dir, done } = await run(c, name, f);
         return c.redirect(browse(name, dir, done), 303);
