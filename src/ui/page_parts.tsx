@@ -14,18 +14,19 @@ export { durationText } from "./client/format.ts";
 /**
  * Key/value rows for a job's parameters, sent as `paramKey` and `paramValue` in order. The
  * client module `params.ts` adds and removes rows; without it, the empty rows shown are there.
+ * `params` as a list of rows shows them as they were sent (a refused form, duplicates and all).
  */
 export function ParamRows(
-  props: { params?: Record<string, string>; id?: string; legend?: string },
+  props: { params?: Record<string, string> | [string, string][]; id?: string; legend?: string },
 ) {
-  const rows = Object.entries(props.params ?? {});
+  const rows = Array.isArray(props.params) ? [...props.params] : Object.entries(props.params ?? {});
   rows.push(["", ""]);
   if (rows.length < 3) rows.push(["", ""]);
   return (
     <fieldset class="params" id={props.id} data-params="">
       <legend>{props.legend ?? "Parameters"}</legend>
       <p class="hint muted">
-        Read in the script with <code>Param("name")</code>. Rows without a name are ignored.
+        Read in the script with <code>Param("name")</code>. Each name once; empty rows are ignored.
       </p>
       <ol class="param-rows">
         {rows.map(([k, v], i) => (

@@ -165,6 +165,8 @@ export interface ScheduleValues {
   script: string;
   cron: string;
   params: Record<string, string>;
+  /** The parameter rows as sent, shown again when they were refused. */
+  rows?: [string, string][];
   enabled: boolean;
 }
 
@@ -221,7 +223,7 @@ export function ScheduleFormPage(props: {
             hint="minute hour day-of-month month day-of-week (an optional seconds field first); e.g. 30 2 * * * or @daily"
           />
           <CronExplained preview={props.preview} error={props.cronError} />
-          <ParamRows params={v.params} id="schedule-params" />
+          <ParamRows params={v.rows ?? v.params} id="schedule-params" />
           <CheckboxField
             label="Enabled"
             name="enabled"

@@ -103,7 +103,7 @@ export interface ScriptEditProps {
   /** Why the save was refused. */
   error?: string;
   /** Why Run now was refused, with the parameters given. */
-  run?: { error: string; params: Record<string, string> };
+  run?: { error: string; params: Record<string, string> | [string, string][] };
   /** Why the deletion was refused; `inUse`: schedules run it (force offered). */
   deleteError?: { message: string; inUse: boolean };
   query?: Record<string, string>;

@@ -91,14 +91,34 @@ export function refusal(err: unknown): { message: string; status: ErrorStatus } 
   return { message: err.message, status };
 }
 
-/** Parameters from key/value rows (`paramKey` and `paramValue` fields, in order). */
-export function paramsOf(form: Form): Record<string, string> {
-  const keys = form.all("paramKey");
+/** The key/value rows of a form as sent (`paramKey` and `paramValue` fields, in order). */
+export function paramRowsOf(form: Form): [string, string][] {
   const values = form.all("paramValue");
+  return form.all("paramKey").map((k, i) => [k, values[i] ?? ""]);
+}
+
+/**
+ * Parameters from key/value rows; a row with neither name nor value is left out. A value
+ * without a name and a name given twice are refused (INVALID_REQUEST) rather than lost.
+ */
+export function paramsOf(form: Form): Record<string, string> {
   const out: Record<string, string> = {};
-  keys.forEach((k, i) => {
+  paramRowsOf(form).forEach(([k, value], i) => {
     const key = k.trim();
-    if (key !== "") out[key] = values[i] ?? "";
+    if (key === "") {
+      if (value === "") return;
+      throw new EngineError(
+        "INVALID_REQUEST",
+        `Parameter ${i + 1} has a value but no name: give it a name or remove the row`,
+      );
+    }
+    if (Object.hasOwn(out, key)) {
+      throw new EngineError(
+        "INVALID_REQUEST",
+        `The parameter "${key}" is given twice: keep one row of it`,
+      );
+    }
+    out[key] = value;
   });
   return out;
 }

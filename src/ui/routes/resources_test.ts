@@ -97,6 +97,17 @@ Deno.test({
       assert.ok((await wrong.json()).error);
       const form = await t.get("/schedules/new");
       assert.match(form.html, /data-cron-preview/);
+      const twice = await t.post("/schedules", {
+        name: "nightly",
+        script: "tick",
+        cron: "30 2 * * *",
+        paramKey: ["p", "p"],
+        paramValue: ["1", "2"],
+      });
+      assert.equal(twice.status, 400, twice.html);
+      assert.match(twice.html, /The parameter &quot;p&quot; is given twice/);
+      assert.match(twice.html, /name="paramValue" value="2"/, "the rows are shown as sent");
+      assert.deepEqual(await t.engine.schedules.list(), []);
       const made = await t.post("/schedules", {
         name: "nightly",
         script: "tick",

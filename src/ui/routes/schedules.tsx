@@ -20,6 +20,7 @@ import {
   type Ctx,
   formOf,
   opsFor,
+  paramRowsOf,
   paramsOf,
   refusal,
   type RouteDeps,
@@ -79,15 +80,21 @@ export function scheduleRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
     );
   };
 
-  const valuesOf = async (c: Ctx): Promise<ScheduleValues> => {
+  /** The form's values, and what is wrong with its parameter rows (shown as they were). */
+  const valuesOf = async (c: Ctx): Promise<{ v: ScheduleValues; problem?: string }> => {
     const f = await formOf(c);
-    return {
+    const v = {
       name: f.get("name"),
       script: f.get("script"),
       cron: f.get("cron").trim(),
-      params: paramsOf(f),
+      params: {},
       enabled: f.checked("enabled"),
     };
+    try {
+      return { v: { ...v, params: paramsOf(f) } };
+    } catch (err) {
+      return { v: { ...v, rows: paramRowsOf(f) }, problem: refusal(err).message };
+    }
   };
 
   app.get("/schedules", (c) => list(c));
@@ -106,7 +113,8 @@ export function scheduleRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
   });
 
   app.post("/schedules", async (c) => {
-    const v = await valuesOf(c);
+    const { v, problem } = await valuesOf(c);
+    if (problem) return formPage(c, v, { error: problem }, 400);
     try {
       const ops = opsFor(deps, c);
       const s = await ops.schedules.create(v);
@@ -125,7 +133,8 @@ export function scheduleRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
 
   app.post("/schedules/:id", async (c) => {
     const s = await engine.schedules.get(c.req.param("id"));
-    const v = await valuesOf(c);
+    const { v, problem } = await valuesOf(c);
+    if (problem) return formPage(c, v, { schedule: s, error: problem }, 400);
     try {
       await opsFor(deps, c).schedules.update(s.id, v);
       return c.redirect(`/schedules/${s.id}?saved`, 303);

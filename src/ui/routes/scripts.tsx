@@ -16,6 +16,7 @@ import {
   type Ctx,
   formOf,
   opsFor,
+  paramRowsOf,
   paramsOf,
   refusal,
   type RouteDeps,
@@ -86,8 +87,9 @@ export function scriptRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
 
   app.post("/scripts/:id/run", async (c) => {
     const s = await deps.engine.scripts.get(c.req.param("id"));
-    const params = paramsOf(await formOf(c));
+    const form = await formOf(c);
     try {
+      const params = paramsOf(form);
       const job = await opsFor(deps, c).jobs.submit({
         target: { scriptId: s.id },
         params,
@@ -97,7 +99,11 @@ export function scriptRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       return c.redirect(`/jobs/${job.id}`, 303);
     } catch (err) {
       const r = refusal(err);
-      return edit(c, { script: s, values: s, run: { error: r.message, params } }, r.status);
+      return edit(
+        c,
+        { script: s, values: s, run: { error: r.message, params: paramRowsOf(form) } },
+        r.status,
+      );
     }
   });
 

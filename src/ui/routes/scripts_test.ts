@@ -74,7 +74,7 @@ Deno.test({
       });
       const run = await t.post(`/scripts/${s.id}/run`, {
         paramKey: ["who", "", "n"],
-        paramValue: ["world", "ignored", "1"],
+        paramValue: ["world", "", "1"],
       });
       assert.equal(run.status, 303, run.html);
       const id = run.location!.replace(/^\/jobs\//, "");
@@ -133,6 +133,31 @@ Deno.test({
       assert.equal(big.status, 400);
       assert.match(big.html, /a stored script may be at most 1 MiB/);
       assert.deepEqual(await t.engine.scripts.list(), []);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "scripts: Run now refuses parameter rows with a value but no name, or a name twice, and shows them again",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const s = await t.engine.scripts.create({ name: "greet", source: 'Log.Info(Param("a"));' });
+      const cases: [string[], string[], RegExp][] = [
+        [["a", ""], ["1", "lost"], /Parameter 2 has a value but no name/],
+        [["a", " a "], ["1", "2"], /The parameter &quot;a&quot; is given twice/],
+      ];
+      for (const [paramKey, paramValue, message] of cases) {
+        const run = await t.post(`/scripts/${s.id}/run`, { paramKey, paramValue });
+        assert.equal(run.status, 400, run.html);
+        assert.match(run.html, message);
+        assert.match(run.html, /name="paramValue" value="lost"|name="paramKey" value=" a "/);
+      }
+      assert.deepEqual((await t.engine.jobs.list({})).jobs, [], "no job was queued");
     } finally {
       await t.close();
     }
