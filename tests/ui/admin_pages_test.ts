@@ -9,24 +9,14 @@
  */
 
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
-import { assertAccessible, BROWSER_TESTS, launchBrowser, watchedPage } from "./_browser.ts";
-import { ADMIN, type ConsoleService, startConsole } from "./_console.ts";
+import { assertAccessible, BROWSER_TESTS, watchedPage } from "./_browser.ts";
+import { ADMIN } from "./_console.ts";
+import { sharedConsole } from "./_fixture.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-let fixture: Promise<{ svc: ConsoleService; browser: Browser }> | undefined;
-function setup() {
-  return fixture ??= (async () => {
-    const svc = await startConsole();
-    globalThis.addEventListener("unload", () => {
-      try {
-        svc.service.child.kill("SIGKILL");
-      } catch { /* stopped */ }
-    });
-    return { svc, browser: await launchBrowser() };
-  })();
-}
+const shared = sharedConsole();
+const setup = shared.get;
 
 /** The TOTP code of `secret` (base32) `offset` seconds from now, by oathtool. */
 async function oathtool(secret: string, offset = 0): Promise<string> {
@@ -202,9 +192,6 @@ Deno.test({
   ignore: !BROWSER_TESTS,
   ...opts,
   async fn() {
-    if (!fixture) return;
-    const { svc, browser } = await fixture;
-    await browser.close();
-    await svc.stop();
+    await shared.stop();
   },
 });

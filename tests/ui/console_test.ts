@@ -10,35 +10,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import {
-  assertAccessible,
-  BROWSER_TESTS,
-  launchBrowser,
-  SCREENSHOT_DIR,
-  watchedPage,
-} from "./_browser.ts";
-import { type ConsoleService, startConsole } from "./_console.ts";
+import type { Page } from "playwright-core";
+import { assertAccessible, BROWSER_TESTS, SCREENSHOT_DIR, watchedPage } from "./_browser.ts";
+import { sharedConsole } from "./_fixture.ts";
 import { CONSOLE_PAGES, PAGE_BUDGET } from "./pages.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-let fixture: Promise<{ svc: ConsoleService; browser: Browser }> | undefined;
-
-/** One service and one browser for the whole file, started on first use. */
-function setup() {
-  return fixture ??= (async () => {
-    const svc = await startConsole();
-    // Also when a --filter skips the last test.
-    globalThis.addEventListener("unload", () => {
-      try {
-        svc.service.child.kill("SIGKILL");
-      } catch { /* stopped by the last test */ }
-    });
-    const browser = await launchBrowser();
-    return { svc, browser };
-  })();
-}
+const shared = sharedConsole();
+const setup = shared.get;
 
 async function open(path: string, o: Parameters<typeof watchedPage>[1] = {}) {
   const { svc, browser } = await setup();
@@ -425,9 +405,6 @@ Deno.test({
   ignore: !BROWSER_TESTS,
   ...opts,
   async fn() {
-    if (!fixture) return;
-    const { svc, browser } = await fixture;
-    await browser.close();
-    await svc.stop();
+    await shared.stop();
   },
 });

@@ -6,27 +6,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { runAft } from "../e2e/_cli.ts";
-import { BROWSER_TESTS, launchBrowser, watchedPage } from "./_browser.ts";
-import { type ConsoleService, startConsole } from "./_console.ts";
+import { BROWSER_TESTS, watchedPage } from "./_browser.ts";
+import type { ConsoleService } from "./_console.ts";
+import { sharedConsole } from "./_fixture.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-let fixture: Promise<{ svc: ConsoleService; browser: Browser }> | undefined;
-
-/** One service and one browser for the whole file, started on first use. */
-function setup() {
-  return fixture ??= (async () => {
-    const svc = await startConsole();
-    globalThis.addEventListener("unload", () => {
-      try {
-        svc.service.child.kill("SIGKILL");
-      } catch { /* stopped by the last test */ }
-    });
-    return { svc, browser: await launchBrowser() };
-  })();
-}
+const shared = sharedConsole();
+const setup = shared.get;
 
 /** POSTs a console form as the signed-in admin (with a page's CSRF token); its redirect. */
 async function postForm(svc: ConsoleService, path: string, fields: Record<string, string>) {
@@ -168,9 +156,6 @@ Deno.test({
   ignore: !BROWSER_TESTS,
   ...opts,
   async fn() {
-    if (!fixture) return;
-    const { svc, browser } = await fixture;
-    await browser.close();
-    await svc.stop();
+    await shared.stop();
   },
 });

@@ -1,8 +1,23 @@
 import assert from "node:assert/strict";
 import { parseEvents } from "../client/live.ts";
-import { jobEnd, testConsole } from "./_test_console.ts";
+import { jobEnd, type TestConsole, testConsole } from "./_test_console.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** A job that runs until it is halted, once it has logged its first line. */
+async function slowJob(t: TestConsole) {
+  await t.engine.scripts.create({
+    name: "slow",
+    source: 'Log.Info("started");\nfor (;;) if (Sleep(50) === false) break;',
+  });
+  const j = await t.engine.jobs.submit({
+    target: { scriptName: "slow" },
+    trigger: "ui",
+    caller: { kind: "local" },
+  });
+  for await (const e of t.engine.jobs.follow(j.id)) if (e.type === "line") break;
+  return j;
+}
 
 Deno.test({
   name: "jobs: history filtered by status and trigger; the job page, its log as text, Run again",
@@ -102,16 +117,7 @@ Deno.test({
   async fn() {
     const t = await testConsole();
     try {
-      await t.engine.scripts.create({
-        name: "slow",
-        source: 'Log.Info("started");\nfor (;;) if (Sleep(50) === false) break;',
-      });
-      const j = await t.engine.jobs.submit({
-        target: { scriptName: "slow" },
-        trigger: "ui",
-        caller: { kind: "local" },
-      });
-      for await (const e of t.engine.jobs.follow(j.id)) if (e.type === "line") break;
+      const j = await slowJob(t);
       const accept = { Accept: "text/event-stream" };
       const streams = [`/jobs/${j.id}/events`, "/events/dashboard"].map(async (path) => {
         const res = await t.request(path, { headers: accept });
@@ -151,16 +157,7 @@ Deno.test({
   async fn() {
     const t = await testConsole();
     try {
-      await t.engine.scripts.create({
-        name: "slow",
-        source: 'Log.Info("started");\nfor (;;) if (Sleep(50) === false) break;',
-      });
-      const j = await t.engine.jobs.submit({
-        target: { scriptName: "slow" },
-        trigger: "ui",
-        caller: { kind: "local" },
-      });
-      for await (const e of t.engine.jobs.follow(j.id)) if (e.type === "line") break;
+      const j = await slowJob(t);
       const page = await t.get(`/jobs/${j.id}`);
       assert.match(page.html, /data-job-live/);
       const halt = await t.post(`/jobs/${j.id}/halt`);
