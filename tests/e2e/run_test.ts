@@ -114,6 +114,14 @@ Deno.test("aft run exits 1 on Exit(n≠0), an uncaught error, and a syntax error
       assert.equal(r.code, 1);
       assert.match(r.stdout, /ERROR +Uncaught \(in promise\) Error: boom/);
       assert.match(r.stderr, /^aft: job \S+ failed: Uncaught \(in promise\) Error: boom\n$/);
+      const timer = await script(
+        dir,
+        'setTimeout(function () { throw new Error("tick"); }, 5); Sleep(200);',
+        "tm.syncjs",
+      );
+      const t = await runAft(["run", "-f", timer], { data });
+      assert.equal(t.code, 1);
+      assert.match(t.stderr, /^aft: job \S+ failed: Uncaught Error: tick\n$/);
     });
     await t.step("syntax error", async () => {
       const f = await script(dir, "var = ;");

@@ -169,3 +169,29 @@ Deno.test("a promise the script rejects and leaves unhandled fails the run with 
   assert.equal(handled.code, 0, handled.error);
   assert.deepEqual(handled.logs.map((l) => l.text), ["caught"]);
 });
+
+Deno.test("a thrown or rejected value without a text form still ends the run, failed, saying what it can (it hung until halted)", async () => {
+  const cases: [string, string][] = [
+    ["throw Object.create(null);", "Uncaught [object Object]"],
+    ["Promise.reject(Object.create(null));", "Uncaught (in promise) [object Object]"],
+    [
+      'Promise.reject({ toString: function () { throw new Error("x"); } });',
+      "Uncaught (in promise) [object Object]",
+    ],
+  ];
+  for (const [source, error] of cases) {
+    const end = await runSource(source);
+    assert.equal(end.code, 1, source);
+    assert.equal(end.error, error, source);
+  }
+});
+
+Deno.test("an exception thrown in a timer's callback fails the run with its message and frame", async () => {
+  const end = await runSource(
+    'setTimeout(function () { throw new Error("in timer"); }, 10);\nSleep(300);\nLog.Info("after");\n',
+    { fileName: "tm.syncjs" },
+  );
+  assert.equal(end.code, 1);
+  assert.equal(end.error, "Uncaught Error: in timer\n    at tm.syncjs:1:32");
+  assert.deepEqual(end.logs.map((l) => l.text), ["after"]);
+});

@@ -267,6 +267,16 @@ export function installPrelude(
 
   mark("prelude installed", "worker");
   return async () => {
+    try {
+      await runScript();
+    } finally {
+      // Whatever went wrong above, the run ends and says so (report() is once: a no-op here
+      // after a normal end); a run that never reported left its job running until halted.
+      report(1, "The script's run ended without its result: aft could not report it");
+    }
+  };
+
+  async function runScript(): Promise<void> {
     let code = 0;
     let error: string | undefined;
     let syntaxError = false;
@@ -298,13 +308,11 @@ export function installPrelude(
     if (left && error === undefined && code === 0) {
       // As Deno words it: "Uncaught (in promise) Error: boom".
       code = 1;
-      error = describeError(left.reason, init.fileName).replace(
-        /^Uncaught /,
-        "Uncaught (in promise) ",
-      );
+      error = describeError(left.reason, init.fileName);
+      if (left.inPromise) error = error.replace(/^Uncaught /, "Uncaught (in promise) ");
     }
     report(code, error, syntaxError, true);
-  };
+  }
 }
 
 /**
@@ -314,17 +322,18 @@ export function installPrelude(
 const SETTLE_MS = 200;
 
 /**
- * The first promise the current run rejected and left unhandled (`noteRejection`, called by
- * the Worker's `unhandledrejection` listener, which also keeps Deno from printing it).
+ * The first error the current run left uncaught outside its own call stack: a promise it
+ * rejected and did not handle, or an exception thrown in a timer's callback (`noteUncaught`,
+ * called by the Worker's listeners, which also keep Deno from printing them).
  */
-let rejection: { reason: unknown } | undefined;
+let rejection: { reason: unknown; inPromise: boolean } | undefined;
 
-/** Keeps the current run's first unhandled rejection: the run fails with it. */
-export function noteRejection(reason: unknown): void {
-  rejection ??= { reason };
+/** Keeps the current run's first such error: the run fails with it. */
+export function noteUncaught(reason: unknown, inPromise: boolean): void {
+  rejection ??= { reason, inPromise };
 }
 
-function takeRejection(): { reason: unknown } | undefined {
+function takeRejection(): { reason: unknown; inPromise: boolean } | undefined {
   const r = rejection;
   rejection = undefined;
   return r;
@@ -363,8 +372,33 @@ function isError(v: unknown): v is Error {
   return Object.prototype.toString.call(v) === "[object Error]";
 }
 
-/** "Uncaught TypeError: x is not a function" with the script's own stack frames only. */
+/**
+ * "Uncaught TypeError: x is not a function" with the script's own stack frames only. Never
+ * throws: what the script threw may be a value with no text (`Object.create(null)`) or one
+ * whose `toString` or `message` throws, and the run must still end and say so (it hung).
+ */
 export function describeError(err: unknown, fileName: string): string {
+  try {
+    return describeOrThrow(err, fileName);
+  } catch {
+    return `Uncaught ${textOf(err)}`;
+  }
+}
+
+/** `v` as text, or a description of it when it has none that can be had. */
+function textOf(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    try {
+      return Object.prototype.toString.call(v);
+    } catch {
+      return "(a value without a text form)";
+    }
+  }
+}
+
+function describeOrThrow(err: unknown, fileName: string): string {
   if (!isError(err)) return `Uncaught ${String(err)}`;
   // Only the "at" lines: an error that left its context has the offending line quoted above
   // its stack (as Node's vm does), which is the script's text, not a frame.

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { installPrelude, lockWorkerGlobal, noteRejection } from "./prelude.ts";
+import { installPrelude, lockWorkerGlobal, noteUncaught } from "./prelude.ts";
 import type { WorkerInit, WorkerMessage } from "../protocol/messages.ts";
 import { addMarks, enableTimings, mark, now } from "../../timings.ts";
 import { createScriptRealm, type ScriptRealm } from "./script_realm.ts";
@@ -29,18 +29,24 @@ const scope = globalThis as unknown as {
   close(): void;
   addEventListener(type: "message", fn: (e: MessageEvent<WorkerInit>) => void): void;
   addEventListener(type: "unhandledrejection", fn: (e: PromiseRejectionEvent) => void): void;
+  addEventListener(type: "error", fn: (e: ErrorEvent) => void): void;
 };
 const post = scope.postMessage.bind(scope);
 const closeSelf = scope.close.bind(scope);
 let running = false;
 let first = true;
 
-// A promise the script rejected and did not handle fails its run, with the script's message
-// in the job's log, and nothing more: unprevented, Deno printed its own coloured "error:
-// Uncaught (in worker ...)" on the process's stderr beside aft's line.
+// A promise the script rejected and did not handle, or an exception in a timer's callback,
+// fails its run, with the script's message in the job's log, and nothing more: unprevented,
+// Deno printed its own coloured "error: Uncaught (in worker ...)" on the process's stderr
+// beside aft's line.
 scope.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();
-  noteRejection(e.reason);
+  noteUncaught(e.reason, true);
+});
+scope.addEventListener("error", (e) => {
+  e.preventDefault();
+  noteUncaught(e.error, false);
 });
 
 scope.addEventListener("message", (e) => {

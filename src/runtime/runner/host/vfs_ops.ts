@@ -302,7 +302,10 @@ export const VFS_OPS: Record<string, Op> = {
   },
   async chmod({ vfs }, [path, mode]) {
     if (!vfs.chmod) return notSupported(vfs, "Chmod");
-    const m = typeof mode === "string" ? parseInt(mode, 8) : Number(mode);
+    // Text is octal digits, with or without "0o": parseInt read "0o644" as 0 and "755abc" as
+    // 0o755, and the first made a file mode 000.
+    const text = typeof mode === "string" ? /^\s*(?:0o)?([0-7]{1,4})\s*$/i.exec(mode) : null;
+    const m = typeof mode === "string" ? (text ? parseInt(text[1]!, 8) : NaN) : Number(mode);
     if (!Number.isInteger(m) || m < 0 || m > 0o7777) {
       throw new ScriptCallError(`invalid mode ${JSON.stringify(mode)}`);
     }

@@ -193,7 +193,7 @@ Deno.test({
       await Deno.chmod(join(dir, "f.sh"), 0o644);
       await withHandles(async (op, handles) => {
         const disk = await handles.open({ type: "disk", target: dir, payload: "" });
-        for (const mode of [0o4755, 0o2755, 0o1777, 0o7777, "4755"]) {
+        for (const mode of [0o4755, 0o2755, 0o1777, 0o7777, "4755", "0o4755"]) {
           await t.step(typeof mode === "number" ? `0o${mode.toString(8)}` : mode, async () => {
             await assert.rejects(
               op(disk, "chmod", "/f.sh", mode),
@@ -202,6 +202,18 @@ Deno.test({
             assert.equal((await Deno.stat(join(dir, "f.sh"))).mode! & 0o7777, 0o644);
           });
         }
+        // Text other than octal digits (with or without "0o") is refused, not read in part:
+        // parseInt read "0o644" as 0 (mode 000) and "755abc" as 0o755.
+        for (const mode of ["0x1ff", "755abc", "", "8", "0o"]) {
+          await assert.rejects(
+            op(disk, "chmod", "/f.sh", mode),
+            (e) => e instanceof ScriptCallError && /invalid mode/.test(e.message),
+            mode,
+          );
+        }
+        assert.equal((await Deno.stat(join(dir, "f.sh"))).mode! & 0o7777, 0o644);
+        assert.deepEqual(await op(disk, "chmod", "/f.sh", "0o640"), { ok: true });
+        assert.equal((await Deno.stat(join(dir, "f.sh"))).mode! & 0o7777, 0o640);
         assert.deepEqual(await op(disk, "chmod", "/f.sh", 0o755), { ok: true });
         assert.equal((await Deno.stat(join(dir, "f.sh"))).mode! & 0o7777, 0o755);
       });
