@@ -387,7 +387,7 @@ export async function checkSmtp(settings: Settings): Promise<Check> {
  * an ID-shaped name can be taken for another record's ID.
  */
 export async function checkStoredNames(engine: Engine): Promise<Check> {
-  const kinds: [string, () => Promise<{ name: string }[]>, string][] = [
+  const kinds: [string, () => Promise<{ id?: string; name: string }[]>, string][] = [
     ["script", () => engine.scripts.list(), "aft script add NEW -f FILE, then aft script rm OLD"],
     ["VFS", () => engine.vfs.list(), "aft vfs add NEW ..., then aft vfs rm OLD"],
     ["secret", () => engine.secrets.list(), "aft secret set NEW, then aft secret rm OLD"],
@@ -406,7 +406,8 @@ export async function checkStoredNames(engine: Engine): Promise<Check> {
         try {
           checkName(what, r.name);
         } catch (err) {
-          found.push((err as Error).message);
+          // With the ID: two such names may read the same (an empty one, "..").
+          found.push(`${(err as Error).message}${r.id ? ` (ID ${r.id})` : ""}`);
           fixes.add(fix);
         }
       }

@@ -74,6 +74,9 @@ export interface ApiKeyOps {
   lockedOut(ip: string, failures: number, seconds: number): Promise<void>;
 }
 
+/** How often a key refused from one address is written to the audit log at most. */
+const REFUSED_AUDIT_MS = 60_000;
+
 /** The API key operations over `core`. */
 export function createApiKeyOps(core: EngineCore): ApiKeyOps {
   const store = core.store;
@@ -86,6 +89,16 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
     const rec = await store.apikeys.getByHash(hash);
     if (rec) cache.set(hash, rec, lookup);
     return rec;
+  };
+  /** When each key was last recorded as refused from each address. */
+  const refusedAt = new Map<string, number>();
+  const firstRefusalThisMinute = (id: string, ip: string): boolean => {
+    const k = `${id} ${ip}`;
+    const now = Date.now();
+    if (now - (refusedAt.get(k) ?? 0) < REFUSED_AUDIT_MS) return false;
+    if (refusedAt.size >= 10_000) refusedAt.clear();
+    refusedAt.set(k, now);
+    return true;
   };
   return guarded({
     async create(input: { name: string; allow?: string[]; scopes?: string[] }) {
@@ -151,11 +164,18 @@ export function createApiKeyOps(core: EngineCore): ApiKeyOps {
       }
       if (!allowed(ip, rec.allow)) {
         // A valid key from the wrong place may be a key that has leaked: worth a line in the
-        // audit log. (Unknown keys are not recorded one by one: they are noise until the
-        // limiter locks their address out, which `lockedOut` records.)
-        await recorder(core, { kind: "apikey", name: rec.name, ip })("apikey.refused", rec.name, {
-          result: "address not allowed",
-        }, "failed");
+        // audit log, once a minute for a key and an address (whoever holds it can send
+        // thousands, and the lock-out answers 429 without stopping them). Unknown keys are not
+        // recorded one by one: they are noise until the limiter locks their address out, which
+        // `lockedOut` records.
+        if (firstRefusalThisMinute(rec.id, ip)) {
+          await recorder(core, { kind: "apikey", name: rec.name, ip })(
+            "apikey.refused",
+            rec.name,
+            { result: "address not allowed" },
+            "failed",
+          );
+        }
         throw new EngineError(
           "ADDRESS_NOT_ALLOWED",
           `The API key "${rec.name}" may not be used from ${ip}`,

@@ -21,4 +21,7 @@ Deno.test("logLineText() prints time, level and text, and indents the text's fur
 Deno.test("logLineText() escapes carriage returns and terminal escapes, which could overwrite a line", () => {
   const text = logLineText({ ts: TS, level: "warn", text: "50%\r100%\u001b[2K\u001b[1Adone" });
   assert.equal(text, `${TS} WARN  50%\\u000d100%\\u001b[2K\\u001b[1Adone`);
+  // Line and paragraph separators, and NEL: lines to many tools, so escaped too.
+  const seps = logLineText({ ts: TS, level: "info", text: `a\u2028${TS} ERROR x\u2029b\u0085c` });
+  assert.equal(seps, `${TS} INFO  a\\u2028${TS} ERROR x\\u2029b\\u0085c`);
 });

@@ -14,9 +14,13 @@
 
 import { EngineError } from "./errors.ts";
 
-/** C0 and C1 control characters, DEL, and the bidirectional embeddings, overrides, isolates. */
+/**
+ * C0 and C1 control characters, DEL, the line and paragraph separators (U+2028, U+2029: many
+ * tools end a line there, so a log line holding one could forge the next), and the
+ * bidirectional embeddings, overrides, isolates.
+ */
 function unsafe(c: number): boolean {
-  return c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+  return c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e) ||
     (c >= 0x2066 && c <= 0x2069);
 }
 

@@ -52,11 +52,14 @@ function checkSource(source: string): string {
   if (source.length * 3 <= MAX_STORED_SCRIPT_BYTES) return source;
   const bytes = new TextEncoder().encode(source).length;
   if (bytes <= MAX_STORED_SCRIPT_BYTES) return source;
+  // In bytes: "1.0 MiB, and at most 1 MiB" read as a contradiction just past the limit.
   throw new EngineError(
     "INVALID_REQUEST",
-    `The script is ${(bytes / 1048576).toFixed(1)} MiB, and a stored script may be at most ${
+    `The script is ${bytes.toLocaleString("en")} bytes, and a stored script may be at most ${
       MAX_STORED_SCRIPT_BYTES / 1048576
-    } MiB: run a larger one from a file (aft run -f, or a job's filePath)`,
+    } MiB (${
+      MAX_STORED_SCRIPT_BYTES.toLocaleString("en")
+    } bytes): run a larger one from a file (aft run -f, or a job's filePath)`,
   );
 }
 

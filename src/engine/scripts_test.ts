@@ -93,7 +93,7 @@ Deno.test("scripts: a source over MAX_STORED_SCRIPT_BYTES of UTF-8 is refused by
     );
     assert.match(
       msg,
-      /1\.1 MiB, and a stored script may be at most 1 MiB: run a larger one from a file/,
+      /1,200,002 bytes, and a stored script may be at most 1 MiB \(1,048,576 bytes\): run a larger one from a file/,
     );
     await rejectsWith(engine.scripts.put({ name: "big", source: over }), "INVALID_REQUEST");
     await rejectsWith(engine.scripts.update(s.id, { source: atLimit + "x" }), "INVALID_REQUEST");

@@ -128,7 +128,7 @@ Deno.test("aft doctor finds a world-readable master key, an expired certificate,
     assert.equal(names.status, "warn");
     assert.match(
       names.detail,
-      /1 stored before this version's checks: A secret name cannot be "\.\."/,
+      /1 stored before this version's checks: A secret name cannot be "\.\." \(ID \w{26}\)/,
     );
     assert.match(names.fix!, /aft secret set NEW, then aft secret rm OLD/);
     const vfs = d.find('VFS "partner"');

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { testContext } from "./_test_context.ts";
 import { localCall } from "./local.ts";
+import { zipCall } from "./zip.ts";
 import { withTempDir } from "../../../../tests/fixtures/temp_dir.ts";
 
 Deno.test("CopyFile() halted mid-copy keeps no temporary file and no partial file", async () => {
@@ -66,6 +67,7 @@ Deno.test("local helpers' failures name the script's path (the missing one of tw
       };
       assert.deepEqual(await call("copyFile", fifo, join(dir, "f.txt")), refused);
       assert.deepEqual(await call("readTextFile", fifo), refused);
+      assert.deepEqual(await zipCall(ctx, [fifo, join(dir, "f.zip")]), refused);
     }
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
       "a.txt",

@@ -61,8 +61,12 @@ async function collect(ctx: HostContext, source: string): Promise<Source[]> {
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
   const abs = await localPath(ctx, source);
-  const st = await Deno.stat(abs);
+  const st = await Deno.stat(abs).catch(async (err) => {
+    throw await localError(err, source);
+  });
   if (st.isFile) return [entry(abs, basename(abs), st)];
+  if (!st.isDirectory) await checkRegularFile(abs, source); // says what it is instead
+
   const out: Source[] = [];
   await walkDir(abs, "", out, roots);
   return out;
