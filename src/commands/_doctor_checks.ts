@@ -387,22 +387,20 @@ export async function checkSmtp(settings: Settings): Promise<Check> {
  * an ID-shaped name can be taken for another record's ID.
  */
 export async function checkStoredNames(engine: Engine): Promise<Check> {
-  const kinds: [string, () => Promise<{ id?: string; name: string }[]>, string][] = [
-    ["script", () => engine.scripts.list(), "aft script add NEW -f FILE, then aft script rm OLD"],
-    ["VFS", () => engine.vfs.list(), "aft vfs add NEW ..., then aft vfs rm OLD"],
-    ["secret", () => engine.secrets.list(), "aft secret set NEW, then aft secret rm OLD"],
-    ["API key", () => engine.apikeys.list(), "aft apikey create NEW, then aft apikey rm OLD"],
-    [
-      "schedule",
-      () => engine.schedules.list(),
-      "aft schedule add NEW ..., then aft schedule rm OLD",
-    ],
-  ];
   const found: string[] = [];
   const fixes = new Set<string>();
   try {
-    for (const [what, list, fix] of kinds) {
-      for (const r of await list()) {
+    // Read once: their names and their cron expressions are both looked at.
+    const schedules = await engine.schedules.list();
+    const kinds: [string, { id?: string; name: string }[], string][] = [
+      ["script", await engine.scripts.list(), "aft script add NEW -f FILE, then aft script rm OLD"],
+      ["VFS", await engine.vfs.list(), "aft vfs add NEW ..., then aft vfs rm OLD"],
+      ["secret", await engine.secrets.list(), "aft secret set NEW, then aft secret rm OLD"],
+      ["API key", await engine.apikeys.list(), "aft apikey create NEW, then aft apikey rm OLD"],
+      ["schedule", schedules, "aft schedule add NEW ..., then aft schedule rm OLD"],
+    ];
+    for (const [what, records, fix] of kinds) {
+      for (const r of records) {
         try {
           checkName(what, r.name);
         } catch (err) {
@@ -412,7 +410,7 @@ export async function checkStoredNames(engine: Engine): Promise<Check> {
         }
       }
     }
-    for (const s of await engine.schedules.list()) {
+    for (const s of schedules) {
       try {
         await engine.schedules.preview(s.cron, { count: 1 });
       } catch (err) {

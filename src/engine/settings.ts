@@ -53,13 +53,24 @@ export interface SettingSpec {
   values?: readonly string[];
   /** Reset by `aft reinit`. */
   network?: boolean;
-  /** Each entry must be an absolute path. */
-  absolute?: boolean;
   /** For strings: why a value is refused, or undefined when it is fine. */
   check?: (value: string) => string | undefined;
   /** For a list: a problem with one of its items. */
   itemCheck?: (value: string) => string | undefined;
   help: string;
+}
+
+/**
+ * An item of `localRoots` or `scriptRoots`: an absolute folder path (a relative one would be
+ * taken from the working folder of each runner process, not one an administrator could tell)
+ * without control characters or bidirectional overrides.
+ */
+function folderPath(v: string): string | undefined {
+  if (!isAbsolute(v)) return "takes absolute folder paths";
+  if (hasUnsafeCharacters(v)) {
+    return "takes folder paths without control characters or bidirectional overrides";
+  }
+  return undefined;
 }
 
 /** The settings table: defaults, types and one line of help each. */
@@ -101,15 +112,13 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
   localRoots: {
     kind: "string[]",
     default: [],
-    // A relative one would be taken from the working folder of each runner process: not one
-    // an administrator could tell.
-    absolute: true,
+    itemCheck: folderPath,
     help: "folders outside which scripts may not touch the local disk ([] = no limit)",
   },
   scriptRoots: {
     kind: "string[]",
     default: [],
-    absolute: true,
+    itemCheck: folderPath,
     help:
       "folders from which jobs may run a script file given by path (REST filePath, aft start -f; [] = none)",
   },
@@ -272,23 +281,9 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
         if (!text.every((v) => typeof v === "string")) {
           throw invalid(`Setting "${key}" takes a list of strings`);
         }
-        const relative = spec.absolute ? text.find((v) => !isAbsolute(v)) : undefined;
-        if (relative !== undefined) {
-          throw invalid(
-            `Setting "${key}" takes absolute folder paths, not "${escapeControls(relative)}"`,
-          );
-        }
-        const odd = spec.absolute ? text.find((v) => hasUnsafeCharacters(v)) : undefined;
-        if (odd !== undefined) {
-          throw invalid(
-            `Setting "${key}" takes folder paths without control characters or bidirectional overrides, not "${
-              escapeControls(odd)
-            }"`,
-          );
-        }
         for (const v of text) {
           const problem = spec.itemCheck?.(v);
-          if (problem) throw invalid(`Setting "${key}" ${problem}, not ${JSON.stringify(v)}`);
+          if (problem) throw invalid(`Setting "${key}" ${problem}, not "${escapeControls(v)}"`);
         }
         return text;
       }

@@ -11,7 +11,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Engine, LogLine } from "../engine/mod.ts";
-import { ACCESS_ENDED, type StreamAccess, watchAccess } from "./stream_access.ts";
+import { closedEvent, type StreamAccess, watchAccess } from "./stream_access.ts";
 
 export type { StreamAccess };
 
@@ -63,8 +63,7 @@ export function jobLogStream(
         });
       }
     }
-    if (access && abort.signal.reason === ACCESS_ENDED && !stream.aborted) {
-      await stream.writeSSE({ event: "closed", data: JSON.stringify({ message: access.ended }) });
-    }
+    const last = access && closedEvent(access, abort);
+    if (last && !stream.aborted) await stream.writeSSE(last);
   });
 }

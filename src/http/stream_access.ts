@@ -54,3 +54,15 @@ export function watchAccess(
 
 /** The abort reason of a stream whose caller may no longer read it. */
 export const ACCESS_ENDED = "access ended";
+
+/**
+ * The stream's last event, `closed` with the reason, when `watchAccess` ended it (undefined
+ * when it ended otherwise: its job ended, its client went away).
+ */
+export function closedEvent(
+  access: StreamAccess,
+  abort: AbortController,
+): { event: string; data: string } | undefined {
+  if (abort.signal.reason !== ACCESS_ENDED) return undefined;
+  return { event: "closed", data: JSON.stringify({ message: access.ended }) };
+}

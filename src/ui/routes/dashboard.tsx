@@ -10,7 +10,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Engine, JobView } from "../../engine/mod.ts";
-import { ACCESS_ENDED, watchAccess } from "../../http/stream_access.ts";
+import { closedEvent, watchAccess } from "../../http/stream_access.ts";
 import type { ConsoleEnv } from "../env.ts";
 import { sessionAccess } from "../session.ts";
 import { renderPage } from "../layout.tsx";
@@ -112,12 +112,8 @@ export function dashboardRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
           // Changes come in bursts (queued, running, ended): one look after the burst.
           await stream.sleep(150);
         }
-        if (abort.signal.reason === ACCESS_ENDED && !stream.aborted) {
-          await stream.writeSSE({
-            event: "closed",
-            data: JSON.stringify({ message: access.ended }),
-          });
-        }
+        const last = closedEvent(access, abort);
+        if (last && !stream.aborted) await stream.writeSSE(last);
       } finally {
         abort.abort();
         off();
