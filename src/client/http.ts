@@ -19,6 +19,7 @@ import { dirname, join } from "../path.ts";
 import { ServiceError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { joinBytes } from "../bytes.ts";
+import { type SseEvent, SseParser } from "./sse.ts";
 
 export interface TrustOptions {
   insecure?: boolean;
@@ -28,6 +29,8 @@ export interface TrustOptions {
   fingerprint?: string;
   /** `--ca-cert` was given: a chain it does not verify is refused, never trusted on first use. */
   caOnly?: boolean;
+  /** False: the system's roots are not trusted (the local channel, pinned by `fingerprint`). */
+  systemRoots?: boolean;
   /** Where trust-on-first-use fingerprints are kept. */
   knownHostsFile?: string;
   /** Told when a certificate is trusted on first use. */
@@ -75,8 +78,9 @@ const IP = /^(\d+\.\d+\.\d+\.\d+|.*:.*)$/;
  * `node:tls`, loaded on first use: `aft run` imports this module but connects only when a
  * service runs, and loading Deno's Node TLS layer costs a process tens of milliseconds.
  */
-let tlsModule: Promise<typeof tls> | undefined;
-function nodeTls(): Promise<typeof tls> {
+type TlsModule = typeof tls;
+let tlsModule: Promise<TlsModule> | undefined;
+function nodeTls(): Promise<TlsModule> {
   return tlsModule ??= import("node:tls").then((m) => m.default);
 }
 
@@ -100,50 +104,167 @@ export class ApiClient {
 
   /** Sends one request; the body, when given, is sent as JSON. */
   async request(method: string, path: string, body?: unknown): Promise<HttpResponse> {
-    const socket = await this.#connect();
     const payload = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
-    const head = [
+    return (await this.#exchange(method, path, "application/json", payload)).response;
+  }
+
+  /**
+   * GETs `path` as a server-sent event stream, passing each event to `onEvent` as it arrives,
+   * until the service ends the stream, `signal` aborts (the connection is closed) or the
+   * connection breaks (a ServiceError). An answer that is not an event stream (an error, a
+   * service that does not stream this route) comes back whole, as `request` gives it, with
+   * `streamed` false; `complete` says whether a stream ended as the service meant it to (its
+   * last chunk arrived) rather than being cut.
+   */
+  async stream(
+    path: string,
+    onEvent: (e: SseEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse & { streamed: boolean; complete: boolean }> {
+    let streamed = false;
+    const { response, complete } = await this.#exchange(
+      "GET",
+      path,
+      "text/event-stream",
+      undefined,
+      (head) => {
+        const type = head.headers["content-type"] ?? "";
+        if (head.status !== 200 || !type.startsWith("text/event-stream")) return undefined;
+        // An event stream: its body is parsed as it comes, not kept.
+        streamed = true;
+        const events = new SseParser(onEvent);
+        return (bytes) => events.push(bytes);
+      },
+      signal,
+    );
+    return { ...response, streamed, complete };
+  }
+
+  /**
+   * One request on a connection of its own, its response read as it arrives (`ResponseReader`;
+   * `sinkFor` may take the body as it comes). Settles once the response is whole, without
+   * waiting for the close: the server's closing TLS alert may be held back (Nagle) until this
+   * side's delayed ACK, 40 ms on Linux. An abort by `signal` closes the connection and settles
+   * with what came, `complete` false.
+   */
+  async #exchange(
+    method: string,
+    path: string,
+    accept: string,
+    payload?: Uint8Array,
+    sinkFor?: (head: ResponseHead) => ((bytes: Uint8Array) => void) | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ response: HttpResponse; complete: boolean }> {
+    const socket = await this.#connect();
+    const reader = new ResponseReader(sinkFor);
+    return await new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+        socket.destroy();
+        fn();
+      };
+      const onAbort = () => settle(() => resolve({ response: reader.partial(), complete: false }));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      socket.on("data", (d: Uint8Array) => {
+        if (settled) return;
+        try {
+          const response = reader.push(d);
+          if (response) settle(() => resolve({ response, complete: true }));
+        } catch (err) {
+          settle(() => reject(err instanceof ServiceError ? err : this.#unreadable(err)));
+        }
+      });
+      socket.on("error", (e: Error) => settle(() => reject(this.#failed(e))));
+      socket.on("end", () =>
+        settle(() => {
+          try {
+            resolve({ response: reader.end(), complete: true });
+          } catch (err) {
+            // A stream cut before its last chunk is no error here: the caller resumes.
+            if (reader.streaming) resolve({ response: reader.partial(), complete: false });
+            else reject(this.#unreadable(err));
+          }
+        }));
+      // One write: a body written after its head waited for the head's ACK (Nagle), which the
+      // server delays (40 ms on Linux): every POST of `aft start` paid that.
+      const head = new TextEncoder().encode(this.#head(method, path, accept, payload));
+      socket.write(payload ? joinBytes([head, payload]) : head);
+    });
+  }
+
+  /** A request's head: the method and path, our headers, and the payload's type and length. */
+  #head(method: string, path: string, accept: string, payload?: Uint8Array): string {
+    return [
       `${method} ${path} HTTP/1.1`,
       `Host: ${this.label}`,
       `User-Agent: aft/${VERSION}`,
-      "Accept: application/json",
+      `Accept: ${accept}`,
       "Connection: close",
       ...Object.entries(this.#headers).map(([k, v]) => `${k}: ${v}`),
       ...(payload ? ["Content-Type: application/json", `Content-Length: ${payload.length}`] : []),
     ].join("\r\n") + "\r\n\r\n";
-    return await new Promise<HttpResponse>((resolve, reject) => {
-      const chunks: Uint8Array[] = [];
-      socket.on("data", (d: Uint8Array) => chunks.push(d));
-      socket.on(
-        "error",
-        (e: Error) => reject(new ServiceError(`Connection to ${this.label} failed: ${e.message}`)),
-      );
-      socket.on("end", () => {
-        try {
-          resolve(parseResponse(joinBytes(chunks)));
-        } catch (err) {
-          reject(
-            new ServiceError(
-              `${this.label} sent a response aft cannot read: ${(err as Error).message}`,
-            ),
-          );
-        }
-      });
-      socket.write(head);
-      if (payload) socket.write(payload);
-    });
   }
 
+  #failed(e: Error): ServiceError {
+    return new ServiceError(`Connection to ${this.label} failed: ${e.message}`);
+  }
+
+  #unreadable(err: unknown): ServiceError {
+    return new ServiceError(
+      `${this.label} sent a response aft cannot read: ${(err as Error).message}`,
+    );
+  }
+
+  /**
+   * A connection whose certificate passed `#check`. The roots a chain may verify against are
+   * tried in turn, one connection each, until one verifies it: the CAs given (the local
+   * service's, `--ca-cert`) and the system's (Deno's own store: Mozilla's, or the system's with
+   * `DENO_TLS_CA_STORE=system`); the last connection goes to `#check` either way. One `ca` list
+   * of both cost each connection some 20 ms of CPU (Deno parses a socket's list for it, and
+   * Mozilla's has about 150 roots), where its own store is parsed once: `aft start --wait`
+   * makes four connections. The local channel leaves the system's out (its CA, its fingerprint).
+   */
   async #connect(): Promise<tls.TLSSocket> {
     const tls = await nodeTls();
-    const ca = [...tls.rootCertificates, ...(this.#trust.caPems ?? [])];
-    return await new Promise((resolve, reject) => {
+    const given = this.#trust.caPems ?? [];
+    const tries: (string[] | undefined)[] = [];
+    if (given.length > 0) tries.push(given);
+    if (this.#trust.systemRoots !== false) {
+      // With --ca-cert, the CA's verdict comes last: its error is the one to tell.
+      if (this.#trust.caOnly) tries.unshift(undefined);
+      else tries.push(undefined);
+    }
+    if (tries.length === 0) tries.push([]);
+    for (let i = 0;; i++) {
+      const socket = await this.#open(tls, tries[i]);
+      const verified = socket.authorized &&
+        tls.checkServerIdentity(this.host, socket.getPeerCertificate()) === undefined;
+      if (verified || this.#trust.insecure || i === tries.length - 1) {
+        try {
+          await this.#check(socket);
+          return socket;
+        } catch (err) {
+          socket.destroy();
+          throw err;
+        }
+      }
+      socket.destroy();
+    }
+  }
+
+  /** A TLS connection trusting `ca` (undefined: Deno's own roots); nothing sent on it yet. */
+  #open(tls: TlsModule, ca: string[] | undefined): Promise<tls.TLSSocket> {
+    return new Promise((resolve, reject) => {
       const socket = tls.connect({
         host: this.host,
         port: this.port,
         servername: IP.test(this.host) ? undefined : this.host,
-        ca,
-        rejectUnauthorized: false, // checked below, before anything is sent
+        ...(ca ? { ca } : {}),
+        rejectUnauthorized: false, // checked by the caller, before anything is sent
       });
       const timer = setTimeout(() => {
         socket.destroy();
@@ -158,15 +279,9 @@ export class ApiClient {
           : e.message;
         reject(new ServiceError(`Cannot reach the aft service at ${this.label}: ${why}`));
       });
-      socket.once("secureConnect", async () => {
+      socket.once("secureConnect", () => {
         clearTimeout(timer);
-        try {
-          await this.#check(socket);
-          resolve(socket);
-        } catch (err) {
-          socket.destroy();
-          reject(err);
-        }
+        resolve(socket);
       });
     });
   }
@@ -223,14 +338,18 @@ function indexOf(buf: Uint8Array, seq: number[], from = 0): number {
   return -1;
 }
 
-const CRLF = [13, 10];
+/** A response's status line and header, and where its body starts in the bytes read. */
+interface ResponseHead {
+  status: number;
+  headers: Record<string, string>;
+  bodyAt: number;
+}
 
-/** Parses a whole HTTP/1.1 response (Content-Length, chunked, or read to close). */
-export function parseResponse(buf: Uint8Array): HttpResponse {
+/** The head of an HTTP/1.1 response, or undefined while its blank line has not arrived. */
+function parseHead(buf: Uint8Array): ResponseHead | undefined {
   const end = indexOf(buf, [13, 10, 13, 10]);
-  if (end < 0) throw new Error("no complete header");
-  const dec = new TextDecoder();
-  const lines = dec.decode(buf.subarray(0, end)).split("\r\n");
+  if (end < 0) return undefined;
+  const lines = new TextDecoder().decode(buf.subarray(0, end)).split("\r\n");
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
   if (!m) throw new Error(`bad status line "${lines[0]}"`);
   const headers: Record<string, string> = {};
@@ -238,22 +357,144 @@ export function parseResponse(buf: Uint8Array): HttpResponse {
     const i = l.indexOf(":");
     if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
-  let body = buf.subarray(end + 4);
-  if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
-    const parts: Uint8Array[] = [];
-    let at = 0;
-    for (;;) {
-      const eol = indexOf(body, CRLF, at);
-      if (eol < 0) throw new Error("truncated chunk");
-      const size = parseInt(dec.decode(body.subarray(at, eol)).split(";")[0]!, 16);
-      if (!Number.isFinite(size)) throw new Error("bad chunk size");
-      if (size === 0) break;
-      parts.push(body.subarray(eol + 2, eol + 2 + size));
-      at = eol + 2 + size + 2;
-    }
-    body = joinBytes(parts);
-  } else if (headers["content-length"] !== undefined) {
-    body = body.subarray(0, Number(headers["content-length"]));
+  return { status: Number(m[1]), headers, bodyAt: end + 4 };
+}
+
+const isChunked = (head: ResponseHead) => /chunked/i.test(head.headers["transfer-encoding"] ?? "");
+
+/** Parses a whole HTTP/1.1 response (Content-Length, chunked, or read to close). */
+export function parseResponse(buf: Uint8Array): HttpResponse {
+  const reader = new ResponseReader();
+  return reader.push(buf) ?? reader.end();
+}
+
+/**
+ * A response read as it arrives: `push` gives it once it is whole (its Content-Length read,
+ * or its last chunk), `end` when the connection closes (a body read to the close). The body
+ * is kept, or passed on as it comes to the sink `sinkFor` gives for the response's head.
+ */
+class ResponseReader {
+  readonly #sinkFor: ((head: ResponseHead) => ((b: Uint8Array) => void) | undefined) | undefined;
+  #pending: Uint8Array[] = [];
+  #size = 0;
+  #head: ResponseHead | undefined;
+  #sink: ((b: Uint8Array) => void) | undefined;
+  #body: Uint8Array[] = [];
+  #chunks: ChunkedDecoder | undefined;
+
+  constructor(sinkFor?: (head: ResponseHead) => ((b: Uint8Array) => void) | undefined) {
+    this.#sinkFor = sinkFor;
   }
-  return { status: Number(m[1]), headers, body: dec.decode(body) };
+
+  /** The body goes to a sink (a stream being read). */
+  get streaming(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  push(d: Uint8Array): HttpResponse | undefined {
+    if (!this.#head) {
+      this.#pending.push(d);
+      const all = joinBytes(this.#pending);
+      this.#head = parseHead(all);
+      if (!this.#head) return undefined;
+      this.#pending = [];
+      d = all.subarray(this.#head.bodyAt);
+      this.#sink = this.#sinkFor?.(this.#head);
+      const take = this.#sink ?? ((b: Uint8Array) => this.#body.push(b));
+      if (isChunked(this.#head)) this.#chunks = new ChunkedDecoder(take);
+    }
+    if (this.#chunks) {
+      this.#chunks.push(d);
+      return this.#chunks.done ? this.#result() : undefined;
+    }
+    if (this.#sink) this.#sink(d);
+    else this.#body.push(d);
+    this.#size += d.length;
+    const length = this.#head.headers["content-length"];
+    if (length === undefined || this.#size < Number(length)) return undefined;
+    return this.#result(Number(length));
+  }
+
+  /** The response when the connection closed: whole only if nothing says more was to come. */
+  end(): HttpResponse {
+    if (!this.#head) throw new Error("no complete header");
+    if (this.#chunks) throw new Error("truncated chunk");
+    const length = this.#head.headers["content-length"];
+    if (length !== undefined) throw new Error(`body cut short (${this.#size} of ${length} bytes)`);
+    return this.#result();
+  }
+
+  /** What came so far (a stream that was cut or aborted). */
+  partial(): HttpResponse {
+    return this.#head ? this.#result() : { status: 0, headers: {}, body: "" };
+  }
+
+  #result(length?: number): HttpResponse {
+    const { status, headers } = this.#head!;
+    const body = joinBytes(this.#body);
+    return {
+      status,
+      headers,
+      body: new TextDecoder().decode(length === undefined ? body : body.subarray(0, length)),
+    };
+  }
+}
+
+/**
+ * The body of a chunked response, decoded as it arrives: `push` takes the raw bytes after the
+ * header and passes each chunk's data on; `done` is true after the last (zero-size) chunk.
+ * A malformed chunk size throws.
+ */
+export class ChunkedDecoder {
+  readonly #onData: (bytes: Uint8Array) => void;
+  #buf = new Uint8Array(0);
+  /** Bytes of the current chunk still to come, or -1 while a size line is expected. */
+  #left = -1;
+  /** The CRLF after a chunk's data is still to be skipped. */
+  #trailer = false;
+  done = false;
+
+  constructor(onData: (bytes: Uint8Array) => void) {
+    this.#onData = onData;
+  }
+
+  push(bytes: Uint8Array): void {
+    let buf = this.#buf.length ? joinBytes([this.#buf, bytes]) : bytes;
+    while (!this.done && buf.length > 0) {
+      if (this.#trailer) {
+        if (buf.length < 2) break;
+        buf = buf.subarray(2);
+        this.#trailer = false;
+        continue;
+      }
+      if (this.#left < 0) {
+        const eol = buf.indexOf(10);
+        if (eol < 0) {
+          if (buf.length > 1024) throw new Error("chunk size line too long");
+          break;
+        }
+        const line = new TextDecoder().decode(buf.subarray(0, eol)).replace(/\r$/, "");
+        const size = parseInt(line.split(";")[0]!.trim(), 16);
+        if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]/.test(line)) {
+          throw new Error(`bad chunk size "${line.slice(0, 40)}"`);
+        }
+        buf = buf.subarray(eol + 1);
+        if (size === 0) {
+          this.done = true;
+          break;
+        }
+        this.#left = size;
+        continue;
+      }
+      const take = Math.min(this.#left, buf.length);
+      this.#onData(buf.subarray(0, take));
+      buf = buf.subarray(take);
+      this.#left -= take;
+      if (this.#left === 0) {
+        this.#left = -1;
+        this.#trailer = true;
+      }
+    }
+    this.#buf = buf.length ? buf.slice() : new Uint8Array(0);
+  }
 }

@@ -26,3 +26,18 @@ Deno.test("splitHostPort() takes host, host:port and [v6]:port", () => {
   assert.deepEqual(splitHostPort("https://h:1/x"), { host: "h", port: 1 });
   assert.throws(() => splitHostPort("h:99999"));
 });
+
+Deno.test("parseResponse() refuses a body cut short", () => {
+  assert.throws(
+    () => parseResponse(enc("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab")),
+    /cut short/,
+  );
+  assert.throws(
+    () => parseResponse(enc("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab")),
+    /truncated/,
+  );
+  assert.throws(
+    () => parseResponse(enc("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")),
+    /bad chunk size/,
+  );
+});

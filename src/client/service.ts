@@ -56,8 +56,12 @@ export function jobExitCode(job: { status: JobStatus; exitCode: number | null })
 }
 
 /**
- * Prints a job's log as it grows until the job ends; returns the final job. Polls the JSON log
- * route (lines after the last seen), which works through any proxy and over this client.
+ * Prints a job's log as it grows until the job ends; returns the final job. The log comes as
+ * a live event stream (`Accept: text/event-stream`: one connection, each line as it is
+ * written), taken up again from the last line when it is cut (a proxy's idle timeout, the
+ * network). Where no stream comes, or it is cut three times in a row without bringing a line,
+ * the JSON log route is polled from the last line seen,
+ * which works through any proxy. Each line is printed once either way.
  */
 export async function followJob(
   client: ApiClient,
@@ -65,41 +69,76 @@ export async function followJob(
   onLine: (l: LogLineView) => void,
   opts: { intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<JobView> {
-  let after = 0;
-  let interval = opts.intervalMs ?? 100;
+  const route = `/v1/adm/jobs/${encodeURIComponent(id)}`;
+  const lost = (err: ServiceError) =>
+    // The service went away (stopped, restarted, the network): the job did not end for that.
+    new ServiceError(
+      `Lost the service while following job ${id}: ${err.message}. The job may still be running there, or have ended: see aft jobs show ${id}`,
+      { cause: err },
+    );
   const get = (path: string) =>
     client.request("GET", path).catch((err) => {
-      if (!(err instanceof ServiceError)) throw err;
-      // The service went away (stopped, restarted, the network): the job did not end for that.
-      throw new ServiceError(
-        `Lost the service while following job ${id}: ${err.message}. The job may still be running there, or have ended: see aft jobs show ${id}`,
-        { cause: err },
-      );
+      throw err instanceof ServiceError ? lost(err) : err;
     });
-  for (;;) {
-    const res = await get(`/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`);
+  let after = 0;
+  const take = (l: LogLineView) => {
+    if (l.seq <= after) return;
+    after = l.seq;
+    onLine(l);
+  };
+  const final = async () => expectJson<JobView>(await get(route), `Cannot read job ${id}`);
+
+  // Cuts in a row that brought no line: three, and the stream is given up for polling.
+  for (let cuts = 0; cuts < 3 && !opts.signal?.aborted; cuts++) {
+    const from = after;
+    let ended = false;
+    let closed: string | undefined;
+    const res = await client.stream(`${route}/log?after=${after}`, (e) => {
+      if (e.event === "log") take(JSON.parse(e.data) as LogLineView);
+      else if (e.event === "end") ended = true;
+      else if (e.event === "closed") closed = (JSON.parse(e.data) as { message?: string }).message;
+    }, opts.signal).catch((err) => {
+      throw err instanceof ServiceError ? lost(err) : err;
+    });
+    if (ended) return await final();
+    if (closed !== undefined) {
+      throw EngineError.remote(
+        "ACCESS_ENDED",
+        `Stopped following job ${id}: ${closed || "access ended"}`,
+        "unauthorized",
+      );
+    }
+    if (!res.streamed) {
+      // An error (no such job, a key without jobs:read) is the service's to tell.
+      if (res.status < 200 || res.status >= 300) {
+        expectJson(res, `Cannot read the log of job ${id}`);
+      }
+      break; // an answer, but not a stream: poll
+    }
+    if (after > from) cuts = -1;
+  }
+
+  let interval = opts.intervalMs ?? 100;
+  while (!opts.signal?.aborted) {
     const page = expectJson<{ status: JobStatus; lines: LogLineView[]; next: number }>(
-      res,
+      await get(`${route}/log?after=${after}`),
       `Cannot read the log of job ${id}`,
     );
-    for (const l of page.lines) onLine(l);
-    after = page.next;
+    for (const l of page.lines) take(l);
     if (FINISHED.includes(page.status)) {
       // The status changed after the lines were read: read once more for the last lines.
       const rest = expectJson<{ lines: LogLineView[] }>(
-        await get(`/v1/adm/jobs/${encodeURIComponent(id)}/log?after=${after}`),
+        await get(`${route}/log?after=${after}`),
         `Cannot read the log of job ${id}`,
       );
-      for (const l of rest.lines) onLine(l);
-      return expectJson<JobView>(
-        await get(`/v1/adm/jobs/${encodeURIComponent(id)}`),
-        `Cannot read job ${id}`,
-      );
+      for (const l of rest.lines) take(l);
+      return await final();
     }
     if (page.lines.length === 0) interval = Math.min(interval * 1.5, 1000);
     else interval = opts.intervalMs ?? 100;
     await new Promise((r) => setTimeout(r, interval));
   }
+  return await final();
 }
 
 /** A client for the service recorded in a data directory, over the local channel. */
@@ -107,5 +146,6 @@ export function localClient(info: ServiceInfo, token: string, caPem?: string): A
   return new ApiClient(info.connect, { "X-Aft-Local-Token": token }, {
     caPems: caPem ? [caPem] : [],
     fingerprint: info.fingerprint,
+    systemRoots: false,
   });
 }

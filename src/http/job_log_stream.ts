@@ -15,6 +15,9 @@ import { closedEvent, type StreamAccess, watchAccess } from "./stream_access.ts"
 
 export type { StreamAccess };
 
+/** How often a quiet stream sends a comment (`: keep-alive`). */
+export const KEEP_ALIVE_MS = 20_000;
+
 /** A log line as both surfaces show it. */
 export const lineView = (l: LogLine) => ({
   seq: l.seq,
@@ -41,10 +44,18 @@ export function jobLogStream(
   after: number,
   access?: StreamAccess,
 ): Response {
+  // Proxies that buffer answers (nginx) pass this one on as it comes.
+  c.header("X-Accel-Buffering", "no");
   return streamSSE(c, async (stream) => {
     const abort = new AbortController();
     stream.onAbort(() => abort.abort());
     if (access) watchAccess(access.check, abort);
+    // A comment now and then while the job is quiet, so that no proxy or load balancer takes
+    // the stream for an idle connection and cuts it (nginx: after 60 s).
+    const keepAlive = setInterval(() => {
+      if (!abort.signal.aborted) stream.write(": keep-alive\n\n").catch(() => abort.abort());
+    }, KEEP_ALIVE_MS);
+    abort.signal.addEventListener("abort", () => clearInterval(keepAlive), { once: true });
     for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
       if (e.type === "line") {
         await stream.writeSSE({
@@ -63,6 +74,7 @@ export function jobLogStream(
         });
       }
     }
+    clearInterval(keepAlive);
     const last = access && closedEvent(access, abort);
     if (last && !stream.aborted) await stream.writeSSE(last);
   });
