@@ -140,6 +140,7 @@ export function buildProgram(): Command {
     .option("--wait", "follow the job's log and exit with its exit code")
     .option("--ca-cert <file>", "trust this CA certificate (PEM) for the service")
     .option("--insecure", "do not check the service's TLS certificate")
+    .option("--timings", "print on stderr, at exit, where the time went (also AFT_TIMINGS=1)")
     .action(dispatch("start"));
 
   program.command("run")

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { escapeControls } from "../engine/mod.ts";
+import { escapeControls } from "../engine/names.ts";
 
 /** Options every command has. */
 export interface GlobalOptions {

@@ -8,20 +8,17 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { CliError, EXIT_SERVICE, UsageError } from "../errors.ts";
-import {
-  type JobView,
-  ParamsError,
-  parseParams,
-  readServiceFiles,
-  resolveDataDir,
-  serviceUp,
-} from "../engine/mod.ts";
+import type { JobView } from "../store/types.ts";
+import { ParamsError, parseParams } from "../engine/params.ts";
+import { readServiceFiles, serviceUp } from "../engine/service_file.ts";
+import { resolveDataDir } from "../engine/data_dir.ts";
 import { ApiClient, splitHostPort, type TrustOptions } from "../client/http.ts";
 import { expectJson, followJob, jobExitCode, printLine } from "../client/service.ts";
 import { jobEndLine } from "../client/log_line.ts";
 import { esc, type GlobalOptions } from "./_output.ts";
+import { mark } from "../timings.ts";
 
 /** Where `aft start` goes without --host (and no service recorded in the data directory). */
 export const DEFAULT_HOST = "127.0.0.1:44399";
@@ -137,6 +134,7 @@ export default async function start(
     await client.request("POST", "/v1/jobs", body),
     "Cannot start the job",
   );
+  mark("job queued on the service");
   if (!opts.wait) {
     console.log(job.id);
     return 0;
@@ -152,6 +150,7 @@ export default async function start(
   Deno.addSignalListener("SIGINT", onInt);
   try {
     const end = await followJob(client, job.id, printLine);
+    mark("job followed to its end");
     console.error(jobEndLine(end.id, end.status, end.error));
     return jobExitCode(end);
   } finally {

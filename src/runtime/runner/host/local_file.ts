@@ -2,7 +2,7 @@
  * A script's local files as aft reads and names them: a file system error of an operation on
  * the script's path, in the disk VFS's words (loaded on failure only), and the check that a
  * file to be read whole is a regular file. No Node module: the helpers of a script that uses
- * only the local disk load none (`cli_run_imports_test.ts`).
+ * only the local disk load none (`cli_short_imports_test.ts`).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
-import { parseRunArgs, serviceFileQuick } from "./cli_run.ts";
+import { parseRunArgs, parseStartArgs, serviceFileQuick } from "./cli_short.ts";
 import { resolveDataDir } from "./engine/data_dir.ts";
 
 Deno.test("parseRunArgs reads a plain aft run command line, global flags before run too", () => {
@@ -43,6 +43,61 @@ Deno.test("parseRunArgs leaves to the full parser anything it does not know exac
     ]
   ) {
     assert.equal(parseRunArgs(args), undefined, args.join(" "));
+  }
+});
+
+Deno.test("parseStartArgs reads a plain aft start command line as the full parser would", () => {
+  assert.deepEqual(
+    parseStartArgs([
+      "--data",
+      "/tmp/d",
+      "start",
+      "-n",
+      "My Backup Job",
+      "-a",
+      "key",
+      "--params",
+      '{"k":"v"}',
+      "--host=127.0.0.1:44399",
+      "--ca-cert",
+      "ca.pem",
+      "--wait",
+      "--insecure",
+      "--timings",
+    ]),
+    {
+      data: "/tmp/d",
+      name: "My Backup Job",
+      apikey: "key",
+      params: '{"k":"v"}',
+      host: "127.0.0.1:44399",
+      caCert: "ca.pem",
+      wait: true,
+      insecure: true,
+    },
+  );
+  // Seed 002's v3 form, and the long names.
+  assert.deepEqual(
+    parseStartArgs(["start", "--scriptid", "01abc", "--apikey", "k", "--debug"]),
+    { scriptid: "01abc", apikey: "k", debug: true },
+  );
+  // No script named: start.ts says so, as it does after the full parser.
+  assert.deepEqual(parseStartArgs(["start"]), {});
+  for (
+    const args of [
+      ["start", "--help"],
+      ["start", "-n"],
+      ["start", "-n", "a", "-n", "b"],
+      ["start", "-n", "a", "--wait=yes"],
+      ["start", "-a", "-secret-starting-with-dash"],
+      ["start", "-n", "a", "--no-progress"], // a flag of run, not of start
+      ["start", "-n", "a", "extra"],
+      ["-n", "a", "start"],
+      ["run", "-n", "a"],
+      ["start", "--hasOwnProperty", "x"],
+    ]
+  ) {
+    assert.equal(parseStartArgs(args), undefined, args.join(" "));
   }
 });
 
