@@ -19,7 +19,11 @@
  * empty `deno run` took a median 54.7 and 56.6 ms under it against 50.3 and 50.7 ms without,
  * two sets of 20); peak memory now comes from one more run of each command under GNU time.
  *
- *   deno task bench:startup [--rounds 20] [--timeline] [--bin ./aft] [--allow-busy]
+ *   deno task bench:startup [--rounds 20] [--timeline] [--service] [--bin ./aft] [--allow-busy]
+ *
+ * `--service` adds two rows with `aft serve` running on a data directory of its own: `aft run`
+ * of the same script handed to the service (its log streamed back), and `aft start --wait` of
+ * it stored, with an API key, as a CI job would; each to the end of the job.
  *
  * Linux (CPU time from /proc). Needs a quiet machine (see `_machine.ts`); `hyperfine` is not
  * needed, but gives the same figures: `hyperfine -N 'deno run -A --unstable-worker-options
@@ -31,6 +35,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { aftCommand } from "../tests/e2e/_cli.ts";
+import { type RunningService, startService } from "../tests/e2e/_service.ts";
 import { childrenCpuSeconds, fmtMiB, fmtSecs, machineCheck, median, ratio } from "./_machine.ts";
 
 const machine = machineCheck(Deno.args);
@@ -39,6 +44,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "20" },
     timeline: { type: "boolean", default: false },
+    service: { type: "boolean", default: false },
     bin: { type: "string" },
   },
 });
@@ -67,6 +73,7 @@ interface Variant {
 }
 
 const dir = await Deno.makeTempDir({ prefix: "aft-bench-startup-" });
+let service: RunningService | undefined;
 try {
   const data = join(dir, "data");
   const empty = join(dir, "empty.js");
@@ -88,6 +95,49 @@ try {
       samples: [],
     },
   ];
+  // With --service, the same one-line script with `aft serve` running: `aft run` hands the job
+  // to it (the log comes back over the local channel), and `aft start --wait` queues it as a
+  // stored script with an API key, as from a CI job; both to the end of the job.
+  if (values.service) {
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command(aft[0]!, {
+        args: [...aft.slice(1), "--data", data, ...args],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!out.success) {
+        throw new Error(`aft ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+      }
+      return new TextDecoder().decode(out.stdout).trim();
+    };
+    await run(["script", "add", "hello", "-f", HELLO]);
+    const key = await run(["apikey", "create", "bench"]);
+    service = await startService(data);
+    variants.push(
+      {
+        name: "aft run, handed to aft serve",
+        cmd: [...aft, ...runArgs],
+        cwd: ROOT,
+        samples: [],
+      },
+      {
+        name: "aft start --wait",
+        cmd: [...aft, "--data", data, "start", "-n", "hello", "-a", key, "--wait"],
+        cwd: ROOT,
+        samples: [],
+      },
+    );
+    // The in-process rows need the data directory without a service: their own.
+    const alone = join(dir, "alone");
+    for (const v of variants.slice(0, 2)) {
+      v.cmd = v.cmd.map((a) => a === data ? alone : a);
+    }
+    const setup2 = await new Deno.Command(aft[0]!, {
+      args: [...aft.slice(1), "--data", alone, "settings", "set", "allowCliRun", "true"],
+      stdout: "null",
+    }).output();
+    if (!setup2.success) throw new Error("aft settings set allowCliRun true failed");
+  }
   const bin = values.bin ?? Deno.env.get("AFT_BIN");
   if (bin) {
     variants.push({ name: "compiled aft run", cmd: [bin, ...runArgs], cwd: ROOT, samples: [] });
@@ -175,5 +225,6 @@ try {
   }
   machine.footer();
 } finally {
+  if (service) await service.stop();
   await Deno.remove(dir, { recursive: true });
 }
