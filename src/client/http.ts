@@ -338,6 +338,9 @@ function indexOf(buf: Uint8Array, seq: number[], from = 0): number {
   return -1;
 }
 
+/** The most a response's header may hold (the service sends well under 1 KiB). */
+const MAX_HEAD_BYTES = 64 * 1024;
+
 /** A response's status line and header, and where its body starts in the bytes read. */
 interface ResponseHead {
   status: number;
@@ -396,7 +399,10 @@ class ResponseReader {
       this.#pending.push(d);
       const all = joinBytes(this.#pending);
       this.#head = parseHead(all);
-      if (!this.#head) return undefined;
+      if (!this.#head) {
+        if (all.length > MAX_HEAD_BYTES) throw new Error("its header has no end");
+        return undefined;
+      }
       this.#pending = [];
       d = all.subarray(this.#head.bodyAt);
       this.#sink = this.#sinkFor?.(this.#head);

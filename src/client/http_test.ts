@@ -41,3 +41,10 @@ Deno.test("parseResponse() refuses a body cut short", () => {
     /bad chunk size/,
   );
 });
+
+Deno.test("parseResponse() refuses a header without an end", () => {
+  assert.throws(
+    () => parseResponse(enc("HTTP/1.1 200 OK\r\nX: " + "a".repeat(70 * 1024))),
+    /header has no end/,
+  );
+});

@@ -12,6 +12,12 @@
  * @module
  */
 
+/**
+ * The most one event may hold, in characters: a log line is at most 64 KiB (logMaxLineBytes),
+ * which JSON escaping can make six times longer.
+ */
+export const MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
 /** One event of a stream: its `event` name (`message` when none), `data` and `id`. */
 export interface SseEvent {
   event: string;
@@ -31,6 +37,8 @@ export class SseParser {
   #afterCR = false;
   #event = "";
   #data: string[] = [];
+  /** Characters in `#data`. */
+  #size = 0;
   #id: string | undefined;
 
   constructor(onEvent: (e: SseEvent) => void) {
@@ -50,6 +58,9 @@ export class SseParser {
       if (hit[0] === "\r" && at === text.length) this.#afterCR = true;
     }
     this.#text = text.slice(at);
+    if (this.#text.length + this.#size > MAX_EVENT_CHARS) {
+      throw new Error(`an event of more than ${MAX_EVENT_CHARS} characters`);
+    }
   }
 
   #line(line: string): void {
@@ -63,6 +74,7 @@ export class SseParser {
       }
       this.#event = "";
       this.#data = [];
+      this.#size = 0;
       return;
     }
     if (line.startsWith(":")) return;
@@ -71,7 +83,9 @@ export class SseParser {
     let value = colon < 0 ? "" : line.slice(colon + 1);
     if (value.startsWith(" ")) value = value.slice(1);
     if (field === "event") this.#event = value;
-    else if (field === "data") this.#data.push(value);
-    else if (field === "id" && !value.includes("\0")) this.#id = value;
+    else if (field === "data") {
+      this.#data.push(value);
+      this.#size += value.length + 1;
+    } else if (field === "id" && !value.includes("\0")) this.#id = value;
   }
 }

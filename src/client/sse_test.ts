@@ -38,3 +38,15 @@ Deno.test("SseParser holds an event until its blank line, and ignores unknown fi
   p.push(enc("\n\n"));
   assert.deepEqual(got, [{ event: "log", data: "x" }]);
 });
+
+Deno.test("SseParser refuses an event that never ends instead of growing without bound", () => {
+  const p = new SseParser(() => {});
+  const piece = new TextEncoder().encode("data: " + "x".repeat(1024 * 1024) + "\n");
+  assert.throws(() => {
+    for (let i = 0; i < 16; i++) p.push(piece);
+  }, /an event of more than/);
+  const q = new SseParser(() => {});
+  assert.throws(() => {
+    for (let i = 0; i < 16; i++) q.push(new TextEncoder().encode("y".repeat(1024 * 1024)));
+  }, /an event of more than/);
+});
