@@ -60,8 +60,8 @@ export function jobExitCode(job: { status: JobStatus; exitCode: number | null })
  * a live event stream (`Accept: text/event-stream`: one connection, each line as it is
  * written), taken up again from the last line when it is cut (a proxy's idle timeout, the
  * network). Where no stream comes, or it is cut three times in a row without bringing a line,
- * the JSON log route is polled from the last line seen,
- * which works through any proxy. Each line is printed once either way.
+ * the JSON log route is polled from the last line seen, which works through any proxy. Each
+ * line is printed once either way.
  */
 export async function followJob(
   client: ApiClient,
