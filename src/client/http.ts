@@ -178,7 +178,13 @@ export class ApiClient {
           settle(() => reject(err instanceof ServiceError ? err : this.#unreadable(err)));
         }
       });
-      socket.on("error", (e: Error) => settle(() => reject(this.#failed(e))));
+      socket.on("error", (e: Error) =>
+        settle(() => {
+          // A stream broken on its way (a reset, a proxy gone) is taken up again by the caller;
+          // if the service itself is gone, that next connection says so.
+          if (reader.streaming) resolve({ response: reader.partial(), complete: false });
+          else reject(this.#failed(e));
+        }));
       socket.on("end", () =>
         settle(() => {
           try {
