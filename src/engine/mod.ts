@@ -70,6 +70,7 @@ export type {
 export type { ExecuteHereOptions, LocalRunOps } from "./local_run.ts";
 export type { JobProgress, JobSource } from "./execute.ts";
 export type { ScriptMeta, ScriptOps } from "./scripts.ts";
+export { MAX_STORED_SCRIPT_BYTES, RUN_FROM_FILE } from "./scripts.ts";
 export type { SecretOps, SecretView } from "./secret_ops.ts";
 export type { VfsOps, VfsPatch, VfsSummary, VfsView } from "./vfs_ops.ts";
 export type { VfsFileEntry, VfsFileOps } from "./vfs_files.ts";

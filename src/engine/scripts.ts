@@ -37,11 +37,17 @@ export interface ScriptOps {
 }
 
 /**
- * The largest script stored (bytes of UTF-8), as large as the REST API's body limit. A stored
+ * The largest script stored (bytes of UTF-8), by every way in (CLI, REST, console). A stored
  * script is a program someone edits in the console; the form took a 20 MB one, whose page
  * then never finished loading. A larger program runs from a file (`MAX_SCRIPT_FILE_BYTES`).
+ * The REST routes that store a script take a body large enough for any script of this size
+ * however its JSON is escaped (`SCRIPT_BODY_LIMIT` in `src/api/routes/scripts.ts`).
  */
 export const MAX_STORED_SCRIPT_BYTES = 1024 * 1024;
+
+/** What to do with a script too large to store, as refusals of one say it. */
+export const RUN_FROM_FILE =
+  "run a larger one from a file: aft run -f FILE (or aft start -f FILE, or a REST job's filePath in a scriptRoots folder)";
 
 /** `source` when it is a script's text of a size that is stored; INVALID_REQUEST otherwise. */
 function checkSource(source: string): string {
@@ -57,9 +63,7 @@ function checkSource(source: string): string {
     "INVALID_REQUEST",
     `The script is ${bytes.toLocaleString("en")} bytes, and a stored script may be at most ${
       MAX_STORED_SCRIPT_BYTES / 1048576
-    } MiB (${
-      MAX_STORED_SCRIPT_BYTES.toLocaleString("en")
-    } bytes): run a larger one from a file (aft run -f, or a job's filePath)`,
+    } MiB (${MAX_STORED_SCRIPT_BYTES.toLocaleString("en")} bytes): ${RUN_FROM_FILE}`,
   );
 }
 
