@@ -108,6 +108,7 @@ export {
   writeServiceFiles,
 } from "./service_file.ts";
 export { checkName, contentDisposition, escapeControls } from "./names.ts";
+export { isCanonicalName, nameKey } from "./canonical_names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
 export { scriptTypings } from "./typings.ts";
 export { describeCron } from "./cron_words.ts";

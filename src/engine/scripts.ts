@@ -8,6 +8,7 @@
 
 import type { ScriptRecord } from "../store/types.ts";
 import { EngineError, guarded } from "./errors.ts";
+import { nameKey } from "./canonical_names.ts";
 import { checkName } from "./names.ts";
 import type { EngineCore } from "./types.ts";
 
@@ -77,8 +78,8 @@ export function createScriptOps(core: EngineCore): ScriptOps {
   };
   /** The schedules that run the script named `name`. */
   const usersOf = async (name: string) => {
-    const key = name.toLowerCase();
-    return (await store.schedules.list()).filter((x) => x.script.trim().toLowerCase() === key);
+    const key = nameKey(name);
+    return (await store.schedules.list()).filter((x) => nameKey(x.script) === key);
   };
   return guarded({
     list: async () => (await store.scripts.list()).map(({ source: _, ...meta }) => meta),
@@ -101,7 +102,8 @@ export function createScriptOps(core: EngineCore): ScriptOps {
       const s = await find(idOrName);
       const name = patch.name === undefined ? undefined : checkName("script", patch.name);
       if (patch.source !== undefined) checkSource(patch.source);
-      if (name !== undefined && name.toLowerCase() !== s.name.toLowerCase()) {
+      // A change of case or of Unicode normalisation is no rename: schedules still find it.
+      if (name !== undefined && nameKey(name) !== nameKey(s.name)) {
         // Schedules run a script by its name: renamed, they would find nothing to run.
         const users = await usersOf(s.name);
         if (users.length > 0) {
