@@ -4,7 +4,7 @@
  * every name that is created or given by a rename into NFC; `canonicalNames(store)` is the one
  * place where a name is looked up: every engine operation reaches the store through it (REST
  * path parameters, CLI arguments, `VirtualFSByName(name)`, `GetSecret(name)`, a schedule's
- * script, a sign-in's user name), and it
+ * script, the job history's filter by script, a sign-in's user name), and it
  *
  * - looks a name up in NFC, then as it was given (a record an older version stored under a name
  *   not in NFC, asked for in that spelling), then, for a name that is not plain ASCII, among all
@@ -55,16 +55,12 @@ interface Kind<T> {
 }
 
 /** The record named `name` in any spelling (see the module note), or undefined. */
-async function lookup<T>(
-  kind: Kind<T>,
-  name: string,
-  nameOf: (r: T) => string,
-): Promise<T | undefined> {
+async function lookup<T extends Named>(kind: Kind<T>, name: string): Promise<T | undefined> {
   const nfc = name.normalize("NFC");
   const found = await kind.by(nfc) ?? (nfc === name ? undefined : await kind.by(name));
   if (found || ASCII.test(name)) return found;
   const key = nameKey(name, kind);
-  return (await kind.all()).find((r) => nameKey(nameOf(r), kind) === key);
+  return (await kind.all()).find((r) => nameKey(r.name, kind) === key);
 }
 
 /** ALREADY_EXISTS when another record than `self` has `name` in another spelling. */
@@ -119,13 +115,11 @@ export function canonicalNames(store: Store): Store {
     },
     all: async () => (await store.admins.list()).map((a) => ({ ...a, name: a.username })),
   };
-  const byName = <T extends Named>(r: T) => r.name;
   const nfc = (name: string) => name.normalize("NFC");
 
   const overrides: Partial<Store> = {
-    scripts: {
-      ...store.scripts,
-      getByName: (name) => lookup(scripts, name, byName),
+    scripts: over(store.scripts, {
+      getByName: (name) => lookup(scripts, name),
       async create(input) {
         await refuseTwin(scripts, nfc(input.name));
         return await store.scripts.create({ ...input, name: nfc(input.name) });
@@ -135,10 +129,9 @@ export function canonicalNames(store: Store): Store {
         await refuseTwin(scripts, nfc(patch.name), id);
         return await store.scripts.update(id, { ...patch, name: nfc(patch.name) });
       },
-    },
-    vfs: {
-      ...store.vfs,
-      getByName: (name) => lookup(vfs, name, byName),
+    }),
+    vfs: over(store.vfs, {
+      getByName: (name) => lookup(vfs, name),
       async create(input) {
         await refuseTwin(vfs, nfc(input.name));
         return await store.vfs.create({ ...input, name: nfc(input.name) });
@@ -148,22 +141,20 @@ export function canonicalNames(store: Store): Store {
         await refuseTwin(vfs, nfc(patch.name), id);
         return await store.vfs.update(id, { ...patch, name: nfc(patch.name) });
       },
-    },
-    secrets: {
-      ...store.secrets,
-      getByName: (name) => lookup(secrets, name, byName),
+    }),
+    secrets: over(store.secrets, {
+      getByName: (name) => lookup(secrets, name),
       async put(name, valueEnc) {
         // Into the record of that name in any spelling: an older one keeps its spelling.
-        const existing = await lookup(secrets, name, byName);
+        const existing = await lookup(secrets, name);
         return await store.secrets.put(existing?.name ?? nfc(name), valueEnc);
       },
       async remove(name) {
-        const existing = await lookup(secrets, name, byName);
+        const existing = await lookup(secrets, name);
         return await store.secrets.remove(existing?.name ?? name);
       },
-    },
-    apikeys: {
-      ...store.apikeys,
+    }),
+    apikeys: over(store.apikeys, {
       async create(input) {
         await refuseTwin(apikeys, nfc(input.name));
         return await store.apikeys.create({ ...input, name: nfc(input.name) });
@@ -171,13 +162,12 @@ export function canonicalNames(store: Store): Store {
       async remove(idOrName) {
         if (await store.apikeys.remove(nfc(idOrName))) return true;
         if (nfc(idOrName) !== idOrName && await store.apikeys.remove(idOrName)) return true;
-        const found = ASCII.test(idOrName) ? undefined : await lookup(apikeys, idOrName, byName);
+        const found = ASCII.test(idOrName) ? undefined : await lookup(apikeys, idOrName);
         return found ? await store.apikeys.remove(found.id) : false;
       },
-    },
-    schedules: {
-      ...store.schedules,
-      get: (idOrName) => lookup(schedules, idOrName, byName),
+    }),
+    schedules: over(store.schedules, {
+      get: (idOrName) => lookup(schedules, idOrName),
       async create(input) {
         await refuseTwin(schedules, nfc(input.name));
         return await store.schedules.create({ ...input, name: nfc(input.name) });
@@ -188,14 +178,20 @@ export function canonicalNames(store: Store): Store {
         return await store.schedules.update(id, { ...patch, name: nfc(patch.name) });
       },
       async remove(idOrName) {
-        const found = await lookup(schedules, idOrName, byName);
+        const found = await lookup(schedules, idOrName);
         return found ? await store.schedules.remove(found.id) : false;
       },
-    },
-    admins: {
-      ...store.admins,
+    }),
+    jobs: over(store.jobs, {
+      // Jobs are recorded under their script's name, in NFC for names stored from now on.
+      list: (filter) =>
+        store.jobs.list(
+          filter?.script === undefined ? filter : { ...filter, script: nfc(filter.script) },
+        ),
+    }),
+    admins: over(store.admins, {
       getByName: async (username) => {
-        const a = await lookup(admins, username, byName);
+        const a = await lookup(admins, username);
         if (!a) return undefined;
         const { name: _, ...admin } = a;
         return admin as Admin;
@@ -205,12 +201,19 @@ export function canonicalNames(store: Store): Store {
         return await store.admins.create({ ...input, username: nfc(input.username) });
       },
       createFirst: (input) => store.admins.createFirst({ ...input, username: nfc(input.username) }),
-    },
+    }),
   };
-  return new Proxy(store, {
+  return over(store, overrides);
+}
+
+/**
+ * `base` with `changes` in place of some of its members; every other one is `base`'s own, called
+ * on `base` (a class's private fields are not the proxy's).
+ */
+function over<T extends object>(base: T, changes: Partial<T>): T {
+  return new Proxy(base, {
     get(target, prop) {
-      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Store];
-      // The store itself as `this`: its private fields are not the proxy's.
+      if (Object.hasOwn(changes, prop)) return changes[prop as keyof T];
       const v = Reflect.get(target, prop, target);
       return typeof v === "function" ? v.bind(target) : v;
     },

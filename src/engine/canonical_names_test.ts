@@ -24,6 +24,15 @@ async function names(engine: Engine, raw: Store, dir: string) {
   const other = await engine.scripts.create({ name: "other", source: "" });
   await rejectsWith(engine.scripts.update(other.id, { name: NFD }), "ALREADY_EXISTS");
 
+  // The job history's filter by script name, in the other spelling.
+  const job = await engine.jobs.submit({
+    trigger: "ui",
+    caller: { kind: "local" },
+    target: { scriptName: NFD },
+  });
+  assert.equal(job.scriptName, NFC);
+  assert.deepEqual((await engine.jobs.list({ script: NFD })).jobs.map((j) => j.id), [job.id]);
+
   // VFS Library.
   await engine.vfs.add({ name: NFD, type: "disk", target: dir, options: {} });
   assert.equal((await engine.vfs.get(NFC)).name, NFC);
