@@ -1,6 +1,6 @@
 /**
  * The REST API as a Hono app: `createApp({ engine })`. This file is the plumbing only: the
- * limit on bodies (1 MiB, refused with 413), authentication (`auth.ts`), validation of bodies
+ * limit on bodies (1 MiB, or a route's own, refused with 413), authentication (`auth.ts`), validation of bodies
  * and query parameters against each route's schema, the one error boundary
  * (`api_error.ts`), and the OpenAPI document. The routes themselves are in `routes/`, one file
  * per resource, and call the engine's operations, which enforce the rules.
@@ -15,7 +15,7 @@ import { ApiError, errorResponse } from "./api_error.ts";
 import { authenticate } from "./auth.ts";
 import { FailureLimiter } from "./limiter.ts";
 import { cors } from "./cors.ts";
-import { openApiDocument } from "./openapi.ts";
+import { limitText, openApiDocument } from "./openapi.ts";
 import type { AppDeps } from "./route_def.ts";
 import { allRoutes } from "./routes/mod.ts";
 import { validate } from "./schema.ts";
@@ -23,14 +23,26 @@ import { drainReader } from "./drain.ts";
 
 export type { AppDeps } from "./route_def.ts";
 
-/** Largest request body accepted. */
+/** Largest request body accepted, unless a route sets its own (`RouteDef.bodyLimit`). */
 export const BODY_LIMIT = 1024 * 1024;
+
+/** A body limit and what a 413 for it advises. */
+interface Limit {
+  bytes: number;
+  advice?: string;
+}
+
+const DEFAULT_LIMIT: Limit = { bytes: BODY_LIMIT };
 
 /** Hono bindings: the transport tells the app who is calling. */
 export type Env = { Bindings: { remoteAddr?: string } };
 
-const tooLarge = () =>
-  new ApiError(413, "BODY_TOO_LARGE", `The request body is over ${BODY_LIMIT / 1048576} MiB`);
+const tooLarge = (limit: Limit) =>
+  new ApiError(
+    413,
+    "BODY_TOO_LARGE",
+    `The request body is over ${limitText(limit.bytes)}${limit.advice ? `: ${limit.advice}` : ""}`,
+  );
 
 /** The REST API over `deps.engine`. */
 export function createApp(deps: AppDeps): Hono<Env> {
@@ -49,7 +61,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
 
   const patterns = [...routes, { method: "get", path: "/v1/openapi.json", rawBody: false }].map(
-    (r) => ({ method: r.method.toUpperCase(), path: pathPattern(r.path), rawBody: r.rawBody }),
+    (r) => ({
+      method: r.method.toUpperCase(),
+      path: pathPattern(r.path),
+      rawBody: r.rawBody,
+      limit: ("bodyLimit" in r ? r.bodyLimit : undefined) ?? DEFAULT_LIMIT,
+    }),
   );
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => {
@@ -71,11 +88,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
       404,
     );
   });
-  // Routes that stream their body (uploads) are not held to the body limit.
-  const streamed = patterns.filter((r) => r.rawBody);
+  // Routes that stream their body (uploads) are not held to the body limit; the others to
+  // theirs (the routes that store a script take more), any other address to BODY_LIMIT.
   app.use("*", async (c, next) => {
-    const stream = streamed.some((r) => r.method === c.req.method && r.path.test(c.req.path));
-    if (!stream && Number(c.req.header("Content-Length") ?? "0") > BODY_LIMIT) throw tooLarge();
+    const route = patterns.find((r) => r.method === c.req.method && r.path.test(c.req.path));
+    const limit = route?.limit ?? DEFAULT_LIMIT;
+    if (!route?.rawBody && Number(c.req.header("Content-Length") ?? "0") > limit.bytes) {
+      throw tooLarge(limit);
+    }
     await next();
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Cache-Control", "no-store");
@@ -88,6 +108,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   for (const r of routes) {
     const honoPath = r.path.replace(/\{(\w+)\}/g, ":$1");
+    const limit = r.bodyLimit ?? DEFAULT_LIMIT;
     app.on(r.method.toUpperCase(), honoPath, async (c) => {
       const ip = normalizeIp(c.env?.remoteAddr ?? "");
       const caller = await authenticate(c, r, ip, deps, limiter);
@@ -96,9 +117,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
         // A route without a body still refuses one over the limit, streamed (no length) or
         // not, before it acts: else a DELETE sent with 2 MiB would be carried out. Streamed
         // routes (uploads) read their own body, of any size.
-        await readBody(c.req.raw);
+        await readBody(c.req.raw, limit);
       } else if (r.body) {
-        const text = await readBody(c.req.raw);
+        const text = await readBody(c.req.raw, limit);
         try {
           body = JSON.parse(text);
         } catch {
@@ -140,10 +161,10 @@ export function actorOf(caller: Caller, ip: string): Actor {
   return { kind: "system", name: "anonymous", ip };
 }
 
-/** The request body as text, refused with 413 past BODY_LIMIT (declared or actual length). */
-async function readBody(req: Request): Promise<string> {
+/** The request body as text, refused with 413 past `limit` (declared or actual length). */
+async function readBody(req: Request, limit: Limit): Promise<string> {
   const declared = Number(req.headers.get("Content-Length") ?? "0");
-  if (declared > BODY_LIMIT) throw tooLarge();
+  if (declared > limit.bytes) throw tooLarge(limit);
   if (!req.body) return "";
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -152,9 +173,9 @@ async function readBody(req: Request): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.length;
-    if (size > BODY_LIMIT) {
+    if (size > limit.bytes) {
       await drainReader(reader); // read the rest (unkept) so HTTP/2 clients get the 413 intact
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     parts.push(value);
   }

@@ -35,6 +35,11 @@ const ERROR_TEXT: Record<number, string> = {
   507: "The service's disk is full; nothing was recorded",
 };
 
+/** `bytes` as people read a body limit: "1 MiB", else "6,356,992 bytes". */
+export function limitText(bytes: number): string {
+  return bytes % 1048576 === 0 ? `${bytes / 1048576} MiB` : `${bytes.toLocaleString("en")} bytes`;
+}
+
 /** The OpenAPI 3.1 document for `routes`. */
 export function openApiDocument(routes: RouteDef[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -67,7 +72,9 @@ export function openApiDocument(routes: RouteDef[], version: string): Record<str
     for (const s of errors) {
       if (s === 400 && !r.body && !r.query) continue;
       responses[String(s)] ??= {
-        description: ERROR_TEXT[s],
+        description: s === 413 && r.bodyLimit
+          ? `Body over ${limitText(r.bodyLimit.bytes)}: ${r.bodyLimit.advice}`
+          : ERROR_TEXT[s],
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
       };
     }

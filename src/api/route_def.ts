@@ -51,6 +51,11 @@ export interface RouteDef {
   loopbackOpen?: boolean;
   body?: Schema;
   /**
+   * The body limit of this route, when it is not the API's 1 MiB (`BODY_LIMIT`): its bytes, and
+   * what a 413 tells the caller to do instead.
+   */
+  bodyLimit?: { bytes: number; advice: string };
+  /**
    * The body is not JSON but a stream the handler reads itself (`c.req.raw.body`), of any size:
    * the 1 MiB limit does not apply. Described in OpenAPI with this content type.
    */

@@ -10,7 +10,14 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { join } from "node:path";
 import { statfs } from "node:fs/promises";
-import { checkName, type Engine, type ServiceInfo, type Settings } from "../engine/mod.ts";
+import {
+  checkName,
+  type Engine,
+  escapeControls,
+  isCanonicalName,
+  type ServiceInfo,
+  type Settings,
+} from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 
 /** One finding. */
@@ -381,14 +388,31 @@ export async function checkSmtp(settings: Settings): Promise<Check> {
 }
 
 /**
+ * How a record stored under a name not in NFC is made canonical: a rename to the same name
+ * stores it in NFC (same ID, schedules still find a script); what cannot be renamed is made anew.
+ */
+const RENAME_TO_NFC: Record<string, string> = {
+  script:
+    'rename the script to the same name, which stores it in NFC: PUT /v1/adm/scripts/ID with {"name": NAME}, or its page in the console',
+  VFS:
+    'rename the VFS entry to the same name, which stores it in NFC: PATCH /v1/adm/vfs/ID with {"name": NAME}, or its page in the console',
+  schedule:
+    'rename the schedule to the same name, which stores it in NFC: PATCH /v1/adm/schedules/ID with {"name": NAME}, or its page in the console',
+  secret: "aft secret rm NAME, then aft secret set NAME (a secret set now is stored in NFC)",
+  "API key": "aft apikey create NAME, then aft apikey rm ID (a key made now is named in NFC)",
+};
+
+/**
  * What was stored before this version's checks: names that `checkName` now refuses ("..",
- * control characters, the shape of an ID) and schedules whose cron expression it now refuses.
+ * control characters, the shape of an ID), names not in Unicode NFC (canonical_names.ts), and
+ * schedules whose cron expression it now refuses.
  * They still work where they worked, but a name of "." or ".." breaks its console links, and
  * an ID-shaped name can be taken for another record's ID.
  */
 export async function checkStoredNames(engine: Engine): Promise<Check> {
   const found: string[] = [];
   const fixes = new Set<string>();
+  const renames = new Set<string>();
   try {
     // Read once: their names and their cron expressions are both looked at.
     const schedules = await engine.schedules.list();
@@ -407,6 +431,16 @@ export async function checkStoredNames(engine: Engine): Promise<Check> {
           // With the ID: two such names may read the same (an empty one, "..").
           found.push(`${(err as Error).message}${r.id ? ` (ID ${r.id})` : ""}`);
           fixes.add(fix);
+          continue;
+        }
+        if (!isCanonicalName(r.name)) {
+          // Reachable by either spelling, but it reads the same as the other spelling.
+          found.push(
+            `${what} "${escapeControls(r.name)}"${
+              r.id ? ` (ID ${r.id})` : ""
+            } is not in Unicode NFC, as names are stored now`,
+          );
+          renames.add(RENAME_TO_NFC[what] ?? fix);
         }
       }
     }
@@ -430,7 +464,12 @@ export async function checkStoredNames(engine: Engine): Promise<Check> {
     name: "stored names",
     status: "warn",
     detail: `${found.length} stored before this version's checks: ${found.join("; ")}`,
-    fix: `make each anew under a valid name and remove the old one (${[...fixes].join("; ")})`,
+    fix: [
+      ...(fixes.size > 0
+        ? [`make each anew under a valid name and remove the old one (${[...fixes].join("; ")})`]
+        : []),
+      ...renames,
+    ].join("; "),
   };
 }
 

@@ -10,6 +10,7 @@
 
 import type { AdminRecord } from "../store/types.ts";
 import { EngineError, guarded } from "./errors.ts";
+import { nameKey } from "./canonical_names.ts";
 import { checkName } from "./names.ts";
 import { passwordProblems } from "./password_strength.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -96,7 +97,7 @@ export function checkPassword(password: string, username: string): void {
 /** Failures of an admin's own password (re-authentication) under the sign-in account limit. */
 export function accountThrottle(failures: FailureOps, username: string): Throttle {
   return new Throttle(failures, [{
-    key: `signin:account:${username.toLowerCase()}`,
+    key: `signin:account:${nameKey(username)}`,
     max: 20,
     windowMs: 15 * 60_000,
   }]);

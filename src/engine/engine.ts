@@ -12,6 +12,7 @@
 
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
+import { canonicalNames } from "./canonical_names.ts";
 import type { AdminOps } from "./admins.ts";
 import type { ApiKeyOps } from "./apikeys.ts";
 import { type Actor, cliActor, createAuditOps, recorder } from "./audit.ts";
@@ -249,9 +250,11 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
 /** The parts every operation shares: store, secrets, VFS Library, bus, settings. */
 export function createCore(
   dataDir: string,
-  store: Store,
+  rawStore: Store,
   node: string = Deno.hostname(),
 ): EngineCore {
+  // Every name looked up, created or renamed through the engine is canonical (NFC) here.
+  const store = canonicalNames(rawStore);
   // The master key is loaded on first use, so commands that touch no secret do not create it.
   let key: Promise<CryptoKey> | undefined;
   const masterKey = () => key ??= loadMasterKey(dataDir);

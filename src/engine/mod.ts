@@ -70,6 +70,7 @@ export type {
 export type { ExecuteHereOptions, LocalRunOps } from "./local_run.ts";
 export type { JobProgress, JobSource } from "./execute.ts";
 export type { ScriptMeta, ScriptOps } from "./scripts.ts";
+export { MAX_STORED_SCRIPT_BYTES, RUN_FROM_FILE } from "./scripts.ts";
 export type { SecretOps, SecretView } from "./secret_ops.ts";
 export type { VfsOps, VfsPatch, VfsSummary, VfsView } from "./vfs_ops.ts";
 export type { VfsFileEntry, VfsFileOps } from "./vfs_files.ts";
@@ -107,6 +108,7 @@ export {
   writeServiceFiles,
 } from "./service_file.ts";
 export { checkName, contentDisposition, escapeControls } from "./names.ts";
+export { isCanonicalName, nameKey } from "./canonical_names.ts";
 export { SCRIPT_EXTENSIONS } from "./script_files.ts";
 export { scriptTypings } from "./typings.ts";
 export { describeCron } from "./cron_words.ts";

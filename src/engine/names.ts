@@ -37,11 +37,12 @@ const ID_SHAPE = /^[0-9a-hjkmnp-tv-z]{26}$/i;
 export const MAX_NAME = 200;
 
 /**
- * The name, trimmed, when it is a usable name for a `what` ("script", "VFS", ...); throws
- * EngineError INVALID_NAME saying why otherwise.
+ * The name, trimmed and in Unicode NFC, when it is a usable name for a `what` ("script", "VFS",
+ * ...); throws EngineError INVALID_NAME saying why otherwise.
  */
 export function checkName(what: string, name: string): string {
-  const n = name.trim();
+  // Canonical in NFC: "café" with U+00E9 and "cafe" + U+0301 are one name (canonical_names.ts).
+  const n = name.trim().normalize("NFC");
   const a = /^[AEIOaeio]/.test(what) ? "An" : "A";
   if (n === "") throw new EngineError("INVALID_NAME", `${a} ${what} name cannot be empty`);
   if (n.length > MAX_NAME) {

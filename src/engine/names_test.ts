@@ -69,3 +69,10 @@ Deno.test("checkName() refuses a name shaped like an ID (it would stand for anot
   assert.equal(checkName("script", "dailybackupofcustomerfiles"), "dailybackupofcustomerfiles");
   assert.equal(checkName("script", "01m91ar5vs4zta0pjr02w50w6"), "01m91ar5vs4zta0pjr02w50w6");
 });
+
+Deno.test('checkName() gives a name in Unicode NFC: both spellings of "café" are the same name', () => {
+  assert.equal(checkName("script", "cafe\u0301"), "caf\u00e9");
+  assert.equal(checkName("script", " caf\u00e9 "), "caf\u00e9");
+  // The length is counted in NFC: 200 composed characters are taken though NFD has 400 units.
+  assert.equal(checkName("VFS", "e\u0301".repeat(200)), "\u00e9".repeat(200));
+});

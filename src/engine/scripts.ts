@@ -8,6 +8,7 @@
 
 import type { ScriptRecord } from "../store/types.ts";
 import { EngineError, guarded } from "./errors.ts";
+import { nameKey } from "./canonical_names.ts";
 import { checkName } from "./names.ts";
 import type { EngineCore } from "./types.ts";
 
@@ -37,11 +38,17 @@ export interface ScriptOps {
 }
 
 /**
- * The largest script stored (bytes of UTF-8), as large as the REST API's body limit. A stored
+ * The largest script stored (bytes of UTF-8), by every way in (CLI, REST, console). A stored
  * script is a program someone edits in the console; the form took a 20 MB one, whose page
  * then never finished loading. A larger program runs from a file (`MAX_SCRIPT_FILE_BYTES`).
+ * The REST routes that store a script take a body large enough for any script of this size
+ * however its JSON is escaped (`SCRIPT_BODY_LIMIT` in `src/api/routes/scripts.ts`).
  */
 export const MAX_STORED_SCRIPT_BYTES = 1024 * 1024;
+
+/** What to do with a script too large to store, as refusals of one say it. */
+export const RUN_FROM_FILE =
+  "run a larger one from a file: aft run -f FILE (or aft start -f FILE, or a REST job's filePath in a scriptRoots folder)";
 
 /** `source` when it is a script's text of a size that is stored; INVALID_REQUEST otherwise. */
 function checkSource(source: string): string {
@@ -57,9 +64,7 @@ function checkSource(source: string): string {
     "INVALID_REQUEST",
     `The script is ${bytes.toLocaleString("en")} bytes, and a stored script may be at most ${
       MAX_STORED_SCRIPT_BYTES / 1048576
-    } MiB (${
-      MAX_STORED_SCRIPT_BYTES.toLocaleString("en")
-    } bytes): run a larger one from a file (aft run -f, or a job's filePath)`,
+    } MiB (${MAX_STORED_SCRIPT_BYTES.toLocaleString("en")} bytes): ${RUN_FROM_FILE}`,
   );
 }
 
@@ -73,8 +78,8 @@ export function createScriptOps(core: EngineCore): ScriptOps {
   };
   /** The schedules that run the script named `name`. */
   const usersOf = async (name: string) => {
-    const key = name.toLowerCase();
-    return (await store.schedules.list()).filter((x) => x.script.trim().toLowerCase() === key);
+    const key = nameKey(name);
+    return (await store.schedules.list()).filter((x) => nameKey(x.script) === key);
   };
   return guarded({
     list: async () => (await store.scripts.list()).map(({ source: _, ...meta }) => meta),
@@ -97,7 +102,8 @@ export function createScriptOps(core: EngineCore): ScriptOps {
       const s = await find(idOrName);
       const name = patch.name === undefined ? undefined : checkName("script", patch.name);
       if (patch.source !== undefined) checkSource(patch.source);
-      if (name !== undefined && name.toLowerCase() !== s.name.toLowerCase()) {
+      // A change of case or of Unicode normalisation is no rename: schedules still find it.
+      if (name !== undefined && nameKey(name) !== nameKey(s.name)) {
         // Schedules run a script by its name: renamed, they would find nothing to run.
         const users = await usersOf(s.name);
         if (users.length > 0) {

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { nameKey } from "./canonical_names.ts";
 import type { AdminRecord, SessionRecord } from "../store/types.ts";
 import { type AdminView, adminView } from "./admins.ts";
 import type { Actor, AuditRecorder } from "./audit.ts";
@@ -67,7 +68,8 @@ const WINDOW = 15 * 60_000;
 
 /** The sign-in limits for an attempt on `username` from `ip`. */
 export function signInThrottle(failures: FailureOps, username: string, ip: string): Throttle {
-  const u = username.trim().toLowerCase();
+  // Either Unicode spelling of a user name is the same account (canonical_names.ts).
+  const u = nameKey(username);
   return new Throttle(failures, [
     { key: `signin:pair:${u}\n${ip}`, max: 5, windowMs: WINDOW },
     { key: `signin:account:${u}`, max: 20, windowMs: WINDOW },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
 import { totpCode, totpStep } from "./totp.ts";
+import { signInThrottle } from "./sessions.ts";
 
 const PW = "j8Fh3kLq9zXw-admin";
 
@@ -128,5 +129,24 @@ Deno.test("sessions last sessionLifetimeMinutes as it is now: shortening it ends
     assert.ok(await engine.sessions.check(r.token));
     await engine.settings.set("sessionLifetimeMinutes", 60);
     assert.equal(await engine.sessions.check(r.token), undefined);
+  });
+});
+
+Deno.test("sign-in: a user name in NFC or NFD is one account, for sign-in and for its failure limits", async () => {
+  await withEngine(async (engine) => {
+    await engine.admins.create({ username: "Jose\u0301", password: PW });
+    const ok = await engine.sessions.signIn({
+      username: "jos\u00e9",
+      password: PW,
+      ip: "10.1.1.1",
+    });
+    assert.equal(ok.status, "signed-in");
+    await rejectsWith(
+      engine.admins.create({ username: "JOS\u00c9", password: PW }),
+      "ALREADY_EXISTS",
+    );
+    const nfc = signInThrottle(engine.failures, "jos\u00e9", "10.1.1.1").limits;
+    const nfd = signInThrottle(engine.failures, "Jose\u0301", "10.1.1.1").limits;
+    assert.deepEqual(nfc.map((l) => l.key), nfd.map((l) => l.key));
   });
 });

@@ -10,6 +10,7 @@ import { idleTimeoutOption } from "../vfs/idle_timeout.ts";
 import { isVfsOption, VFS_OPTIONS } from "../vfs/option_rules.ts";
 import type { VfsDefinition } from "../vfs/types.ts";
 import { EngineError, guarded } from "./errors.ts";
+import { nameKey } from "./canonical_names.ts";
 import { checkName } from "./names.ts";
 import type { EngineCore } from "./types.ts";
 import { createVfsFileOps, type VfsFileOps } from "./vfs_files.ts";
@@ -161,9 +162,10 @@ export function createVfsOps(core: EngineCore): VfsOps {
       for (const k of Object.keys(options)) {
         if (!(k in (patch.options ?? {})) && !isVfsOption(cur.type, k)) delete options[k];
       }
-      if (newName.toLowerCase() !== cur.name.toLowerCase()) {
+      if (nameKey(newName) !== nameKey(cur.name)) {
         const taken = await core.store.vfs.getByName(newName);
-        if (taken) {
+        // Not the entry itself, stored by an older version under another spelling of the name.
+        if (taken && nameKey(taken.name) !== nameKey(cur.name)) {
           throw new EngineError("ALREADY_EXISTS", `A VFS named "${taken.name}" already exists`);
         }
       }

@@ -16,7 +16,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { compress } from "hono/compress";
-import { type Engine, EngineError } from "../engine/mod.ts";
+import { type Engine, EngineError, MAX_STORED_SCRIPT_BYTES, RUN_FROM_FILE } from "../engine/mod.ts";
 import { VERSION } from "../version.ts";
 import { ASSET_PREFIX, assetResponse, type AssetSet } from "./assets.ts";
 import { consoleAssets } from "./asset_source.ts";
@@ -39,6 +39,12 @@ import { requireAdmin } from "./session.ts";
  * engine's limits), percent-encoded, with room to spare.
  */
 export const FORM_MAX = 4 * 1024 * 1024;
+
+/** The forms that store a script (new, edit): a 413 there says what to do instead. */
+const SCRIPT_FORM = /^\/scripts(\/[^/]+)?$/;
+const SCRIPT_ADVICE = `a stored script may be at most ${MAX_STORED_SCRIPT_BYTES / 1048576} MiB (${
+  MAX_STORED_SCRIPT_BYTES.toLocaleString("en")
+} bytes): ${RUN_FROM_FILE}`;
 
 export type { ConsoleEnv };
 
@@ -133,7 +139,13 @@ export function createConsole(opts: ConsoleOptions = {}): Hono<ConsoleEnv> {
       "*",
       bodyLimit({
         maxSize: FORM_MAX,
-        onError: (c) => c.text(`The form is too large: at most ${FORM_MAX / 1048576} MiB`, 413),
+        onError: (c) =>
+          c.text(
+            `The form is too large: at most ${FORM_MAX / 1048576} MiB${
+              SCRIPT_FORM.test(c.req.path) ? `: ${SCRIPT_ADVICE}` : ""
+            }`,
+            413,
+          ),
       }),
     );
     const guard = requireAdmin(engine);

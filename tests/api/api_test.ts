@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FailureLimiter } from "../../src/api/auth.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
+import { MAX_STORED_SCRIPT_BYTES } from "../../src/engine/scripts.ts";
 import { createApiKey, startTestService, type TestService, waitJob } from "./_server.ts";
 
 async function stillServes(svc: TestService) {
@@ -637,4 +638,84 @@ Deno.test("POST /v1/jobs on a full disk answers 507 STORAGE_FULL, and the servic
     await stillServes(svc);
     assert.equal((await svc.call("GET", "/v1/adm/jobs")).json.jobs.length, 0);
   }, { dataDir, store: new SqliteStore(path, { maxPageCount: pages + 12 }) });
+});
+
+Deno.test("POST and PUT /v1/adm/scripts take a script of exactly MAX_STORED_SCRIPT_BYTES however JSON escapes it; one byte over is 400 with its size; past any escaping 413 says to run it from a file; other routes keep 1 MiB", async () => {
+  await withService(async (svc) => {
+    const max = MAX_STORED_SCRIPT_BYTES;
+    const atLimit = "//" + "x".repeat(max - 2);
+    // JSON.stringify writes a control character as \u0001: six bytes of body for one of script.
+    const escaped = "//" + "\u0001".repeat(max - 2);
+    const post = await svc.call("POST", "/v1/adm/scripts", {
+      body: { name: "at", source: atLimit },
+    });
+    assert.equal(post.status, 201, post.text);
+    const esc = await svc.call("POST", "/v1/adm/scripts", {
+      body: { name: "esc", source: escaped },
+    });
+    assert.equal(esc.status, 201, esc.text);
+    assert.equal((await svc.engine.scripts.get("esc")).source, escaped);
+    const put = await svc.call("PUT", "/v1/adm/scripts/at", { body: { source: escaped } });
+    assert.equal(put.status, 200, put.text);
+    // The name escapes too: 100 emoji written as escapes are 1,200 bytes of JSON.
+    const emojiName = "\u{1F600}".repeat(100);
+    const named = await svc.call("POST", "/v1/adm/scripts", {
+      raw: JSON.stringify({ name: emojiName, source: escaped }).replace(
+        /[\u{10000}-\u{10FFFF}]/gu,
+        (c) =>
+          [...Array(c.length).keys()].map((i) =>
+            `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`
+          ).join(""),
+      ),
+    });
+    assert.equal(named.status, 201, named.text);
+
+    const refusal =
+      /1,048,577 bytes, and a stored script may be at most 1 MiB \(1,048,576 bytes\): run a larger one from a file: aft run -f FILE/;
+    for (
+      const [what, method, path, body] of [
+        ["POST one byte over", "POST", "/v1/adm/scripts", { name: "over", source: atLimit + "x" }],
+        ["PUT one byte over", "PUT", "/v1/adm/scripts/at", { source: atLimit + "x" }],
+        ["POST escaped one over", "POST", "/v1/adm/scripts", {
+          name: "over",
+          source: escaped + "\u0001",
+        }],
+      ] as const
+    ) {
+      const r = await svc.call(method, path, { body });
+      assert.equal(r.status, 400, `${what}: ${r.text}`);
+      assert.equal(r.json.error.code, "INVALID_REQUEST", what);
+      assert.match(r.json.error.message, refusal, what);
+    }
+    // More than any stored script's JSON can be: 413 as it arrives, saying what to do.
+    const huge = await svc.call("POST", "/v1/adm/scripts", {
+      body: { name: "huge", source: "x".repeat(7 * 1048576) },
+    });
+    assert.equal(huge.status, 413, huge.text);
+    assert.equal(huge.json.error.code, "BODY_TOO_LARGE");
+    assert.match(
+      huge.json.error.message,
+      /a stored script may be at most 1 MiB \(1,048,576 bytes\): run a larger one from a file: aft run -f FILE/,
+    );
+    // The other routes keep their 1 MiB.
+    for (
+      const [method, path] of [
+        ["POST", "/v1/jobs"],
+        ["POST", "/v1/adm/secrets"],
+        ["POST", "/v1/adm/vfs"],
+        ["DELETE", "/v1/adm/scripts/at"],
+      ] as const
+    ) {
+      const r = await svc.call(method, path, { raw: JSON.stringify({ x: "x".repeat(1048576) }) });
+      assert.equal(r.status, 413, `${method} ${path}: ${r.text}`);
+      assert.equal(r.json.error.message, "The request body is over 1 MiB");
+    }
+    assert.deepEqual((await svc.engine.scripts.list()).map((s) => s.name).sort(), [
+      "at",
+      "esc",
+      emojiName,
+    ]);
+    assert.equal((await svc.engine.scripts.get("at")).source, escaped);
+    await stillServes(svc);
+  });
 });

@@ -226,3 +226,42 @@ Deno.test("aft doctor on a missing data directory says so once, exits 1 and make
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("aft doctor warns, by ID, of records an older version stored under a name not in NFC, and says to rename them; they stay reachable by either spelling", async () => {
+  const data = await tempDataDir();
+  const dir = await Deno.makeTempDir({ prefix: "aft-doc-nfc-" });
+  try {
+    const f = join(dir, "s.syncjs");
+    await Deno.writeTextFile(f, 'Log.Info("hi");');
+    assert.equal((await runAft(["script", "add", "old", "-f", f], { data })).code, 0);
+    assert.equal((await runAft(["secret", "set", "pw", "x"], { data })).code, 0);
+    assert.equal((await doctor(data)).find("stored names").status, "ok");
+    // As an older aft stored them: "café" as e + U+0301.
+    const nfd = "cafe\u0301";
+    const db = new DatabaseSync(join(data, "aft.db"));
+    db.prepare("UPDATE scripts SET name = ?, name_key = ? WHERE name = 'old'").run(nfd, nfd);
+    db.prepare("UPDATE secrets SET name = ? WHERE name = 'pw'").run(`pw-${nfd}`);
+    const id = (db.prepare("SELECT id FROM scripts").get() as { id: string }).id;
+    db.close();
+
+    const names = (await doctor(data)).find("stored names");
+    assert.equal(names.status, "warn");
+    assert.match(names.detail, /2 stored before this version's checks/);
+    assert.ok(
+      names.detail.includes(`script "${nfd}" (ID ${id}) is not in Unicode NFC`),
+      names.detail,
+    );
+    assert.match(names.detail, /secret "pw-cafe\u0301" \(ID \w{26}\) is not in Unicode NFC/);
+    assert.match(names.fix!, /rename the script to the same name, which stores it in NFC/);
+    assert.match(names.fix!, /aft secret rm NAME, then aft secret set NAME/);
+    // Reachable by either spelling meanwhile.
+    for (const spelling of [nfd, "caf\u00e9", "CAF\u00c9"]) {
+      const show = await runAft(["script", "show", spelling], { data });
+      assert.equal(show.code, 0, `${spelling}: ${show.stderr}`);
+      assert.match(show.stdout, /Log\.Info/);
+    }
+  } finally {
+    await Deno.remove(data, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});

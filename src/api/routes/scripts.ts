@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MAX_STORED_SCRIPT_BYTES, RUN_FROM_FILE } from "../../engine/mod.ts";
 import type { AppDeps, RouteDef } from "../route_def.ts";
 import type { Schema } from "../schema.ts";
 import { DELETED, ERROR_SCHEMA, NAME } from "./_schemas.ts";
@@ -18,6 +19,24 @@ const SCRIPT: Schema = {
     createdAt: { type: "string" },
     updatedAt: { type: "string" },
   },
+};
+
+/**
+ * The body limit of the routes that store a script: any script the store takes
+ * (`MAX_STORED_SCRIPT_BYTES`) fits, however its JSON is escaped. The worst case is six bytes of
+ * JSON for one byte of script, a control character written `\u0001` (as JSON.stringify does);
+ * a 2-byte character written `\u00e9` is 3 to 1, a 3-byte one 2 to 1, a 4-byte one (two
+ * escapes) 3 to 1. 64 KiB more hold the name (200 UTF-16 units, 6 bytes each escaped), the rest
+ * of the object and whitespace. A script over the store's limit in a body under this one gets the
+ * store's refusal, which gives its size in bytes; a larger body is refused as it arrives (413).
+ */
+export const SCRIPT_BODY_LIMIT = 6 * MAX_STORED_SCRIPT_BYTES + 64 * 1024;
+
+const SCRIPT_LIMIT = {
+  bytes: SCRIPT_BODY_LIMIT,
+  advice: `a stored script may be at most ${MAX_STORED_SCRIPT_BYTES / 1048576} MiB (${
+    MAX_STORED_SCRIPT_BYTES.toLocaleString("en")
+  } bytes): ${RUN_FROM_FILE}`,
 };
 
 /** The script routes. */
@@ -40,6 +59,7 @@ export function scriptRoutes({ engine }: AppDeps): RouteDef[] {
       summary: "Store a script",
       tag: "scripts",
       scope: "admin",
+      bodyLimit: SCRIPT_LIMIT,
       body: {
         type: "object",
         required: ["name", "source"],
@@ -76,6 +96,7 @@ export function scriptRoutes({ engine }: AppDeps): RouteDef[] {
       summary: "Rename a script or replace its source",
       tag: "scripts",
       scope: "admin",
+      bodyLimit: SCRIPT_LIMIT,
       body: {
         type: "object",
         properties: { name: NAME, source: { type: "string" } },

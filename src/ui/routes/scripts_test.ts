@@ -163,3 +163,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "scripts: the form stores a script of exactly 1 MiB, also %-encoded three-fold, and refuses one byte more saying its size and to run it with aft run -f FILE; a form past FORM_MAX on a script page says the same",
+  ...opts,
+  async fn() {
+    const t = await testConsole();
+    try {
+      const max = 1024 * 1024;
+      const atLimit = "//" + "x".repeat(max - 2);
+      // A control character is %01 in the form: three bytes of form for one of script.
+      const encoded = "//" + "\u0001".repeat(max - 2);
+      const made = await t.post("/scripts", { name: "at", source: atLimit });
+      assert.equal(made.status, 303, made.html.slice(0, 500));
+      const enc = await t.post("/scripts", { name: "enc", source: encoded });
+      assert.equal(enc.status, 303, enc.html.slice(0, 500));
+      const refusal =
+        /1,048,577 bytes, and a stored script may be at most 1 MiB \(1,048,576 bytes\): run a larger one from a file: aft run -f FILE/;
+      const over = await t.post("/scripts", { name: "over", source: atLimit + "x" });
+      assert.equal(over.status, 400);
+      assert.match(over.html, refusal);
+      const id = (await t.engine.scripts.get("at")).id;
+      const edit = await t.post(`/scripts/${id}`, { name: "at", source: encoded + "\u0001" });
+      assert.equal(edit.status, 400);
+      assert.match(edit.html, refusal);
+      assert.equal((await t.engine.scripts.get("at")).source, atLimit);
+      const csrf = await t.csrf();
+      const huge = await t.request("/scripts", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
+        body: "name=huge&source=" + "x".repeat(5 * max),
+      });
+      assert.equal(huge.status, 413);
+      assert.match(
+        await huge.text(),
+        /The form is too large: at most 4 MiB: a stored script may be at most 1 MiB \(1,048,576 bytes\): run a larger one from a file: aft run -f FILE/,
+      );
+      assert.deepEqual((await t.engine.scripts.list()).map((s) => s.name).sort(), ["at", "enc"]);
+    } finally {
+      await t.close();
+    }
+  },
+});
