@@ -52,19 +52,45 @@ interface Kind<T> {
   by(name: string): Promise<T | undefined>;
   all(): Promise<T[]>;
   caseSensitive?: boolean;
+  /** Set by `canonicalNames`: see `legacyNames`. */
+  legacy?: () => Promise<boolean>;
+}
+
+/** How long a kind's "records stored under a name not in NFC" answer is kept. */
+const LEGACY_CHECK_MS = 60_000;
+
+/**
+ * Whether `kind` has records stored under a name not in NFC (only an older version stored
+ * such names), asked at most once a minute: without it, every lookup of a non-ASCII name
+ * that is not there would list the whole kind (for scripts, every script's source), which a
+ * caller could repeat at will.
+ */
+function legacyNames<T extends Named>(kind: Kind<T>): () => Promise<boolean> {
+  let answer: { at: number; has: Promise<boolean> } | undefined;
+  return () => {
+    if (!answer || Date.now() - answer.at > LEGACY_CHECK_MS) {
+      const has = kind.all().then((all) => all.some((r) => !isCanonicalName(r.name)));
+      answer = { at: Date.now(), has };
+      has.catch(() => answer = undefined);
+    }
+    return answer.has;
+  };
 }
 
 /** The record named `name` in any spelling (see the module note), or undefined. */
 async function lookup<T extends Named>(kind: Kind<T>, name: string): Promise<T | undefined> {
   const nfc = name.normalize("NFC");
   const found = await kind.by(nfc) ?? (nfc === name ? undefined : await kind.by(name));
-  if (found || ASCII.test(name)) return found;
+  if (found || ASCII.test(name) || !(await kind.legacy!())) return found;
   const key = nameKey(name, kind);
   return (await kind.all()).find((r) => nameKey(r.name, kind) === key);
 }
 
 /** ALREADY_EXISTS when another record than `self` has `name` in another spelling. */
 async function refuseTwin<T extends Named>(kind: Kind<T>, name: string, self?: string) {
+  // An ASCII name has no other spelling; one that differs only in case is the store's to
+  // refuse (its unique lower-cased key), as before.
+  if (ASCII.test(name)) return;
   const key = nameKey(name, kind);
   const twin = (await kind.all()).find((r) =>
     (self === undefined || r.id !== self) && nameKey(r.name, kind) === key
@@ -115,6 +141,9 @@ export function canonicalNames(store: Store): Store {
     },
     all: async () => (await store.admins.list()).map((a) => ({ ...a, name: a.username })),
   };
+  for (const kind of [scripts, vfs, secrets, apikeys, schedules, admins] as Kind<Named>[]) {
+    kind.legacy = legacyNames(kind);
+  }
   const nfc = (name: string) => name.normalize("NFC");
 
   const overrides: Partial<Store> = {

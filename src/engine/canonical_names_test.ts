@@ -13,6 +13,42 @@ const NFD = "cafe\u0301";
 
 /** The rule on one store: `raw` is the store under the engine, for records of older versions. */
 async function names(engine: Engine, raw: Store, dir: string) {
+  // Records an older version stored under names not in NFC are there before this version
+  // looks anything up: it asks at most once a minute whether any are left (legacyNames).
+  // A script stored by an older version under its NFD name stays reachable by both spellings,
+  // refuses an NFC twin, and a rename to its own name stores it in NFC (same ID).
+  const oldName = "Zoe\u0308 report";
+  const newName = "Zo\u00eb report";
+  const old = await raw.scripts.create({ name: oldName, source: "Exit(1);" });
+  await raw.secrets.put("Zoe\u0308", "not read");
+  await raw.apikeys.create({
+    name: "Zoe\u0308",
+    prefix: "aft_x",
+    hash: "h".repeat(64),
+    allow: [],
+    scopes: [],
+  });
+  assert.equal(old.name, oldName);
+  assert.equal((await engine.scripts.get(oldName)).id, old.id);
+  assert.equal((await engine.scripts.get(newName)).id, old.id);
+  assert.equal((await engine.scripts.get(newName.toUpperCase())).id, old.id);
+  await rejectsWith(engine.scripts.create({ name: newName, source: "" }), "ALREADY_EXISTS");
+  // A schedule naming it by the old spelling does not make a change of spelling a rename.
+  await engine.schedules.create({ name: "zoe", script: oldName, cron: "0 4 * * *" });
+  const renamed = await engine.scripts.update(newName, { name: oldName });
+  assert.equal(renamed.id, old.id);
+  assert.equal(renamed.name, newName);
+  assert.equal((await engine.scripts.get(oldName)).id, old.id);
+
+  // An older secret and API key under NFD names: found, refused twice, removed by either.
+  assert.equal((await engine.secrets.set("Zo\u00eb", "v")).created, false);
+  assert.deepEqual((await engine.secrets.list()).map((x) => x.name), ["Zoe\u0308"]);
+  await engine.secrets.remove("Zo\u00eb");
+  assert.deepEqual(await engine.secrets.list(), []);
+  await rejectsWith(engine.apikeys.create({ name: "Zo\u00eb" }), "ALREADY_EXISTS");
+  await engine.apikeys.remove("Zo\u00eb");
+  assert.deepEqual(await engine.apikeys.list(), []);
+
   // Scripts: stored in NFC, found by either spelling (any case), a second spelling refused.
   const s = await engine.scripts.create({ name: NFD, source: "Exit(0);" });
   assert.equal(s.name, NFC);
@@ -63,40 +99,6 @@ async function names(engine: Engine, raw: Store, dir: string) {
     engine.schedules.create({ name: NFC, script: NFC, cron: "0 3 * * *" }),
     "ALREADY_EXISTS",
   );
-
-  // A script stored by an older version under its NFD name stays reachable by both spellings,
-  // refuses an NFC twin, and a rename to its own name stores it in NFC (same ID).
-  const oldName = "Zoe\u0308 report";
-  const newName = "Zo\u00eb report";
-  const old = await raw.scripts.create({ name: oldName, source: "Exit(1);" });
-  assert.equal(old.name, oldName);
-  assert.equal((await engine.scripts.get(oldName)).id, old.id);
-  assert.equal((await engine.scripts.get(newName)).id, old.id);
-  assert.equal((await engine.scripts.get(newName.toUpperCase())).id, old.id);
-  await rejectsWith(engine.scripts.create({ name: newName, source: "" }), "ALREADY_EXISTS");
-  // A schedule naming it by the old spelling does not make a change of spelling a rename.
-  await engine.schedules.create({ name: "zoe", script: oldName, cron: "0 4 * * *" });
-  const renamed = await engine.scripts.update(newName, { name: oldName });
-  assert.equal(renamed.id, old.id);
-  assert.equal(renamed.name, newName);
-  assert.equal((await engine.scripts.get(oldName)).id, old.id);
-
-  // An older secret and API key under NFD names: found, refused twice, removed by either.
-  await raw.secrets.put("Zoe\u0308", "not read");
-  assert.equal((await engine.secrets.set("Zo\u00eb", "v")).created, false);
-  assert.deepEqual((await engine.secrets.list()).map((x) => x.name), ["Zoe\u0308"]);
-  await engine.secrets.remove("Zo\u00eb");
-  assert.deepEqual(await engine.secrets.list(), []);
-  await raw.apikeys.create({
-    name: "Zoe\u0308",
-    prefix: "aft_x",
-    hash: "h".repeat(64),
-    allow: [],
-    scopes: [],
-  });
-  await rejectsWith(engine.apikeys.create({ name: "Zo\u00eb" }), "ALREADY_EXISTS");
-  await engine.apikeys.remove("Zo\u00eb");
-  assert.deepEqual(await engine.apikeys.list(), []);
 }
 
 Deno.test("names are NFC: either spelling of a name finds its record and a second spelling is refused (SQLite)", async () => {
