@@ -1,7 +1,7 @@
 /**
  * The REST API as a Hono app: `createApp({ engine })`. This file is the plumbing only: the
- * limit on bodies (1 MiB, or a route's own, refused with 413), authentication (`auth.ts`), validation of bodies
- * and query parameters against each route's schema, the one error boundary
+ * limit on bodies (1 MiB, or a route's own, refused with 413), authentication (`auth.ts`),
+ * validation of bodies and query parameters against each route's schema, the one error boundary
  * (`api_error.ts`), and the OpenAPI document. The routes themselves are in `routes/`, one file
  * per resource, and call the engine's operations, which enforce the rules.
  *
