@@ -14,6 +14,7 @@ import {
   checkName,
   type Engine,
   escapeControls,
+  folderForm,
   isCanonicalName,
   type ServiceInfo,
   type Settings,
@@ -470,6 +471,36 @@ export async function checkStoredNames(engine: Engine): Promise<Check> {
         : []),
       ...renames,
     ].join("; "),
+  };
+}
+
+/**
+ * The folders of `localRoots` and `scriptRoots` as they are stored now: resolved, once each.
+ * An older version stored them as written (`/srv/in/../..`, which is `/`, the whole disk).
+ */
+export function checkRootFolders(settings: Settings): Check {
+  const name = "allowed folders";
+  const found: string[] = [];
+  const fixes: string[] = [];
+  for (const key of ["localRoots", "scriptRoots"] as const) {
+    const stored = settings[key];
+    const forms = [...new Set(stored.map(folderForm))];
+    const odd = stored.filter((v) => folderForm(v) !== v);
+    if (odd.length === 0 && forms.length === stored.length) continue;
+    found.push(
+      `${key} holds ${
+        odd.map((v) => `"${escapeControls(v)}" (that is "${escapeControls(folderForm(v))}")`)
+          .join(", ") || "a folder twice"
+      }`,
+    );
+    fixes.push(`aft settings set ${key} '${JSON.stringify(forms)}'`);
+  }
+  if (found.length === 0) return ok(name, "localRoots and scriptRoots are stored resolved");
+  return {
+    name,
+    status: "warn",
+    detail: `stored before this version resolved them: ${found.join("; ")}`,
+    fix: `store them again, resolved: ${fixes.join("; ")}`,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   checkDisk,
   checkPermissions,
   checkPort,
+  checkRootFolders,
   checkService,
   checkSmtp,
   checkStore,
@@ -87,6 +88,7 @@ export default async function doctor(
     );
     checks.push(await checkCertificate(dataDir));
     checks.push(await checkService(running, up, await managerHint()));
+    if (settings) checks.push(checkRootFolders(settings));
     if (settings) checks.push(await checkSmtp(settings));
     if (opts.vfs && engine) checks.push(...await checkVfs(engine));
   } finally {

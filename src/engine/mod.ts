@@ -91,6 +91,7 @@ export type { EngineEvent, EventBus } from "./types.ts";
 export { ParamsError, parseParams } from "./params.ts";
 export {
   defaultSettings,
+  folderForm,
   isSettingKey,
   parseSettingValue,
   type SettingKey,

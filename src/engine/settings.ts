@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isAbsolute } from "../path.ts";
+import { isAbsolute, resolve } from "../path.ts";
 import { EngineError } from "./errors.ts";
 import { escapeControls, hasUnsafeCharacters } from "./names.ts";
 import type { Store } from "../store/types.ts";
@@ -57,6 +57,8 @@ export interface SettingSpec {
   check?: (value: string) => string | undefined;
   /** For a list: a problem with one of its items. */
   itemCheck?: (value: string) => string | undefined;
+  /** For a list: the form an item is stored in (after `itemCheck`); equal forms are kept once. */
+  itemForm?: (value: string) => string;
   help: string;
 }
 
@@ -71,6 +73,15 @@ function folderPath(v: string): string | undefined {
     return "takes folder paths without control characters or bidirectional overrides";
   }
   return undefined;
+}
+
+/**
+ * The stored form of a folder of `localRoots` or `scriptRoots`: `.` and `..` resolved and no
+ * trailing separator, so that the setting shows what it allows (`/srv/in/../..` is `/`, the
+ * whole disk, as the checks always took it).
+ */
+export function folderForm(v: string): string {
+  return resolve(v);
 }
 
 /** The settings table: defaults, types and one line of help each. */
@@ -113,12 +124,14 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     kind: "string[]",
     default: [],
     itemCheck: folderPath,
+    itemForm: folderForm,
     help: "folders outside which scripts may not touch the local disk ([] = no limit)",
   },
   scriptRoots: {
     kind: "string[]",
     default: [],
     itemCheck: folderPath,
+    itemForm: folderForm,
     help:
       "folders from which jobs may run a script file given by path (REST filePath, aft start -f; [] = none)",
   },
@@ -285,7 +298,7 @@ export function parseSettingValue(key: string, raw: unknown): unknown {
           const problem = spec.itemCheck?.(v);
           if (problem) throw invalid(`Setting "${key}" ${problem}, not "${escapeControls(v)}"`);
         }
-        return text;
+        return spec.itemForm ? [...new Set(text.map(spec.itemForm))] : text;
       }
       if (typeof text !== "string") {
         throw invalid(`Setting "${key}" takes a list of strings`);

@@ -20,6 +20,14 @@ Deno.test("settings: values are checked, stored and read back at once", async ()
     assert.match(bell, /not "\/opt\/a\\u0007b"/);
     await rejectsWith(engine.settings.set("localRoots", ["/srv/\u202eevil"]), "INVALID_REQUEST");
     assert.deepEqual(await engine.settings.set("localRoots", ["/srv/in"]), ["/srv/in"]);
+    // Stored resolved, once each: "/srv/in/../.." is the whole disk, and now says so.
+    if (Deno.build.os !== "windows") {
+      assert.deepEqual(
+        await engine.settings.set("localRoots", '["/srv/in/../..", "/srv/./in/", "/srv/in"]'),
+        ["/", "/srv/in"],
+      );
+      assert.deepEqual(await engine.settings.set("scriptRoots", "/opt/s//x/.."), ["/opt/s"]);
+    }
     await rejectsWith(engine.settings.set("maxConcurrentJobs", "many"), "INVALID_REQUEST");
     await rejectsWith(engine.settings.set("nope", 1), "INVALID_REQUEST");
     // One bad change in an update stores none of them.

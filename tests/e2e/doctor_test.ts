@@ -265,3 +265,35 @@ Deno.test("aft doctor warns, by ID, of records an older version stored under a n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "aft doctor warns of allowed folders an older version stored as written, and gives the command that stores them resolved",
+  {
+    ignore: Deno.build.os === "windows",
+  },
+  async () => {
+    const data = await tempDataDir();
+    try {
+      assert.equal(
+        (await runAft(["settings", "set", "localRoots", '["/srv/in/../..", "/srv/in"]'], { data }))
+          .code,
+        0,
+      );
+      assert.equal((await doctor(data)).find("allowed folders").status, "ok");
+      // As an older aft stored them: as written.
+      const db = new DatabaseSync(join(data, "aft.db"));
+      db.prepare("UPDATE settings SET value = ? WHERE key = 'localRoots'")
+        .run(JSON.stringify(["/srv/in/../..", "/srv/in/", "/srv/in"]));
+      db.close();
+      const roots = (await doctor(data)).find("allowed folders");
+      assert.equal(roots.status, "warn");
+      assert.match(roots.detail, /localRoots holds "\/srv\/in\/\.\.\/\.\." \(that is "\/"\)/);
+      assert.equal(
+        roots.fix,
+        `store them again, resolved: aft settings set localRoots '["/","/srv/in"]'`,
+      );
+    } finally {
+      await Deno.remove(data, { recursive: true });
+    }
+  },
+);
