@@ -87,6 +87,42 @@ Log.Info("OUT " + JSON.stringify(out));
 });
 
 Deno.test({
+  name:
+    "ListLocal follows a link inside localRoots, tells a link out of them or a broken one as the link itself",
+  ignore: Deno.build.os === "windows", // symbolic links need a privilege there
+}, async () => {
+  await withExampleEnv(async (env) => {
+    const root = await env.mkdir("allowed");
+    const outside = await env.mkdir("outside");
+    await env.setting("localRoots", JSON.stringify([root]));
+    await Deno.writeTextFile(join(root, "in.txt"), "12345");
+    await Deno.writeTextFile(join(outside, "secret.txt"), "x".repeat(4321));
+    await Deno.mkdir(join(outside, "dir"));
+    await Deno.symlink(join(root, "in.txt"), join(root, "a-inside.txt"));
+    await Deno.symlink(join(outside, "secret.txt"), join(root, "b-out.txt"));
+    await Deno.symlink(join(outside, "dir"), join(root, "c-outdir"));
+    await Deno.symlink(join(root, "gone.txt"), join(root, "d-broken.txt"));
+    const r = await runScript(
+      env.data,
+      env.dir,
+      `Log.Info("OUT " + JSON.stringify(ListLocal(${
+        JSON.stringify(root)
+      }, "*").map(function (f) { return f.Name + ":" + f.Size + ":" + f.IsDir; })));`,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = JSON.parse(r.stdout.slice(r.stdout.indexOf("OUT ") + 4).split("\n")[0]!);
+    const linkSize = (name: string) => Deno.lstatSync(join(root, name)).size;
+    assert.deepEqual(out, [
+      "a-inside.txt:5:false",
+      `b-out.txt:${linkSize("b-out.txt")}:false`,
+      `c-outdir:${linkSize("c-outdir")}:false`,
+      `d-broken.txt:${linkSize("d-broken.txt")}:false`,
+      "in.txt:5:false",
+    ]);
+  });
+});
+
+Deno.test({
   name: "Zip/Unzip and PGPEncryptFile/PGPDecryptFile round trips through the prelude",
   // GnuPG makes the keys; .ci/run installs it on Linux.
   ignore: !hasCommand("gpg"),

@@ -74,6 +74,24 @@ function toInfo(p: string, name: string, st: Deno.FileInfo): ScriptFileInfo {
   };
 }
 
+/**
+ * What `ListLocal` tells of an entry. A symbolic link is followed to what it names when that
+ * lies inside `localRoots` (or there are none), as before; one that leads out of them, or
+ * nowhere, is told as the link itself (its own size and time, not a folder), so that a listing
+ * reveals nothing of a file the script may not read, and a broken link (or a loop) no longer
+ * fails the whole listing.
+ */
+async function entryInfo(ctx: HostContext, p: string, e: Deno.DirEntry): Promise<Deno.FileInfo> {
+  if (!e.isSymlink) return await Deno.stat(p);
+  try {
+    await checkLocalPath(p, ctx.job.limits.localRoots);
+    return await Deno.stat(p);
+  } catch {
+    // Out of localRoots, broken, or a loop: the link itself.
+    return await Deno.lstat(p);
+  }
+}
+
 const ops: Record<string, LocalOp> = {
   async fileExists(ctx, [p]) {
     return await exists(await localPath(ctx, p), false);
@@ -163,7 +181,7 @@ const ops: Record<string, LocalOp> = {
       for await (const e of Deno.readDir(abs)) {
         if (!matchGlob(m, e.name)) continue;
         const p = join(abs, e.name);
-        infos.push(toInfo(p, e.name, await Deno.stat(p)));
+        infos.push(toInfo(p, e.name, await entryInfo(ctx, p, e)));
       }
       infos.sort((x, y) => x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0);
       return { ok: true, infos };
