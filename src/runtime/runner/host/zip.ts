@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import yauzl from "yauzl";
 import { matchGlob } from "../../../vfs/glob.ts";
 import type { ResultData } from "../../protocol/calls.ts";
-import type { HostContext } from "./context.ts";
+import { type HostContext, ScriptCallError } from "./context.ts";
 import { BatchedWriter } from "./batched_writer.ts";
 import { readEntry } from "./zip_entry.ts";
 import { unsafeTarget } from "./unzip_dest.ts";
@@ -128,6 +128,9 @@ export async function zipCall(
   try {
     sources = await collect(ctx, String(source));
   } catch (err) {
+    // A source outside localRoots throws, as the target does and as in every other helper;
+    // what is found on the disk (a missing file, a link out of them) is a failed result.
+    if (err instanceof ScriptCallError) throw err;
     return failed(err);
   }
   const tmp = await tempBeside(zipAbs);

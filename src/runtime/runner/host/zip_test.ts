@@ -245,7 +245,7 @@ Deno.test("Unzip() of a truncated archive fails and leaves the destination as it
   });
 });
 
-Deno.test("Zip() and Unzip() outside localRoots throw into the script", async () => {
+Deno.test("Zip() and Unzip() with a path outside localRoots throw into the script, source or target", async () => {
   await withDirs(async (dir) => {
     const ctx = testContext({ limits: { localRoots: [join(dir, "allowed")] } });
     await Deno.mkdir(join(dir, "allowed"));
@@ -257,6 +257,17 @@ Deno.test("Zip() and Unzip() outside localRoots throw into the script", async ()
       () => unzipCall(ctx, [join(dir, "x.zip"), join(dir, "allowed")]),
       ScriptCallError,
     );
+    // A source outside them throws too (it was a failed result, unlike every other helper).
+    await Deno.writeTextFile(join(dir, "theirs.txt"), "x");
+    await assert.rejects(
+      () => zipCall(ctx, [join(dir, "theirs.txt"), join(dir, "allowed", "x.zip")]),
+      ScriptCallError,
+    );
+    await assert.rejects(
+      () => zipCall(ctx, [join(dir, "*.txt"), join(dir, "allowed", "x.zip")]),
+      ScriptCallError,
+    );
+    assert.deepEqual([...Deno.readDirSync(join(dir, "allowed"))], []);
   });
 });
 
