@@ -142,7 +142,15 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       ),
       files: lazyOps<VfsFileOps>(
         async () => (await import("./vfs_files.ts")).createVfsFileOps(core),
-        { list: true, download: true, upload: true, mkdir: true, rename: true, remove: true },
+        {
+          list: true,
+          existing: true,
+          download: true,
+          upload: true,
+          mkdir: true,
+          rename: true,
+          remove: true,
+        },
       ),
     },
     secrets: lazyOps<SecretOps>(

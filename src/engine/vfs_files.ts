@@ -49,6 +49,11 @@ export interface VfsFileOps {
     body: ReadableStream<Uint8Array>,
     opts?: { overwrite?: boolean; size?: number },
   ): Promise<VfsFileEntry>;
+  /**
+   * Which of `names` the folder `dir` already has (files or folders), asked over one
+   * connection: the upload form's "replace?" question for names on other pages of a folder.
+   */
+  existing(vfs: string, dir: string, names: string[]): Promise<string[]>;
   /** Makes a folder (its parent must exist); ALREADY_EXISTS when something has that name. */
   mkdir(vfs: string, path: string): Promise<VfsFileEntry>;
   /** Renames or moves; ALREADY_EXISTS when `to` exists (nothing is replaced). */
@@ -194,6 +199,17 @@ export function createVfsFileOps(core: EngineCore): VfsFileOps {
               : 0
           );
         return { path: p, entries };
+      }),
+
+    existing: (vfs: string, dir: string, names: string[]) =>
+      using(vfs, async (v) => {
+        const d = checkPath(dir);
+        const out: string[] = [];
+        for (const name of names) {
+          const p = checkItem(d.endsWith("/") ? `${d}${name}` : `${d}/${name}`);
+          if (await exists(v, p)) out.push(name);
+        }
+        return out;
       }),
 
     async download(vfs: string, path: string) {

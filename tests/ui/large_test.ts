@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { runAft } from "../e2e/_cli.ts";
 import { BROWSER_TESTS, watchedPage } from "./_browser.ts";
@@ -142,6 +143,68 @@ Deno.test({
       await w.page.waitForURL(/deleted=1/);
       assert.deepEqual(names(), ["one line.txt"]);
       w.assertClean("renaming and deleting names with line breaks");
+    } finally {
+      await w.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "file browser: uploading a name the folder has on another page asks before replacing it, and cancelling sends nothing",
+  ignore: !BROWSER_TESTS,
+  ...opts,
+  async fn() {
+    const { svc, browser } = await setup();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-pages-" });
+    const w = await watchedPage(browser);
+    try {
+      // 250 files: "zz-last.txt" is on the second page of 200.
+      for (let i = 0; i < 249; i++) {
+        await Deno.writeTextFile(join(dir, `f${String(i).padStart(3, "0")}.txt`), "x");
+      }
+      await Deno.writeTextFile(join(dir, "zz-last.txt"), "kept");
+      const add = await runAft(["vfs", "add", "paged", "--type", "disk", "--target", dir], {
+        data: svc.data,
+      });
+      assert.equal(add.code, 0, add.stderr);
+      await svc.signIn(w.context);
+      await w.page.goto(`${svc.url}/vfs/paged/browse?path=/`);
+      await w.page.locator("html[data-ready]").waitFor();
+      assert.equal(await w.page.locator("tbody tr").filter({ hasText: "zz-last.txt" }).count(), 0);
+
+      const upload = (name: string) =>
+        w.page.getByLabel("Files to upload").setInputFiles({
+          name,
+          mimeType: "text/plain",
+          buffer: Buffer.from("new"),
+        });
+      await upload("zz-last.txt");
+      await w.page.getByRole("button", { name: "Upload", exact: true }).click();
+      const dialog = w.page.locator("#confirm-dialog[open]");
+      await dialog.waitFor();
+      assert.match(
+        await dialog.innerText(),
+        /This folder already has "zz-last\.txt": replace it\?/,
+      );
+      await w.page.locator("#confirm-dialog button", { hasText: "Cancel" }).click();
+      await dialog.waitFor({ state: "detached" });
+      assert.equal(await Deno.readTextFile(join(dir, "zz-last.txt")), "kept");
+
+      // Asked again and confirmed: replaced.
+      await w.page.getByRole("button", { name: "Upload", exact: true }).click();
+      await dialog.waitFor();
+      await w.page.locator("#confirm-ok").click();
+      await w.page.waitForURL(/uploaded/);
+      assert.equal(await Deno.readTextFile(join(dir, "zz-last.txt")), "new");
+
+      // A new name is not asked about.
+      await upload("brand-new.txt");
+      await w.page.getByRole("button", { name: "Upload", exact: true }).click();
+      await w.page.waitForURL(/uploaded/);
+      assert.equal(await Deno.readTextFile(join(dir, "brand-new.txt")), "new");
+      w.assertClean("uploading over a name on another page");
     } finally {
       await w.close();
       await Deno.remove(dir, { recursive: true });

@@ -3,9 +3,9 @@
  * Uploads in the file browser: a `form[data-upload=URL]` sends each chosen file as the body of
  * its own `PUT URL?path=DIR/NAME` (streamed by the browser, never read whole into the page),
  * with the page's CSRF token as `X-CSRF-Token`, and shows each file's progress. A name the
- * folder already has (`data-names`: those on the page shown) is replaced only after the
- * confirmation dialog said so; one on another page of a large folder is refused by the service
- * (409, the file kept), and that answer is shown.
+ * folder already has (`data-names`: those on the page shown; the others asked of the service
+ * at `data-existing`) is replaced only after the confirmation dialog said so; one the service
+ * could not be asked about is refused by it (409, the file kept), and that answer is shown.
  * When every file has been answered the folder is shown again, with what went wrong if any.
  *
  * @module
@@ -56,6 +56,23 @@ function put(
   });
 }
 
+/**
+ * Which of `names` the folder `dir` has, from the service (`url?path=DIR&name=...`); none when
+ * it cannot say (the upload then refuses a name that is taken, 409, the file kept).
+ */
+async function existingNames(url: string, dir: string, names: string[]): Promise<string[]> {
+  const q = new URLSearchParams({ path: dir });
+  for (const n of names) q.append("name", n);
+  try {
+    const res = await fetch(`${url}?${q}`, { headers: { Accept: "application/json" } });
+    if (!res.ok) return [];
+    const body = await res.json() as { existing?: unknown };
+    return Array.isArray(body.existing) ? body.existing.filter((n) => typeof n === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Wires every upload form under `root`. */
 export function wireUploads(root: Document = document): void {
   for (const form of root.querySelectorAll<HTMLFormElement>("form[data-upload]")) {
@@ -68,6 +85,11 @@ export function wireUploads(root: Document = document): void {
       if (files.length === 0) return;
       const dir = form.dataset.dir ?? "/";
       const taken = new Set(JSON.parse(form.dataset.names ?? "[]") as string[]);
+      // Names on other pages of the folder: the service says which it has.
+      const unseen = files.map((f) => f.name).filter((n) => !taken.has(n));
+      if (unseen.length > 0 && form.dataset.existing) {
+        for (const n of await existingNames(form.dataset.existing, dir, unseen)) taken.add(n);
+      }
       const clash = files.filter((f) => taken.has(f.name)).map((f) => `"${f.name}"`);
       let overwrite = false;
       if (clash.length > 0) {

@@ -173,6 +173,7 @@ export function VfsBrowsePage(props: {
                 data-upload={`${base}/upload`}
                 data-dir={props.path}
                 data-names={JSON.stringify(names)}
+                data-existing={`${base}/existing`}
                 method="post"
                 action={`${base}/upload`}
               >

@@ -252,6 +252,26 @@ export function vfsRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
     });
   });
 
+  // The names of an upload the folder already has, asked before it starts (the page knows only
+  // the names on the page it shows): `?path=DIR&name=A&name=B`, at most 1,000 names.
+  app.get("/vfs/:name/existing", async (c) => {
+    const names = c.req.queries("name") ?? [];
+    try {
+      if (names.length > 1000) {
+        throw new EngineError("INVALID_REQUEST", "At most 1,000 names can be asked at once");
+      }
+      const existing = await engine.vfs.files.existing(
+        c.req.param("name"),
+        c.req.query("path") ?? "/",
+        names,
+      );
+      return c.json({ existing });
+    } catch (err) {
+      const r = refusal(err);
+      return c.json({ error: { message: r.message } }, r.status);
+    }
+  });
+
   app.put("/vfs/:name/upload", async (c) => {
     const size = Number(c.req.header("Content-Length"));
     if (!Number.isSafeInteger(size) || size < 0) {

@@ -71,6 +71,19 @@ Deno.test({
       assert.equal((await put(csrf)).status, 409, "no overwrite unless asked");
       assert.equal((await put(csrf, true)).status, 201);
 
+      // Which names the folder has, for the upload form's question.
+      const ask = async (q: string) => {
+        const r = await t.request(`/vfs/box/existing?${q}`);
+        return { status: r.status, body: await r.json() };
+      };
+      assert.deepEqual(
+        await ask(`path=/&name=${encodeURIComponent(name)}&name=other.txt`),
+        { status: 200, body: { existing: [name] } },
+      );
+      assert.deepEqual(await ask("path=/nope&name=a"), { status: 200, body: { existing: [] } });
+      assert.equal((await ask(`path=/&${"name=a&".repeat(1001)}`)).status, 400);
+      assert.equal((await ask("path=/&name=..")).status, 400);
+
       const page = await t.get("/vfs/box/browse?path=/");
       assert.ok(!page.html.includes("<b>"), "the name is escaped");
       assert.ok(page.html.includes("&lt;b&gt;"));
