@@ -212,6 +212,54 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "file browser: a row's rename field is made when its form opens, and renaming works without scripts too",
+  ignore: !BROWSER_TESTS,
+  ...opts,
+  async fn() {
+    const { svc, browser } = await setup();
+    const dir = await Deno.makeTempDir({ prefix: "aft-ui-rename-" });
+    try {
+      for (let i = 0; i < 3; i++) await Deno.writeTextFile(join(dir, `f${i}.txt`), "x");
+      const add = await runAft(["vfs", "add", "ren", "--type", "disk", "--target", dir], {
+        data: svc.data,
+      });
+      assert.equal(add.code, 0, add.stderr);
+      for (const javaScriptEnabled of [true, false]) {
+        const context = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled });
+        try {
+          await svc.signIn(context);
+          const page = await context.newPage();
+          await page.goto(`${svc.url}/vfs/ren/browse?path=/`);
+          // No text field on the page until a rename form opens (with scripts).
+          if (javaScriptEnabled) {
+            await page.locator("html[data-ready]").waitFor();
+            assert.equal(await page.locator('tbody input[type="text"]').count(), 0);
+          }
+          const from = javaScriptEnabled ? "f0.txt" : "f1.txt";
+          const to = javaScriptEnabled ? "renamed-js.txt" : "renamed-plain.txt";
+          const row = page.locator("tbody tr").filter({ hasText: from });
+          await row.locator("summary").click();
+          const field = row.getByRole("textbox");
+          assert.equal(await field.inputValue(), from);
+          if (javaScriptEnabled) {
+            assert.equal(await page.locator('tbody input[type="text"]').count(), 1);
+          }
+          await field.fill(to);
+          await row.getByRole("button", { name: "Rename" }).click();
+          await page.waitForURL(/renamed=1/);
+          assert.ok(await Deno.stat(join(dir, to)).then(() => true, () => false), to);
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 // ---- the end ----------------------------------------------------------------------------
 
 Deno.test({
