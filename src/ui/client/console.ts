@@ -18,7 +18,7 @@ import { wireUploads } from "./file_upload.ts";
 import { wireJobFacts } from "./job_live.ts";
 import { wireJobTable } from "./job_table.ts";
 import { wireLocalTimeInputs } from "./local_input.ts";
-import { wireLazyFields } from "./lazy_inputs.ts";
+import { wireLazyFields } from "./lazy_fields.ts";
 import { wireLiveLog } from "./log_view.ts";
 import { wireParamRows } from "./params.ts";
 import { wireStrengthMeters } from "./strength.ts";

@@ -102,7 +102,7 @@ function RowActions(props: { vfs: string; dir: string; e: VfsFileEntry }) {
         </a>
       )}
       {
-        /* The field is made when the form is first opened (client/lazy_inputs.ts): one in each
+        /* The field is made when the form is first opened (client/lazy_fields.ts): one in each
            closed <details> of 200 rows cost Chromium about 1.3 s. */
       }
       <details class="rename" data-lazy-fields>
