@@ -19,7 +19,7 @@ import { dirname, join } from "../path.ts";
 import { ServiceError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { joinBytes } from "../bytes.ts";
-import { type SseEvent, SseParser } from "./sse.ts";
+import { type SseEvent, SseParser } from "../sse.ts";
 
 export interface TrustOptions {
   insecure?: boolean;

@@ -19,14 +19,10 @@
  * @module
  */
 
-/** One event as received. */
-export interface StreamEvent {
-  /** The `event:` field; "message" when absent. */
-  event: string;
-  data: string;
-  /** The `id:` field; undefined when the event had none. */
-  id?: string;
-}
+import { type SseEvent, SseParser } from "../../sse.ts";
+
+/** One event as received (`src/sse.ts`). */
+export type StreamEvent = SseEvent;
 
 /** The follower's state, for a status line. */
 export type FollowState = "connecting" | "open" | "retrying" | "ended" | "failed" | "closed";
@@ -186,49 +182,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The events of an event stream body, per the HTML standard's parsing rules: lines end in
- * CRLF, LF or CR; `field: value` with one optional space; comments start with ":"; an event
- * is dispatched at a blank line when it has data; `retry:` is reported through `onRetry`.
+ * The events of an event stream body (`src/sse.ts` parses them, as for the CLI); `retry:` is
+ * reported through `onRetry`. An event without its blank line at the end is not dispatched.
  */
 export async function* parseEvents(
   body: ReadableStream<Uint8Array>,
   onRetry: (ms: number) => void = () => {},
 ): AsyncGenerator<StreamEvent> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  let data: string[] = [];
-  let event = "";
-  let id: string | undefined;
-  let sawCr = false;
+  const ready: StreamEvent[] = [];
+  const events = new SseParser((e) => ready.push(e), onRetry);
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return; // an event without its blank line is not dispatched
-      let chunk = decoder.decode(value, { stream: true });
-      if (sawCr && chunk.startsWith("\n")) chunk = chunk.slice(1);
-      sawCr = chunk.endsWith("\r");
-      buf += chunk;
-      const lines = buf.split(/\r\n|\r|\n/);
-      buf = lines.pop()!;
-      for (const line of lines) {
-        if (line === "") {
-          if (data.length > 0) yield { event: event || "message", data: data.join("\n"), id };
-          data = [];
-          event = "";
-          id = undefined;
-          continue;
-        }
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let v = colon < 0 ? "" : line.slice(colon + 1);
-        if (v.startsWith(" ")) v = v.slice(1);
-        if (field === "data") data.push(v);
-        else if (field === "event") event = v;
-        else if (field === "id" && !v.includes("\0")) id = v;
-        else if (field === "retry" && /^\d+$/.test(v)) onRetry(Number(v));
-      }
+      if (done) return;
+      events.push(value);
+      while (ready.length > 0) yield ready.shift()!;
     }
   } finally {
     // Cancelling the reader lets the connection go.

@@ -1,7 +1,8 @@
 /**
- * Server-sent events (`text/event-stream`) read from a body that arrives in pieces: how
- * `aft start --wait` and `aft run` delegated to a service follow a job's log
- * (`src/http/job_log_stream.ts` sends it; `ApiClient.stream` in `http.ts` reads it).
+ * Server-sent events (`text/event-stream`) read from a body that arrives in pieces: how the
+ * console's live views (`ui/client/live.ts`, in the browser) and `aft start --wait` or an
+ * `aft run` handed to a service (`client/http.ts`) follow a job's log, which
+ * `http/job_log_stream.ts` sends. A leaf both import.
  *
  * @example
  * ```ts
@@ -18,21 +19,25 @@
  */
 export const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 
-/** One event of a stream: its `event` name (`message` when none), `data` and `id`. */
+/** One event of a stream. */
 export interface SseEvent {
+  /** The `event:` field; "message" when absent. */
   event: string;
   data: string;
+  /** The `id:` field; undefined when the event had none. */
   id?: string;
 }
 
 /**
  * Server-sent events from a body given in pieces (cut anywhere, even inside a UTF-8 character
- * or between CR and LF), per the WHATWG rules: lines end with CRLF, LF or CR; a blank line
- * ends an event; `data` lines join with LF; lines starting with `:` are comments (keep-alives).
+ * or between CR and LF), per the HTML standard's rules: lines end with CRLF, LF or CR; a blank
+ * line ends an event, which is dispatched when it has data; `data` lines join with LF; lines
+ * starting with `:` are comments (keep-alives); `retry:` goes to `onRetry`.
  */
 export class SseParser {
   readonly #decoder = new TextDecoder();
   readonly #onEvent: (e: SseEvent) => void;
+  readonly #onRetry: (ms: number) => void;
   #text = "";
   #afterCR = false;
   #event = "";
@@ -41,8 +46,9 @@ export class SseParser {
   #size = 0;
   #id: string | undefined;
 
-  constructor(onEvent: (e: SseEvent) => void) {
+  constructor(onEvent: (e: SseEvent) => void, onRetry: (ms: number) => void = () => {}) {
     this.#onEvent = onEvent;
+    this.#onRetry = onRetry;
   }
 
   push(bytes: Uint8Array): void {
@@ -65,16 +71,14 @@ export class SseParser {
 
   #line(line: string): void {
     if (line === "") {
-      if (this.#data.length > 0 || this.#event !== "") {
-        this.#onEvent({
-          event: this.#event || "message",
-          data: this.#data.join("\n"),
-          ...(this.#id !== undefined ? { id: this.#id } : {}),
-        });
+      if (this.#data.length > 0) {
+        const data = this.#data.join("\n");
+        this.#onEvent({ event: this.#event || "message", data, id: this.#id });
       }
       this.#event = "";
       this.#data = [];
       this.#size = 0;
+      this.#id = undefined;
       return;
     }
     if (line.startsWith(":")) return;
@@ -87,5 +91,6 @@ export class SseParser {
       this.#data.push(value);
       this.#size += value.length + 1;
     } else if (field === "id" && !value.includes("\0")) this.#id = value;
+    else if (field === "retry" && /^\d+$/.test(value)) this.#onRetry(Number(value));
   }
 }

@@ -24,8 +24,8 @@ Deno.test("SseParser reads events whatever the pieces they arrive in", () => {
     "event: end\rdata\r\r";
   const want: SseEvent[] = [
     { event: "log", id: "7", data: '{"text":"caf\u00e9 \u{1F600}"}' },
-    { event: "message", id: "7", data: "one\ntwo" },
-    { event: "end", id: "7", data: "" },
+    { event: "message", id: undefined, data: "one\ntwo" },
+    { event: "end", id: undefined, data: "" },
   ];
   for (const got of eventsCutAnywhere(text)) assert.deepEqual(got, want);
 });
@@ -36,7 +36,7 @@ Deno.test("SseParser holds an event until its blank line, and ignores unknown fi
   p.push(enc("event: log\nretry: 10\nfoo\ndata: x"));
   assert.deepEqual(got, []);
   p.push(enc("\n\n"));
-  assert.deepEqual(got, [{ event: "log", data: "x" }]);
+  assert.deepEqual(got, [{ event: "log", data: "x", id: undefined }]);
 });
 
 Deno.test("SseParser refuses an event that never ends instead of growing without bound", () => {
