@@ -31,32 +31,32 @@ const GLOBAL: Flags = {
   "--debug": { key: "debug", value: true, global: true },
 };
 
-const RUN: Flags = {
+/** A flag that takes a value, under each of `names` (a short and a long one). */
+const valued = (key: string, ...names: string[]): Flags =>
+  Object.fromEntries(names.map((n) => [n, { key }]));
+
+/** Flags `aft run` and `aft start` share. */
+const SHARED: Flags = {
   ...GLOBAL,
-  "-f": { key: "file" },
-  "--file": { key: "file" },
-  "-p": { key: "params" },
-  "--params": { key: "params" },
-  "--no-progress": { key: "progress", value: false },
+  ...valued("file", "-f", "--file"),
+  ...valued("params", "-p", "--params"),
   "--timings": { key: "timings", value: true },
 };
 
+const RUN: Flags = {
+  ...SHARED,
+  "--no-progress": { key: "progress", value: false },
+};
+
 const START: Flags = {
-  ...GLOBAL,
-  "-n": { key: "name" },
-  "--name": { key: "name" },
-  "--scriptid": { key: "scriptid" },
-  "-f": { key: "file" },
-  "--file": { key: "file" },
-  "-a": { key: "apikey" },
-  "--apikey": { key: "apikey" },
-  "-p": { key: "params" },
-  "--params": { key: "params" },
-  "--host": { key: "host" },
-  "--ca-cert": { key: "caCert" },
+  ...SHARED,
+  ...valued("name", "-n", "--name"),
+  ...valued("scriptid", "--scriptid"),
+  ...valued("apikey", "-a", "--apikey"),
+  ...valued("host", "--host"),
+  ...valued("caCert", "--ca-cert"),
   "--wait": { key: "wait", value: true },
   "--insecure": { key: "insecure", value: true },
-  "--timings": { key: "timings", value: true },
 };
 
 /**

@@ -72,8 +72,8 @@ Deno.test("aft run's modules import no Node module but node:sqlite, and no npm p
 });
 
 Deno.test("aft start's modules import no Node module and no npm package", async () => {
-  // Before, its command line came through commander (about 90 ms of a 0.28 s `aft start
-  // --wait`, the first npm import) and start.ts loaded node:path and the engine's re-exports.
+  // Before, its command line came through commander (86 to 91 ms in `aft start --timings`,
+  // the first npm import) and start.ts loaded node:path and the engine's re-exports.
   // Node's TLS layer is loaded when the first connection is made.
   const outside = new Set<string>();
   for (const root of ["main.ts", "src/cli_short.ts", "src/commands/start.ts"]) {

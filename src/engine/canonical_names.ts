@@ -98,6 +98,31 @@ async function refuseTwin<T extends Named>(kind: Kind<T>, name: string, self?: s
   if (twin) throw new StoreError("ALREADY_EXISTS", `${kind.what} named "${name}" already exists`);
 }
 
+const nfc = (name: string) => name.normalize("NFC");
+
+/**
+ * `create` and `update` of a kind whose records are named by `name`: the name stored in NFC,
+ * and refused when another record has it in another spelling.
+ */
+function namedWrites<I extends { name: string }, P extends { name?: string }, R>(
+  kind: Kind<Named>,
+  ops: { create(input: I): Promise<R>; update(id: string, patch: P): Promise<R> },
+): { create(input: I): Promise<R>; update(id: string, patch: P): Promise<R> } {
+  return {
+    async create(input) {
+      const name = nfc(input.name);
+      await refuseTwin(kind, name);
+      return await ops.create({ ...input, name });
+    },
+    async update(id, patch) {
+      if (patch.name === undefined) return await ops.update(id, patch);
+      const name = nfc(patch.name);
+      await refuseTwin(kind, name, id);
+      return await ops.update(id, { ...patch, name });
+    },
+  };
+}
+
 /**
  * `store`, its names canonical (see the module note); everything else passes through to it.
  * Applied once, where the engine's core is made (`createCore`).
@@ -144,32 +169,14 @@ export function canonicalNames(store: Store): Store {
   for (const kind of [scripts, vfs, secrets, apikeys, schedules, admins] as Kind<Named>[]) {
     kind.legacy = legacyNames(kind);
   }
-  const nfc = (name: string) => name.normalize("NFC");
-
   const overrides: Partial<Store> = {
     scripts: over(store.scripts, {
       getByName: (name) => lookup(scripts, name),
-      async create(input) {
-        await refuseTwin(scripts, nfc(input.name));
-        return await store.scripts.create({ ...input, name: nfc(input.name) });
-      },
-      async update(id, patch) {
-        if (patch.name === undefined) return await store.scripts.update(id, patch);
-        await refuseTwin(scripts, nfc(patch.name), id);
-        return await store.scripts.update(id, { ...patch, name: nfc(patch.name) });
-      },
+      ...namedWrites(scripts, store.scripts),
     }),
     vfs: over(store.vfs, {
       getByName: (name) => lookup(vfs, name),
-      async create(input) {
-        await refuseTwin(vfs, nfc(input.name));
-        return await store.vfs.create({ ...input, name: nfc(input.name) });
-      },
-      async update(id, patch) {
-        if (patch.name === undefined) return await store.vfs.update(id, patch);
-        await refuseTwin(vfs, nfc(patch.name), id);
-        return await store.vfs.update(id, { ...patch, name: nfc(patch.name) });
-      },
+      ...namedWrites(vfs, store.vfs),
     }),
     secrets: over(store.secrets, {
       getByName: (name) => lookup(secrets, name),
@@ -197,15 +204,7 @@ export function canonicalNames(store: Store): Store {
     }),
     schedules: over(store.schedules, {
       get: (idOrName) => lookup(schedules, idOrName),
-      async create(input) {
-        await refuseTwin(schedules, nfc(input.name));
-        return await store.schedules.create({ ...input, name: nfc(input.name) });
-      },
-      async update(id, patch) {
-        if (patch.name === undefined) return await store.schedules.update(id, patch);
-        await refuseTwin(schedules, nfc(patch.name), id);
-        return await store.schedules.update(id, { ...patch, name: nfc(patch.name) });
-      },
+      ...namedWrites(schedules, store.schedules),
       async remove(idOrName) {
         const found = await lookup(schedules, idOrName);
         return found ? await store.schedules.remove(found.id) : false;
@@ -240,11 +239,17 @@ export function canonicalNames(store: Store): Store {
  * on `base` (a class's private fields are not the proxy's).
  */
 function over<T extends object>(base: T, changes: Partial<T>): T {
+  // Bound once per function (the log lines of every job come through here), and again when a
+  // member is replaced on `base` (tests wrap store methods that way).
+  const bound = new WeakMap<object, unknown>();
   return new Proxy(base, {
     get(target, prop) {
       if (Object.hasOwn(changes, prop)) return changes[prop as keyof T];
       const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
+      if (typeof v !== "function") return v;
+      let b = bound.get(v);
+      if (b === undefined) bound.set(v, b = v.bind(target));
+      return b;
     },
   });
 }

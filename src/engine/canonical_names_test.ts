@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PostgresStore } from "../store/postgres/postgres.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
+import { canonicalNames } from "./canonical_names.ts";
 import { startPostgres } from "../../tests/fixtures/postgres.ts";
 import { rejectsWith, withEngine } from "./_test_engine.ts";
 import type { Engine } from "./surface.ts";
@@ -126,3 +127,25 @@ if (Deno.build.os !== "linux") {
     }
   });
 }
+
+Deno.test("the names wrapper passes on members as the store has them now, its own methods bound to it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aft-nfc-" });
+  const raw = new SqliteStore(join(dir, "aft.db"));
+  try {
+    await raw.migrate();
+    const store = canonicalNames(raw);
+    const count = store.jobs.countByStatus;
+    assert.equal(store.jobs.countByStatus, count, "one bound function per member, not one per use");
+    assert.deepEqual(await count(), await raw.jobs.countByStatus());
+    // A member replaced on the store (as tests wrap methods) is the one the wrapper gives.
+    assert.equal(await store.jobs.get("before"), undefined);
+    const calls: string[] = [];
+    const real = raw.jobs.get.bind(raw.jobs);
+    store.jobs.get = (id) => (calls.push(id), real(id));
+    assert.equal(await store.jobs.get("nope"), undefined);
+    assert.deepEqual(calls, ["nope"]);
+  } finally {
+    await raw.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -53,28 +53,30 @@ export function jobLogStream(
     // A comment now and then while the job is quiet, so that no proxy or load balancer takes
     // the stream for an idle connection and cuts it (nginx: after 60 s).
     const keepAlive = setInterval(() => {
-      if (!abort.signal.aborted) stream.write(": keep-alive\n\n").catch(() => abort.abort());
+      stream.write(": keep-alive\n\n").catch(() => abort.abort());
     }, KEEP_ALIVE_MS);
-    abort.signal.addEventListener("abort", () => clearInterval(keepAlive), { once: true });
-    for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
-      if (e.type === "line") {
-        await stream.writeSSE({
-          event: "log",
-          id: String(e.line.seq),
-          data: JSON.stringify(lineView(e.line)),
-        });
-      } else {
-        await stream.writeSSE({
-          event: "end",
-          data: JSON.stringify({
-            status: e.job.status,
-            exitCode: e.job.exitCode ?? null,
-            error: e.job.error ?? null,
-          }),
-        });
+    try {
+      for await (const e of engine.jobs.follow(id, { after, signal: abort.signal })) {
+        if (e.type === "line") {
+          await stream.writeSSE({
+            event: "log",
+            id: String(e.line.seq),
+            data: JSON.stringify(lineView(e.line)),
+          });
+        } else {
+          await stream.writeSSE({
+            event: "end",
+            data: JSON.stringify({
+              status: e.job.status,
+              exitCode: e.job.exitCode ?? null,
+              error: e.job.error ?? null,
+            }),
+          });
+        }
       }
+    } finally {
+      clearInterval(keepAlive);
     }
-    clearInterval(keepAlive);
     const last = access && closedEvent(access, abort);
     if (last && !stream.aborted) await stream.writeSSE(last);
   });
