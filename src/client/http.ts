@@ -61,15 +61,41 @@ export function configDir(): string {
 /** Splits `host:port`, `[v6]:port` or `host` (port 44399). */
 export function splitHostPort(text: string): { host: string; port: number } {
   const t = text.trim().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  const bad = () => new ServiceError(`"${text}" is not a host, host:port or [IPv6]:port`);
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(t) ?? /^([^:]+)(?::(\d+))?$/.exec(t);
   if (!m) {
-    // a bare IPv6 address without brackets
-    if (t.includes(":")) return { host: t, port: 44399 };
-    throw new ServiceError(`"${text}" is not a host or host:port`);
+    // A bare IPv6 address without brackets (then with the default port); anything else with
+    // colons ("bad:host:99999", "host:") is a mistake, not an address.
+    if (isIpv6(t)) return { host: t, port: 44399 };
+    throw bad();
   }
+  const host = m[1]!;
+  if (t.startsWith("[") ? !isIpv6(host) : !isHostName(host)) throw bad();
   const port = m[2] ? Number(m[2]) : 44399;
   if (!(port > 0 && port < 65536)) throw new ServiceError(`Bad port in "${text}"`);
-  return { host: m[1]!, port };
+  return { host, port };
+}
+
+/** An IPv6 address, with a zone (`fe80::1%eth0`) or not, as URLs read one. */
+function isIpv6(text: string): boolean {
+  const addr = text.replace(/%[\w.-]+$/, "");
+  if (!addr.includes(":")) return false;
+  try {
+    return new URL(`https://[${addr}]/`).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A host name or IPv4 address, and nothing more (no user@, spaces or other URL parts). */
+function isHostName(text: string): boolean {
+  try {
+    const u = new URL(`https://${text}/`);
+    return u.hostname !== "" && u.username === "" && u.password === "" && u.port === "" &&
+      u.pathname === "/";
+  } catch {
+    return false;
+  }
 }
 
 const IP = /^(\d+\.\d+\.\d+\.\d+|.*:.*)$/;

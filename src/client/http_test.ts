@@ -24,7 +24,17 @@ Deno.test("splitHostPort() takes host, host:port and [v6]:port", () => {
   assert.deepEqual(splitHostPort("example.com"), { host: "example.com", port: 44399 });
   assert.deepEqual(splitHostPort("[::1]:8443"), { host: "::1", port: 8443 });
   assert.deepEqual(splitHostPort("https://h:1/x"), { host: "h", port: 1 });
-  assert.throws(() => splitHostPort("h:99999"));
+  assert.throws(() => splitHostPort("h:99999"), /Bad port/);
+  assert.deepEqual(splitHostPort("fe80::1"), { host: "fe80::1", port: 44399 });
+  assert.deepEqual(splitHostPort("[fe80::1%eth0]:9"), { host: "fe80::1%eth0", port: 9 });
+  assert.deepEqual(splitHostPort("::ffff:10.0.0.1"), { host: "::ffff:10.0.0.1", port: 44399 });
+});
+
+Deno.test("splitHostPort() refuses what is not an address, with the words to fix it", () => {
+  // "bad:host:99999" was taken for an IPv6 address, and the connection failed later on DNS.
+  for (const text of ["bad:host:99999", "host:", "host:abc", "[nope]:1", "a b:1", "u@h:1", ""]) {
+    assert.throws(() => splitHostPort(text), /is not a host, host:port or \[IPv6\]:port/, text);
+  }
 });
 
 Deno.test("parseResponse() refuses a body cut short", () => {
