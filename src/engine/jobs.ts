@@ -83,6 +83,8 @@ export interface JobOps {
   list(filter?: JobListFilter): Promise<JobPage>;
   /** The job and its log lines after `after` (a line's `seq`), at most `limit` when given. */
   log(id: string, after?: number, limit?: number): Promise<{ job: JobView; lines: LogLine[] }>;
+  /** The `seq` of the job's last log line stored so far (0: none); JOB_NOT_FOUND. */
+  lastLogSeq(id: string): Promise<number>;
   /**
    * Log lines as they are stored, by this process or any other on the database, until the
    * job ends. `pollMs`: how often the store is read when this process is told nothing.
@@ -371,6 +373,10 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
     async log(id: string, after = 0, limit?: number) {
       const job = await find(id);
       return { job: jobView(job), lines: await store.jobs.logs(id, after, limit) };
+    },
+    async lastLogSeq(id: string) {
+      await find(id);
+      return await store.jobs.lastLogSeq(id);
     },
     async halt(id: string) {
       const job = await find(id);

@@ -67,10 +67,15 @@ export function insertJob(
   return n === 1 ? job : undefined;
 }
 
-function appendErrorLine(q: SqliteQueries, id: string, ts: string, text: string): void {
-  const seq = Number(
+/** The `seq` of job `id`'s last log line; 0 when it has none. */
+function lastSeq(q: SqliteQueries, id: string): number {
+  return Number(
     q.get("SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ?", id)?.s ?? 0,
   );
+}
+
+function appendErrorLine(q: SqliteQueries, id: string, ts: string, text: string): void {
+  const seq = lastSeq(q, id);
   q.run(
     "INSERT INTO job_logs (job_id, seq, ts, level, text) VALUES (?, ?, ?, 'error', ?)",
     id,
@@ -204,6 +209,7 @@ export function sqliteJobs(
       });
       return Promise.resolve();
     },
+    lastLogSeq: (jobId) => Promise.resolve(lastSeq(q, jobId)),
     logs: (jobId, afterSeq = 0, limit = -1) =>
       Promise.resolve(
         q.all(

@@ -305,6 +305,8 @@ export interface Store {
     appendLogs(lines: LogLine[]): Promise<void>;
     /** Lines with seq > afterSeq, in order; at most `limit` of them when given. */
     logs(jobId: string, afterSeq?: number, limit?: number): Promise<LogLine[]>;
+    /** The `seq` of the job's last stored line; 0 when it has none. */
+    lastLogSeq(jobId: string): Promise<number>;
     /** Removes finished jobs (and their logs) finished before `cutoff`; returns how many. */
     purge(cutoff: string): Promise<number>;
     /**

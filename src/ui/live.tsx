@@ -22,16 +22,25 @@ export const LOG_MAX_LINES = 5000;
 /**
  * A log that follows `src` (server-sent events) and shows every line once, in order: the last
  * `maxLines` of them (default `LOG_MAX_LINES`); once earlier ones are dropped, a note says so,
- * with a link to `download`, the whole log.
+ * with a link to `download`, the whole log. `startAfter`: the stream starts after that line (the
+ * lines before it count as dropped; `src` is asked with it as `Last-Event-ID`).
  */
 export function LiveLog(
-  props: { src: string; label: string; id?: string; download?: string; maxLines?: number },
+  props: {
+    src: string;
+    label: string;
+    id?: string;
+    download?: string;
+    maxLines?: number;
+    startAfter?: number;
+  },
 ) {
   return (
     <div
       class="live-log"
       data-live-log={props.src}
       data-max-lines={String(props.maxLines ?? LOG_MAX_LINES)}
+      data-start-after={props.startAfter ? String(props.startAfter) : undefined}
       id={props.id}
     >
       <p class="log-dropped" hidden>

@@ -119,4 +119,25 @@ export const pageSteps: Step[] = [
     assert.deepEqual((await a.jobs.logs(j.id, 3)).map((l) => l.seq), [4, 5]);
     assert.deepEqual(await a.jobs.logs(j.id, 5, 10), []);
   }],
+  [
+    "jobs.lastLogSeq() is the job's own last line, 0 before its first and for no such job",
+    async (c) => {
+      const a = await c.open();
+      const j = await a.jobs.create(input);
+      const other = await a.jobs.create(input);
+      const line = (jobId: string, seq: number) => ({
+        jobId,
+        seq,
+        ts: "2026-03-01T00:00:00.000Z",
+        level: "info" as const,
+        text: `${seq}`,
+      });
+      assert.equal(await a.jobs.lastLogSeq(j.id), 0);
+      await a.jobs.appendLogs([1, 2, 3].map((n) => line(j.id, n)));
+      await a.jobs.appendLogs([1, 2, 3, 4, 5, 6, 7].map((n) => line(other.id, n)));
+      assert.equal(await a.jobs.lastLogSeq(j.id), 3);
+      assert.equal(await a.jobs.lastLogSeq(other.id), 7);
+      assert.equal(await a.jobs.lastLogSeq("no-such-job"), 0);
+    },
+  ],
 ];

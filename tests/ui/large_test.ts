@@ -112,6 +112,42 @@ Deno.test({
     } finally {
       await w.close();
     }
+    // The page of the job once it has ended starts its log at the last 5,000 lines: the
+    // browser makes those and no others (it made all 100,000, then dropped them, before).
+    const again = await watchedPage(browser);
+    try {
+      await svc.signIn(again.context);
+      await again.page.addInitScript(() => {
+        const g = globalThis as unknown as { linesMade: number };
+        g.linesMade = 0;
+        const make = Document.prototype.createElement;
+        Document.prototype.createElement = function (this: Document, tag: string, o?: unknown) {
+          if (tag.toLowerCase() === "li") g.linesMade++;
+          return make.call(this, tag, o as ElementCreationOptions);
+        } as typeof make;
+      });
+      await again.page.goto(svc.url + job);
+      const log = again.page.locator("#job-log");
+      await again.page.locator("#job-log[data-ended=succeeded]").waitFor({ timeout: 60_000 });
+      const seqs = await log.locator("li").evaluateAll((els) =>
+        els.map((e) => Number((e as HTMLElement).dataset.seq))
+      );
+      assert.deepEqual(
+        [seqs.length, seqs[0], seqs.at(-1)],
+        [5000, 95_001, 100_000],
+      );
+      const made = await again.page.evaluate(() =>
+        (globalThis as unknown as { linesMade: number }).linesMade
+      );
+      assert.equal(made, 5000, "lines the page made");
+      assert.match(
+        await log.locator(".log-dropped").innerText(),
+        /^95,000 earlier lines are not shown/,
+      );
+      again.assertClean("a long finished log");
+    } finally {
+      await again.close();
+    }
   },
 });
 

@@ -174,6 +174,11 @@ export function pgJobs(sql: postgres.Sql): Store["jobs"] {
           SET ts = excluded.ts, level = excluded.level, text = excluded.text`;
       }
     },
+    lastLogSeq: async (jobId) =>
+      Number(
+        (await sql`SELECT coalesce(max(seq), 0) AS s FROM job_logs WHERE job_id = ${jobId}`)[0]
+          ?.s ?? 0,
+      ),
     logs: async (jobId, afterSeq = 0, limit?: number) =>
       (await sql`SELECT * FROM job_logs WHERE job_id = ${jobId} AND seq > ${afterSeq}
         ORDER BY seq ${limit !== undefined && limit >= 0 ? sql`LIMIT ${limit}` : sql``}`)

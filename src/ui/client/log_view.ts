@@ -80,7 +80,10 @@ export function wireLiveLog(root: HTMLElement): () => void {
   let pending: string[] = [];
   let scheduled = false;
   let sawLine = false;
-  let dropped = 0;
+  // The page may start the log after its first lines (`data-start-after`): those count as
+  // dropped, as they would have been once the later ones came.
+  const startAfter = Math.max(0, Math.floor(Number(root.dataset.startAfter) || 0));
+  let dropped = startAfter;
   /** Lines on the page, in the lists under `box` (the server renders one, empty). */
   let shown = 0;
   let lastFlush = 0;
@@ -118,6 +121,16 @@ export function wireLiveLog(root: HTMLElement): () => void {
     box.append(parts);
   };
   /** Adds pending lines to the page: `limit` of them at most, the next frame doing the rest. */
+  const showDropped = () => {
+    if (dropped === 0 || !note) return;
+    note.hidden = false;
+    note.querySelector(".log-dropped-text")!.textContent = `${
+      dropped.toLocaleString("en-US")
+    } earlier line${dropped === 1 ? " is" : "s are"} not shown: this page keeps the last ${
+      max.toLocaleString("en-US")
+    }.`;
+  };
+  showDropped();
   const flush = (limit = FRAME_LINES) => {
     scheduled = false;
     lastFlush = performance.now();
@@ -135,14 +148,7 @@ export function wireLiveLog(root: HTMLElement): () => void {
     shown += items.length - excess;
     dropOldest(excess);
     appendLines(items);
-    if (dropped > 0 && note) {
-      note.hidden = false;
-      note.querySelector(".log-dropped-text")!.textContent = `${
-        dropped.toLocaleString("en-US")
-      } earlier line${dropped === 1 ? " is" : "s are"} not shown: this page keeps the last ${
-        max.toLocaleString("en-US")
-      }.`;
-    }
+    showDropped();
     if (atBottom) box.scrollTop = box.scrollHeight;
     if (pending.length > 0) {
       scheduled = true;
@@ -150,6 +156,7 @@ export function wireLiveLog(root: HTMLElement): () => void {
     }
   };
   const f = follow(root.dataset.liveLog!, {
+    lastEventId: startAfter > 0 ? String(startAfter) : undefined,
     onEvent(e) {
       if (e.event === "log") {
         pending.push(e.data);

@@ -173,7 +173,9 @@ export function JobsPage(props: {
 }
 
 /** One job: facts, parameters, its live log, and what can be done with it. */
-export function JobPage(props: { ui: UiState; job: JobView; error?: string }) {
+export function JobPage(
+  props: { ui: UiState; job: JobView; error?: string; logStart?: number },
+) {
   const j = props.job;
   const finished = j.finishedAt !== null;
   const params = Object.entries(j.params);
@@ -279,6 +281,7 @@ export function JobPage(props: { ui: UiState; job: JobView; error?: string }) {
           label={`Log of job ${j.scriptName}`}
           id="job-log"
           download={`/jobs/${j.id}/log.txt`}
+          startAfter={props.logStart}
         />
       </Card>
     </Page>

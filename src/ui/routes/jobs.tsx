@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Engine } from "../../engine/mod.ts";
 import { logLineText } from "../../engine/log_text.ts";
 import { jobLogStream, resumeAfter } from "../../http/job_log_stream.ts";
@@ -14,6 +14,7 @@ import type { ConsoleEnv } from "../env.ts";
 import { sessionAccess } from "../session.ts";
 import { renderPage } from "../layout.tsx";
 import { type JobFilters, JobPage, JobsPage } from "../pages/jobs.tsx";
+import { LOG_MAX_LINES } from "../live.tsx";
 import { ADMIN_CALLER, href, opsFor, refusal, type RouteDeps } from "./_common.ts";
 
 /** Lines read at once for the text download. */
@@ -102,10 +103,21 @@ export function jobRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
     );
   });
 
+  /**
+   * A job's page. Its live log starts at the last `LOG_MAX_LINES` lines stored so far: the
+   * page would drop the earlier ones as they came, after the browser had made each of them
+   * (a finished job of 100,000 lines took many seconds of the page's time to show that way).
+   */
+  const jobPage = async (c: Context<ConsoleEnv>, id: string, error?: string) => {
+    const job = await engine.jobs.get(id);
+    const logStart = Math.max(0, (await engine.jobs.lastLogSeq(id)) - LOG_MAX_LINES);
+    return JobPage({ ui: await deps.uiState(c), job, logStart, error });
+  };
+
   app.get("/jobs/:id", async (c) =>
     renderPage(
       c,
-      JobPage({ ui: await deps.uiState(c), job: await engine.jobs.get(c.req.param("id")) }),
+      await jobPage(c, c.req.param("id")),
     ));
 
   app.get("/jobs/:id/summary", async (c) => c.json(await engine.jobs.get(c.req.param("id"))));
@@ -133,8 +145,7 @@ export function jobRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       return c.redirect(`/jobs/${id}`, 303);
     } catch (err) {
       const r = refusal(err);
-      const job = await engine.jobs.get(id);
-      return renderPage(c, JobPage({ ui: await deps.uiState(c), job, error: r.message }), r.status);
+      return renderPage(c, await jobPage(c, id, r.message), r.status);
     }
   });
 
@@ -145,8 +156,7 @@ export function jobRoutes(deps: RouteDeps): Hono<ConsoleEnv> {
       return c.redirect(`/jobs/${job.id}`, 303);
     } catch (err) {
       const r = refusal(err);
-      const job = await engine.jobs.get(id);
-      return renderPage(c, JobPage({ ui: await deps.uiState(c), job, error: r.message }), r.status);
+      return renderPage(c, await jobPage(c, id, r.message), r.status);
     }
   });
   return app;
