@@ -106,8 +106,9 @@ Deno.test({
       );
       // The job runs on the same machine and competes for it: a bound, not a target. With the
       // lines in one list, each batch laid out all 5,000 again: tasks of 1.4 to 1.9 s alone, 5.4 s
-      // beside the other tests; in lists of 250 (log_view.ts), 0.3 s alone.
-      assert.ok(longest < 1500, `a long task of ${Math.round(longest)} ms`);
+      // beside the other tests; in lists of 250 (log_view.ts), 0.3 s alone and 0.6 to 1.0 s
+      // beside the other tests (which is where this bound must hold).
+      assert.ok(longest < 2500, `a long task of ${Math.round(longest)} ms`);
       w.assertClean("a long live log");
     } finally {
       await w.close();

@@ -30,6 +30,22 @@ Deno.test("disk VFS refuses a link that leads outside its root", {
       (e) => isVfsError(e, "PERMISSION_DENIED"),
     );
     await assert.rejects(vfs.list("/escape"), (e) => isVfsError(e, "PERMISSION_DENIED"));
+    // The listing tells those links as links (their own size and time), not what they lead
+    // to outside; a link that stays inside is followed.
+    await Deno.writeTextFile(join(root, "inside.txt"), "12345");
+    await Deno.symlink(join(root, "inside.txt"), join(root, "inside-link"));
+    const listed = new Map((await vfs.list("/")).map((f) => [f.name, f]));
+    for (const name of ["escape", "file-link"]) {
+      const link = await Deno.lstat(join(root, name));
+      const f = listed.get(name)!;
+      assert.deepEqual(
+        [f.isDir, f.isSymlink, f.size, f.modTime.getTime()],
+        [false, true, link.size, link.mtime!.getTime()],
+        name,
+      );
+    }
+    const inside = listed.get("inside-link")!;
+    assert.deepEqual([inside.isDir, inside.size], [false, 5]);
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(outside, { recursive: true });

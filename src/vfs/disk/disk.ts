@@ -102,6 +102,15 @@ export class DiskVfs implements Vfs {
     }
   }
 
+  /** Whether the real location of existing OS path `os` is inside the root. */
+  #staysInside(os: string): boolean {
+    try {
+      return isInside(this.#realRoot, Deno.realPathSync(os));
+    } catch {
+      return false; // dangling, or a loop: lstat tells the link
+    }
+  }
+
   /** The file's device and inode (its real path where the system gives no inode). */
   fileIdentity(p: string): Promise<string | undefined> {
     try {
@@ -166,8 +175,13 @@ export class DiskVfs implements Vfs {
       try {
         for (const e of Deno.readDirSync(os)) {
           const child = v === "/" ? `/${e.name}` : `${v}/${e.name}`;
+          const full = join(os, e.name);
           try {
-            out.push(this.#info(child, Deno.statSync(join(os, e.name))));
+            // A link is followed only where it stays inside the root: one that leads out is
+            // told as the link itself, so a listing says nothing of the place outside (its
+            // kind, size and time), as reading it through the link is refused.
+            const leadsOut = e.isSymlink && !this.#staysInside(full);
+            out.push(this.#info(child, leadsOut ? Deno.lstatSync(full) : Deno.statSync(full)));
           } catch {
             // A dangling link or an entry removed meanwhile: list what lstat sees.
             try {
