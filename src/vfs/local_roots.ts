@@ -19,9 +19,9 @@ export async function checkLocalPath(p: string, roots: readonly string[]): Promi
   const abs = resolve(p);
   if (roots.length === 0) return abs;
   const real = await realPathOfExisting(abs);
-  for (const root of roots) {
+  for (const root of real === undefined ? [] : roots) {
     const realRoot = await realPathOfExisting(resolve(root));
-    if (isInside(realRoot, real)) return abs;
+    if (realRoot !== undefined && isInside(realRoot, real!)) return abs;
   }
   throw new LocalRootError(
     `Local path "${p}" is outside the allowed folders (setting localRoots: ${roots.join(", ")})`,
@@ -46,8 +46,17 @@ export function isInside(root: string, p: string): boolean {
   return rel.split(win ? /[\\/]/ : sep)[0] !== "..";
 }
 
-/** The real path of `abs`, or of its nearest existing ancestor joined with the rest. */
-async function realPathOfExisting(abs: string): Promise<string> {
+/** Links followed before a path counts as leading nowhere (Linux's own limit is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * The real path of `abs`, or of its nearest existing ancestor joined with the rest. A link on
+ * the way that leads nowhere (its target missing) counts where it points: a dangling link to
+ * a place outside would otherwise pass as inside, and a script could learn from the answers
+ * whether that place exists (an existing target is refused, a missing one allowed).
+ * Undefined for a loop of links: a path that is nowhere, so in no root.
+ */
+async function realPathOfExisting(abs: string, links = 0): Promise<string | undefined> {
   let cur = abs;
   const rest: string[] = [];
   for (;;) {
@@ -55,6 +64,12 @@ async function realPathOfExisting(abs: string): Promise<string> {
       const real = await Deno.realPath(cur);
       return rest.length === 0 ? real : join(real, ...rest.reverse());
     } catch {
+      const target = await Deno.readLink(cur).catch(() => undefined);
+      if (target !== undefined) {
+        if (links >= MAX_LINKS) return undefined;
+        const via = await realPathOfExisting(resolve(dirname(cur), target), links + 1);
+        return via === undefined || rest.length === 0 ? via : join(via, ...rest.reverse());
+      }
       const parent = dirname(cur);
       if (parent === cur) return abs;
       rest.push(cur.slice(parent.length).replace(/^[/\\]+/, ""));
