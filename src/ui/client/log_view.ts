@@ -6,10 +6,11 @@
  * animation frame), and only the last `data-max-lines` stay on the page (a long job's log
  * would otherwise grow the page without end): the oldest are dropped, and the `.log-dropped`
  * note says how many, next to its link to the whole log. The lines are in lists of
- * `PART_LINES` under the `.log` box, so that only those in view are laid out. The status line under it says
- * whether the stream is live, reconnecting, or over (with the job's final status). The element
- * tells the page's other modules when the first line arrives (`livelog:line`, once) and when
- * the stream ended (`livelog:end`, with the end event's data as `detail`).
+ * `PART_LINES` under the `.log` box, so that only those in view are laid out. The status line
+ * under it says whether the stream is live, reconnecting, or over (with the job's final
+ * status). The element tells the page's other modules when the first line arrives
+ * (`livelog:line`, once) and when the stream ended (`livelog:end`, with the end event's data
+ * as `detail`).
  *
  * @module
  */
@@ -92,6 +93,7 @@ export function wireLiveLog(root: HTMLElement): () => void {
     while (n > 0) {
       const first = box.firstElementChild as HTMLOListElement;
       const count = first.childElementCount;
+      if (count === 0) break; // nothing left to drop (not reached: never more than shown)
       if (count <= n) {
         if (first === box.lastElementChild) first.replaceChildren();
         else first.remove();
@@ -120,7 +122,7 @@ export function wireLiveLog(root: HTMLElement): () => void {
     }
     box.append(parts);
   };
-  /** Adds pending lines to the page: `limit` of them at most, the next frame doing the rest. */
+  /** Shows how many earlier lines are not on the page, once there are any. */
   const showDropped = () => {
     if (dropped === 0 || !note) return;
     note.hidden = false;
@@ -131,6 +133,7 @@ export function wireLiveLog(root: HTMLElement): () => void {
     }.`;
   };
   showDropped();
+  /** Adds pending lines to the page: `limit` of them at most, the next frame doing the rest. */
   const flush = (limit = FRAME_LINES) => {
     scheduled = false;
     lastFlush = performance.now();
