@@ -334,11 +334,14 @@ export class ApiClient {
     if (!fp) throw new ServiceError(`${this.label} presented no certificate`);
     // Taken on an earlier connection of this client: known_hosts.json is read once.
     if (fp === this.#taken) return;
+    await this.#take(socket, fp);
+    this.#taken = fp;
+  }
+
+  /** Takes fingerprint `fp` by the pinned one, else known_hosts.json; throws otherwise. */
+  async #take(socket: tls.TLSSocket, fp: string): Promise<void> {
     if (this.#trust.fingerprint) {
-      if (fp.toUpperCase() === this.#trust.fingerprint.toUpperCase()) {
-        this.#taken = fp;
-        return;
-      }
+      if (fp.toUpperCase() === this.#trust.fingerprint.toUpperCase()) return;
       throw new ServiceError(
         `The TLS certificate of ${this.label} is not the one the local service recorded (${this.#trust.fingerprint})`,
       );
@@ -362,10 +365,7 @@ export class ApiClient {
     }
     const seen = known[this.label];
     if (seen) {
-      if (seen.sha256 === fp) {
-        this.#taken = fp;
-        return;
-      }
+      if (seen.sha256 === fp) return;
       throw new ServiceError(
         `The TLS certificate of ${this.label} has changed since it was first trusted (was SHA-256 ${seen.sha256}, now ${fp}); refusing to send the request. If the change is expected, remove "${this.label}" from ${file}, or pass --ca-cert`,
       );
@@ -374,7 +374,6 @@ export class ApiClient {
     await Deno.mkdir(dirname(file), { recursive: true });
     await Deno.writeTextFile(file, JSON.stringify(known, null, 2) + "\n", { mode: 0o600 });
     this.#trust.onFirstUse?.(this.label, fp, file);
-    this.#taken = fp;
   }
 }
 

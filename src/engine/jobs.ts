@@ -83,7 +83,10 @@ export interface JobOps {
   list(filter?: JobListFilter): Promise<JobPage>;
   /** The job and its log lines after `after` (a line's `seq`), at most `limit` when given. */
   log(id: string, after?: number, limit?: number): Promise<{ job: JobView; lines: LogLine[] }>;
-  /** The `seq` of the job's last log line stored so far (0: none); JOB_NOT_FOUND. */
+  /**
+   * The `seq` of the job's last log line stored so far; 0 when it has none, or there is no
+   * such job (its page has read the job already: not read twice).
+   */
   lastLogSeq(id: string): Promise<number>;
   /**
    * Log lines as they are stored, by this process or any other on the database, until the
@@ -374,10 +377,7 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
       const job = await find(id);
       return { job: jobView(job), lines: await store.jobs.logs(id, after, limit) };
     },
-    async lastLogSeq(id: string) {
-      await find(id);
-      return await store.jobs.lastLogSeq(id);
-    },
+    lastLogSeq: (id: string) => store.jobs.lastLogSeq(id),
     async halt(id: string) {
       const job = await find(id);
       if (FINISHED.includes(job.status)) {

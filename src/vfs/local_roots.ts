@@ -15,16 +15,20 @@
 import { dirname, isAbsolute, join, relative, resolve, sep } from "../path.ts";
 
 /** Resolves `p` and returns it when it lies inside one of `roots`; throws otherwise. */
-export async function checkLocalPath(p: string, roots: readonly string[]): Promise<string> {
+export function checkLocalPath(p: string, roots: readonly string[]): Promise<string> {
   const abs = resolve(p);
-  if (roots.length === 0) return abs;
-  const real = await realPathOfExisting(abs);
-  for (const root of real === undefined ? [] : roots) {
-    const realRoot = await realPathOfExisting(resolve(root));
-    if (realRoot !== undefined && isInside(realRoot, real!)) return abs;
+  if (roots.length === 0) return Promise.resolve(abs);
+  const real = realPathOf(abs);
+  if (real !== undefined) {
+    for (const root of roots) {
+      const realRoot = realPathOf(resolve(root));
+      if (realRoot !== undefined && isInside(realRoot, real)) return Promise.resolve(abs);
+    }
   }
-  throw new LocalRootError(
-    `Local path "${p}" is outside the allowed folders (setting localRoots: ${roots.join(", ")})`,
+  return Promise.reject(
+    new LocalRootError(
+      `Local path "${p}" is outside the allowed folders (setting localRoots: ${roots.join(", ")})`,
+    ),
   );
 }
 
@@ -50,25 +54,31 @@ export function isInside(root: string, p: string): boolean {
 const MAX_LINKS = 40;
 
 /**
- * The real path of `abs`, or of its nearest existing ancestor joined with the rest. A link on
- * the way that leads nowhere (its target missing) counts where it points: a dangling link to
- * a place outside would otherwise pass as inside, and a script could learn from the answers
- * whether that place exists (an existing target is refused, a missing one allowed).
- * Undefined for a loop of links: a path that is nowhere, so in no root.
+ * The real path of absolute path `abs`, or of its nearest existing ancestor joined with the
+ * rest: where `abs` is, links followed, whether it exists or not. A link on the way that leads
+ * nowhere (its target missing) counts where it points: a dangling link to a place outside
+ * would otherwise pass as inside, and a script could learn from the answers whether that place
+ * exists (an existing target is refused, a missing one allowed). Undefined for a loop of
+ * links: a path that is nowhere, so in no root. The one resolution every containment check
+ * uses (`checkLocalPath`, the disk VFS); synchronous, as the disk VFS's metadata calls are
+ * (see `DiskVfs`): a lookup in the kernel's caches costs less than a hop to Deno's thread pool.
  */
-async function realPathOfExisting(abs: string, links = 0): Promise<string | undefined> {
+export function realPathOf(abs: string, links = 0): string | undefined {
   let cur = abs;
   const rest: string[] = [];
+  const withRest = (base: string) => rest.length === 0 ? base : join(base, ...rest.reverse());
   for (;;) {
     try {
-      const real = await Deno.realPath(cur);
-      return rest.length === 0 ? real : join(real, ...rest.reverse());
+      return withRest(Deno.realPathSync(cur));
     } catch {
-      const target = await Deno.readLink(cur).catch(() => undefined);
+      let target: string | undefined;
+      try {
+        target = Deno.readLinkSync(cur);
+      } catch { /* not a link: missing, so its parent is looked at */ }
       if (target !== undefined) {
         if (links >= MAX_LINKS) return undefined;
-        const via = await realPathOfExisting(resolve(dirname(cur), target), links + 1);
-        return via === undefined || rest.length === 0 ? via : join(via, ...rest.reverse());
+        const via = realPathOf(resolve(dirname(cur), target), links + 1);
+        return via === undefined ? undefined : withRest(via);
       }
       const parent = dirname(cur);
       if (parent === cur) return abs;

@@ -30,6 +30,10 @@ Deno.test("disk VFS refuses a link that leads outside its root", {
       (e) => isVfsError(e, "PERMISSION_DENIED"),
     );
     await assert.rejects(vfs.list("/escape"), (e) => isVfsError(e, "PERMISSION_DENIED"));
+    // A link to a missing place outside is refused the same way (as localRoots does): a
+    // NOT_FOUND would tell that the place outside does not exist.
+    await Deno.symlink(join(outside, "missing.txt"), join(root, "dangling-out"));
+    await assert.rejects(vfs.stat("/dangling-out"), (e) => isVfsError(e, "PERMISSION_DENIED"));
     // The listing tells those links as links (their own size and time), not what they lead
     // to outside; a link that stays inside is followed.
     await Deno.writeTextFile(join(root, "inside.txt"), "12345");
