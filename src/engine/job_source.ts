@@ -26,7 +26,7 @@ export async function jobSource(core: EngineCore, job: JobRecord): Promise<JobSo
         // Read now, not from the one-second cache: a folder an administrator has just allowed
         // (or taken away) counts from the next request.
         const { scriptRoots, localRoots } = await core.settings(true);
-        path = await checkScriptFile(job.filePath, {
+        path = checkScriptFile(job.filePath, {
           scriptRoots,
           localRoots,
           dataDir: core.dataDir,

@@ -239,7 +239,7 @@ export function createJobOps(core: EngineCore, runners: JobRunners) {
         // Read now, not from the one-second cache: a folder an administrator has just allowed
         // (or taken away) counts from the next request.
         const { scriptRoots, localRoots } = await core.settings(true);
-        await checkScriptFile(filePath, { scriptRoots, localRoots, dataDir: core.dataDir });
+        checkScriptFile(filePath, { scriptRoots, localRoots, dataDir: core.dataDir });
         path = filePath;
       }
       job = { scriptId: null, scriptName: scriptNameOf(path), filePath: path };

@@ -19,7 +19,7 @@
  */
 
 import { basename, extname, isAbsolute, resolve } from "../path.ts";
-import { isInside } from "../vfs/local_roots.ts";
+import { isInside, realPathOf } from "../vfs/local_roots.ts";
 import { EngineError } from "./errors.ts";
 
 /** Extensions of script files. */
@@ -66,20 +66,15 @@ export function isScriptName(p: string): boolean {
   return (SCRIPT_EXTENSIONS as readonly string[]).includes(extname(p).toLowerCase());
 }
 
-async function realOrNull(p: string): Promise<string | null> {
-  try {
-    return await Deno.realPath(p);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Checks a script file a job from a file path wants to run, against `rules`; returns the real
  * path to read it from. Throws EngineError: INVALID_REQUEST (not absolute), FILE_JOBS_OFF (no
- * script folders), PATH_NOT_ALLOWED, FILE_NOT_FOUND.
+ * script folders), PATH_NOT_ALLOWED, FILE_NOT_FOUND. Synchronous, as `realPathOf` is. Every rule is checked on where the path
+ * leads before the file's existence is: a link in a script folder to a missing file elsewhere
+ * is refused as a link to an existing one is, so the answers do not tell a caller what exists
+ * outside the folders. Paths resolve as every containment check's do (`realPathOf`).
  */
-export async function checkScriptFile(path: string, rules: ScriptFileRules): Promise<string> {
+export function checkScriptFile(path: string, rules: ScriptFileRules): string {
   if (!isAbsolute(path)) {
     throw new EngineError("INVALID_REQUEST", "filePath must be an absolute path");
   }
@@ -95,39 +90,34 @@ export async function checkScriptFile(path: string, rules: ScriptFileRules): Pro
   if (!isScriptName(abs)) {
     throw refused(`is not a script file: only ${SCRIPT_EXTENSIONS.join(", ")} files run`);
   }
-  const roots = [];
-  for (const r of rules.scriptRoots) roots.push(resolve(r), (await realOrNull(r)) ?? resolve(r));
-  if (!roots.some((r) => isWithin(r, abs))) {
+  // Each folder both as written and where it really is (a root given through a link).
+  const both = (r: string) => [resolve(r), realPathOf(resolve(r)) ?? resolve(r)];
+  if (!rules.scriptRoots.flatMap(both).some((r) => isWithin(r, abs))) {
     throw refused("is outside the folders allowed for scripts (setting scriptRoots)");
   }
-  // Then where it really is, links resolved.
-  const real = await realOrNull(abs);
-  if (real === null) {
-    throw new EngineError("FILE_NOT_FOUND", `No script file "${path}" on the service's machine`);
-  }
-  const realRoots = (await Promise.all(rules.scriptRoots.map(realOrNull))).filter((r) =>
-    r !== null
-  );
-  if (!realRoots.some((r) => isWithin(r, real)) || !isScriptName(real)) {
+  // Then where it really leads, links followed, whether or not the file is there.
+  const real = realPathOf(abs);
+  const realRoots = rules.scriptRoots.map((r) => realPathOf(resolve(r)));
+  if (
+    real === undefined || !isScriptName(real) ||
+    !realRoots.some((r) => r !== undefined && isWithin(r, real))
+  ) {
     throw refused("leads outside the script files allowed (setting scriptRoots)");
   }
-  const data = [
-    resolve(rules.dataDir),
-    (await realOrNull(rules.dataDir)) ?? resolve(rules.dataDir),
-  ];
-  if (data.some((d) => isWithin(d, abs) || isWithin(d, real))) {
+  if (both(rules.dataDir).some((d) => isWithin(d, abs) || isWithin(d, real))) {
     throw refused("is inside the data directory, from which no script runs");
   }
-  if (rules.localRoots.length > 0) {
-    const local = await Promise.all(
-      rules.localRoots.map(async (r) => (await realOrNull(r)) ?? resolve(r)),
-    );
-    if (!local.some((r) => isWithin(r, real))) {
-      throw refused("is outside the allowed folders (setting localRoots)");
-    }
+  if (
+    rules.localRoots.length > 0 &&
+    !rules.localRoots.some((r) => isWithin(realPathOf(resolve(r)) ?? resolve(r), real))
+  ) {
+    throw refused("is outside the allowed folders (setting localRoots)");
   }
-  const st = await Deno.stat(real).catch(() => null);
-  if (!st?.isFile) {
+  let isFile = false;
+  try {
+    isFile = Deno.statSync(real).isFile;
+  } catch { /* missing: told below */ }
+  if (!isFile) {
     throw new EngineError("FILE_NOT_FOUND", `No script file "${path}" on the service's machine`);
   }
   return real;

@@ -11,7 +11,7 @@
 import { isAbsolute, resolve } from "../path.ts";
 import { mark } from "../timings.ts";
 import { DiskVfs } from "./disk/disk.ts";
-import { isInside } from "./local_roots.ts";
+import { checkLocalPath } from "./local_roots.ts";
 import { MemoryVfs } from "./memory/memory.ts";
 import { type Vfs, type VfsContext, type VfsDefinition, VfsError } from "./types.ts";
 
@@ -74,28 +74,21 @@ registerBackend("disk", async (def, ctx) => {
     );
   }
   const root = resolve(def.target);
-  if (ctx.localRoots.length > 0 && !ctx.localRoots.some((r) => isInside(resolve(r), root))) {
-    throw new VfsError(
-      "PERMISSION_DENIED",
-      `Folder "${def.target}" is outside the allowed folders (setting localRoots: ${
-        ctx.localRoots.join(", ")
-      })`,
-    );
-  }
-  const vfs = await DiskVfs.open(root);
   if (ctx.localRoots.length > 0) {
-    // The root's real path (after links) must be allowed too.
-    const real = await Deno.realPath(root);
-    const realRoots = await Promise.all(
-      ctx.localRoots.map((r) => Deno.realPath(r).catch(() => resolve(r))),
-    );
-    if (!realRoots.some((r) => isInside(r, real))) {
+    // Checked before the folder is opened, on where it leads (links followed, whether it is
+    // there or not), so the answer for a folder outside never says whether it exists.
+    try {
+      await checkLocalPath(root, ctx.localRoots);
+    } catch {
       throw new VfsError(
         "PERMISSION_DENIED",
-        `Folder "${def.target}" leads outside the allowed folders (setting localRoots)`,
+        `Folder "${def.target}" is outside the allowed folders (setting localRoots: ${
+          ctx.localRoots.join(", ")
+        })`,
       );
     }
   }
+  const vfs = await DiskVfs.open(root);
   return vfs;
 });
 

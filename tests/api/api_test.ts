@@ -597,6 +597,11 @@ Deno.test("filePath runs only scripts from scriptRoots: hostile paths are refuse
     try {
       await svc.engine.settings.set("scriptRoots", [root, svc.dataDir]);
       await Deno.symlink("/etc/passwd", join(root, "passwd.syncjs"));
+      // Links to missing files outside, and a loop: refused as a link to an existing file is,
+      // so "not found" never tells a caller what exists outside the folders.
+      await Deno.symlink("/etc/no-such-aft-file.syncjs", join(root, "gone.syncjs"));
+      await Deno.symlink(join(root, "b.syncjs"), join(root, "a.syncjs"));
+      await Deno.symlink(join(root, "a.syncjs"), join(root, "b.syncjs"));
       for (
         const p of [
           "/etc/shadow",
@@ -605,6 +610,8 @@ Deno.test("filePath runs only scripts from scriptRoots: hostile paths are refuse
           join(svc.dataDir, "aft.db"),
           `${root}/../../etc/passwd`,
           join(root, "passwd.syncjs"),
+          join(root, "gone.syncjs"),
+          join(root, "a.syncjs"),
         ]
       ) {
         const r = await svc.call("POST", "/v1/jobs", { key: files, body: { filePath: p } });
@@ -612,6 +619,12 @@ Deno.test("filePath runs only scripts from scriptRoots: hostile paths are refuse
         assert.equal(r.json.error.code, "PATH_NOT_ALLOWED");
         assert.doesNotMatch(r.text, /root:/);
       }
+      // A missing file inside the folder is just not there.
+      const missing = await svc.call("POST", "/v1/jobs", {
+        key: files,
+        body: { filePath: join(root, "later.syncjs") },
+      });
+      assert.equal(missing.json.error?.code, "FILE_NOT_FOUND", missing.text);
       assert.equal((await svc.call("GET", "/v1/adm/jobs")).json.jobs.length, 0);
     } finally {
       await Deno.remove(root, { recursive: true });

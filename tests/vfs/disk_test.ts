@@ -71,6 +71,17 @@ Deno.test("openVfs() keeps a disk VFS inside the localRoots setting", async () =
       openVfs({ name: "x", type: "disk", target: other, options: {} }, ctx),
       (e) => isVfsError(e, "PERMISSION_DENIED") && /localRoots/.test(e.message),
     );
+    // Links inside that lead out, to a folder that is there and to one that is not: the same
+    // answer, so it does not tell whether a place outside exists.
+    await Deno.symlink(other, join(allowed, "out"));
+    await Deno.symlink(join(other, "missing"), join(allowed, "gone"));
+    for (const name of ["out", "gone", "out/missing"]) {
+      await assert.rejects(
+        openVfs({ name: "x", type: "disk", target: join(allowed, name), options: {} }, ctx),
+        (e) => isVfsError(e, "PERMISSION_DENIED") && /localRoots/.test(e.message),
+        name,
+      );
+    }
     await assert.rejects(
       // A type no backend is registered for.
       openVfs({
