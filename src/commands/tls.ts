@@ -84,7 +84,7 @@ export default async function tls(
 }
 
 async function trust(dataDir: string, store: StoreKind, prefix: string[]): Promise<number> {
-  await ensureDataDir(dataDir);
+  ensureDataDir(dataDir);
   const material = await loadOrCreateTls(dataDir);
   if (!material.ca) throw new CliError(`No local CA in "${join(dataDir, "tls")}"`);
   const entry = await entryFor(store, material.ca);

@@ -196,7 +196,7 @@ export async function restoreBackup(
   opts: { force: boolean },
 ): Promise<RestoreResult> {
   if (!await exists(file)) throw new EngineError("FILE_NOT_FOUND", `No file "${file}"`);
-  await ensureDataDir(dataDir);
+  ensureDataDir(dataDir);
   const svc = await readServiceFiles(dataDir);
   if (svc && await serviceUp(svc.info)) {
     throw new EngineError(

@@ -37,12 +37,15 @@ export function resolveDataDir(flag?: string): string {
  * token); one they may only read is used as it is, with the line saying so (its files are
  * private, but their names and sizes show).
  */
-export async function ensureDataDir(
+export function ensureDataDir(
   dir: string,
   opts: { log?: (msg: string) => void } = {},
-): Promise<void> {
+): void {
+  // Synchronous calls: metadata the kernel answers from its caches in microseconds, where a
+  // call through Deno's thread pool waits for a pool thread, a millisecond or more on a busy
+  // machine (aft run's script Worker starts meanwhile): on every command's way.
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new EngineError(
       "DATA_DIR",
@@ -50,7 +53,7 @@ export async function ensureDataDir(
       { cause: err },
     );
   }
-  const st = await Deno.stat(dir);
+  const st = Deno.statSync(dir);
   if (!st.isDirectory) {
     throw new EngineError("DATA_DIR", `The data directory "${dir}" is not a folder`);
   }
@@ -60,7 +63,7 @@ export async function ensureDataDir(
   const writable = (mode & 0o022) !== 0;
   const open = writable ? "writable by other users" : "readable by other users";
   try {
-    await Deno.chmod(dir, 0o700);
+    Deno.chmodSync(dir, 0o700);
   } catch (err) {
     const why = (err as Error).message;
     if (!writable) {

@@ -12,7 +12,7 @@ Deno.test("a new data directory is private (0700)", { ignore: !posix }, async ()
   try {
     const dir = join(parent, "data");
     const said: string[] = [];
-    await ensureDataDir(dir, { log: (m) => said.push(m) });
+    ensureDataDir(dir, { log: (m) => said.push(m) });
     assert.equal(await mode(dir), 0o700);
     assert.deepEqual(said, []);
   } finally {
@@ -29,7 +29,7 @@ Deno.test(
       try {
         await Deno.chmod(dir, unsafe);
         const said: string[] = [];
-        await ensureDataDir(dir, { log: (m) => said.push(m) });
+        ensureDataDir(dir, { log: (m) => said.push(m) });
         assert.equal(await mode(dir), 0o700, unsafe.toString(8));
         assert.equal(said.length, 1);
         assert.match(
@@ -46,12 +46,12 @@ Deno.test(
     try {
       await Deno.chmod(dir, 0o755);
       const said: string[] = [];
-      await ensureDataDir(dir, { log: (m) => said.push(m) });
+      ensureDataDir(dir, { log: (m) => said.push(m) });
       assert.equal(await mode(dir), 0o700);
       assert.deepEqual(said, [
         `the data directory "${dir}" was readable by other users (mode 0755): made it private (0700)`,
       ]);
-      await ensureDataDir(dir, { log: () => assert.fail("nothing to say") });
+      ensureDataDir(dir, { log: () => assert.fail("nothing to say") });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

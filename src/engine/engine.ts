@@ -72,7 +72,7 @@ export interface EngineOptions {
  */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const dataDir = resolveDataDir(opts.dataDir);
-  await ensureDataDir(dataDir, { log: opts.log ?? ((m) => console.error(`aft: ${m}`)) });
+  ensureDataDir(dataDir, { log: opts.log ?? ((m) => console.error(`aft: ${m}`)) });
   mark("data directory checked");
   let store: Store;
   try {

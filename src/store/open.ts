@@ -28,23 +28,25 @@ export const CONFIG_FILE = "config.json";
 export type StoreSource = "--store" | "AFT_STORE" | "config.json" | "default";
 
 /** The store spec for `dataDir` and where it came from (see the module's doc for the order). */
-export async function resolveStore(
+export function resolveStore(
   opts: { dataDir: string; store?: string; env?: (name: string) => string | undefined },
-): Promise<{ spec: StoreSpec; from: StoreSource }> {
+): { spec: StoreSpec; from: StoreSource } {
   const env = opts.env ?? ((n) => Deno.env.get(n));
   if (opts.store) return { spec: parseStoreSpec(opts.store, opts.dataDir), from: "--store" };
   const fromEnv = env("AFT_STORE");
   if (fromEnv) return { spec: parseStoreSpec(fromEnv, opts.dataDir), from: "AFT_STORE" };
-  const configured = await readConfiguredStore(join(opts.dataDir, CONFIG_FILE));
+  const configured = readConfiguredStore(join(opts.dataDir, CONFIG_FILE));
   if (configured) return { spec: parseStoreSpec(configured, opts.dataDir), from: "config.json" };
   return { spec: { kind: "sqlite", path: join(opts.dataDir, "aft.db") }, from: "default" };
 }
 
 /** The `store` entry of the config file at `path`, or undefined when there is none. */
-async function readConfiguredStore(path: string): Promise<string | undefined> {
+function readConfiguredStore(path: string): string | undefined {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    // Synchronous: a small file, most often missing, read on every command's way (see
+    // ensureDataDir in engine/data_dir.ts).
+    text = Deno.readTextFileSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw new StoreError("INVALID", `Cannot read "${path}": ${(err as Error).message}`, {
@@ -66,7 +68,7 @@ async function readConfiguredStore(path: string): Promise<string | undefined> {
     throw new StoreError("INVALID", `"store" in "${path}" must be a store URL (a string)`);
   }
   if (Deno.build.os !== "windows" && redactStoreUrl(store) !== store) {
-    const mode = (await Deno.stat(path)).mode ?? 0;
+    const mode = Deno.statSync(path).mode ?? 0;
     if ((mode & 0o077) !== 0) {
       throw new StoreError(
         "INVALID",
@@ -93,7 +95,7 @@ export async function storeFor(spec: StoreSpec): Promise<Store> {
 export async function openStore(
   opts: { dataDir: string; store?: string },
 ): Promise<Store> {
-  const { spec } = await resolveStore(opts);
+  const { spec } = resolveStore(opts);
   const store = await storeFor(spec);
   try {
     await store.migrate();

@@ -17,34 +17,34 @@ const noEnv = () => undefined;
 Deno.test("resolveStore(): --store, then $AFT_STORE, then config.json, then DATA/aft.db", async () => {
   await withDir(async (dir) => {
     const env = (v?: string) => (n: string) => n === "AFT_STORE" ? v : undefined;
-    assert.deepEqual(await resolveStore({ dataDir: dir, env: noEnv }), {
+    assert.deepEqual(resolveStore({ dataDir: dir, env: noEnv }), {
       spec: { kind: "sqlite", path: join(dir, "aft.db") },
       from: "default",
     });
     await Deno.writeTextFile(join(dir, "config.json"), '{"store": "sqlite:from-config.db"}');
-    assert.deepEqual(await resolveStore({ dataDir: dir, env: noEnv }), {
+    assert.deepEqual(resolveStore({ dataDir: dir, env: noEnv }), {
       spec: { kind: "sqlite", path: join(dir, "from-config.db") },
       from: "config.json",
     });
-    assert.deepEqual(await resolveStore({ dataDir: dir, env: env("postgres://h/d") }), {
+    assert.deepEqual(resolveStore({ dataDir: dir, env: env("postgres://h/d") }), {
       spec: { kind: "postgres", url: "postgres://h/d" },
       from: "AFT_STORE",
     });
     assert.deepEqual(
-      await resolveStore({ dataDir: dir, store: "sqlite:/x/flag.db", env: env("postgres://h/d") }),
+      resolveStore({ dataDir: dir, store: "sqlite:/x/flag.db", env: env("postgres://h/d") }),
       { spec: { kind: "sqlite", path: "/x/flag.db" }, from: "--store" },
     );
     // A config.json without a store entry (other settings may live there later) is no choice.
     await Deno.writeTextFile(join(dir, "config.json"), "{}");
-    assert.equal((await resolveStore({ dataDir: dir, env: noEnv })).from, "default");
+    assert.equal((resolveStore({ dataDir: dir, env: noEnv })).from, "default");
   });
 });
 
 Deno.test("resolveStore() refuses a config.json that is broken, or that others may read while it holds a password", async () => {
   await withDir(async (dir) => {
     const file = join(dir, "config.json");
-    const refused = async (re: RegExp) => {
-      await assert.rejects(resolveStore({ dataDir: dir, env: noEnv }), (e: Error) => {
+    const refused = (re: RegExp) => {
+      assert.throws(() => resolveStore({ dataDir: dir, env: noEnv }), (e: Error) => {
         assert.ok(e instanceof StoreError && e.code === "INVALID", String(e));
         assert.match(e.message, re);
         assert.doesNotMatch(e.message, /hunter2/);
@@ -53,25 +53,25 @@ Deno.test("resolveStore() refuses a config.json that is broken, or that others m
     };
     await Deno.writeTextFile(file, "{not json", { mode: 0o600 });
     await Deno.chmod(file, 0o600);
-    await refused(/config.json" is not valid JSON/);
+    refused(/config.json" is not valid JSON/);
     await Deno.writeTextFile(file, "[]");
-    await refused(/must hold a JSON object/);
+    refused(/must hold a JSON object/);
     await Deno.writeTextFile(file, '{"store": 5}');
-    await refused(/"store" in ".*config.json" must be a store URL/);
+    refused(/"store" in ".*config.json" must be a store URL/);
     await Deno.writeTextFile(file, '{"store": "ftp://u:hunter2@h"}');
-    await refused(/Unknown store "ftp:\/\/u:\*\*\*@h"/);
+    refused(/Unknown store "ftp:\/\/u:\*\*\*@h"/);
     if (Deno.build.os !== "windows") {
       await Deno.writeTextFile(file, '{"store": "postgres://aft:hunter2@db/aft"}', { mode: 0o644 });
       await Deno.chmod(file, 0o644);
-      await refused(
+      refused(
         /holds a store password but others may read it \(mode 644\): make it private with chmod 600/,
       );
       await Deno.chmod(file, 0o600);
-      assert.equal((await resolveStore({ dataDir: dir, env: noEnv })).from, "config.json");
+      assert.equal((resolveStore({ dataDir: dir, env: noEnv })).from, "config.json");
       // No password, no secret: the mode does not matter.
       await Deno.writeTextFile(file, '{"store": "postgres://aft@db/aft"}');
       await Deno.chmod(file, 0o644);
-      assert.equal((await resolveStore({ dataDir: dir, env: noEnv })).from, "config.json");
+      assert.equal((resolveStore({ dataDir: dir, env: noEnv })).from, "config.json");
     }
   });
 });

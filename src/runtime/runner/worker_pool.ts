@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { JobSpec } from "../protocol/messages.ts";
+import type { JobSpec, WorkerWarm } from "../protocol/messages.ts";
 import { mark } from "../../timings.ts";
 
 /** Runs a Worker serves at most. */
@@ -56,6 +56,8 @@ function newWorker(): Worker {
   });
   // Creating it holds this thread until the Worker's runtime exists; its modules load after.
   mark("Worker created", "runner");
+  const warm: WorkerWarm = { t: "warm", sab: new SharedArrayBuffer(8) };
+  worker.postMessage(warm);
   return worker;
 }
 

@@ -167,6 +167,41 @@ Deno.test("a run in a context has the web APIs, timers and the host's values as 
     ]);
   }));
 
+Deno.test("the web APIs a context takes from its Worker on first use are the Worker's, hidden from for-in, and a run may replace them", () =>
+  fresh(async () => {
+    const src = [
+      "var names = ['ReadableStream', 'Blob', 'Request', 'CompressionStream', 'Buffer', 'URLPattern'];",
+      "var d = Object.getOwnPropertyDescriptor(globalThis, 'Headers');",
+      "Log.Info(typeof d.get, d.enumerable, Object.keys(globalThis).indexOf('Blob'));",
+      "Log.Info(names.map(function (n) { return typeof globalThis[n]; }).join(' '));",
+      "var after = Object.getOwnPropertyDescriptor(globalThis, 'Blob');",
+      "Log.Info(typeof after.get, after.writable, after.enumerable, after.configurable);",
+      "Log.Info(new Blob(['ab']).size, new Response('x').status, new Headers({ a: '1' }).get('a'));",
+      "Headers = 7; Log.Info(Headers, Object.getOwnPropertyDescriptor(globalThis, 'Headers').enumerable);",
+      "var o = Object.create(globalThis); o.FormData = 1;",
+      "Log.Info(o.FormData, typeof FormData, Object.keys(o).indexOf('FormData'));",
+      "Log.Info(typeof WritableStreamDefaultWriter, 'TextEncoderStream' in globalThis);",
+    ].join("\n");
+    const end = await runSource(src, reuse());
+    assert.equal(end.code, 0, end.error);
+    // The next run of the same script, in the kept Worker, has them as the Worker has them.
+    const next = await runSource(
+      "Log.Info(typeof Headers, typeof Blob, typeof FormData);",
+      reuse(),
+    );
+    assert.equal(next.code, 0, next.error);
+    assert.deepEqual([...end.logs, ...next.logs].map((l) => l.text), [
+      "function false -1",
+      "function function function function function function",
+      "undefined true false true",
+      "2 200 1",
+      "7 false",
+      "1 function 0",
+      "function true",
+      "function function function",
+    ]);
+  }));
+
 Deno.test("a reused Worker's next run starts with clear signals: a halt or wake after a run ended, and a large reply, do not reach it", () =>
   fresh(async () => {
     // A reply over the 1 MiB data area goes in chunks; the next run reads its own replies only.

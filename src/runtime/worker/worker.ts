@@ -50,6 +50,8 @@ scope.addEventListener("error", (e) => {
 });
 
 scope.addEventListener("message", (e) => {
+  // See WorkerWarm: answered at once, nothing else.
+  if ((e.data as { t?: string } | null)?.t === "warm") return post({ t: "warm" });
   if (e.data?.t !== "init" || running) return;
   running = true;
   if (e.data.timings) {
