@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { RUN_FLAGS } from "./deno_flags.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -150,9 +151,7 @@ Deno.test("aft run of a one-line script uses no Node timer on its main thread", 
       new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          "--allow-all",
-          "--unstable-worker-options",
-          "--unstable-lazy-dynamic-imports",
+          ...RUN_FLAGS,
           ...preload,
           "--config",
           new URL("deno.json", ROOT).pathname,

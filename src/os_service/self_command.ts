@@ -7,21 +7,13 @@
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUN_FLAGS } from "../deno_flags.ts";
 
 /** `[binary]` when compiled, else `[deno, "run", ..., main.ts]` (absolute paths). */
 export function selfCommand(): string[] {
   if (Deno.build.standalone) return [Deno.execPath()];
   const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
-  return [
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    "--unstable-worker-options",
-    "--unstable-lazy-dynamic-imports",
-    "--config",
-    join(dirname(main), "deno.json"),
-    main,
-  ];
+  return [Deno.execPath(), "run", ...RUN_FLAGS, "--config", join(dirname(main), "deno.json"), main];
 }
 
 /**

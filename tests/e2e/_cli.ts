@@ -5,6 +5,8 @@
  * @module
  */
 
+import { RUN_FLAGS } from "../../src/deno_flags.ts";
+
 const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("main.ts", ROOT).pathname;
 const CONFIG = new URL("deno.json", ROOT).pathname;
@@ -27,16 +29,7 @@ export interface AftOptions {
 export function aftCommand(): string[] {
   const bin = Deno.env.get("AFT_BIN");
   if (bin) return [bin];
-  return [
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    "--unstable-worker-options",
-    "--unstable-lazy-dynamic-imports",
-    "--config",
-    CONFIG,
-    MAIN,
-  ];
+  return [Deno.execPath(), "run", ...RUN_FLAGS, "--config", CONFIG, MAIN];
 }
 
 /** Starts `aft` with `args` and returns the child for streaming tests. */

@@ -13,6 +13,7 @@ import type { Runner, RunnerListener, Runners } from "../protocol/runner.ts";
 
 export type { Runner, RunnerListener, Runners };
 import { mark } from "../../timings.ts";
+import { DENO_RUN_FLAGS, V8_FLAGS, v8FlagsArg } from "../../deno_flags.ts";
 
 const MAIN_URL = new URL("../../../main.ts", import.meta.url);
 const CONFIG_URL = new URL("../../../deno.json", import.meta.url);
@@ -22,10 +23,14 @@ const STDERR_TAIL = 16 * 1024;
 export function runnerCommand(
   memoryMiB: number,
 ): { cmd: string; args: string[]; env: Record<string, string> } {
-  const v8 = `--max-old-space-size=${memoryMiB}`;
+  const heap = `--max-old-space-size=${memoryMiB}`;
   if (Deno.build.standalone || MAIN_URL.protocol !== "file:") {
-    // A compiled binary takes V8 flags from the environment.
-    return { cmd: Deno.execPath(), args: ["__runner"], env: { DENO_V8_FLAGS: v8 } };
+    // A compiled binary takes V8 flags from the environment (its own, baked in, after them).
+    return {
+      cmd: Deno.execPath(),
+      args: ["__runner"],
+      env: { DENO_V8_FLAGS: [...V8_FLAGS, heap].join(",") },
+    };
   }
   const config = (() => {
     try {
@@ -39,11 +44,8 @@ export function runnerCommand(
     cmd: Deno.execPath(),
     args: [
       "run",
-      "--allow-all",
-      "--unstable-worker-options",
-      // Modules behind an import() are read when it runs, not all at start (README, Performance).
-      "--unstable-lazy-dynamic-imports",
-      `--v8-flags=${v8}`,
+      ...DENO_RUN_FLAGS,
+      v8FlagsArg(heap),
       ...config,
       fileURLToPath(MAIN_URL),
       "__runner",
