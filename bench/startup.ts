@@ -26,8 +26,10 @@
  * it stored, with an API key, as a CI job would; each to the end of the job.
  *
  * Linux (CPU time from /proc). Needs a quiet machine (see `_machine.ts`); `hyperfine` is not
- * needed, but gives the same figures: `hyperfine -N 'deno run -A --unstable-worker-options
- * main.ts --data DIR run -f examples/hello.syncjs'`.
+ * needed, but gives the same figures with aft's flags (`src/deno_flags.ts`): `hyperfine -N
+ * 'deno run -A --unstable-worker-options --unstable-lazy-dynamic-imports --v8-flags=--no-lazy
+ * main.ts --data DIR run -f examples/hello.syncjs'` (other V8 flags than aft's make each run
+ * compile again what the code cache holds for aft's).
  *
  * @module
  */
