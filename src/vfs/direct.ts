@@ -4,10 +4,10 @@
  * the copy engine's pipe (`./pump.ts`) takes the offers through {@linkcode pipeDirect} when
  * both ends have a matching one:
  *
- * - Fills: a sink that keeps the bytes in buffers of its own (the S3 upload's part buffers)
- *   fills them from a byte stream's BYOB reader, so that a source that reads into the caller's
- *   memory (the disk VFS) puts the file's bytes straight into those buffers: no buffer per
- *   chunk on the way, and no copy from it into the part.
+ * - Fills: a sink that keeps the bytes in buffers of its own (the S3 upload's part buffers, an
+ *   SFTP upload's request buffers) fills them from a byte stream's BYOB reader, so that a
+ *   source that reads into the caller's memory (the disk VFS) puts the file's bytes straight
+ *   into those buffers: no buffer per chunk on the way, and no copy from it into the part.
  * - Drains and takes: a source that has its chunks as whole buffers already (an SFTP
  *   download's pieces, as they arrived) hands each to a sink that takes it by a call (the
  *   disk's gathered writes): no queue, read or write promise per chunk.

@@ -720,6 +720,69 @@ if (Deno.build.os !== "linux") {
     }
   });
 
+  Deno.test("sftp: uploads from disk (read straight into the requests' buffers) arrive whole at request bounds; a dropped connection is resumed, else one error; a cancel stops; nothing partial is left", async () => {
+    const MiB = 1024 * 1024;
+    const request = 255 * 1024;
+    await withTempDir("aft-sftp-up-", async (local) => {
+      const disk = await DiskVfs.open(local);
+      // Sizes around a request, and more requests than the fill has buffers.
+      const sizes = [0, 1, request - 1, request, request + 1, 9 * request + 3];
+      {
+        const { dir, vfs } = await throughProxy("up-sizes", {
+          dropAfterBytes: 0,
+          dropConnections: () => false,
+        });
+        try {
+          for (const size of sizes) {
+            const data = randomBytes(size);
+            await Deno.writeFile(join(local, `f${size}.bin`), data);
+            const r = await copyToVfs(disk, `/f${size}.bin`, vfs, "/");
+            assert.ok(r.ok, JSON.stringify(r.errors));
+            assertSameBytes(await Deno.readFile(join(dir, `f${size}.bin`)), data, `${size}`);
+          }
+        } finally {
+          await vfs.close();
+        }
+      }
+      const data = randomBytes(24 * MiB + 4321);
+      await Deno.writeFile(join(local, "big.bin"), data);
+      for (const mode of ["drop-once", "drop-always", "cancel"] as const) {
+        const { dir, proxy, vfs } = mode === "cancel"
+          ? await throughProxy(`up-${mode}`, { dropAfterBytes: 0, dropConnections: () => false })
+          : await throughDroppingProxy(`up-${mode}`, 8 * MiB, mode === "drop-always");
+        const ctl = new AbortController();
+        let watching = mode === "cancel";
+        (async () => {
+          // Cancelled with some 6 MiB on the way.
+          while (watching && proxy.bytes() < 6 * MiB) await new Promise((r) => setTimeout(r, 5));
+          if (watching) ctl.abort(new Error("stopped by the test"));
+        })();
+        try {
+          const r = await copyToVfs(disk, "/big.bin", vfs, "/", { retries: 2, signal: ctl.signal });
+          watching = false;
+          const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+          if (mode === "drop-once") {
+            assert.ok(r.ok, JSON.stringify(r.errors));
+            assert.ok(proxy.connections() >= 2, "reconnected");
+            assert.ok(proxy.bytes() < 30 * MiB, `${(proxy.bytes() / MiB).toFixed(1)} MiB moved`);
+            assert.deepEqual(left, ["big.bin"]);
+            assertSameBytes(await Deno.readFile(join(dir, "big.bin")), data);
+          } else {
+            assert.equal(r.ok, false);
+            assert.equal(r.errors.length, 1);
+            const code = mode === "cancel" ? "CANCELLED" : "CONNECTION";
+            assert.equal(r.errors[0]!.code, code, r.errors[0]!.message);
+            assert.deepEqual(left, [], "nothing half-written");
+          }
+        } finally {
+          watching = false;
+          await vfs.close();
+          proxy.close();
+        }
+      }
+    });
+  });
+
   Deno.test("sftp: small files written whole, with the connection dropped mid-copy: complete files or none, no temporary file left", async () => {
     const src = new MemoryVfs();
     const files = new Map<string, Uint8Array>();

@@ -40,7 +40,8 @@ import { KeyError, parsePrivateKey, type UserKey } from "./ssh/keys.ts";
 import { isDirectory, isSymlink, OPEN, type SftpAttrs, SftpClient } from "./client.ts";
 import { NegotiationError } from "./ssh/kex.ts";
 import { keepFreedMemory } from "../heap.ts";
-import { offerDrain } from "../direct.ts";
+import { offerDrain, offerFill } from "../direct.ts";
+import { fillWrites } from "./fill_writes.ts";
 import { mapError } from "./_map_error.ts";
 import { parseSftpTarget, type SftpOptions } from "./options.ts";
 import { mkdirEach, mkdirFailure } from "../mkdir.ts";
@@ -516,45 +517,70 @@ export class SftpVfs implements Vfs {
       closed = true;
       await this.#io(vpath, sftp.close(handle));
     };
-    return new WritableStream<Uint8Array>({
-      write: async (data) => {
-        for (let off = 0; off < data.length; off += chunk) {
-          if (failure) throw failure;
-          while (inflight.size >= depth) await Promise.race(inflight);
-          const part = data.subarray(off, Math.min(off + chunk, data.length));
-          const { promise: sent, resolve: onSent } = Promise.withResolvers<void>();
-          const p = this.#write(session, handle, pos, part, onSent, vpath)
-            .catch((e) => void (failure ??= mapError(e, vpath)))
-            .finally(() => inflight.delete(p));
-          inflight.add(p);
-          pos += part.length;
-          // The bytes leave when the server's window has room: the stream waits for that
-          // (back-pressure), and a lost connection settles `p` instead.
-          await Promise.race([sent, p]);
-        }
-        if (failure) throw failure;
-      },
-      close: async () => {
-        if (failure) {
-          await Promise.allSettled(inflight);
-          await closeHandle().catch(() => {});
-          throw failure;
-        }
-        // fstat and close go out right behind the last writes, unawaited: the server answers
-        // in order, so closing costs one round trip, and the size check needs none of its own.
-        const stored = this.#io(vpath, sftp.fstat(handle));
-        const closing = closeHandle();
-        await Promise.all(inflight); // never rejects: a failed write sets `failure`
-        const [st, cl] = await Promise.allSettled([stored, closing]);
-        if (failure) throw failure;
-        if (cl.status === "rejected") throw cl.reason;
-        if (st.status === "rejected") throw st.reason;
-        opts.onStored?.(st.value.size ?? 0);
-      },
-      abort: async () => {
+    /**
+     * Sends `part` as the next WRITE once fewer than `depth` are unanswered; answers that
+     * write's promise (in an object: an async function's answer would be awaited through),
+     * which never rejects (a failure sets `failure`). `onSent` runs once the channel no longer
+     * holds `part` (see `SftpClient.write`).
+     */
+    const send = async (
+      part: Uint8Array,
+      onSent: () => void,
+    ): Promise<{ write: Promise<void> }> => {
+      while (inflight.size >= depth) await Promise.race(inflight);
+      if (failure) throw failure;
+      const p = this.#write(session, handle, pos, part, onSent, vpath)
+        .catch((e) => void (failure ??= mapError(e, vpath)))
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      pos += part.length;
+      return { write: p };
+    };
+    const finish = async () => {
+      if (failure) {
         await Promise.allSettled(inflight);
         await closeHandle().catch(() => {});
+        throw failure;
+      }
+      // fstat and close go out right behind the last writes, unawaited: the server answers in
+      // order, so closing costs one round trip, and the size check needs none of its own.
+      const stored = this.#io(vpath, sftp.fstat(handle));
+      const closing = closeHandle();
+      await Promise.all(inflight); // never rejects: a failed write sets `failure`
+      const [st, cl] = await Promise.allSettled([stored, closing]);
+      if (failure) throw failure;
+      if (cl.status === "rejected") throw cl.reason;
+      if (st.status === "rejected") throw st.reason;
+      opts.onStored?.(st.value.size ?? 0);
+    };
+    const abandon = async () => {
+      await Promise.allSettled(inflight);
+      await closeHandle().catch(() => {});
+    };
+    const stream = new WritableStream<Uint8Array>({
+      write: async (data) => {
+        for (let off = 0; off < data.length; off += chunk) {
+          const part = data.subarray(off, Math.min(off + chunk, data.length));
+          const { promise: sent, resolve: onSent } = Promise.withResolvers<void>();
+          // The bytes leave when the server's window has room: the stream waits for that
+          // (back-pressure), and a lost connection settles the write instead.
+          await Promise.race([sent, (await send(part, onSent)).write]);
+        }
+        if (failure) throw failure;
       },
+      close: finish,
+      abort: abandon,
+    });
+    // A byte stream (a disk file) is read straight into a few buffers of one request's size,
+    // each read into again once its bytes have left (see `fillWrites`).
+    return offerFill(stream, async (reader, onChunk, signal) => {
+      try {
+        await fillWrites(reader, chunk, send, () => failure, onChunk, signal);
+      } catch (err) {
+        await abandon();
+        throw err;
+      }
+      await finish();
     });
   }
 
