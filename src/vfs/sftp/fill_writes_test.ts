@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DiskVfs } from "../disk/disk.ts";
 import { VfsError } from "../types.ts";
 import { withTempDir } from "../../../tests/fixtures/temp_dir.ts";
-import { FILL_BUFFERS, fillWrites } from "./fill_writes.ts";
+import { FILL_BUFFERS, fillWrites, type WriteRequests } from "./fill_writes.ts";
 
 /** A disk file of `size` patterned bytes, opened as the byte stream the copy engine reads. */
 async function diskSource(dir: string, size: number) {
@@ -16,18 +16,22 @@ async function diskSource(dir: string, size: number) {
 }
 
 /**
- * A stand-in for the channel: keeps each part until `release` sends the oldest (copying it
- * out then, as the channel does), and answers its write once sent.
+ * A stand-in for the upload's requests: keeps each part until `release` sends the oldest
+ * (copying it out then, as the channel does) and answers it; `ready` throws `failure` once set.
  */
 function channel() {
   const held: { part: Uint8Array; onSent: () => void; answer: () => void }[] = [];
   const out: Uint8Array[] = [];
   let most = 0;
-  const send = (part: Uint8Array, onSent: () => void) => {
-    const answered = Promise.withResolvers<void>();
-    held.push({ part, onSent, answer: answered.resolve });
-    most = Math.max(most, held.length);
-    return Promise.resolve({ write: answered.promise });
+  const state: { failure?: VfsError } = {};
+  const requests: WriteRequests = {
+    ready: () => state.failure ? Promise.reject(state.failure) : Promise.resolve(),
+    send: (part, onSent) => {
+      const answered = Promise.withResolvers<void>();
+      held.push({ part, onSent, answer: answered.resolve });
+      most = Math.max(most, held.length);
+      return answered.promise;
+    },
   };
   const release = () => {
     const h = held.shift();
@@ -37,7 +41,7 @@ function channel() {
     h.answer();
     return true;
   };
-  return { send, release, out, held, most: () => most };
+  return { requests, release, out, held, state, most: () => most };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -50,7 +54,7 @@ Deno.test("fillWrites: a file goes out whole, in order, through at most FILL_BUF
     let counted = 0;
     // Parts are released slowly, a tick after each, so every buffer ends up held at once.
     let done = false;
-    const filling = fillWrites(reader, 1000, ch.send, () => undefined, (n) => counted += n)
+    const filling = fillWrites(reader, 1000, ch.requests, (n) => counted += n)
       .finally(() => done = true);
     while (!done) {
       await tick();
@@ -72,7 +76,7 @@ Deno.test("fillWrites: an empty file sends nothing", async () => {
   await withTempDir("aft-fill-", async (dir) => {
     const { reader } = await diskSource(dir, 0);
     const ch = channel();
-    await fillWrites(reader, 1000, ch.send, () => undefined, () => {});
+    await fillWrites(reader, 1000, ch.requests, () => {});
     assert.equal(ch.out.length + ch.held.length, 0);
   });
 });
@@ -82,7 +86,7 @@ Deno.test("fillWrites: an abort while every buffer waits in the channel rejects 
     const { reader } = await diskSource(dir, 100_000);
     const ch = channel();
     const ac = new AbortController();
-    const filling = fillWrites(reader, 1000, ch.send, () => undefined, () => {}, ac.signal);
+    const filling = fillWrites(reader, 1000, ch.requests, () => {}, ac.signal);
     while (ch.held.length < FILL_BUFFERS) await tick();
     await tick();
     assert.equal(ch.held.length, FILL_BUFFERS, "nothing more read while no buffer is free");
@@ -95,10 +99,9 @@ Deno.test("fillWrites: the upload's failure ends it with that error; so does the
   await withTempDir("aft-fill-", async (dir) => {
     const { reader } = await diskSource(dir, 100_000);
     const ch = channel();
-    const upload: { failure?: VfsError } = {};
-    const filling = fillWrites(reader, 1000, ch.send, () => upload.failure, () => {});
+    const filling = fillWrites(reader, 1000, ch.requests, () => {});
     while (ch.held.length < FILL_BUFFERS) await tick();
-    const failure = upload.failure = new VfsError("CONNECTION", "Connection lost");
+    const failure = ch.state.failure = new VfsError("CONNECTION", "Connection lost");
     // The channel fails its queued writes: their buffers come back, the next loop throws.
     while (ch.release());
     await assert.rejects(filling, (e) => e === failure);
@@ -110,7 +113,7 @@ Deno.test("fillWrites: the upload's failure ends it with that error; so does the
       },
     });
     await assert.rejects(
-      fillWrites(broken.getReader({ mode: "byob" }), 1000, ch.send, () => undefined, () => {}),
+      fillWrites(broken.getReader({ mode: "byob" }), 1000, channel().requests, () => {}),
       /Input\/output error/,
     );
   });
@@ -122,7 +125,7 @@ Deno.test("fillWrites: a source cancelled by an abort (as the engine's pipe canc
   const reader = waiting.getReader({ mode: "byob" });
   const ch = channel();
   const ac = new AbortController();
-  const filling = fillWrites(reader, 1000, ch.send, () => undefined, () => {}, ac.signal);
+  const filling = fillWrites(reader, 1000, ch.requests, () => {}, ac.signal);
   ac.abort(new Error("halted"));
   await reader.cancel(ac.signal.reason);
   await assert.rejects(filling, /halted/);

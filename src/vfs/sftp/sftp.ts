@@ -41,7 +41,7 @@ import { isDirectory, isSymlink, OPEN, type SftpAttrs, SftpClient } from "./clie
 import { NegotiationError } from "./ssh/kex.ts";
 import { keepFreedMemory } from "../heap.ts";
 import { offerDrain, offerFill } from "../direct.ts";
-import { fillWrites } from "./fill_writes.ts";
+import { fillWrites, type WriteRequests } from "./fill_writes.ts";
 import { mapError } from "./_map_error.ts";
 import { parseSftpTarget, type SftpOptions } from "./options.ts";
 import { mkdirEach, mkdirFailure } from "../mkdir.ts";
@@ -517,24 +517,21 @@ export class SftpVfs implements Vfs {
       closed = true;
       await this.#io(vpath, sftp.close(handle));
     };
-    /**
-     * Sends `part` as the next WRITE once fewer than `depth` are unanswered; answers that
-     * write's promise (in an object: an async function's answer would be awaited through),
-     * which never rejects (a failure sets `failure`). `onSent` runs once the channel no longer
-     * holds `part` (see `SftpClient.write`).
-     */
-    const send = async (
-      part: Uint8Array,
-      onSent: () => void,
-    ): Promise<{ write: Promise<void> }> => {
-      while (inflight.size >= depth) await Promise.race(inflight);
-      if (failure) throw failure;
-      const p = this.#write(session, handle, pos, part, onSent, vpath)
-        .catch((e) => void (failure ??= mapError(e, vpath)))
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
-      pos += part.length;
-      return { write: p };
+    // The WRITE requests: `ready` waits until fewer than `depth` are unanswered, then `send`
+    // puts one on the way (its promise never rejects: a failure sets `failure`).
+    const requests: WriteRequests = {
+      ready: async () => {
+        while (inflight.size >= depth) await Promise.race(inflight);
+        if (failure) throw failure;
+      },
+      send: (part, onSent) => {
+        const p = this.#write(session, handle, pos, part, onSent, vpath)
+          .catch((e) => void (failure ??= mapError(e, vpath)))
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+        pos += part.length;
+        return p;
+      },
     };
     const finish = async () => {
       if (failure) {
@@ -560,11 +557,12 @@ export class SftpVfs implements Vfs {
     const stream = new WritableStream<Uint8Array>({
       write: async (data) => {
         for (let off = 0; off < data.length; off += chunk) {
+          await requests.ready();
           const part = data.subarray(off, Math.min(off + chunk, data.length));
           const { promise: sent, resolve: onSent } = Promise.withResolvers<void>();
           // The bytes leave when the server's window has room: the stream waits for that
           // (back-pressure), and a lost connection settles the write instead.
-          await Promise.race([sent, (await send(part, onSent)).write]);
+          await Promise.race([sent, requests.send(part, onSent)]);
         }
         if (failure) throw failure;
       },
@@ -575,7 +573,7 @@ export class SftpVfs implements Vfs {
     // each read into again once its bytes have left (see `fillWrites`).
     return offerFill(stream, async (reader, onChunk, signal) => {
       try {
-        await fillWrites(reader, chunk, send, () => failure, onChunk, signal);
+        await fillWrites(reader, chunk, requests, onChunk, signal);
       } catch (err) {
         await abandon();
         throw err;
